@@ -1,0 +1,91 @@
+// Package message owns the host's message: envelope, RFC 5322 content,
+// context dictionaries and the per-message state that policy can change
+// (routing domain, binding, code, discard). It is Lua-free; the Lua binding
+// lives in lib/msys/extended/message.
+package message
+
+import (
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+// Context selectors, as msys.core.ECMESS_CTX_MESS / ECMESS_CTX_CONN.
+const (
+	CtxMess = 0
+	CtxConn = 1
+)
+
+// Message is one message for one recipient, as Momentum's ec_message.
+type Message struct {
+	ID      string
+	ConnID  string
+	BatchID string
+
+	MailFrom string
+	RcptTo   string
+
+	raw []byte
+
+	Context     map[string]string
+	ConnContext map[string]string
+
+	RoutingDomain string
+	Binding       string
+	Priority      int
+	Code          string
+	Discarded     bool
+}
+
+var idSeq atomic.Uint64
+
+// New returns an empty message with a fresh id.
+func New() *Message {
+	return &Message{
+		ID:          NewID(),
+		Context:     map[string]string{},
+		ConnContext: map[string]string{},
+	}
+}
+
+// FromRaw returns a message holding raw (an RFC 5322 message).
+func FromRaw(mailFrom, rcptTo string, raw []byte) *Message {
+	m := New()
+	m.MailFrom, m.RcptTo = mailFrom, rcptTo
+	m.raw = append([]byte(nil), raw...)
+	return m
+}
+
+// Raw returns the whole message, headers and body.
+func (m *Message) Raw() []byte { return m.raw }
+
+// SetRaw replaces the whole message.
+func (m *Message) SetRaw(raw []byte) { m.raw = append([]byte(nil), raw...) }
+
+// Clone returns a deep copy with a fresh id.
+func (m *Message) Clone() *Message {
+	c := *m
+	c.ID = NewID()
+	c.raw = append([]byte(nil), m.raw...)
+	c.Context = cloneMap(m.Context)
+	c.ConnContext = cloneMap(m.ConnContext)
+	return &c
+}
+
+func cloneMap(src map[string]string) map[string]string {
+	dst := make(map[string]string, len(src))
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}
+
+var idPID = uint32(os.Getpid() % 100000)
+
+// NewID returns an id shaped like Momentum's ("53/6B-18426-1AAEACF3"): unique
+// within the process, ordered by creation.
+func NewID() string {
+	n := idSeq.Add(1)
+	return fmt.Sprintf("%02X/%02X-%05d-%08X", byte(n>>8), byte(n), idPID, uint32(n)^uint32(time.Now().Unix()<<8))
+}

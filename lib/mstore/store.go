@@ -1,0 +1,76 @@
+// Package mstore owns the message store of the retry feature: the stored
+// record, the Store interface every backend implements, and the errors callers
+// can test for. Backends live in subpackages (embedded, riak).
+package mstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrNotFound is returned by Load and Delete when no live record exists under
+// the key (never stored, deleted, or past its expiry).
+var ErrNotFound = errors.New("no such message")
+
+// ErrClosed is returned by every call made after Close.
+var ErrClosed = errors.New("store closed")
+
+// Key names a stored message the way Momentum does: a bucket such as
+// "MADR-12345" or "MADR-MM7" and the message id the SMSC/MMSC returned.
+type Key struct {
+	Bucket string
+	ID     string
+}
+
+func (k Key) String() string { return k.Bucket + "/" + k.ID }
+
+// Origin says where a stored message was sent, so a receipt handler and the
+// console can tell the operator what it was.
+type Origin struct {
+	Channel   string   // "smpp" or "mm7"
+	Binding   string   // binding the submission went out on
+	Domain    string   // recipient domain that routed it
+	Shortcode string   // originating short code, empty when none
+	Segments  []string // ids of every segment of a long SMS, in order
+}
+
+// Record is one stored message.
+type Record struct {
+	Key
+	MailFrom    string            // envelope sender
+	RcptTo      string            // envelope recipient
+	Raw         []byte            // the RFC 5322 message, headers and body
+	Context     map[string]string // message context (ECMESS_CTX_MESS)
+	ConnContext map[string]string // connection context (ECMESS_CTX_CONN)
+	Origin      Origin
+	Created     time.Time
+	Expires     time.Time // zero: the store's retention applies
+}
+
+// Store keeps records until they are deleted or expire.
+//
+// Save returns only once the record is durable. Load and Delete return
+// ErrNotFound for a missing or expired key; a backend error is wrapped with
+// the key and the backend's name so the caller can log what and where.
+type Store interface {
+	Save(ctx context.Context, r *Record) error
+	Load(ctx context.Context, k Key) (*Record, error)
+	Delete(ctx context.Context, k Key) error
+	Close() error
+}
+
+// Error wraps a backend failure with what was being done and to which key.
+type Error struct {
+	Op      string // "save", "load", "delete"
+	Key     Key
+	Backend string // "embedded /var/lib/msyshost/mstore.db", "riak 10.0.0.2:8098"
+	Err     error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("mstore %s %s on %s: %v", e.Op, e.Key, e.Backend, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
