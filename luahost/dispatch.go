@@ -1,0 +1,184 @@
+package luahost
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/message"
+)
+
+// Continue is the return value every hook family uses for "go on":
+// MSTORE_CONTINUE, SMPP_CONTINUE, MM7_CONTINUE, VALIDATE_CONT are all 0.
+const Continue = 0
+
+// HookCall is one module's answer to one hook.
+type HookCall struct {
+	Hook     string
+	Module   string
+	Script   string
+	Returned lua.LValue // what the method returned; LNil on error
+	Code     int        // Returned as a number, Continue when it was not one
+	Err      string     // the error, deadline or bad return, as logged
+}
+
+// Result is the outcome of dispatching a hook to every module that has it.
+type Result struct {
+	// Code is the first non-Continue return; Continue when every module
+	// continued, failed, or none defines the hook.
+	Code  int
+	Calls []HookCall
+}
+
+// Arg is a hook argument a binding knows how to push (an MM7 transaction,
+// a receipt); plain strings, numbers, booleans and *message.Message are
+// pushed without it.
+type Arg interface {
+	Push(L *lua.LState) lua.LValue
+}
+
+// Call dispatches hook to every registered module that defines it, in config
+// order, as a method call with args. The first non-Continue return decides
+// and stops the chain. A module that raises an error, runs past the
+// deadline, or returns nil or a non-number is logged with script, hook and
+// position and counts as Continue, so the caller's default action runs.
+func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
+	g, st, err := h.acquire(ctx)
+	if err != nil {
+		if err != errNoScripts {
+			h.log.Error("hook not dispatched", "hook", hook, "error", err)
+		}
+		return Result{}
+	}
+	defer g.release(st)
+	var res Result
+	L := st.L
+	for _, mod := range st.modules {
+		fn, ok := mod.tbl.RawGetString(hook).(*lua.LFunction)
+		if !ok {
+			continue
+		}
+		if st.broken {
+			break
+		}
+		call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
+		st.script = mod.script
+		largs := make([]lua.LValue, 0, len(args)+1)
+		largs = append(largs, mod.tbl)
+		for _, a := range args {
+			largs = append(largs, toLua(L, a))
+		}
+		if err := st.pcall(ctx, fn, largs...); err != nil {
+			call.Err = err.Error()
+			if !strings.Contains(call.Err, ":") || strings.HasPrefix(call.Err, "deadline") {
+				call.Err = fmt.Sprintf("%s (%s)", call.Err, position(fn))
+			}
+		} else {
+			call.Returned = L.Get(-1)
+			if n, ok := call.Returned.(lua.LNumber); ok {
+				call.Code = int(n)
+			} else {
+				call.Err = fmt.Sprintf("%s returned %s, not a number (%s)", hook, typeName(call.Returned), position(fn))
+			}
+		}
+		L.SetTop(0)
+		if call.Err != "" {
+			h.log.Warn("hook failed; default action applies", "hook", hook, "module", mod.name, "script", mod.script, "error", call.Err)
+		}
+		res.Calls = append(res.Calls, call)
+		if call.Code != Continue {
+			res.Code = call.Code
+			break
+		}
+	}
+	return res
+}
+
+func position(fn *lua.LFunction) string {
+	if fn.Proto == nil {
+		return "Go function"
+	}
+	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+}
+
+func toLua(L *lua.LState, a any) lua.LValue {
+	switch v := a.(type) {
+	case nil:
+		return lua.LNil
+	case lua.LValue:
+		return v
+	case string:
+		return lua.LString(v)
+	case int:
+		return lua.LNumber(v)
+	case int64:
+		return lua.LNumber(v)
+	case float64:
+		return lua.LNumber(v)
+	case bool:
+		return lua.LBool(v)
+	case *message.Message:
+		return PushMessage(L, v)
+	case Arg:
+		return v.Push(L)
+	case map[string]string:
+		t := L.NewTable()
+		for k, s := range v {
+			t.RawSetString(k, lua.LString(s))
+		}
+		return t
+	}
+	panic(fmt.Sprintf("luahost: cannot pass %T to Lua", a))
+}
+
+// Run compiles code and runs it once in a state of the serving generation
+// (scenario `lua:` steps, console `lua` commands). A generation with no
+// scripts is built on demand so a chunk can run before any Load.
+func (h *Host) Run(ctx context.Context, name, code string) error {
+	if h.gen.Load() == nil {
+		if err := h.Load(ctx, nil); err != nil {
+			return err
+		}
+	}
+	g, st, err := h.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer g.release(st)
+	p, err := compile([]byte(code), name)
+	if err != nil {
+		return err
+	}
+	fn, err := instantiate(st.L, p)
+	if err != nil {
+		return err
+	}
+	st.script = name
+	return st.pcall(ctx, fn)
+}
+
+// WithState runs f with a state of the serving generation held, for callers
+// that drive Lua directly (the Lua test runner, the console). f must not keep
+// L past its return.
+func (h *Host) WithState(ctx context.Context, f func(L *lua.LState) error) error {
+	if h.gen.Load() == nil {
+		if err := h.Load(ctx, nil); err != nil {
+			return err
+		}
+	}
+	g, st, err := h.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer g.release(st)
+	return f(st.L)
+}
+
+// PCall calls fn in L under the host's deadline and leaves one result on the
+// stack; it marks the state broken on a timeout or a Go panic, as hook calls
+// do.
+func PCall(ctx context.Context, L *lua.LState, fn *lua.LFunction, args ...lua.LValue) error {
+	return stateOf(L).pcall(ctx, fn, args...)
+}

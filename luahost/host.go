@@ -1,0 +1,360 @@
+// Package luahost owns every Lua state of msyshost: it compiles scripts once
+// per generation, keeps a bounded pool of states that share the compiled
+// code, runs msys.registerModule, dispatches hooks under a deadline and
+// swaps generations atomically. Lua-facing modules register here as
+// Bindings from lib/msys/...; nothing outside luahost and lib/msys imports
+// gopher-lua.
+package luahost
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Options configure a host. Zero values take the defaults.
+type Options struct {
+	// PoolSize is the number of Lua states per generation; default GOMAXPROCS.
+	PoolSize int
+	// CallTimeout bounds every call into Lua; default 5s.
+	CallTimeout time.Duration
+	// SearchPath lists folders where require and script sources resolve.
+	SearchPath []string
+	// CallStackSize bounds Lua call depth; default 200.
+	CallStackSize int
+	// RegistryMaxSize bounds a state's value stack (slots); default 1<<20.
+	RegistryMaxSize int
+}
+
+// Script is one script stanza: `script "Name" { source = "a.b" }`, or a file
+// named directly (scenarios, msyshost check).
+type Script struct {
+	Name   string // stanza name; the name registerModule is expected to use
+	Path   string // the file
+	Source string // module name it was resolved from; "" when named by path
+}
+
+// Host runs generations of scripts.
+type Host struct {
+	opts     Options
+	services *Services
+	log      *slog.Logger
+	gen      atomic.Pointer[Generation]
+	genSeq   atomic.Int64
+	loadMu   sync.Mutex
+}
+
+// New returns a host with no scripts loaded; calls dispatch to nothing until
+// Load succeeds.
+func New(opts Options, svc *Services) *Host {
+	if opts.PoolSize <= 0 {
+		opts.PoolSize = runtime.GOMAXPROCS(0)
+	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = 5 * time.Second
+	}
+	if opts.CallStackSize <= 0 {
+		opts.CallStackSize = 200
+	}
+	if opts.RegistryMaxSize <= 0 {
+		opts.RegistryMaxSize = 1 << 20
+	}
+	if svc == nil {
+		svc = &Services{}
+	}
+	if svc.Logger == nil {
+		svc.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Host{opts: opts, services: svc, log: svc.Logger}
+}
+
+// Load compiles scripts into a new generation and swaps it in. On any error
+// the running generation keeps serving and the error says which script and
+// where.
+func (h *Host) Load(ctx context.Context, scripts []Script) error {
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	g, err := h.build(ctx, scripts)
+	if err != nil {
+		return err
+	}
+	if old := h.gen.Swap(g); old != nil {
+		go old.retire()
+	}
+	h.log.Info("scripts loaded", "generation", g.id, "scripts", len(scripts))
+	return nil
+}
+
+// Generation returns the serving generation's number (0 before any Load).
+func (h *Host) Generation() int64 {
+	if g := h.gen.Load(); g != nil {
+		return g.id
+	}
+	return 0
+}
+
+// Close retires the serving generation after its in-flight calls finish.
+func (h *Host) Close() {
+	if g := h.gen.Swap(nil); g != nil {
+		g.retire()
+	}
+}
+
+// CompileError is a script that does not compile.
+type CompileError struct {
+	Script string
+	Err    error
+}
+
+func (e *CompileError) Error() string { return fmt.Sprintf("compiling %s: %v", e.Script, e.Err) }
+func (e *CompileError) Unwrap() error { return e.Err }
+
+// Compile compiles one file as the host does (the Momentum dialect
+// included), for msyshost check.
+func Compile(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = compile(src, path)
+	return err
+}
+
+// compile and instantiate are the front-end's entry points; the dialect
+// package replaces them when it is linked in.
+var (
+	compile = func(src []byte, name string) (*lua.FunctionProto, error) {
+		chunk, err := parse.Parse(bytes.NewReader(src), name)
+		if err != nil {
+			return nil, err
+		}
+		return lua.Compile(chunk, name)
+	}
+	instantiate = func(L *lua.LState, p *lua.FunctionProto) (*lua.LFunction, error) {
+		return L.NewFunctionFromProto(p), nil
+	}
+)
+
+// Generation is one immutable compiled set of scripts and its pool of states.
+type Generation struct {
+	id      int64
+	host    *Host
+	scripts []Script
+	modules []string // "name (script)" in dispatch order
+	pool    chan *state
+
+	protoMu sync.Mutex
+	protos  map[string]*lua.FunctionProto
+
+	// inflight is read-held by every call; retire takes it to wait for them.
+	inflight sync.RWMutex
+	retired  bool
+}
+
+func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error) {
+	g := &Generation{
+		id:      h.genSeq.Add(1),
+		host:    h,
+		scripts: scripts,
+		pool:    make(chan *state, h.opts.PoolSize),
+		protos:  map[string]*lua.FunctionProto{},
+	}
+	for _, s := range scripts {
+		if _, err := g.proto(s.Path); err != nil {
+			return nil, &CompileError{Script: s.Path, Err: err}
+		}
+	}
+	for i := 0; i < h.opts.PoolSize; i++ {
+		st, err := g.newState(ctx)
+		if err != nil {
+			g.closeStates()
+			return nil, err
+		}
+		if i == 0 {
+			g.checkModules(st)
+		}
+		g.pool <- st
+	}
+	return g, nil
+}
+
+// proto compiles a file once per generation.
+func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
+	g.protoMu.Lock()
+	defer g.protoMu.Unlock()
+	if p, ok := g.protos[path]; ok {
+		return p, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := compile(src, path)
+	if err != nil {
+		return nil, err
+	}
+	g.protos[path] = p
+	return p, nil
+}
+
+func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
+	p, err := g.proto(path)
+	if err != nil {
+		return nil, err
+	}
+	return instantiate(L, p)
+}
+
+// newState builds a state and runs every script's top-level code in it.
+func (g *Generation) newState(ctx context.Context) (*state, error) {
+	st := g.host.newState(g)
+	for _, s := range g.scripts {
+		fn, err := g.loadFile(st.L, s.Path)
+		if err != nil {
+			st.L.Close()
+			return nil, &CompileError{Script: s.Path, Err: err}
+		}
+		st.script = s.Name
+		arg := s.Source
+		if arg == "" {
+			arg = s.Name
+		}
+		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
+			st.L.Close()
+			return nil, fmt.Errorf("running %s: %w", s.Path, err)
+		}
+		if s.Source != "" {
+			if r := st.L.Get(-1); r != lua.LNil {
+				st.loaded().RawSetString(s.Source, r)
+			} else if st.loaded().RawGetString(s.Source) == lua.LNil {
+				st.loaded().RawSetString(s.Source, lua.LTrue)
+			}
+		}
+		st.L.SetTop(0)
+	}
+	st.script = ""
+	return st, nil
+}
+
+// pcall calls fn under the host's deadline, leaving its one result on the
+// stack. A timeout or a Go panic marks the state broken.
+func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
+	L := st.L
+	cctx, cancel := context.WithTimeout(ctx, st.host.opts.CallTimeout)
+	defer cancel()
+	L.SetContext(cctx)
+	defer L.RemoveContext()
+	L.Push(fn)
+	for _, a := range args {
+		L.Push(a)
+	}
+	err := L.PCall(len(args), 1, nil)
+	if err == nil {
+		return nil
+	}
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) {
+		if apiErr.Type == lua.ApiErrorPanic {
+			st.broken = true
+			return fmt.Errorf("go panic in a binding: %v", apiErr.Object)
+		}
+		if cctx.Err() != nil {
+			st.broken = true
+			if ctx.Err() != nil {
+				return fmt.Errorf("call cancelled: %w", ctx.Err())
+			}
+			return fmt.Errorf("deadline of %s exceeded", st.host.opts.CallTimeout)
+		}
+		return errors.New(apiErr.Object.String())
+	}
+	return err
+}
+
+// acquire takes a state from the pool, holding the generation in flight.
+// It returns nil when the generation retired meanwhile.
+func (g *Generation) acquire(ctx context.Context) (*state, error) {
+	g.inflight.RLock()
+	if g.retired {
+		g.inflight.RUnlock()
+		return nil, nil
+	}
+	select {
+	case st := <-g.pool:
+		return st, nil
+	case <-ctx.Done():
+		g.inflight.RUnlock()
+		return nil, ctx.Err()
+	}
+}
+
+// release resets a state and returns it to the pool; a broken state is
+// replaced by a fresh one.
+func (g *Generation) release(st *state) {
+	defer g.inflight.RUnlock()
+	st.script = ""
+	if st.broken {
+		st.L.Close()
+		fresh, err := g.newState(context.Background())
+		if err != nil {
+			g.host.log.Error("rebuilding a Lua state failed; pool shrinks by one", "generation", g.id, "error", err)
+			return
+		}
+		st = fresh
+	}
+	st.L.SetTop(0)
+	g.pool <- st
+}
+
+func (g *Generation) retire() {
+	g.inflight.Lock()
+	g.retired = true
+	g.inflight.Unlock()
+	g.closeStates()
+}
+
+func (g *Generation) closeStates() {
+	for {
+		select {
+		case st := <-g.pool:
+			st.L.Close()
+		default:
+			return
+		}
+	}
+}
+
+// current returns a held state of the serving generation.
+func (h *Host) acquire(ctx context.Context) (*Generation, *state, error) {
+	for {
+		g := h.gen.Load()
+		if g == nil {
+			return nil, nil, errNoScripts
+		}
+		st, err := g.acquire(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if st != nil {
+			return g, st, nil
+		}
+	}
+}
+
+var errNoScripts = errors.New("no scripts loaded")
+
+func (h *Host) emitPrint(script, line string) {
+	h.log.Info(line, "script", script, "source", "print")
+	if h.services.Print != nil {
+		h.services.Print(script, line)
+	}
+}

@@ -1,0 +1,195 @@
+package luahost
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// state is one LState and what the host knows about it. A state belongs to
+// one generation and is used by one goroutine at a time.
+type state struct {
+	L       *lua.LState
+	host    *Host
+	gen     *Generation
+	classes map[string]*class
+	modules []*module // in registration order, scripts in config order
+	// script is the script whose code is running, for print and
+	// registerModule.
+	script string
+	broken bool // a call timed out or panicked: do not reuse
+}
+
+// module is one msys.registerModule call.
+type module struct {
+	name   string
+	script string
+	tbl    *lua.LTable
+}
+
+const stateKey = "msyshost.state"
+
+func stateOf(L *lua.LState) *state {
+	ud, ok := L.G.Registry.RawGetString(stateKey).(*lua.LUserData)
+	if !ok {
+		panic("luahost: state was not built by luahost")
+	}
+	return ud.Value.(*state)
+}
+
+// newState builds a state: libraries, bindings, require, msys; it does not
+// run any script.
+func (h *Host) newState(g *Generation) *state {
+	L := lua.NewState(lua.Options{
+		CallStackSize:       h.opts.CallStackSize,
+		RegistrySize:        1024 * 4,
+		RegistryMaxSize:     h.opts.RegistryMaxSize,
+		IncludeGoStackTrace: false,
+	})
+	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}}
+	ud := L.NewUserData()
+	ud.Value = st
+	L.G.Registry.RawSetString(stateKey, ud)
+
+	for _, open := range stateOpeners {
+		open(L)
+	}
+	st.openMsys()
+	L.SetGlobal("print", L.NewFunction(st.print))
+	L.SetGlobal("require", L.NewFunction(st.require))
+	loaded := st.loaded()
+	for _, b := range registeredBindings() {
+		v := b.Open(L)
+		if v == nil || v == lua.LNil {
+			v = lua.LTrue
+		}
+		loaded.RawSetString(b.Name, v)
+		if t, ok := v.(*lua.LTable); ok {
+			st.setPath(b.Name, t)
+		}
+	}
+	return st
+}
+
+// stateOpeners run first in every new state; the PUC fidelity layer and the
+// dialect front-end install themselves here.
+var stateOpeners []func(L *lua.LState)
+
+func (st *state) loaded() *lua.LTable {
+	pkg := st.L.GetGlobal("package").(*lua.LTable)
+	return st.L.GetField(pkg, "loaded").(*lua.LTable)
+}
+
+// setPath stores t at a dotted path under the globals, creating tables on
+// the way, and keeps tables that are already there (msys stays msys when
+// msys.core is added).
+func (st *state) setPath(name string, t *lua.LTable) {
+	L := st.L
+	parts := strings.Split(name, ".")
+	cur := L.G.Global
+	for i, p := range parts {
+		if i == len(parts)-1 {
+			if existing, ok := cur.RawGetString(p).(*lua.LTable); ok && existing != t {
+				// A parent registered first: merge the binding's fields in.
+				t.ForEach(func(k, v lua.LValue) { existing.RawSet(k, v) })
+				st.loaded().RawSetString(name, existing)
+				return
+			}
+			cur.RawSetString(p, t)
+			return
+		}
+		next, ok := cur.RawGetString(p).(*lua.LTable)
+		if !ok {
+			next = L.NewTable()
+			cur.RawSetString(p, next)
+		}
+		cur = next
+	}
+}
+
+// print writes its arguments as PUC's print does (tostring each, tabs
+// between) to the host's print sink, tagged with the running script.
+func (st *state) print(L *lua.LState) int {
+	n := L.GetTop()
+	tostring := L.GetGlobal("tostring")
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		L.Push(tostring)
+		L.Push(L.Get(i))
+		L.Call(1, 1)
+		s, ok := L.Get(-1).(lua.LString)
+		if !ok {
+			L.RaiseError("'tostring' must return a string to 'print'")
+		}
+		L.Pop(1)
+		if i > 1 {
+			b.WriteByte('\t')
+		}
+		b.WriteString(string(s))
+	}
+	st.host.emitPrint(st.script, b.String())
+	return 0
+}
+
+// require resolves msys bindings (already in package.loaded) and Lua files
+// on the search path, as Momentum resolves a script's `source`: dots or
+// slashes separate folders and the .lua suffix is implied.
+func (st *state) require(L *lua.LState) int {
+	name := L.CheckString(1)
+	loaded := st.loaded()
+	if v := loaded.RawGetString(name); v != lua.LNil {
+		L.Push(v)
+		return 1
+	}
+	if pre, ok := L.GetField(L.GetField(L.GetGlobal("package"), "preload"), name).(*lua.LFunction); ok {
+		L.Push(pre)
+		L.Push(lua.LString(name))
+		L.Call(1, 1)
+		return st.finishRequire(name, L.Get(-1))
+	}
+	path, tried := st.host.resolve(name)
+	if path == "" {
+		L.RaiseError("module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
+	}
+	fn, err := st.gen.loadFile(L, path)
+	if err != nil {
+		L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, path, err)
+	}
+	loaded.RawSetString(name, lua.LTrue) // guards against require loops, as PUC's sentinel
+	L.Push(fn)
+	L.Push(lua.LString(name))
+	L.Call(1, 1)
+	return st.finishRequire(name, L.Get(-1))
+}
+
+func (st *state) finishRequire(name string, v lua.LValue) int {
+	loaded := st.loaded()
+	if v != lua.LNil {
+		loaded.RawSetString(name, v)
+	}
+	r := loaded.RawGetString(name)
+	if r == lua.LNil {
+		r = lua.LTrue
+		loaded.RawSetString(name, r)
+	}
+	st.L.Push(r)
+	return 1
+}
+
+// resolve finds a module's file on the search path.
+func (h *Host) resolve(name string) (path, tried string) {
+	rel := strings.ReplaceAll(name, ".", string(filepath.Separator))
+	rel = filepath.FromSlash(rel) + ".lua"
+	var b strings.Builder
+	for _, dir := range h.opts.SearchPath {
+		p := filepath.Join(dir, rel)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, ""
+		}
+		fmt.Fprintf(&b, "\n\tno file '%s'", p)
+	}
+	return "", b.String()
+}
