@@ -50,7 +50,6 @@ func Run(t *testing.T, file string, svc *luahost.Services) {
 	}
 }
 
-
 func runOne(ctx context.Context, t *testing.T, L *lua.LState, fn *lua.LFunction) {
 	tobj := L.NewTable()
 	fatal := lua.LString("luatest: fatal")
