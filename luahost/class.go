@@ -108,7 +108,11 @@ func CheckMessage(L *lua.LState, n int) *message.Message {
 			return m
 		}
 	}
-	L.ArgError(n, "ec_message expected, got "+typeName(L.Get(n)))
+	got := "no value"
+	if n <= L.GetTop() {
+		got = L.Get(n).Type().String()
+	}
+	L.ArgError(n, "ec_message expected, got "+got)
 	return nil
 }
 
@@ -120,11 +124,4 @@ func ToMessage(v lua.LValue) *message.Message {
 		}
 	}
 	return nil
-}
-
-func typeName(v lua.LValue) string {
-	if v == lua.LNil {
-		return "no value"
-	}
-	return v.Type().String()
 }

@@ -80,7 +80,7 @@ func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 			if n, ok := call.Returned.(lua.LNumber); ok {
 				call.Code = int(n)
 			} else {
-				call.Err = fmt.Sprintf("%s returned %s, not a number (%s)", hook, typeName(call.Returned), position(fn))
+				call.Err = fmt.Sprintf("%s returned %s, not a number (%s)", hook, call.Returned.Type(), position(fn))
 			}
 		}
 		L.SetTop(0)

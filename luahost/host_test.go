@@ -1,0 +1,202 @@
+package luahost_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost"
+)
+
+type printed struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (p *printed) add(script, line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lines = append(p.lines, script+": "+line)
+}
+
+func (p *printed) all() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.lines, "\n")
+}
+
+// writeScripts writes name→source files into a temp dir and returns scripts
+// in the given order.
+func writeScripts(t *testing.T, files ...string) (string, []luahost.Script) {
+	t.Helper()
+	dir := t.TempDir()
+	var scripts []luahost.Script
+	for i := 0; i < len(files); i += 2 {
+		p := filepath.Join(dir, files[i])
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(files[i+1]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(files[i], "lib/") {
+			continue
+		}
+		scripts = append(scripts, luahost.Script{Name: strings.TrimSuffix(files[i], ".lua"), Path: p})
+	}
+	return dir, scripts
+}
+
+func newHost(t *testing.T, opts luahost.Options, files ...string) (*luahost.Host, *printed) {
+	t.Helper()
+	dir, scripts := writeScripts(t, files...)
+	p := &printed{}
+	opts.SearchPath = append(opts.SearchPath, dir, filepath.Join(dir, "lib"))
+	h := luahost.New(opts, &luahost.Services{Print: p.add})
+	t.Cleanup(h.Close)
+	if err := h.Load(context.Background(), scripts); err != nil {
+		t.Fatal(err)
+	}
+	return h, p
+}
+
+func TestDispatchOrderAndFirstDecisionWins(t *testing.T) {
+	h, p := newHost(t, luahost.Options{},
+		"a.lua", `local m = {}
+function m:smpp_handle_DR_negative(bucket, msgid) print("a", bucket, msgid) return 0 end
+msys.registerModule("a", m)`,
+		"b.lua", `local m = {}
+function m:smpp_handle_DR_negative(bucket, msgid) print("b") return 3 end
+msys.registerModule("b", m)`,
+		"c.lua", `local m = {}
+function m:smpp_handle_DR_negative(bucket, msgid) print("c") return 0 end
+msys.registerModule("c", m)`)
+	res := h.Call(context.Background(), "smpp_handle_DR_negative", "MADR-1", "x")
+	if res.Code != 3 {
+		t.Fatalf("code = %d, want 3 (module b decides)", res.Code)
+	}
+	if len(res.Calls) != 2 || res.Calls[0].Module != "a" || res.Calls[1].Module != "b" {
+		t.Fatalf("calls = %+v, want a then b and c never called", res.Calls)
+	}
+	if got, want := p.all(), "a: a\tMADR-1\tx\nb: b"; got != want {
+		t.Fatalf("printed %q, want %q", got, want)
+	}
+}
+
+func TestBrokenHooksCountAsContinue(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{CallTimeout: 200 * time.Millisecond},
+		"err.lua", `local m = {}
+function m:smpp_store_submit(msg, b, id) error("boom") end
+msys.registerModule("err", m)`,
+		"nilret.lua", `local m = {}
+function m:smpp_store_submit(msg, b, id) end
+msys.registerModule("nilret", m)`,
+		"loop.lua", `local m = {}
+function m:smpp_store_submit(msg, b, id) while true do end end
+msys.registerModule("loop", m)`)
+	start := time.Now()
+	res := h.Call(context.Background(), "smpp_store_submit", nil, "MADR-1", "x")
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("infinite loop held the call for %s", time.Since(start))
+	}
+	if res.Code != luahost.Continue || len(res.Calls) != 3 {
+		t.Fatalf("res = %+v, want three calls all continuing", res)
+	}
+	for i, want := range []string{"err.lua:2: boom", "returned nil, not a number (", "deadline of 200ms exceeded"} {
+		if !strings.Contains(res.Calls[i].Err, want) {
+			t.Errorf("call %d error %q, want it to contain %q", i, res.Calls[i].Err, want)
+		}
+	}
+	if !strings.Contains(res.Calls[1].Err, "nilret.lua:2") || !strings.Contains(res.Calls[2].Err, "loop.lua:2") {
+		t.Errorf("errors must name file:line: %q, %q", res.Calls[1].Err, res.Calls[2].Err)
+	}
+	// The state that timed out was replaced; the host still serves.
+	res = h.Call(context.Background(), "smpp_store_submit", nil, "MADR-1", "y")
+	if len(res.Calls) != 3 {
+		t.Fatalf("after a timeout the host must keep serving: %+v", res)
+	}
+}
+
+func TestGoPanicInBindingIsContained(t *testing.T) {
+	luahost.Register(luahost.Binding{Name: "test.panicky", Open: func(L *lua.LState) lua.LValue {
+		tb := L.NewTable()
+		L.SetField(tb, "explode", L.NewFunction(func(L *lua.LState) int { panic("binding bug") }))
+		return tb
+	}})
+	h, _ := newHost(t, luahost.Options{},
+		"p.lua", `local m = {}
+function m:smpp_handle_DR_positive(b, id) require("test.panicky").explode() return 3 end
+msys.registerModule("p", m)`)
+	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
+	if res.Code != luahost.Continue || !strings.Contains(res.Calls[0].Err, "binding bug") {
+		t.Fatalf("res = %+v, want the panic reported and CONTINUE", res)
+	}
+	if res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); len(res.Calls) != 1 {
+		t.Fatalf("host must keep serving after a panic: %+v", res)
+	}
+}
+
+func TestRequire(t *testing.T) {
+	h, p := newHost(t, luahost.Options{},
+		"lib/util/strings.lua", `local M = {} M.loads = (M.loads or 0) + 1 function M.up(s) return s:upper() end return M`,
+		"main.lua", `local a = require("util.strings")
+local b = require("util/strings")
+local c = require("util.strings")
+print(a == c, a.up("x"), require("msys") == msys, require("msys") == require("msys"))
+local ok, err = pcall(require, "no.such.module")
+print(ok, (string.find(err, "module 'no.such.module' not found", 1, true)) ~= nil)
+msys.registerModule("main", {})`)
+	_ = h
+	if got := p.all(); !strings.Contains(got, "main: true\tX\ttrue\ttrue\nmain: false\ttrue") {
+		t.Fatalf("printed %q", got)
+	}
+}
+
+func TestLoadErrorKeepsOldGeneration(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{},
+		"ok.lua", `local m = {} function m:smpp_handle_DR_positive() return 3 end msys.registerModule("ok", m)`)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.lua")
+	os.WriteFile(bad, []byte("local x = = 1\n"), 0o644)
+	err := h.Load(context.Background(), []luahost.Script{{Name: "bad", Path: bad}})
+	if err == nil || !strings.Contains(err.Error(), "bad.lua") {
+		t.Fatalf("Load error = %v, want it to name bad.lua", err)
+	}
+	if res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); res.Code != 3 {
+		t.Fatalf("old generation must keep serving, got %+v", res)
+	}
+	if h.Generation() != 1 {
+		t.Fatalf("generation = %d, want 1", h.Generation())
+	}
+}
+
+func TestInFlightCallFinishesOnOldGeneration(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"v.lua", `local m = {}
+function m:smpp_handle_DR_positive() local t = os.clock() while os.clock() - t < 0.3 do end print("old") return 1 end
+msys.registerModule("v", m)`)
+	done := make(chan luahost.Result)
+	go func() { done <- h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I") }()
+	time.Sleep(50 * time.Millisecond)
+	dir := t.TempDir()
+	v2 := filepath.Join(dir, "v.lua")
+	os.WriteFile(v2, []byte(`local m = {} function m:smpp_handle_DR_positive() print("new") return 2 end msys.registerModule("v", m)`), 0o644)
+	if err := h.Load(context.Background(), []luahost.Script{{Name: "v", Path: v2}}); err != nil {
+		t.Fatal(err)
+	}
+	if res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); res.Code != 2 {
+		t.Fatalf("new calls must run the new generation: %+v", res)
+	}
+	if res := <-done; res.Code != 1 {
+		t.Fatalf("in-flight call must finish on the old code: %+v", res)
+	}
+	if !strings.Contains(p.all(), "old") {
+		t.Fatalf("printed %q", p.all())
+	}
+}
