@@ -1,0 +1,103 @@
+// Package config owns msyshost's configuration: it parses Momentum's
+// ecelerity.conf syntax unchanged, so migrators bring their config fragments
+// over as they are, and answers the questions the rest of msyshost asks of
+// it: the Lua scripts to load (Scripts, Scriptlet), the message store
+// (Mstore), and per-domain/binding option values with Momentum's fallback
+// (Eval).
+//
+// The syntax, as Momentum documents it (ecelerity.conf, conf.ref.domain):
+//
+//	Name = value                      # an option; names are case-insensitive
+//	alerting { }                      # an anonymous scope
+//	Domain "example.com" { }          # a named scope; the name may be unquoted
+//	Domain "/\.example\.net$/" { }    # a regex domain
+//	Relay_Hosts = ( 127.0.0.0/8 "10.0.0.0/8" )   # a list
+//	context = [ k = "v" k2 = w ]      # a dictionary
+//	/* a comment; these do not nest */
+//	include "conf.d"                  # a file, or a directory's files
+//	readonly_include "site.conf"      # the same, marked read-only
+//
+// Quoted strings use double or single quotes and may span lines. Inside them
+// \n, \t, \r, \\ and an escaped quote are translated and every other
+// backslash pair is kept, so regex domains need no doubled backslashes.
+// Unquoted scalars run to whitespace, a quote, '#', "/*" or one of = { } ( ) [ ].
+// List items and dictionary values are scalars; nested lists are not
+// supported. An option set twice in one scope keeps both in the tree and the
+// last one wins in lookups.
+//
+// Unknown scopes and options are kept (Momentum has hundreds); Unknown lists
+// them so the caller can warn. The scriptlet scope is checked strictly at
+// parse time and mstore when Mstore is called.
+package config
+
+import "strings"
+
+// Config is a parsed configuration.
+type Config struct {
+	root      *Node
+	scripts   []Script
+	scriptlet Scriptlet
+}
+
+// Root returns the top of the node tree: the global scope.
+func (c *Config) Root() *Node { return c.root }
+
+// Options msyshost reads through Eval. Their values are checked only when
+// read, with the Value conversions.
+const (
+	// SMPPRegisteredDelivery, per domain/binding: the registered_delivery
+	// request of submit_sm, for example "SMSC_Delivery".
+	SMPPRegisteredDelivery = "smpp_registered_delivery"
+	// MM7DeliveryReport (bool): ask the MMSC for delivery reports.
+	MM7DeliveryReport = "mm7_delivery_report"
+	// MM7MstoreSaveMessage (bool, default true): keep MM7 submissions in
+	// mstore for the retry feature.
+	MM7MstoreSaveMessage = "mm7_mstore_save_message"
+	// MM7MstoreBucketUseShortcode (bool, global, default true): bucket MM7
+	// messages as MADR-<shortcode> rather than MADR-MM7.
+	MM7MstoreBucketUseShortcode = "mm7_mstore_bucket_use_shortcode"
+	// SMPPSubmitResponseMessageIDFormat: how the SMSC writes the id in
+	// submit_sm_resp: "string", "decimal" or "hexadecimal".
+	SMPPSubmitResponseMessageIDFormat = "smpp_submit_response_message_id_format"
+	// SMPPDeliveryReceiptMessageIDFormat: the same for the id in a delivery
+	// receipt.
+	SMPPDeliveryReceiptMessageIDFormat = "smpp_delivery_receipt_message_id_format"
+)
+
+// evalOptions are the options msyshost reads; everything else outside the
+// scopes this package checks is reported by Unknown.
+var evalOptions = map[string]bool{
+	SMPPRegisteredDelivery:             true,
+	MM7DeliveryReport:                  true,
+	MM7MstoreSaveMessage:               true,
+	MM7MstoreBucketUseShortcode:        true,
+	SMPPSubmitResponseMessageIDFormat:  true,
+	SMPPDeliveryReceiptMessageIDFormat: true,
+}
+
+// checkedScopes are global scopes whose options this package validates
+// itself, so they never count as unknown.
+var checkedScopes = map[string]bool{"scriptlet": true, "mstore": true}
+
+// Unknown returns, in config order, every option msyshost does not read: the
+// options of other Momentum modules and settings it does not implement. The
+// caller logs them as a warning; they are not errors.
+func (c *Config) Unknown() []Option {
+	var out []Option
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		for _, o := range n.Options {
+			if !evalOptions[strings.ToLower(o.Name)] {
+				out = append(out, o)
+			}
+		}
+		for _, ch := range n.Children {
+			if n == c.root && checkedScopes[strings.ToLower(ch.Kind)] {
+				continue
+			}
+			walk(ch)
+		}
+	}
+	walk(c.root)
+	return out
+}
