@@ -1,0 +1,104 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseRefusesIncludes(t *testing.T) {
+	for _, src := range []string{`include "x.conf"`, "Domain d { readonly_include \"/etc\" }"} {
+		_, err := Parse("p.conf", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), "includes are only followed by Load") {
+			t.Errorf("Parse(%q) error %v", src, err)
+		}
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "etc/msyshost.conf", "include \"../shared/common.conf\"\nDomain d { include \"dom\" }\n")
+	write(t, dir, "shared/common.conf", "a = 1\n")
+	write(t, dir, "etc/dom/b.conf", "b = 2\n")
+	write(t, dir, "etc/dom/a.conf", "c = 3\n")
+	c, err := Load(filepath.Join(dir, "etc/msyshost.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := c.Eval(Scope{}, "a"); !ok || v.String() != "1" {
+		t.Errorf("a = %q, %v", v.String(), ok)
+	}
+	d := c.Root().Scopes("domain")[0]
+	if len(d.Options) != 2 || d.Options[0].Name != "c" || d.Options[1].Name != "b" {
+		t.Errorf("directory include order: %+v", d.Options)
+	}
+	if got, want := d.Options[0].Pos.File, filepath.Join(dir, "etc/dom/a.conf"); got != want {
+		t.Errorf("file %q, want %q", got, want)
+	}
+
+	_, err = Load(filepath.Join(dir, "missing.conf"))
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestLoadIncludeCycles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "self.conf", "x = 1\ninclude \"self.conf\"\n")
+	write(t, dir, "d/all.conf", "include \".\"\n")
+	write(t, dir, "twice.conf", "include \"self-free.conf\"\ninclude \"self-free.conf\"\n")
+	write(t, dir, "self-free.conf", "y = 1\n")
+	for _, tt := range []struct{ file, want string }{
+		{"self.conf", "self.conf:2:1: include cycle: "},
+		{"d/all.conf", "all.conf:1:1: include cycle: "},
+	} {
+		_, err := Load(filepath.Join(dir, tt.file))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want %q", tt.file, err, tt.want)
+		}
+	}
+	c, err := Load(filepath.Join(dir, "twice.conf"))
+	if err != nil {
+		t.Fatalf("including one file twice is not a cycle: %v", err)
+	}
+	if n := len(c.Root().Options); n != 2 {
+		t.Errorf("%d options, want 2", n)
+	}
+}
+
+func TestLoadSymlinkCycle(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.conf", "include \"link.conf\"\n")
+	if err := os.Symlink(filepath.Join(dir, "a.conf"), filepath.Join(dir, "link.conf")); err != nil {
+		t.Skip("symlinks unavailable:", err)
+	}
+	_, err := Load(filepath.Join(dir, "a.conf"))
+	if err == nil || !strings.Contains(err.Error(), "include cycle") {
+		t.Errorf("error %v, want an include cycle", err)
+	}
+}
+
+func TestUnknown(t *testing.T) {
+	c, err := Parse("u.conf", []byte(`
+Message_Expiration = 604800
+mm7_mstore_bucket_use_shortcode = false
+scriptlet "scriptlet" { script_ttl = 10 script "a" { source = "a" } }
+mstore { servers = ("h:1") }
+ESMTP_Listener { Listen ":25" { Enable = true } }
+Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Outbound_Connections = 5 }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range c.Unknown() {
+		got = append(got, o.Name+"@"+o.Pos.String())
+	}
+	want := []string{"Message_Expiration@u.conf:2:1", "Enable@u.conf:6:33", "Max_Outbound_Connections@u.conf:7:55"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
