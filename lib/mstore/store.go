@@ -17,6 +17,17 @@ var ErrNotFound = errors.New("no such message")
 // ErrClosed is returned by every call made after Close.
 var ErrClosed = errors.New("store closed")
 
+// ErrCorrupt is wrapped by every error that reports a stored record that
+// cannot be decoded (bad length, bad checksum, unknown version).
+var ErrCorrupt = errors.New("corrupt record")
+
+// ErrInvalidKey is returned for a key with an empty bucket or message id.
+var ErrInvalidKey = errors.New("invalid key: bucket and message id must not be empty")
+
+// DefaultRetention is how long a record whose Expires is zero is kept: 14
+// days, the retention Momentum's Riak setup uses.
+const DefaultRetention = 14 * 24 * time.Hour
+
 // Key names a stored message the way Momentum does: a bucket such as
 // "MADR-12345" or "MADR-MM7" and the message id the SMSC/MMSC returned.
 type Key struct {
@@ -25,6 +36,14 @@ type Key struct {
 }
 
 func (k Key) String() string { return k.Bucket + "/" + k.ID }
+
+// Check reports ErrInvalidKey for a key no backend can store.
+func (k Key) Check() error {
+	if k.Bucket == "" || k.ID == "" {
+		return ErrInvalidKey
+	}
+	return nil
+}
 
 // Origin says where a stored message was sent, so a receipt handler and the
 // console can tell the operator what it was.
@@ -59,6 +78,14 @@ type Store interface {
 	Load(ctx context.Context, k Key) (*Record, error)
 	Delete(ctx context.Context, k Key) error
 	Close() error
+}
+
+// Sweeper is implemented by backends that remove expired records themselves.
+// A backend runs sweeps in the background; Sweep lets tests and the scenario
+// runner's clock trigger one now. It removes every record expired at the
+// backend's clock, in bounded transactions, and reports how many it removed.
+type Sweeper interface {
+	Sweep(ctx context.Context) (removed int, err error)
 }
 
 // Error wraps a backend failure with what was being done and to which key.

@@ -1,0 +1,338 @@
+// Package embedded is the default mstore backend: one bbolt file under the
+// data directory. Writes go through a commit loop that batches every pending
+// save and delete into one bbolt transaction, so concurrent writers share one
+// fsync while Save still returns only once its record is durable. A time
+// index (bucket "expiry") lets the retention sweep visit only expired
+// records. The file layout is described in ../FORMAT.md.
+package embedded
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"msyshost/lib/mstore"
+)
+
+var _ mstore.Store = (*Store)(nil)
+var _ mstore.Sweeper = (*Store)(nil)
+
+// Bucket names of the file layout (FORMAT.md, "Embedded store").
+var (
+	bucketRecords = []byte("records")
+	bucketExpiry  = []byte("expiry")
+	bucketMeta    = []byte("meta")
+	keyLayout     = []byte("layout")
+)
+
+// layoutVersion is the version of the bucket layout, kept in meta/layout.
+const layoutVersion = 1
+
+// Options configure a Store. The zero value is the production default.
+type Options struct {
+	// Retention applies to records saved with a zero Expires: they expire
+	// this long after they were saved. Zero means mstore.DefaultRetention.
+	Retention time.Duration
+	// Now is the clock expiry is judged by; nil means time.Now.
+	Now func() time.Time
+	// Logger receives sweep results and failures; nil means slog.Default().
+	Logger *slog.Logger
+	// SweepInterval is how often the background sweep runs; zero means one
+	// minute, negative disables it (Sweep can still be called).
+	SweepInterval time.Duration
+	// SweepBatch bounds how many index entries one sweep transaction
+	// visits; zero means 1000.
+	SweepBatch int
+	// LockTimeout is how long Open waits for another process holding the
+	// file; zero means five seconds.
+	LockTimeout time.Duration
+}
+
+// Store is the embedded bbolt backend.
+type Store struct {
+	db        *bolt.DB
+	path      string
+	backend   string
+	retention time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+	sweepN    int
+
+	// mu guards closed: every call takes it shared while it touches the
+	// database or enqueues an operation, Close takes it exclusively, so
+	// nothing is enqueued after the commit loop's final drain.
+	mu     sync.RWMutex
+	closed bool
+
+	ops      chan *op
+	stop     chan struct{}
+	loopDone chan struct{}
+	sweeps   sync.WaitGroup
+}
+
+// Open opens or creates the store file at path.
+func Open(path string, opts Options) (*Store, error) {
+	s := &Store{
+		path:      path,
+		backend:   "embedded " + path,
+		retention: opts.Retention,
+		now:       opts.Now,
+		log:       opts.Logger,
+		sweepN:    opts.SweepBatch,
+		ops:       make(chan *op, 4096),
+		stop:      make(chan struct{}),
+		loopDone:  make(chan struct{}),
+	}
+	if s.retention <= 0 {
+		s.retention = mstore.DefaultRetention
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.sweepN <= 0 {
+		s.sweepN = 1000
+	}
+	lockTimeout := opts.LockTimeout
+	if lockTimeout <= 0 {
+		lockTimeout = 5 * time.Second
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        lockTimeout,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening mstore %s: %w", path, err)
+	}
+	s.db = db
+	if err := s.initLayout(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening mstore %s: %w", path, err)
+	}
+	go s.commitLoop()
+	interval := opts.SweepInterval
+	if interval == 0 {
+		interval = time.Minute
+	}
+	if interval > 0 {
+		s.sweeps.Go(func() { s.sweepLoop(interval) })
+	}
+	return s, nil
+}
+
+func (s *Store) initLayout() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketRecords, bucketExpiry, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := meta.Get(keyLayout); {
+		case v == nil:
+			return meta.Put(keyLayout, []byte{layoutVersion})
+		case len(v) != 1 || v[0] != layoutVersion:
+			return fmt.Errorf("unsupported store layout %x (this build reads layout %d)", v, layoutVersion)
+		}
+		return nil
+	})
+}
+
+// Save stores r durably: it returns once the transaction holding r has been
+// committed and synced. A zero Created is set to now, a zero Expires to now
+// plus the retention; the caller's record is not modified.
+func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
+	if r == nil {
+		return s.fail("save", mstore.Key{}, errors.New("nil record"))
+	}
+	if err := r.Key.Check(); err != nil {
+		return s.fail("save", r.Key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail("save", r.Key, err)
+	}
+	rec := *r
+	now := s.now()
+	if rec.Created.IsZero() {
+		rec.Created = now
+	}
+	if rec.Expires.IsZero() {
+		rec.Expires = now.Add(s.retention)
+	}
+	enc, err := mstore.Encode(&rec)
+	if err != nil {
+		return s.fail("save", r.Key, err)
+	}
+	exp := expiryNanos(rec.Expires)
+	val := make([]byte, 8+len(enc))
+	binary.BigEndian.PutUint64(val, exp)
+	copy(val[8:], enc)
+	return s.submit(ctx, &op{key: r.Key, rk: recordKey(r.Key), val: val, exp: exp})
+}
+
+// Load returns the record under k, or ErrNotFound when there is none or it
+// has expired (whether or not a sweep has removed it yet).
+func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) {
+	if err := k.Check(); err != nil {
+		return nil, s.fail("load", k, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, s.fail("load", k, err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, s.fail("load", k, mstore.ErrClosed)
+	}
+	now := expiryNanos(s.now())
+	var r *mstore.Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketRecords).Get(recordKey(k))
+		if v == nil {
+			return mstore.ErrNotFound
+		}
+		if len(v) < 8 {
+			return fmt.Errorf("record %s in bucket %q: %w: %d-byte value", k, bucketRecords, mstore.ErrCorrupt, len(v))
+		}
+		if binary.BigEndian.Uint64(v) <= now {
+			return mstore.ErrNotFound
+		}
+		var err error
+		r, err = mstore.Decode(k, v[8:])
+		return err
+	})
+	if err != nil {
+		return nil, s.fail("load", k, err)
+	}
+	return r, nil
+}
+
+// Delete removes the record under k. An expired record is removed too, but
+// reported as ErrNotFound, as Load would have.
+func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
+	if err := k.Check(); err != nil {
+		return s.fail("delete", k, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail("delete", k, err)
+	}
+	return s.submit(ctx, &op{key: k, rk: recordKey(k), del: true})
+}
+
+// Close commits every operation already accepted, stops the sweep and
+// closes the file. Calls made afterwards return ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.stop)
+	<-s.loopDone
+	s.sweeps.Wait()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("closing mstore %s: %w", s.path, err)
+	}
+	return nil
+}
+
+func (s *Store) fail(op string, k mstore.Key, err error) error {
+	return &mstore.Error{Op: op, Key: k, Backend: s.backend, Err: err}
+}
+
+// recordKey is the key of k in bucket "records": uvarint(len(bucket)),
+// bucket, id. The length prefix keeps "a/b"+"c" apart from "a"+"b/c".
+func recordKey(k mstore.Key) []byte {
+	b := make([]byte, 0, binary.MaxVarintLen64+len(k.Bucket)+len(k.ID))
+	b = binary.AppendUvarint(b, uint64(len(k.Bucket)))
+	b = append(b, k.Bucket...)
+	return append(b, k.ID...)
+}
+
+// expiryKey is the key in bucket "expiry": big-endian expiry, then the
+// record key, so a cursor walks records in expiry order.
+func expiryKey(exp uint64, rk []byte) []byte {
+	b := make([]byte, 8, 8+len(rk))
+	binary.BigEndian.PutUint64(b, exp)
+	return append(b, rk...)
+}
+
+// expiryNanos maps t to Unix nanoseconds clamped to [0, MaxInt64], so
+// big-endian order is time order and far-future times stay representable.
+func expiryNanos(t time.Time) uint64 {
+	switch {
+	case t.Unix() < 0:
+		return 0
+	case t.Unix() >= math.MaxInt64/int64(time.Second):
+		return math.MaxInt64
+	}
+	return uint64(t.UnixNano())
+}
+
+// op is one save or delete waiting for the commit loop.
+type op struct {
+	key mstore.Key
+	rk  []byte
+	val []byte // save: 8-byte expiry then the encoded record
+	exp uint64
+	del bool
+
+	// state moves from opPending to opTaken (the loop will apply it) or to
+	// opAbandoned (the caller's context ended first; the loop skips it).
+	state atomic.Int32
+	done  chan error
+}
+
+const (
+	opPending int32 = iota
+	opTaken
+	opAbandoned
+)
+
+// submit hands o to the commit loop and waits for its commit.
+func (s *Store) submit(ctx context.Context, o *op) error {
+	name := "save"
+	if o.del {
+		name = "delete"
+	}
+	o.done = make(chan error, 1)
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return s.fail(name, o.key, mstore.ErrClosed)
+	}
+	select {
+	case s.ops <- o:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return s.fail(name, o.key, ctx.Err())
+	}
+	s.mu.RUnlock()
+	var err error
+	select {
+	case err = <-o.done:
+	case <-ctx.Done():
+		if o.state.CompareAndSwap(opPending, opAbandoned) {
+			err = ctx.Err()
+		} else {
+			err = <-o.done
+		}
+	}
+	if err != nil {
+		return s.fail(name, o.key, err)
+	}
+	return nil
+}

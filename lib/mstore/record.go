@@ -1,0 +1,248 @@
+package mstore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math"
+	"slices"
+	"time"
+)
+
+// RecordVersion is the version byte Encode writes. FORMAT.md describes every
+// version; Decode reads all of them, forever.
+const RecordVersion = 1
+
+// crcTable is CRC-32C (Castagnoli), the record trailer's checksum.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// zeroUnix is time.Time{}.Unix(): a zero time is stored as this second count
+// and decoded back to time.Time{}, so "unset" survives a round trip.
+var zeroUnix = time.Time{}.Unix()
+
+// Encode serialises r in the current record format (FORMAT.md, version 1).
+// The encoding is deterministic: map entries are written in key order.
+func Encode(r *Record) ([]byte, error) {
+	if r == nil {
+		return nil, errors.New("encoding record: nil record")
+	}
+	if err := r.Key.Check(); err != nil {
+		return nil, fmt.Errorf("encoding record %s: %w", r.Key, err)
+	}
+	n := 1 + 4 + 2*binary.MaxVarintLen64*2 + len(r.Raw) + 64
+	for k, v := range r.Context {
+		n += len(k) + len(v) + 2*binary.MaxVarintLen64
+	}
+	for k, v := range r.ConnContext {
+		n += len(k) + len(v) + 2*binary.MaxVarintLen64
+	}
+	b := make([]byte, 0, n)
+	b = append(b, RecordVersion)
+	for _, s := range []string{r.Bucket, r.ID, r.MailFrom, r.RcptTo} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Raw)))
+	b = append(b, r.Raw...)
+	b = appendMap(b, r.Context)
+	b = appendMap(b, r.ConnContext)
+	o := r.Origin
+	for _, s := range []string{o.Channel, o.Binding, o.Domain, o.Shortcode} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendUvarint(b, uint64(len(o.Segments)))
+	for _, s := range o.Segments {
+		b = appendString(b, s)
+	}
+	b = appendTime(b, r.Created)
+	b = appendTime(b, r.Expires)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
+}
+
+// Decode parses a record stored under k. Every failure wraps ErrCorrupt and
+// names k, so a log line says which stored message is damaged. The returned
+// record shares no memory with data.
+func Decode(k Key, data []byte) (*Record, error) {
+	r, err := decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding record %s: %w: %v", k, ErrCorrupt, err)
+	}
+	if r.Key != k {
+		return nil, fmt.Errorf("decoding record %s: %w: record holds key %s", k, ErrCorrupt, r.Key)
+	}
+	return r, nil
+}
+
+func decode(data []byte) (*Record, error) {
+	if len(data) == 0 {
+		return nil, errors.New("empty record")
+	}
+	switch v := data[0]; v {
+	case 1:
+		return decodeV1(data)
+	default:
+		return nil, fmt.Errorf("unknown record version %d", v)
+	}
+}
+
+func decodeV1(data []byte) (*Record, error) {
+	if len(data) < 1+4 {
+		return nil, fmt.Errorf("record of %d bytes is shorter than its header and checksum", len(data))
+	}
+	body, sum := data[:len(data)-4], binary.BigEndian.Uint32(data[len(data)-4:])
+	if got := crc32.Checksum(body, crcTable); got != sum {
+		return nil, fmt.Errorf("checksum mismatch: stored %08x, computed %08x", sum, got)
+	}
+	d := decoder{b: body[1:]}
+	r := &Record{}
+	r.Bucket = d.string("bucket")
+	r.ID = d.string("message id")
+	r.MailFrom = d.string("mail from")
+	r.RcptTo = d.string("rcpt to")
+	if raw := d.bytes("raw message"); len(raw) > 0 {
+		r.Raw = slices.Clone(raw)
+	}
+	r.Context = d.stringMap("message context")
+	r.ConnContext = d.stringMap("connection context")
+	r.Origin.Channel = d.string("origin channel")
+	r.Origin.Binding = d.string("origin binding")
+	r.Origin.Domain = d.string("origin domain")
+	r.Origin.Shortcode = d.string("origin shortcode")
+	if n := d.count("segment ids"); n > 0 {
+		r.Origin.Segments = make([]string, n)
+		for i := range r.Origin.Segments {
+			r.Origin.Segments[i] = d.string("segment id")
+		}
+	}
+	r.Created = d.time("created")
+	r.Expires = d.time("expires")
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%d unexpected bytes after the last field", len(d.b))
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return r, nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendMap(b []byte, m map[string]string) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(b, k)
+		b = appendString(b, m[k])
+	}
+	return b
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// decoder reads v1 fields; the first error sticks and later reads return
+// zero values, so decodeV1 reads straight through and checks once.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(field string, format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
+	}
+}
+
+func (d *decoder) uvarint(field string) uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(field, "bad length or count")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes(field string) []byte {
+	n := d.uvarint(field)
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.fail(field, "length %d exceeds the %d bytes left", n, len(d.b))
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string(field string) string { return string(d.bytes(field)) }
+
+// count reads an element count; each element takes at least one byte, so a
+// count above the bytes left is corrupt and never drives an allocation.
+func (d *decoder) count(field string) int {
+	n := d.uvarint(field)
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail(field, "count %d exceeds the %d bytes left", n, len(d.b))
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) stringMap(field string) map[string]string {
+	n := d.count(field)
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]string, n)
+	prev := ""
+	for i := 0; i < n && d.err == nil; i++ {
+		k, v := d.string(field), d.string(field)
+		if i > 0 && k <= prev {
+			d.fail(field, "keys out of order or repeated at %q", k)
+		}
+		m[k], prev = v, k
+	}
+	return m
+}
+
+func (d *decoder) time(field string) time.Time {
+	if d.err != nil {
+		return time.Time{}
+	}
+	sec, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail(field, "bad seconds")
+		return time.Time{}
+	}
+	d.b = d.b[n:]
+	nsec := d.uvarint(field)
+	if d.err != nil {
+		return time.Time{}
+	}
+	if nsec >= uint64(time.Second) {
+		d.fail(field, "nanoseconds %d out of range", nsec)
+		return time.Time{}
+	}
+	if sec == zeroUnix && nsec == 0 {
+		return time.Time{}
+	}
+	if sec < math.MinInt64/2 || sec > math.MaxInt64/2 {
+		d.fail(field, "seconds %d out of range", sec)
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}

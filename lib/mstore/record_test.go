@@ -1,0 +1,163 @@
+package mstore
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fixtureV1 is the record stored in testdata/record-v1.bin. The file was
+// written once by Encode at version 1 and must stay decodable forever: never
+// regenerate it, add a new fixture next to it when the format changes.
+func fixtureV1() *Record {
+	return &Record{
+		Key:         Key{Bucket: "MADR-12345", ID: "1a2b:3c/04"},
+		MailFrom:    "alice@example.com",
+		RcptTo:      "15551234@smpp.example.com",
+		Raw:         []byte("Subject: hi\r\nX-Bin: \x00\xff\r\n\r\nhello\x00world\r\n"),
+		Context:     map[string]string{"mo_route": "smsc-a", "bin": "\x00\x01\n"},
+		ConnContext: map[string]string{"peer": "10.0.0.2:2775"},
+		Origin: Origin{
+			Channel:   "smpp",
+			Binding:   "smsc_a",
+			Domain:    "smpp.example.com",
+			Shortcode: "12345",
+			Segments:  []string{"1a2b3c04", "1a2b3c05"},
+		},
+		Created: time.Date(2026, 11, 26, 9, 0, 0, 123456789, time.UTC),
+		Expires: time.Date(2026, 12, 10, 9, 0, 0, 123456789, time.UTC),
+	}
+}
+
+func TestDecodeFixtureV1(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v1.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureV1()
+	got, err := Decode(want.Key, data)
+	if err != nil {
+		t.Fatalf("version 1 fixture no longer decodes: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("version 1 fixture decodes to\n%+v\nwant\n%+v", got, want)
+	}
+	if RecordVersion == 1 {
+		enc, err := Encode(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(enc, data) {
+			t.Fatalf("Encode at version 1 no longer writes the fixture's bytes")
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	big := bytes.Repeat([]byte{0, 1, 2, 0xff, '\r', '\n'}, 1<<20)
+	for _, r := range []*Record{
+		fixtureV1(),
+		{Key: Key{Bucket: "b", ID: "i"}},
+		{Key: Key{Bucket: "MADR-MM7", ID: "\x00\xff/:%"}, Raw: big, Expires: time.Unix(0, 1).UTC()},
+		{Key: Key{Bucket: "b", ID: "old"}, Created: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
+	} {
+		data, err := Encode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data[0] != RecordVersion {
+			t.Fatalf("version byte %d, want %d", data[0], RecordVersion)
+		}
+		got, err := Decode(r.Key, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, r) {
+			t.Fatalf("round trip of %s changed the record", r.Key)
+		}
+		clear(data)
+		if !reflect.DeepEqual(got, r) {
+			t.Fatalf("decoded %s aliases the encoded bytes", r.Key)
+		}
+	}
+}
+
+func TestEncodeRejects(t *testing.T) {
+	if _, err := Encode(nil); err == nil {
+		t.Error("Encode(nil) succeeded")
+	}
+	for _, k := range []Key{{}, {Bucket: "b"}, {ID: "i"}} {
+		if _, err := Encode(&Record{Key: k}); !errors.Is(err, ErrInvalidKey) {
+			t.Errorf("Encode with key %q: %v, want ErrInvalidKey", k, err)
+		}
+	}
+}
+
+func TestDecodeCorrupt(t *testing.T) {
+	r := fixtureV1()
+	good, err := Encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, data []byte) {
+		t.Helper()
+		_, err := Decode(r.Key, data)
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("%s: %v, want ErrCorrupt", name, err)
+		}
+		if !strings.Contains(err.Error(), "MADR-12345/1a2b:3c/04") {
+			t.Fatalf("%s: error %q does not name bucket/msgid", name, err)
+		}
+	}
+	for n := range len(good) {
+		check("truncated", good[:n])
+	}
+	for i := range good {
+		for _, bit := range []byte{1, 0x80} {
+			bad := bytes.Clone(good)
+			bad[i] ^= bit
+			check("bit flip", bad)
+		}
+	}
+	check("trailing bytes", append(bytes.Clone(good), 0))
+	v9 := bytes.Clone(good)
+	v9[0] = 9
+	check("unknown version", v9)
+	if _, err := Decode(Key{Bucket: "MADR-12345", ID: "other"}, good); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("record under the wrong key: %v, want ErrCorrupt", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	k := fixtureV1().Key
+	for _, r := range []*Record{fixtureV1(), {Key: k}} {
+		data, err := Encode(r)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Decode(k, data)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v does not wrap ErrCorrupt", err)
+			}
+			return
+		}
+		again, err := Encode(r)
+		if err != nil {
+			t.Fatalf("decoded record does not encode: %v", err)
+		}
+		r2, err := Decode(k, again)
+		if err != nil || !reflect.DeepEqual(r, r2) {
+			t.Fatalf("decode(encode(decode(x))) differs: %v", err)
+		}
+	})
+}
