@@ -37,10 +37,15 @@ type Config struct {
 	root      *Node
 	scripts   []Script
 	scriptlet Scriptlet
+	files     []string
 }
 
 // Root returns the top of the node tree: the global scope.
 func (c *Config) Root() *Node { return c.root }
+
+// Files returns the config files read, the loaded one first, then each
+// included file in the order read: what a reloader watches.
+func (c *Config) Files() []string { return append([]string(nil), c.files...) }
 
 // Options msyshost reads through Eval. Their values are checked only when
 // read, with the Value conversions.

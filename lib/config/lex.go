@@ -51,8 +51,13 @@ type lexer struct {
 	col  int
 }
 
+// newLexer starts after a UTF-8 byte order mark, which some editors write.
 func newLexer(file string, src []byte) *lexer {
-	return &lexer{src: src, file: file, line: 1, col: 1}
+	l := &lexer{src: src, file: file, line: 1, col: 1}
+	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		l.off = 3
+	}
+	return l
 }
 
 func (l *lexer) pos() Pos { return Pos{File: l.file, Line: l.line, Col: l.col} }
@@ -67,8 +72,9 @@ func (l *lexer) advance() {
 	l.off++
 }
 
-func (l *lexer) at(s string) bool {
-	return strings.HasPrefix(string(l.src[l.off:min(l.off+len(s), len(l.src))]), s)
+// at reports whether the two bytes at the cursor are a and b.
+func (l *lexer) at(a, b byte) bool {
+	return l.off+1 < len(l.src) && l.src[l.off] == a && l.src[l.off+1] == b
 }
 
 func isSpace(c byte) bool {
@@ -87,13 +93,13 @@ func (l *lexer) skip() error {
 			for l.off < len(l.src) && l.src[l.off] != '\n' {
 				l.advance()
 			}
-		case l.at("/*"):
+		case l.at('/', '*'):
 			start := l.pos()
 			l.advance()
 			l.advance()
-			for !l.at("*/") {
+			for !l.at('*', '/') {
 				if l.off >= len(l.src) {
-					return errorf(start, "unterminated /* comment")
+					return errorf(start, "unterminated /* comment: expected */ before the end of the file")
 				}
 				l.advance()
 			}
@@ -141,7 +147,7 @@ func endsWord(l *lexer) bool {
 	if _, ok := punct[c]; ok {
 		return true
 	}
-	return isSpace(c) || c == '"' || c == '\'' || c == '#' || l.at("/*")
+	return isSpace(c) || c == '"' || c == '\'' || c == '#' || l.at('/', '*')
 }
 
 // quoted reads a string in double or single quotes. \n, \t, \r, \\ and an
@@ -152,7 +158,7 @@ func (l *lexer) quoted(start Pos, q byte) (token, error) {
 	var b strings.Builder
 	for {
 		if l.off >= len(l.src) {
-			return token{}, errorf(start, "unterminated quoted string")
+			return token{}, errorf(start, "unterminated string: expected a closing %c before the end of the file", q)
 		}
 		c := l.src[l.off]
 		l.advance()
@@ -162,7 +168,7 @@ func (l *lexer) quoted(start Pos, q byte) (token, error) {
 		case c != '\\':
 			b.WriteByte(c)
 		case l.off >= len(l.src):
-			return token{}, errorf(start, "unterminated quoted string")
+			return token{}, errorf(start, "unterminated string: expected a closing %c before the end of the file", q)
 		default:
 			e := l.src[l.off]
 			l.advance()

@@ -102,3 +102,40 @@ Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Outbound_Connections =
 		t.Errorf("got  %v\nwant %v", got, want)
 	}
 }
+
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "main.conf", "include \"d\"\ninclude \"d/a.conf\"\n")
+	write(t, dir, "d/a.conf", "a = 1\n")
+	write(t, dir, "d/b.conf", "b = 1\n")
+	c, err := Load(filepath.Join(dir, "main.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "main.conf"), filepath.Join(dir, "d/a.conf"), filepath.Join(dir, "d/b.conf")}
+	if got := c.Files(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
+
+func TestNestingLimit(t *testing.T) {
+	deep := strings.Repeat("a { ", maxDepth) + strings.Repeat("} ", maxDepth)
+	if _, err := Parse("n.conf", []byte(deep)); err != nil {
+		t.Fatalf("%d levels: %v", maxDepth, err)
+	}
+	deeper := strings.Repeat("a { ", maxDepth+1) + strings.Repeat("} ", maxDepth+1)
+	_, err := Parse("n.conf", []byte(deeper))
+	if want := "n.conf:1:401: scopes nested more than 100 deep"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+func TestByteOrderMark(t *testing.T) {
+	c, err := Parse("bom.conf", []byte("\xEF\xBB\xBFa = 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, ok := c.Root().Get("a"); !ok || o.Pos.Col != 1 {
+		t.Errorf("a: %+v %v", o, ok)
+	}
+}

@@ -60,7 +60,8 @@ func (n *Node) Scopes(kind string) []*Node {
 }
 
 // Dump renders the tree in config syntax, every scalar quoted, each line
-// followed by the position it came from. Golden tests compare against it.
+// followed by the position it came from; in each scope the options come
+// before the child scopes. Golden tests compare against it.
 func (n *Node) Dump() string {
 	var b strings.Builder
 	n.dump(&b, 0)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,6 +16,7 @@ type parser struct {
 	includes bool     // Load: follow include directives
 	stack    []string // files being read, outermost first, for cycle detection
 	names    []string // the same, as written, for the error message
+	files    []string // every file read, in order
 }
 
 // Parse reads a config held in memory; name is used in positions. It touches
@@ -43,7 +45,7 @@ func parse(name string, src []byte, includes bool) (*Config, error) {
 	if err := p.body(newLexer(name, src), root, false, 0, false); err != nil {
 		return nil, err
 	}
-	c := &Config{root: root}
+	c := &Config{root: root, files: p.files}
 	if err := c.checkScriptlet(); err != nil {
 		return nil, err
 	}
@@ -60,6 +62,9 @@ func (p *parser) push(name string) {
 	}
 	p.stack = append(p.stack, key)
 	p.names = append(p.names, name)
+	if !slices.Contains(p.files, name) {
+		p.files = append(p.files, name)
+	}
 }
 
 func (p *parser) pop() {
