@@ -52,13 +52,17 @@ func parse(name string, src []byte, includes bool) (*Config, error) {
 	return c, nil
 }
 
+// push marks name as being read. Files are told apart by their resolved
+// absolute path, so a cycle through a symlink or "../" is still a cycle.
 func (p *parser) push(name string) {
-	key, err := filepath.Abs(name)
-	if err != nil {
-		key = name
-	}
-	if real, err := filepath.EvalSymlinks(key); err == nil {
-		key = real
+	key := name
+	if p.includes {
+		if abs, err := filepath.Abs(name); err == nil {
+			key = abs
+		}
+		if real, err := filepath.EvalSymlinks(key); err == nil {
+			key = real
+		}
 	}
 	p.stack = append(p.stack, key)
 	p.names = append(p.names, name)
