@@ -32,7 +32,8 @@ package config
 
 import "strings"
 
-// Config is a parsed configuration.
+// Config is a parsed configuration. It is not changed after Parse or Load
+// returns, so it is safe for concurrent use; a reload builds a new one.
 type Config struct {
 	root      *Node
 	scripts   []Script
