@@ -27,12 +27,17 @@ type Message struct {
 	RcptTo   string
 
 	raw []byte
+	// root is the parsed MIME tree, built on first use; dirty means it
+	// was edited and raw is stale until Raw serialises it.
+	root  *Part
+	dirty bool
 
 	Context     map[string]string
 	ConnContext map[string]string
 
 	RoutingDomain string
 	Binding       string
+	BindingGroup  string
 	Priority      int
 	Code          string
 	Discarded     bool
@@ -57,17 +62,38 @@ func FromRaw(mailFrom, rcptTo string, raw []byte) *Message {
 	return m
 }
 
-// Raw returns the whole message, headers and body.
-func (m *Message) Raw() []byte { return m.raw }
+// Raw returns the whole message, headers and body, with every edit made
+// through the MIME tree applied. It carries no SMTP end-of-data line and is
+// not dot-stuffed.
+func (m *Message) Raw() []byte {
+	if m.dirty && m.root != nil {
+		m.raw = m.root.Bytes()
+		m.dirty = false
+	}
+	return m.raw
+}
 
-// SetRaw replaces the whole message.
-func (m *Message) SetRaw(raw []byte) { m.raw = append([]byte(nil), raw...) }
+// SetRaw replaces the whole message. Parts taken from the old MIME tree
+// are detached: editing them no longer changes the message.
+func (m *Message) SetRaw(raw []byte) {
+	m.raw = append([]byte(nil), raw...)
+	m.root, m.dirty = nil, false
+}
+
+// Root returns the top of the message's MIME tree.
+func (m *Message) Root() *Part {
+	if m.root == nil {
+		m.root = parsePart(m, m.raw, lineBreak(m.raw), 0)
+	}
+	return m.root
+}
 
 // Clone returns a deep copy with a fresh id.
 func (m *Message) Clone() *Message {
 	c := *m
 	c.ID = NewID()
-	c.raw = append([]byte(nil), m.raw...)
+	c.raw = append([]byte(nil), m.Raw()...)
+	c.root, c.dirty = nil, false
 	c.Context = cloneMap(m.Context)
 	c.ConnContext = cloneMap(m.ConnContext)
 	return &c

@@ -1,0 +1,165 @@
+package message
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"go.elara.ws/pcre"
+)
+
+// Regexp is a compiled PCRE pattern, as msys.pcre uses. Close frees it.
+type Regexp struct {
+	re    *pcre.Regexp
+	names map[string]int
+}
+
+// namedGroup finds (?P<name>, (?<name> and (?'name' in a pattern; PCRE
+// numbers them, and msys.pcre returns them under their names too.
+var namedGroup = regexp.MustCompile(`\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')`)
+
+// CompileRegexp compiles a PCRE pattern.
+func CompileRegexp(pattern string) (r *Regexp, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r, err = nil, fmt.Errorf("pcre: %v", p)
+		}
+	}()
+	re, err := pcre.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	r = &Regexp{re: re, names: map[string]int{}}
+	for _, m := range namedGroup.FindAllStringSubmatch(pattern, -1) {
+		name := m[1] + m[2]
+		if i := re.SubexpIndex(name); i > 0 {
+			r.names[name] = i
+		}
+	}
+	return r, nil
+}
+
+// Close frees the compiled pattern.
+func (r *Regexp) Close() {
+	if r != nil && r.re != nil {
+		_ = r.re.Close()
+	}
+}
+
+// Match is the first match of a pattern: Groups[0] the whole match,
+// Groups[i] capture i (Set[i] false when it did not take part) and Names
+// the named captures' numbers.
+type Match struct {
+	Groups []string
+	Set    []bool
+	Names  map[string]int
+}
+
+// Find returns the first match in b, nil when there is none.
+func (r *Regexp) Find(b []byte) (m *Match, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			m, err = nil, fmt.Errorf("pcre: %v", p)
+		}
+	}()
+	idx := r.re.FindSubmatchIndex(b)
+	if idx == nil {
+		return nil, nil
+	}
+	m = &Match{Names: r.names}
+	for i := 0; i+1 < len(idx); i += 2 {
+		s, e := idx[i], idx[i+1]
+		if s < 0 || e < s || e > len(b) {
+			m.Groups = append(m.Groups, "")
+			m.Set = append(m.Set, false)
+			continue
+		}
+		m.Groups = append(m.Groups, string(b[s:e]))
+		m.Set = append(m.Set, true)
+	}
+	return m, nil
+}
+
+// ReplaceAll replaces every match in b with repl, where $n and ${n} (and
+// $name) stand for captures and $0 for the whole match. It returns the
+// result and how many matches were replaced.
+func (r *Regexp) ReplaceAll(b []byte, repl string) (out []byte, n int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			out, n, err = b, 0, fmt.Errorf("pcre: %v", p)
+		}
+	}()
+	all := r.re.FindAllSubmatchIndex(b, -1)
+	if len(all) == 0 {
+		return b, 0, nil
+	}
+	last := 0
+	for _, idx := range all {
+		if idx[0] < last || idx[1] > len(b) || idx[0] > idx[1] {
+			continue
+		}
+		out = append(out, b[last:idx[0]]...)
+		out = append(out, r.expand(repl, b, idx)...)
+		last = idx[1]
+		n++
+	}
+	out = append(out, b[last:]...)
+	return out, n, nil
+}
+
+func (r *Regexp) expand(repl string, src []byte, idx []int) []byte {
+	var out []byte
+	group := func(i int) []byte {
+		if 2*i+1 >= len(idx) {
+			return nil
+		}
+		s, e := idx[2*i], idx[2*i+1]
+		if s < 0 || e < s || e > len(src) {
+			return nil
+		}
+		return src[s:e]
+	}
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		if c != '$' || i+1 == len(repl) {
+			out = append(out, c)
+			continue
+		}
+		j := i + 1
+		if repl[j] == '$' {
+			out = append(out, '$')
+			i = j
+			continue
+		}
+		braced := repl[j] == '{'
+		if braced {
+			j++
+		}
+		k := j
+		digits := k < len(repl) && repl[k] >= '0' && repl[k] <= '9'
+		for k < len(repl) && (digits && repl[k] >= '0' && repl[k] <= '9' || !digits && (repl[k] == '_' || repl[k] >= '0' && repl[k] <= '9' || repl[k] >= 'a' && repl[k] <= 'z' || repl[k] >= 'A' && repl[k] <= 'Z')) {
+			k++
+		}
+		name := repl[j:k]
+		if braced {
+			if k >= len(repl) || repl[k] != '}' {
+				out = append(out, c)
+				continue
+			}
+			k++
+		}
+		if name == "" {
+			out = append(out, c)
+			continue
+		}
+		if n, err := strconv.Atoi(name); err == nil {
+			out = append(out, group(n)...)
+		} else if g, ok := r.names[name]; ok {
+			out = append(out, group(g)...)
+		} else {
+			out = append(out, repl[i:k]...)
+		}
+		i = k - 1
+	}
+	return out
+}
