@@ -1,0 +1,199 @@
+package dialect
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/ast"
+)
+
+// Parse parses a chunk of Momentum Lua into gopher-lua's AST. The extended
+// operators and .. come out as calls of hidden locals ("(band)",
+// "(concat)", ...) that only Compile declares and binds, so compile the
+// source with Compile rather than passing this AST to lua.Compile.
+// Errors are *SyntaxError.
+func Parse(src []byte, chunkName string) ([]ast.Stmt, error) {
+	return newParser(src, chunkName, true).parse()
+}
+
+// Compile parses src and compiles it with gopher-lua's compiler. chunkName
+// is the name runtime errors carry ("path:line: msg"); pass a script's
+// path. The proto is immutable and may be shared by any number of
+// LStates; instantiate it with Load. Errors are *SyntaxError.
+func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
+	p := newParser(src, chunkName, true)
+	stmts, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	var used []int
+	var names []string
+	var falses []ast.Expr
+	for op := range numOps {
+		if p.used[op] {
+			used = append(used, op)
+			names = append(names, opLocals[op])
+			falses = append(falses, &ast.FalseExpr{})
+		}
+	}
+	if len(used) > 0 {
+		// The prologue declares the hidden locals as false; bindOps turns
+		// each LOADBOOL into a GETUPVAL of the state's operator.
+		prologue := &ast.LocalAssignStmt{Names: names, Exprs: falses}
+		line := 1
+		if len(stmts) > 0 {
+			line = stmts[0].Line()
+		}
+		prologue.SetLine(line)
+		for _, e := range falses {
+			e.SetLine(line)
+		}
+		stmts = append([]ast.Stmt{prologue}, stmts...)
+	}
+	proto, err := lua.Compile(stmts, chunkName)
+	if err != nil {
+		var ce *lua.CompileError
+		if errors.As(err, &ce) {
+			return nil, &SyntaxError{File: chunkName, Line: ce.Line, Msg: ce.Message}
+		}
+		return nil, err
+	}
+	if len(used) > 0 {
+		if err := bindOps(proto, used); err != nil {
+			return nil, fmt.Errorf("compiling %s: %w", chunkName, err)
+		}
+	}
+	return proto, nil
+}
+
+// encodeABC builds an instruction as gopher-lua lays it out (opcode.go):
+// opcode in bits 26-31, A in 18-25, C in 9-17, B in 0-8.
+func encodeABC(op, a, b, c int) uint32 {
+	return uint32(op&0x3f)<<26 | uint32(a&0xff)<<18 | uint32(c&0x1ff)<<9 | uint32(b&0x1ff)
+}
+
+// bindOps rewrites the prologue so the hidden locals read the operators
+// from the chunk's upvalues, which Load points at the state's operators.
+// Only the first len(used) instructions change, one for one, so jumps,
+// line info and local ranges stay valid.
+func bindOps(proto *lua.FunctionProto, used []int) error {
+	if len(proto.Code) < len(used) {
+		return errors.New("dialect: prologue missing from compiled chunk")
+	}
+	for i, op := range used {
+		ins := proto.Code[i]
+		if ins != encodeABC(lua.OP_LOADBOOL, i, 0, 0) {
+			return fmt.Errorf("dialect: unexpected prologue instruction %#08x at pc %d", ins, i)
+		}
+		proto.Code[i] = encodeABC(lua.OP_GETUPVAL, i, op, 0)
+	}
+	proto.NumUpvalues = numOps
+	proto.DbgUpvalues = append([]string(nil), opLocals[:]...)
+	return nil
+}
+
+func isBound(proto *lua.FunctionProto) bool {
+	if int(proto.NumUpvalues) != numOps || len(proto.DbgUpvalues) != numOps {
+		return false
+	}
+	for i, name := range proto.DbgUpvalues {
+		if name != opLocals[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Load instantiates a proto made by Compile in L: a function with L's
+// globals as environment and the operators bound, ready to be called with
+// the chunk's arguments. The operators are built once per LState and kept
+// in its registry.
+func Load(L *lua.LState, proto *lua.FunctionProto) (*lua.LFunction, error) {
+	fn := L.NewFunctionFromProto(proto)
+	if proto.NumUpvalues == 0 {
+		return fn, nil
+	}
+	if !isBound(proto) {
+		return nil, errors.New("dialect: proto was not made by dialect.Compile")
+	}
+	ups, err := stateOps(L)
+	if err != nil {
+		return nil, err
+	}
+	fn.Upvalues = ups
+	return fn, nil
+}
+
+const registryKey = "msyshost.dialect.ops"
+
+// stateOps returns L's operator upvalues, creating them on first use.
+// gopher-lua builds upvalues only for closures, so a tiny chunk receives
+// the operator functions as locals and returns a closure over all of them;
+// its closed upvalues are what every chunk in L shares.
+func stateOps(L *lua.LState) ([]*lua.Upvalue, error) {
+	reg, ok := L.Get(lua.RegistryIndex).(*lua.LTable)
+	if !ok {
+		return nil, errors.New("dialect: state has no registry")
+	}
+	if ud, ok := reg.RawGetString(registryKey).(*lua.LUserData); ok {
+		if ups, ok := ud.Value.([]*lua.Upvalue); ok {
+			return ups, nil
+		}
+	}
+	proto, err := capturerProto()
+	if err != nil {
+		return nil, err
+	}
+	L.Push(L.NewFunctionFromProto(proto))
+	for _, f := range opFuncs {
+		L.Push(L.NewFunction(f))
+	}
+	if err := L.PCall(numOps, 1, nil); err != nil {
+		return nil, fmt.Errorf("dialect: binding operators: %w", err)
+	}
+	closure, ok := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
+	if !ok || len(closure.Upvalues) != numOps {
+		return nil, errors.New("dialect: binding operators: unexpected capture")
+	}
+	for i, name := range closure.Proto.DbgUpvalues {
+		if name != capturerName(i) {
+			return nil, errors.New("dialect: binding operators: upvalues out of order")
+		}
+	}
+	ud := L.NewUserData()
+	ud.Value = closure.Upvalues
+	reg.RawSetString(registryKey, ud)
+	return closure.Upvalues, nil
+}
+
+func capturerName(i int) string { return fmt.Sprintf("op%d", i) }
+
+var capturer struct {
+	once  sync.Once
+	proto *lua.FunctionProto
+	err   error
+}
+
+// capturerProto compiles "local op0, ... = ...; return function() return
+// op0, ... end" once.
+func capturerProto() (*lua.FunctionProto, error) {
+	capturer.once.Do(func() {
+		names := make([]string, numOps)
+		for i := range names {
+			names[i] = capturerName(i)
+		}
+		list := strings.Join(names, ", ")
+		src := "local " + list + " = ...\nreturn function() return " + list + " end\n"
+		stmts, err := newParser([]byte(src), "=dialect", false).parse()
+		if err != nil {
+			capturer.err = err
+			return
+		}
+		capturer.proto, capturer.err = lua.Compile(stmts, "=dialect")
+	})
+	return capturer.proto, capturer.err
+}

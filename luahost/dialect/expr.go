@@ -1,0 +1,398 @@
+package dialect
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/yuin/gopher-lua/ast"
+)
+
+// exprKind is what lparser.c's expdesc kind tells the statement parser:
+// a variable may be assigned, a call may stand as a statement.
+type exprKind int
+
+const (
+	kindOther exprKind = iota
+	kindVar
+	kindCall
+)
+
+// priority is thrlua's priority[] table (lparser.c, ORDER OPR): left and
+// right binding power of each binary operator. The bitwise operators share
+// the levels of Lua's arithmetic: | & ^^ bind like + -, and << >> \ like
+// * / %. Concatenation and ^ are right associative.
+func priority(kind int) (left, right int, ok bool) {
+	switch kind {
+	case '+', '-', '|', '&', tkXor:
+		return 6, 6, true
+	case '*', '/', '%', tkShl, tkShr, '\\':
+		return 7, 7, true
+	case '^':
+		return 10, 9, true
+	case tkConcat:
+		return 5, 4, true
+	case tkEq, tkNe, '<', tkLe, '>', tkGe:
+		return 3, 3, true
+	case tkAnd:
+		return 2, 2, true
+	case tkOr:
+		return 1, 1, true
+	}
+	return 0, 0, false
+}
+
+// unaryPriority is UNARY_PRIORITY: not - # ~ ! bind tighter than every
+// binary operator but ^.
+const unaryPriority = 8
+
+func isUnary(kind int) bool {
+	switch kind {
+	case tkNot, '-', '#', '~', '!':
+		return true
+	}
+	return false
+}
+
+func (p *parser) expr() ast.Expr {
+	e, _ := p.subexpr(0)
+	return e
+}
+
+func (p *parser) exprList() []ast.Expr {
+	list := []ast.Expr{p.expr()}
+	for p.testNext(',') {
+		list = append(list, p.expr())
+	}
+	return list
+}
+
+// subexpr parses operators whose left priority exceeds limit, as
+// lparser.c's subexpr.
+func (p *parser) subexpr(limit int) (ast.Expr, exprKind) {
+	p.enterLevel()
+	var e ast.Expr
+	kind := kindOther
+	if isUnary(p.tok.kind) {
+		op := p.tok.kind
+		p.next()
+		operand, _ := p.subexpr(unaryPriority)
+		e = p.unary(op, operand)
+	} else {
+		e, kind = p.simpleExpr()
+	}
+	for {
+		op := p.tok.kind
+		left, right, ok := priority(op)
+		if !ok || left <= limit {
+			break
+		}
+		p.next()
+		rhs, _ := p.subexpr(right)
+		e = p.binary(op, e, rhs)
+		kind = kindOther
+	}
+	p.leaveLevel()
+	return e, kind
+}
+
+func (p *parser) unary(op int, operand ast.Expr) ast.Expr {
+	var e ast.Expr
+	switch op {
+	case '-':
+		e = &ast.UnaryMinusOpExpr{Expr: operand}
+	case '#':
+		e = &ast.UnaryLenOpExpr{Expr: operand}
+	case '~':
+		return p.opCall(opBnot, operand)
+	default: // not, !
+		e = &ast.UnaryNotOpExpr{Expr: operand}
+	}
+	e.SetLine(operand.Line())
+	return e
+}
+
+var arithOps = map[int]string{'+': "+", '-': "-", '*': "*", '/': "/", '%': "%", '^': "^"}
+var relOps = map[int]string{tkEq: "==", tkNe: "~=", '<': "<", tkLe: "<=", '>': ">", tkGe: ">="}
+var bitOps = map[int]int{'&': opBand, '|': opBor, tkXor: opBxor, tkShl: opShl, tkShr: opShr, '\\': opIntDiv}
+
+func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
+	var e ast.Expr
+	switch {
+	case op == tkConcat:
+		if p.lowerConcat {
+			return p.concat(lhs, rhs)
+		}
+		e = &ast.StringConcatOpExpr{Lhs: lhs, Rhs: rhs}
+	case op == tkAnd:
+		e = &ast.LogicalOpExpr{Operator: "and", Lhs: lhs, Rhs: rhs}
+	case op == tkOr:
+		e = &ast.LogicalOpExpr{Operator: "or", Lhs: lhs, Rhs: rhs}
+	case arithOps[op] != "":
+		e = &ast.ArithmeticOpExpr{Operator: arithOps[op], Lhs: lhs, Rhs: rhs}
+	case relOps[op] != "":
+		e = &ast.RelationalOpExpr{Operator: relOps[op], Lhs: lhs, Rhs: rhs}
+	default:
+		return p.opCall(bitOps[op], lhs, rhs)
+	}
+	e.SetLine(lhs.Line())
+	return e
+}
+
+// concat lowers lhs .. rhs into one call of the hidden concat over the
+// whole right-associative chain, as PUC compiles the chain into one
+// OP_CONCAT. A chain of string literals only is folded.
+func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
+	operands := []ast.Expr{lhs}
+	if c, ok := rhs.(*ast.FuncCallExpr); ok && isOpCall(c, opConcat) {
+		operands = append(operands, c.Args[1:]...)
+	} else {
+		operands = append(operands, rhs)
+	}
+	var folded strings.Builder
+	for _, o := range operands {
+		s, ok := o.(*ast.StringExpr)
+		if !ok {
+			return p.opCall(opConcat, operands...)
+		}
+		folded.WriteString(s.Value)
+	}
+	e := &ast.StringExpr{Value: folded.String()}
+	e.SetLine(lhs.Line())
+	return e
+}
+
+// opCall builds the call of a hidden operator local. Its line is the line
+// of the last token of the operation, where PUC puts the instruction, so
+// runtime errors carry the same line. A constant string argument names the
+// operands for error messages ("global 'x'"), as PUC's debug info does; for
+// concat it comes first, for the others last and only when not empty.
+func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
+	p.used[op] = true
+	line := p.lastLine
+	descs := make([]string, len(operands))
+	named := false
+	for i, o := range operands {
+		descs[i] = p.describe(o)
+		named = named || descs[i] != ""
+	}
+	desc := &ast.StringExpr{Value: strings.Join(descs, "\x00")}
+	desc.SetLine(line)
+	var args []ast.Expr
+	switch {
+	case op == opConcat:
+		args = append([]ast.Expr{desc}, operands...)
+	case named:
+		args = append(operands, desc)
+	default:
+		args = operands
+	}
+	fn := &ast.IdentExpr{Value: opLocals[op]}
+	fn.SetLine(line)
+	call := &ast.FuncCallExpr{Func: fn, Args: args, AdjustRet: true}
+	call.SetLine(line)
+	return call
+}
+
+func isOpCall(c *ast.FuncCallExpr, op int) bool {
+	id, ok := c.Func.(*ast.IdentExpr)
+	return ok && id.Value == opLocals[op]
+}
+
+func isLowered(e ast.Expr) bool {
+	c, ok := e.(*ast.FuncCallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := c.Func.(*ast.IdentExpr)
+	return ok && strings.HasPrefix(id.Value, "(")
+}
+
+// describe names an operand as getobjname in ldebug.c does.
+func (p *parser) describe(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.IdentExpr:
+		return p.resolve(e.Value) + " '" + e.Value + "'"
+	case *ast.AttrGetExpr:
+		if k, ok := e.Key.(*ast.StringExpr); ok {
+			return "field '" + k.Value + "'"
+		}
+		return "field '?'"
+	}
+	return ""
+}
+
+func (p *parser) simpleExpr() (ast.Expr, exprKind) {
+	tok := p.tok
+	var e ast.Expr
+	switch tok.kind {
+	case tkNumber:
+		e = &ast.NumberExpr{Value: numberText(tok)}
+	case tkString:
+		e = &ast.StringExpr{Value: tok.str}
+	case tkNil:
+		e = &ast.NilExpr{}
+	case tkTrue:
+		e = &ast.TrueExpr{}
+	case tkFalse:
+		e = &ast.FalseExpr{}
+	case tkDots:
+		if !p.fs.vararg {
+			p.syntaxError("cannot use '...' outside a vararg function")
+		}
+		e = &ast.Comma3Expr{}
+	case '{':
+		return p.constructor(), kindOther
+	case tkFunction:
+		p.next()
+		fn := p.body(false, p.tok.endLine)
+		fn.SetLine(tok.line)
+		return fn, kindOther
+	default:
+		return p.primaryExpr()
+	}
+	e.SetLine(tok.line)
+	p.next()
+	return e, kindOther
+}
+
+// numberText is the NumberExpr value: the source text when gopher-lua's
+// compiler reads it as the same number, else a canonical spelling.
+func numberText(tok token) string {
+	if v, err := strconv.ParseInt(tok.text, 0, 64); err == nil {
+		if float64(v) == tok.num {
+			return tok.text
+		}
+	} else if v, err := strconv.ParseFloat(tok.text, 64); err == nil && math.Float64bits(v) == math.Float64bits(tok.num) {
+		return tok.text
+	}
+	if tok.num == math.Trunc(tok.num) && math.Abs(tok.num) < 1<<53 {
+		return strconv.FormatInt(int64(tok.num), 10)
+	}
+	return strconv.FormatFloat(tok.num, 'g', -1, 64)
+}
+
+func (p *parser) primaryExpr() (ast.Expr, exprKind) {
+	e, kind := p.prefixExpr()
+	for {
+		switch p.tok.kind {
+		case '.':
+			p.next()
+			name := p.checkName()
+			key := &ast.StringExpr{Value: name.str}
+			key.SetLine(name.line)
+			get := &ast.AttrGetExpr{Object: e, Key: key}
+			get.SetLine(e.Line())
+			e, kind = get, kindVar
+		case '[':
+			p.next()
+			key := p.expr()
+			p.checkNext(']')
+			get := &ast.AttrGetExpr{Object: e, Key: key}
+			get.SetLine(e.Line())
+			e, kind = get, kindVar
+		case ':':
+			p.next()
+			name := p.checkName()
+			call := &ast.FuncCallExpr{Receiver: e, Method: name.str, Args: p.funcArgs()}
+			call.SetLine(e.Line())
+			e, kind = call, kindCall
+		case '(', tkString, '{':
+			call := &ast.FuncCallExpr{Func: e, Args: p.funcArgs()}
+			call.SetLine(e.Line())
+			e, kind = call, kindCall
+		default:
+			return e, kind
+		}
+	}
+}
+
+func (p *parser) prefixExpr() (ast.Expr, exprKind) {
+	tok := p.tok
+	switch tok.kind {
+	case tkName:
+		p.next()
+		p.resolve(tok.str)
+		e := &ast.IdentExpr{Value: tok.str}
+		e.SetLine(tok.line)
+		return e, kindVar
+	case '(':
+		p.next()
+		e, kind := p.subexpr(0)
+		p.checkMatch(')', '(', tok.line)
+		if c, ok := e.(*ast.FuncCallExpr); ok && kind == kindCall {
+			// gopher-lua's afunctioncall: (f()) keeps one value, and its line.
+			c.AdjustRet = true
+			return e, kindOther
+		}
+		if c3, ok := e.(*ast.Comma3Expr); ok {
+			c3.AdjustRet = true
+		}
+		if !isLowered(e) {
+			e.SetLine(tok.line)
+		}
+		return e, kindOther
+	default:
+		p.syntaxError("unexpected symbol")
+		return nil, kindOther
+	}
+}
+
+func (p *parser) funcArgs() []ast.Expr {
+	tok := p.tok
+	switch tok.kind {
+	case '(':
+		if tok.line != p.lastLine {
+			p.syntaxError("ambiguous syntax (function call x new statement)")
+		}
+		p.next()
+		args := []ast.Expr{}
+		if p.tok.kind != ')' {
+			args = p.exprList()
+		}
+		p.checkMatch(')', '(', tok.line)
+		return args
+	case '{':
+		return []ast.Expr{p.constructor()}
+	case tkString:
+		p.next()
+		s := &ast.StringExpr{Value: tok.str}
+		s.SetLine(tok.line)
+		return []ast.Expr{s}
+	default:
+		p.syntaxError("function arguments expected")
+		return nil
+	}
+}
+
+func (p *parser) constructor() ast.Expr {
+	open := p.tok
+	p.checkNext('{')
+	fields := []*ast.Field{}
+	for p.tok.kind != '}' {
+		switch {
+		case p.tok.kind == tkName && p.peek().kind == '=':
+			name := p.tok
+			p.next()
+			p.next()
+			key := &ast.StringExpr{Value: name.str}
+			key.SetLine(name.line)
+			fields = append(fields, &ast.Field{Key: key, Value: p.expr()})
+		case p.tok.kind == '[':
+			p.next()
+			key := p.expr()
+			p.checkNext(']')
+			p.checkNext('=')
+			fields = append(fields, &ast.Field{Key: key, Value: p.expr()})
+		default:
+			fields = append(fields, &ast.Field{Value: p.expr()})
+		}
+		if !p.testNext(',') && !p.testNext(';') {
+			break
+		}
+	}
+	p.checkMatch('}', '{', open.line)
+	t := &ast.TableExpr{Fields: fields}
+	t.SetLine(open.line)
+	return t
+}

@@ -1,0 +1,196 @@
+package dialect
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Open replaces loadstring, load, loadfile and dofile in L's globals so
+// that code loaded at run time is Momentum Lua too. They behave as Lua
+// 5.1's: the load functions return nil and "chunk:line: message" on a
+// syntax error, chunk names are shown as PUC's luaO_chunkid shows them
+// ([string "..."], file names, =names).
+func Open(L *lua.LState) {
+	L.SetGlobal("loadstring", L.NewFunction(loadString))
+	L.SetGlobal("load", L.NewFunction(loadReader))
+	L.SetGlobal("loadfile", L.NewFunction(loadFile))
+	L.SetGlobal("dofile", L.NewFunction(doFile))
+}
+
+// idSize is LUA_IDSIZE.
+const idSize = 60
+
+// chunkID is luaO_chunkid: how a chunk name appears in messages.
+func chunkID(source string) string {
+	if i := strings.IndexByte(source, 0); i >= 0 {
+		source = source[:i]
+	}
+	switch {
+	case strings.HasPrefix(source, "="):
+		s := source[1:]
+		if len(s) > idSize-1 {
+			s = s[:idSize-1]
+		}
+		return s
+	case strings.HasPrefix(source, "@"):
+		s := source[1:]
+		room := idSize - len(" '...' ") - 1
+		if len(s) > room {
+			s = "..." + s[len(s)-room:]
+		}
+		return s
+	default:
+		n := strings.IndexAny(source, "\n\r")
+		if n < 0 {
+			n = len(source)
+		}
+		room := idSize - len(` [string "..."] `) - 1
+		if n > room {
+			n = room
+		}
+		if n < len(source) {
+			return `[string "` + source[:n] + `..."]`
+		}
+		return `[string "` + source + `"]`
+	}
+}
+
+// luaMessage is the message a load function returns for err.
+func luaMessage(err error) string {
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return se.LuaMessage()
+	}
+	return err.Error()
+}
+
+// load compiles src and pushes the function, or nil and the message.
+func load(L *lua.LState, src []byte, chunkName string) int {
+	proto, err := Compile(src, chunkID(chunkName))
+	if err == nil {
+		var fn *lua.LFunction
+		if fn, err = Load(L, proto); err == nil {
+			L.Push(fn)
+			return 1
+		}
+	}
+	L.Push(lua.LNil)
+	L.Push(lua.LString(luaMessage(err)))
+	return 2
+}
+
+// loadstring(s [, chunkname])
+func loadString(L *lua.LState) int {
+	s := L.CheckString(1)
+	return load(L, []byte(s), L.OptString(2, s))
+}
+
+// load(func [, chunkname]): pieces from func until nil or "".
+func loadReader(L *lua.LState) int {
+	reader := L.CheckFunction(1)
+	name := L.OptString(2, "=(load)")
+	var src []byte
+	for {
+		L.Push(reader)
+		if err := L.PCall(0, 1, nil); err != nil {
+			L.Push(lua.LNil)
+			var ae *lua.ApiError
+			if errors.As(err, &ae) {
+				L.Push(ae.Object)
+			} else {
+				L.Push(lua.LString(err.Error()))
+			}
+			return 2
+		}
+		piece := L.Get(-1)
+		L.Pop(1)
+		if piece == lua.LNil {
+			break
+		}
+		if !isStrNum(piece) {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("reader function must return a string"))
+			return 2
+		}
+		toStr(&piece)
+		s := string(piece.(lua.LString))
+		if s == "" {
+			break
+		}
+		src = append(src, s...)
+	}
+	return load(L, src, name)
+}
+
+// readChunkFile reads a file as luaL_loadfile does: stdin when name is
+// empty, a first line starting with '#' skipped but its newline kept.
+func readChunkFile(name string) (src []byte, chunkName string, msg string) {
+	var err error
+	if name == "" {
+		chunkName = "=stdin"
+		src, err = io.ReadAll(os.Stdin)
+		if err != nil {
+			return nil, "", "cannot read stdin: " + strerror(err)
+		}
+	} else {
+		chunkName = "@" + name
+		src, err = os.ReadFile(name)
+		if err != nil {
+			what := "open"
+			if errors.Is(err, syscall.EISDIR) {
+				what = "read"
+			}
+			return nil, "", "cannot " + what + " " + name + ": " + strerror(err)
+		}
+	}
+	if len(src) > 0 && src[0] == '#' {
+		if i := strings.IndexByte(string(src), '\n'); i >= 0 {
+			src = src[i:]
+		} else {
+			src = nil
+		}
+	}
+	return src, chunkName, ""
+}
+
+// strerror spells err as C's strerror does ("No such file or directory").
+func strerror(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		if s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
+}
+
+// loadfile([filename])
+func loadFile(L *lua.LState) int {
+	src, chunkName, msg := readChunkFile(L.OptString(1, ""))
+	if msg != "" {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(msg))
+		return 2
+	}
+	return load(L, src, chunkName)
+}
+
+// dofile([filename]): runs the file, propagating its errors and results.
+func doFile(L *lua.LState) int {
+	src, chunkName, msg := readChunkFile(L.OptString(1, ""))
+	if msg != "" {
+		L.Error(lua.LString(msg), 0)
+	}
+	top := L.GetTop()
+	if load(L, src, chunkName) != 1 {
+		L.Error(L.Get(-1), 0)
+	}
+	L.Call(0, lua.MultRet)
+	return L.GetTop() - top
+}

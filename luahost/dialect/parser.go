@@ -1,0 +1,575 @@
+package dialect
+
+import (
+	"fmt"
+
+	"github.com/yuin/gopher-lua/ast"
+)
+
+// Limits of PUC Lua 5.1 (luaconf.h, identical in thrlua).
+const (
+	maxSyntaxLevels = 200 // LUAI_MAXCCALLS
+	maxLocals       = 200 // LUAI_MAXVARS
+	maxUpvalues     = 60  // LUAI_MAXUPVALUES
+)
+
+// SyntaxError is a compile-time error in a chunk. Msg is worded as PUC
+// Lua words it (`'=' expected near 'x'`); Line is the line PUC reports.
+type SyntaxError struct {
+	File   string
+	Line   int
+	Column int
+	Msg    string
+}
+
+// Error returns "file:line:column: message".
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+}
+
+// LuaMessage returns the error as PUC Lua's load functions return it:
+// "file:line: message", without the column.
+func (e *SyntaxError) LuaMessage() string {
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// blockScope is one block of a function: where its locals start in the
+// function's active list and whether break may leave it.
+type blockScope struct {
+	nactive   int
+	breakable bool
+}
+
+type upvalKey struct {
+	owner *funcState
+	index int
+}
+
+// funcState tracks what the parser needs to know about the function being
+// parsed: active local names (for "local 'x'" vs "upvalue 'x'" in error
+// descriptors, and the PUC limits), blocks, and whether it is vararg.
+type funcState struct {
+	parent  *funcState
+	actives []string
+	blocks  []blockScope
+	vararg  bool
+	line    int // line defined; 0 for the main chunk
+	upvals  map[upvalKey]bool
+}
+
+// parseError aborts parsing; parse() recovers it.
+type parseError struct{ err *SyntaxError }
+
+// parser is a recursive-descent parser that follows lparser.c of Lua 5.1
+// (with thrlua's operators) and builds gopher-lua's AST the way gopher-lua's
+// own grammar does, so positions in compiled code match.
+type parser struct {
+	lx          *lexer
+	tok         token
+	ahead       token
+	hasAhead    bool
+	lastLine    int // line of the last consumed token (PUC's lastline)
+	fs          *funcState
+	depth       int
+	lowerConcat bool
+	used        [numOps]bool
+}
+
+func newParser(src []byte, file string, lowerConcat bool) *parser {
+	return &parser{
+		lx:          &lexer{src: src, file: file, line: 1},
+		lowerConcat: lowerConcat,
+	}
+}
+
+// parse parses a whole chunk.
+func (p *parser) parse() (stmts []ast.Stmt, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pe, ok := r.(parseError)
+			if !ok {
+				panic(r)
+			}
+			stmts, err = nil, pe.err
+		}
+	}()
+	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}}
+	p.fs.blocks = append(p.fs.blocks, blockScope{})
+	p.next()
+	stmts = p.chunk()
+	p.check(tkEOS)
+	return stmts, nil
+}
+
+func (p *parser) fail(err *SyntaxError) { panic(parseError{err}) }
+
+func (p *parser) next() {
+	p.lastLine = p.tok.endLine
+	if p.hasAhead {
+		p.tok, p.hasAhead = p.ahead, false
+		return
+	}
+	tok, err := p.lx.next()
+	if err != nil {
+		p.fail(err.(*SyntaxError))
+	}
+	p.tok = tok
+}
+
+func (p *parser) peek() token {
+	if !p.hasAhead {
+		tok, err := p.lx.next()
+		if err != nil {
+			p.fail(err.(*SyntaxError))
+		}
+		p.ahead, p.hasAhead = tok, true
+	}
+	return p.ahead
+}
+
+// syntaxError reports msg at the current token, as luaX_syntaxerror.
+func (p *parser) syntaxError(msg string) {
+	p.fail(&SyntaxError{
+		File:   p.lx.file,
+		Line:   p.tok.endLine,
+		Column: p.tok.col,
+		Msg:    msg + " near '" + tokenText(p.tok) + "'",
+	})
+}
+
+// limitError reports an error without "near", as luaX_lexerror(..., 0).
+func (p *parser) limitError(msg string) {
+	p.fail(&SyntaxError{File: p.lx.file, Line: p.tok.endLine, Column: p.tok.col, Msg: msg})
+}
+
+func (p *parser) errorExpected(kind int) {
+	p.syntaxError("'" + kindText(kind) + "' expected")
+}
+
+func (p *parser) testNext(kind int) bool {
+	if p.tok.kind == kind {
+		p.next()
+		return true
+	}
+	return false
+}
+
+func (p *parser) check(kind int) {
+	if p.tok.kind != kind {
+		p.errorExpected(kind)
+	}
+}
+
+func (p *parser) checkNext(kind int) token {
+	p.check(kind)
+	tok := p.tok
+	p.next()
+	return tok
+}
+
+// checkMatch consumes what, which closes who opened at line where.
+func (p *parser) checkMatch(what, who, where int) token {
+	if p.tok.kind != what {
+		if where == p.tok.endLine {
+			p.errorExpected(what)
+		}
+		p.syntaxError(fmt.Sprintf("'%s' expected (to close '%s' at line %d)", kindText(what), kindText(who), where))
+	}
+	tok := p.tok
+	p.next()
+	return tok
+}
+
+func (p *parser) checkName() token {
+	return p.checkNext(tkName)
+}
+
+func (p *parser) enterLevel() {
+	p.depth++
+	if p.depth > maxSyntaxLevels {
+		p.limitError("chunk has too many syntax levels")
+	}
+}
+
+func (p *parser) leaveLevel() { p.depth-- }
+
+// Scopes.
+
+func (p *parser) openFunc(line int) {
+	fs := &funcState{parent: p.fs, line: line, upvals: map[upvalKey]bool{}}
+	fs.blocks = append(fs.blocks, blockScope{})
+	p.fs = fs
+}
+
+func (p *parser) closeFunc() { p.fs = p.fs.parent }
+
+func (p *parser) enterBlock(breakable bool) {
+	p.fs.blocks = append(p.fs.blocks, blockScope{nactive: len(p.fs.actives), breakable: breakable})
+}
+
+func (p *parser) leaveBlock() {
+	b := p.fs.blocks[len(p.fs.blocks)-1]
+	p.fs.blocks = p.fs.blocks[:len(p.fs.blocks)-1]
+	p.fs.actives = p.fs.actives[:b.nactive]
+}
+
+func (p *parser) limitExceeded(limit int, what string) {
+	if p.fs.line == 0 {
+		p.limitError(fmt.Sprintf("main function has more than %d %s", limit, what))
+	}
+	p.limitError(fmt.Sprintf("function at line %d has more than %d %s", p.fs.line, limit, what))
+}
+
+// checkLocals is luaY_checklimit for n locals about to be declared.
+func (p *parser) checkLocals(n int) {
+	if len(p.fs.actives)+n > maxLocals {
+		p.limitExceeded(maxLocals, "local variables")
+	}
+}
+
+func (p *parser) activate(names ...string) {
+	p.fs.actives = append(p.fs.actives, names...)
+}
+
+// resolve says how PUC's debug information names a variable: "local",
+// "upvalue" or "global". It also counts upvalues against the PUC limit.
+func (p *parser) resolve(name string) string {
+	for fs, depth := p.fs, 0; fs != nil; fs, depth = fs.parent, depth+1 {
+		for i := len(fs.actives) - 1; i >= 0; i-- {
+			if fs.actives[i] != name {
+				continue
+			}
+			if depth == 0 {
+				return "local"
+			}
+			key := upvalKey{fs, i}
+			for f := p.fs; f != fs; f = f.parent {
+				if !f.upvals[key] {
+					f.upvals[key] = true
+					if len(f.upvals) > maxUpvalues {
+						saved := p.fs
+						p.fs = f
+						p.limitExceeded(maxUpvalues, "upvalues")
+						p.fs = saved
+					}
+				}
+			}
+			return "upvalue"
+		}
+	}
+	return "global"
+}
+
+func (p *parser) inLoop() bool {
+	for _, b := range p.fs.blocks {
+		if b.breakable {
+			return true
+		}
+	}
+	return false
+}
+
+// Statements.
+
+func blockFollow(kind int) bool {
+	switch kind {
+	case tkElse, tkElseif, tkEnd, tkUntil, tkEOS:
+		return true
+	}
+	return false
+}
+
+// chunk parses statements up to a block end; a return or break ends it.
+func (p *parser) chunk() []ast.Stmt {
+	p.enterLevel()
+	stmts := []ast.Stmt{}
+	for !blockFollow(p.tok.kind) {
+		if p.tok.kind == tkReturn || p.tok.kind == tkBreak {
+			stmts = append(stmts, p.lastStatement())
+			p.testNext(';')
+			break
+		}
+		if s := p.statement(); s != nil {
+			stmts = append(stmts, s)
+		}
+		p.testNext(';')
+	}
+	p.leaveLevel()
+	return stmts
+}
+
+func (p *parser) block() []ast.Stmt {
+	p.enterBlock(false)
+	stmts := p.chunk()
+	p.leaveBlock()
+	return stmts
+}
+
+func (p *parser) lastStatement() ast.Stmt {
+	line := p.tok.line
+	if p.tok.kind == tkBreak {
+		p.next()
+		if !p.inLoop() {
+			p.syntaxError("no loop to break")
+		}
+		s := &ast.BreakStmt{}
+		s.SetLine(line)
+		return s
+	}
+	p.next()
+	s := &ast.ReturnStmt{}
+	if !blockFollow(p.tok.kind) && p.tok.kind != ';' {
+		s.Exprs = p.exprList()
+	}
+	s.SetLine(line)
+	return s
+}
+
+func (p *parser) statement() ast.Stmt {
+	line := p.tok.line
+	switch p.tok.kind {
+	case tkIf:
+		return p.ifStat(line)
+	case tkWhile:
+		p.next()
+		cond := p.expr()
+		p.enterBlock(true)
+		p.checkNext(tkDo)
+		body := p.block()
+		p.leaveBlock()
+		end := p.checkMatch(tkEnd, tkWhile, line)
+		s := &ast.WhileStmt{Condition: cond, Stmts: body}
+		s.SetLine(line)
+		s.SetLastLine(end.line)
+		return s
+	case tkDo:
+		p.next()
+		body := p.block()
+		end := p.checkMatch(tkEnd, tkDo, line)
+		s := &ast.DoBlockStmt{Stmts: body}
+		s.SetLine(line)
+		s.SetLastLine(end.line)
+		return s
+	case tkFor:
+		return p.forStat(line)
+	case tkRepeat:
+		p.next()
+		p.enterBlock(true)
+		p.enterBlock(false)
+		body := p.chunk()
+		p.checkMatch(tkUntil, tkRepeat, line)
+		cond := p.expr()
+		p.leaveBlock()
+		p.leaveBlock()
+		s := &ast.RepeatStmt{Condition: cond, Stmts: body}
+		s.SetLine(line)
+		s.SetLastLine(cond.Line())
+		return s
+	case tkFunction:
+		return p.funcStat(line)
+	case tkLocal:
+		p.next()
+		if p.testNext(tkFunction) {
+			name := p.checkName()
+			p.checkLocals(1)
+			p.activate(name.str)
+			fn := p.body(false, p.tok.endLine)
+			s := &ast.LocalAssignStmt{Names: []string{name.str}, Exprs: []ast.Expr{fn}}
+			s.SetLine(line)
+			s.SetLastLine(fn.LastLine())
+			return s
+		}
+		return p.localStat(line)
+	default:
+		return p.exprStat()
+	}
+}
+
+func (p *parser) ifStat(line int) ast.Stmt {
+	p.next()
+	cond := p.expr()
+	p.checkNext(tkThen)
+	top := &ast.IfStmt{Condition: cond, Then: p.block()}
+	cur := top
+	for p.tok.kind == tkElseif {
+		eline := p.tok.line
+		p.next()
+		cond := p.expr()
+		p.checkNext(tkThen)
+		elseif := &ast.IfStmt{Condition: cond, Then: p.block()}
+		elseif.SetLine(eline)
+		cur.Else = []ast.Stmt{elseif}
+		cur = elseif
+	}
+	if p.testNext(tkElse) {
+		cur.Else = p.block()
+	}
+	end := p.checkMatch(tkEnd, tkIf, line)
+	top.SetLine(line)
+	top.SetLastLine(end.line)
+	return top
+}
+
+func (p *parser) forStat(line int) ast.Stmt {
+	p.next()
+	p.enterBlock(true)
+	defer p.leaveBlock()
+	name := p.checkName()
+	switch p.tok.kind {
+	case '=':
+		p.next()
+		init := p.expr()
+		p.checkNext(',')
+		limit := p.expr()
+		var step ast.Expr
+		if p.testNext(',') {
+			step = p.expr()
+		}
+		p.checkLocals(4)
+		p.activate("(for index)", "(for limit)", "(for step)")
+		body := p.forBody(name.str)
+		end := p.checkMatch(tkEnd, tkFor, line)
+		s := &ast.NumberForStmt{Name: name.str, Init: init, Limit: limit, Step: step, Stmts: body}
+		s.SetLine(line)
+		s.SetLastLine(end.line)
+		return s
+	case ',', tkIn:
+		names := []string{name.str}
+		for p.testNext(',') {
+			names = append(names, p.checkName().str)
+		}
+		p.checkNext(tkIn)
+		exprs := p.exprList()
+		p.checkLocals(3 + len(names))
+		p.activate("(for generator)", "(for state)", "(for control)")
+		body := p.forBody(names...)
+		end := p.checkMatch(tkEnd, tkFor, line)
+		s := &ast.GenericForStmt{Names: names, Exprs: exprs, Stmts: body}
+		s.SetLine(line)
+		s.SetLastLine(end.line)
+		return s
+	default:
+		p.syntaxError("'=' or 'in' expected")
+		return nil
+	}
+}
+
+func (p *parser) forBody(names ...string) []ast.Stmt {
+	p.checkNext(tkDo)
+	p.enterBlock(false)
+	p.activate(names...)
+	body := p.block()
+	p.leaveBlock()
+	return body
+}
+
+func (p *parser) funcStat(line int) ast.Stmt {
+	p.next()
+	name := p.checkName()
+	p.resolve(name.str)
+	fn := ast.Expr(&ast.IdentExpr{Value: name.str})
+	fn.SetLine(name.line)
+	fname := &ast.FuncName{Func: fn}
+	method := false
+	for p.tok.kind == '.' {
+		p.next()
+		key := p.checkName()
+		k := &ast.StringExpr{Value: key.str}
+		k.SetLine(key.line)
+		get := &ast.AttrGetExpr{Object: fname.Func, Key: k}
+		get.SetLine(key.line)
+		fname.Func = get
+	}
+	if p.testNext(':') {
+		m := p.checkName()
+		fname = &ast.FuncName{Receiver: fname.Func, Method: m.str}
+		method = true
+	}
+	body := p.body(method, line)
+	s := &ast.FuncDefStmt{Name: fname, Func: body}
+	s.SetLine(line)
+	s.SetLastLine(body.LastLine())
+	return s
+}
+
+func (p *parser) localStat(line int) ast.Stmt {
+	var names []string
+	for {
+		names = append(names, p.checkName().str)
+		if !p.testNext(',') {
+			break
+		}
+	}
+	p.checkLocals(len(names))
+	exprs := []ast.Expr{}
+	if p.testNext('=') {
+		exprs = p.exprList()
+	}
+	p.activate(names...)
+	s := &ast.LocalAssignStmt{Names: names, Exprs: exprs}
+	s.SetLine(line)
+	return s
+}
+
+func (p *parser) exprStat() ast.Stmt {
+	e, kind := p.primaryExpr()
+	if kind == kindCall {
+		s := &ast.FuncCallStmt{Expr: e}
+		s.SetLine(e.Line())
+		return s
+	}
+	lhs := []ast.Expr{e}
+	for {
+		if kind != kindVar {
+			p.syntaxError("syntax error")
+		}
+		if !p.testNext(',') {
+			break
+		}
+		e, kind = p.primaryExpr()
+		lhs = append(lhs, e)
+	}
+	p.checkNext('=')
+	s := &ast.AssignStmt{Lhs: lhs, Rhs: p.exprList()}
+	s.SetLine(lhs[0].Line())
+	return s
+}
+
+// body parses a function body from '(' to 'end'; line is the line PUC
+// names in "(to close 'function' at line N)".
+func (p *parser) body(method bool, line int) *ast.FunctionExpr {
+	open := p.checkNext('(')
+	p.openFunc(line)
+	defer p.closeFunc()
+	par := &ast.ParList{Names: []string{}}
+	if method {
+		p.activate("self")
+	}
+	if p.tok.kind != ')' {
+		for {
+			switch p.tok.kind {
+			case tkName:
+				par.Names = append(par.Names, p.tok.str)
+				p.next()
+			case tkDots:
+				p.next()
+				par.HasVargs = true
+			default:
+				p.syntaxError("<name> or '...' expected")
+			}
+			if par.HasVargs || !p.testNext(',') {
+				break
+			}
+		}
+	}
+	p.checkLocals(len(par.Names))
+	p.activate(par.Names...)
+	p.fs.vararg = par.HasVargs
+	p.checkNext(')')
+	stmts := p.chunk()
+	end := p.checkMatch(tkEnd, tkFunction, line)
+	fn := &ast.FunctionExpr{ParList: par, Stmts: stmts}
+	fn.SetLine(open.line)
+	fn.SetLastLine(end.line)
+	return fn
+}
