@@ -1,0 +1,146 @@
+-- Lua tests of msys.core: constants, clock, ec_string, ec_message_new,
+-- msys.type and the msg methods msys.core provides.
+
+local core = require("msys.core")
+
+local function eq(t, got, want, what)
+  if got ~= want then
+    t:error(string.format("%s: got %s (%s), want %s (%s)", what, tostring(got), type(got), tostring(want), type(want)))
+  end
+end
+
+local function raises(t, f, pattern, what)
+  local ok, err = pcall(f)
+  if ok then
+    t:error(what .. ": no error")
+  elseif not string.find(tostring(err), pattern, 1, true) then
+    t:error(what .. ": error " .. tostring(err) .. " lacks " .. pattern)
+  end
+end
+
+function TestRequireIsGlobal(t)
+  eq(t, core, msys.core, "require result")
+end
+
+function TestConstants(t)
+  eq(t, core.ECMESS_CTX_MESS, 0, "ECMESS_CTX_MESS")
+  eq(t, core.ECMESS_CTX_CONN, 1, "ECMESS_CTX_CONN")
+  eq(t, core.VALIDATE_CONT, 0, "VALIDATE_CONT")
+  local groups = {
+    {"VALIDATE_CONT", "VALIDATE_DONE", "VALIDATE_AGAIN"},
+    {"ECMESS_CTX_MESS", "ECMESS_CTX_CONN"},
+    {"VCTX_MESS", "VCTX_CONN"},
+    {"EC_MSG_ENV_FROM", "EC_MSG_ENV_TO", "EC_MSG_ENV_COMPLETE"},
+    {"EC_MIME_TE_7BIT", "EC_MIME_TE_8BIT", "EC_MIME_TE_BASE64", "EC_MIME_TE_QUOTED_PRINTABLE"},
+    {"FAILED", "DELAYED", "DELIVERED", "RELAYED", "EXPANDED"},
+    {"EC_AUTH_OK", "EC_AUTH_FAIL", "EC_AUTH_ERROR"},
+    {"O_CREAT", "O_APPEND", "O_WRONLY", "O_RDONLY"},
+    {"P_SMTP", "P_ESMTP"},
+  }
+  for _, g in ipairs(groups) do
+    local seen = {}
+    for _, name in ipairs(g) do
+      local v = core[name]
+      if type(v) ~= "number" then
+        t:error(name .. " is not a number")
+      elseif seen[v] then
+        t:error(name .. " has the same value as " .. seen[v])
+      else
+        seen[v] = name
+      end
+    end
+  end
+  -- The envelope flags are bits that OR together.
+  eq(t, core.EC_MSG_ENV_COMPLETE % 2 == 0 and core.EC_MSG_ENV_TO % 2 == 0, true, "envelope bits")
+end
+
+function TestGetNowTs(t)
+  eq(t, core.get_now_ts(), 1795683600, "get_now_ts")
+end
+
+function TestStringNew(t)
+  local s = core.string_new()
+  eq(t, tostring(s), "", "empty")
+  eq(t, #s, 0, "#empty")
+  s:set("abc")
+  eq(t, tostring(s), "abc", "set")
+  eq(t, s:write("defgh", 2), 2, "write result")
+  eq(t, tostring(s), "abcde", "write")
+  s:write("!")
+  eq(t, #s, 6, "#s")
+  eq(t, s .. "x", "abcde!x", "concat right")
+  eq(t, "x" .. s, "xabcde!", "concat left")
+  eq(t, 1 .. s, "1abcde!", "concat number")
+  local s2 = core.string_new()
+  s2:set("abcde!")
+  eq(t, s == s2, true, "__eq")
+  s:set(42)
+  eq(t, tostring(s), "42", "set number")
+  raises(t, function() s:set(nil) end, "bad argument #1 to 'set' (string expected, got nil)", "set(nil)")
+  raises(t, function() s:write() end, "bad argument #1 to 'write' (string expected, got no value)", "write()")
+  raises(t, function() s.set(nil, "x") end, "calling 'set' on bad self", "bad self")
+  raises(t, function() return s .. {} end, "attempt to concatenate", "concat table")
+  eq(t, msys.type(s), "msys.core:_ec_string", "msys.type")
+end
+
+function TestEcMessageNew(t)
+  local msg = core.ec_message_new(nil)
+  eq(t, msys.type(msg), "msys.core:_ec_message", "msys.type")
+  eq(t, msg:get_message_size(), 0, "empty size")
+  local other = core.ec_message_new(nil)
+  eq(t, msg == other, false, "distinct messages")
+  eq(t, msg == msg, true, "same message")
+  if not string.find(tostring(msg), "^ec_message: ") then
+    t:error("tostring(msg) = " .. tostring(msg))
+  end
+end
+
+function TestMsysType(t)
+  eq(t, msys.type("x"), "string", "string")
+  eq(t, msys.type(1), "number", "number")
+  eq(t, msys.type(nil), "nil", "nil")
+  eq(t, msys.type({}), "table", "table")
+  eq(t, msys.type(print), "function", "function")
+  raises(t, function() msys.type() end, "bad argument #1 to 'type' (value expected)", "no arg")
+end
+
+function TestContext(t)
+  local msg = core.ec_message_new(nil)
+  local M, C = core.ECMESS_CTX_MESS, core.ECMESS_CTX_CONN
+  eq(t, msg:context_get(M, "k"), "", "missing get")
+  eq(t, msg:context_exists(M, "k"), 0, "missing exists")
+  local n, v = msg:context_exists_and_get(M, "k")
+  eq(t, n, 0, "missing exists_and_get #1")
+  eq(t, v, nil, "missing exists_and_get #2")
+  eq(t, msg:context_delete(M, "k"), 0, "missing delete")
+
+  msg:context_set(M, "k", "v")
+  msg:context_set(C, "k", 12)
+  eq(t, msg:context_get(M, "k"), "v", "mess get")
+  eq(t, msg:context_get(C, "k"), "12", "conn get is a string")
+  eq(t, msg:context_exists(C, "k"), 1, "exists")
+  n, v = msg:context_exists_and_get(C, "k")
+  eq(t, n, 1, "exists_and_get #1")
+  eq(t, v, "12", "exists_and_get #2")
+  eq(t, msg:context_delete(M, "k"), 1, "delete")
+  eq(t, msg:context_exists(M, "k"), 0, "deleted")
+  eq(t, msg:context_get(C, "k"), "12", "conn untouched")
+  msg:context_set(M, "f", 1.5)
+  eq(t, msg:context_get(M, "f"), "1.5", "float stored as PUC prints it")
+
+  raises(t, function() msg:context_set(7, "k", "v") end, "bad argument #1 to 'context_set'", "bad selector")
+  raises(t, function() msg:context_get(M) end, "bad argument #2 to 'context_get' (string expected, got no value)", "no key")
+  raises(t, function() msg:context_set(M, "k", nil) end, "bad argument #3 to 'context_set' (string expected, got nil)", "nil value")
+  raises(t, function() msg:context_set(M, "k", {}) end, "string expected, got table", "table value")
+  raises(t, function() msg.context_get("x", M, "k") end, "calling 'context_get' on bad self (ec_message expected, got string)", "bad self")
+end
+
+function TestDeliveryMethodAndMCMT(t)
+  local msg = core.ec_message_new(nil)
+  eq(t, msg:get_delivery_method(), "esmtp", "default method")
+  eq(t, msg:is_mcmt(), false, "default mcmt")
+  msg:context_set(core.ECMESS_CTX_MESS, "msyshost:delivery_method", "mm7")
+  msg:context_set(core.ECMESS_CTX_MESS, "msyshost:mcmt", "1")
+  eq(t, msg:get_delivery_method(), "mm7", "method")
+  eq(t, msg:is_mcmt(), true, "mcmt")
+end
