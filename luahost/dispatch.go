@@ -45,15 +45,26 @@ type Arg interface {
 // deadline, or returns nil or a non-number is logged with script, hook and
 // position and counts as Continue, so the caller's default action runs.
 func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
+	var res Result
+	res.Code = h.dispatch(ctx, hook, args, func(c HookCall) { res.Calls = append(res.Calls, c) })
+	return res
+}
+
+// Dispatch calls hook as Call does and returns the deciding code without
+// collecting the calls; it makes a Host the retry core's Hooks.
+func (h *Host) Dispatch(ctx context.Context, hook string, args ...any) int {
+	return h.dispatch(ctx, hook, args, nil)
+}
+
+func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe func(HookCall)) int {
 	g, st, err := h.acquire(ctx)
 	if err != nil {
 		if err != errNoScripts {
 			h.log.Error("hook not dispatched", "hook", hook, "error", err)
 		}
-		return Result{}
+		return Continue
 	}
 	defer g.release(st)
-	var res Result
 	L := st.L
 	for _, mod := range st.modules {
 		fn, ok := mod.tbl.RawGetString(hook).(*lua.LFunction)
@@ -65,11 +76,11 @@ func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 		}
 		call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
 		st.script = mod.script
-		largs := make([]lua.LValue, 0, len(args)+1)
-		largs = append(largs, mod.tbl)
+		largs := append(st.args[:0], mod.tbl)
 		for _, a := range args {
 			largs = append(largs, toLua(L, a))
 		}
+		st.args = largs
 		if err := st.pcall(ctx, fn, largs...); err != nil {
 			call.Err = err.Error()
 			if !strings.Contains(call.Err, ":") || strings.HasPrefix(call.Err, "deadline") {
@@ -87,13 +98,14 @@ func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 		if call.Err != "" {
 			h.log.Warn("hook failed; default action applies", "hook", hook, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
-		res.Calls = append(res.Calls, call)
+		if observe != nil {
+			observe(call)
+		}
 		if call.Code != Continue {
-			res.Code = call.Code
-			break
+			return call.Code
 		}
 	}
-	return res
+	return Continue
 }
 
 func position(fn *lua.LFunction) string {

@@ -50,6 +50,7 @@ type Host struct {
 	services *Services
 	log      *slog.Logger
 	gen      atomic.Pointer[Generation]
+	watchdog *watchdog
 	genSeq   atomic.Int64
 	loadMu   sync.Mutex
 }
@@ -75,7 +76,7 @@ func New(opts Options, svc *Services) *Host {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Host{opts: opts, services: svc, log: svc.Logger}
+	return &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog()}
 }
 
 // Load compiles scripts into a new generation and swaps it in. On any error
@@ -108,6 +109,7 @@ func (h *Host) Close() {
 	if g := h.gen.Swap(nil); g != nil {
 		g.retire()
 	}
+	h.watchdog.close()
 }
 
 // CompileError is a script that does not compile.
@@ -151,7 +153,7 @@ type Generation struct {
 	host    *Host
 	scripts []Script
 	modules []string // "name (script)" in dispatch order
-	pool    chan *state
+	pool    *pool
 
 	protoMu sync.Mutex
 	protos  map[string]*lua.FunctionProto
@@ -166,7 +168,7 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 		id:      h.genSeq.Add(1),
 		host:    h,
 		scripts: scripts,
-		pool:    make(chan *state, h.opts.PoolSize),
+		pool:    newPool(h.opts.PoolSize),
 		protos:  map[string]*lua.FunctionProto{},
 	}
 	for _, s := range scripts {
@@ -183,7 +185,7 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 		if i == 0 {
 			g.checkModules(st)
 		}
-		g.pool <- st
+		g.pool.put(st)
 	}
 	return g, nil
 }
@@ -221,7 +223,7 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 	for _, s := range g.scripts {
 		fn, err := g.loadFile(st.L, s.Path)
 		if err != nil {
-			st.L.Close()
+			st.close()
 			return nil, &CompileError{Script: s.Path, Err: err}
 		}
 		st.script = s.Name
@@ -230,7 +232,7 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 			arg = s.Name
 		}
 		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
-			st.L.Close()
+			st.close()
 			return nil, fmt.Errorf("running %s: %w", s.Path, err)
 		}
 		if s.Source != "" {
@@ -250,10 +252,8 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 // stack. A timeout or a Go panic marks the state broken.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
 	L := st.L
-	cctx, cancel := context.WithTimeout(ctx, st.host.opts.CallTimeout)
-	defer cancel()
-	L.SetContext(cctx)
-	defer L.RemoveContext()
+	st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
+	defer st.watch.disarm()
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
@@ -268,7 +268,7 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 			st.broken = true
 			return fmt.Errorf("go panic in a binding: %v", apiErr.Object)
 		}
-		if cctx.Err() != nil {
+		if st.watch.Err() != nil {
 			st.broken = true
 			if ctx.Err() != nil {
 				return fmt.Errorf("call cancelled: %w", ctx.Err())
@@ -288,13 +288,12 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 		g.inflight.RUnlock()
 		return nil, nil
 	}
-	select {
-	case st := <-g.pool:
-		return st, nil
-	case <-ctx.Done():
+	st, err := g.pool.get(ctx)
+	if err != nil {
 		g.inflight.RUnlock()
-		return nil, ctx.Err()
+		return nil, err
 	}
+	return st, nil
 }
 
 // release resets a state and returns it to the pool; a broken state is
@@ -303,7 +302,7 @@ func (g *Generation) release(st *state) {
 	defer g.inflight.RUnlock()
 	st.script = ""
 	if st.broken {
-		st.L.Close()
+		st.close()
 		fresh, err := g.newState(context.Background())
 		if err != nil {
 			g.host.log.Error("rebuilding a Lua state failed; pool shrinks by one", "generation", g.id, "error", err)
@@ -312,7 +311,7 @@ func (g *Generation) release(st *state) {
 		st = fresh
 	}
 	st.L.SetTop(0)
-	g.pool <- st
+	g.pool.put(st)
 }
 
 func (g *Generation) retire() {
@@ -323,13 +322,8 @@ func (g *Generation) retire() {
 }
 
 func (g *Generation) closeStates() {
-	for {
-		select {
-		case st := <-g.pool:
-			st.L.Close()
-		default:
-			return
-		}
+	for _, st := range g.pool.drain() {
+		st.close()
 	}
 }
 
@@ -353,7 +347,9 @@ func (h *Host) acquire(ctx context.Context) (*Generation, *state, error) {
 var errNoScripts = errors.New("no scripts loaded")
 
 func (h *Host) emitPrint(script, line string) {
-	h.log.Info(line, "script", script, "source", "print")
+	if h.log.Enabled(context.Background(), slog.LevelInfo) {
+		h.log.Info(line, "script", script, "source", "print")
+	}
 	if h.services.Print != nil {
 		h.services.Print(script, line)
 	}

@@ -33,7 +33,7 @@ func (p *printed) all() string {
 
 // writeScripts writes name→source files into a temp dir and returns scripts
 // in the given order.
-func writeScripts(t *testing.T, files ...string) (string, []luahost.Script) {
+func writeScripts(t testing.TB, files ...string) (string, []luahost.Script) {
 	t.Helper()
 	dir := t.TempDir()
 	var scripts []luahost.Script

@@ -21,6 +21,16 @@ type state struct {
 	// registerModule.
 	script string
 	broken bool // a call timed out or panicked: do not reuse
+	watch  *watch
+	// tostring is the library tostring, for print's fast path.
+	tostring lua.LValue
+	args     []lua.LValue // reused for hook arguments
+}
+
+// close releases the state and stops watching it.
+func (st *state) close() {
+	st.host.watchdog.remove(st.watch)
+	st.L.Close()
 }
 
 // module is one msys.registerModule call.
@@ -49,7 +59,9 @@ func (h *Host) newState(g *Generation) *state {
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
 		IncludeGoStackTrace: false,
 	})
-	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}}
+	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch()}
+	L.SetContext(st.watch)
+	h.watchdog.add(st.watch)
 	ud := L.NewUserData()
 	ud.Value = st
 	L.G.Registry.RawSetString(stateKey, ud)
@@ -59,6 +71,7 @@ func (h *Host) newState(g *Generation) *state {
 	}
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
+	st.tostring = L.GetGlobal("tostring")
 	L.SetGlobal("require", L.NewFunction(st.require))
 	loaded := st.loaded()
 	for _, b := range registeredBindings() {
@@ -117,6 +130,14 @@ func (st *state) print(L *lua.LState) int {
 	tostring := L.GetGlobal("tostring")
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
+		if s, ok := L.Get(i).(lua.LString); ok && tostring == st.tostring {
+			// What the library tostring would return, without the call.
+			if i > 1 {
+				b.WriteByte('\t')
+			}
+			b.WriteString(string(s))
+			continue
+		}
 		L.Push(tostring)
 		L.Push(L.Get(i))
 		L.Call(1, 1)
@@ -192,4 +213,14 @@ func (h *Host) resolve(name string) (path, tried string) {
 		fmt.Fprintf(&b, "\n\tno file '%s'", p)
 	}
 	return "", b.String()
+}
+
+// Resolve finds the file of a script source ("a.b" or "a/b") on the host's
+// search path.
+func (h *Host) Resolve(source string) (string, error) {
+	path, tried := h.resolve(source)
+	if path == "" {
+		return "", fmt.Errorf("script source %q not found:%s", source, tried)
+	}
+	return path, nil
 }

@@ -1,0 +1,56 @@
+// Command msyshost runs Momentum Lua policy scriptlets and the mobile retry
+// flow. See README.md.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	_ "msyshost/lib/msys"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	root := &cobra.Command{
+		Use:           "msyshost",
+		Short:         "Run Momentum Lua scriptlets and the SMPP/MM7 retry flow",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(testCmd(), checkCmd(), luaCmd(), versionCmd())
+	if err := root.Execute(); err != nil {
+		var code exitCode
+		if asExit(err, &code) {
+			os.Exit(int(code))
+		}
+		fmt.Fprintln(os.Stderr, "msyshost:", err)
+		os.Exit(2)
+	}
+}
+
+// exitCode is an error that only carries an exit status; what went wrong
+// was already printed.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func asExit(err error, code *exitCode) bool {
+	c, ok := err.(exitCode)
+	if ok {
+		*code = c
+	}
+	return ok
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), "msyshost", version) },
+	}
+}

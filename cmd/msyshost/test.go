@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"msyshost/lib/conformance"
+)
+
+func testCmd() *cobra.Command {
+	var (
+		junit   string
+		tap     bool
+		verbose bool
+		search  []string
+	)
+	cmd := &cobra.Command{
+		Use:   "test PATH...",
+		Short: "Run conformance scenarios (YAML files or folders of them)",
+		Long: `Run conformance scenarios against a fresh host each: in-process clock,
+embedded store in a temporary folder, recording outbox and bounce sink.
+Prints a line per scenario and "N passed, N failed"; exits 1 on any failure.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := conformance.Collect(args)
+			if err != nil {
+				return err
+			}
+			opts := conformance.Options{SearchPath: append(search, scriptletDirs()...)}
+			if verbose {
+				opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+			}
+			rep := conformance.RunFiles(context.Background(), files, opts, cmd.OutOrStdout(), tap)
+			if junit != "" {
+				f, err := os.Create(junit)
+				if err != nil {
+					return err
+				}
+				if err := rep.WriteJUnit(f); err != nil {
+					f.Close()
+					return err
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+			}
+			if rep.Failed() > 0 {
+				return exitCode(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&junit, "junit", "", "write JUnit XML to `FILE`")
+	cmd.Flags().BoolVar(&tap, "tap", false, "print TAP instead of progress lines")
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log the host's activity to stderr")
+	cmd.Flags().StringSliceVarP(&search, "search-path", "I", nil, "extra `DIR` for script sources and require (repeatable)")
+	return cmd
+}
+
+// scriptletDirs returns the folder of Lua shipped with the host: beside the
+// binary's repository checkout, or MSYSHOST_SCRIPTLETS.
+func scriptletDirs() []string {
+	if d := os.Getenv("MSYSHOST_SCRIPTLETS"); d != "" {
+		return filepath.SplitList(d)
+	}
+	var dirs []string
+	if exe, err := os.Executable(); err == nil {
+		dirs = append(dirs, filepath.Join(filepath.Dir(exe), "..", "scriptlets"))
+	}
+	return append(dirs, "scriptlets")
+}

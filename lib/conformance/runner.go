@@ -1,0 +1,404 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"msyshost/lib/config"
+	"msyshost/lib/console"
+	"msyshost/lib/message"
+	"msyshost/lib/mstore"
+	"msyshost/lib/mstore/embedded"
+	"msyshost/lib/retry"
+	"msyshost/lib/spool"
+	"msyshost/luahost"
+)
+
+// Options configure a run.
+type Options struct {
+	// SearchPath is added after the scenario's own folder for script
+	// sources and require.
+	SearchPath []string
+	// Logger receives the host's logs; nil discards them.
+	Logger *slog.Logger
+	// CallTimeout bounds each hook call; zero is the host default.
+	CallTimeout time.Duration
+}
+
+// Result is the outcome of one scenario.
+type Result struct {
+	Scenario *Scenario
+	Failures []string // empty when it passed
+	Duration time.Duration
+	Printed  []string // every line scripts printed, for reports
+}
+
+// Passed reports whether every step held.
+func (r *Result) Passed() bool { return len(r.Failures) == 0 }
+
+// Start is the scenario clock's starting time: fixed, so get_now_ts and
+// stored times are the same on every run.
+var Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// clock is the in-process clock a scenario moves with `advance`.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// run holds one scenario's fresh host and what the current step observed.
+type run struct {
+	s       *Scenario
+	opts    Options
+	dir     string
+	clock   *clock
+	cfg     *config.Config
+	store   *embedded.Store
+	rec     *spool.Recorder
+	host    *luahost.Host
+	core    *retry.Core
+	console *console.Console
+	scripts []luahost.Script
+
+	mu      sync.Mutex
+	printed []string
+	calls   []call
+	all     []string
+	saved   map[string][]byte // files changed by write steps, to restore
+}
+
+type call struct {
+	luahost.HookCall
+	args []string
+}
+
+// Dispatch records hook calls for the step's expectations.
+func (r *run) Dispatch(ctx context.Context, hook string, args ...any) int {
+	res := r.host.Call(ctx, hook, args...)
+	strs := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			strs[i] = v
+		case *message.Message:
+			strs[i] = "msg"
+		case map[string]string:
+			strs[i] = "trx"
+		default:
+			strs[i] = fmt.Sprint(v)
+		}
+	}
+	r.mu.Lock()
+	for _, c := range res.Calls {
+		r.calls = append(r.calls, call{HookCall: c, args: strs})
+	}
+	r.mu.Unlock()
+	return res.Code
+}
+
+func (r *run) print(script, line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.printed = append(r.printed, line)
+	r.all = append(r.all, script+": "+line)
+}
+
+// Run runs one scenario against a fresh host.
+func Run(ctx context.Context, s *Scenario, opts Options) *Result {
+	start := time.Now()
+	res := &Result{Scenario: s}
+	r, err := setup(ctx, s, opts)
+	if r != nil {
+		defer r.close()
+	}
+	if err != nil {
+		res.Failures = append(res.Failures, "setup: "+err.Error())
+		res.Duration = time.Since(start)
+		return res
+	}
+	for i, st := range s.Steps {
+		if fails := r.step(ctx, st); len(fails) > 0 {
+			for _, f := range fails {
+				res.Failures = append(res.Failures, fmt.Sprintf("step %d (%s, line %d): %s", i+1, st.Kind, st.Line, f))
+			}
+			break
+		}
+	}
+	res.Printed = r.all
+	res.Duration = time.Since(start)
+	return res
+}
+
+func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := os.MkdirTemp("", "msyshost-scenario-")
+	if err != nil {
+		return nil, err
+	}
+	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, saved: map[string][]byte{}}
+	cfg, err := config.Parse(s.File+" (config)", []byte(s.Config))
+	if err != nil {
+		return r, err
+	}
+	r.cfg = cfg
+	ms, err := cfg.Mstore()
+	if err != nil {
+		return r, err
+	}
+	if !ms.Embedded() {
+		return r, errors.New("scenarios run on the embedded store; remove mstore servers from the config")
+	}
+	r.store, err = embedded.Open(filepath.Join(dir, "mstore.db"), embedded.Options{
+		Retention: ms.Retention, Now: r.clock.Now, Logger: log, SweepInterval: -1,
+	})
+	if err != nil {
+		return r, err
+	}
+	sc := cfg.Scriptlet()
+	base := filepath.Dir(s.File)
+	r.host = luahost.New(luahost.Options{
+		PoolSize:    sc.PoolSize,
+		CallTimeout: firstNonZero(opts.CallTimeout, sc.CallTimeout),
+		SearchPath:  append([]string{base}, opts.SearchPath...),
+	}, &luahost.Services{Store: r.store, Injector: r.rec, Logger: log, Now: r.clock.Now, Print: r.print})
+	for _, p := range s.Scripts {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(base, p)
+		}
+		r.scripts = append(r.scripts, luahost.Script{Name: strings.TrimSuffix(filepath.Base(p), ".lua"), Path: p})
+	}
+	for _, cs := range cfg.Scripts() {
+		p, err := r.host.Resolve(cs.Source)
+		if err != nil {
+			return r, fmt.Errorf("%s:%d: %w", cs.File, cs.Line, err)
+		}
+		r.scripts = append(r.scripts, luahost.Script{Name: cs.Name, Path: p, Source: cs.Source})
+	}
+	if err := r.host.Load(ctx, r.scripts); err != nil {
+		return r, err
+	}
+	r.core = &retry.Core{Store: r.store, Hooks: r, Bouncer: r.rec, Log: log, Now: r.clock.Now}
+	r.console = console.New()
+	r.console.AddMstore(r.store, r.rec, retry.MessageOf)
+	r.console.Add(console.Command{Name: "config reload", Usage: "config reload", Run: func(ctx context.Context, _ []string) (string, error) {
+		if err := r.host.Load(ctx, r.scripts); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Reloaded: generation %d\n", r.host.Generation()), nil
+	}})
+	// What setup printed belongs to no step.
+	r.printed = nil
+	return r, nil
+}
+
+func firstNonZero(a, b time.Duration) time.Duration {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func (r *run) close() {
+	for path, content := range r.saved {
+		os.WriteFile(path, content, 0o644)
+	}
+	if r.host != nil {
+		r.host.Close()
+	}
+	if r.store != nil {
+		r.store.Close()
+	}
+	os.RemoveAll(r.dir)
+}
+
+// step runs one step and checks its expectations.
+func (r *run) step(ctx context.Context, st Step) []string {
+	r.mu.Lock()
+	r.printed, r.calls = nil, nil
+	r.mu.Unlock()
+	var (
+		output string
+		err    error
+		hint   string
+	)
+	switch st.Kind {
+	case "submit":
+		hint, err = r.submit(ctx, st.Submit)
+	case "receipt":
+		err = r.receipt(ctx, st.Receipt)
+	case "console":
+		output, err = r.console.Exec(ctx, st.Console)
+	case "advance":
+		r.clock.add(st.Advance)
+		_, err = r.store.Sweep(ctx)
+	case "lua":
+		err = r.host.Run(ctx, "lua step", st.Lua)
+	case "write":
+		err = r.write(ctx, st.Write)
+	}
+	var fails []string
+	e := st.Expect
+	if e == nil {
+		e = &Expect{}
+	}
+	switch {
+	case e.Error != nil && err == nil:
+		fails = append(fails, fmt.Sprintf("expected an error containing %q, got none", *e.Error))
+	case e.Error != nil && !strings.Contains(err.Error(), *e.Error):
+		fails = append(fails, fmt.Sprintf("error %q does not contain %q", err, *e.Error))
+	case e.Error == nil && err != nil:
+		fails = append(fails, "unexpected error: "+err.Error())
+	}
+	fails = append(fails, r.check(ctx, e, output, hint)...)
+	return fails
+}
+
+func (r *run) check(ctx context.Context, e *Expect, output, hint string) []string {
+	var fails []string
+	r.mu.Lock()
+	calls, printed := r.calls, r.printed
+	r.mu.Unlock()
+	injected, bounces := r.rec.Take()
+	if e.Hooks != nil {
+		fails = append(fails, checkHooks(*e.Hooks, calls)...)
+	}
+	for _, k := range e.Stored {
+		if err := r.present(ctx, k); err != nil {
+			fails = append(fails, fmt.Sprintf("stored: %s: %v%s", k, err, hint))
+		}
+	}
+	for _, k := range e.Absent {
+		if err := r.present(ctx, k); err == nil {
+			fails = append(fails, fmt.Sprintf("absent: %s is still stored", k))
+		} else if !errors.Is(err, mstore.ErrNotFound) {
+			fails = append(fails, fmt.Sprintf("absent: %s: %v", k, err))
+		}
+	}
+	if e.Injected != nil {
+		var got, want []string
+		for _, m := range injected {
+			got = append(got, m.MailFrom+" -> "+m.RcptTo)
+		}
+		for _, env := range *e.Injected {
+			want = append(want, env.From+" -> "+env.To)
+		}
+		if !sameSet(got, want) {
+			fails = append(fails, fmt.Sprintf("injected %s, want %s", show(got), show(want)))
+		}
+	}
+	if e.Bounces != nil {
+		var got []string
+		for _, b := range bounces {
+			got = append(got, b.To)
+		}
+		if !sameSet(got, *e.Bounces) {
+			fails = append(fails, fmt.Sprintf("bounces to %s, want %s", show(got), show(*e.Bounces)))
+		}
+	}
+	for _, want := range e.Log {
+		if !containsAny(printed, want) {
+			fails = append(fails, fmt.Sprintf("log: no printed line contains %q; printed: %s", want, show(printed)))
+		}
+	}
+	for _, want := range e.Output {
+		if !strings.Contains(output, want) {
+			fails = append(fails, fmt.Sprintf("output does not contain %q; output was:\n%s", want, output))
+		}
+	}
+	return fails
+}
+
+func (r *run) present(ctx context.Context, k string) error {
+	i := strings.Index(k, "/")
+	if i < 0 {
+		return fmt.Errorf("key %q is not BUCKET/MSGID", k)
+	}
+	_, err := r.store.Load(ctx, mstore.Key{Bucket: k[:i], ID: k[i+1:]})
+	return err
+}
+
+func checkHooks(want []HookExpect, got []call) []string {
+	var fails []string
+	describe := func(c call) string {
+		s := fmt.Sprintf("%s(%s) by %s returned %s", c.Hook, strings.Join(c.args, ", "), c.Module, c.Returned)
+		if c.Err != "" {
+			s += " [" + c.Err + "]"
+		}
+		return s
+	}
+	var gotDesc []string
+	for _, c := range got {
+		gotDesc = append(gotDesc, describe(c))
+	}
+	if len(want) != len(got) {
+		return []string{fmt.Sprintf("hooks: %d calls, want %d; calls were %s", len(got), len(want), show(gotDesc))}
+	}
+	for i, w := range want {
+		c := got[i]
+		switch {
+		case w.Name != c.Hook:
+			fails = append(fails, fmt.Sprintf("hooks[%d]: called %s, want %s", i, describe(c), w.Name))
+		case w.Module != "" && w.Module != c.Module:
+			fails = append(fails, fmt.Sprintf("hooks[%d]: %s ran in module %s, want %s", i, c.Hook, c.Module, w.Module))
+		case w.Returned != nil && (c.Err != "" || float64(c.Code) != *w.Returned || c.Returned.Type().String() != "number"):
+			fails = append(fails, fmt.Sprintf("hooks[%d]: %s, want it to return %v", i, describe(c), *w.Returned))
+		case w.Args != nil && strings.Join(w.Args, "\x00") != strings.Join(c.args, "\x00"):
+			fails = append(fails, fmt.Sprintf("hooks[%d]: %s, want args %s", i, describe(c), show(w.Args)))
+		}
+	}
+	return fails
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(a)
+	sort.Strings(b)
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAny(lines []string, sub string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func show(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	return "[" + strings.Join(list, "; ") + "]"
+}

@@ -1,0 +1,482 @@
+// Package conformance runs QA scenarios: YAML files that drive the retry
+// flow (submissions, receipts), the console, the clock and Lua chunks
+// against a fresh host, and check hook calls, stored and deleted keys,
+// injections, bounces, printed lines and console output after each step.
+package conformance
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Scenario is one parsed scenario file.
+type Scenario struct {
+	File    string
+	Name    string
+	Scripts []string // resolved paths, in load order
+	Config  string
+	Steps   []Step
+}
+
+// Step is one event and what must hold after it.
+type Step struct {
+	Line    int
+	Kind    string // submit, receipt, console, advance, lua, write
+	Submit  *Submit
+	Receipt *Receipt
+	Console string
+	Advance time.Duration
+	Lua     string
+	Write   *Write
+	Expect  *Expect
+}
+
+// Submit is a message the SMSC or MMSC accepted.
+type Submit struct {
+	Via       string
+	Shortcode string
+	MsgIDs    []string // msgid, or msgids for a segmented SMS
+	From, To  string
+	Body      string
+	Headers   map[string]string
+	Binding   string
+}
+
+// Receipt is a delivery receipt or report.
+type Receipt struct {
+	Via    string
+	Bucket string
+	MsgID  string
+	Status string // stat (smpp) or status (mm7)
+	Err    string
+}
+
+// Write replaces a script file; the host reloads.
+type Write struct {
+	File    string
+	Content string
+}
+
+// Expect holds the assertions of a step; nil fields are not checked.
+type Expect struct {
+	Hooks    *[]HookExpect
+	Stored   []string
+	Absent   []string
+	Injected *[]Envelope
+	Bounces  *[]string
+	Log      []string
+	Output   []string
+	Error    *string
+}
+
+// HookExpect is one expected hook call.
+type HookExpect struct {
+	Name     string
+	Module   string
+	Returned *float64
+	Args     []string
+}
+
+// Envelope is an expected injection.
+type Envelope struct{ From, To string }
+
+// ParseError names the file, line and key of a malformed scenario.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Load reads and validates a scenario file.
+func Load(path string) (*Scenario, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, src)
+}
+
+// Parse validates a scenario. Unknown keys are errors.
+func Parse(file string, src []byte) (*Scenario, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, &ParseError{File: file, Line: yamlErrLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(doc.Content) == 0 {
+		return nil, &ParseError{File: file, Line: 1, Msg: "empty scenario"}
+	}
+	p := &parser{file: file}
+	s := &Scenario{File: file}
+	root := doc.Content[0]
+	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "steps")
+	if err != nil {
+		return nil, err
+	}
+	if n, ok := fields["name"]; ok {
+		if s.Name, err = p.str(n, "name"); err != nil {
+			return nil, err
+		}
+	}
+	if s.Name == "" {
+		return nil, &ParseError{File: file, Line: root.Line, Msg: `missing required key "name"`}
+	}
+	if n, ok := fields["scripts"]; ok {
+		if s.Scripts, err = p.strs(n, "scripts"); err != nil {
+			return nil, err
+		}
+	}
+	if n, ok := fields["config"]; ok {
+		if s.Config, err = p.str(n, "config"); err != nil {
+			return nil, err
+		}
+	}
+	steps, ok := fields["steps"]
+	if !ok {
+		return nil, &ParseError{File: file, Line: root.Line, Msg: `missing required key "steps"`}
+	}
+	if steps.Kind != yaml.SequenceNode {
+		return nil, p.errf(steps, `"steps" must be a list`)
+	}
+	for i, n := range steps.Content {
+		st, err := p.step(n, i+1)
+		if err != nil {
+			return nil, err
+		}
+		s.Steps = append(s.Steps, st)
+	}
+	return s, nil
+}
+
+type parser struct{ file string }
+
+func (p *parser) errf(n *yaml.Node, format string, args ...any) error {
+	return &ParseError{File: p.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// mapping checks n is a mapping with only allowed keys and returns them.
+func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[string]*yaml.Node, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errf(n, "%s must be a mapping", what)
+	}
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		ok := false
+		for _, a := range allowed {
+			if k.Value == a {
+				ok = true
+			}
+		}
+		if !ok {
+			return nil, p.errf(k, "unknown key %q in %s (allowed: %s)", k.Value, what, strings.Join(allowed, ", "))
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, p.errf(k, "key %q given twice in %s", k.Value, what)
+		}
+		out[k.Value] = v
+	}
+	return out, nil
+}
+
+func (p *parser) str(n *yaml.Node, key string) (string, error) {
+	if n.Kind != yaml.ScalarNode {
+		return "", p.errf(n, "%q must be a string", key)
+	}
+	return n.Value, nil
+}
+
+func (p *parser) strs(n *yaml.Node, key string) ([]string, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, p.errf(n, "%q must be a list", key)
+	}
+	out := []string{}
+	for _, c := range n.Content {
+		s, err := p.str(c, key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+var stepKinds = []string{"submit", "receipt", "console", "advance", "lua", "write"}
+
+func (p *parser) step(n *yaml.Node, num int) (Step, error) {
+	what := fmt.Sprintf("step %d", num)
+	fields, err := p.mapping(n, what, append(append([]string{}, stepKinds...), "expect")...)
+	if err != nil {
+		return Step{}, err
+	}
+	st := Step{Line: n.Line}
+	var kinds []string
+	for k := range fields {
+		if k != "expect" {
+			kinds = append(kinds, k)
+		}
+	}
+	sort.Strings(kinds)
+	if len(kinds) != 1 {
+		return Step{}, p.errf(n, "%s must have exactly one of %s, has %v", what, strings.Join(stepKinds, ", "), kinds)
+	}
+	st.Kind = kinds[0]
+	v := fields[st.Kind]
+	switch st.Kind {
+	case "submit":
+		st.Submit, err = p.submit(v, what)
+	case "receipt":
+		st.Receipt, err = p.receipt(v, what)
+	case "console":
+		st.Console, err = p.str(v, "console")
+	case "lua":
+		st.Lua, err = p.str(v, "lua")
+	case "advance":
+		var s string
+		if s, err = p.str(v, "advance"); err == nil {
+			if st.Advance, err = ParseDuration(s); err != nil {
+				err = p.errf(v, "advance: %v", err)
+			}
+		}
+	case "write":
+		var f map[string]*yaml.Node
+		if f, err = p.mapping(v, what+" write", "file", "content"); err == nil {
+			st.Write = &Write{}
+			if st.Write.File, err = p.need(f, v, "file", what+" write"); err == nil {
+				st.Write.Content, err = p.need(f, v, "content", what+" write")
+			}
+		}
+	}
+	if err != nil {
+		return Step{}, err
+	}
+	if e, ok := fields["expect"]; ok {
+		if st.Expect, err = p.expect(e, what); err != nil {
+			return Step{}, err
+		}
+	}
+	return st, nil
+}
+
+func (p *parser) need(f map[string]*yaml.Node, parent *yaml.Node, key, what string) (string, error) {
+	n, ok := f[key]
+	if !ok {
+		return "", p.errf(parent, "%s: missing required key %q", what, key)
+	}
+	return p.str(n, key)
+}
+
+func (p *parser) opt(f map[string]*yaml.Node, key string) (string, error) {
+	if n, ok := f[key]; ok {
+		return p.str(n, key)
+	}
+	return "", nil
+}
+
+func (p *parser) submit(n *yaml.Node, what string) (*Submit, error) {
+	what += " submit"
+	f, err := p.mapping(n, what, "via", "shortcode", "msgid", "msgids", "from", "to", "body", "headers", "binding")
+	if err != nil {
+		return nil, err
+	}
+	s := &Submit{Headers: map[string]string{}}
+	if s.Via, err = p.need(f, n, "via", what); err != nil {
+		return nil, err
+	}
+	if s.Via != "smpp" && s.Via != "mm7" {
+		return nil, p.errf(f["via"], "%s: via must be smpp or mm7, not %q", what, s.Via)
+	}
+	if id, ok := f["msgid"]; ok {
+		v, err := p.str(id, "msgid")
+		if err != nil {
+			return nil, err
+		}
+		s.MsgIDs = []string{v}
+	}
+	if ids, ok := f["msgids"]; ok {
+		if s.MsgIDs, err = p.strs(ids, "msgids"); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.MsgIDs) == 0 {
+		return nil, p.errf(n, "%s: missing required key \"msgid\" (or \"msgids\")", what)
+	}
+	for key, dst := range map[string]*string{"shortcode": &s.Shortcode, "body": &s.Body, "binding": &s.Binding} {
+		if *dst, err = p.opt(f, key); err != nil {
+			return nil, err
+		}
+	}
+	if s.From, err = p.need(f, n, "from", what); err != nil {
+		return nil, err
+	}
+	if s.To, err = p.need(f, n, "to", what); err != nil {
+		return nil, err
+	}
+	if h, ok := f["headers"]; ok {
+		if h.Kind != yaml.MappingNode {
+			return nil, p.errf(h, "%s: headers must be a mapping", what)
+		}
+		for i := 0; i+1 < len(h.Content); i += 2 {
+			s.Headers[h.Content[i].Value] = h.Content[i+1].Value
+		}
+	}
+	return s, nil
+}
+
+func (p *parser) receipt(n *yaml.Node, what string) (*Receipt, error) {
+	what += " receipt"
+	f, err := p.mapping(n, what, "via", "bucket", "msgid", "stat", "status", "err")
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{}
+	if r.Via, err = p.need(f, n, "via", what); err != nil {
+		return nil, err
+	}
+	if r.Bucket, err = p.need(f, n, "bucket", what); err != nil {
+		return nil, err
+	}
+	if r.MsgID, err = p.need(f, n, "msgid", what); err != nil {
+		return nil, err
+	}
+	if r.Err, err = p.opt(f, "err"); err != nil {
+		return nil, err
+	}
+	switch r.Via {
+	case "smpp":
+		if _, bad := f["status"]; bad {
+			return nil, p.errf(f["status"], "%s: an SMPP receipt has \"stat\", not \"status\"", what)
+		}
+		r.Status, err = p.need(f, n, "stat", what)
+	case "mm7":
+		if _, bad := f["stat"]; bad {
+			return nil, p.errf(f["stat"], "%s: an MM7 report has \"status\", not \"stat\"", what)
+		}
+		r.Status, err = p.need(f, n, "status", what)
+	default:
+		return nil, p.errf(f["via"], "%s: via must be smpp or mm7, not %q", what, r.Via)
+	}
+	return r, err
+}
+
+func (p *parser) expect(n *yaml.Node, what string) (*Expect, error) {
+	what += " expect"
+	f, err := p.mapping(n, what, "hooks", "stored", "absent", "injected", "bounces", "log", "output", "error")
+	if err != nil {
+		return nil, err
+	}
+	e := &Expect{}
+	for key, dst := range map[string]*[]string{"stored": &e.Stored, "absent": &e.Absent, "log": &e.Log, "output": &e.Output} {
+		if v, ok := f[key]; ok {
+			if *dst, err = p.strs(v, key); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v, ok := f["bounces"]; ok {
+		b, err := p.strs(v, "bounces")
+		if err != nil {
+			return nil, err
+		}
+		e.Bounces = &b
+	}
+	if v, ok := f["error"]; ok {
+		s, err := p.str(v, "error")
+		if err != nil {
+			return nil, err
+		}
+		e.Error = &s
+	}
+	if v, ok := f["injected"]; ok {
+		if v.Kind != yaml.SequenceNode {
+			return nil, p.errf(v, "%s: injected must be a list", what)
+		}
+		list := []Envelope{}
+		for _, c := range v.Content {
+			m, err := p.mapping(c, what+" injected entry", "from", "to")
+			if err != nil {
+				return nil, err
+			}
+			var env Envelope
+			if env.From, err = p.opt(m, "from"); err != nil {
+				return nil, err
+			}
+			if env.To, err = p.opt(m, "to"); err != nil {
+				return nil, err
+			}
+			list = append(list, env)
+		}
+		e.Injected = &list
+	}
+	if v, ok := f["hooks"]; ok {
+		if v.Kind != yaml.SequenceNode {
+			return nil, p.errf(v, "%s: hooks must be a list", what)
+		}
+		list := []HookExpect{}
+		for _, c := range v.Content {
+			m, err := p.mapping(c, what+" hooks entry", "name", "module", "returned", "args")
+			if err != nil {
+				return nil, err
+			}
+			var h HookExpect
+			if h.Name, err = p.need(m, c, "name", what+" hooks entry"); err != nil {
+				return nil, err
+			}
+			if h.Module, err = p.opt(m, "module"); err != nil {
+				return nil, err
+			}
+			if r, ok := m["returned"]; ok {
+				f, err := strconv.ParseFloat(r.Value, 64)
+				if err != nil || r.Kind != yaml.ScalarNode {
+					return nil, p.errf(r, "%s: returned must be a number", what)
+				}
+				h.Returned = &f
+			}
+			if a, ok := m["args"]; ok {
+				if h.Args, err = p.strs(a, "args"); err != nil {
+					return nil, err
+				}
+			}
+			list = append(list, h)
+		}
+		e.Hooks = &list
+	}
+	return e, nil
+}
+
+// ParseDuration accepts Go durations plus days: "15d", "36h", "90s", "1d12h".
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var total time.Duration
+	if i := strings.Index(s, "d"); i > 0 {
+		days, err := strconv.Atoi(s[:i])
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		total = time.Duration(days) * 24 * time.Hour
+		s = s[i+1:]
+		if s == "" {
+			return total, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q (use 15d, 36h, 90m, 30s)", s)
+	}
+	return total + d, nil
+}
+
+func yamlErrLine(err error) int {
+	var line int
+	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
+		return line
+	}
+	return 1
+}

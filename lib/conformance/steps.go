@@ -1,0 +1,152 @@
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"msyshost/lib/config"
+	"msyshost/lib/message"
+	"msyshost/lib/retry"
+)
+
+// submit builds the message a client would have sent and runs the retry
+// flow as if the SMSC or MMSC had accepted it. The hint explains, for a
+// failed `stored` expectation, why the submission was not tracked.
+func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
+	m := message.FromRaw(s.From, s.To, r.rfc5322(s))
+	domain := domainOf(s.To)
+	scope := config.Scope{Binding: s.Binding, Domain: domain}
+	sub := retry.Submission{
+		Message: m, IDs: s.MsgIDs, Shortcode: s.Shortcode,
+		Binding: s.Binding, Domain: domain,
+	}
+	var hint string
+	if s.Via == "mm7" {
+		sub.Channel = retry.MM7
+		report, err := r.boolOption(scope, "mm7_delivery_report", false)
+		if err != nil {
+			return "", err
+		}
+		save, err := r.boolOption(scope, "mm7_mstore_save_message", true)
+		if err != nil {
+			return "", err
+		}
+		sub.UseShortcode, err = r.boolOption(config.Scope{}, "mm7_mstore_bucket_use_shortcode", true)
+		if err != nil {
+			return "", err
+		}
+		sub.Save = report && save
+		if !sub.Save {
+			hint = fmt.Sprintf(" (not tracked: mm7_delivery_report = %v and mm7_mstore_save_message = %v for domain %s)", report, save, domain)
+		}
+	} else {
+		sub.Channel = retry.SMPP
+		rd := ""
+		if v, ok := r.cfg.Eval(scope, "smpp_registered_delivery"); ok {
+			rd = v.String()
+		}
+		sub.Save = registeredDelivery(rd)
+		if !sub.Save {
+			hint = fmt.Sprintf(" (not tracked: smpp_registered_delivery is %q for domain %s; set it to \"SMSC_Delivery\")", rd, domain)
+		}
+	}
+	_, err := r.core.Submitted(ctx, sub)
+	return hint, err
+}
+
+// registeredDelivery reports whether an smpp_registered_delivery value asks
+// the SMSC for receipts.
+func registeredDelivery(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "none", "0", "no", "false":
+		return false
+	}
+	return true
+}
+
+func (r *run) boolOption(s config.Scope, name string, def bool) (bool, error) {
+	v, ok := r.cfg.Eval(s, name)
+	if !ok {
+		return def, nil
+	}
+	return v.Bool()
+}
+
+func (r *run) rfc5322(s *Submit) []byte {
+	h := map[string]string{}
+	for k, v := range s.Headers {
+		h[k] = v
+	}
+	set := func(k, v string) {
+		for have := range h {
+			if strings.EqualFold(have, k) {
+				return
+			}
+		}
+		h[k] = v
+	}
+	set("From", s.From)
+	set("To", s.To)
+	set("Date", r.clock.Now().Format("Mon, 02 Jan 2006 15:04:05 -0700"))
+	set("Message-ID", fmt.Sprintf("<%s@msyshost.test>", strings.Join(s.MsgIDs, ".")))
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, h[k])
+	}
+	b.WriteString("\r\n")
+	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(s.Body, "\r\n", "\n"), "\n", "\r\n"))
+	return []byte(b.String())
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndex(addr, "@"); i >= 0 {
+		return strings.ToLower(strings.Trim(addr[i+1:], "> "))
+	}
+	return ""
+}
+
+func (r *run) receipt(ctx context.Context, rc *Receipt) error {
+	rr := retry.Receipt{Bucket: rc.Bucket, ID: rc.MsgID, Status: rc.Status, Detail: rc.Err}
+	if rc.Via == "mm7" {
+		rr.Channel = retry.MM7
+		rr.Trx = map[string]string{
+			"message_id":     rc.MsgID,
+			"status":         rc.Status,
+			"status_text":    rc.Err,
+			"transaction_id": "scenario-" + rc.MsgID,
+		}
+	} else {
+		rr.Channel = retry.SMPP
+	}
+	_, err := r.core.Receipt(ctx, rr)
+	return err
+}
+
+// write replaces a script and reloads the host, as a policy author saving
+// the file would; the original content comes back when the scenario ends.
+func (r *run) write(ctx context.Context, w *Write) error {
+	p := w.File
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(r.s.File), p)
+	}
+	if _, saved := r.saved[p]; !saved {
+		old, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		r.saved[p] = old
+	}
+	if err := os.WriteFile(p, []byte(w.Content), 0o644); err != nil {
+		return err
+	}
+	return r.host.Load(ctx, r.scripts)
+}

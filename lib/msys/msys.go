@@ -1,0 +1,9 @@
+// Package msys links every Lua-facing msys module into a binary: import it
+// for its side effect of registering them with luahost.
+package msys
+
+import (
+	_ "msyshost/lib/msys/mms"
+	_ "msyshost/lib/msys/mstore"
+	_ "msyshost/lib/msys/smpp"
+)

@@ -1,0 +1,33 @@
+package luahost
+
+import (
+	"context"
+	"fmt"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// RunMain runs a Lua file as the lua5.1 interpreter does: `arg` holds the
+// script name at 0 and its arguments from 1, the chunk receives the
+// arguments as `...`, and an error comes back as the message lua5.1 would
+// print after "lua: ".
+func (h *Host) RunMain(ctx context.Context, path string, args []string) error {
+	return h.WithState(ctx, func(L *lua.LState) error {
+		st := stateOf(L)
+		argt := L.NewTable()
+		argt.RawSetInt(-1, lua.LString("lua"))
+		argt.RawSetInt(0, lua.LString(path))
+		largs := make([]lua.LValue, len(args))
+		for i, a := range args {
+			argt.RawSetInt(i+1, lua.LString(a))
+			largs[i] = lua.LString(a)
+		}
+		L.SetGlobal("arg", argt)
+		fn, err := st.gen.loadFile(L, path)
+		if err != nil {
+			return fmt.Errorf("%v", err)
+		}
+		st.script = path
+		return st.pcall(ctx, fn, largs...)
+	})
+}
