@@ -175,6 +175,13 @@ func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
 	for i, o := range operands {
 		descs[i] = p.describe(o)
 		named = named || descs[i] != ""
+		// An operand is one value even when it ends the argument list.
+		switch o := o.(type) {
+		case *ast.FuncCallExpr:
+			o.AdjustRet = true
+		case *ast.Comma3Expr:
+			o.AdjustRet = true
+		}
 	}
 	desc := &ast.StringExpr{Value: strings.Join(descs, "\x00")}
 	desc.SetLine(line)
