@@ -141,11 +141,16 @@ func hexVal(c int) int {
 }
 
 // errorf reports a lexical error the way luaX_lexerror does: at the current
-// line, with "near" and the token text when near is not empty.
-func (lx *lexer) errorf(col int, near string, format string, args ...any) *SyntaxError {
+// line, with "near" and the token text when near is not empty. The column
+// is the token's when the token started on this line, else the lexer's.
+func (lx *lexer) errorf(tok token, near string, format string, args ...any) *SyntaxError {
 	msg := fmt.Sprintf(format, args...)
 	if near != "" {
 		msg += " near '" + near + "'"
+	}
+	col := tok.col
+	if tok.line != lx.line {
+		col = lx.col()
 	}
 	return &SyntaxError{File: lx.file, Line: lx.line, Column: col, Msg: msg}
 }
@@ -178,7 +183,7 @@ func (lx *lexer) next() (token, error) {
 			if lx.cur() == '[' {
 				save := lx.pos
 				if sep := lx.skipSep(); sep >= 0 {
-					if _, err := lx.longString(sep, tok.col, false); err != nil {
+					if _, err := lx.longString(sep, tok, false); err != nil {
 						return tok, err
 					}
 					continue
@@ -193,7 +198,7 @@ func (lx *lexer) next() (token, error) {
 			sep := lx.skipSep()
 			switch {
 			case sep >= 0:
-				s, err := lx.longString(sep, tok.col, true)
+				s, err := lx.longString(sep, tok, true)
 				if err != nil {
 					return tok, err
 				}
@@ -205,7 +210,7 @@ func (lx *lexer) next() (token, error) {
 				lx.pos = start
 				return simple('[', 1)
 			default:
-				return tok, lx.errorf(tok.col, string(lx.src[start:lx.pos]), "invalid long string delimiter")
+				return tok, lx.errorf(tok, string(lx.src[start:lx.pos]), "invalid long string delimiter")
 			}
 		case c == '=':
 			if lx.peekAt(1) == '=' {
@@ -291,7 +296,7 @@ func (lx *lexer) skipSep() int {
 
 // longString reads the body of a long string or comment; the first bracket
 // and the '='s were consumed by skipSep, the second bracket is current.
-func (lx *lexer) longString(sep, col int, isString bool) (string, error) {
+func (lx *lexer) longString(sep int, tok token, isString bool) (string, error) {
 	lx.pos++
 	if isNewline(lx.cur()) {
 		lx.newline()
@@ -305,13 +310,13 @@ func (lx *lexer) longString(sep, col int, isString bool) (string, error) {
 			if isString {
 				what = "unfinished long string"
 			}
-			return "", lx.errorf(col, "<eof>", "%s", what)
+			return "", lx.errorf(tok, "<eof>", "%s", what)
 		case c == '[':
 			// LUA_COMPAT_LSTR == 1, as in thrlua's and PUC's luaconf.h.
 			save := lx.pos
 			if lx.skipSep() == sep {
 				if sep == 0 {
-					return "", lx.errorf(col, "[", "nesting of [[...]] is deprecated")
+					return "", lx.errorf(tok, "[", "nesting of [[...]] is deprecated")
 				}
 			}
 			b.Write(lx.src[save:lx.pos])
@@ -343,9 +348,9 @@ func (lx *lexer) shortString(tok token) (token, error) {
 		c := lx.cur()
 		switch {
 		case c == eoz:
-			return tok, lx.errorf(tok.col, "<eof>", "unfinished string")
+			return tok, lx.errorf(tok, "<eof>", "unfinished string")
 		case isNewline(c):
-			return tok, lx.errorf(tok.col, text(), "unfinished string")
+			return tok, lx.errorf(tok, text(), "unfinished string")
 		case c == '\\':
 			lx.pos++
 			switch e := lx.cur(); e {
@@ -357,7 +362,7 @@ func (lx *lexer) shortString(tok token) (token, error) {
 				v := 0
 				for i := 0; i < 2; i++ {
 					if !isXDigit(lx.cur()) {
-						return tok, lx.errorf(tok.col, text(), "expected hex digit")
+						return tok, lx.errorf(tok, text(), "expected hex digit")
 					}
 					v = v<<4 | hexVal(lx.cur())
 					lx.pos++
@@ -371,10 +376,10 @@ func (lx *lexer) shortString(tok token) (token, error) {
 					lx.pos++
 				}
 				if n != 4 && n != 6 && n != 8 {
-					return tok, lx.errorf(tok.col, text(), "expected either 4, 6 or 8 hex digits for unicode escape")
+					return tok, lx.errorf(tok, text(), "expected either 4, 6 or 8 hex digits for unicode escape")
 				}
 				if v > 0x7fffffff {
-					return tok, lx.errorf(tok.col, text(), "unicode escape sequence too large")
+					return tok, lx.errorf(tok, text(), "unicode escape sequence too large")
 				}
 				writeUTF8(&b, v)
 			case '\n', '\r':
@@ -394,7 +399,7 @@ func (lx *lexer) shortString(tok token) (token, error) {
 					lx.pos++
 				}
 				if v > 255 {
-					return tok, lx.errorf(tok.col, text(), "escape sequence too large")
+					return tok, lx.errorf(tok, text(), "escape sequence too large")
 				}
 				b.WriteByte(byte(v))
 			}
@@ -466,7 +471,7 @@ func (lx *lexer) numeral(tok token) (token, error) {
 	tok.endLine = lx.line
 	v, ok := str2d(tok.text)
 	if !ok {
-		return tok, lx.errorf(tok.col, tok.text, "malformed number")
+		return tok, lx.errorf(tok, tok.text, "malformed number")
 	}
 	tok.kind, tok.num = tkNumber, v
 	return tok, nil
