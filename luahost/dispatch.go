@@ -8,6 +8,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/lib/message"
+	"msyshost/luahost/dialect"
 )
 
 // Continue is the return value every hook family uses for "go on":
@@ -159,11 +160,11 @@ func (h *Host) Run(ctx context.Context, name, code string) error {
 		return err
 	}
 	defer g.release(st)
-	p, err := compile([]byte(code), name)
+	p, err := dialect.Compile([]byte(code), name)
 	if err != nil {
 		return err
 	}
-	fn, err := instantiate(st.L, p)
+	fn, err := dialect.Load(st.L, p)
 	if err != nil {
 		return err
 	}

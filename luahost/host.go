@@ -7,7 +7,6 @@
 package luahost
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +18,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
+
+	"msyshost/luahost/dialect"
 )
 
 // Options configure a host. Zero values take the defaults.
@@ -128,24 +128,9 @@ func Compile(path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = compile(src, path)
+	_, err = dialect.Compile(src, path)
 	return err
 }
-
-// compile and instantiate are the front-end's entry points; the dialect
-// package replaces them when it is linked in.
-var (
-	compile = func(src []byte, name string) (*lua.FunctionProto, error) {
-		chunk, err := parse.Parse(bytes.NewReader(src), name)
-		if err != nil {
-			return nil, err
-		}
-		return lua.Compile(chunk, name)
-	}
-	instantiate = func(L *lua.LState, p *lua.FunctionProto) (*lua.LFunction, error) {
-		return L.NewFunctionFromProto(p), nil
-	}
-)
 
 // Generation is one immutable compiled set of scripts and its pool of states.
 type Generation struct {
@@ -201,7 +186,7 @@ func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := compile(src, path)
+	p, err := dialect.Compile(src, path)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +199,7 @@ func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error
 	if err != nil {
 		return nil, err
 	}
-	return instantiate(L, p)
+	return dialect.Load(L, p)
 }
 
 // newState builds a state and runs every script's top-level code in it.

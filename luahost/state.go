@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/dialect"
+	"msyshost/luahost/puc"
 )
 
 // state is one LState and what the host knows about it. A state belongs to
@@ -66,9 +69,8 @@ func (h *Host) newState(g *Generation) *state {
 	ud.Value = st
 	L.G.Registry.RawSetString(stateKey, ud)
 
-	for _, open := range stateOpeners {
-		open(L)
-	}
+	puc.Open(L)
+	dialect.Open(L)
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
@@ -86,10 +88,6 @@ func (h *Host) newState(g *Generation) *state {
 	}
 	return st
 }
-
-// stateOpeners run first in every new state; the PUC fidelity layer and the
-// dialect front-end install themselves here.
-var stateOpeners []func(L *lua.LState)
 
 func (st *state) loaded() *lua.LTable {
 	pkg := st.L.GetGlobal("package").(*lua.LTable)

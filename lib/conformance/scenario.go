@@ -108,7 +108,8 @@ func Load(path string) (*Scenario, error) {
 func Parse(file string, src []byte) (*Scenario, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, &ParseError{File: file, Line: yamlErrLine(err), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+		line, msg := yamlError(err)
+		return nil, &ParseError{File: file, Line: line, Msg: msg}
 	}
 	if len(doc.Content) == 0 {
 		return nil, &ParseError{File: file, Line: 1, Msg: "empty scenario"}
@@ -473,10 +474,12 @@ func ParseDuration(s string) (time.Duration, error) {
 	return total + d, nil
 }
 
-func yamlErrLine(err error) int {
+// yamlError splits a yaml.v3 syntax error into its line and message.
+func yamlError(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var line int
-	if _, e := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); e == nil {
-		return line
+	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
+		return line, strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
 	}
-	return 1
+	return 1, msg
 }

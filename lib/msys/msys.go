@@ -3,6 +3,7 @@
 package msys
 
 import (
+	_ "msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/smpp"

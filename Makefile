@@ -1,0 +1,56 @@
+# msyshost — see README.md. Targets: run, test, bench, fuzz, check, build.
+GO        ?= go
+BIN       := bin/msyshost
+FUZZTIME  ?= 30s
+BENCHTIME ?= 2s
+
+.PHONY: all build run test test-riak bench fuzz check deps clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/msyshost
+
+# Until the daemon exists, msyshost's main job on the embedded defaults is
+# running the example conformance scenarios.
+run: build
+	./$(BIN) test examples/scenarios
+
+# Unit, Lua, golden, differential (lua5.1) and scenario tests.
+test: deps build
+	$(GO) test ./...
+	./$(BIN) test examples/scenarios scriptlets/testdata
+
+# The mstore behaviour suite against a real Riak: MSYSHOST_RIAK=host:8098.
+test-riak:
+	@test -n "$$MSYSHOST_RIAK" || { echo "set MSYSHOST_RIAK=host:port of a Riak node"; exit 2; }
+	$(GO) test -run Riak -count=1 ./lib/mstore/...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+# Every fuzz target, FUZZTIME each.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+check: build
+	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+	$(GO) vet ./...
+	./$(BIN) check examples/*.lua scriptlets/*.lua
+
+# What the tests need beyond Go: lua5.1 is the oracle of the differential
+# tests and the baseline of the dispatch benchmark.
+deps:
+	@command -v lua5.1 >/dev/null || { \
+	  echo "installing lua5.1 (Debian package)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq lua5.1; }
+
+clean:
+	rm -rf bin

@@ -1,0 +1,66 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseErrorsNameFileLineAndKey(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"steps: []\n", `s.yaml:1: missing required key "name"`},
+		{"name: x\n", `s.yaml:1: missing required key "steps"`},
+		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, steps)`},
+		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: a, from: a@b, to: c@d}\n    expect: {stored: [x], hookz: []}\n",
+			`s.yaml:4: unknown key "hookz" in step 1 expect (allowed: hooks, stored, absent, injected, bounces, log, output, error)`},
+		{"name: x\nsteps:\n  - submit: {via: sms, msgid: a, from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: via must be smpp or mm7, not "sms"`},
+		{"name: x\nsteps:\n  - submit: {via: smpp, from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: missing required key "msgid" (or "msgids")`},
+		{"name: x\nsteps:\n  - receipt: {via: smpp, bucket: B, msgid: m, status: Expired}\n", `s.yaml:3: step 1 receipt: an SMPP receipt has "stat", not "status"`},
+		{"name: x\nsteps:\n  - advance: 3 days\n", `s.yaml:3: advance: bad duration "3 days"`},
+		{"name: x\nsteps:\n  - lua: x\n    console: y\n", `s.yaml:3: step 1 must have exactly one of submit, receipt, console, advance, lua, write, has [console lua]`},
+		{"name: x\nsteps:\n  - expect: {}\n", `s.yaml:3: step 1 must have exactly one of`},
+		{"name: [x\n", `s.yaml:1: did not find expected`},
+		{"name: x\nsteps:\n  - console: a\n    expect: {hooks: [{name: h, returned: many}]}\n", `s.yaml:4: step 1 expect: returned must be a number`},
+	} {
+		_, err := Parse("s.yaml", []byte(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Parse(%q) error = %v, want %q", c.src, err, c.want)
+		}
+	}
+}
+
+func TestParseScenario(t *testing.T) {
+	s, err := Parse("dir/s.yaml", []byte(`name: full
+scripts: [a.lua, b.lua]
+config: |
+  x = 1
+steps:
+  - submit: {via: mm7, msgids: [p1, p2], from: a@b, to: c@d, headers: {Subject: s}}
+  - receipt: {via: mm7, bucket: MADR-MM7, msgid: p1, status: Expired}
+    expect:
+      hooks: [{name: mm7_handle_DR_negative, returned: 3, args: [trx, MADR-MM7, p1]}]
+      injected: [{from: a@b, to: e@f}]
+      bounces: []
+  - advance: 1d12h
+  - write: {file: a.lua, content: "return 1"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "full" || len(s.Scripts) != 2 || s.Config != "x = 1\n" || len(s.Steps) != 4 {
+		t.Fatalf("parsed %+v", s)
+	}
+	if got := s.Steps[0].Submit.MsgIDs; len(got) != 2 || got[1] != "p2" {
+		t.Errorf("msgids = %v", got)
+	}
+	e := s.Steps[1].Expect
+	if len(*e.Hooks) != 1 || *(*e.Hooks)[0].Returned != 3 || len(*e.Injected) != 1 || e.Bounces == nil || len(*e.Bounces) != 0 {
+		t.Errorf("expect = %+v", e)
+	}
+	if s.Steps[2].Advance != 36*time.Hour {
+		t.Errorf("advance = %s", s.Steps[2].Advance)
+	}
+	if s.Steps[3].Write.File != "a.lua" {
+		t.Errorf("write = %+v", s.Steps[3].Write)
+	}
+}
