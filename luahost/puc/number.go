@@ -1,33 +1,230 @@
 // Package puc makes gopher-lua behave as PUC Lua 5.1 where a script can see
-// the difference: number formatting and parsing and the library functions
-// that depend on them.
+// the difference: number formatting and parsing, the base, string, table,
+// math, os, io and coroutine library functions, and their error texts.
+// Open installs the replacements into a state; FormatNumber is shared with
+// the dialect front-end, which lowers `..` onto it.
 package puc
 
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // FormatNumber formats n as PUC Lua 5.1 does (LUA_NUMBER_FMT "%.14g").
 func FormatNumber(n float64) string {
-	switch {
-	case math.IsInf(n, 1):
-		return "inf"
-	case math.IsInf(n, -1):
-		return "-inf"
-	case math.IsNaN(n):
-		if math.Signbit(n) {
-			return "-nan"
-		}
-		return "nan"
-	}
 	if n == math.Trunc(n) && math.Abs(n) < 1e14 {
 		if n == 0 && math.Signbit(n) {
 			return "-0"
 		}
 		return strconv.FormatInt(int64(n), 10)
 	}
-	// Go's 'g' with a precision picks %e or %f by the same rule as C and,
-	// like C, writes at least two exponent digits.
-	return strconv.FormatFloat(n, 'g', 14, 64)
+	return formatG(n, 14, false, false)
 }
+
+// isSpace is C's isspace in the C locale.
+func isSpace(c byte) bool {
+	return c == ' ' || (c >= '\t' && c <= '\r')
+}
+
+// cString cuts s at its first NUL: PUC hands Lua strings to C functions
+// (strtod, strtoul, sprintf) that stop there.
+func cString(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// str2number is luaO_str2d: what the whole string reads as under strtod,
+// surrounding whitespace allowed. Like glibc's strtod it takes hex
+// (with or without a binary exponent), inf, infinity and nan.
+func str2number(s string) (float64, bool) {
+	s = cString(s)
+	f, end := strtod(s)
+	if end == 0 {
+		return 0, false
+	}
+	for end < len(s) && isSpace(s[end]) {
+		end++
+	}
+	return f, end == len(s)
+}
+
+// strtod parses the longest prefix of s that C's strtod accepts and
+// returns its value and length; length 0 means no conversion.
+func strtod(s string) (float64, int) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	sign := func(f float64) float64 {
+		if neg {
+			return -f
+		}
+		return f
+	}
+	rest := strings.ToLower(s[i:min(len(s), i+8)])
+	switch {
+	case strings.HasPrefix(rest, "infinity"):
+		return sign(math.Inf(1)), i + 8
+	case strings.HasPrefix(rest, "inf"):
+		return sign(math.Inf(1)), i + 3
+	case strings.HasPrefix(rest, "nan"):
+		end := i + 3
+		if end < len(s) && s[end] == '(' {
+			j := end + 1
+			for j < len(s) && (isAlnum(s[j]) || s[j] == '_') {
+				j++
+			}
+			if j < len(s) && s[j] == ')' {
+				end = j + 1
+			}
+		}
+		return sign(math.NaN()), end
+	}
+	if i+1 < len(s) && s[i] == '0' && (s[i+1] == 'x' || s[i+1] == 'X') {
+		if f, n := hexFloat(s[i+2:]); n > 0 {
+			return sign(f), i + 2 + n
+		}
+		return sign(0), i + 1
+	}
+	start := i
+	digits := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, 0
+	}
+	i = exponent(s, i, 'e')
+	f, _ := strconv.ParseFloat(s[start:i], 64) // range errors give ±Inf or 0, as strtod
+	return sign(f), i
+}
+
+// exponent extends a number ending at i over an exponent introduced by
+// mark, if one with at least one digit follows.
+func exponent(s string, i int, mark byte) int {
+	if i < len(s) && (s[i]|0x20) == mark {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j < len(s) && isDigit(s[j]) {
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			return j
+		}
+	}
+	return i
+}
+
+// hexFloat parses the part of a C hex float after "0x".
+func hexFloat(s string) (float64, int) {
+	i, digits := 0, 0
+	for i < len(s) && isXDigit(s[i]) {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && isXDigit(s[i]) {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, 0
+	}
+	mant := s[:i]
+	i = exponent(s, i, 'p')
+	exp := "p0"
+	if i > len(mant) {
+		exp = s[len(mant):i]
+	}
+	if mant[0] == '.' {
+		mant = "0" + mant
+	}
+	f, _ := strconv.ParseFloat("0x"+mant+exp, 64)
+	return f, i
+}
+
+// strtoul is C's strtoul as tonumber(s, base) uses it: it returns the value,
+// wrapped like C's unsigned long for a minus sign and saturated on overflow,
+// and the length read (0: no conversion).
+func strtoul(s string, base int) (uint64, int) {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	if base == 16 && i+2 < len(s) && s[i] == '0' && (s[i+1]|0x20) == 'x' && isXDigit(s[i+2]) {
+		i += 2
+	}
+	start := i
+	var n uint64
+	overflow := false
+	for ; i < len(s); i++ {
+		d := digitValue(s[i])
+		if d >= base {
+			break
+		}
+		hi, lo := bitsMulAdd(n, uint64(base), uint64(d))
+		if hi != 0 {
+			overflow = true
+		}
+		n = lo
+	}
+	if i == start {
+		return 0, 0
+	}
+	if overflow {
+		return math.MaxUint64, i
+	}
+	if neg {
+		n = -n
+	}
+	return n, i
+}
+
+func bitsMulAdd(a, b, c uint64) (hi, lo uint64) {
+	if a != 0 && a > (math.MaxUint64-c)/b {
+		return 1, 0
+	}
+	return 0, a*b + c
+}
+
+func digitValue(c byte) int {
+	switch {
+	case isDigit(c):
+		return int(c - '0')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	}
+	return 99
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isXDigit(c byte) bool { return digitValue(c) < 16 }
+func isAlpha(c byte) bool  { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+func isAlnum(c byte) bool  { return isAlpha(c) || isDigit(c) }

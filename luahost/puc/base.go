@@ -1,0 +1,324 @@
+package puc
+
+import (
+	"io"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// base holds the replacement base functions that need each other: print
+// calls the global tostring, pairs hands out next.
+type base struct {
+	h        *host
+	tostring *lua.LFunction
+	next     *lua.LFunction
+	inext    *lua.LFunction
+}
+
+func openBase(L *lua.LState, h *host) {
+	b := &base{h: h}
+	b.tostring = L.NewFunction(baseToString)
+	// pairs hands out a next of its own, as PUC's does: pairs{} ~= next.
+	b.next = L.NewFunction(baseNext)
+	b.inext = L.NewFunction(baseINext)
+	g := L.G.Global
+	g.RawSetString("tostring", b.tostring)
+	g.RawSetString("next", L.NewFunction(baseNext))
+	g.RawSetString("pairs", L.NewFunction(b.pairs))
+	g.RawSetString("ipairs", L.NewFunction(b.ipairs))
+	g.RawSetString("print", L.NewFunction(b.print))
+	g.RawSetString("_printregs", lua.LNil)
+	setFuncs(L, "", map[string]lua.LGFunction{
+		"assert":       baseAssert,
+		"error":        baseError,
+		"gcinfo":       baseGCInfo,
+		"getmetatable": baseGetMetatable,
+		"pcall":        basePCall,
+		"xpcall":       baseXPCall,
+		"rawequal":     baseRawEqual,
+		"rawget":       baseRawGet,
+		"rawset":       baseRawSet,
+		"select":       baseSelect,
+		"setmetatable": baseSetMetatable,
+		"tonumber":     baseToNumber,
+		"type":         baseType,
+		"unpack":       baseUnpack,
+	})
+}
+
+// tostringValue is luaB_tostring without the __tostring lookup.
+func tostringValue(v lua.LValue) string {
+	switch x := v.(type) {
+	case lua.LNumber:
+		return FormatNumber(float64(x))
+	case lua.LString:
+		return string(x)
+	}
+	return v.String()
+}
+
+// baseToString is tostring(v).
+func baseToString(L *lua.LState) int {
+	v := checkAny(L, 1)
+	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
+		L.Push(mm)
+		L.Push(v)
+		L.Call(1, 1)
+		return 1
+	}
+	L.Push(lua.LString(tostringValue(v)))
+	return 1
+}
+
+// print(...) calls the global tostring on each argument, as PUC does, so a
+// script that redefines tostring changes what print writes.
+func (b *base) print(L *lua.LState) int {
+	top := L.GetTop()
+	fn := L.GetGlobal("tostring")
+	var sb strings.Builder
+	for i := 1; i <= top; i++ {
+		if i > 1 {
+			sb.WriteByte('\t')
+		}
+		v := L.Get(i)
+		// Each piece goes through C's fputs, which stops at a NUL.
+		if fn == b.tostring && L.GetMetaField(v, "__tostring") == lua.LNil {
+			sb.WriteString(cString(tostringValue(v)))
+			continue
+		}
+		L.Push(fn)
+		L.Push(v)
+		L.Call(1, 1)
+		s, ok := L.Get(-1).(lua.LString)
+		if !ok {
+			if n, isNum := L.Get(-1).(lua.LNumber); isNum {
+				s, ok = lua.LString(FormatNumber(float64(n))), true
+			}
+		}
+		L.Pop(1)
+		if !ok {
+			raise(L, "'tostring' must return a string to 'print'")
+		}
+		sb.WriteString(cString(string(s)))
+	}
+	sb.WriteByte('\n')
+	io.WriteString(b.h.out, sb.String())
+	return 0
+}
+
+// baseToNumber is tonumber(e [, base]).
+func baseToNumber(L *lua.LState) int {
+	base := optInt(L, 2, 10)
+	if base == 10 {
+		checkAny(L, 1)
+		if f, ok := toNumber(L.Get(1)); ok {
+			L.Push(lua.LNumber(f))
+			return 1
+		}
+		L.Push(lua.LNil)
+		return 1
+	}
+	s := cString(checkString(L, 1))
+	if base < 2 || base > 36 {
+		argError(L, 2, "base out of range")
+	}
+	n, end := strtoul(s, base)
+	if end > 0 {
+		for end < len(s) && isSpace(s[end]) {
+			end++
+		}
+		if end == len(s) {
+			L.Push(lua.LNumber(float64(n)))
+			return 1
+		}
+	}
+	L.Push(lua.LNil)
+	return 1
+}
+
+// baseError is error(message [, level]): a string or number message gets
+// the position of the function at level in front.
+func baseError(L *lua.LState) int {
+	level := optInt(L, 2, 1)
+	L.SetTop(1)
+	v := L.Get(1)
+	if s, ok := toString(v); ok && level > 0 {
+		v = lua.LString(where(L, level) + s)
+	}
+	L.Error(v, 0)
+	return 0
+}
+
+func baseAssert(L *lua.LState) int {
+	checkAny(L, 1)
+	if !lua.LVAsBool(L.Get(1)) {
+		raise(L, "%s", optString(L, 2, "assertion failed!"))
+	}
+	return L.GetTop()
+}
+
+func baseGCInfo(L *lua.LState) int {
+	L.Push(lua.LNumber(0))
+	return 1
+}
+
+func baseGetMetatable(L *lua.LState) int {
+	checkAny(L, 1)
+	L.Push(L.GetMetatable(L.Get(1)))
+	return 1
+}
+
+func baseSetMetatable(L *lua.LState) int {
+	t := L.Get(2).Type()
+	tb := checkTable(L, 1)
+	if L.GetTop() < 2 || (t != lua.LTNil && t != lua.LTTable) {
+		argError(L, 2, "nil or table expected")
+	}
+	if L.GetMetaField(tb, "__metatable") != lua.LNil {
+		raise(L, "cannot change a protected metatable")
+	}
+	L.SetMetatable(tb, L.Get(2))
+	L.SetTop(1)
+	return 1
+}
+
+func baseRawEqual(L *lua.LState) int {
+	a, b := checkAny(L, 1), checkAny(L, 2)
+	L.Push(lua.LBool(rawEqual(a, b)))
+	return 1
+}
+
+func rawEqual(a, b lua.LValue) bool {
+	if x, ok := a.(lua.LNumber); ok {
+		y, ok := b.(lua.LNumber)
+		return ok && x == y
+	}
+	return a == b
+}
+
+func baseRawGet(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	L.Push(tb.RawGet(checkAny(L, 2)))
+	return 1
+}
+
+func baseRawSet(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	k := checkAny(L, 2)
+	v := checkAny(L, 3)
+	if k == lua.LNil {
+		raise(L, "table index is nil")
+	}
+	if n, ok := k.(lua.LNumber); ok && n != n {
+		raise(L, "table index is NaN")
+	}
+	tb.RawSet(k, v)
+	L.SetTop(1)
+	return 1
+}
+
+// baseSelect is select(n, ...) and select('#', ...).
+func baseSelect(L *lua.LState) int {
+	n := L.GetTop()
+	if s, ok := L.Get(1).(lua.LString); ok && strings.HasPrefix(string(s), "#") {
+		L.Push(lua.LNumber(n - 1))
+		return 1
+	}
+	i := checkInt(L, 1)
+	if i < 0 {
+		i = n + i
+	} else if i > n {
+		i = n
+	}
+	if i < 1 {
+		argError(L, 1, "index out of range")
+	}
+	return n - i
+}
+
+func baseType(L *lua.LState) int {
+	L.Push(lua.LString(checkAny(L, 1).Type().String()))
+	return 1
+}
+
+// baseUnpack is unpack(t [, i [, j]]).
+func baseUnpack(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	i := optInt(L, 2, 1)
+	var e int
+	if isNoneOrNil(L, 3) {
+		e = tb.Len()
+	} else {
+		e = checkInt(L, 3)
+	}
+	if i > e {
+		return 0
+	}
+	n := int64(e) - int64(i) + 1
+	if n+int64(L.GetTop()) > 8000 { // LUAI_MAXCSTACK
+		raise(L, "too many results to unpack")
+	}
+	for k := i; k <= e; k++ {
+		L.Push(tb.RawGetInt(k))
+	}
+	return int(n)
+}
+
+func baseNext(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	L.SetTop(2)
+	k, v := nextKey(L, tb, L.Get(2))
+	if k == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(k)
+	L.Push(v)
+	return 2
+}
+
+// nextKey is LTable.Next with PUC's error for a key not in the table.
+func nextKey(L *lua.LState, tb *lua.LTable, k lua.LValue) (key, value lua.LValue) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(*lua.LState); ok {
+				panic(r)
+			}
+			raise(L, "invalid key to 'next'")
+		}
+	}()
+	if k != lua.LNil && tb.RawGet(k) == lua.LNil {
+		raise(L, "invalid key to 'next'")
+	}
+	return tb.Next(k)
+}
+
+func (b *base) pairs(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	L.Push(b.next)
+	L.Push(tb)
+	L.Push(lua.LNil)
+	return 3
+}
+
+func (b *base) ipairs(L *lua.LState) int {
+	tb := checkTable(L, 1)
+	L.Push(b.inext)
+	L.Push(tb)
+	L.Push(lua.LNumber(0))
+	return 3
+}
+
+func baseINext(L *lua.LState) int {
+	i := checkInt(L, 2)
+	tb := checkTable(L, 1)
+	i++
+	v := tb.RawGetInt(i)
+	if v == lua.LNil {
+		return 0
+	}
+	L.Push(lua.LNumber(i))
+	L.Push(v)
+	return 2
+}

@@ -1,0 +1,87 @@
+package puc
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// openCoroutine wraps gopher-lua's coroutine functions with PUC's checks
+// and messages; the thread machinery itself stays gopher-lua's.
+func openCoroutine(L *lua.LState) {
+	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
+	if !ok {
+		return
+	}
+	orig := func(name string) lua.LGFunction {
+		return co.RawGetString(name).(*lua.LFunction).GFunction
+	}
+	create, resume, yield := orig("create"), orig("resume"), orig("yield")
+	checkCo := func(L *lua.LState) *lua.LState {
+		th, ok := L.Get(1).(*lua.LState)
+		if !ok {
+			argError(L, 1, "coroutine expected")
+		}
+		return th
+	}
+	newThread := func(L *lua.LState) *lua.LState {
+		fn, ok := L.Get(1).(*lua.LFunction)
+		if !ok || fn.IsG {
+			argError(L, 1, "Lua function expected")
+		}
+		L.SetTop(1)
+		create(L)
+		return L.Get(-1).(*lua.LState)
+	}
+	// resumeAux resumes th with the values above index 1 and returns
+	// whether it succeeded; the results or the error value are left on
+	// top, n of them.
+	resumeAux := func(L *lua.LState, th *lua.LState) (ok bool, n int) {
+		if st := L.Status(th); st != "suspended" {
+			L.Push(lua.LString("cannot resume " + st + " coroutine"))
+			return false, 1
+		}
+		L.Replace(1, th)
+		n = resume(L)
+		ok = L.Get(-n) == lua.LTrue
+		L.Remove(-n)
+		return ok, n - 1
+	}
+	setFuncs(L, "coroutine", map[string]lua.LGFunction{
+		"create": func(L *lua.LState) int {
+			newThread(L)
+			return 1
+		},
+		"resume": func(L *lua.LState) int {
+			th := checkCo(L)
+			ok, n := resumeAux(L, th)
+			L.Insert(lua.LBool(ok), L.GetTop()-n+1)
+			return n + 1
+		},
+		"status": func(L *lua.LState) int {
+			th := checkCo(L)
+			L.Push(lua.LString(L.Status(th)))
+			return 1
+		},
+		"yield": func(L *lua.LState) int {
+			if L.Parent == nil {
+				L.Error(lua.LString("attempt to yield across metamethod/C-call boundary"), 0)
+			}
+			return yield(L)
+		},
+		"wrap": func(L *lua.LState) int {
+			th := newThread(L)
+			L.Push(L.NewFunction(func(L *lua.LState) int {
+				L.Insert(lua.LNil, 1)
+				ok, n := resumeAux(L, th)
+				if !ok {
+					v := L.Get(-1)
+					if s, isStr := toString(v); isStr {
+						v = lua.LString(where(L, 1) + s)
+					}
+					L.Error(v, 0)
+				}
+				return n
+			}))
+			return 1
+		},
+	})
+}

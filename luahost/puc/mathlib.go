@@ -1,0 +1,181 @@
+package puc
+
+import (
+	"math"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func openMath(L *lua.LState, h *host) {
+	fn1 := func(f func(float64) float64) lua.LGFunction {
+		return func(L *lua.LState) int {
+			L.Push(lua.LNumber(f(checkNumber(L, 1))))
+			return 1
+		}
+	}
+	fn2 := func(f func(float64, float64) float64) lua.LGFunction {
+		return func(L *lua.LState) int {
+			L.Push(lua.LNumber(f(checkNumber(L, 1), checkNumber(L, 2))))
+			return 1
+		}
+	}
+	const radiansPerDegree = math.Pi / 180
+	m := setFuncs(L, "math", map[string]lua.LGFunction{
+		"abs":   fn1(math.Abs),
+		"acos":  fn1(math.Acos),
+		"asin":  fn1(math.Asin),
+		"atan":  fn1(math.Atan),
+		"atan2": fn2(math.Atan2),
+		"ceil":  fn1(math.Ceil),
+		"cos":   fn1(math.Cos),
+		"cosh":  fn1(math.Cosh),
+		"deg":   fn1(func(x float64) float64 { return x / radiansPerDegree }),
+		"exp":   fn1(math.Exp),
+		"floor": fn1(math.Floor),
+		"fmod":  fn2(math.Mod),
+		"frexp": mathFrexp,
+		"ldexp": mathLdexp,
+		"log":   fn1(math.Log),
+		"log10": fn1(math.Log10),
+		"max":   mathMax,
+		"min":   mathMin,
+		"modf":  mathModf,
+		"pow":   fn2(math.Pow),
+		"rad":   fn1(func(x float64) float64 { return x * radiansPerDegree }),
+		"sin":   fn1(math.Sin),
+		"sinh":  fn1(math.Sinh),
+		"sqrt":  fn1(math.Sqrt),
+		"tan":   fn1(math.Tan),
+		"tanh":  fn1(math.Tanh),
+		"random": func(L *lua.LState) int {
+			return mathRandom(L, &h.rand)
+		},
+		"randomseed": func(L *lua.LState) int {
+			h.rand.seed(uint32(checkInt(L, 1)))
+			return 0
+		},
+	})
+	m.RawSetString("mod", m.RawGetString("fmod"))
+	m.RawSetString("huge", lua.LNumber(math.Inf(1)))
+	m.RawSetString("pi", lua.LNumber(math.Pi))
+}
+
+func mathFrexp(L *lua.LState) int {
+	f, e := math.Frexp(checkNumber(L, 1))
+	L.Push(lua.LNumber(f))
+	L.Push(lua.LNumber(e))
+	return 2
+}
+
+func mathLdexp(L *lua.LState) int {
+	x := checkNumber(L, 1)
+	L.Push(lua.LNumber(math.Ldexp(x, checkInt(L, 2))))
+	return 1
+}
+
+// mathModf is C's modf, whose fraction of an infinity is a zero (Go's
+// math.Modf gives NaN).
+func mathModf(L *lua.LState) int {
+	x := checkNumber(L, 1)
+	ip, fp := math.Modf(x)
+	if math.IsInf(x, 0) {
+		fp = math.Copysign(0, x)
+	}
+	L.Push(lua.LNumber(ip))
+	L.Push(lua.LNumber(fp))
+	return 2
+}
+
+func mathMin(L *lua.LState) int {
+	n := L.GetTop()
+	best := checkNumber(L, 1)
+	for i := 2; i <= n; i++ {
+		if d := checkNumber(L, i); d < best {
+			best = d
+		}
+	}
+	L.Push(lua.LNumber(best))
+	return 1
+}
+
+func mathMax(L *lua.LState) int {
+	n := L.GetTop()
+	best := checkNumber(L, 1)
+	for i := 2; i <= n; i++ {
+		if d := checkNumber(L, i); d > best {
+			best = d
+		}
+	}
+	L.Push(lua.LNumber(best))
+	return 1
+}
+
+// mathRandom is math.random as 5.1 computes it from C's rand().
+func mathRandom(L *lua.LState, g *glibcRand) int {
+	const randMax = 2147483647
+	r := float64(g.next()%randMax) / randMax
+	switch L.GetTop() {
+	case 0:
+		L.Push(lua.LNumber(r))
+	case 1:
+		u := checkInt(L, 1)
+		if u < 1 {
+			argError(L, 1, "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
+	case 2:
+		l, u := checkInt(L, 1), checkInt(L, 2)
+		if l > u {
+			argError(L, 2, "interval is empty")
+		}
+		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
+	default:
+		raise(L, "wrong number of arguments")
+	}
+	return 1
+}
+
+// glibcRand reproduces glibc's rand() (the default TYPE_3 additive
+// feedback generator), so seeded sequences match lua5.1 on Debian.
+type glibcRand struct {
+	r      [34]int32 // the last 34 values, oldest at k
+	k      int
+	seeded bool
+}
+
+func (g *glibcRand) seed(s uint32) {
+	if s == 0 {
+		s = 1
+	}
+	var r [344]int32
+	r[0] = int32(s)
+	for i := 1; i < 31; i++ {
+		// 16807 * r[i-1] % 2147483647 without overflow (Schrage).
+		hi, lo := int64(r[i-1])/127773, int64(r[i-1])%127773
+		w := 16807*lo - 2836*hi
+		if w < 0 {
+			w += 2147483647
+		}
+		r[i] = int32(w)
+	}
+	for i := 31; i < 34; i++ {
+		r[i] = r[i-31]
+	}
+	for i := 34; i < 344; i++ {
+		r[i] = int32(uint32(r[i-31]) + uint32(r[i-3]))
+	}
+	copy(g.r[:], r[310:]) // the next output is r[344]
+	g.k = 0
+	g.seeded = true
+}
+
+func (g *glibcRand) next() uint32 {
+	if !g.seeded {
+		g.seed(1)
+	}
+	// The window holds the last 34 values; the new one is r[-31] + r[-3].
+	v := uint32(g.r[(g.k+3)%34]) + uint32(g.r[(g.k+31)%34])
+	g.r[g.k] = int32(v)
+	g.k = (g.k + 1) % 34
+	return v >> 1
+}

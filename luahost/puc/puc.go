@@ -1,0 +1,68 @@
+package puc
+
+import (
+	"io"
+	"os"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// registryKey holds the per-state host data in the Lua registry.
+const registryKey = "msyshost.puc"
+
+// host is what the replacement functions of one Lua state share.
+type host struct {
+	out  io.Writer
+	rand glibcRand
+}
+
+// Open replaces, in a state whose standard libraries gopher-lua has
+// already opened, every library function whose behaviour a script can tell
+// apart from PUC Lua 5.1's. print and io.write go to os.Stdout until
+// SetOutput says otherwise.
+func Open(L *lua.LState) {
+	h := &host{out: os.Stdout}
+	ud := L.NewUserData()
+	ud.Value = h
+	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
+	openBase(L, h)
+	openString(L)
+	openTable(L)
+	openMath(L, h)
+	openOS(L)
+	openIO(L, h)
+	openCoroutine(L)
+}
+
+// SetOutput sends what print and io.write write in L (and its coroutines)
+// to w. It panics if Open has not been applied to L.
+func SetOutput(L *lua.LState, w io.Writer) {
+	hostOf(L).out = w
+}
+
+func hostOf(L *lua.LState) *host {
+	ud, ok := L.GetField(L.Get(lua.RegistryIndex), registryKey).(*lua.LUserData)
+	if !ok {
+		panic("puc: Open was not applied to this Lua state")
+	}
+	return ud.Value.(*host)
+}
+
+// setFuncs installs fns into the table global name (nil: the globals).
+func setFuncs(L *lua.LState, name string, fns map[string]lua.LGFunction) *lua.LTable {
+	var tb *lua.LTable
+	if name == "" {
+		tb = L.G.Global
+	} else {
+		t, ok := L.GetGlobal(name).(*lua.LTable)
+		if !ok {
+			t = L.NewTable()
+			L.SetGlobal(name, t)
+		}
+		tb = t
+	}
+	for k, f := range fns {
+		tb.RawSetString(k, L.NewFunction(f))
+	}
+	return tb
+}

@@ -1,0 +1,268 @@
+package puc
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func openString(L *lua.LState) {
+	str := setFuncs(L, "string", map[string]lua.LGFunction{
+		"byte":    strByte,
+		"char":    strChar,
+		"find":    strFind,
+		"format":  strFormat,
+		"gmatch":  strGmatch,
+		"gsub":    strGsub,
+		"len":     strLen,
+		"lower":   strLower,
+		"match":   strMatch,
+		"rep":     strRep,
+		"reverse": strReverse,
+		"sub":     strSub,
+		"upper":   strUpper,
+	})
+	str.RawSetString("gfind", str.RawGetString("gmatch"))
+	// PUC's string metatable is a table of its own whose __index is the
+	// string library; gopher-lua uses the library table itself.
+	str.RawSetString("__index", lua.LNil)
+	mt := L.NewTable()
+	mt.RawSetString("__index", str)
+	L.SetMetatable(lua.LString(""), mt)
+}
+
+// posrelat turns a negative string position into one from the start.
+func posrelat(pos int64, n int) int64 {
+	if pos < 0 {
+		pos += int64(n) + 1
+	}
+	if pos >= 0 {
+		return pos
+	}
+	return 0
+}
+
+func strLen(L *lua.LState) int {
+	L.Push(lua.LNumber(len(checkString(L, 1))))
+	return 1
+}
+
+func strSub(L *lua.LState) int {
+	s := checkString(L, 1)
+	start := posrelat(checkInteger(L, 2), len(s))
+	end := posrelat(optInteger(L, 3, -1), len(s))
+	start = max(start, 1)
+	end = min(end, int64(len(s)))
+	if start > end {
+		L.Push(lua.LString(""))
+	} else {
+		L.Push(lua.LString(s[start-1 : end]))
+	}
+	return 1
+}
+
+func strReverse(L *lua.LState) int {
+	s := checkString(L, 1)
+	b := make([]byte, len(s))
+	for i := range len(s) {
+		b[len(s)-1-i] = s[i]
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// strLower and strUpper map ASCII letters only, as C's tolower and
+// toupper do in the C locale.
+func strLower(L *lua.LState) int {
+	s := checkString(L, 1)
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+func strUpper(L *lua.LState) int {
+	s := checkString(L, 1)
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - ('a' - 'A')
+		}
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+func strRep(L *lua.LState) int {
+	s := checkString(L, 1)
+	n := checkInteger(L, 2)
+	if n <= 0 || s == "" {
+		L.Push(lua.LString(""))
+		return 1
+	}
+	if int64(len(s))*n > 1<<31 {
+		raise(L, "not enough memory")
+	}
+	L.Push(lua.LString(strings.Repeat(s, int(n))))
+	return 1
+}
+
+func strByte(L *lua.LState) int {
+	s := checkString(L, 1)
+	posi := posrelat(optInteger(L, 2, 1), len(s))
+	pose := posrelat(optInteger(L, 3, posi), len(s))
+	posi = max(posi, 1)
+	pose = min(pose, int64(len(s)))
+	if posi > pose {
+		return 0
+	}
+	n := int(pose - posi + 1)
+	if n+L.GetTop() > 8000 { // LUAI_MAXCSTACK
+		raise(L, "string slice too long")
+	}
+	for i := posi - 1; i < pose; i++ {
+		L.Push(lua.LNumber(s[i]))
+	}
+	return n
+}
+
+func strChar(L *lua.LState) int {
+	n := L.GetTop()
+	b := make([]byte, n)
+	for i := 1; i <= n; i++ {
+		c := checkInt(L, i)
+		if c < 0 || c > 255 {
+			argError(L, i, "invalid value")
+		}
+		b[i-1] = byte(c)
+	}
+	L.Push(lua.LString(b))
+	return 1
+}
+
+// strFormat is string.format as PUC 5.1 runs it: each conversion goes
+// through C's sprintf, whose output stops at a NUL, except %q and long
+// %s arguments without a precision, which are copied whole.
+func strFormat(L *lua.LState) int {
+	top := L.GetTop()
+	fs := checkString(L, 1)
+	var b strings.Builder
+	arg := 1
+	for i := 0; i < len(fs); {
+		c := fs[i]
+		i++
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		if i < len(fs) && fs[i] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		arg++
+		if arg > top {
+			argError(L, arg, "no value")
+		}
+		var sp cSpec
+		i = scanFormat(L, fs, i, &sp)
+		switch sp.conv {
+		case 'c':
+			sp.prec = -1
+			out := sp.pad("", "", string([]byte{byte(int32(toInteger(checkNumber(L, arg))))}), false)
+			b.WriteString(cString(out))
+		case 'd', 'i':
+			b.WriteString(sp.formatInt(toInteger(checkNumber(L, arg))))
+		case 'o', 'u', 'x', 'X':
+			b.WriteString(sp.formatUint(toUnsigned(checkNumber(L, arg))))
+		case 'e', 'E', 'f', 'g', 'G':
+			b.WriteString(sp.formatFloat(checkNumber(L, arg)))
+		case 'q':
+			addQuoted(&b, checkString(L, arg))
+		case 's':
+			s := checkString(L, arg)
+			if sp.prec < 0 && len(s) >= 100 {
+				b.WriteString(s)
+			} else {
+				b.WriteString(sp.formatString(s))
+			}
+		default:
+			raise(L, "invalid option '%%%s' to 'format'", cString(string(sp.conv)))
+		}
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// scanFormat reads flags, width and precision (two digits each at most)
+// and the conversion letter of the spec that starts at fs[i].
+func scanFormat(L *lua.LState, fs string, i int, sp *cSpec) int {
+	at := func(k int) byte {
+		if k < len(fs) {
+			return fs[k]
+		}
+		return 0
+	}
+	start := i
+	for strings.IndexByte("-+ #0", at(i)) >= 0 && at(i) != 0 {
+		switch at(i) {
+		case '-':
+			sp.minus = true
+		case '+':
+			sp.plus = true
+		case ' ':
+			sp.space = true
+		case '#':
+			sp.alt = true
+		case '0':
+			sp.zero = true
+		}
+		i++
+	}
+	if i-start >= len("-+ #0")+1 {
+		raise(L, "invalid format (repeated flags)")
+	}
+	digits := func() int {
+		n := 0
+		for k := 0; k < 2 && isDigit(at(i)); k++ {
+			n = n*10 + int(at(i)-'0')
+			i++
+		}
+		return n
+	}
+	sp.width = digits()
+	sp.prec = -1
+	if at(i) == '.' {
+		i++
+		sp.prec = digits()
+	}
+	if isDigit(at(i)) {
+		raise(L, "invalid format (width or precision too long)")
+	}
+	sp.conv = at(i)
+	return i + 1
+}
+
+// addQuoted is %q: PUC 5.1 escapes only the quote, backslash, newline
+// (as a backslash before a real newline), carriage return and NUL.
+func addQuoted(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\', '\n':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\r':
+			b.WriteString(`\r`)
+		case 0:
+			b.WriteString(`\000`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+}
