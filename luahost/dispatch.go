@@ -84,7 +84,7 @@ func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe fu
 		st.args = largs
 		if err := st.pcall(ctx, fn, largs...); err != nil {
 			call.Err = err.Error()
-			if !strings.Contains(call.Err, ":") || strings.HasPrefix(call.Err, "deadline") {
+			if !strings.Contains(call.Err, ":") || strings.HasPrefix(call.Err, "deadline") || strings.HasPrefix(call.Err, "memory") {
 				call.Err = fmt.Sprintf("%s (%s)", call.Err, position(fn))
 			}
 		} else {

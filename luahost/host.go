@@ -34,6 +34,10 @@ type Options struct {
 	CallStackSize int
 	// RegistryMaxSize bounds a state's value stack (slots); default 1<<20.
 	RegistryMaxSize int
+	// MemoryLimit stops a call during which the live heap grows by more
+	// than this many bytes; default 256 MiB. The heap is the process's, so
+	// concurrent calls share the allowance.
+	MemoryLimit uint64
 }
 
 // Script is one script stanza: `script "Name" { source = "a.b" }`, or a file
@@ -70,13 +74,16 @@ func New(opts Options, svc *Services) *Host {
 	if opts.RegistryMaxSize <= 0 {
 		opts.RegistryMaxSize = 1 << 20
 	}
+	if opts.MemoryLimit == 0 {
+		opts.MemoryLimit = 256 << 20
+	}
 	if svc == nil {
 		svc = &Services{}
 	}
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog()}
+	return &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
 }
 
 // Load compiles scripts into a new generation and swaps it in. On any error
@@ -253,9 +260,12 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 			st.broken = true
 			return fmt.Errorf("go panic in a binding: %v", apiErr.Object)
 		}
-		if st.watch.Err() != nil {
+		if werr := st.watch.Err(); werr != nil {
 			st.broken = true
-			if ctx.Err() != nil {
+			switch {
+			case werr == ErrMemoryLimit:
+				return fmt.Errorf("memory limit of %d MiB exceeded", st.host.opts.MemoryLimit>>20)
+			case ctx.Err() != nil:
 				return fmt.Errorf("call cancelled: %w", ctx.Err())
 			}
 			return fmt.Errorf("deadline of %s exceeded", st.host.opts.CallTimeout)

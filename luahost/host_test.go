@@ -200,3 +200,22 @@ msys.registerModule("v", m)`)
 		t.Fatalf("printed %q", p.all())
 	}
 }
+
+func TestMemoryHogIsStopped(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{MemoryLimit: 32 << 20, CallTimeout: 20 * time.Second},
+		"hog.lua", `local m = {}
+function m:smpp_handle_DR_positive(b, id)
+  local keep = {}
+  for i = 1, 1e9 do keep[i] = string.rep("x", 64) .. i end
+  return 3
+end
+msys.registerModule("hog", m)`)
+	start := time.Now()
+	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
+	if res.Code != luahost.Continue || len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "memory limit of 32 MiB exceeded (") {
+		t.Fatalf("res = %+v, want the hog stopped by the memory limit", res)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Fatalf("stopping took %s", d)
+	}
+}

@@ -2,6 +2,8 @@ package luahost
 
 import (
 	"context"
+	"errors"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +17,7 @@ import (
 type watch struct {
 	done     chan struct{}
 	deadline atomic.Int64 // unix nanoseconds of the running call; 0 when idle
+	heap0    atomic.Uint64 // live heap when the call started
 	parent   atomic.Value // context.Context of the running call
 	err      atomic.Value // error, once fired
 }
@@ -46,6 +49,7 @@ func (w *watch) Value(any) any { return nil }
 // may fire up to one tick late, never early.
 func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) {
 	w.parent.Store(parentBox{parent})
+	w.heap0.Store(wd.heap.Load())
 	w.deadline.Store(wd.now.Load() + int64(d) + int64(watchdogTick))
 }
 
@@ -54,8 +58,13 @@ func (w *watch) disarm() { w.deadline.Store(0) }
 // parentBox keeps atomic.Value's stored type constant.
 type parentBox struct{ ctx context.Context }
 
-// check fires the watch when its call is overdue or abandoned.
-func (w *watch) check(now int64) {
+// ErrMemoryLimit stops a call during which the live heap grew past the
+// host's memory limit.
+var ErrMemoryLimit = errors.New("memory limit exceeded")
+
+// check fires the watch when its call is overdue, abandoned, or has grown
+// the live heap by more than limit bytes.
+func (w *watch) check(now int64, heap, limit uint64) {
 	d := w.deadline.Load()
 	if d == 0 || w.Err() != nil {
 		return
@@ -63,6 +72,8 @@ func (w *watch) check(now int64) {
 	var err error
 	if now >= d {
 		err = context.DeadlineExceeded
+	} else if h0 := w.heap0.Load(); limit > 0 && heap > h0 && heap-h0 > limit {
+		err = ErrMemoryLimit
 	} else if p, ok := w.parent.Load().(parentBox); ok && p.ctx.Err() != nil {
 		err = p.ctx.Err()
 	}
@@ -77,15 +88,18 @@ type watchdog struct {
 	watches map[*watch]struct{}
 	stop    chan struct{}
 	once    sync.Once
-	now     atomic.Int64 // unix nanoseconds of the last tick
+	now     atomic.Int64  // unix nanoseconds of the last tick
+	heap    atomic.Uint64 // live heap bytes at the last tick
+	limit   uint64        // per-call growth of the live heap allowed
 }
 
 // watchdogTick bounds how late a deadline fires.
 const watchdogTick = 5 * time.Millisecond
 
-func newWatchdog() *watchdog {
-	wd := &watchdog{watches: map[*watch]struct{}{}, stop: make(chan struct{})}
+func newWatchdog(limit uint64) *watchdog {
+	wd := &watchdog{watches: map[*watch]struct{}{}, stop: make(chan struct{}), limit: limit}
 	wd.now.Store(time.Now().UnixNano())
+	wd.heap.Store(liveHeap())
 	go wd.run()
 	return wd
 }
@@ -112,9 +126,11 @@ func (wd *watchdog) run() {
 		case now := <-t.C:
 			n := now.UnixNano()
 			wd.now.Store(n)
+			heap := liveHeap()
+			wd.heap.Store(heap)
 			wd.mu.Lock()
 			for w := range wd.watches {
-				w.check(n)
+				w.check(n, heap, wd.limit)
 			}
 			wd.mu.Unlock()
 		}
@@ -122,3 +138,15 @@ func (wd *watchdog) run() {
 }
 
 func (wd *watchdog) close() { wd.once.Do(func() { close(wd.stop) }) }
+
+// liveHeap returns the heap bytes the last garbage collection found live.
+// Live, not allocated: a script that churns garbage is not stopped, one
+// that keeps what it allocates is.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
