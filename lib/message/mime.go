@@ -420,3 +420,40 @@ func (m *Message) MakeContainer(mimetype, boundary string, addTerminator bool) (
 
 // Boundary returns a container's boundary ("" for a leaf).
 func (p *Part) Boundary() string { return p.boundary }
+
+// SetBytes replaces the whole part, header and body, with b parsed afresh;
+// the part keeps its place in its tree.
+func (p *Part) SetBytes(b []byte) {
+	depth := 0
+	for q := p.parent; q != nil; q = q.parent {
+		depth++
+	}
+	np := parsePart(p.msg, append([]byte(nil), b...), p.nl, depth)
+	np.parent, np.delim, np.tail = p.parent, p.delim, p.tail
+	*p = *np
+	for _, c := range p.children {
+		c.parent = p
+	}
+	p.touch()
+}
+
+// ReplaceBody replaces everything after the part's header with b (a
+// multipart body is split into parts again).
+func (p *Part) ReplaceBody(b []byte) {
+	sep := p.sep
+	if sep == "" && p.Header.Len() > 0 {
+		sep = p.nl
+	}
+	if sep == "" {
+		// Without a separator, body text that looks like a header field
+		// or starts with a blank line would be read back wrongly.
+		if h, s, _ := parseHeader(b); h.Len() > 0 || s != "" {
+			sep = p.nl
+		}
+	}
+	var buf bytes.Buffer
+	buf.Write(p.Header.Bytes())
+	buf.WriteString(sep)
+	buf.Write(b)
+	p.SetBytes(buf.Bytes())
+}

@@ -3,6 +3,7 @@ package message
 import (
 	"fmt"
 	"regexp"
+	"runtime"
 	"strconv"
 
 	"go.elara.ws/pcre"
@@ -39,10 +40,13 @@ func CompileRegexp(pattern string) (r *Regexp, err error) {
 	return r, nil
 }
 
-// Close frees the compiled pattern.
+// Close frees the compiled pattern. pcre's own Close is not idempotent
+// and also runs as a finalizer, so the finalizer is dropped first.
 func (r *Regexp) Close() {
 	if r != nil && r.re != nil {
+		runtime.SetFinalizer(r.re, nil)
 		_ = r.re.Close()
+		r.re = nil
 	}
 }
 

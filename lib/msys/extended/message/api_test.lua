@@ -1,0 +1,509 @@
+-- Lua tests of msys.extended.message: every msg and msgpart method. Edits
+-- are checked by re-parsing msg:raw() into a fresh message.
+
+local core = require("msys.core")
+local mod = require("msys.extended.message")
+
+local function eq(t, got, want, what)
+  if got ~= want then
+    t:error(string.format("%s: got %q, want %q", what, tostring(got), tostring(want)))
+  end
+end
+
+local function raises(t, f, pattern, what)
+  local ok, err = pcall(f)
+  if ok then
+    t:error(what .. ": no error")
+  elseif not string.find(tostring(err), pattern, 1, true) then
+    t:error(what .. ": error " .. tostring(err) .. " lacks " .. pattern)
+  end
+end
+
+local function new(raw)
+  local msg = core.ec_message_new(nil)
+  if raw then
+    msg:raw(raw)
+  end
+  return msg
+end
+
+-- reparse returns a fresh message holding msg's raw bytes.
+local function reparse(msg)
+  return new(msg:raw())
+end
+
+local MULTI = "From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.com>\r\n" ..
+  "To: Bob <bob+news@Example.COM>, carol@example.org\r\n" ..
+  "Subject: =?utf-8?B?SGVsbG8g4pyT?=\r\n" ..
+  "MIME-Version: 1.0\r\n" ..
+  "Content-Type: multipart/mixed; boundary=\"outer\"\r\n" ..
+  "\r\n" ..
+  "--outer\r\n" ..
+  "Content-Type: multipart/alternative; boundary=inner\r\n" ..
+  "\r\n" ..
+  "--inner\r\n" ..
+  "Content-Type: text/plain; charset=iso-8859-1\r\n" ..
+  "Content-Transfer-Encoding: quoted-printable\r\n" ..
+  "\r\n" ..
+  "Caf=E9 cr=E8me\r\n" ..
+  "--inner\r\n" ..
+  "Content-Type: text/html; charset=utf-8\r\n" ..
+  "Content-Transfer-Encoding: base64\r\n" ..
+  "\r\n" ..
+  "PHA+Q2Fmw6k8L3A+\r\n" ..
+  "--inner--\r\n" ..
+  "--outer\r\n" ..
+  "Content-Type: application/octet-stream; name=\"a.bin\"\r\n" ..
+  "Content-Disposition: attachment; filename=\"report.bin\"\r\n" ..
+  "Content-Transfer-Encoding: base64\r\n" ..
+  "\r\n" ..
+  "AAECAw==\r\n" ..
+  "--outer--\r\n"
+
+local SIMPLE = "From: a@example.com\r\nSubject: original\r\n\r\nHello world\r\nsecond line\r\n"
+
+function TestRequire(t)
+  eq(t, mod, true, "require result")
+end
+
+function TestFields(t)
+  local msg = new()
+  if type(msg.id) ~= "string" or not string.find(msg.id, "^%x%x/%x%x%-%d+%-%x+$") then
+    t:error("msg.id = " .. tostring(msg.id))
+  end
+  eq(t, msg.conn_id, "", "conn_id")
+  eq(t, msg.batch_id, "", "batch_id")
+  eq(t, msg.priority, 0, "priority")
+  msg.priority = 1
+  eq(t, msg.priority, 1, "priority set")
+  msg.priority = 2
+  eq(t, msg.priority, 0, "priority is one bit")
+  raises(t, function() msg.priority = "high" end, "must be a number", "priority string")
+  raises(t, function() msg.id = "x" end, "cannot set field 'id'", "id read-only")
+  raises(t, function() msg.conn_id = "x" end, "cannot set field", "conn_id read-only")
+  raises(t, function() msg.batch_id = "x" end, "cannot set field", "batch_id read-only")
+  if new().id == msg.id then
+    t:error("ids repeat")
+  end
+end
+
+function TestEnvelope(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:mailfrom(), "", "empty mailfrom")
+  eq(t, msg:mailfrom("Sender@Example.com"), "Sender@Example.com", "set mailfrom")
+  eq(t, msg:mailfrom(), "Sender@Example.com", "get mailfrom")
+  eq(t, msg:rcptto("15551234@smpp.example.com"), "15551234@smpp.example.com", "set rcptto")
+  eq(t, msg:rcptto(), "15551234@smpp.example.com", "get rcptto")
+  raises(t, function() msg:mailfrom({}) end, "bad argument #1 to 'mailfrom' (string expected, got table)", "mailfrom table")
+  raises(t, function() msg.rcptto(nil) end, "calling 'rcptto' on bad self (ec_message expected, got nil)", "bad self")
+
+  local lp, dom = core.string_new(), core.string_new()
+  eq(t, msg:get_envelope2(core.EC_MSG_ENV_FROM, lp, dom), true, "get_envelope2")
+  eq(t, tostring(lp), "Sender", "from local part")
+  eq(t, tostring(dom), "Example.com", "from domain")
+  msg:get_envelope2(core.EC_MSG_ENV_TO, lp, dom)
+  eq(t, tostring(lp), "15551234", "to local part")
+  eq(t, tostring(dom), "smpp.example.com", "to domain")
+  msg:get_envelope2(core.EC_MSG_ENV_TO + core.EC_MSG_ENV_COMPLETE, lp, dom)
+  eq(t, tostring(lp), "15551234@smpp.example.com", "complete")
+  eq(t, tostring(dom), "", "complete leaves domain empty")
+  raises(t, function() msg:get_envelope2(core.EC_MSG_ENV_FROM + core.EC_MSG_ENV_TO, lp, dom) end,
+    "bad argument #1 to 'get_envelope2'", "FROM|TO")
+  raises(t, function() msg:get_envelope2(core.EC_MSG_ENV_FROM, "x", dom) end,
+    "bad argument #2 to 'get_envelope2' (ec_string expected, got string)", "plain string")
+end
+
+function TestInject(t)
+  local msg = new(SIMPLE)
+  msg:mailfrom("orig@example.com")
+  msg:rcptto("orig@example.net")
+  msg:context_set(core.ECMESS_CTX_MESS, "k", "v")
+  msg:header("X-Injected", "yes")
+  eq(t, msg:inject("new@example.com", "a@example.com"), true, "inject")
+  eq(t, msg:inject("new@example.com", " b@example.org , c@example.net,"), true, "inject list")
+  -- The message itself keeps its envelope.
+  eq(t, msg:mailfrom(), "orig@example.com", "mailfrom unchanged")
+  eq(t, msg:rcptto(), "orig@example.net", "rcptto unchanged")
+  local ok, err = msg:inject("new@example.com", " , ")
+  eq(t, ok, nil, "no recipients")
+  eq(t, err, "no recipients", "no recipients error")
+  raises(t, function() msg:inject("a@b") end, "bad argument #2 to 'inject' (string expected, got no value)", "missing rcpt")
+end
+
+function TestInjectForward(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:forward("fw@example.com", "x@example.com,y@example.com", "see below"), true, "forward")
+  raises(t, function() msg:forward("a", "b") end, "bad argument #3 to 'forward'", "missing text")
+end
+
+function TestHeaderGet(t)
+  local msg = new(MULTI)
+  local from = msg:header("From")
+  eq(t, type(from), "table", "get returns a table")
+  eq(t, from[1], "André <andre@example.com>", "RFC 2047 decoded")
+  eq(t, msg:header("subject")[1], "Hello ✓", "case-insensitive, UTF-8")
+  eq(t, #msg:header("X-Missing"), 0, "missing header gives an empty table")
+  eq(t, #msg:header("From", nil), 1, "explicit nil reads")
+  raises(t, function() msg:header(nil) end, "bad argument #1 to 'header' (string expected, got nil)", "nil name")
+end
+
+function TestHeaderSet(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:header("X-A", "1"), true, "default mode")
+  eq(t, msg:header("X-A", "2"), true, "default mode again")
+  eq(t, table.concat(msg:header("X-A"), ","), "2", "default mode is replace")
+  msg:header("X-A", "3", "append")
+  msg:header("X-A", "0", "prepend")
+  eq(t, table.concat(msg:header("X-A"), ","), "0,2,3", "prepend/append")
+  msg:header("X-A", {"4", "5"}, "append")
+  eq(t, table.concat(msg:header("X-A"), ","), "0,2,3,4,5", "table append")
+  msg:header("X-A", {"x", "y"})
+  eq(t, table.concat(msg:header("X-A"), ","), "x,y", "table replace")
+  msg:header("X-Utf", "Grüße ✓")
+  local raw = msg:raw()
+  if not string.find(raw, "X-Utf: =?utf-8?q?", 1, true) then
+    t:error("non-ASCII not RFC 2047 encoded: " .. raw)
+  end
+  eq(t, reparse(msg):header("X-Utf")[1], "Grüße ✓", "round trip")
+  -- prepend puts the field at the very top of the header
+  msg:header("X-Top", "t", "prepend")
+  eq(t, string.sub(msg:raw(), 1, 9), "X-Top: t\r", "prepend at top")
+  -- replace appends at the bottom of the header, the body stays intact
+  local re = reparse(msg)
+  eq(t, re:body(), "Hello world\r\nsecond line\r\n", "body intact")
+  eq(t, msg:header("X-A", ""), true, "delete")
+  eq(t, #msg:header("X-A"), 0, "deleted")
+  eq(t, msg:header("X-A", ""), true, "delete missing")
+  msg:header("X-N", 42)
+  eq(t, msg:header("X-N")[1], "42", "number value")
+  -- A value cannot smuggle in another field.
+  msg:header("X-Evil", "a\r\nBcc: victim@example.com")
+  eq(t, #reparse(msg):header("Bcc"), 0, "no header injection")
+  raises(t, function() msg:header("X-A", "v", "sideways") end,
+    "bad argument #3 to 'header' ('replace', 'prepend' or 'append' expected, got 'sideways')", "bad mode")
+  raises(t, function() msg:header("Bad Name", "v") end, "bad argument #1 to 'header' (invalid header name", "bad name")
+  raises(t, function() msg:header("X", true) end, "bad argument #2 to 'header' (string expected, got boolean)", "bool value")
+end
+
+function TestHeaderEmptyMessage(t)
+  local msg = new()
+  msg:header("Subject", "x")
+  eq(t, msg:raw(), "Subject: x\r\n\r\n", "header on an empty message")
+end
+
+function TestBody(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:body(), "Hello world\r\nsecond line\r\n", "get has no CRLF.CRLF")
+  eq(t, msg:body("New body\r\n.\r\n"), "New body\r\n", "set drops the terminator")
+  eq(t, msg:raw(), "From: a@example.com\r\nSubject: original\r\n\r\nNew body\r\n", "raw after set")
+  eq(t, msg:body("no terminator"), "no terminator", "set without terminator")
+  eq(t, msg:get_message_size(), #msg:raw(), "size follows")
+end
+
+function TestRaw(t)
+  local msg = new()
+  eq(t, msg:raw(), "", "empty raw")
+  eq(t, msg:raw(SIMPLE), SIMPLE, "set returns raw")
+  eq(t, msg:raw(), SIMPLE, "get raw")
+  eq(t, msg:get_message_size(), #SIMPLE, "size")
+  eq(t, msg:header("Subject")[1], "original", "parsed after set")
+end
+
+function TestText(t)
+  local msg = new(MULTI)
+  local texts = msg:text()
+  eq(t, type(texts), "table", "several parts give a table")
+  eq(t, texts[1], "Café crème", "QP latin-1 decoded")
+  eq(t, texts[2], "<p>Café</p>", "base64 decoded")
+  eq(t, #texts, 2, "attachment is not text")
+  eq(t, new(SIMPLE):text(), "Hello world\r\nsecond line\r\n", "one part gives a string")
+  eq(t, new("Content-Type: image/png\r\n\r\nxx"):text(), nil, "no text part gives nil")
+
+  eq(t, msg:text("Grüße\nzwei", "text/plain", "iso-8859-1"), true, "set")
+  local re = reparse(msg)
+  eq(t, re:text(), "Grüße\r\nzwei", "set round trip")
+  local ct = re:mime():content_type()
+  eq(t, ct.mimetype, "text/plain", "set type")
+  eq(t, ct.charset, "iso-8859-1", "set charset")
+  eq(t, ct.encoding, "quoted-printable", "set encoding")
+  eq(t, re:header("From")[1], "André <andre@example.com>", "other headers kept")
+  local ok, err = msg:text("x", "not a type;;")
+  eq(t, ok, nil, "bad type fails")
+  if type(err) ~= "string" then t:error("no error text") end
+end
+
+function TestMatch(t)
+  local msg = new(MULTI)
+  local m = msg:body_match("Caf=(E9)")
+  eq(t, m[0], "Caf=E9", "body_match sees transfer encoding")
+  eq(t, m[1], "E9", "capture 1")
+  eq(t, msg:body_match("nothing here"), false, "body_match no match")
+  m = msg:raw_match("(?m)^Subject: (?P<enc>=\\?[^?]+)")
+  if not m then
+    t:fatal("raw_match found nothing")
+  end
+  eq(t, m.enc, "=?utf-8", "named capture")
+  eq(t, msg:raw_match("zzz"), false, "raw_match no match")
+  m = msg:text_match("Caf(é)")
+  eq(t, m[1], "é", "text_match sees decoded UTF-8")
+  eq(t, msg:text_match("<p>(.*)</p>")[1], "Café", "text_match second part")
+  eq(t, msg:text_match("zzz"), false, "text_match no match")
+  local ok, err = msg:body_match("(")
+  eq(t, ok, nil, "bad pattern")
+  if type(err) ~= "string" then t:error("bad pattern: no error text") end
+end
+
+function TestReplace(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:body_replace("world", "there"), true, "body_replace")
+  eq(t, msg:body(), "Hello there\r\nsecond line\r\n", "body replaced")
+  eq(t, msg:body_replace("absent", "x"), false, "body_replace no match")
+  eq(t, msg:raw_replace("(?m)^Subject: (\\w+)", "Subject: [tag] $1"), true, "raw_replace")
+  eq(t, msg:header("Subject")[1], "[tag] original", "raw replaced")
+  eq(t, msg:raw_replace("absent", "x"), false, "raw_replace no match")
+
+  local mm = new(MULTI)
+  eq(t, mm:text_replace("Café", "Thé"), true, "text_replace")
+  local re = reparse(mm)
+  local texts = re:text()
+  eq(t, texts[1], "Thé crème", "latin-1 part")
+  eq(t, texts[2], "<p>Thé</p>", "base64 part")
+  local parts = re:mime().parts[1].parts
+  eq(t, parts[1]:content_type().encoding, "quoted-printable", "QP kept")
+  eq(t, parts[1]:content_type().charset, "iso-8859-1", "charset kept")
+  eq(t, parts[2]:content_type().encoding, "base64", "base64 kept")
+  eq(t, mm:text_replace("zzz", "x"), false, "text_replace no match")
+
+  local seven = new("Subject: s\r\n\r\nplain ascii\r\n")
+  seven:text_replace("ascii", "ünïcode")
+  local ct = reparse(seven):mime():content_type()
+  eq(t, ct.encoding, "quoted-printable", "7bit part became QP")
+  eq(t, reparse(seven):text(), "plain ünïcode\r\n", "text after 7bit replace")
+  local ok, err = msg:raw_replace("(", "x")
+  eq(t, ok, nil, "bad pattern")
+end
+
+function TestBuild(t)
+  local inner = new(SIMPLE)
+  local msg = core.ec_message_new(nil)
+  local ok = msg:build(
+    {From = "a@example.com", To = "b@example.com", Subject = "Built"},
+    {["text/plain"] = "plain ✓", ["text/html; charset=utf-8"] = "<b>html</b>"},
+    {
+      {type = "text/csv", name = "./data.csv", headers = "X-Extra: 1", content = "a,b\n1,2\n"},
+      {content = inner},
+    })
+  eq(t, ok, true, "build")
+  local re = reparse(msg)
+  local root = re:mime()
+  eq(t, root:content_type().mimetype, "multipart/mixed", "top")
+  local parts = root.parts
+  eq(t, #parts, 3, "alternative + 2 attachments")
+  eq(t, parts[1]:content_type().mimetype, "multipart/alternative", "alternative")
+  local alts = parts[1].parts
+  eq(t, alts[1]:content_type().mimetype, "text/plain", "plain first")
+  eq(t, alts[1]:content_type().encoding, "quoted-printable", "text without charset is QP")
+  eq(t, alts[2]:content_type().encoding, "base64", "with charset is base64")
+  eq(t, alts[1]:text(), "plain ✓", "plain text")
+  eq(t, alts[2]:text(), "<b>html</b>", "html text")
+  local csv = parts[2]:content_type()
+  eq(t, csv.filename, "data.csv", "attachment name")
+  eq(t, csv.is_attachment, true, "is attachment")
+  eq(t, parts[2]:header("X-Extra")[1], "1", "attachment headers")
+  eq(t, parts[3]:content_type().mimetype, "message/rfc822", "message attachment")
+  eq(t, re:header("Subject")[1], "Built", "headers")
+  local ok2, err = msg:build({}, {}, {})
+  eq(t, ok2, nil, "build on a non-empty message")
+  if not string.find(err, "empty message", 1, true) then t:error("error: " .. tostring(err)) end
+  raises(t, function() new():build("x") end, "bad argument #1 to 'build' (table expected, got string)", "bad headers")
+  raises(t, function() new():build({}, {}, {{content = true}}) end, "bad argument #3 to 'build'", "bad attachment")
+end
+
+function TestDiscardAndCode(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:code(), nil, "no code")
+  msg:discard()
+  eq(t, msg:code(), "550 5.7.0 discarded by policy", "default discard code")
+  local after = "ran"
+  eq(t, after, "ran", "execution continues after discard")
+  msg:discard("spammy")
+  eq(t, msg:code(), "550 5.7.1 [internal] discarded by policy", "reason without code")
+  msg:discard("554 5.7.1 go away")
+  eq(t, msg:code(), "554 5.7.1 go away", "reason with code")
+  eq(t, msg:code("421", "Too much spam."), "421 Too much spam.", "set with number string")
+  eq(t, msg:code(451, "line one\nline two"), "451-line one\r\n451 line two", "multi-line")
+  eq(t, msg:code(0, "552 5.3.4 too big"), "552 5.3.4 too big", "number from text")
+  eq(t, msg:code(), "552 5.3.4 too big", "get")
+  raises(t, function() msg:code(42, "x") end, "bad argument #1 to 'code'", "bad number")
+end
+
+function TestBinding(t)
+  local msg = new()
+  eq(t, msg:binding(), "default", "default binding")
+  eq(t, msg:binding("mybinding"), "mybinding", "set")
+  eq(t, msg:binding(), "mybinding", "get")
+  eq(t, msg:binding(""), nil, "empty name")
+  eq(t, msg:binding(), "mybinding", "empty name changes nothing")
+  raises(t, function() msg:binding({"a"}) end, "string expected, got table", "table")
+  eq(t, msg:binding_group(), nil, "no group")
+  eq(t, msg:binding_group("pool"), "pool", "set group")
+  eq(t, msg:binding_group(), "pool", "get group")
+  eq(t, msg:binding_group(""), nil, "empty group")
+end
+
+function TestListenerAndPeer(t)
+  local msg = new()
+  eq(t, msg:listener_addr(), nil, "no listener")
+  eq(t, msg:reception_peer("ip"), nil, "no peer")
+  msg:context_set(core.ECMESS_CTX_CONN, "msyshost:listener_addr", "10.1.2.3:25")
+  msg:context_set(core.ECMESS_CTX_CONN, "msyshost:reception_peer", "[2001:db8::1]:40000")
+  eq(t, msg:listener_addr(), "10.1.2.3:25", "all by default")
+  eq(t, msg:listener_addr("all"), "10.1.2.3:25", "all")
+  eq(t, msg:listener_addr("ip"), "10.1.2.3", "ip")
+  eq(t, msg:listener_addr("port"), "25", "port")
+  eq(t, msg:reception_peer("ip"), "2001:db8::1", "v6 ip")
+  eq(t, msg:reception_peer("port"), "40000", "v6 port")
+  raises(t, function() msg:listener_addr("mac") end, "bad argument #1 to 'listener_addr'", "bad flag")
+end
+
+function TestAddressHeader(t)
+  local msg = new(MULTI)
+  eq(t, table.concat(msg:address_header("To"), ","), "bob+news@Example.COM,carol@example.org", "all")
+  eq(t, table.concat(msg:address_header("To", "localpart"), ","), "bob+news,carol", "localpart")
+  eq(t, table.concat(msg:address_header("To", "user"), ","), "bob,carol", "user")
+  eq(t, table.concat(msg:address_header("To", "detail"), ","), "news,", "detail")
+  eq(t, table.concat(msg:address_header("To", "domain"), ","), "Example.COM,example.org", "domain")
+  eq(t, msg:address_header("From", "domain")[1], "example.com", "encoded display name")
+  eq(t, #msg:address_header("Cc"), 0, "missing header")
+  raises(t, function() msg:address_header("To", "nope") end, "bad argument #2 to 'address_header'", "bad component")
+end
+
+function TestMimeWalk(t)
+  local msg = new(MULTI)
+  local types = {}
+  local p = msg:mime()
+  while p ~= nil do
+    types[#types + 1] = p:content_type().mimetype
+    p = p.thread
+  end
+  eq(t, table.concat(types, " "),
+    "multipart/mixed multipart/alternative text/plain text/html application/octet-stream", "thread walk")
+  local root = msg:mime()
+  eq(t, msys.type(root), "msys.core:_ec_mime_part", "msys.type")
+  eq(t, #root.parts, 2, "parts")
+  eq(t, root.parts[1].parts[1].parts, nil, "leaf has no parts")
+  eq(t, root.parts[1].parent == root, true, "parent")
+  eq(t, root.parent, nil, "root has no parent")
+  local att = root.parts[2]
+  local ct = att:content_type()
+  eq(t, ct.filename, "report.bin", "disposition filename wins over name")
+  eq(t, ct.is_attachment, true, "is_attachment")
+  eq(t, ct.encoding, "base64", "encoding")
+  eq(t, ct.charset, nil, "no charset")
+  eq(t, att:text(), nil, "text of a non-text part")
+  local plain = root.parts[1].parts[1]
+  eq(t, plain:text(), "Café crème", "part text")
+  eq(t, plain:content_type().charset, "iso-8859-1", "charset")
+  eq(t, plain:header("Content-Transfer-Encoding")[1], "quoted-printable", "part header get")
+  eq(t, plain.body_start > 0 and plain.body_end > plain.body_start, true, "offsets")
+  eq(t, string.sub(plain:address_header("X-None")[1] or "none", 1, 4), "none", "part address_header")
+end
+
+function TestMimeReadOnly(t)
+  local msg = new(MULTI)
+  local root = msg:mime()
+  local plain = root.parts[1].parts[1]
+  raises(t, function() plain:header("X", "y") end, "read-only", "header on read-only")
+  raises(t, function() plain:unlink() end, "read-only", "unlink on read-only")
+  raises(t, function() plain:text("x") end, "read-only", "text on read-only")
+  raises(t, function() root:addLastChild(msg:makePart("text/plain", "x")) end, "read-only", "add on read-only")
+  raises(t, function() plain:body_replace("a", "b") end, "read-only", "replace on read-only")
+  eq(t, msg:raw(), MULTI, "nothing changed")
+  -- Reads are fine.
+  eq(t, plain:body_match("Caf")[0], "Caf", "match on read-only")
+end
+
+function TestMimeEdit(t)
+  local msg = new(MULTI)
+  local root = msg:mime(false)
+  local alt = root.parts[1]
+  local plain, html = alt.parts[1], alt.parts[2]
+
+  local extra = msg:makePart("text/plain; charset=utf-8", "Disclaimer ✓", core.EC_MIME_TE_BASE64)
+  extra.body_start = 0
+  extra.body_end = #"Disclaimer ✓"
+  eq(t, plain:addLastChild(extra), false, "a leaf is not a container")
+  eq(t, root:addLastChild(extra), true, "addLastChild")
+  eq(t, root:addFirstChild(msg:makePart("text/plain", "first")), true, "addFirstChild")
+  eq(t, msg:makePart("text/plain", "before html", core.EC_MIME_TE_QUOTED_PRINTABLE):insertBefore(html), true, "insertBefore")
+  eq(t, msg:makePart("text/plain", "after plain", core.EC_MIME_TE_8BIT):insertAfter(plain), true, "insertAfter")
+  eq(t, msg:makePart("text/plain", "x"):insertAfter(root), false, "insert next to the root")
+  eq(t, root:addLastChild(root), false, "cycle")
+
+  local texts = reparse(msg):text()
+  eq(t, table.concat(texts, "|"), "first|Café crème|after plain|before html|<p>Café</p>|Disclaimer ✓", "after inserts")
+
+  plain:header("X-Part", "p")
+  plain:header("X-Part", "q", "append")
+  eq(t, table.concat(reparse(msg):mime().parts[2].parts[1]:header("X-Part"), ","), "p,q", "part header set")
+  plain:header("X-Part", nil)
+  eq(t, #reparse(msg):mime().parts[2].parts[1]:header("X-Part"), 0, "part header unset with nil")
+
+  eq(t, html:text("<i>new</i>", "text/html"), true, "part text set")
+  eq(t, reparse(msg):mime().parts[2].parts[4]:text(), "<i>new</i>", "part text round trip")
+
+  eq(t, alt:unlink(), true, "unlink")
+  eq(t, alt:unlink(), false, "unlink twice")
+  eq(t, table.concat(reparse(msg):text(), "|"), "first|Disclaimer ✓", "after unlink")
+
+  local c = msg:makeContainer("multipart/alternative")
+  eq(t, c.parts ~= nil and #c.parts, 0, "empty container")
+  c:addLastChild(msg:makePart("text/plain", "one"))
+  root:addLastChild(c)
+  eq(t, table.concat(reparse(msg):text(), "|"), "first|Disclaimer ✓|one", "new container")
+  -- The attachment went through every edit byte for byte.
+  eq(t, reparse(msg):mime().parts[2]:body_match("AAECAw==")[0], "AAECAw==", "attachment intact")
+
+  local ok, err = msg:makeContainer("text/plain")
+  eq(t, ok, nil, "container must be multipart")
+  local term = msg:makeContainer("multipart/mixed", "bnd", true)
+  eq(t, term:raw_match("--bnd--\\r\\n\\.\\r\\n") ~= false, true, "add_terminator")
+  raises(t, function() msg:makePart("text/plain", "x", 99) end, "bad argument #3 to 'makePart'", "bad encoding")
+  eq(t, msg:makePart("text/plain", core.string_new()):text(), "", "ec_string body")
+end
+
+function TestMimePartMatchReplace(t)
+  local msg = new(MULTI)
+  local root = msg:mime(false)
+  local plain = root.parts[1].parts[1]
+  eq(t, plain:raw_match("charset=(\\S+)")[1], "iso-8859-1", "part raw_match")
+  eq(t, plain:body_match("cr=E8me")[0], "cr=E8me", "part body_match")
+  eq(t, plain:text_match("crème")[0], "crème", "part text_match")
+  eq(t, root:text_match("<p>([^<]+)")[1], "Café", "container text_match")
+  eq(t, plain:text_match("zzz"), false, "part text_match none")
+  eq(t, plain:body_match("zzz"), false, "part body_match none")
+  eq(t, plain:raw_match("zzz"), false, "part raw_match none")
+
+  eq(t, plain:text_replace("crème", "brûlée"), true, "part text_replace")
+  eq(t, reparse(msg):text()[1], "Café brûlée", "text replaced in latin-1")
+  eq(t, plain:body_replace("Caf=E9", "Tea"), true, "part body_replace")
+  eq(t, reparse(msg):text()[1], "Tea brûlée", "body replaced")
+  eq(t, plain:raw_replace("iso-8859-1", "ISO-8859-1"), true, "part raw_replace")
+  eq(t, reparse(msg):mime().parts[1].parts[1]:content_type().charset, "ISO-8859-1", "raw replaced")
+  eq(t, plain:raw_replace("zzz", "x"), false, "part raw_replace none")
+  eq(t, root:text_replace("<p>", "<div>"), true, "container text_replace")
+  eq(t, reparse(msg):text()[2], "<div>Café</p>", "container text replaced")
+  eq(t, root:body_replace("AAECAw==", "AQID"), true, "container body_replace")
+  eq(t, #reparse(msg):mime().parts, 2, "structure kept after container body_replace")
+end
+
+function TestMakeBoundary(t)
+  local msg = new(MULTI)
+  local b = msg:makeBoundary()
+  eq(t, type(b), "string", "boundary")
+  eq(t, string.find(msg:raw(), b, 1, true), nil, "not in the message")
+  local part = msg:makePart("text/plain", "x")
+  local b2 = msg:makeBoundary(part, new(SIMPLE), "some text")
+  if b2 == b then t:error("boundaries repeat") end
+  raises(t, function() msg:makeBoundary({}) end, "bad argument #1 to 'makeBoundary'", "bad argument")
+end

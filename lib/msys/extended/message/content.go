@@ -1,0 +1,402 @@
+package message
+
+import (
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/message"
+	"msyshost/lib/msys/core"
+)
+
+func openContent(L *lua.LState, methods *lua.LTable) {
+	core.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"header":         core.Method("header", msgHeader),
+		"body":           core.Method("body", msgBody),
+		"raw":            core.Method("raw", msgRaw),
+		"text":           core.Method("text", msgText),
+		"build":          core.Method("build", msgBuild),
+		"address_header": core.Method("address_header", msgAddressHeader),
+		"body_match":     core.Method("body_match", msgBodyMatch),
+		"raw_match":      core.Method("raw_match", msgRawMatch),
+		"text_match":     core.Method("text_match", msgTextMatch),
+		"body_replace":   core.Method("body_replace", msgBodyReplace),
+		"raw_replace":    core.Method("raw_replace", msgRawReplace),
+		"text_replace":   core.Method("text_replace", msgTextReplace),
+	})
+}
+
+// stringList returns a header value argument: a string, or a table of
+// strings (several fields).
+func stringList(a core.Args, n int) []string {
+	t, ok := a.L.Get(n).(*lua.LTable)
+	if !ok {
+		return []string{a.String(n)}
+	}
+	var out []string
+	for i := 1; i <= t.Len(); i++ {
+		switch v := t.RawGetInt(i).(type) {
+		case lua.LString:
+			out = append(out, string(v))
+		case lua.LNumber:
+			out = append(out, lua.LVAsString(v))
+		default:
+			a.Error(n, "table of strings expected, got a "+v.Type().String()+" in it")
+		}
+	}
+	return out
+}
+
+// headerOp runs msg:header and msgpart:header on part p. nilDeletes says
+// whether an explicit nil value deletes (msgpart) or reads (msg).
+func headerOp(a core.Args, p *message.Part, nilDeletes bool) int {
+	name := a.String(2)
+	getting := a.L.GetTop() < 3 || (a.IsNone(3) && !nilDeletes)
+	if getting {
+		t := a.L.NewTable()
+		for _, v := range p.Header.Values(name) {
+			t.Append(lua.LString(v))
+		}
+		return a.Push(t)
+	}
+	if a.IsNone(3) || a.L.Get(3) == lua.LString("") {
+		p.DelHeader(name)
+		return a.Push(lua.LTrue)
+	}
+	values := stringList(a, 3)
+	mode := a.OptString(4, message.ModeReplace)
+	if mode != message.ModeReplace && mode != message.ModePrepend && mode != message.ModeAppend {
+		a.Error(4, "'replace', 'prepend' or 'append' expected, got '"+mode+"'")
+	}
+	if err := p.SetHeader(name, values, mode); err != nil {
+		a.Error(2, err.Error())
+	}
+	return a.Push(lua.LTrue)
+}
+
+// msgHeader is msg:header(name[, value[, mode]]).
+//   - msg:header(name) → array of the values (1-based), RFC 2047 decoded;
+//     msg:header(name, nil) reads too.
+//   - msg:header(name, "") → true: deletes every field named name.
+//   - msg:header(name, value[, mode]) → true: value is a string or a table
+//     of strings (one field each); mode is "replace" (the default: delete
+//     the fields of that name, then append), "prepend" (add at the top) or
+//     "append" (add at the bottom). Non-ASCII is RFC 2047 encoded.
+//
+// Momentum's page contradicts itself on the default mode (prose: replace,
+// example: append); msyshost follows the prose and msgpart:header.
+func msgHeader(a core.Args) int {
+	return headerOp(a, a.Message(1).Root(), false)
+}
+
+// msgBody is msg:body([value]) → the body: everything after the header,
+// transfer encoding untouched. msyshost keeps messages without the SMTP
+// end-of-data line, so a script sees no CRLF.CRLF when getting, as in
+// Momentum; a value set with the terminator Momentum asks for
+// ("...\r\n.\r\n") has it removed, and a value without it is taken as is.
+// Setting returns the new body.
+func msgBody(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		m.SetBody([]byte(a.String(2)))
+	}
+	return a.Push(lua.LString(m.Body()))
+}
+
+// msgRaw is msg:raw([value]) → the whole message (headers and body),
+// replacing it first when value is given. MIME parts taken earlier are
+// detached by a replacement.
+func msgRaw(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		m.SetRaw([]byte(a.String(2)))
+	}
+	return a.Push(lua.LString(m.Raw()))
+}
+
+// msgText is msg:text() / msg:text(value[, type[, charset]]).
+//   - Getting → the transfer-decoded UTF-8 text of the text/* parts that
+//     are not attachments: a string for one part, an array for several,
+//     nil for none.
+//   - Setting → true, or nil and an error: replaces the whole body with
+//     value (UTF-8) as type (text/plain) in charset (UTF-8), transfer
+//     encoded as needed; Content-Type and Content-Transfer-Encoding follow.
+func msgText(a core.Args) int {
+	m := a.Message(1)
+	if a.L.GetTop() < 2 {
+		return pushTexts(a, m.Texts())
+	}
+	if err := m.SetText(a.String(2), a.OptString(3, ""), a.OptString(4, "")); err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
+
+func pushTexts(a core.Args, texts []string) int {
+	switch len(texts) {
+	case 0:
+		return a.Push(lua.LNil)
+	case 1:
+		return a.Push(lua.LString(texts[0]))
+	}
+	t := a.L.NewTable()
+	for _, s := range texts {
+		t.Append(lua.LString(s))
+	}
+	return a.Push(t)
+}
+
+// msgBuild is msg:build(headers, parts, attachments) → true, or nil and an
+// error. msg must be empty (msys.core.ec_message_new). headers maps name to
+// value (or a table of values); parts maps content type to content, the
+// alternatives (text/plain first, text/html last, others by name between);
+// attachments is an array of {type=, name=, headers=, content=} where
+// content is a string (quoted-printable) or an ec_message
+// (message/rfc822). Header names are written in sorted order.
+func msgBuild(a core.Args) int {
+	m := a.Message(1)
+	ht := a.Table(2)
+	var pt, at *lua.LTable
+	if !a.IsNone(3) {
+		pt = a.Table(3)
+	}
+	if !a.IsNone(4) {
+		at = a.Table(4)
+	}
+	var headers []message.Field
+	var names []string
+	ht.ForEach(func(k, v lua.LValue) {
+		names = append(names, lua.LVAsString(k))
+	})
+	sort.Strings(names)
+	for _, n := range names {
+		switch v := ht.RawGetString(n).(type) {
+		case lua.LString, lua.LNumber:
+			headers = append(headers, message.Field{Name: n, Value: lua.LVAsString(v)})
+		case *lua.LTable:
+			for i := 1; i <= v.Len(); i++ {
+				headers = append(headers, message.Field{Name: n, Value: lua.LVAsString(v.RawGetInt(i))})
+			}
+		default:
+			a.Error(2, "header "+n+": string expected, got "+v.Type().String())
+		}
+	}
+	var alts []message.Alternative
+	if pt != nil {
+		pt.ForEach(func(k, v lua.LValue) {
+			ks, ok1 := k.(lua.LString)
+			vs, ok2 := v.(lua.LString)
+			if !ok1 || !ok2 {
+				a.Error(3, "table of content type = content strings expected")
+			}
+			alts = append(alts, message.Alternative{ContentType: string(ks), Content: []byte(vs)})
+		})
+	}
+	sort.SliceStable(alts, func(i, j int) bool {
+		ri, rj := altRank(alts[i].ContentType), altRank(alts[j].ContentType)
+		if ri != rj {
+			return ri < rj
+		}
+		return alts[i].ContentType < alts[j].ContentType
+	})
+	var atts []message.Attachment
+	if at != nil {
+		for i := 1; i <= at.Len(); i++ {
+			e, ok := at.RawGetInt(i).(*lua.LTable)
+			if !ok {
+				a.Error(4, "array of attachment tables expected")
+			}
+			att := message.Attachment{
+				Type:    lua.LVAsString(e.RawGetString("type")),
+				Name:    lua.LVAsString(e.RawGetString("name")),
+				Headers: lua.LVAsString(e.RawGetString("headers")),
+			}
+			switch c := e.RawGetString("content").(type) {
+			case lua.LString:
+				att.Content = []byte(c)
+			case *lua.LUserData:
+				if msg, ok := c.Value.(*message.Message); ok {
+					att.Message = msg
+				} else if s := core.ToString(c); s != nil {
+					att.Content, att.Binary = append([]byte(nil), s.B...), true
+				} else {
+					a.Error(4, "attachment content: string or ec_message expected")
+				}
+			default:
+				a.Error(4, "attachment content: string or ec_message expected, got "+c.Type().String())
+			}
+			atts = append(atts, att)
+		}
+	}
+	if err := m.Build(headers, alts, atts); err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
+
+func altRank(ct string) int {
+	switch mt := strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])); mt {
+	case "text/plain":
+		return 0
+	case "text/html":
+		return 2
+	}
+	return 1
+}
+
+// addressHeader runs msg:address_header and msgpart:address_header.
+func addressHeader(a core.Args, p *message.Part) int {
+	name := a.String(2)
+	comp := a.OptString(3, message.CompAll)
+	list, err := message.AddressHeader(&p.Header, name, comp)
+	if err != nil {
+		a.Error(3, err.Error())
+	}
+	t := a.L.NewTable()
+	for _, s := range list {
+		t.Append(lua.LString(s))
+	}
+	return a.Push(t)
+}
+
+// msgAddressHeader is msg:address_header(name[, component]) → array: the
+// component ("all", the default, "localpart", "user", "detail" or
+// "domain", from user+detail@domain) of every address in every field
+// named name.
+func msgAddressHeader(a core.Args) int {
+	return addressHeader(a, a.Message(1).Root())
+}
+
+// compile compiles argument n as a PCRE pattern; a bad pattern is a
+// runtime failure (nil, error), as in msys.pcre.
+func compile(a core.Args, n int) (*message.Regexp, error) {
+	return message.CompileRegexp(a.String(n))
+}
+
+// pushMatch pushes a match as msys.pcre.match does: [0] the whole match,
+// [1]... the captures, named captures also under their names; false when
+// nothing matched.
+func pushMatch(a core.Args, m *message.Match) int {
+	if m == nil {
+		return a.Push(lua.LFalse)
+	}
+	t := a.L.NewTable()
+	for i, g := range m.Groups {
+		if m.Set[i] {
+			t.RawSetInt(i, lua.LString(g))
+		}
+	}
+	for name, i := range m.Names {
+		if i < len(m.Groups) && m.Set[i] {
+			t.RawSetString(name, lua.LString(m.Groups[i]))
+		}
+	}
+	return a.Push(t)
+}
+
+// matchIn runs pattern argument 2 over subjects in order and pushes the
+// first match.
+func matchIn(a core.Args, subjects func() [][]byte) int {
+	re, err := compile(a, 2)
+	if err != nil {
+		return a.Fail(err)
+	}
+	defer re.Close()
+	for _, s := range subjects() {
+		m, err := re.Find(s)
+		if err != nil {
+			return a.Fail(err)
+		}
+		if m != nil {
+			return pushMatch(a, m)
+		}
+	}
+	return a.Push(lua.LFalse)
+}
+
+// replaceIn replaces pattern argument 2 with argument 3 in a subject and
+// stores the result when something matched; pushes true or false.
+func replaceIn(a core.Args, get func() []byte, set func([]byte)) int {
+	re, err := compile(a, 2)
+	if err != nil {
+		return a.Fail(err)
+	}
+	defer re.Close()
+	repl := a.String(3)
+	out, n, err := re.ReplaceAll(get(), repl)
+	if err != nil {
+		return a.Fail(err)
+	}
+	if n == 0 {
+		return a.Push(lua.LFalse)
+	}
+	set(out)
+	return a.Push(lua.LTrue)
+}
+
+func textSubjects(parts []*message.Part) func() [][]byte {
+	return func() [][]byte {
+		var out [][]byte
+		for _, p := range parts {
+			if t, ok := p.Text(); ok {
+				out = append(out, []byte(t))
+			}
+		}
+		return out
+	}
+}
+
+// msgBodyMatch is msg:body_match(pattern) → the first PCRE match in the
+// body (as msg:body gives it) as msys.pcre.match's table, or false.
+func msgBodyMatch(a core.Args) int {
+	m := a.Message(1)
+	return matchIn(a, func() [][]byte { return [][]byte{m.Body()} })
+}
+
+// msgRawMatch is msg:raw_match(pattern) → the first match in the whole
+// message, or false.
+func msgRawMatch(a core.Args) int {
+	m := a.Message(1)
+	return matchIn(a, func() [][]byte { return [][]byte{m.Raw()} })
+}
+
+// msgTextMatch is msg:text_match(pattern) → the first match in the decoded
+// text parts (in order), or false.
+func msgTextMatch(a core.Args) int {
+	m := a.Message(1)
+	return matchIn(a, textSubjects(m.TextParts()))
+}
+
+// msgBodyReplace is msg:body_replace(pattern, replacement) → true when
+// something was replaced, false when nothing matched. $1.. and ${name} in
+// replacement stand for captures, $0 for the match.
+func msgBodyReplace(a core.Args) int {
+	m := a.Message(1)
+	return replaceIn(a, m.Body, func(b []byte) { m.Root().ReplaceBody(b) })
+}
+
+// msgRawReplace is msg:raw_replace(pattern, replacement) → true or false,
+// over the whole message.
+func msgRawReplace(a core.Args) int {
+	m := a.Message(1)
+	return replaceIn(a, m.Raw, m.SetRaw)
+}
+
+// msgTextReplace is msg:text_replace(pattern, replacement) → true or
+// false: replaces in every text part's decoded text and writes each
+// changed part back in its charset and transfer encoding (a 7bit part that
+// stops being 7-bit clean becomes quoted-printable).
+func msgTextReplace(a core.Args) int {
+	m := a.Message(1)
+	re, err := compile(a, 2)
+	if err != nil {
+		return a.Fail(err)
+	}
+	defer re.Close()
+	ok, err := m.ReplaceText(re, a.String(3))
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LBool(ok))
+}

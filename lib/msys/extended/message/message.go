@@ -1,0 +1,272 @@
+// Package message is the Lua module msys.extended.message: the msg methods
+// of Momentum's ec_message (envelope, injection, headers, body, text, MIME
+// tree, policy state) and the msgpart methods. The module adds methods
+// only; require returns true. Momentum restricts some methods to certain
+// hook phases (rcptto settable from validate_data_spool_each_rcpt on,
+// binding only in validate_set_binding); msyshost does not know phases and
+// allows them everywhere.
+package message
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/message"
+	"msyshost/lib/msys/core"
+	"msyshost/luahost"
+)
+
+func init() {
+	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open})
+}
+
+func open(L *lua.LState) lua.LValue {
+	methods := luahost.ClassMethods(L, luahost.MessageClass)
+	core.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"mailfrom":       core.Method("mailfrom", mailfrom),
+		"rcptto":         core.Method("rcptto", rcptto),
+		"inject":         core.Method("inject", inject),
+		"forward":        core.Method("forward", forward),
+		"discard":        core.Method("discard", discard),
+		"code":           core.Method("code", code),
+		"binding":        core.Method("binding", binding),
+		"binding_group":  core.Method("binding_group", bindingGroup),
+		"get_envelope2":  core.Method("get_envelope2", getEnvelope2),
+		"listener_addr":  core.Method("listener_addr", listenerAddr),
+		"reception_peer": core.Method("reception_peer", receptionPeer),
+	})
+	openContent(L, methods)
+	openMIME(L, methods)
+
+	ro := func(get func(m *message.Message) string) luahost.FieldGetter {
+		return func(L *lua.LState, ud *lua.LUserData) lua.LValue {
+			if m := luahost.ToMessage(ud); m != nil {
+				return lua.LString(get(m))
+			}
+			return lua.LNil
+		}
+	}
+	luahost.ClassField(L, luahost.MessageClass, "id", ro(func(m *message.Message) string { return m.ID }), nil)
+	luahost.ClassField(L, luahost.MessageClass, "conn_id", ro(func(m *message.Message) string { return m.ConnID }), nil)
+	luahost.ClassField(L, luahost.MessageClass, "batch_id", ro(func(m *message.Message) string { return m.BatchID }), nil)
+	luahost.ClassField(L, luahost.MessageClass, "priority", getPriority, setPriority)
+	return nil
+}
+
+// getPriority is msg.priority → 0 or 1.
+func getPriority(L *lua.LState, ud *lua.LUserData) lua.LValue {
+	if m := luahost.ToMessage(ud); m != nil {
+		return lua.LNumber(m.Priority)
+	}
+	return lua.LNil
+}
+
+// setPriority is msg.priority = n: a one-bit field, as Momentum's, so only
+// the lowest bit of n is kept; 1 makes the message leave its queue first.
+func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
+	m := luahost.ToMessage(ud)
+	n, ok := v.(lua.LNumber)
+	if !ok || m == nil {
+		L.RaiseError("msg.priority must be a number (0 or 1), got %s", v.Type().String())
+		return
+	}
+	m.Priority = int(n) & 1
+}
+
+// mailfrom is msg:mailfrom([addr]) → the envelope sender, set to addr first
+// when it is given.
+func mailfrom(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		m.MailFrom = a.String(2)
+	}
+	return a.Push(lua.LString(m.MailFrom))
+}
+
+// rcptto is msg:rcptto([addr]) → the envelope recipient, set to addr first
+// when it is given.
+func rcptto(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		m.RcptTo = a.String(2)
+	}
+	return a.Push(lua.LString(m.RcptTo))
+}
+
+// splitRcpts splits a comma-separated recipient list.
+func splitRcpts(s string) []string {
+	var out []string
+	for _, r := range strings.Split(s, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+var errNoInjector = errors.New("no injector: this host cannot send messages")
+
+// injectCopies sends a copy of m from mailfrom to every recipient of the
+// list, each with its own envelope and fresh policy state.
+func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
+	rcpts := splitRcpts(to)
+	if len(rcpts) == 0 {
+		return errors.New("no recipients")
+	}
+	inj := luahost.ServicesOf(L).Injector
+	if inj == nil {
+		return errNoInjector
+	}
+	ctx := L.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	for _, r := range rcpts {
+		c := m.Clone()
+		c.MailFrom, c.RcptTo = from, r
+		c.RoutingDomain, c.Code, c.Discarded = "", "", false
+		if err := inj.Inject(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inject is msg:inject(mailfrom, rcptto) → true, or nil and an error. It
+// injects a copy of the message with the new envelope, routed by the
+// recipient's domain; a comma-separated rcptto injects one copy per
+// recipient. The message itself is unchanged.
+func inject(a core.Args) int {
+	m := a.Message(1)
+	from := a.String(2)
+	to := a.String(3)
+	if err := injectCopies(a.L, m, from, to); err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
+
+// forward is msg:forward(sender, rcptto, text[, subject[, charset]]) →
+// true, or nil and an error. It builds a new message from sender holding
+// text and the original as message/rfc822, and injects it to every
+// recipient of the comma-separated rcptto. subject defaults to "Fwd: " and
+// the original subject.
+func forward(a core.Args) int {
+	m := a.Message(1)
+	sender, rcpt, text := a.String(2), a.String(3), a.String(4)
+	subject, charset := a.OptString(5, ""), a.OptString(6, "")
+	f, err := m.Forward(sender, rcpt, text, subject, charset)
+	if err != nil {
+		return a.Fail(err)
+	}
+	if err := injectCopies(a.L, f, sender, rcpt); err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
+
+// discard is msg:discard([reason]): drops the message silently (the sender
+// sees success) and records the code: reason when it starts with an SMTP
+// code, "550 5.7.0 discarded by policy" without one, "550 5.7.1 [internal]
+// discarded by policy" for other text. The script goes on running.
+func discard(a core.Args) int {
+	a.Message(1).Discard(a.OptString(2, ""))
+	return 0
+}
+
+// code is msg:code([num[, str]]) → the code string (nil when none is set).
+// With num 0 the number is read from str; otherwise num is prefixed to
+// str, on every line of a multi-line text.
+func code(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		num := a.Int(2)
+		if num != 0 && (num < 200 || num > 599) {
+			a.Error(2, "SMTP reply code (200-599) or 0 expected")
+		}
+		m.Code = message.FormatCode(num, a.OptString(3, ""))
+	}
+	if m.Code == "" {
+		return a.Push(lua.LNil)
+	}
+	return a.Push(lua.LString(m.Code))
+}
+
+// binding is msg:binding([name]) → the binding name, nil for an empty or
+// invalid name. Setting takes a single string ("default" allowed). The
+// name is recorded as given; checking it against the configured bindings
+// needs the config and is not done yet. Unset, the binding is "default".
+func binding(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		name := a.String(2)
+		if name == "" {
+			return a.Push(lua.LNil)
+		}
+		m.Binding = name
+	}
+	if m.Binding == "" {
+		return a.Push(lua.LString("default"))
+	}
+	return a.Push(lua.LString(m.Binding))
+}
+
+// bindingGroup is msg:binding_group([name]) → the binding group name, nil
+// for an empty name or when none was set. Recorded as given (see binding).
+func bindingGroup(a core.Args) int {
+	m := a.Message(1)
+	if !a.IsNone(2) {
+		name := a.String(2)
+		if name == "" {
+			return a.Push(lua.LNil)
+		}
+		m.BindingGroup = name
+	}
+	if m.BindingGroup == "" {
+		return a.Push(lua.LNil)
+	}
+	return a.Push(lua.LString(m.BindingGroup))
+}
+
+// getEnvelope2 is msg:get_envelope2(flags, localpart_str, domain_str) →
+// true: fills two ec_strings from the envelope sender (EC_MSG_ENV_FROM) or
+// recipient (EC_MSG_ENV_TO); with EC_MSG_ENV_COMPLETE the bare address
+// goes into localpart_str and domain_str is emptied.
+func getEnvelope2(a core.Args) int {
+	m := a.Message(1)
+	flags := a.Int(2)
+	lp, dom := a.ECString(3), a.ECString(4)
+	local, domain, err := m.Envelope(flags)
+	if err != nil {
+		a.Error(2, err.Error())
+	}
+	lp.B, dom.B = []byte(local), []byte(domain)
+	return a.Push(lua.LTrue)
+}
+
+// listenerAddr is msg:listener_addr([flag]) → the local listener's address
+// ("10.1.2.3:25"), its "ip" or its "port" ("all", the default, gives both);
+// nil when the message did not arrive over a listener. The host records
+// it in the connection context under message.KeyListenerAddr.
+func listenerAddr(a core.Args) int { return addrOf(a, message.KeyListenerAddr) }
+
+// receptionPeer is msg:reception_peer([flag]) → the remote peer's address,
+// as listener_addr (context key message.KeyReceptionPeer).
+func receptionPeer(a core.Args) int { return addrOf(a, message.KeyReceptionPeer) }
+
+func addrOf(a core.Args, key string) int {
+	m := a.Message(1)
+	flag := a.OptString(2, "all")
+	addr := m.ConnValue(key)
+	v, err := message.HostPort(addr, flag)
+	if err != nil {
+		a.Error(2, err.Error())
+	}
+	if addr == "" {
+		return a.Push(lua.LNil)
+	}
+	return a.Push(lua.LString(v))
+}

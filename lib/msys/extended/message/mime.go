@@ -1,0 +1,318 @@
+package message
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/message"
+	"msyshost/lib/msys/core"
+	"msyshost/luahost"
+)
+
+func openMIME(L *lua.LState, methods *lua.LTable) {
+	core.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"mime":          core.Method("mime", msgMime),
+		"makePart":      core.Method("makePart", msgMakePart),
+		"makeContainer": core.Method("makeContainer", msgMakeContainer),
+		"makeBoundary":  core.Method("makeBoundary", msgMakeBoundary),
+	})
+	core.SetFuncs(L, luahost.ClassMethods(L, core.PartClass), map[string]lua.LGFunction{
+		"addFirstChild":  core.Method("addFirstChild", partAddFirstChild),
+		"addLastChild":   core.Method("addLastChild", partAddLastChild),
+		"insertBefore":   core.Method("insertBefore", partInsertBefore),
+		"insertAfter":    core.Method("insertAfter", partInsertAfter),
+		"content_type":   core.Method("content_type", partContentType),
+		"header":         core.Method("header", partHeader),
+		"address_header": core.Method("address_header", partAddressHeader),
+		"text":           core.Method("text", partText),
+		"body_match":     core.Method("body_match", partBodyMatch),
+		"raw_match":      core.Method("raw_match", partRawMatch),
+		"text_match":     core.Method("text_match", partTextMatch),
+		"body_replace":   core.Method("body_replace", partBodyReplace),
+		"raw_replace":    core.Method("raw_replace", partRawReplace),
+		"text_replace":   core.Method("text_replace", partTextReplace),
+	})
+	field := func(name string, get func(L *lua.LState, r *core.PartRef) lua.LValue, set luahost.FieldSetter) {
+		luahost.ClassField(L, core.PartClass, name, func(L *lua.LState, ud *lua.LUserData) lua.LValue {
+			if r := core.ToPart(ud); r != nil {
+				return get(L, r)
+			}
+			return lua.LNil
+		}, set)
+	}
+	field("parts", partParts, nil)
+	field("thread", func(L *lua.LState, r *core.PartRef) lua.LValue {
+		return core.PushPart(L, r.Part.Next(), r.ReadOnly)
+	}, nil)
+	field("parent", func(L *lua.LState, r *core.PartRef) lua.LValue {
+		return core.PushPart(L, r.Part.Parent(), r.ReadOnly)
+	}, nil)
+	field("body_start", func(L *lua.LState, r *core.PartRef) lua.LValue {
+		return lua.LNumber(len(r.Part.Bytes()) - len(r.Part.BodyBytes()))
+	}, ignoreOffset)
+	field("body_end", func(L *lua.LState, r *core.PartRef) lua.LValue {
+		return lua.LNumber(len(r.Part.Bytes()))
+	}, ignoreOffset)
+}
+
+// partParts is msgpart.parts → an array of a container's parts, nil for a
+// leaf.
+func partParts(L *lua.LState, r *core.PartRef) lua.LValue {
+	if !r.Part.IsContainer() {
+		return lua.LNil
+	}
+	t := L.NewTable()
+	for _, c := range r.Part.Children() {
+		t.Append(core.PushPart(L, c, r.ReadOnly))
+	}
+	return t
+}
+
+// ignoreOffset accepts msgpart.body_start/body_end = n: Momentum scripts
+// set them on new parts (the addLastChild example); msyshost computes the
+// offsets from the part itself, so the value is only checked.
+func ignoreOffset(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
+	if _, ok := v.(lua.LNumber); !ok {
+		L.RaiseError("msgpart offsets are numbers, got %s", v.Type().String())
+	}
+}
+
+// msgMime is msg:mime([readonly]) → the top of the MIME tree. readonly
+// defaults to true; pass false for a tree you may edit (editing through a
+// read-only tree is a runtime error). part.thread walks the whole tree,
+// part.parts lists a container's parts.
+func msgMime(a core.Args) int {
+	m := a.Message(1)
+	ro := true
+	if a.L.GetTop() >= 2 {
+		ro = lua.LVAsBool(a.L.Get(2))
+	}
+	return a.Push(core.PushPart(a.L, m.Root(), ro))
+}
+
+// bodyArg reads an optional body argument: a string or an ec_string.
+func bodyArg(a core.Args, n int) []byte {
+	if a.IsNone(n) {
+		return nil
+	}
+	if s := core.ToString(a.L.Get(n)); s != nil {
+		return append([]byte(nil), s.B...)
+	}
+	return []byte(a.String(n))
+}
+
+// msgMakePart is msg:makePart(mimetype[, body[, enc]]) → a new unlinked
+// leaf part (writable) holding body, transfer encoded with enc
+// (msys.core.EC_MIME_TE_7BIT, the default, _8BIT, _BASE64 or
+// _QUOTED_PRINTABLE); nil and an error for a bad type.
+func msgMakePart(a core.Args) int {
+	m := a.Message(1)
+	mt := a.String(2)
+	body := bodyArg(a, 3)
+	te := a.OptInt(4, message.TE7Bit)
+	if te < message.TE7Bit || te > message.TEQuotedPrintable {
+		a.Error(4, "msys.core.EC_MIME_TE_* expected")
+	}
+	p, err := m.MakePart(mt, body, te)
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(core.PushPart(a.L, p, false))
+}
+
+// msgMakeContainer is msg:makeContainer(mimetype[, boundary[,
+// add_terminator]]) → a new unlinked, empty multipart part (writable); an
+// empty boundary gets a unique one; add_terminator appends the SMTP
+// end-of-data line, for a part meant to be the top of a message. nil and an
+// error when mimetype is not multipart/*.
+func msgMakeContainer(a core.Args) int {
+	m := a.Message(1)
+	mt := a.String(2)
+	boundary := a.OptString(3, "")
+	term := lua.LVAsBool(a.L.Get(4))
+	p, err := m.MakeContainer(mt, boundary, term)
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(core.PushPart(a.L, p, false))
+}
+
+// msgMakeBoundary is msg:makeBoundary(...) → a boundary string found
+// neither in the message nor in any part, message or string passed.
+func msgMakeBoundary(a core.Args) int {
+	m := a.Message(1)
+	avoid := [][]byte{m.Raw()}
+	for i := 2; i <= a.L.GetTop(); i++ {
+		v := a.L.Get(i)
+		if p := core.ToPart(v); p != nil {
+			avoid = append(avoid, p.Part.Bytes())
+		} else if o := luahost.ToMessage(v); o != nil {
+			avoid = append(avoid, o.Raw())
+		} else if s, ok := v.(lua.LString); ok {
+			avoid = append(avoid, []byte(s))
+		} else if v != lua.LNil {
+			a.TypeError(i, "msgpart, ec_message or string")
+		}
+	}
+	return a.Push(lua.LString(message.NewBoundary(avoid...)))
+}
+
+// treeEdit runs a tree edit of a writable part with a part argument;
+// pushes true, or false when the edit is not possible (not a container, no
+// parent, a cycle).
+func treeEdit(a core.Args, edit func(self, other *message.Part) error) int {
+	self := a.WritablePart(1)
+	other := a.Part(2)
+	if other.ReadOnly {
+		a.Raise("%s: MIME part is read-only (get a writable tree with msg:mime(false))", a.Name)
+	}
+	return a.Push(lua.LBool(edit(self.Part, other.Part) == nil))
+}
+
+// partAddFirstChild is msgpart:addFirstChild(child) → true, or false when
+// this part is not a container (or child contains it). child leaves any
+// container it was in.
+func partAddFirstChild(a core.Args) int {
+	return treeEdit(a, func(p, c *message.Part) error { return p.AddFirstChild(c) })
+}
+
+// partAddLastChild is msgpart:addLastChild(child) → true or false, as
+// addFirstChild.
+func partAddLastChild(a core.Args) int {
+	return treeEdit(a, func(p, c *message.Part) error { return p.AddLastChild(c) })
+}
+
+// partInsertBefore is msgpart:insertBefore(p) → true, or false when p has
+// no container: places this part just before p.
+func partInsertBefore(a core.Args) int {
+	return treeEdit(a, func(self, p *message.Part) error { return self.InsertBefore(p) })
+}
+
+// partInsertAfter is msgpart:insertAfter(p) → true or false: places this
+// part just after p.
+func partInsertAfter(a core.Args) int {
+	return treeEdit(a, func(self, p *message.Part) error { return self.InsertAfter(p) })
+}
+
+// partContentType is msgpart:content_type() → {mimetype=, charset=,
+// encoding=, is_attachment=, filename=}. The Content-Disposition filename
+// wins over the Content-Type name; is_attachment is true when there is a
+// filename or the disposition is attachment. charset is nil for non-text
+// parts without one, filename nil when there is none.
+func partContentType(a core.Args) int {
+	ci := a.Part(1).Part.ContentInfo()
+	t := a.L.NewTable()
+	t.RawSetString("mimetype", lua.LString(ci.MimeType))
+	if ci.Charset != "" {
+		t.RawSetString("charset", lua.LString(ci.Charset))
+	}
+	t.RawSetString("encoding", lua.LString(ci.Encoding))
+	t.RawSetString("is_attachment", lua.LBool(ci.IsAttachment))
+	if ci.Filename != "" {
+		t.RawSetString("filename", lua.LString(ci.Filename))
+	}
+	return a.Push(t)
+}
+
+// partHeader is msgpart:header(name[, value[, mode]]): as msg:header, on
+// this part's header, except that an explicit nil value unsets the header
+// (as "" does). Setting needs a writable part.
+func partHeader(a core.Args) int {
+	if a.L.GetTop() >= 3 {
+		return headerOp(a, a.WritablePart(1).Part, true)
+	}
+	return headerOp(a, a.Part(1).Part, true)
+}
+
+// partAddressHeader is msgpart:address_header(name[, component]), as
+// msg:address_header on this part's header.
+func partAddressHeader(a core.Args) int {
+	return addressHeader(a, a.Part(1).Part)
+}
+
+// partText is msgpart:text() → the part's decoded UTF-8 text, nil when it
+// is not a text part; msgpart:text(value[, type[, charset]]) → true, or
+// nil and an error: replaces the content as msg:text does for the whole
+// body, keeping the part's other header fields. No dot-stuffing is done
+// (msyshost never dot-stuffs stored messages).
+func partText(a core.Args) int {
+	if a.L.GetTop() < 2 {
+		t, ok := a.Part(1).Part.Text()
+		if !ok {
+			return a.Push(lua.LNil)
+		}
+		return a.Push(lua.LString(t))
+	}
+	p := a.WritablePart(1).Part
+	if err := p.SetText(a.String(2), a.OptString(3, ""), a.OptString(4, "")); err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
+
+// partBodyMatch is msgpart:body_match(pattern) → the first match in the
+// part's body (transfer encoded; a container's whole multipart body), or
+// false.
+func partBodyMatch(a core.Args) int {
+	p := a.Part(1).Part
+	return matchIn(a, func() [][]byte { return [][]byte{p.BodyBytes()} })
+}
+
+// partRawMatch is msgpart:raw_match(pattern) → the first match in the
+// part's header and body, or false.
+func partRawMatch(a core.Args) int {
+	p := a.Part(1).Part
+	return matchIn(a, func() [][]byte { return [][]byte{p.Bytes()} })
+}
+
+// partTextMatch is msgpart:text_match(pattern) → the first match in the
+// decoded text of this part (and of the text parts under a container), or
+// false.
+func partTextMatch(a core.Args) int {
+	return matchIn(a, textSubjects(textPartsUnder(a.Part(1).Part)))
+}
+
+func textPartsUnder(p *message.Part) []*message.Part {
+	var out []*message.Part
+	for _, q := range p.Walk() {
+		if q.IsText() {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// partBodyReplace is msgpart:body_replace(pattern, replacement) → true or
+// false, over the part's body (a container is split into parts again).
+func partBodyReplace(a core.Args) int {
+	p := a.WritablePart(1).Part
+	return replaceIn(a, p.BodyBytes, p.ReplaceBody)
+}
+
+// partRawReplace is msgpart:raw_replace(pattern, replacement) → true or
+// false, over the part's header and body.
+func partRawReplace(a core.Args) int {
+	p := a.WritablePart(1).Part
+	return replaceIn(a, p.Bytes, p.SetBytes)
+}
+
+// partTextReplace is msgpart:text_replace(pattern, replacement) → true or
+// false: as msg:text_replace, for this part (and the text parts under a
+// container).
+func partTextReplace(a core.Args) int {
+	p := a.WritablePart(1).Part
+	re, err := compile(a, 2)
+	if err != nil {
+		return a.Fail(err)
+	}
+	defer re.Close()
+	repl := a.String(3)
+	any := false
+	for _, q := range textPartsUnder(p) {
+		ok, err := q.ReplaceText(re, repl)
+		if err != nil {
+			return a.Fail(err)
+		}
+		any = any || ok
+	}
+	return a.Push(lua.LBool(any))
+}
