@@ -2,6 +2,7 @@ package luahost_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,29 @@ msys.registerModule("hog", m)`)
 	}
 	if d := time.Since(start); d > 15*time.Second {
 		t.Fatalf("stopping took %s", d)
+	}
+}
+
+func TestRegistrationWarnings(t *testing.T) {
+	_, scripts := writeScripts(t,
+		"nohooks.lua", `msys.registerModule("nohooks", { helper = function() end })`,
+		"renamed.lua", `local m = {} function m:smpp_handle_DR_positive() return 0 end msys.registerModule("other_name", m)`)
+	var logs strings.Builder
+	h := luahost.New(luahost.Options{}, &luahost.Services{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	defer h.Close()
+	if err := h.Load(context.Background(), scripts); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, want := range []string{
+		"no usable methods found for module nohooks in registerModule call",
+		`msg="module name differs from its script stanza; it runs anyway" module=other_name script=renamed`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	if got := h.Modules(); len(got) != 2 || got[1] != "other_name (renamed)" {
+		t.Errorf("Modules() = %v", got)
 	}
 }
