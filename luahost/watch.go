@@ -16,10 +16,10 @@ import (
 // running passes its deadline or its caller gives up.
 type watch struct {
 	done     chan struct{}
-	deadline atomic.Int64 // unix nanoseconds of the running call; 0 when idle
+	deadline atomic.Int64  // unix nanoseconds of the running call; 0 when idle
 	heap0    atomic.Uint64 // live heap when the call started
-	parent   atomic.Value // context.Context of the running call
-	err      atomic.Value // error, once fired
+	parent   atomic.Value  // context.Context of the running call
+	err      atomic.Value  // error, once fired
 }
 
 var _ context.Context = (*watch)(nil)
