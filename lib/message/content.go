@@ -232,13 +232,31 @@ func teOf(enc string) int {
 // was 7bit and stops being 7-bit clean becomes quoted-printable, text the
 // charset cannot hold switches the part to UTF-8.
 func (p *Part) ReplaceText(re *Regexp, repl string) (bool, error) {
+	return p.replaceText(re, repl, false)
+}
+
+// replaceText is ReplaceText; with eod the text is followed by an SMTP
+// end-of-data line while the pattern runs, as Momentum's single-part text
+// is, so its documented idiom text_replace("\r\n.\r\n", more.."\r\n.\r\n")
+// appends to the text. The line is removed again afterwards.
+func (p *Part) replaceText(re *Regexp, repl string, eod bool) (bool, error) {
 	text, ok := p.Text()
 	if !ok {
 		return false, nil
 	}
+	if eod {
+		if !strings.HasSuffix(text, "\n") {
+			text += p.nl
+		}
+		text += "." + p.nl
+	}
 	out, n, err := re.ReplaceAll([]byte(text), repl)
 	if err != nil || n == 0 {
 		return false, err
+	}
+	if eod {
+		out = StripTerminator(out)
+		out = bytes.TrimSuffix(out, []byte("."+p.nl))
 	}
 	mt, params := p.mediaType()
 	cs := params["charset"]
@@ -309,8 +327,12 @@ func (m *Message) SetText(text, mimetype, charset string) error {
 }
 
 // ReplaceText runs ReplaceText on every text part; it reports whether any
-// changed.
+// changed. A message that is one text part is matched with Momentum's
+// end-of-data line after it (see replaceText).
 func (m *Message) ReplaceText(re *Regexp, repl string) (bool, error) {
+	if root := m.Root(); root.IsText() && !root.ContentInfo().IsAttachment {
+		return root.replaceText(re, repl, true)
+	}
 	any := false
 	for _, p := range m.TextParts() {
 		ok, err := p.ReplaceText(re, repl)

@@ -144,3 +144,49 @@ function TestDeliveryMethodAndMCMT(t)
   eq(t, msg:get_delivery_method(), "mm7", "method")
   eq(t, msg:is_mcmt(), true, "mcmt")
 end
+
+function TestPanicIsContained(t)
+  local ok, err = pcall(msys.core_test.boom)
+  eq(t, ok, false, "pcall")
+  if not string.find(err, "internal error in 'boom': kaboom", 1, true) then
+    t:error("error text: " .. tostring(err))
+  end
+  -- The state keeps working.
+  eq(t, core.string_new():write("x"), 1, "state usable after a panic")
+end
+
+function TestIoWrapperOpen(t)
+  local dir = os.getenv("MSYSHOST_TEST_DIR")
+  if not dir then
+    t:skip("MSYSHOST_TEST_DIR not set (run from the Go test)")
+  end
+  local path = dir .. "/log.csv"
+  local FLAGS = core.O_CREAT + core.O_APPEND + core.O_WRONLY
+  -- PUC Lua 5.1 reads the literal 0640 as decimal 640.
+  local h = core.io_wrapper_open(path, FLAGS, 640)
+  if not h then
+    t:fatal("open failed")
+  end
+  eq(t, msys.type(h), "msys.core:_io_object", "msys.type")
+  local line = "This,Is,A,Test,Line\n"
+  eq(t, h:write(line, #line), #line, "write")
+  eq(t, h:write("abcdef", 3), 3, "write len")
+  eq(t, h:close(), true, "close")
+  raises(t, function() h:write("x") end, "closed io_object", "write after close")
+
+  local r = core.io_wrapper_open(path, core.O_RDONLY, 0)
+  eq(t, r:read(), "This,Is,A,Test,Line", "read line")
+  eq(t, r:read(2), "ab", "read n")
+  eq(t, r:read("*a"), "c", "read all")
+  eq(t, r:read(), nil, "eof")
+  eq(t, r:seek("set", 5), 5, "seek")
+  eq(t, r:read("*l"), "Is,A,Test,Line", "read after seek")
+  eq(t, r:seek("end"), 23, "seek end")
+  raises(t, function() r:read("*x") end, "bad argument #1 to 'read' (invalid format)", "bad format")
+  r:close()
+
+  local none, err = core.io_wrapper_open(dir .. "/missing/file", core.O_RDONLY, 0)
+  eq(t, none, nil, "missing file")
+  if type(err) ~= "string" then t:error("no error text") end
+  raises(t, function() core.io_wrapper_open(nil, 0, 0) end, "bad argument #1 to 'io_wrapper_open' (string expected, got nil)", "nil name")
+end

@@ -96,6 +96,7 @@ func open(L *lua.LState) lua.LValue {
 	if msys, ok := L.GetGlobal("msys").(*lua.LTable); ok {
 		msys.RawSetString("type", L.NewFunction(Func("type", msysType)))
 	}
+	openIO(L, t)
 	openString(L)
 	openMessage(L)
 	openPart(L)

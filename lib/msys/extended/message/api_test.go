@@ -20,6 +20,7 @@ import (
 // are checked here from Go.
 func TestAPI(t *testing.T) {
 	rec := &spool.Recorder{}
+	t.Setenv("MSYSHOST_TEST_DIR", t.TempDir())
 	luatest.Run(t, "api_test.lua", &luahost.Services{Injector: rec})
 	injected, _ := rec.Take()
 	var got []string

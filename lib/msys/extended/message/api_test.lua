@@ -507,3 +507,36 @@ function TestMakeBoundary(t)
   if b2 == b then t:error("boundaries repeat") end
   raises(t, function() msg:makeBoundary({}) end, "bad argument #1 to 'makeBoundary'", "bad argument")
 end
+
+-- The disclaimer idiom of Momentum's msgpart:addLastChild page: on a
+-- single-part message the text ends with the end-of-data line.
+function TestTextReplaceEndOfData(t)
+  local msg = new(SIMPLE)
+  eq(t, msg:text_replace("\r\n.\r\n", "\r\nDisclaimer\r\n.\r\n"), true, "matched the end")
+  eq(t, reparse(msg):text(), "Hello world\r\nsecond line\r\nDisclaimer\r\n", "appended")
+  eq(t, msg:text_replace("line\r\n", "LINE\r\n"), true, "ordinary replace")
+  eq(t, reparse(msg):text(), "Hello world\r\nsecond LINE\r\nDisclaimer\r\n", "no terminator left behind")
+end
+
+function TestBuildIoObject(t)
+  local dir = os.getenv("MSYSHOST_TEST_DIR")
+  if not dir then
+    t:skip("MSYSHOST_TEST_DIR not set (run from the Go test)")
+  end
+  local path = dir .. "/blob.bin"
+  local w = core.io_wrapper_open(path, core.O_CREAT + core.O_WRONLY, 600)
+  w:write("\0\1\2\250")
+  w:close()
+  local r = core.io_wrapper_open(path, core.O_RDONLY, 0)
+  local msg = core.ec_message_new(nil)
+  eq(t, msg:build({Subject = "io"}, {["text/plain"] = "see attached"},
+    {{type = "application/octet-stream", name = "blob.bin", content = r}}), true, "build")
+  local att = reparse(msg):mime().parts[2]
+  eq(t, att:content_type().encoding, "base64", "io_object is base64")
+  eq(t, att:body_match("AAEC\\+g==")[0], "AAEC+g==", "content")
+  local s = core.string_new()
+  s:set("ec_string content")
+  local m2 = core.ec_message_new(nil)
+  m2:build({}, {}, {{type = "text/plain", name = "s.txt", content = s}})
+  eq(t, reparse(m2):mime().parts[2]:content_type().encoding, "quoted-printable", "ec_string is QP")
+end

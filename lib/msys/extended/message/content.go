@@ -152,8 +152,8 @@ func pushTexts(a core.Args, texts []string) int {
 // value (or a table of values); parts maps content type to content, the
 // alternatives (text/plain first, text/html last, others by name between);
 // attachments is an array of {type=, name=, headers=, content=} where
-// content is a string (quoted-printable) or an ec_message
-// (message/rfc822). Header names are written in sorted order.
+// content is a string or ec_string (quoted-printable), an io_object (read
+// to its end, base64) or an ec_message (message/rfc822). Header names are written in sorted order.
 func msgBuild(a core.Args) int {
 	m := a.Message(1)
 	ht := a.Table(2)
@@ -219,12 +219,18 @@ func msgBuild(a core.Args) int {
 				if msg, ok := c.Value.(*message.Message); ok {
 					att.Message = msg
 				} else if s := core.ToString(c); s != nil {
-					att.Content, att.Binary = append([]byte(nil), s.B...), true
+					att.Content = append([]byte(nil), s.B...)
+				} else if o := core.ToIO(c); o != nil {
+					b, err := o.ReadAll()
+					if err != nil {
+						return a.Fail(err)
+					}
+					att.Content, att.Binary = b, true
 				} else {
-					a.Error(4, "attachment content: string or ec_message expected")
+					a.Error(4, "attachment content: string, io_object or ec_message expected")
 				}
 			default:
-				a.Error(4, "attachment content: string or ec_message expected, got "+c.Type().String())
+				a.Error(4, "attachment content: string, io_object or ec_message expected, got "+c.Type().String())
 			}
 			atts = append(atts, att)
 		}

@@ -1,0 +1,215 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost"
+)
+
+// IOClass is the class name of msys.core.io_wrapper_open's handles, as the
+// Momentum docs name it.
+const IOClass = "msys.core:_io_object"
+
+// IOObject is the Go value of an io_object: an open file.
+type IOObject struct {
+	f *os.File
+	r *bufio.Reader // created on first read; writes and seeks drop it
+}
+
+// ToIO returns v as an IOObject, or nil.
+func ToIO(v lua.LValue) *IOObject {
+	if ud, ok := v.(*lua.LUserData); ok {
+		if o, ok := ud.Value.(*IOObject); ok {
+			return o
+		}
+	}
+	return nil
+}
+
+// ReadAll reads what is left of the file (msg:build attaches an io_object
+// this way).
+func (o *IOObject) ReadAll() ([]byte, error) {
+	if o.f == nil {
+		return nil, errors.New("io_object is closed")
+	}
+	if o.r != nil {
+		return io.ReadAll(o.r)
+	}
+	return io.ReadAll(o.f)
+}
+
+func (a Args) io(n int) *IOObject {
+	o := ToIO(a.L.Get(n))
+	if o == nil {
+		a.TypeError(n, "io_object")
+	}
+	if o.f == nil {
+		a.Raise("attempt to use a closed io_object")
+	}
+	return o
+}
+
+func openIO(L *lua.LState, core *lua.LTable) {
+	core.RawSetString("io_wrapper_open", L.NewFunction(Func("io_wrapper_open", ioWrapperOpen)))
+	SetFuncs(L, luahost.ClassMethods(L, IOClass), map[string]lua.LGFunction{
+		"write": Method("write", ioWrite),
+		"read":  Method("read", ioRead),
+		"seek":  Method("seek", ioSeek),
+		"close": Method("close", ioClose),
+	})
+	SetFuncs(L, luahost.ClassMeta(L, IOClass), map[string]lua.LGFunction{
+		"__tostring": Func("tostring", func(a Args) int {
+			o := ToIO(a.L.Get(1))
+			if o == nil || o.f == nil {
+				return a.Push(lua.LString("io_object (closed)"))
+			}
+			return a.Push(lua.LString("io_object (" + o.f.Name() + ")"))
+		}),
+	})
+}
+
+// ioWrapperOpen is msys.core.io_wrapper_open(filename, flags, mode) → an
+// io_object, or nil and an error. flags OR together msys.core.O_* (Linux
+// open(2) values). mode is the permission of a created file: Lua has no
+// octal literals, so the 0644 of Momentum's example arrives as decimal
+// 644; a mode whose decimal digits are all octal digits is read as octal.
+// Writes block; Momentum advises running them in a thread pool.
+func ioWrapperOpen(a Args) int {
+	name := a.String(1)
+	flags := a.Int(2)
+	mode := a.OptInt(3, 0o644)
+	if m, err := strconv.ParseInt(strconv.Itoa(mode), 8, 32); err == nil {
+		mode = int(m)
+	}
+	var goFlags int
+	switch flags & 0x3 {
+	case OWronly:
+		goFlags = os.O_WRONLY
+	case ORdwr:
+		goFlags = os.O_RDWR
+	default:
+		goFlags = os.O_RDONLY
+	}
+	if flags&OCreat != 0 {
+		goFlags |= os.O_CREATE
+	}
+	if flags&OAppend != 0 {
+		goFlags |= os.O_APPEND
+	}
+	if flags&OTrunc != 0 {
+		goFlags |= os.O_TRUNC
+	}
+	f, err := os.OpenFile(name, goFlags, os.FileMode(mode)&os.ModePerm)
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(luahost.NewObject(a.L, IOClass, &IOObject{f: f}))
+}
+
+// ioWrite is h:write(data[, len]) → the number of bytes written (the first
+// len bytes of data), or nil and an error.
+func ioWrite(a Args) int {
+	o := a.io(1)
+	data := a.String(2)
+	n := a.OptInt(3, len(data))
+	if n < 0 || n > len(data) {
+		n = len(data)
+	}
+	if o.r != nil {
+		if _, err := o.f.Seek(-int64(o.r.Buffered()), io.SeekCurrent); err != nil {
+			return a.Fail(err)
+		}
+		o.r = nil
+	}
+	w, err := o.f.Write([]byte(data[:n]))
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LNumber(w))
+}
+
+// ioRead is h:read([format]) → as Lua's file:read: "*l" (the default) a
+// line without its newline, "*a" the rest of the file, a number that many
+// bytes; nil at end of file.
+func ioRead(a Args) int {
+	o := a.io(1)
+	if o.r == nil {
+		o.r = bufio.NewReader(o.f)
+	}
+	switch v := a.L.Get(2).(type) {
+	case lua.LNumber:
+		buf := make([]byte, int(v))
+		n, err := io.ReadFull(o.r, buf)
+		if n == 0 && err != nil && int(v) > 0 {
+			return a.Push(lua.LNil)
+		}
+		return a.Push(lua.LString(buf[:n]))
+	case lua.LString:
+		switch string(v) {
+		case "*a", "*all", "a":
+			b, err := io.ReadAll(o.r)
+			if err != nil {
+				return a.Fail(err)
+			}
+			return a.Push(lua.LString(b))
+		case "*l", "*line", "l":
+		default:
+			a.Error(2, "invalid format")
+		}
+	case *lua.LNilType:
+	default:
+		a.Error(2, "invalid format")
+	}
+	line, err := o.r.ReadString('\n')
+	if line == "" && err != nil {
+		return a.Push(lua.LNil)
+	}
+	if len(line) > 0 && line[len(line)-1] == '\n' {
+		line = line[:len(line)-1]
+	}
+	return a.Push(lua.LString(line))
+}
+
+// ioSeek is h:seek([whence[, offset]]) → the new position from the start,
+// as Lua's file:seek ("set", "cur" (the default) or "end").
+func ioSeek(a Args) int {
+	o := a.io(1)
+	whence := io.SeekCurrent
+	switch w := a.OptString(2, "cur"); w {
+	case "set":
+		whence = io.SeekStart
+	case "cur":
+	case "end":
+		whence = io.SeekEnd
+	default:
+		a.Error(2, "invalid option '"+w+"'")
+	}
+	off := int64(a.OptInt(3, 0))
+	if o.r != nil && whence == io.SeekCurrent {
+		off -= int64(o.r.Buffered())
+	}
+	o.r = nil
+	pos, err := o.f.Seek(off, whence)
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LNumber(pos))
+}
+
+// ioClose is h:close() → true, or nil and an error. Dropping the handle
+// closes the file too, at garbage collection.
+func ioClose(a Args) int {
+	o := a.io(1)
+	err := o.f.Close()
+	o.f, o.r = nil, nil
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LTrue)
+}
