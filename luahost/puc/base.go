@@ -2,6 +2,7 @@ package puc
 
 import (
 	"io"
+	"runtime"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -11,13 +12,15 @@ import (
 // calls the global tostring, pairs hands out next.
 type base struct {
 	h        *host
+	pause    float64 // what collectgarbage("setpause") last set
+	stepMul  float64
 	tostring *lua.LFunction
 	next     *lua.LFunction
 	inext    *lua.LFunction
 }
 
 func openBase(L *lua.LState, h *host) {
-	b := &base{h: h}
+	b := &base{h: h, pause: 200, stepMul: 200}
 	b.tostring = L.NewFunction(baseToString)
 	// pairs hands out a next of its own, as PUC's does: pairs{} ~= next.
 	b.next = L.NewFunction(baseNext)
@@ -30,20 +33,23 @@ func openBase(L *lua.LState, h *host) {
 	g.RawSetString("print", L.NewFunction(b.print))
 	g.RawSetString("_printregs", lua.LNil)
 	setFuncs(L, "", map[string]lua.LGFunction{
-		"assert":       baseAssert,
-		"error":        baseError,
-		"gcinfo":       baseGCInfo,
-		"getmetatable": baseGetMetatable,
-		"pcall":        basePCall,
-		"xpcall":       baseXPCall,
-		"rawequal":     baseRawEqual,
-		"rawget":       baseRawGet,
-		"rawset":       baseRawSet,
-		"select":       baseSelect,
-		"setmetatable": baseSetMetatable,
-		"tonumber":     baseToNumber,
-		"type":         baseType,
-		"unpack":       baseUnpack,
+		"assert":         baseAssert,
+		"collectgarbage": b.collectGarbage,
+		"error":          baseError,
+		"gcinfo":         baseGCInfo,
+		"getfenv":        baseGetfenv,
+		"setfenv":        baseSetfenv,
+		"getmetatable":   baseGetMetatable,
+		"pcall":          basePCall,
+		"xpcall":         baseXPCall,
+		"rawequal":       baseRawEqual,
+		"rawget":         baseRawGet,
+		"rawset":         baseRawSet,
+		"select":         baseSelect,
+		"setmetatable":   baseSetMetatable,
+		"tonumber":       baseToNumber,
+		"type":           baseType,
+		"unpack":         baseUnpack,
 	})
 }
 
@@ -156,6 +162,37 @@ func baseAssert(L *lua.LState) int {
 		raise(L, "%s", optString(L, 2, "assertion failed!"))
 	}
 	return L.GetTop()
+}
+
+// collectGarbage is collectgarbage([opt [, arg]]) with 5.1's options and
+// result types; Go's collector does the work.
+func (b *base) collectGarbage(L *lua.LState) int {
+	opt := optString(L, 1, "collect")
+	arg := optNumber(L, 2, 0)
+	switch opt {
+	case "collect":
+		runtime.GC()
+		L.Push(lua.LNumber(0))
+	case "count":
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		L.Push(lua.LNumber(float64(ms.HeapAlloc) / 1024))
+	case "step":
+		runtime.GC()
+		L.Push(lua.LFalse) // what a default-sized 5.1 step usually answers
+
+	case "stop", "restart":
+		L.Push(lua.LNumber(0))
+	case "setpause":
+		L.Push(lua.LNumber(b.pause))
+		b.pause = arg
+	case "setstepmul":
+		L.Push(lua.LNumber(b.stepMul))
+		b.stepMul = arg
+	default:
+		argError(L, 1, "invalid option '"+opt+"'")
+	}
+	return 1
 }
 
 func baseGCInfo(L *lua.LState) int {

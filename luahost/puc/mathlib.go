@@ -9,21 +9,34 @@ import (
 func openMath(L *lua.LState, h *host) {
 	fn1 := func(f func(float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
-			L.Push(lua.LNumber(f(checkNumber(L, 1))))
+			x := checkNumber(L, 1)
+			L.Push(lua.LNumber(cNaN(f(x), x, 0, true)))
+			return 1
+		}
+	}
+	// glibc's acos, asin and log10 return a positive NaN out of domain.
+	fn1p := func(f func(float64) float64) lua.LGFunction {
+		return func(L *lua.LState) int {
+			x := checkNumber(L, 1)
+			L.Push(lua.LNumber(cNaN(f(x), x, 0, false)))
 			return 1
 		}
 	}
 	fn2 := func(f func(float64, float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
-			L.Push(lua.LNumber(f(checkNumber(L, 1), checkNumber(L, 2))))
+			x, y := checkNumber(L, 1), checkNumber(L, 2)
+			L.Push(lua.LNumber(cNaN(f(x, y), x, y, true)))
 			return 1
 		}
 	}
 	const radiansPerDegree = math.Pi / 180
 	m := setFuncs(L, "math", map[string]lua.LGFunction{
-		"abs":   fn1(math.Abs),
-		"acos":  fn1(math.Acos),
-		"asin":  fn1(math.Asin),
+		"abs": func(L *lua.LState) int {
+			L.Push(lua.LNumber(math.Abs(checkNumber(L, 1)))) // fabs clears a NaN's sign too
+			return 1
+		},
+		"acos":  fn1p(math.Acos),
+		"asin":  fn1p(math.Asin),
 		"atan":  fn1(math.Atan),
 		"atan2": fn2(math.Atan2),
 		"ceil":  fn1(math.Ceil),
@@ -36,7 +49,7 @@ func openMath(L *lua.LState, h *host) {
 		"frexp": mathFrexp,
 		"ldexp": mathLdexp,
 		"log":   fn1(math.Log),
-		"log10": fn1(math.Log10),
+		"log10": fn1p(math.Log10),
 		"max":   mathMax,
 		"min":   mathMin,
 		"modf":  mathModf,
@@ -58,6 +71,25 @@ func openMath(L *lua.LState, h *host) {
 	m.RawSetString("mod", m.RawGetString("fmod"))
 	m.RawSetString("huge", lua.LNumber(math.Inf(1)))
 	m.RawSetString("pi", lua.LNumber(math.Pi))
+}
+
+// cNaN gives a NaN that a libm function made from non-NaN arguments the
+// sign glibc gives it on x86-64: mostly the negative "default NaN" (log(-1)
+// prints as -nan), positive for a few functions. Go's math package always
+// returns a positive NaN, and does not always pass a NaN argument through
+// with its sign as C does.
+func cNaN(r, x, y float64, negative bool) float64 {
+	switch {
+	case r == r:
+		return r
+	case x != x:
+		return x
+	case y != y:
+		return y
+	case negative:
+		return math.Copysign(math.NaN(), -1)
+	}
+	return r
 }
 
 func mathFrexp(L *lua.LState) int {

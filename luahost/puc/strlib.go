@@ -10,6 +10,7 @@ func openString(L *lua.LState) {
 	str := setFuncs(L, "string", map[string]lua.LGFunction{
 		"byte":    strByte,
 		"char":    strChar,
+		"dump":    strDump,
 		"find":    strFind,
 		"format":  strFormat,
 		"gmatch":  strGmatch,
@@ -128,6 +129,16 @@ func strByte(L *lua.LState) int {
 		L.Push(lua.LNumber(s[i]))
 	}
 	return n
+}
+
+// strDump fails as PUC does for a function it cannot dump: gopher-lua
+// has no PUC bytecode to offer.
+func strDump(L *lua.LState) int {
+	if L.Get(1).Type() != lua.LTFunction {
+		typeError(L, 1, "function")
+	}
+	raise(L, "unable to dump given function")
+	return 0
 }
 
 func strChar(L *lua.LState) int {
