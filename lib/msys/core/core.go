@@ -103,19 +103,19 @@ func open(L *lua.LState) lua.LValue {
 	return t
 }
 
-// getNowTS is msys.core.get_now_ts() → epoch seconds (UTC) of the host
+// msys.core.get_now_ts() → epoch seconds (UTC) of the host
 // clock, which the scenario runner moves.
 func getNowTS(a Args) int {
 	return a.Push(lua.LNumber(luahost.Now(a.L).Unix()))
 }
 
-// ecMessageNew is msys.core.ec_message_new(nil) → an empty message with a
+// msys.core.ec_message_new(nil) → an empty message with a
 // fresh id, for msg:build.
 func ecMessageNew(a Args) int {
 	return a.Push(luahost.PushMessage(a.L, message.New()))
 }
 
-// msysType is msys.type(x) → the class name of engine userdata
+// msys.type(x) → the class name of engine userdata
 // ("msys.core:_ec_message"), else what type(x) says.
 func msysType(a Args) int {
 	if a.L.GetTop() < 1 {

@@ -74,7 +74,7 @@ func openIO(L *lua.LState, core *lua.LTable) {
 	})
 }
 
-// ioWrapperOpen is msys.core.io_wrapper_open(filename, flags, mode) → an
+// msys.core.io_wrapper_open(filename, flags, mode) → an
 // io_object, or nil and an error. flags OR together msys.core.O_* (Linux
 // open(2) values). mode is the permission of a created file: Lua has no
 // octal literals, so the 0644 of Momentum's example arrives as decimal
@@ -112,7 +112,7 @@ func ioWrapperOpen(a Args) int {
 	return a.Push(luahost.NewObject(a.L, IOClass, &IOObject{f: f}))
 }
 
-// ioWrite is h:write(data[, len]) → the number of bytes written (the first
+// h:write(data[, len]) → the number of bytes written (the first
 // len bytes of data), or nil and an error.
 func ioWrite(a Args) int {
 	o := a.io(1)
@@ -134,7 +134,7 @@ func ioWrite(a Args) int {
 	return a.Push(lua.LNumber(w))
 }
 
-// ioRead is h:read([format]) → as Lua's file:read: "*l" (the default) a
+// h:read([format]) → as Lua's file:read: "*l" (the default) a
 // line without its newline, "*a" the rest of the file, a number that many
 // bytes; nil at end of file.
 func ioRead(a Args) int {
@@ -176,7 +176,7 @@ func ioRead(a Args) int {
 	return a.Push(lua.LString(line))
 }
 
-// ioSeek is h:seek([whence[, offset]]) → the new position from the start,
+// h:seek([whence[, offset]]) → the new position from the start,
 // as Lua's file:seek ("set", "cur" (the default) or "end").
 func ioSeek(a Args) int {
 	o := a.io(1)
@@ -202,7 +202,7 @@ func ioSeek(a Args) int {
 	return a.Push(lua.LNumber(pos))
 }
 
-// ioClose is h:close() → true, or nil and an error. Dropping the handle
+// h:close() → true, or nil and an error. Dropping the handle
 // closes the file too, at garbage collection.
 func ioClose(a Args) int {
 	o := a.io(1)

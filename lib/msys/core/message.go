@@ -34,7 +34,7 @@ func (a Args) ctx(n int) map[string]string {
 	return d
 }
 
-// contextSet is msg:context_set(type, key, value): stores value (a string;
+// msg:context_set(type, key, value): stores value (a string;
 // numbers are stored as PUC prints them) under key in the message
 // (ECMESS_CTX_MESS) or connection (ECMESS_CTX_CONN) context.
 func contextSet(a Args) int {
@@ -43,14 +43,14 @@ func contextSet(a Args) int {
 	return 0
 }
 
-// contextGet is msg:context_get(type, key) → string: always a string, ""
+// msg:context_get(type, key) → string: always a string, ""
 // when the key is missing.
 func contextGet(a Args) int {
 	d := a.ctx(2)
 	return a.Push(lua.LString(d[a.String(3)]))
 }
 
-// contextExists is msg:context_exists(type, key) → 1 or 0 (numbers: 0 is
+// msg:context_exists(type, key) → 1 or 0 (numbers: 0 is
 // true in Lua, compare explicitly).
 func contextExists(a Args) int {
 	d := a.ctx(2)
@@ -58,7 +58,7 @@ func contextExists(a Args) int {
 	return a.Push(bit(ok))
 }
 
-// contextExistsAndGet is msg:context_exists_and_get(type, key) → 1, value
+// msg:context_exists_and_get(type, key) → 1, value
 // or 0, nil.
 func contextExistsAndGet(a Args) int {
 	d := a.ctx(2)
@@ -69,7 +69,7 @@ func contextExistsAndGet(a Args) int {
 	return a.Push(lua.LNumber(1), lua.LString(v))
 }
 
-// contextDelete is msg:context_delete(type, key) → 1 when the key was
+// msg:context_delete(type, key) → 1 when the key was
 // deleted, 0 when it did not exist.
 func contextDelete(a Args) int {
 	d := a.ctx(2)
@@ -86,30 +86,30 @@ func bit(ok bool) lua.LNumber {
 	return 0
 }
 
-// getMessageSize is msg:get_message_size() → the size of the raw message
+// msg:get_message_size() → the size of the raw message
 // in bytes, headers included.
 func getMessageSize(a Args) int {
 	return a.Push(lua.LNumber(a.Message(1).Size()))
 }
 
-// getDeliveryMethod is msg:get_delivery_method() → "esmtp", "smpp",
+// msg:get_delivery_method() → "esmtp", "smpp",
 // "mm7", ... from the message context key message.KeyDeliveryMethod.
 func getDeliveryMethod(a Args) int {
 	return a.Push(lua.LString(a.Message(1).DeliveryMethod()))
 }
 
-// isMCMT is msg:is_mcmt() → true for an MM7 multi-channel message (the
+// msg:is_mcmt() → true for an MM7 multi-channel message (the
 // message context key message.KeyMCMT is "1").
 func isMCMT(a Args) int {
 	return a.Push(lua.LBool(a.Message(1).IsMCMT()))
 }
 
-// msgToString is tostring(msg) → "ec_message: <id>".
+// tostring(msg) → "ec_message: <id>".
 func msgToString(a Args) int {
 	return a.Push(lua.LString("ec_message: " + a.Message(1).ID))
 }
 
-// msgEq is msg1 == msg2: the same message.
+// msg1 == msg2: the same message.
 func msgEq(a Args) int {
 	return a.Push(lua.LBool(luahost.ToMessage(a.L.Get(1)) == luahost.ToMessage(a.L.Get(2))))
 }

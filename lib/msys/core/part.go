@@ -66,20 +66,20 @@ func openPart(L *lua.LState) {
 	})
 }
 
-// partUnlink is msgpart:unlink() → true when the part (and its children)
+// msgpart:unlink() → true when the part (and its children)
 // was removed from its container, false when it was not linked.
 func partUnlink(a Args) int {
 	p := a.WritablePart(1)
 	return a.Push(lua.LBool(p.Part.Unlink()))
 }
 
-// partEq is p1 == p2: the same part.
+// p1 == p2: the same part.
 func partEq(a Args) int {
 	x, y := ToPart(a.L.Get(1)), ToPart(a.L.Get(2))
 	return a.Push(lua.LBool(x != nil && y != nil && x.Part == y.Part))
 }
 
-// partToString is tostring(p) → "msgpart: <media type>".
+// tostring(p) → "msgpart: <media type>".
 func partToString(a Args) int {
 	return a.Push(lua.LString("msgpart: " + a.Part(1).Part.MediaType()))
 }

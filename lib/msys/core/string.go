@@ -34,7 +34,7 @@ func (a Args) ECString(n int) *ECString {
 	return s
 }
 
-// stringNew is msys.core.string_new() → an empty ec_string.
+// msys.core.string_new() → an empty ec_string.
 func stringNew(a Args) int { return a.Push(NewString(a.L, "")) }
 
 func openString(L *lua.LState) {
@@ -50,14 +50,14 @@ func openString(L *lua.LState) {
 	})
 }
 
-// strSet is s:set(str): replaces the content.
+// s:set(str): replaces the content.
 func strSet(a Args) int {
 	s := a.ECString(1)
 	s.B = []byte(a.String(2))
 	return 0
 }
 
-// strWrite is s:write(str[, len]): appends the first len bytes of str (all
+// s:write(str[, len]): appends the first len bytes of str (all
 // of it without len); returns the number of bytes written.
 func strWrite(a Args) int {
 	s := a.ECString(1)
@@ -73,13 +73,13 @@ func strWrite(a Args) int {
 	return a.Push(lua.LNumber(n))
 }
 
-// strToString is tostring(s).
+// tostring(s).
 func strToString(a Args) int { return a.Push(lua.LString(a.ECString(1).B)) }
 
-// strLen is #s.
+// #s.
 func strLen(a Args) int { return a.Push(lua.LNumber(len(a.ECString(1).B))) }
 
-// strConcat is s .. x and x .. s: the result is a plain Lua string.
+// s .. x and x .. s: the result is a plain Lua string.
 func strConcat(a Args) int {
 	part := func(n int) string {
 		if s := ToString(a.L.Get(n)); s != nil {
@@ -96,7 +96,7 @@ func strConcat(a Args) int {
 	return a.Push(lua.LString(part(1) + part(2)))
 }
 
-// strEq is s1 == s2 for two ec_strings: equal content.
+// s1 == s2 for two ec_strings: equal content.
 func strEq(a Args) int {
 	x, y := ToString(a.L.Get(1)), ToString(a.L.Get(2))
 	return a.Push(lua.LBool(x != nil && y != nil && string(x.B) == string(y.B)))

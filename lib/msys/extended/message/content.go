@@ -75,7 +75,7 @@ func headerOp(a core.Args, p *message.Part, nilDeletes bool) int {
 	return a.Push(lua.LTrue)
 }
 
-// msgHeader is msg:header(name[, value[, mode]]).
+// msg:header(name[, value[, mode]]).
 //   - msg:header(name) → array of the values (1-based), RFC 2047 decoded;
 //     msg:header(name, nil) reads too.
 //   - msg:header(name, "") → true: deletes every field named name.
@@ -90,7 +90,7 @@ func msgHeader(a core.Args) int {
 	return headerOp(a, a.Message(1).Root(), false)
 }
 
-// msgBody is msg:body([value]) → the body: everything after the header,
+// msg:body([value]) → the body: everything after the header,
 // transfer encoding untouched. msyshost keeps messages without the SMTP
 // end-of-data line, so a script sees no CRLF.CRLF when getting, as in
 // Momentum; a value set with the terminator Momentum asks for
@@ -104,7 +104,7 @@ func msgBody(a core.Args) int {
 	return a.Push(lua.LString(m.Body()))
 }
 
-// msgRaw is msg:raw([value]) → the whole message (headers and body),
+// msg:raw([value]) → the whole message (headers and body),
 // replacing it first when value is given. MIME parts taken earlier are
 // detached by a replacement.
 func msgRaw(a core.Args) int {
@@ -115,7 +115,7 @@ func msgRaw(a core.Args) int {
 	return a.Push(lua.LString(m.Raw()))
 }
 
-// msgText is msg:text() / msg:text(value[, type[, charset]]).
+// msg:text() / msg:text(value[, type[, charset]]).
 //   - Getting → the transfer-decoded UTF-8 text of the text/* parts that
 //     are not attachments: a string for one part, an array for several,
 //     nil for none.
@@ -147,7 +147,7 @@ func pushTexts(a core.Args, texts []string) int {
 	return a.Push(t)
 }
 
-// msgBuild is msg:build(headers, parts, attachments) → true, or nil and an
+// msg:build(headers, parts, attachments) → true, or nil and an
 // error. msg must be empty (msys.core.ec_message_new). headers maps name to
 // value (or a table of values); parts maps content type to content, the
 // alternatives (text/plain first, text/html last, others by name between);
@@ -266,7 +266,7 @@ func addressHeader(a core.Args, p *message.Part) int {
 	return a.Push(t)
 }
 
-// msgAddressHeader is msg:address_header(name[, component]) → array: the
+// msg:address_header(name[, component]) → array: the
 // component ("all", the default, "localpart", "user", "detail" or
 // "domain", from user+detail@domain) of every address in every field
 // named name.
@@ -353,28 +353,28 @@ func textSubjects(parts []*message.Part) func() [][]byte {
 	}
 }
 
-// msgBodyMatch is msg:body_match(pattern) → the first PCRE match in the
+// msg:body_match(pattern) → the first PCRE match in the
 // body (as msg:body gives it) as msys.pcre.match's table, or false.
 func msgBodyMatch(a core.Args) int {
 	m := a.Message(1)
 	return matchIn(a, func() [][]byte { return [][]byte{m.Body()} })
 }
 
-// msgRawMatch is msg:raw_match(pattern) → the first match in the whole
+// msg:raw_match(pattern) → the first match in the whole
 // message, or false.
 func msgRawMatch(a core.Args) int {
 	m := a.Message(1)
 	return matchIn(a, func() [][]byte { return [][]byte{m.Raw()} })
 }
 
-// msgTextMatch is msg:text_match(pattern) → the first match in the decoded
+// msg:text_match(pattern) → the first match in the decoded
 // text parts (in order), or false.
 func msgTextMatch(a core.Args) int {
 	m := a.Message(1)
 	return matchIn(a, textSubjects(m.TextParts()))
 }
 
-// msgBodyReplace is msg:body_replace(pattern, replacement) → true when
+// msg:body_replace(pattern, replacement) → true when
 // something was replaced, false when nothing matched. $1.. and ${name} in
 // replacement stand for captures, $0 for the match.
 func msgBodyReplace(a core.Args) int {
@@ -382,14 +382,14 @@ func msgBodyReplace(a core.Args) int {
 	return replaceIn(a, m.Body, func(b []byte) { m.Root().ReplaceBody(b) })
 }
 
-// msgRawReplace is msg:raw_replace(pattern, replacement) → true or false,
+// msg:raw_replace(pattern, replacement) → true or false,
 // over the whole message.
 func msgRawReplace(a core.Args) int {
 	m := a.Message(1)
 	return replaceIn(a, m.Raw, m.SetRaw)
 }
 
-// msgTextReplace is msg:text_replace(pattern, replacement) → true or
+// msg:text_replace(pattern, replacement) → true or
 // false: replaces in every text part's decoded text and writes each
 // changed part back in its charset and transfer encoding (a 7bit part that
 // stops being 7-bit clean becomes quoted-printable).

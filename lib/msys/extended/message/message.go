@@ -56,7 +56,7 @@ func open(L *lua.LState) lua.LValue {
 	return nil
 }
 
-// getPriority is msg.priority → 0 or 1.
+// msg.priority → 0 or 1.
 func getPriority(L *lua.LState, ud *lua.LUserData) lua.LValue {
 	if m := luahost.ToMessage(ud); m != nil {
 		return lua.LNumber(m.Priority)
@@ -64,7 +64,7 @@ func getPriority(L *lua.LState, ud *lua.LUserData) lua.LValue {
 	return lua.LNil
 }
 
-// setPriority is msg.priority = n: a one-bit field, as Momentum's, so only
+// msg.priority = n: a one-bit field, as Momentum's, so only
 // the lowest bit of n is kept; 1 makes the message leave its queue first.
 func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 	m := luahost.ToMessage(ud)
@@ -76,7 +76,7 @@ func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 	m.Priority = int(n) & 1
 }
 
-// mailfrom is msg:mailfrom([addr]) → the envelope sender, set to addr first
+// msg:mailfrom([addr]) → the envelope sender, set to addr first
 // when it is given.
 func mailfrom(a core.Args) int {
 	m := a.Message(1)
@@ -86,7 +86,7 @@ func mailfrom(a core.Args) int {
 	return a.Push(lua.LString(m.MailFrom))
 }
 
-// rcptto is msg:rcptto([addr]) → the envelope recipient, set to addr first
+// msg:rcptto([addr]) → the envelope recipient, set to addr first
 // when it is given.
 func rcptto(a core.Args) int {
 	m := a.Message(1)
@@ -135,7 +135,7 @@ func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 	return nil
 }
 
-// inject is msg:inject(mailfrom, rcptto) → true, or nil and an error. It
+// msg:inject(mailfrom, rcptto) → true, or nil and an error. It
 // injects a copy of the message with the new envelope, routed by the
 // recipient's domain; a comma-separated rcptto injects one copy per
 // recipient. The message itself is unchanged.
@@ -149,7 +149,7 @@ func inject(a core.Args) int {
 	return a.Push(lua.LTrue)
 }
 
-// forward is msg:forward(sender, rcptto, text[, subject[, charset]]) →
+// msg:forward(sender, rcptto, text[, subject[, charset]]) →
 // true, or nil and an error. It builds a new message from sender holding
 // text and the original as message/rfc822, and injects it to every
 // recipient of the comma-separated rcptto. subject defaults to "Fwd: " and
@@ -168,7 +168,7 @@ func forward(a core.Args) int {
 	return a.Push(lua.LTrue)
 }
 
-// discard is msg:discard([reason]): drops the message silently (the sender
+// msg:discard([reason]): drops the message silently (the sender
 // sees success) and records the code: reason when it starts with an SMTP
 // code, "550 5.7.0 discarded by policy" without one, "550 5.7.1 [internal]
 // discarded by policy" for other text. The script goes on running.
@@ -177,7 +177,7 @@ func discard(a core.Args) int {
 	return 0
 }
 
-// code is msg:code([num[, str]]) → the code string (nil when none is set).
+// msg:code([num[, str]]) → the code string (nil when none is set).
 // With num 0 the number is read from str; otherwise num is prefixed to
 // str, on every line of a multi-line text.
 func code(a core.Args) int {
@@ -195,7 +195,7 @@ func code(a core.Args) int {
 	return a.Push(lua.LString(m.Code))
 }
 
-// binding is msg:binding([name]) → the binding name, nil for an empty or
+// msg:binding([name]) → the binding name, nil for an empty or
 // invalid name. Setting takes a single string ("default" allowed). The
 // name is recorded as given; checking it against the configured bindings
 // needs the config and is not done yet. Unset, the binding is "default".
@@ -214,7 +214,7 @@ func binding(a core.Args) int {
 	return a.Push(lua.LString(m.Binding))
 }
 
-// bindingGroup is msg:binding_group([name]) → the binding group name, nil
+// msg:binding_group([name]) → the binding group name, nil
 // for an empty name or when none was set. Recorded as given (see binding).
 func bindingGroup(a core.Args) int {
 	m := a.Message(1)
@@ -231,7 +231,7 @@ func bindingGroup(a core.Args) int {
 	return a.Push(lua.LString(m.BindingGroup))
 }
 
-// getEnvelope2 is msg:get_envelope2(flags, localpart_str, domain_str) →
+// msg:get_envelope2(flags, localpart_str, domain_str) →
 // true: fills two ec_strings from the envelope sender (EC_MSG_ENV_FROM) or
 // recipient (EC_MSG_ENV_TO); with EC_MSG_ENV_COMPLETE the bare address
 // goes into localpart_str and domain_str is emptied.
@@ -247,13 +247,13 @@ func getEnvelope2(a core.Args) int {
 	return a.Push(lua.LTrue)
 }
 
-// listenerAddr is msg:listener_addr([flag]) → the local listener's address
+// msg:listener_addr([flag]) → the local listener's address
 // ("10.1.2.3:25"), its "ip" or its "port" ("all", the default, gives both);
 // nil when the message did not arrive over a listener. The host records
 // it in the connection context under message.KeyListenerAddr.
 func listenerAddr(a core.Args) int { return addrOf(a, message.KeyListenerAddr) }
 
-// receptionPeer is msg:reception_peer([flag]) → the remote peer's address,
+// msg:reception_peer([flag]) → the remote peer's address,
 // as listener_addr (context key message.KeyReceptionPeer).
 func receptionPeer(a core.Args) int { return addrOf(a, message.KeyReceptionPeer) }
 

@@ -54,7 +54,7 @@ func openMIME(L *lua.LState, methods *lua.LTable) {
 	}, ignoreOffset)
 }
 
-// partParts is msgpart.parts → an array of a container's parts, nil for a
+// msgpart.parts → an array of a container's parts, nil for a
 // leaf.
 func partParts(L *lua.LState, r *core.PartRef) lua.LValue {
 	if !r.Part.IsContainer() {
@@ -76,7 +76,7 @@ func ignoreOffset(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 	}
 }
 
-// msgMime is msg:mime([readonly]) → the top of the MIME tree. readonly
+// msg:mime([readonly]) → the top of the MIME tree. readonly
 // defaults to true; pass false for a tree you may edit (editing through a
 // read-only tree is a runtime error). part.thread walks the whole tree,
 // part.parts lists a container's parts.
@@ -100,7 +100,7 @@ func bodyArg(a core.Args, n int) []byte {
 	return []byte(a.String(n))
 }
 
-// msgMakePart is msg:makePart(mimetype[, body[, enc]]) → a new unlinked
+// msg:makePart(mimetype[, body[, enc]]) → a new unlinked
 // leaf part (writable) holding body, transfer encoded with enc
 // (msys.core.EC_MIME_TE_7BIT, the default, _8BIT, _BASE64 or
 // _QUOTED_PRINTABLE); nil and an error for a bad type.
@@ -119,7 +119,7 @@ func msgMakePart(a core.Args) int {
 	return a.Push(core.PushPart(a.L, p, false))
 }
 
-// msgMakeContainer is msg:makeContainer(mimetype[, boundary[,
+// msg:makeContainer(mimetype[, boundary[,
 // add_terminator]]) → a new unlinked, empty multipart part (writable); an
 // empty boundary gets a unique one; add_terminator appends the SMTP
 // end-of-data line, for a part meant to be the top of a message. nil and an
@@ -136,7 +136,7 @@ func msgMakeContainer(a core.Args) int {
 	return a.Push(core.PushPart(a.L, p, false))
 }
 
-// msgMakeBoundary is msg:makeBoundary(...) → a boundary string found
+// msg:makeBoundary(...) → a boundary string found
 // neither in the message nor in any part, message or string passed.
 func msgMakeBoundary(a core.Args) int {
 	m := a.Message(1)
@@ -168,32 +168,32 @@ func treeEdit(a core.Args, edit func(self, other *message.Part) error) int {
 	return a.Push(lua.LBool(edit(self.Part, other.Part) == nil))
 }
 
-// partAddFirstChild is msgpart:addFirstChild(child) → true, or false when
+// msgpart:addFirstChild(child) → true, or false when
 // this part is not a container (or child contains it). child leaves any
 // container it was in.
 func partAddFirstChild(a core.Args) int {
 	return treeEdit(a, func(p, c *message.Part) error { return p.AddFirstChild(c) })
 }
 
-// partAddLastChild is msgpart:addLastChild(child) → true or false, as
+// msgpart:addLastChild(child) → true or false, as
 // addFirstChild.
 func partAddLastChild(a core.Args) int {
 	return treeEdit(a, func(p, c *message.Part) error { return p.AddLastChild(c) })
 }
 
-// partInsertBefore is msgpart:insertBefore(p) → true, or false when p has
+// msgpart:insertBefore(p) → true, or false when p has
 // no container: places this part just before p.
 func partInsertBefore(a core.Args) int {
 	return treeEdit(a, func(self, p *message.Part) error { return self.InsertBefore(p) })
 }
 
-// partInsertAfter is msgpart:insertAfter(p) → true or false: places this
+// msgpart:insertAfter(p) → true or false: places this
 // part just after p.
 func partInsertAfter(a core.Args) int {
 	return treeEdit(a, func(self, p *message.Part) error { return self.InsertAfter(p) })
 }
 
-// partContentType is msgpart:content_type() → {mimetype=, charset=,
+// msgpart:content_type() → {mimetype=, charset=,
 // encoding=, is_attachment=, filename=}. The Content-Disposition filename
 // wins over the Content-Type name; is_attachment is true when there is a
 // filename or the disposition is attachment. charset is nil for non-text
@@ -213,7 +213,7 @@ func partContentType(a core.Args) int {
 	return a.Push(t)
 }
 
-// partHeader is msgpart:header(name[, value[, mode]]): as msg:header, on
+// msgpart:header(name[, value[, mode]]): as msg:header, on
 // this part's header, except that an explicit nil value unsets the header
 // (as "" does). Setting needs a writable part.
 func partHeader(a core.Args) int {
@@ -223,13 +223,13 @@ func partHeader(a core.Args) int {
 	return headerOp(a, a.Part(1).Part, true)
 }
 
-// partAddressHeader is msgpart:address_header(name[, component]), as
+// msgpart:address_header(name[, component]), as
 // msg:address_header on this part's header.
 func partAddressHeader(a core.Args) int {
 	return addressHeader(a, a.Part(1).Part)
 }
 
-// partText is msgpart:text() → the part's decoded UTF-8 text, nil when it
+// msgpart:text() → the part's decoded UTF-8 text, nil when it
 // is not a text part; msgpart:text(value[, type[, charset]]) → true, or
 // nil and an error: replaces the content as msg:text does for the whole
 // body, keeping the part's other header fields. No dot-stuffing is done
@@ -249,7 +249,7 @@ func partText(a core.Args) int {
 	return a.Push(lua.LTrue)
 }
 
-// partBodyMatch is msgpart:body_match(pattern) → the first match in the
+// msgpart:body_match(pattern) → the first match in the
 // part's body (transfer encoded; a container's whole multipart body), or
 // false.
 func partBodyMatch(a core.Args) int {
@@ -257,14 +257,14 @@ func partBodyMatch(a core.Args) int {
 	return matchIn(a, func() [][]byte { return [][]byte{p.BodyBytes()} })
 }
 
-// partRawMatch is msgpart:raw_match(pattern) → the first match in the
+// msgpart:raw_match(pattern) → the first match in the
 // part's header and body, or false.
 func partRawMatch(a core.Args) int {
 	p := a.Part(1).Part
 	return matchIn(a, func() [][]byte { return [][]byte{p.Bytes()} })
 }
 
-// partTextMatch is msgpart:text_match(pattern) → the first match in the
+// msgpart:text_match(pattern) → the first match in the
 // decoded text of this part (and of the text parts under a container), or
 // false.
 func partTextMatch(a core.Args) int {
@@ -281,21 +281,21 @@ func textPartsUnder(p *message.Part) []*message.Part {
 	return out
 }
 
-// partBodyReplace is msgpart:body_replace(pattern, replacement) → true or
+// msgpart:body_replace(pattern, replacement) → true or
 // false, over the part's body (a container is split into parts again).
 func partBodyReplace(a core.Args) int {
 	p := a.WritablePart(1).Part
 	return replaceIn(a, p.BodyBytes, p.ReplaceBody)
 }
 
-// partRawReplace is msgpart:raw_replace(pattern, replacement) → true or
+// msgpart:raw_replace(pattern, replacement) → true or
 // false, over the part's header and body.
 func partRawReplace(a core.Args) int {
 	p := a.WritablePart(1).Part
 	return replaceIn(a, p.Bytes, p.SetBytes)
 }
 
-// partTextReplace is msgpart:text_replace(pattern, replacement) → true or
+// msgpart:text_replace(pattern, replacement) → true or
 // false: as msg:text_replace, for this part (and the text parts under a
 // container).
 func partTextReplace(a core.Args) int {

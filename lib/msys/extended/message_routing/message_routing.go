@@ -23,7 +23,7 @@ func open(L *lua.LState) lua.LValue {
 	return nil
 }
 
-// routingDomain is msg:routing_domain([domain]) → the routing domain,
+// msg:routing_domain([domain]) → the routing domain,
 // lower case: the one set (domain, when given, is set first), else the
 // envelope recipient's domain. An empty domain clears the setting. The
 // router sends the message to the channel of this domain.
