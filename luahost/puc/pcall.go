@@ -36,40 +36,51 @@ func basePCall(L *lua.LState) int {
 	return L.GetTop()
 }
 
-// baseXPCall is xpcall(f, handler): f runs without arguments; a handler
-// that fails itself gives "error in error handling".
+// baseXPCall is xpcall(f, handler): f runs without arguments, and the
+// handler runs where the error happened, so debug.traceback sees the
+// failing frames. A handler that fails itself, or is not a function,
+// gives "error in error handling".
 func baseXPCall(L *lua.LState) int {
 	checkAny(L, 2)
 	L.SetTop(2)
-	f, handler := L.Get(1), L.Get(2)
-	handle := func(L *lua.LState, msg lua.LValue) lua.LValue {
-		L.Push(handler)
-		L.Push(msg)
-		if err := L.PCall(1, 1, nil); err != nil {
-			return lua.LString("error in error handling")
-		}
-		v := L.Get(-1)
-		L.Pop(1)
-		return v
-	}
+	f := L.Get(1)
+	handler, _ := L.Get(2).(*lua.LFunction)
 	if !callable(L, f) {
-		msg := handle(L, lua.LString("attempt to call a "+f.Type().String()+" value"))
+		msg := lua.LValue(lua.LString("error in error handling"))
+		if handler != nil {
+			L.Push(handler)
+			L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
+			if err := L.PCall(1, 1, nil); err == nil {
+				msg = L.Get(-1)
+			}
+		}
 		L.SetTop(0)
 		L.Push(lua.LFalse)
 		L.Push(msg)
 		return 2
 	}
-	wrapped := L.NewFunction(func(L *lua.LState) int {
-		L.Push(handle(L, L.Get(1)))
-		return 1
-	})
 	L.SetTop(1)
-	if err := L.PCall(0, lua.MultRet, wrapped); err != nil {
+	if err := L.PCall(0, lua.MultRet, handler); err != nil {
 		L.SetTop(0)
 		L.Push(lua.LFalse)
-		L.Push(errorValue(err))
+		if handlerFailed(err, handler) {
+			L.Push(lua.LString("error in error handling"))
+		} else {
+			L.Push(errorValue(err))
+		}
 		return 2
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
+}
+
+// handlerFailed tells, from what LState.PCall returned, whether the error
+// handler itself raised: a handler's result comes back as a fresh error
+// without a stack trace, an error raised inside it with one.
+func handlerFailed(err error, handler *lua.LFunction) bool {
+	if handler == nil {
+		return true
+	}
+	aerr, ok := err.(*lua.ApiError)
+	return !ok || aerr.Type == lua.ApiErrorPanic || aerr.StackTrace != ""
 }

@@ -32,6 +32,7 @@ func Open(L *lua.LState) {
 	openOS(L)
 	openIO(L, h)
 	openCoroutine(L)
+	openDebug(L)
 }
 
 // SetOutput sends what print and io.write write in L (and its coroutines)

@@ -36,3 +36,8 @@ print("multi-assign", (function() local a, b = 0, 1 for i = 1, 5 do a, b = b, a 
 print("multi-assign2", (function() local a, b = 1, 2 a, b = b, a return a, b end)())
 print("multi-assign3", (function() local a, b = 0, 0 a, b = a + 1, a + b return a, b end)())
 print("len-meta", #setmetatable({1, 2}, {__len = function() return 99 end}))
+local inf, zero = math.huge, 0
+print("mod-inf", 5 % inf, -5 % inf, 5 % -inf)
+print("mod-zero", 1 % zero, -1 % zero, inf % 2)
+print("pow-nan", (-8) ^ (1 / 3))
+print("unm-str-negzero", -"-0")

@@ -1,0 +1,129 @@
+package puc
+
+import (
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+func openDebug(L *lua.LState) {
+	if _, ok := L.GetGlobal("debug").(*lua.LTable); !ok {
+		return
+	}
+	setFuncs(L, "debug", map[string]lua.LGFunction{"traceback": dbgTraceback})
+}
+
+// Tracebacks show the first levels1 levels and the last levels2 ones.
+const (
+	levels1 = 12
+	levels2 = 10
+)
+
+// dbgTraceback is debug.traceback([thread,] [message [, level]]) in 5.1's
+// layout: "message\nstack traceback:\n\tchunk:line: in function 'f'", with
+// "[C]" for Go functions, "in main chunk" and "in function <chunk:line>"
+// for functions called without a name.
+func dbgTraceback(L *lua.LState) int {
+	L1, arg := L, 0
+	if th, ok := L.Get(1).(*lua.LState); ok {
+		L1, arg = th, 1
+	}
+	level := 0
+	if L1 == L {
+		level = 1
+	}
+	level = optInt(L, arg+2, level)
+	var b strings.Builder
+	if L.GetTop() > arg {
+		msg, ok := toString(L.Get(arg + 1))
+		if !ok {
+			L.Push(L.Get(arg + 1))
+			return 1
+		}
+		b.WriteString(msg)
+		b.WriteByte('\n')
+	}
+	b.WriteString("stack traceback:")
+	frames := stackFrames(L, L1)
+	first := true
+	for level < len(frames) {
+		level++
+		if level > levels1 && first {
+			if level+levels2 >= len(frames) {
+				level--
+			} else {
+				b.WriteString("\n\t...")
+				level = len(frames) - levels2
+			}
+			first = false
+			continue
+		}
+		b.WriteString("\n\t")
+		b.WriteString(frames[level-1])
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// stackFrames lists the traceback lines of L1's frames, innermost first.
+// A suspended coroutine has yielded from coroutine.yield, a frame PUC
+// keeps and gopher-lua drops; one that never ran has no frames in PUC.
+func stackFrames(L, L1 *lua.LState) []string {
+	var frames []string
+	if L1 != L && L.Status(L1) == "suspended" {
+		dbg, ok := L1.GetStack(0)
+		if !ok {
+			return nil
+		}
+		if _, err := L1.GetInfo("l", dbg, nil); err != nil || dbg.CurrentLine <= 0 {
+			return nil
+		}
+		frames = append(frames, "[C]: in function 'yield'")
+	}
+	for level := 0; ; level++ {
+		dbg, ok := L1.GetStack(level)
+		if !ok {
+			return frames
+		}
+		frames = append(frames, frameText(L1, dbg))
+	}
+}
+
+// frameText is one traceback line without its leading tab.
+func frameText(L *lua.LState, dbg *lua.Debug) string {
+	v, err := L.GetInfo("Slnf", dbg, nil)
+	fn, _ := v.(*lua.LFunction)
+	if err != nil || fn == nil {
+		return "[C]: ?"
+	}
+	src := "[C]"
+	if !fn.IsG {
+		src = dbg.Source
+	}
+	var b strings.Builder
+	b.WriteString(src)
+	b.WriteByte(':')
+	if dbg.CurrentLine > 0 {
+		b.WriteString(strconv.Itoa(dbg.CurrentLine))
+		b.WriteByte(':')
+	}
+	switch {
+	case frameNamed(dbg.Name):
+		b.WriteString(" in function '" + dbg.Name + "'")
+	case fn.IsG:
+		b.WriteString(" ?")
+	case dbg.LineDefined == 0:
+		b.WriteString(" in main chunk")
+	default:
+		b.WriteString(" in function <" + src + ":" + strconv.Itoa(dbg.LineDefined) + ">")
+	}
+	return b.String()
+}
+
+// frameNamed tells a name from gopher-lua's placeholders for functions
+// called without one ("?", "<chunk:line>", "(anonymous)", "main chunk").
+func frameNamed(name string) bool {
+	return name != "" && name != "?" && name != "main chunk" && name != "corountine" &&
+		name[0] != '<' && name[0] != '('
+}
