@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -227,35 +228,97 @@ func formatField(name, value, nl string) []byte {
 		b.WriteString(l)
 	}
 	b.WriteString(nl)
+	return fold([]byte(b.String()), nl)
+}
+
+// fold breaks lines longer than 78 octets at spaces (RFC 5322 §2.2.3),
+// never inside a word; unfolding gives the value back.
+func fold(field []byte, nl string) []byte {
+	lines := strings.SplitAfter(string(field), nl)
+	var b strings.Builder
+	for _, l := range lines {
+		body := strings.TrimSuffix(l, nl)
+		for len(body) > 78 {
+			i := strings.LastIndexByte(body[:78], ' ')
+			if i <= 0 {
+				i = strings.IndexByte(body[1:], ' ') + 1
+				if i <= 0 {
+					break
+				}
+			}
+			b.WriteString(body[:i])
+			b.WriteString(nl)
+			body = body[i:]
+		}
+		b.WriteString(body)
+		if strings.HasSuffix(l, nl) {
+			b.WriteString(nl)
+		}
+	}
 	return []byte(b.String())
 }
 
-// EncodeHeader RFC 2047 encodes a value that is not plain ASCII (as UTF-8
-// Q or B words, whichever mime picks); an ASCII value is returned as is.
+// EncodeHeader RFC 2047 encodes the non-ASCII words of a value as UTF-8
+// Q-encoded words; ASCII words stay as they are, so an address next to an
+// encoded display name remains readable ("=?utf-8?q?J=C3=B6rg?=
+// <j@example.com>"). Consecutive non-ASCII words become one span.
 func EncodeHeader(v string) string {
-	for i := 0; i < len(v); i++ {
-		if v[i] >= 0x80 {
-			if !utf8.ValidString(v) {
-				v = strings.ToValidUTF8(v, "\uFFFD")
-			}
-			return mime.QEncoding.Encode("utf-8", v)
-		}
+	if isASCII(v) {
+		return v
 	}
-	return v
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
+	words := strings.Split(v, " ")
+	var out []string
+	for i := 0; i < len(words); {
+		if isASCII(words[i]) {
+			out = append(out, words[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(words) && !isASCII(words[j]) {
+			j++
+		}
+		out = append(out, mime.QEncoding.Encode("utf-8", strings.Join(words[i:j], " ")))
+		i = j
+	}
+	return strings.Join(out, " ")
 }
 
-// DecodeHeader decodes RFC 2047 encoded words to UTF-8. Words in a charset
-// the host cannot convert are left as they are.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+var betweenWords = regexp.MustCompile(`(\?=)[ \t]+(=\?)`)
+
+// DecodeHeader decodes RFC 2047 encoded words to UTF-8. A word in a
+// charset the host cannot convert, or a malformed one, is left as it is
+// and the others are still decoded.
 func DecodeHeader(v string) string {
 	if !strings.Contains(v, "=?") {
 		return v
 	}
 	d := mime.WordDecoder{CharsetReader: charsetReader}
-	out, err := d.DecodeHeader(v)
-	if err != nil {
-		return v
+	if out, err := d.DecodeHeader(v); err == nil {
+		return out
 	}
-	return out
+	// White space between two encoded words is not part of the text
+	// (RFC 2047 §6.2); drop it before decoding word by word.
+	v = betweenWords.ReplaceAllString(v, "$1$2")
+	return encodedWord.ReplaceAllStringFunc(v, func(w string) string {
+		if s, err := d.Decode(w); err == nil {
+			return s
+		}
+		return w
+	})
 }
 
 // goHeader converts h for go-message's parsers (Content-Type parameters,

@@ -496,3 +496,37 @@ func TestRegexp(t *testing.T) {
 		t.Errorf("bad pattern compiled")
 	}
 }
+
+func TestHeaderEncoding(t *testing.T) {
+	m := FromRaw("", "", []byte("Subject: x\r\n\r\nbody\r\n"))
+	_ = m.SetHeader("From", []string{"Jörg Müller <j@example.com>"}, "")
+	raw := string(m.Raw())
+	if !strings.Contains(raw, "From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <j@example.com>\r\n") {
+		t.Errorf("display name encoding:\n%s", raw)
+	}
+	got, _ := AddressHeader(&FromRaw("", "", m.Raw()).Root().Header, "From", "all")
+	if len(got) != 1 || got[0] != "j@example.com" {
+		t.Errorf("address after encoding = %q", got)
+	}
+	long := strings.Repeat("word ", 40) + "end"
+	_ = m.SetHeader("X-Long", []string{long}, "")
+	for _, l := range strings.Split(string(m.Raw()), "\r\n") {
+		if len(l) > 78 {
+			t.Errorf("line not folded: %q", l)
+		}
+	}
+	if got := FromRaw("", "", m.Raw()).HeaderValues("X-Long")[0]; got != long {
+		t.Errorf("folded value reads back as %q", got)
+	}
+	cases := map[string]string{
+		"=?koi8-r?B?9MXT1Ao=?= and =?utf-8?q?caf=C3=A9?=": "=?koi8-r?B?9MXT1Ao=?= and café",
+		"=?utf-8?q?a?= =?utf-8?q?b?=":                     "ab",
+		"=?windows-1252?q?=80uro?=":                       "€uro",
+		"=?broken":                                        "=?broken",
+	}
+	for in, want := range cases {
+		if got := DecodeHeader(in); got != want {
+			t.Errorf("DecodeHeader(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
