@@ -201,6 +201,13 @@ func (h *Header) Set(name string, values []string, mode, nl string) error {
 	default:
 		return fmt.Errorf("invalid header mode %q (replace, prepend or append)", mode)
 	}
+	// A header that ended the input had no final line break; a field
+	// after it needs one.
+	for i := range h.fields {
+		if !bytes.HasSuffix(h.fields[i].raw, []byte("\n")) {
+			h.fields[i].raw = append(h.fields[i].raw, nl...)
+		}
+	}
 	return nil
 }
 

@@ -1,10 +1,27 @@
 // Package message is the Lua module msys.extended.message: the msg methods
 // of Momentum's ec_message (envelope, injection, headers, body, text, MIME
 // tree, policy state) and the msgpart methods. The module adds methods
-// only; require returns true. Momentum restricts some methods to certain
-// hook phases (rcptto settable from validate_data_spool_each_rcpt on,
-// binding only in validate_set_binding); msyshost does not know phases and
-// allows them everywhere.
+// only; require returns true.
+//
+// Where Momentum's documentation is silent or contradicts itself,
+// msyshost chooses:
+//   - msg:header(name, value) replaces by default (the page's prose and
+//     msgpart:header), not appends (the page's example); msg:header(name,
+//     nil) reads, msgpart:header(name, nil) unsets.
+//   - Messages are kept without the SMTP end-of-data line and are never
+//     dot-stuffed: msg:body() has no CRLF.CRLF (as in Momentum), a body set
+//     with the terminator Momentum requires loses it, one set without is
+//     taken as is. msg:text_replace on a single-part message sees the
+//     terminator after the text, so Momentum's documented disclaimer idiom
+//     works.
+//   - Text in a charset the host cannot convert (anything but UTF-8,
+//     US-ASCII, ISO-8859-1, Windows-1252) is returned as its bytes.
+//   - msg:binding and msg:binding_group record the name without checking it
+//     against the configured bindings (that needs lib/config).
+//   - Phase restrictions (rcptto settable only from
+//     validate_data_spool_each_rcpt, binding only in validate_set_binding,
+//     no discard/code in set_binding) are not enforced: the host does not
+//     track phases.
 package message
 
 import (
