@@ -23,12 +23,25 @@ func openOS(L *lua.LState) {
 		"remove":   osRemove,
 		"rename":   osRename,
 		"time":     osTime,
+		"tmpname":  osTmpname,
 	})
 	t.RawSetString("setenv", lua.LNil)
 }
 
 func osClock(L *lua.LState) int {
 	L.Push(lua.LNumber(time.Since(processStart).Seconds()))
+	return 1
+}
+
+// osTmpname is os.tmpname with mkstemp: the file is created, named like
+// PUC's /tmp/lua_XXXXXX.
+func osTmpname(L *lua.LState) int {
+	f, err := os.CreateTemp("/tmp", "lua_")
+	if err != nil {
+		raise(L, "unable to generate a unique filename")
+	}
+	f.Close()
+	L.Push(lua.LString(f.Name()))
 	return 1
 }
 
