@@ -540,3 +540,21 @@ function TestBuildIoObject(t)
   m2:build({}, {}, {{type = "text/plain", name = "s.txt", content = s}})
   eq(t, reparse(m2):mime().parts[2]:content_type().encoding, "quoted-printable", "ec_string is QP")
 end
+
+-- Replacing the whole message detaches parts taken before: editing them
+-- no longer changes the message.
+function TestMimeDetachedByRaw(t)
+  local msg = new(MULTI)
+  local old = msg:mime(false).parts[1]
+  msg:raw(SIMPLE)
+  eq(t, old:header("X-Old", "1"), true, "edit of a detached part")
+  eq(t, msg:raw(), SIMPLE, "message unchanged")
+  -- A fresh tree sees the new content.
+  eq(t, msg:mime():content_type().mimetype, "text/plain", "new tree")
+  -- Edits through the root survive a body replacement of the root.
+  local root = msg:mime(false)
+  msg:body_replace("world", "there")
+  root:header("X-Root", "r")
+  eq(t, reparse(msg):header("X-Root")[1], "r", "root still attached after body_replace")
+  eq(t, reparse(msg):body(), "Hello there\r\nsecond line\r\n", "body kept")
+end
