@@ -530,3 +530,36 @@ func TestHeaderEncoding(t *testing.T) {
 		}
 	}
 }
+
+func TestEightBit(t *testing.T) {
+	raw := "Subject: =?iso-8859-1?q?caf=E9_cr=E8me?=\r\n" +
+		"Content-Type: text/plain; charset=iso-8859-1\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n" +
+		"\r\n" +
+		"Caf\xe9 au lait\r\n"
+	m := FromRaw("", "", []byte(raw))
+	if got := m.HeaderValues("Subject")[0]; got != "café crème" {
+		t.Errorf("Subject = %q", got)
+	}
+	if got := m.Texts()[0]; got != "Café au lait\r\n" {
+		t.Errorf("text = %q", got)
+	}
+	re, _ := CompileRegexp("lait")
+	defer re.Close()
+	if ok, err := m.ReplaceText(re, "crème"); !ok || err != nil {
+		t.Fatalf("replace: %v %v", ok, err)
+	}
+	again := FromRaw("", "", m.Raw())
+	ci := again.Root().ContentInfo()
+	if ci.Encoding != "8bit" || ci.Charset != "iso-8859-1" {
+		t.Errorf("8bit part changed encoding: %+v", ci)
+	}
+	if got := string(again.Body()); got != "Caf\xe9 au cr\xe8me\r\n" {
+		t.Errorf("body = %q", got)
+	}
+	// UTF-8 straight in a header (RFC 6532) reads as is.
+	u := FromRaw("", "", []byte("Subject: Grüße\r\n\r\n"))
+	if got := u.HeaderValues("Subject")[0]; got != "Grüße" {
+		t.Errorf("8-bit header = %q", got)
+	}
+}
