@@ -3,7 +3,9 @@ package puc
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"time"
@@ -19,6 +21,8 @@ func openOS(L *lua.LState) {
 		"clock":    osClock,
 		"date":     osDate,
 		"difftime": osDifftime,
+		"execute":  osExecute,
+		"exit":     osExit,
 		"getenv":   osGetenv,
 		"remove":   osRemove,
 		"rename":   osRename,
@@ -117,7 +121,57 @@ func osTime(L *lua.LState) int {
 	month := field("month", -1)
 	year := field("year", -1)
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.Local)
+	// mktime takes a requested isdst that the zone contradicts as a
+	// shift of an hour.
+	if dst := L.GetField(tb, "isdst"); dst != lua.LNil && lua.LVAsBool(dst) != t.IsDST() {
+		if lua.LVAsBool(dst) {
+			t = t.Add(-time.Hour)
+		} else {
+			t = t.Add(time.Hour)
+		}
+	}
+	if t.Unix() == -1 { // mktime's error value, whatever the date
+		L.Push(lua.LNil)
+		return 1
+	}
 	L.Push(lua.LNumber(t.Unix()))
+	return 1
+}
+
+// osExit is os.exit([code]). gopher-lua's closes the state before it
+// checks the argument, so a bad one crashes the process; this checks first.
+// A host that must not die replaces os.exit after Open.
+func osExit(L *lua.LState) int {
+	code := optInt(L, 1, 0)
+	os.Exit(code)
+	return 0
+}
+
+// osExecute is os.execute([command]): system(3)'s wait status, 1 when
+// asked whether a shell exists. The command's output goes to the host's
+// output.
+func osExecute(L *lua.LState) int {
+	if isNoneOrNil(L, 1) {
+		L.Push(lua.LNumber(1))
+		return 1
+	}
+	cmd := exec.Command("/bin/sh", "-c", checkString(L, 1))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, hostOf(L).out, os.Stderr
+	err := cmd.Run()
+	status := 0
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			status = int(ws.Signal())
+		} else {
+			status = exit.ExitCode() << 8
+		}
+	default:
+		status = 127 << 8
+	}
+	L.Push(lua.LNumber(status))
 	return 1
 }
 
@@ -125,18 +179,21 @@ func osTime(L *lua.LState) int {
 // UTC, and every other conversion is C's strftime in the C locale.
 func osDate(L *lua.LState) int {
 	format := optString(L, 1, "%c")
-	var t time.Time
-	if isNoneOrNil(L, 2) {
-		t = time.Now()
-	} else {
-		t = time.Unix(toInteger(checkNumber(L, 2)), 0)
+	secs := time.Now().Unix()
+	if !isNoneOrNil(L, 2) {
+		secs = toInteger(checkNumber(L, 2))
 	}
+	t := time.Unix(secs, 0)
 	utc := strings.HasPrefix(format, "!")
 	if utc {
 		format = format[1:]
 		t = t.UTC()
 	} else {
 		t = t.In(time.Local)
+	}
+	if y := int64(t.Year()) - 1900; y > math.MaxInt32 || y < math.MinInt32 || t.Unix() != secs {
+		L.Push(lua.LNil) // gmtime/localtime fail: the year does not fit tm_year
+		return 1
 	}
 	if strings.HasPrefix(format, "*t") {
 		tb := L.NewTable()

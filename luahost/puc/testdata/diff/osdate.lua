@@ -34,3 +34,15 @@ print("getenv", os.getenv("TZ"), os.getenv("MSYSHOST_SURELY_UNSET_VARIABLE"))
 print("getenv-err", pcall(os.getenv))
 print("remove", os.remove("/nonexistent-msyshost/x"))
 print("rename", os.rename("/nonexistent-msyshost/x", "/nonexistent-msyshost/y"))
+local odd = {}
+for _, c in ipairs{"Q", "E", "O", "+", "v", "1", "i", "J", "o", "q", "f", "#", "-", "_", "0", "^", "!"} do
+  odd[#odd + 1] = c .. "=" .. os.date("!%" .. c, 1234567890)
+end
+print("unknown-conv", table.concat(odd, " "))
+print("modifiers", os.date("!%Ey %Oy %EY %Od", 1234567890), os.date("!%", 0), os.date("!%%%", 0), os.date("!x%", 0))
+print("range", os.date("!%c", -1e10), os.date("!%Y", 1e12), os.date("!%Y", 1e17), os.date("!%Y", 1e20), os.date("*t", 1e10).year)
+print("mktime-err", os.time({year = 1969, month = 12, day = 31, hour = 23, min = 59, sec = 59}))
+print("time-range", os.time({year = 1900, month = 1, day = 1}), os.time({year = 3000, month = 1, day = 1}))
+print("isdst", os.time({year = 2020, month = 1, day = 1, isdst = true}), os.time({year = 2020, month = 1, day = 1, isdst = false}))
+print("execute", os.execute(), os.execute("exit 3"), os.execute("true"), os.execute("kill -9 $$"))
+print("exit-err", pcall(os.exit, "x"))
