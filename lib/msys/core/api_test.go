@@ -13,12 +13,21 @@ import (
 	"msyshost/luahost/luatest"
 )
 
-// A binding whose function panics, to show that core.Func contains it.
+// vctxs are the validation contexts msys.core_test.vctx made.
+var vctxs []*core.Vctx
+
+// A test binding: a function that panics, to show that core.Func contains
+// it, and a vctx constructor (the SMTP layer makes them in the daemon).
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.core_test", Open: func(L *lua.LState) lua.LValue {
 		t := L.NewTable()
 		core.SetFuncs(L, t, map[string]lua.LGFunction{
 			"boom": core.Func("boom", func(a core.Args) int { panic("kaboom") }),
+			"vctx": core.Func("vctx", func(a core.Args) int {
+				v := core.NewVctx(luahost.ToMessage(a.L.Get(1)))
+				vctxs = append(vctxs, v)
+				return a.Push(core.PushVctx(a.L, v))
+			}),
 		})
 		return t
 	}})
@@ -29,6 +38,10 @@ func TestAPI(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
 	luatest.Run(t, "api_test.lua", &luahost.Services{Now: func() time.Time { return now }})
+
+	if len(vctxs) == 0 || vctxs[0].Code != "421 bye" || !vctxs[0].Disconnect {
+		t.Errorf("vctx reply not recorded: %+v", vctxs)
+	}
 
 	fi, err := os.Stat(filepath.Join(dir, "log.csv"))
 	if err != nil {

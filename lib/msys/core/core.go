@@ -100,6 +100,7 @@ func open(L *lua.LState) lua.LValue {
 	openString(L)
 	openMessage(L)
 	openPart(L)
+	openVctx(L)
 	return t
 }
 

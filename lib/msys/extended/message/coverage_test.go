@@ -37,7 +37,7 @@ func TestEveryFunctionHasALuaTest(t *testing.T) {
 			})
 		}
 		add(L.GetField(L.GetGlobal("msys"), "core").(*lua.LTable))
-		for _, c := range []string{luahost.MessageClass, luahost.StringClass, core.PartClass, core.IOClass} {
+		for _, c := range []string{luahost.MessageClass, luahost.StringClass, core.PartClass, core.IOClass, core.VctxClass} {
 			add(luahost.ClassMethods(L, c))
 		}
 		return nil

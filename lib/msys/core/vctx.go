@@ -1,0 +1,125 @@
+package core
+
+import (
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/message"
+	"msyshost/luahost"
+	"msyshost/luahost/puc"
+)
+
+// VctxClass is the class name of a validation context (the vctx argument
+// of the validate_* hooks).
+const VctxClass = "msys.core:_validate_context"
+
+// Vctx is a validation context: the message being validated (whose
+// message and connection contexts back VCTX_MESS and VCTX_CONN) and the
+// reply the script chose. The SMTP layer that dispatches a validate_* hook
+// makes one with NewVctx, pushes it with PushVctx and reads Code and
+// Disconnect afterwards.
+type Vctx struct {
+	Msg        *message.Message
+	Code       string // the reply set by set_code or disconnect, "" when none
+	Disconnect bool   // disconnect was called
+}
+
+// NewVctx returns a validation context for m (a fresh empty message when m
+// is nil, as in the connect phase).
+func NewVctx(m *message.Message) *Vctx {
+	if m == nil {
+		m = message.New()
+	}
+	return &Vctx{Msg: m}
+}
+
+// PushVctx returns v as a Lua vctx.
+func PushVctx(L *lua.LState, v *Vctx) *lua.LUserData {
+	return luahost.NewObject(L, VctxClass, v)
+}
+
+func (a Args) vctx(n int) *Vctx {
+	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
+		if v, ok := ud.Value.(*Vctx); ok {
+			return v
+		}
+	}
+	a.TypeError(n, "vctx")
+	return nil
+}
+
+func openVctx(L *lua.LState) {
+	SetFuncs(L, luahost.ClassMethods(L, VctxClass), map[string]lua.LGFunction{
+		"get":        Method("get", vctxGet),
+		"set":        Method("set", vctxSet),
+		"set_code":   Method("set_code", vctxSetCode),
+		"disconnect": Method("disconnect", vctxDisconnect),
+	})
+}
+
+func (a Args) vctxDict(n int) map[string]string {
+	v := a.vctx(1)
+	d := v.Msg.Ctx(a.Int(n))
+	if d == nil {
+		a.Error(n, "msys.core.VCTX_MESS or VCTX_CONN expected")
+	}
+	return d
+}
+
+// vctx:get(type, key) → the value of a context variable of the message
+// (VCTX_MESS) or connection (VCTX_CONN), nil when it is not set. The
+// dictionaries are the ones msg:context_get reads.
+func vctxGet(a Args) int {
+	d := a.vctxDict(2)
+	v, ok := d[a.String(3)]
+	if !ok {
+		return a.Push(lua.LNil)
+	}
+	return a.Push(lua.LString(v))
+}
+
+// vctx:set(type, key, value): sets a context variable. value may be a
+// string, number or boolean (kept as its string form, so msg:context_get
+// and mstore see it); nil unsets.
+func vctxSet(a Args) int {
+	d := a.vctxDict(2)
+	key := a.String(3)
+	switch v := a.L.Get(4).(type) {
+	case *lua.LNilType:
+		delete(d, key)
+	case lua.LString:
+		d[key] = string(v)
+	case lua.LNumber:
+		d[key] = puc.FormatNumber(float64(v))
+	case lua.LBool:
+		d[key] = v.String()
+	default:
+		a.TypeError(4, "string, number or boolean")
+	}
+	return 0
+}
+
+// vctx:set_code(code, message): sets the inbound reply, which rejects the
+// message for a 4xx or 5xx code. code is a number or a numeric string;
+// a multi-line message gets the code on every line.
+func vctxSetCode(a Args) int {
+	v := a.vctx(1)
+	v.Code = replyOf(a)
+	return 0
+}
+
+// vctx:disconnect(code, message): sets the reply and closes the session
+// after sending it.
+func vctxDisconnect(a Args) int {
+	v := a.vctx(1)
+	v.Code = replyOf(a)
+	v.Disconnect = true
+	return 0
+}
+
+func replyOf(a Args) string {
+	code := a.Int(2)
+	if code < 200 || code > 599 {
+		a.Error(2, "SMTP reply code (200-599) expected")
+	}
+	return message.FormatCode(code, a.OptString(3, ""))
+}
