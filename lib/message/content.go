@@ -256,24 +256,21 @@ func (p *Part) replaceText(re *Regexp, repl string, eod bool) (bool, error) {
 	}
 	if eod {
 		out = StripTerminator(out)
-		out = bytes.TrimSuffix(out, []byte("."+p.nl))
 	}
 	mt, params := p.mediaType()
-	cs := params["charset"]
-	data := out
-	if knownCharset(cs) || cs == "" {
+	data, switched := out, false
+	if cs := params["charset"]; cs == "" || knownCharset(cs) {
 		if cs == "" {
 			cs = "us-ascii"
 		}
-		b, ok := fromUTF8(cs, string(out))
-		if ok {
+		if b, ok := fromUTF8(cs, string(out)); ok {
 			data = b
 		} else {
-			params["charset"] = "utf-8"
+			params["charset"], switched = "utf-8", true
 		}
 	}
-	oldEnc := p.transferEncoding()
-	te := teOf(oldEnc)
+	oldTE := teOf(p.transferEncoding())
+	te := oldTE
 	if (te == TE7Bit && !sevenBitClean(data)) || (te == TE8Bit && bytes.IndexByte(data, 0) >= 0) {
 		te = TEQuotedPrintable
 	}
@@ -281,10 +278,10 @@ func (p *Part) replaceText(re *Regexp, repl string, eod bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if params["charset"] != cs && params["charset"] == "utf-8" {
-		_ = p.Header.Set("Content-Type", []string{mime.FormatMediaType(mt, params)}, ModeReplace, p.nl)
+	if ct := mime.FormatMediaType(mt, params); switched && ct != "" {
+		_ = p.Header.Set("Content-Type", []string{ct}, ModeReplace, p.nl)
 	}
-	if teOf(oldEnc) != te {
+	if te != oldTE {
 		_ = p.Header.Set("Content-Transfer-Encoding", []string{enc}, ModeReplace, p.nl)
 	}
 	p.SetBody(body)

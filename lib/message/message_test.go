@@ -563,3 +563,15 @@ func TestEightBit(t *testing.T) {
 		t.Errorf("8-bit header = %q", got)
 	}
 }
+
+func TestReplaceTextEndOfData(t *testing.T) {
+	m := FromRaw("", "", []byte("Subject: x\r\n\r\nline\r\n.\r\n"))
+	re, _ := CompileRegexp(`\r\n\.\r\n$`)
+	defer re.Close()
+	if ok, _ := m.ReplaceText(re, "\r\n.\r\nadded\r\n.\r\n"); !ok {
+		t.Fatal("no match on the end-of-data line")
+	}
+	if got := string(m.Body()); got != "line\r\n.\r\n.\r\nadded\r\n" {
+		t.Errorf("body = %q (a text line holding only a dot must survive)", got)
+	}
+}
