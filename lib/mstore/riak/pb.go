@@ -1,0 +1,175 @@
+package riak
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	riakclient "github.com/basho/riak-go-client"
+
+	"msyshost/lib/mstore"
+)
+
+// pbEndpoint speaks Riak's Protocol Buffers API to one server through
+// riak-go-client: a one-node cluster, so that server choice and backoff
+// stay with the pool and behave as they do for HTTP servers.
+type pbEndpoint struct {
+	addr           string
+	connectTimeout time.Duration
+	cluster        *riakclient.Cluster
+
+	primeMu sync.Mutex
+	primed  atomic.Bool
+}
+
+func newPBEndpoint(addr string, opts Options) (*pbEndpoint, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, err
+	}
+	node, err := riakclient.NewNode(&riakclient.NodeOptions{
+		RemoteAddress:  addr,
+		ConnectTimeout: opts.ConnectTimeout,
+		RequestTimeout: opts.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cluster, err := riakclient.NewCluster(&riakclient.ClusterOptions{
+		Nodes:             []*riakclient.Node{node},
+		NoDefaultNode:     true,
+		ExecutionAttempts: 1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.Start(); err != nil {
+		return nil, err
+	}
+	return &pbEndpoint{addr: addr, connectTimeout: opts.ConnectTimeout, cluster: cluster}, nil
+}
+
+// prime works around riak-go-client v1.7.0's default node manager: when the
+// very first command of a cluster finds its node unusable, its round robin
+// waits for a start index it never sees again and spins until the node
+// recovers, which for a dead server is forever. Later commands fail fast.
+// So the first command, a ping, is only sent once a TCP connection to the
+// server succeeded; until then calls fail as unavailable.
+func (e *pbEndpoint) prime(ctx context.Context) error {
+	if e.primed.Load() {
+		return nil
+	}
+	e.primeMu.Lock()
+	defer e.primeMu.Unlock()
+	if e.primed.Load() {
+		return nil
+	}
+	d := net.Dialer{Timeout: e.connectTimeout}
+	c, err := d.DialContext(ctx, "tcp", e.addr)
+	if err != nil {
+		return unavailable(err)
+	}
+	c.Close()
+	ping, err := (&riakclient.PingCommandBuilder{}).Build()
+	if err != nil {
+		return err
+	}
+	err = e.cluster.Execute(ping)
+	e.primed.Store(true)
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+func (e *pbEndpoint) String() string { return "pb://" + e.addr }
+
+func (e *pbEndpoint) close() error { return e.cluster.Stop() }
+
+// execute runs cmd, giving up waiting when ctx ends (the client library
+// takes no context; its own request timeout ends the call in any case).
+// Every failure counts as the server's: riak-go-client reports network
+// errors, timeouts and Riak's error responses alike.
+func (e *pbEndpoint) execute(ctx context.Context, cmd riakclient.Command) error {
+	if err := e.prime(ctx); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.cluster.Execute(cmd) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return unavailable(err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*object, error) {
+	cmd, err := riakclient.NewFetchValueCommandBuilder().
+		WithBucket(k.Bucket).WithKey(k.ID).WithHeadOnly(head).Build()
+	if err != nil {
+		return nil, err
+	}
+	if err := e.execute(ctx, cmd); err != nil {
+		return nil, err
+	}
+	resp := cmd.(*riakclient.FetchValueCommand).Response
+	if resp == nil || resp.IsNotFound {
+		return nil, nil
+	}
+	obj := &object{vclock: resp.VClock}
+	for _, o := range resp.Values {
+		v := value{data: o.Value, deleted: o.IsTombstone}
+		for _, m := range o.UserMeta {
+			if strings.EqualFold(strings.TrimPrefix(strings.ToLower(m.Key), "x-riak-meta-"), metaExpires) {
+				v.expires = parseExpires(m.Value)
+			}
+		}
+		obj.values = append(obj.values, v)
+	}
+	if allDeleted(obj.values) {
+		return nil, nil
+	}
+	return obj, nil
+}
+
+// allDeleted reports an object with no live sibling, which Riak answers
+// for a deleted key whose tombstone is not yet reaped.
+func allDeleted(vals []value) bool {
+	for _, v := range vals {
+		if !v.deleted {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *pbEndpoint) store(ctx context.Context, k mstore.Key, vclock []byte, v value) error {
+	cmd, err := riakclient.NewStoreValueCommandBuilder().
+		WithBucket(k.Bucket).WithKey(k.ID).
+		WithContent(&riakclient.Object{
+			Value:       v.data,
+			ContentType: contentType,
+			UserMeta:    []*riakclient.Pair{{Key: metaExpires, Value: strconv.FormatInt(v.expires, 10)}},
+		}).
+		WithVClock(vclock).Build()
+	if err != nil {
+		return err
+	}
+	return e.execute(ctx, cmd)
+}
+
+func (e *pbEndpoint) remove(ctx context.Context, k mstore.Key, vclock []byte) error {
+	cmd, err := riakclient.NewDeleteValueCommandBuilder().
+		WithBucket(k.Bucket).WithKey(k.ID).WithVClock(vclock).Build()
+	if err != nil {
+		return err
+	}
+	return e.execute(ctx, cmd)
+}

@@ -1,0 +1,147 @@
+package riak
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"msyshost/lib/mstore"
+)
+
+// pool picks servers: live ones in random order; a failed one is skipped
+// until its backoff ends. When every live server failed, or none is live,
+// the server whose backoff ends first is tried once more, so a request is
+// never refused without contacting anything.
+type pool struct {
+	backoff, maxBackoff time.Duration
+	log                 *slog.Logger
+
+	mu      sync.Mutex
+	closed  bool
+	servers []*server
+}
+
+type server struct {
+	ep        endpoint
+	failures  int
+	downUntil time.Time
+}
+
+func newPool(eps []endpoint, backoff, maxBackoff time.Duration, log *slog.Logger) *pool {
+	p := &pool{backoff: backoff, maxBackoff: maxBackoff, log: log}
+	for _, ep := range eps {
+		p.servers = append(p.servers, &server{ep: ep})
+	}
+	return p
+}
+
+// do runs fn against servers until one answers. It returns the server that
+// gave the final answer, or every server tried when all were unavailable.
+func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, err error) {
+	live, spare, err := p.pick()
+	if err != nil {
+		return p.names(), err
+	}
+	var tried []string
+	var errs []error
+	attempt := func(s *server) (bool, error) {
+		if err := ctx.Err(); err != nil {
+			return true, err
+		}
+		err := fn(s.ep)
+		if err == nil || !errors.Is(err, errUnavailable) || ctx.Err() != nil {
+			p.succeeded(s)
+			tried = append(tried, s.ep.String())
+			return true, err
+		}
+		p.failed(s, err)
+		tried = append(tried, s.ep.String())
+		errs = append(errs, fmt.Errorf("%s: %w", s.ep, err))
+		return false, nil
+	}
+	for _, s := range live {
+		if done, err := attempt(s); done {
+			return s.ep.String(), err
+		}
+	}
+	if spare != nil {
+		if done, err := attempt(spare); done {
+			return spare.ep.String(), err
+		}
+	}
+	return strings.Join(tried, ","), errors.Join(errs...)
+}
+
+// names lists every configured server, for errors not tied to one.
+func (p *pool) names() string {
+	names := make([]string, len(p.servers))
+	for i, s := range p.servers {
+		names[i] = s.ep.String()
+	}
+	return strings.Join(names, ",")
+}
+
+func (p *pool) pick() (live []*server, spare *server, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, nil, mstore.ErrClosed
+	}
+	now := time.Now()
+	var down []*server
+	for _, s := range p.servers {
+		if now.Before(s.downUntil) {
+			down = append(down, s)
+		} else {
+			live = append(live, s)
+		}
+	}
+	rand.Shuffle(len(live), func(i, j int) { live[i], live[j] = live[j], live[i] })
+	if len(down) > 0 {
+		spare = slices.MinFunc(down, func(a, b *server) int { return a.downUntil.Compare(b.downUntil) })
+	}
+	return live, spare, nil
+}
+
+func (p *pool) succeeded(s *server) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.failures > 0 {
+		p.log.Info("riak server is back", "server", s.ep.String(), "after_failures", s.failures)
+	}
+	s.failures, s.downUntil = 0, time.Time{}
+}
+
+func (p *pool) failed(s *server, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.failures++
+	d := p.backoff << min(s.failures-1, 20)
+	if d <= 0 || d > p.maxBackoff {
+		d = p.maxBackoff
+	}
+	s.downUntil = time.Now().Add(d)
+	p.log.Warn("riak server failed, skipping it", "server", s.ep.String(), "for", d, "failures", s.failures, "err", err)
+}
+
+func (p *pool) close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var errs []error
+	for _, s := range p.servers {
+		if err := s.ep.close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing %s: %w", s.ep, err))
+		}
+	}
+	return errors.Join(errs...)
+}

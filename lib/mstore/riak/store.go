@@ -1,0 +1,342 @@
+// Package riak is the mstore backend that keeps records in a Riak KV
+// cluster, as Momentum's mstore module does: the record of (bucket, msgid)
+// is the Riak object /buckets/<bucket>/keys/<msgid>, its value the encoded
+// record (../FORMAT.md).
+//
+// Servers are given as Momentum's config lists them: "host:8098" speaks the
+// HTTP API, "pb://host:8087" the Protocol Buffers API (through
+// github.com/basho/riak-go-client). Each request goes to a server picked at
+// random; a server that fails (network error, timeout, 5xx, Riak error
+// response) is skipped for a backoff that doubles per consecutive failure,
+// and the request moves on to the next server.
+//
+// Writes read first: Save and Delete fetch the object's head (vclock and
+// metadata, no value) and send the vclock back, so an overwrite or delete
+// supersedes every sibling it saw instead of adding one.
+//
+// Siblings (HTTP 300 Multiple Choices, or several contents over PB) are
+// resolved on Load deterministically: tombstones and values that do not
+// decode are dropped, and of the rest the record with the latest Created
+// wins, ties going to the later Expires and then to the greater encoded
+// bytes. The choice is logged at warning level; the next Save or Delete of
+// the key carries the vclock that covers all siblings and so clears them.
+//
+// Retention: the record carries its Expires (and a copy in the user
+// metadata "mstore-expires", Unix nanoseconds), and this package never
+// returns an expired record, nor reports one deleted. Removing expired
+// objects from disk is left to the cluster: configure the backend's
+// expiry (bitcask "expiry", or leveldb "expiration") to at least the
+// mstore retention (14 days by default). The Store is not an mstore.Sweeper:
+// a sweep without secondary indexes would need a key listing, which Riak
+// warns against in production.
+package riak
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"msyshost/lib/mstore"
+)
+
+var _ mstore.Store = (*Store)(nil)
+
+// contentType is the content type of stored records.
+const contentType = "application/octet-stream"
+
+// metaExpires is the user metadata key holding the record's expiry.
+const metaExpires = "mstore-expires"
+
+// Options configure a Store. The zero value is the production default.
+type Options struct {
+	// Retention applies to records saved with a zero Expires; zero means
+	// mstore.DefaultRetention.
+	Retention time.Duration
+	// Now is the clock expiry is judged by; nil means time.Now.
+	Now func() time.Time
+	// Logger receives sibling resolutions and server failures; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// Timeout bounds one request to one server; zero means five seconds.
+	Timeout time.Duration
+	// ConnectTimeout bounds connecting to a server; zero means two seconds.
+	ConnectTimeout time.Duration
+	// Backoff is how long a failed server is skipped after its first
+	// failure, doubling per consecutive failure up to MaxBackoff; zero
+	// means one second and thirty seconds.
+	Backoff, MaxBackoff time.Duration
+}
+
+// Store is the Riak backend.
+type Store struct {
+	pool      *pool
+	retention time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+}
+
+// Open returns a Store over servers ("host:port" for HTTP, "pb://host:port"
+// for Protocol Buffers). It does not contact them: an unreachable cluster
+// shows in the first call's error.
+func Open(servers []string, opts Options) (*Store, error) {
+	if len(servers) == 0 {
+		return nil, errors.New("opening riak mstore: no servers configured")
+	}
+	if opts.Retention <= 0 {
+		opts.Retention = mstore.DefaultRetention
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 2 * time.Second
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 30 * time.Second
+	}
+	eps := make([]endpoint, 0, len(servers))
+	for _, s := range servers {
+		var ep endpoint
+		var err error
+		if addr, ok := strings.CutPrefix(s, "pb://"); ok {
+			ep, err = newPBEndpoint(addr, opts)
+		} else {
+			ep, err = newHTTPEndpoint(s, opts)
+		}
+		if err != nil {
+			for _, e := range eps {
+				e.close()
+			}
+			return nil, fmt.Errorf("opening riak mstore: server %q: %w", s, err)
+		}
+		eps = append(eps, ep)
+	}
+	return &Store{
+		pool:      newPool(eps, opts.Backoff, opts.MaxBackoff, opts.Logger),
+		retention: opts.Retention,
+		now:       opts.Now,
+		log:       opts.Logger,
+	}, nil
+}
+
+// Save stores r; it returns once Riak acknowledged the write (with the
+// bucket's w/dw quorum). A zero Created is set to now, a zero Expires to
+// now plus the retention; the caller's record is not modified.
+func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
+	if r == nil {
+		return &mstore.Error{Op: "save", Backend: "riak", Err: errors.New("nil record")}
+	}
+	if err := s.check(ctx, "save", r.Key); err != nil {
+		return err
+	}
+	rec := *r
+	now := s.now()
+	if rec.Created.IsZero() {
+		rec.Created = now
+	}
+	if rec.Expires.IsZero() {
+		rec.Expires = now.Add(s.retention)
+	}
+	val, err := mstore.Encode(&rec)
+	if err != nil {
+		return &mstore.Error{Op: "save", Key: r.Key, Backend: "riak", Err: err}
+	}
+	v := value{data: val, expires: rec.Expires.UnixNano()}
+	return s.do(ctx, "save", r.Key, func(ep endpoint) error {
+		head, err := ep.fetch(ctx, r.Key, true)
+		if err != nil {
+			return err
+		}
+		var vclock []byte
+		if head != nil {
+			vclock = head.vclock
+		}
+		return ep.store(ctx, r.Key, vclock, v)
+	})
+}
+
+// Load returns the live record under k, resolving siblings as the package
+// documentation describes.
+func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) {
+	if err := s.check(ctx, "load", k); err != nil {
+		return nil, err
+	}
+	var obj *object
+	var where string
+	err := s.do(ctx, "load", k, func(ep endpoint) error {
+		var err error
+		obj, err = ep.fetch(ctx, k, false)
+		where = ep.String()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.resolve(k, obj, where)
+	if err != nil {
+		return nil, &mstore.Error{Op: "load", Key: k, Backend: "riak " + where, Err: err}
+	}
+	return r, nil
+}
+
+// Delete removes the object under k. An expired record is removed too but
+// reported as ErrNotFound, as Load would have.
+func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
+	if err := s.check(ctx, "delete", k); err != nil {
+		return err
+	}
+	return s.do(ctx, "delete", k, func(ep endpoint) error {
+		head, err := ep.fetch(ctx, k, true)
+		if err != nil {
+			return err
+		}
+		if head == nil {
+			return mstore.ErrNotFound
+		}
+		if err := ep.remove(ctx, k, head.vclock); err != nil {
+			return err
+		}
+		if !head.live(s.now().UnixNano()) {
+			return mstore.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// Close releases the connections. Calls made afterwards return ErrClosed.
+func (s *Store) Close() error {
+	return s.pool.close()
+}
+
+func (s *Store) check(ctx context.Context, op string, k mstore.Key) error {
+	if err := k.Check(); err != nil {
+		return &mstore.Error{Op: op, Key: k, Backend: "riak", Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return &mstore.Error{Op: op, Key: k, Backend: "riak", Err: err}
+	}
+	return nil
+}
+
+// do runs fn on the servers as the pool picks them and wraps any error with
+// the operation, key and the server(s) it came from.
+func (s *Store) do(ctx context.Context, op string, k mstore.Key, fn func(endpoint) error) error {
+	where, err := s.pool.do(ctx, fn)
+	if err != nil {
+		return &mstore.Error{Op: op, Key: k, Backend: "riak " + where, Err: err}
+	}
+	return nil
+}
+
+// resolve picks the record Load returns from the object's siblings.
+func (s *Store) resolve(k mstore.Key, obj *object, where string) (*mstore.Record, error) {
+	if obj == nil {
+		return nil, mstore.ErrNotFound
+	}
+	type candidate struct {
+		r    *mstore.Record
+		data []byte
+	}
+	var cands []candidate
+	var corrupt error
+	for _, v := range obj.values {
+		if v.deleted {
+			continue
+		}
+		r, err := mstore.Decode(k, v.data)
+		if err != nil {
+			corrupt = err
+			continue
+		}
+		cands = append(cands, candidate{r, v.data})
+	}
+	if len(cands) == 0 {
+		if corrupt != nil {
+			return nil, corrupt
+		}
+		return nil, mstore.ErrNotFound
+	}
+	best := slices.MaxFunc(cands, func(a, b candidate) int {
+		return cmp.Or(a.r.Created.Compare(b.r.Created), a.r.Expires.Compare(b.r.Expires), bytes.Compare(a.data, b.data))
+	})
+	if len(obj.values) > 1 {
+		s.log.Warn("riak siblings resolved: kept the latest created",
+			"key", k.String(), "server", where, "siblings", len(obj.values),
+			"created", best.r.Created, "corrupt", corrupt)
+	}
+	if !s.now().Before(best.r.Expires) {
+		return nil, mstore.ErrNotFound
+	}
+	return best.r, nil
+}
+
+// object is what a server returned for a key: the vclock to send back on a
+// write, and every sibling (one when there is no conflict).
+type object struct {
+	vclock []byte
+	values []value
+}
+
+// value is one sibling. From a head fetch, data is empty.
+type value struct {
+	data    []byte
+	expires int64 // Unix nanoseconds from metadata; 0 when absent
+	deleted bool
+}
+
+// live reports whether any sibling is neither a tombstone nor known to have
+// expired at now (Unix nanoseconds).
+func (o *object) live(now int64) bool {
+	for _, v := range o.values {
+		if !v.deleted && (v.expires == 0 || v.expires > now) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseExpires(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// endpoint is one configured server, over HTTP or Protocol Buffers. fetch
+// returns nil, nil for a missing key. Errors that mean the server is not
+// usable wrap errUnavailable, so the pool moves on to another server.
+type endpoint interface {
+	fetch(ctx context.Context, k mstore.Key, head bool) (*object, error)
+	store(ctx context.Context, k mstore.Key, vclock []byte, v value) error
+	remove(ctx context.Context, k mstore.Key, vclock []byte) error
+	close() error
+	String() string
+}
+
+// errUnavailable marks a failure of the server rather than of the request.
+var errUnavailable = errors.New("server unavailable")
+
+type unavailableError struct{ err error }
+
+func (e unavailableError) Error() string        { return e.err.Error() }
+func (e unavailableError) Is(target error) bool { return target == errUnavailable }
+func (e unavailableError) Unwrap() error        { return e.err }
+
+func unavailable(err error) error { return unavailableError{err} }

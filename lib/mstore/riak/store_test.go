@@ -1,0 +1,256 @@
+package riak
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"msyshost/lib/mstore"
+	"msyshost/lib/mstore/mstoretest"
+	"msyshost/lib/mstore/riak/riaktest"
+)
+
+// realRiakEnv names real Riak servers, space-separated as in the config
+// (e.g. "127.0.0.1:8098 pb://127.0.0.1:8087"), to run the suite against.
+const realRiakEnv = "MSYSHOST_RIAK"
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func testOptions(clock *mstoretest.Clock) Options {
+	return Options{
+		Now: clock.Now, Logger: quiet(),
+		Timeout: 2 * time.Second, ConnectTimeout: time.Second,
+		Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+	}
+}
+
+func open(t *testing.T, servers []string, clock *mstoretest.Clock) *Store {
+	t.Helper()
+	s, err := Open(servers, testOptions(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSuiteHTTP(t *testing.T) {
+	mstoretest.Run(t, func(t *testing.T, clock *mstoretest.Clock) mstore.Store {
+		return open(t, []string{riaktest.Start(t).HTTPAddr()}, clock)
+	})
+}
+
+func TestSuitePB(t *testing.T) {
+	mstoretest.Run(t, func(t *testing.T, clock *mstoretest.Clock) mstore.Store {
+		return open(t, []string{riaktest.Start(t).PBAddr()}, clock)
+	})
+}
+
+// TestSuiteMixed runs the suite over two nodes of one keyspace, one per
+// protocol, as a config listing both kinds of server would.
+func TestSuiteMixed(t *testing.T) {
+	mstoretest.Run(t, func(t *testing.T, clock *mstoretest.Clock) mstore.Store {
+		srv := riaktest.Start(t)
+		return open(t, []string{srv.HTTPAddr(), srv.PBAddr()}, clock)
+	})
+}
+
+func TestSuiteRealRiak(t *testing.T) {
+	servers := strings.Fields(os.Getenv(realRiakEnv))
+	if len(servers) == 0 {
+		t.Skip("no real Riak: set " + realRiakEnv + `="127.0.0.1:8098 pb://127.0.0.1:8087" to run the suite against one`)
+	}
+	mstoretest.Run(t, func(t *testing.T, clock *mstoretest.Clock) mstore.Store {
+		return open(t, servers, clock)
+	})
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestUnreachable(t *testing.T) {
+	for _, proto := range []string{"", "pb://"} {
+		addr := proto + closedPort(t)
+		t.Run(addr, func(t *testing.T) {
+			s := open(t, []string{addr}, mstoretest.NewClock(mstoretest.Start))
+			defer s.Close()
+			k := mstore.Key{Bucket: "MADR-12345", ID: "abc"}
+			err := s.Save(context.Background(), &mstore.Record{Key: k})
+			var me *mstore.Error
+			if !errors.As(err, &me) || me.Op != "save" || me.Key != k || !strings.Contains(me.Backend, addr) {
+				t.Fatalf("save to a closed port: %v, want an *mstore.Error naming save, %s and %s", err, k, addr)
+			}
+			if errors.Is(err, mstore.ErrNotFound) {
+				t.Fatalf("unreachable server reported as not found: %v", err)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestFailover checks a request moves past a dead server and an overloaded
+// one, and that a failed server is skipped during its backoff.
+func TestFailover(t *testing.T) {
+	srv := riaktest.Start(t)
+	dead := closedPort(t)
+	s := open(t, []string{dead, srv.HTTPAddr(), srv.PBAddr()}, mstoretest.NewClock(mstoretest.Start))
+	defer s.Close()
+	ctx := context.Background()
+	for i := range 20 {
+		k := mstore.Key{Bucket: "MADR-12345", ID: string(rune('a' + i))}
+		if err := s.Save(ctx, &mstore.Record{Key: k}); err != nil {
+			t.Fatalf("save %d with one dead server: %v", i, err)
+		}
+		if _, err := s.Load(ctx, k); err != nil {
+			t.Fatalf("load %d with one dead server: %v", i, err)
+		}
+	}
+	s.pool.mu.Lock()
+	failures := s.pool.servers[0].failures
+	s.pool.mu.Unlock()
+	if failures == 0 || failures > 3 {
+		t.Fatalf("dead server failed %d times over 40 requests, want 1..3 (skipped during backoff)", failures)
+	}
+
+	srv.Fail(1)
+	k := mstore.Key{Bucket: "MADR-12345", ID: "after-503"}
+	if err := s.Save(ctx, &mstore.Record{Key: k}); err != nil {
+		t.Fatalf("save with one overloaded answer: %v", err)
+	}
+}
+
+func TestAllServersFail(t *testing.T) {
+	srv := riaktest.Start(t)
+	s := open(t, []string{srv.HTTPAddr(), srv.PBAddr()}, mstoretest.NewClock(mstoretest.Start))
+	defer s.Close()
+	srv.Fail(1000)
+	k := mstore.Key{Bucket: "MADR-12345", ID: "x"}
+	err := s.Save(context.Background(), &mstore.Record{Key: k})
+	if err == nil || !strings.Contains(err.Error(), srv.HTTPAddr()) || !strings.Contains(err.Error(), srv.PBAddr()) {
+		t.Fatalf("save with every server failing: %v, want an error naming both", err)
+	}
+	srv.Fail(0)
+	time.Sleep(250 * time.Millisecond) // past MaxBackoff
+	if err := s.Save(context.Background(), &mstore.Record{Key: k}); err != nil {
+		t.Fatalf("save once the servers recovered: %v", err)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	srv := riaktest.Start(t)
+	for _, addr := range []string{srv.HTTPAddr(), srv.PBAddr()} {
+		opts := testOptions(mstoretest.NewClock(mstoretest.Start))
+		opts.Timeout = 100 * time.Millisecond
+		s, err := Open([]string{addr}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Stall(400 * time.Millisecond)
+		start := time.Now()
+		_, err = s.Load(context.Background(), mstore.Key{Bucket: "b", ID: "k"})
+		srv.Stall(0)
+		if err == nil || errors.Is(err, mstore.ErrNotFound) || time.Since(start) > 350*time.Millisecond {
+			t.Fatalf("%s: load from a stalled server: %v after %v, want a timeout near 100ms", addr, err, time.Since(start))
+		}
+		s.Close()
+	}
+}
+
+// TestSiblings checks sibling resolution on both protocols: the latest
+// created record wins whatever order Riak lists siblings in, tombstones and
+// undecodable siblings are skipped, and the next Save clears them.
+func TestSiblings(t *testing.T) {
+	for _, proto := range []string{"http", "pb"} {
+		t.Run(proto, func(t *testing.T) {
+			srv := riaktest.Start(t)
+			srv.AllowMult.Store(true)
+			addr := srv.HTTPAddr()
+			if proto == "pb" {
+				addr = srv.PBAddr()
+			}
+			s := open(t, []string{addr}, mstoretest.NewClock(mstoretest.Start))
+			defer s.Close()
+			ctx := context.Background()
+			k := mstore.Key{Bucket: "MADR-12345", ID: "sib:1/2"}
+			enc := func(body string, created time.Time) []byte {
+				b, err := mstore.Encode(&mstore.Record{Key: k, Raw: []byte(body), Created: created, Expires: created.Add(time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			srv.AddSibling(k.Bucket, k.ID, enc("older", mstoretest.Start.Add(-2*time.Minute)), nil, false)
+			srv.AddSibling(k.Bucket, k.ID, enc("newest", mstoretest.Start.Add(-time.Minute)), nil, false)
+			srv.AddSibling(k.Bucket, k.ID, []byte("garbage"), nil, false)
+			srv.AddSibling(k.Bucket, k.ID, enc("deleted", mstoretest.Start), nil, true)
+			srv.AddSibling(k.Bucket, k.ID, enc("old", mstoretest.Start.Add(-3*time.Minute)), nil, false)
+			r, err := s.Load(ctx, k)
+			if err != nil || string(r.Raw) != "newest" {
+				t.Fatalf("load with siblings: %v, %v; want the newest", r, err)
+			}
+			if err := s.Save(ctx, &mstore.Record{Key: k, Raw: []byte("resolved")}); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Siblings(k.Bucket, k.ID); n != 1 {
+				t.Fatalf("save after load left %d siblings, want 1", n)
+			}
+			r, err = s.Load(ctx, k)
+			if err != nil || string(r.Raw) != "resolved" {
+				t.Fatalf("load after resolving save: %v, %v", r, err)
+			}
+		})
+	}
+}
+
+// TestCorruptValue checks an undecodable object gives ErrCorrupt naming the
+// key, on both protocols.
+func TestCorruptValue(t *testing.T) {
+	srv := riaktest.Start(t)
+	k := mstore.Key{Bucket: "MADR-12345", ID: "bad"}
+	srv.AddSibling(k.Bucket, k.ID, []byte{1, 2, 3, 4, 5, 6}, nil, false)
+	for _, addr := range []string{srv.HTTPAddr(), srv.PBAddr()} {
+		s := open(t, []string{addr}, mstoretest.NewClock(mstoretest.Start))
+		_, err := s.Load(context.Background(), k)
+		if !errors.Is(err, mstore.ErrCorrupt) || !strings.Contains(err.Error(), "MADR-12345/bad") {
+			t.Fatalf("%s: load of a corrupt object: %v", addr, err)
+		}
+		s.Close()
+	}
+}
+
+func TestOpenRejects(t *testing.T) {
+	for _, servers := range [][]string{nil, {"no-port"}, {"pb://no-port"}} {
+		if s, err := Open(servers, Options{}); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) succeeded", servers)
+		}
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"MADR-12345": "MADR-12345",
+		"a/b:c":      "a%2Fb%3Ac",
+		"..":         "%2E%2E",
+		"100% x":     "100%25%20x",
+		"\x00\xff":   "%00%FF",
+	} {
+		if got := escape(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
