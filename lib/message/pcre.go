@@ -13,6 +13,16 @@ import (
 type Regexp struct {
 	re    *pcre.Regexp
 	names map[string]int
+	// subject holds a heap copy of what is matched: pcre hands the C code
+	// the subject's address as a uintptr, which does not keep it alive and
+	// goes stale if the subject sat on a goroutine stack that moves.
+	subject []byte
+}
+
+// heap returns b copied into r.subject, which lives on the heap with r.
+func (r *Regexp) heap(b []byte) []byte {
+	r.subject = append(r.subject[:0], b...)
+	return r.subject
 }
 
 // namedGroup finds (?P<name>, (?<name> and (?'name' in a pattern; PCRE
@@ -66,7 +76,7 @@ func (r *Regexp) Find(b []byte) (m *Match, err error) {
 			m, err = nil, fmt.Errorf("pcre: %v", p)
 		}
 	}()
-	idx := r.re.FindSubmatchIndex(b)
+	idx := r.re.FindSubmatchIndex(r.heap(b))
 	if idx == nil {
 		return nil, nil
 	}
@@ -93,7 +103,7 @@ func (r *Regexp) ReplaceAll(b []byte, repl string) (out []byte, n int, err error
 			out, n, err = b, 0, fmt.Errorf("pcre: %v", p)
 		}
 	}()
-	all := r.re.FindAllSubmatchIndex(b, -1)
+	all := r.re.FindAllSubmatchIndex(r.heap(b), -1)
 	if len(all) == 0 {
 		return b, 0, nil
 	}
