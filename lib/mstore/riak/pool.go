@@ -55,14 +55,16 @@ func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, e
 			return true, err
 		}
 		err := fn(s.ep)
+		if err != nil && p.isClosed() {
+			return true, fmt.Errorf("%w while the request was in flight: %w", mstore.ErrClosed, err)
+		}
 		if err == nil || !errors.Is(err, errUnavailable) || ctx.Err() != nil {
 			p.succeeded(s)
-			tried = append(tried, s.ep.String())
 			return true, err
 		}
 		p.failed(s, err)
 		tried = append(tried, s.ep.String())
-		errs = append(errs, fmt.Errorf("%s: %w", s.ep, err))
+		errs = append(errs, err)
 		return false, nil
 	}
 	for _, s := range live {
@@ -75,7 +77,19 @@ func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, e
 			return spare.ep.String(), err
 		}
 	}
+	if len(errs) == 1 {
+		return tried[0], errs[0]
+	}
+	for i := range errs {
+		errs[i] = fmt.Errorf("%s: %w", tried[i], errs[i])
+	}
 	return strings.Join(tried, ","), errors.Join(errs...)
+}
+
+func (p *pool) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
 }
 
 // names lists every configured server, for errors not tied to one.

@@ -3,11 +3,13 @@ package riak
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,5 +254,56 @@ func TestEscape(t *testing.T) {
 		if got := escape(in); got != want {
 			t.Errorf("escape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCloseMidFlight closes the store under concurrent writers: every call
+// succeeds or fails with ErrClosed, and every acknowledged save is stored.
+func TestCloseMidFlight(t *testing.T) {
+	for _, proto := range []string{"http", "pb"} {
+		t.Run(proto, func(t *testing.T) {
+			srv := riaktest.Start(t)
+			addr := srv.HTTPAddr()
+			if proto == "pb" {
+				addr = srv.PBAddr()
+			}
+			clock := mstoretest.NewClock(mstoretest.Start)
+			s := open(t, []string{addr}, clock)
+			var mu sync.Mutex
+			var saved []mstore.Key
+			var wg sync.WaitGroup
+			for w := range 8 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						k := mstore.Key{Bucket: "MADR-12345", ID: fmt.Sprint(w, "-", i)}
+						err := s.Save(context.Background(), &mstore.Record{Key: k, Raw: []byte("x")})
+						if err != nil {
+							if !errors.Is(err, mstore.ErrClosed) {
+								t.Errorf("save during close: %v, want ErrClosed", err)
+							}
+							return
+						}
+						mu.Lock()
+						saved = append(saved, k)
+						mu.Unlock()
+					}
+				})
+			}
+			time.Sleep(50 * time.Millisecond)
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			wg.Wait()
+			s = open(t, []string{srv.HTTPAddr()}, clock)
+			defer s.Close()
+			for _, k := range saved {
+				if _, err := s.Load(context.Background(), k); err != nil {
+					t.Fatalf("%s acknowledged before close: %v", k, err)
+				}
+			}
+			if len(saved) == 0 {
+				t.Fatal("no save completed before close")
+			}
+		})
 	}
 }
