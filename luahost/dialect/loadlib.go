@@ -22,24 +22,29 @@ func Open(L *lua.LState) {
 	L.SetGlobal("dofile", L.NewFunction(doFile))
 }
 
-// idSize is LUA_IDSIZE.
-const idSize = 60
+// Buffer sizes luaO_chunkid is given: LUA_IDSIZE for runtime errors
+// (ldebug.c), MAXSRC for syntax errors (llex.c).
+const (
+	idSize = 60
+	maxSrc = 80
+)
 
-// chunkID is luaO_chunkid: how a chunk name appears in messages.
-func chunkID(source string) string {
+// chunkID is luaO_chunkid: how a chunk name appears in messages, for a
+// buffer of size bytes.
+func chunkID(source string, size int) string {
 	if i := strings.IndexByte(source, 0); i >= 0 {
 		source = source[:i]
 	}
 	switch {
 	case strings.HasPrefix(source, "="):
 		s := source[1:]
-		if len(s) > idSize-1 {
-			s = s[:idSize-1]
+		if len(s) > size-1 {
+			s = s[:size-1]
 		}
 		return s
 	case strings.HasPrefix(source, "@"):
 		s := source[1:]
-		room := idSize - len(" '...' ") - 1
+		room := size - len(" '...' ") - 1
 		if len(s) > room {
 			s = "..." + s[len(s)-room:]
 		}
@@ -49,7 +54,7 @@ func chunkID(source string) string {
 		if n < 0 {
 			n = len(source)
 		}
-		room := idSize - len(` [string "..."] `) - 1
+		room := size - len(` [string "..."] `) - 1
 		if n > room {
 			n = room
 		}
@@ -71,7 +76,11 @@ func luaMessage(err error) string {
 
 // load compiles src and pushes the function, or nil and the message.
 func load(L *lua.LState, src []byte, chunkName string) int {
-	proto, err := Compile(src, chunkID(chunkName))
+	proto, err := Compile(src, chunkID(chunkName, idSize))
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		se.File = chunkID(chunkName, maxSrc)
+	}
 	if err == nil {
 		var fn *lua.LFunction
 		if fn, err = Load(L, proto); err == nil {
@@ -113,8 +122,13 @@ func loadReader(L *lua.LState) int {
 			break
 		}
 		if !isStrNum(piece) {
+			// luaL_error: positioned at load's caller
+			msg := "reader function must return a string"
+			if where := L.Where(1); where != "" {
+				msg = where + " " + msg
+			}
 			L.Push(lua.LNil)
-			L.Push(lua.LString("reader function must return a string"))
+			L.Push(lua.LString(msg))
 			return 2
 		}
 		toStr(&piece)
