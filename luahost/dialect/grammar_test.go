@@ -62,3 +62,17 @@ func TestGrammarRun(t *testing.T) {
 		})
 	}
 }
+
+// TestConcatErrors: errors raised by the lowered .. read as lua5.1's,
+// variable names and lines included.
+func TestConcatErrors(t *testing.T) {
+	src, err := os.ReadFile("testdata/concat_errors.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runDialect(t, string(src), "t")
+	want := strings.ReplaceAll(lua51(t, string(src)), "stdin:", "t:")
+	if got != want {
+		t.Errorf("lua5.1 vs dialect differ at %s\n--- dialect:\n%s", firstDiff(want, got), got)
+	}
+}
