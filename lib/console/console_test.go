@@ -1,0 +1,62 @@
+package console
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestSplit(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+		err  string
+	}{
+		{"mstore display MADR-1 abc", []string{"mstore", "display", "MADR-1", "abc"}, ""},
+		{`  mstore   reinstate "MADR 1" 'a b' x\ y `, []string{"mstore", "reinstate", "MADR 1", "a b", "x y"}, ""},
+		{`say ""`, []string{"say", ""}, ""},
+		{`mstore display "MADR-1`, nil, `unterminated " quote`},
+		{"", nil, ""},
+	} {
+		got, err := Split(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("Split(%q) error = %v, want %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Split(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestExecDispatchAndSuggestions(t *testing.T) {
+	c := New()
+	var got []string
+	c.Add(Command{Name: "mstore display", Usage: "mstore display B M", Run: func(_ context.Context, args []string) (string, error) {
+		got = args
+		return "shown\n", nil
+	}})
+	c.Add(Command{Name: "config reload", Usage: "config reload", Run: func(context.Context, []string) (string, error) { return "ok\n", nil }})
+	ctx := context.Background()
+	if out, err := c.Exec(ctx, "MSTORE Display MADR-1 abc"); err != nil || out != "shown\n" || !reflect.DeepEqual(got, []string{"MADR-1", "abc"}) {
+		t.Fatalf("Exec = %q, %v, args %q", out, err, got)
+	}
+	if _, err := c.Exec(ctx, "mstroe display x y"); err == nil || !strings.Contains(err.Error(), `unknown command "mstroe display x y"; did you mean: mstore display B M`) {
+		t.Fatalf("typo error = %v", err)
+	}
+	if _, err := c.Exec(ctx, "frobnicate"); err == nil || !strings.Contains(err.Error(), `try "help"`) {
+		t.Fatalf("unknown error = %v", err)
+	}
+	if out, _ := c.Exec(ctx, "help"); out != "config reload\nmstore display B M\n" {
+		t.Fatalf("help = %q", out)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a duplicate command must panic")
+		}
+	}()
+	c.Add(Command{Name: "config reload"})
+}
