@@ -68,3 +68,11 @@ func BenchmarkFormatFloat(b *testing.B) {
 func BenchmarkFormatString(b *testing.B) {
 	benchPair(b, `local s = string.format("%s=%s", "key", "value")`)
 }
+
+func BenchmarkFind(b *testing.B) {
+	benchPair(b, `local a, e, k, v = string.find("  key = value  ", "^%s*(%w+)%s*=%s*(%w+)")`)
+}
+
+func BenchmarkGsub(b *testing.B) {
+	benchPair(b, `local s = string.gsub("hello world from lua", "(%w+)", "<%1>")`)
+}
