@@ -62,8 +62,9 @@ func runOps(b *testing.B, writers int, unit string, op func(i int64) error) {
 }
 
 // BenchmarkSaveDelete measures durable save+delete pairs per second: the
-// group-committing Store next to a naive store that runs one bbolt Update,
-// hence one fsync, per operation.
+// group-committing Store, next to plain bbolt with one transaction per
+// operation through db.Batch, and the naive baseline, db.Update (one fsync
+// per operation).
 func BenchmarkSaveDelete(b *testing.B) {
 	for _, writers := range []int{1, 8, 64} {
 		b.Run(fmt.Sprintf("group/writers=%d", writers), func(b *testing.B) {
@@ -81,33 +82,44 @@ func BenchmarkSaveDelete(b *testing.B) {
 				return s.Delete(ctx, r.Key)
 			})
 		})
+		b.Run(fmt.Sprintf("boltbatch/writers=%d", writers), func(b *testing.B) {
+			benchPlainBolt(b, writers, (*bolt.DB).Batch)
+		})
 		b.Run(fmt.Sprintf("naive/writers=%d", writers), func(b *testing.B) {
-			db, err := bolt.Open(filepath.Join(b.TempDir(), "naive.db"), 0o600, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			name := []byte("records")
-			if err := db.Update(func(tx *bolt.Tx) error {
-				_, err := tx.CreateBucket(name)
-				return err
-			}); err != nil {
-				b.Fatal(err)
-			}
-			runOps(b, writers, "pairs/s", func(i int64) error {
-				r := benchRecord(i)
-				val, err := mstore.Encode(r)
-				if err != nil {
-					return err
-				}
-				k := recordKey(r.Key)
-				if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(name).Put(k, val) }); err != nil {
-					return err
-				}
-				return db.Update(func(tx *bolt.Tx) error { return tx.Bucket(name).Delete(k) })
-			})
+			benchPlainBolt(b, writers, (*bolt.DB).Update)
 		})
 	}
+}
+
+// benchPlainBolt runs save+delete pairs as one bbolt transaction per
+// operation, through update: db.Update (one fsync per operation, the naive
+// baseline) or db.Batch (bbolt's own coalescing, which waits up to
+// MaxBatchDelay, 10ms, for company).
+func benchPlainBolt(b *testing.B, writers int, update func(*bolt.DB, func(*bolt.Tx) error) error) {
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "plain.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	name := []byte("records")
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucket(name)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	runOps(b, writers, "pairs/s", func(i int64) error {
+		r := benchRecord(i)
+		val, err := mstore.Encode(r)
+		if err != nil {
+			return err
+		}
+		k := recordKey(r.Key)
+		if err := update(db, func(tx *bolt.Tx) error { return tx.Bucket(name).Put(k, val) }); err != nil {
+			return err
+		}
+		return update(db, func(tx *bolt.Tx) error { return tx.Bucket(name).Delete(k) })
+	})
 }
 
 // BenchmarkBytesOnDisk stores b.N records with a 1 KiB message and reports
