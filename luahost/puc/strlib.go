@@ -106,7 +106,8 @@ func strRep(L *lua.LState) int {
 		return 1
 	}
 	if int64(len(s))*n > 1<<31 {
-		raise(L, "not enough memory")
+		// PUC's allocation error: a message without position.
+		L.Error(lua.LString("not enough memory"), 0)
 	}
 	L.Push(lua.LString(strings.Repeat(s, int(n))))
 	return 1
