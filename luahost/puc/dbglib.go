@@ -11,7 +11,10 @@ func openDebug(L *lua.LState) {
 	if _, ok := L.GetGlobal("debug").(*lua.LTable); !ok {
 		return
 	}
-	setFuncs(L, "debug", map[string]lua.LGFunction{"traceback": dbgTraceback})
+	setFuncs(L, "debug", map[string]lua.LGFunction{
+		"getinfo":   dbgGetinfo,
+		"traceback": dbgTraceback,
+	})
 }
 
 // Tracebacks show the first levels1 levels and the last levels2 ones.
@@ -126,4 +129,115 @@ func frameText(L *lua.LState, dbg *lua.Debug) string {
 func frameNamed(name string) bool {
 	return name != "" && name != "?" && name != "main chunk" && name != "corountine" &&
 		name[0] != '<' && name[0] != '('
+}
+
+// dbgGetinfo is debug.getinfo([thread,] f [, what]) with 5.1's fields:
+// source as the chunk name ("@file" for files, "=[C]" for Go functions),
+// short_src, what ("main", "Lua", "C"), namewhat from the caller's code.
+func dbgGetinfo(L *lua.LState) int {
+	L1, arg := L, 0
+	if th, ok := L.Get(1).(*lua.LState); ok {
+		L1, arg = th, 1
+	}
+	options := optString(L, arg+2, "flnSu")
+	var fn *lua.LFunction
+	dbg := &lua.Debug{CurrentLine: -1}
+	level := -1
+	switch v := L.Get(arg + 1).(type) {
+	case lua.LNumber:
+		level = int(toInteger(float64(v)))
+		d, ok := L1.GetStack(level)
+		if !ok || level < 0 {
+			L.Push(lua.LNil)
+			return 1
+		}
+		dbg = d
+		f, err := L1.GetInfo("lnf", dbg, nil)
+		if err != nil {
+			L.Push(lua.LNil)
+			return 1
+		}
+		fn, _ = f.(*lua.LFunction)
+	case *lua.LFunction:
+		fn = v
+	default:
+		argError(L, arg+1, "function or level expected")
+	}
+	t := L.NewTable()
+	for _, c := range options {
+		switch c {
+		case 'S':
+			src, what, first, last := "=[C]", "C", -1, -1
+			if !fn.IsG {
+				src, what = "@"+fn.Proto.SourceName, "Lua"
+				if strings.HasPrefix(fn.Proto.SourceName, "[string ") {
+					src = fn.Proto.SourceName
+				}
+				first, last = fn.Proto.LineDefined, fn.Proto.LastLineDefined
+				if first == 0 {
+					what, last = "main", 0
+				}
+			}
+			t.RawSetString("source", lua.LString(src))
+			t.RawSetString("short_src", lua.LString(shortSrc(fn)))
+			t.RawSetString("linedefined", lua.LNumber(first))
+			t.RawSetString("lastlinedefined", lua.LNumber(last))
+			t.RawSetString("what", lua.LString(what))
+		case 'l':
+			line := -1
+			if level >= 0 && !fn.IsG && dbg.CurrentLine > 0 {
+				line = dbg.CurrentLine
+			}
+			t.RawSetString("currentline", lua.LNumber(line))
+		case 'u':
+			t.RawSetString("nups", lua.LNumber(scriptUpvalues(fn)))
+		case 'n':
+			kind := ""
+			if level >= 0 && frameNamed(dbg.Name) {
+				kind = callKind(L1, level+1, dbg.Name)
+			}
+			if kind != "" {
+				t.RawSetString("name", lua.LString(dbg.Name))
+			}
+			t.RawSetString("namewhat", lua.LString(kind))
+		case 'f':
+			t.RawSetString("func", fn)
+		case '>':
+		case 'L':
+			if !fn.IsG {
+				lines := L.NewTable()
+				for _, line := range fn.Proto.DbgSourcePositions {
+					lines.RawSetInt(line, lua.LTrue)
+				}
+				t.RawSetString("activelines", lines)
+			}
+		default:
+			argError(L, arg+2, "invalid option")
+		}
+	}
+	L.Push(t)
+	return 1
+}
+
+func shortSrc(fn *lua.LFunction) string {
+	if fn.IsG {
+		return "[C]"
+	}
+	return fn.Proto.SourceName
+}
+
+// scriptUpvalues counts the upvalues a script can name: luahost/dialect
+// binds its lowered operators as upvalues whose names are not
+// identifiers ("(concat)"), which PUC does not have.
+func scriptUpvalues(fn *lua.LFunction) int {
+	if fn.IsG {
+		return 0
+	}
+	n := 0
+	for i := range int(fn.Proto.NumUpvalues) {
+		if i >= len(fn.Proto.DbgUpvalues) || !strings.HasPrefix(fn.Proto.DbgUpvalues[i], "(") {
+			n++
+		}
+	}
+	return n
 }

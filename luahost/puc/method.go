@@ -4,47 +4,56 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// PUC numbers arguments from the caller's point of view: for obj:name(...)
-// the receiver is not counted, so ("%d"):format() complains about
-// argument #1. gopher-lua's debug info does not say whether a call used
-// method syntax, so isMethodCall reads the caller's bytecode: a call whose
-// function register was loaded by OP_SELF is a method call.
+// PUC names a called function after how the caller reached it (global
+// 'print', local 'f', method 'rep', field 'rep', upvalue 'g'), and numbers
+// arguments from the caller's point of view: for obj:name(...) the receiver
+// is not counted, so ("%d"):format() complains about argument #1.
+// gopher-lua's debug info keeps only the name, so callKind reads the
+// caller's bytecode: the instruction that loaded the called register
+// (OP_SELF, OP_GETGLOBAL, ...) says how.
 
-// isMethodCall reports whether the running Go function, known to its
-// caller as name, was called with method syntax. When the caller's line
-// holds several calls of that name that disagree, it says no.
-func isMethodCall(L *lua.LState, name string) bool {
-	dbg, ok := L.GetStack(1)
+// callKind returns PUC's namewhat ("global", "local", "method", "field",
+// "upvalue", or "") for the call of name that the Lua function at level is
+// executing. When that function's line holds several calls of that name
+// that disagree, it returns "".
+func callKind(L *lua.LState, level int, name string) string {
+	dbg, ok := L.GetStack(level)
 	if !ok {
-		return false
+		return ""
 	}
 	v, err := L.GetInfo("lf", dbg, nil)
 	if err != nil {
-		return false
+		return ""
 	}
 	fn, ok := v.(*lua.LFunction)
 	if !ok || fn.IsG || fn.Proto == nil {
-		return false
+		return ""
 	}
 	p := fn.Proto
-	method, found := false, false
+	kind, found := "", false
 	for _, c := range p.DbgCalls {
 		if c.Name != name || c.Pc >= len(p.Code) || p.DbgSourcePositions[c.Pc] != dbg.CurrentLine {
 			continue
 		}
-		m := loadedBySelf(p.Code, c.Pc)
-		if found && m != method {
-			return false
+		k := loadKind(p.Code, c.Pc)
+		if found && k != kind {
+			return ""
 		}
-		method, found = m, true
+		kind, found = k, true
 	}
-	return method
+	return kind
 }
 
-// loadedBySelf walks back from the call at pc to the instruction that
-// loaded the called function's register (gopher-lua's instruction layout:
-// opcode in the top 6 bits, A in the next 8).
-func loadedBySelf(code []uint32, pc int) bool {
+// isMethodCall reports whether the running Go function, known to its
+// caller as name, was called with method syntax.
+func isMethodCall(L *lua.LState, name string) bool {
+	return callKind(L, 1, name) == "method"
+}
+
+// loadKind walks back from the call at pc to the instruction that loaded
+// the called function's register (gopher-lua's instruction layout: opcode
+// in the top 6 bits, A in the next 8).
+func loadKind(code []uint32, pc int) string {
 	a := int(code[pc]>>18) & 0xff
 	for k := pc - 1; k >= 0; k-- {
 		inst := code[k]
@@ -53,11 +62,18 @@ func loadedBySelf(code []uint32, pc int) bool {
 		}
 		switch int(inst >> 26) {
 		case lua.OP_SELF:
-			return true
-		case lua.OP_MOVE, lua.OP_MOVEN, lua.OP_LOADK, lua.OP_LOADNIL, lua.OP_GETUPVAL, lua.OP_GETGLOBAL,
-			lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_CALL, lua.OP_CLOSURE, lua.OP_VARARG, lua.OP_NEWTABLE:
-			return false
+			return "method"
+		case lua.OP_GETGLOBAL:
+			return "global"
+		case lua.OP_GETTABLE, lua.OP_GETTABLEKS:
+			return "field"
+		case lua.OP_GETUPVAL:
+			return "upvalue"
+		case lua.OP_MOVE, lua.OP_MOVEN:
+			return "local"
+		case lua.OP_LOADK, lua.OP_LOADNIL, lua.OP_CALL, lua.OP_CLOSURE, lua.OP_VARARG, lua.OP_NEWTABLE:
+			return ""
 		}
 	}
-	return false
+	return ""
 }

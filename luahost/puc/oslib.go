@@ -18,22 +18,38 @@ var processStart = time.Now()
 
 func openOS(L *lua.LState) {
 	t := setFuncs(L, "os", map[string]lua.LGFunction{
-		"clock":    osClock,
-		"date":     osDate,
-		"difftime": osDifftime,
-		"execute":  osExecute,
-		"exit":     osExit,
-		"getenv":   osGetenv,
-		"remove":   osRemove,
-		"rename":   osRename,
-		"time":     osTime,
-		"tmpname":  osTmpname,
+		"clock":     osClock,
+		"date":      osDate,
+		"difftime":  osDifftime,
+		"execute":   osExecute,
+		"exit":      osExit,
+		"getenv":    osGetenv,
+		"remove":    osRemove,
+		"rename":    osRename,
+		"setlocale": osSetlocale,
+		"time":      osTime,
+		"tmpname":   osTmpname,
 	})
 	t.RawSetString("setenv", lua.LNil)
 }
 
 func osClock(L *lua.LState) int {
 	L.Push(lua.LNumber(time.Since(processStart).Seconds()))
+	return 1
+}
+
+// osSetlocale is os.setlocale([locale [, category]]). The host runs in
+// the C locale and stays there: "C", "POSIX" and "" (the environment's,
+// which for a Go process is C) are accepted, any other locale is not.
+func osSetlocale(L *lua.LState) int {
+	locale := optString(L, 1, "C")
+	checkOption(L, 2, "all", []string{"all", "collate", "ctype", "monetary", "numeric", "time"})
+	switch locale {
+	case "C", "POSIX", "":
+		L.Push(lua.LString("C"))
+	default:
+		L.Push(lua.LNil)
+	}
 	return 1
 }
 
