@@ -15,7 +15,7 @@ import (
 	"msyshost/lib/mstore"
 )
 
-func benchRecord(i int64) *mstore.Record {
+func testRecord(i int64) *mstore.Record {
 	raw := make([]byte, 1024)
 	for j := range raw {
 		raw[j] = byte('a' + j%26)
@@ -75,7 +75,7 @@ func BenchmarkSaveDelete(b *testing.B) {
 			defer s.Close()
 			ctx := context.Background()
 			runOps(b, writers, "pairs/s", func(i int64) error {
-				r := benchRecord(i)
+				r := testRecord(i)
 				if err := s.Save(ctx, r); err != nil {
 					return err
 				}
@@ -109,7 +109,7 @@ func benchPlainBolt(b *testing.B, writers int, update func(*bolt.DB, func(*bolt.
 		b.Fatal(err)
 	}
 	runOps(b, writers, "pairs/s", func(i int64) error {
-		r := benchRecord(i)
+		r := testRecord(i)
 		val, err := mstore.Encode(r)
 		if err != nil {
 			return err
@@ -131,7 +131,7 @@ func BenchmarkBytesOnDisk(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	runOps(b, 64, "saves/s", func(i int64) error { return s.Save(ctx, benchRecord(i)) })
+	runOps(b, 64, "saves/s", func(i int64) error { return s.Save(ctx, testRecord(i)) })
 	var used int64
 	if err := s.db.View(func(tx *bolt.Tx) error {
 		used = tx.Size()

@@ -48,7 +48,7 @@ func TestCloseMidFlight(t *testing.T) {
 	for w := range 16 {
 		wg.Go(func() {
 			for i := 0; ; i++ {
-				r := benchRecord(int64(w)<<32 | int64(i))
+				r := testRecord(int64(w)<<32 | int64(i))
 				if !check(s.Save(context.Background(), r)) {
 					return
 				}
@@ -88,13 +88,13 @@ func TestAbandonedSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := benchRecord(1)
+	first := testRecord(1)
 	firstDone := make(chan error, 1)
 	go func() { firstDone <- s.Save(context.Background(), first) }()
 	time.Sleep(20 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	second := benchRecord(2)
+	second := testRecord(2)
 	if err := s.Save(ctx, second); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("save with an expiring context: %v, want DeadlineExceeded", err)
 	}
@@ -112,7 +112,7 @@ func TestAbandonedSave(t *testing.T) {
 func TestCorruptValue(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "mstore.db"), mstoretest.NewClock(time.Now()))
 	defer s.Close()
-	r := benchRecord(7)
+	r := testRecord(7)
 	if err := s.Save(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func diskFullChild(path string) {
 	for w := range 4 {
 		wg.Go(func() {
 			for i := 0; i < 200; i++ {
-				r := benchRecord(int64(w)<<32 | int64(i))
+				r := testRecord(int64(w)<<32 | int64(i))
 				r.Raw = bytes.Repeat(r.Raw, 48)
 				if err := s.Save(context.Background(), r); err != nil {
 					p.line("failed %s %v", r.ID, err)

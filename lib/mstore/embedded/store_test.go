@@ -42,7 +42,7 @@ func TestSweepBounded(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	for i := range 1200 {
-		r := benchRecord(int64(i))
+		r := testRecord(int64(i))
 		r.Expires = mstoretest.Start.Add(time.Duration(1+i%2) * time.Hour)
 		if err := s.Save(ctx, r); err != nil {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestSweepBounded(t *testing.T) {
 		t.Fatalf("sweep removed %d (%v), want the other 500", n, err)
 	}
 	for i := range 1200 {
-		_, err := s.Load(ctx, benchRecord(int64(i)).Key)
+		_, err := s.Load(ctx, testRecord(int64(i)).Key)
 		if live := i%2 == 1; live != (err == nil) {
 			t.Fatalf("record %d after sweep: %v", i, err)
 		}
@@ -81,7 +81,7 @@ func TestBackgroundSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	r := benchRecord(1)
+	r := testRecord(1)
 	if err := s.Save(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
