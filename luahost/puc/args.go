@@ -177,3 +177,17 @@ func checkTable(L *lua.LState, n int) *lua.LTable {
 	}
 	return t
 }
+
+// ArgError raises PUC's "chunk:line: bad argument #n to 'name' (msg)" from
+// a Go function called by Lua, numbering arguments as PUC does for method
+// calls. For Go bindings whose errors must read like Momentum's C ones;
+// gopher-lua's LState.ArgError leaves the quotes out.
+func ArgError(L *lua.LState, n int, msg string) {
+	argError(L, n, msg)
+}
+
+// TypeError raises PUC's "bad argument #n to 'name' (expected expected,
+// got type)", where type is "no value" past the last argument.
+func TypeError(L *lua.LState, n int, expected string) {
+	typeError(L, n, expected)
+}

@@ -53,7 +53,7 @@ func openMath(L *lua.LState, h *host) {
 		"max":   mathMax,
 		"min":   mathMin,
 		"modf":  mathModf,
-		"pow":   fn2(math.Pow),
+		"pow":   fn2(Pow),
 		"rad":   fn1(func(x float64) float64 { return x * radiansPerDegree }),
 		"sin":   fn1(math.Sin),
 		"sinh":  fn1(math.Sinh),
