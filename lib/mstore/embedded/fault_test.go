@@ -89,9 +89,12 @@ func TestAbandonedSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := testRecord(1)
+	o := &op{key: first.Key, rk: recordKey(first.Key), val: make([]byte, 8)}
 	firstDone := make(chan error, 1)
-	go func() { firstDone <- s.Save(context.Background(), first) }()
-	time.Sleep(20 * time.Millisecond)
+	go func() { firstDone <- s.submit(context.Background(), o) }()
+	for o.state.Load() != opTaken {
+		time.Sleep(time.Millisecond)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	second := testRecord(2)

@@ -161,11 +161,11 @@ func TestTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv.Stall(400 * time.Millisecond)
+		srv.Stall(time.Second)
 		start := time.Now()
 		_, err = s.Load(context.Background(), mstore.Key{Bucket: "b", ID: "k"})
 		srv.Stall(0)
-		if err == nil || errors.Is(err, mstore.ErrNotFound) || time.Since(start) > 350*time.Millisecond {
+		if err == nil || errors.Is(err, mstore.ErrNotFound) || time.Since(start) > 700*time.Millisecond {
 			t.Fatalf("%s: load from a stalled server: %v after %v, want a timeout near 100ms", addr, err, time.Since(start))
 		}
 		s.Close()
