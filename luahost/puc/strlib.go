@@ -100,12 +100,12 @@ func strUpper(L *lua.LState) int {
 
 func strRep(L *lua.LState) int {
 	s := checkString(L, 1)
-	n := checkInteger(L, 2)
+	n := int64(checkInt(L, 2)) // luaL_checkint: 2^32+2 repeats twice
 	if n <= 0 || s == "" {
 		L.Push(lua.LString(""))
 		return 1
 	}
-	if int64(len(s))*n > 1<<31 {
+	if n > (1<<31)/int64(len(s)) {
 		// PUC's allocation error: a message without position.
 		L.Error(lua.LString("not enough memory"), 0)
 	}

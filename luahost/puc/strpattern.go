@@ -89,7 +89,7 @@ func strGsub(L *lua.LState) int {
 	default:
 		argError(L, 3, "string/function/table expected")
 	}
-	maxN := optInteger(L, 4, int64(len(src))+1)
+	maxN := int64(optInt(L, 4, len(src)+1))
 	m := newMatcher(L, src, p)
 	pi := 0
 	anchor := m.patAt(0) == '^'
