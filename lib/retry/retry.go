@@ -43,13 +43,36 @@ type Core struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	// ParkTimeout bounds how long a receipt waits for its submission's
-	// stored copy to become durable; default 10s.
+	// stored copy to appear (a receipt can overtake the save, or arrive at
+	// another node of a shared store first); zero means 5s. Negative waits
+	// only for saves already under way in this process.
 	ParkTimeout time.Duration
 
+	once     sync.Once
 	mu       sync.Mutex
-	pending  map[mstore.Key]chan struct{} // saves in flight
-	segments map[mstore.Key]*segmentGroup // segment id → its message
-	handled  map[mstore.Key]time.Time     // final receipts already acted on
+	pending  map[mstore.Key]chan struct{}       // saves under way
+	segments *memory[mstore.Key, *segmentGroup] // segment id → its message
+	external *memory[mstore.Key, struct{}]      // kept elsewhere by a hook (MSTORE_DONE)
+	handled  *memory[mstore.Key, struct{}]      // final receipts acted on
+	claimed  map[mstore.Key]struct{}            // final receipts being acted on
+}
+
+// What the core remembers in memory about receipts and segments is bounded
+// by age and count; the stored copy, deleted once a receipt is acted on,
+// is what stops a late duplicate for good.
+const (
+	memoryPeriod  = 12 * time.Hour
+	memoryEntries = 1 << 20
+)
+
+func (c *Core) init() {
+	c.once.Do(func() {
+		c.pending = map[mstore.Key]chan struct{}{}
+		c.claimed = map[mstore.Key]struct{}{}
+		c.segments = newMemory[mstore.Key, *segmentGroup](memoryPeriod, memoryEntries)
+		c.external = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
+		c.handled = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
+	})
 }
 
 type segmentGroup struct {
@@ -82,18 +105,18 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	if len(s.IDs) == 0 || s.IDs[0] == "" {
 		return mstore.Key{}, errors.New("submission without a message id")
 	}
+	c.init()
 	key := mstore.Key{Bucket: Bucket(s.Channel, s.Shortcode, s.UseShortcode || s.Channel == SMPP), ID: s.IDs[0]}
 	if !s.Save {
 		return key, nil
 	}
 	done := c.beginSave(key, s.IDs)
 	defer done()
-	hook := "smpp_store_submit"
-	if s.Channel == MM7 {
-		hook = "mm7_store_submit_hook"
-	}
-	if code := c.Hooks.Dispatch(ctx, hook, s.Message, key.Bucket, key.ID); code == MstoreDone {
-		c.log().Info("store skipped by hook", "hook", hook, "key", key.String())
+	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == MstoreDone {
+		c.log().Info("store skipped by hook", "hook", storeHooks[s.Channel], "key", key.String())
+		c.mu.Lock()
+		c.external.put(key, struct{}{}, c.now())
+		c.mu.Unlock()
 		return key, nil
 	}
 	rec := RecordOf(s.Message, key, mstore.Origin{
@@ -111,15 +134,12 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 func (c *Core) beginSave(key mstore.Key, ids []string) func() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pending == nil {
-		c.pending = map[mstore.Key]chan struct{}{}
-		c.segments = map[mstore.Key]*segmentGroup{}
-	}
 	if len(ids) > 1 {
 		g := &segmentGroup{primary: key, remaining: map[string]bool{}}
+		now := c.now()
 		for _, id := range ids {
 			g.remaining[id] = true
-			c.segments[mstore.Key{Bucket: key.Bucket, ID: id}] = g
+			c.segments.put(mstore.Key{Bucket: key.Bucket, ID: id}, g, now)
 		}
 	}
 	ch := make(chan struct{})
@@ -155,10 +175,21 @@ type Result struct {
 	Duplicate bool
 }
 
+var (
+	storeHooks   = map[Channel]string{SMPP: "smpp_store_submit", MM7: "mm7_store_submit_hook"}
+	receiptHooks = map[Channel]map[Outcome]string{
+		SMPP: {Positive: "smpp_handle_DR_positive", Negative: "smpp_handle_DR_negative"},
+		MM7:  {Positive: "mm7_handle_DR_positive", Negative: "mm7_handle_DR_negative"},
+	}
+	channelNames = map[Channel]string{SMPP: "SMPP", MM7: "MM7"}
+)
+
 // Receipt classifies r, runs the receipt hooks and the default action.
-// It is safe to call for duplicates and for receipts of deleted or expired
-// messages: those are logged, never bounced twice.
+// It is safe to call for duplicates, concurrently or not, and for receipts
+// of deleted or expired messages: those are logged, never bounced twice.
+// On an error nothing is marked done, so the receipt can be retried.
 func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
+	c.init()
 	var out Outcome
 	if r.Channel == MM7 {
 		out = MM7Outcome(r.Status)
@@ -176,80 +207,162 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		log.Debug("intermediate receipt")
 		return res, nil
 	}
-	c.waitForSave(ctx, key)
+	if c.seen(key) {
+		res.Duplicate = true
+		log.Info("duplicate receipt ignored")
+		return res, nil
+	}
+	c.park(ctx, key, log)
 	key, act := c.segment(key, out)
 	res.Key = key
 	if !act {
 		log.Debug("segment receipt recorded; waiting for the other segments")
 		return res, nil
 	}
-	if c.alreadyHandled(key) {
+	if !c.claim(key) {
 		res.Duplicate = true
 		log.Info("duplicate receipt ignored")
 		return res, nil
 	}
-	hook := map[Channel]map[Outcome]string{
-		SMPP: {Positive: "smpp_handle_DR_positive", Negative: "smpp_handle_DR_negative"},
-		MM7:  {Positive: "mm7_handle_DR_positive", Negative: "mm7_handle_DR_negative"},
-	}[r.Channel][out]
+	err := c.act(ctx, r, out, &res, log)
+	c.settle(key, err == nil)
+	return res, err
+}
+
+// act runs the receipt hook and, for a negative receipt the hooks
+// continued, the bounce.
+func (c *Core) act(ctx context.Context, r Receipt, out Outcome, res *Result, log *slog.Logger) error {
+	key := res.Key
+	// The copy to bounce is read before the hook runs: a hook that deletes
+	// it and then fails still leaves the bounce owed.
+	var rec *mstore.Record
+	if out == Negative {
+		var err error
+		rec, err = c.Store.Load(ctx, key)
+		if err != nil && !errors.Is(err, mstore.ErrNotFound) {
+			return fmt.Errorf("loading %s before its negative receipt: %w", key, err)
+		}
+	}
+	hook := receiptHooks[r.Channel][out]
 	if r.Channel == MM7 {
 		res.Code = c.Hooks.Dispatch(ctx, hook, r.Trx, key.Bucket, key.ID)
 	} else {
 		res.Code = c.Hooks.Dispatch(ctx, hook, key.Bucket, key.ID)
 	}
-	c.markHandled(key)
 	if out != Negative || res.Code != SMPPContinue {
-		return res, nil
+		return nil
 	}
-	// Default action on a negative receipt: bounce to the original sender.
-	rec, err := c.Store.Load(ctx, key)
-	if errors.Is(err, mstore.ErrNotFound) {
+	if rec == nil {
 		log.Warn("negative receipt: no stored copy to bounce")
-		return res, nil
-	}
-	if err != nil {
-		return res, fmt.Errorf("loading %s to bounce it: %w", key, err)
+		return nil
 	}
 	m := MessageOf(rec)
-	reason := fmt.Sprintf("%s delivery receipt: %s", map[Channel]string{SMPP: "SMPP", MM7: "MM7"}[r.Channel], r.Status)
+	reason := fmt.Sprintf("%s delivery receipt: %s", channelNames[r.Channel], r.Status)
 	if r.Detail != "" {
 		reason += " (" + r.Detail + ")"
 	}
 	if m.MailFrom == "" {
 		log.Info("negative receipt for a message from the null sender: no bounce")
 	} else if err := c.Bouncer.Bounce(ctx, spool.Bounce{To: m.MailFrom, Message: m, Reason: reason}); err != nil {
-		return res, fmt.Errorf("bouncing %s: %w", key, err)
+		return fmt.Errorf("bouncing %s: %w", key, err)
 	} else {
 		res.Bounced = true
 	}
 	if err := c.Store.Delete(ctx, key); err != nil && !errors.Is(err, mstore.ErrNotFound) {
-		return res, fmt.Errorf("deleting bounced %s: %w", key, err)
+		return fmt.Errorf("deleting bounced %s: %w", key, err)
 	}
-	return res, nil
+	return nil
 }
 
-// waitForSave parks a receipt whose submission is still being stored.
-func (c *Core) waitForSave(ctx context.Context, key mstore.Key) {
+// claim marks a final receipt as being acted on; false means it is, or was,
+// already.
+func (c *Core) claim(key mstore.Key) bool {
 	c.mu.Lock()
-	ch := c.pending[key]
-	if g := c.segments[key]; g != nil && ch == nil {
-		ch = c.pending[g.primary]
+	defer c.mu.Unlock()
+	if _, busy := c.claimed[key]; busy {
+		return false
 	}
-	c.mu.Unlock()
-	if ch == nil {
-		return
+	if _, done := c.handled.get(key); done {
+		return false
 	}
-	d := c.ParkTimeout
-	if d <= 0 {
-		d = 10 * time.Second
+	c.claimed[key] = struct{}{}
+	return true
+}
+
+// seen reports a receipt for a message already acted on, directly or
+// through one of its segments.
+func (c *Core) seen(key mstore.Key) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, done := c.handled.get(key); done {
+		return true
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ch:
-	case <-t.C:
-		c.log().Warn("receipt waited for its stored copy past the park timeout", "key", key.String())
-	case <-ctx.Done():
+	if g, ok := c.segments.get(key); ok {
+		_, done := c.handled.get(g.primary)
+		return done
+	}
+	return false
+}
+
+// settle ends a claim; a receipt that failed can be tried again.
+func (c *Core) settle(key mstore.Key, done bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.claimed, key)
+	if done {
+		c.handled.put(key, struct{}{}, c.now())
+	}
+}
+
+// parkPoll is how often a parked receipt looks for its stored copy.
+const parkPoll = 20 * time.Millisecond
+
+// park holds a receipt until its message is known: stored, being stored,
+// a segment of a known message, or kept elsewhere by a hook. It gives up
+// after ParkTimeout, and the receipt goes on (the hooks may know better).
+func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) {
+	timeout := c.ParkTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	deadline := time.Now().Add(max(timeout, 0))
+	for {
+		c.mu.Lock()
+		ch := c.pending[key]
+		g, seg := c.segments.get(key)
+		if seg && ch == nil {
+			ch = c.pending[g.primary]
+		}
+		_, ext := c.external.get(key)
+		c.mu.Unlock()
+		if ch != nil {
+			wait := time.Until(deadline)
+			if timeout < 0 {
+				wait = 5 * time.Second // a save under way here always finishes
+			}
+			t := time.NewTimer(max(wait, 0))
+			select {
+			case <-ch:
+			case <-t.C:
+				log.Warn("receipt waited for its stored copy past the park timeout")
+			case <-ctx.Done():
+			}
+			t.Stop()
+			return
+		}
+		if seg || ext {
+			return
+		}
+		if _, err := c.Store.Load(ctx, key); !errors.Is(err, mstore.ErrNotFound) {
+			return // there, or the store is failing: the action will say so
+		}
+		if timeout < 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			if timeout >= 0 {
+				log.Info("receipt for a message not in the store; hooks run without a stored copy")
+			}
+			return
+		}
+		time.Sleep(parkPoll)
 	}
 }
 
@@ -259,8 +372,8 @@ func (c *Core) waitForSave(ctx context.Context, key mstore.Key) {
 func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g := c.segments[key]
-	if g == nil {
+	g, ok := c.segments.get(key)
+	if !ok {
 		return key, true
 	}
 	if g.decided {
@@ -276,32 +389,6 @@ func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, bool) {
 	}
 	g.decided = true
 	return g.primary, true
-}
-
-const handledMemory = 24 * time.Hour
-
-func (c *Core) alreadyHandled(key mstore.Key) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	at, ok := c.handled[key]
-	return ok && c.now().Sub(at) < handledMemory
-}
-
-func (c *Core) markHandled(key mstore.Key) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.handled == nil {
-		c.handled = map[mstore.Key]time.Time{}
-	}
-	now := c.now()
-	if len(c.handled) > 100000 {
-		for k, at := range c.handled {
-			if now.Sub(at) >= handledMemory {
-				delete(c.handled, k)
-			}
-		}
-	}
-	c.handled[key] = now
 }
 
 func (c *Core) now() time.Time {

@@ -41,6 +41,11 @@ func (f *fakeHooks) called() []string {
 
 func newCore(t *testing.T, hooks *fakeHooks) (*retry.Core, *spool.Recorder, mstore.Store) {
 	t.Helper()
+	return newCoreWith(t, hooks)
+}
+
+func newCoreWith(t *testing.T, hooks retry.Hooks) (*retry.Core, *spool.Recorder, mstore.Store) {
+	t.Helper()
 	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -212,4 +217,102 @@ func TestBuckets(t *testing.T) {
 			t.Errorf("Bucket(%s, %q, %v) = %s, want %s", c.ch, c.sc, c.use, got, c.want)
 		}
 	}
+}
+
+// scriptedHooks runs a Go function per hook, as a script would.
+type scriptedHooks map[string]func(args ...any) int
+
+func (s scriptedHooks) Dispatch(_ context.Context, hook string, args ...any) int {
+	if f, ok := s[hook]; ok {
+		return f(args...)
+	}
+	return 0
+}
+
+func TestBounceOwedWhenTheHookDeletesThenFails(t *testing.T) {
+	var st mstore.Store
+	hooks := scriptedHooks{"smpp_handle_DR_negative": func(args ...any) int {
+		st.Delete(context.Background(), mstore.Key{Bucket: args[0].(string), ID: args[1].(string)})
+		return 0 // what an error after the delete counts as
+	}}
+	core, rec, s := newCoreWith(t, hooks)
+	st = s
+	ctx := context.Background()
+	core.Submitted(ctx, sms("d1"))
+	res, err := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "d1", Status: "UNDELIV"})
+	if err != nil || !res.Bounced {
+		t.Fatalf("res = %+v, %v: the bounce is owed even though the hook deleted the copy", res, err)
+	}
+	if _, b := rec.Take(); len(b) != 1 {
+		t.Fatalf("bounces = %d", len(b))
+	}
+}
+
+type flakyBouncer struct {
+	fails int
+	got   int
+}
+
+func (f *flakyBouncer) Bounce(context.Context, spool.Bounce) error {
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("spool full")
+	}
+	f.got++
+	return nil
+}
+
+func TestFailedBounceCanBeRetried(t *testing.T) {
+	core, _, st := newCore(t, &fakeHooks{})
+	fb := &flakyBouncer{fails: 1}
+	core.Bouncer = fb
+	ctx := context.Background()
+	key, _ := core.Submitted(ctx, sms("f1"))
+	r := retry.Receipt{Channel: retry.SMPP, Bucket: key.Bucket, ID: key.ID, Status: "UNDELIV"}
+	if _, err := core.Receipt(ctx, r); err == nil {
+		t.Fatal("a failed bounce must be reported")
+	}
+	if _, err := st.Load(ctx, key); err != nil {
+		t.Fatalf("the copy must stay while the bounce is owed: %v", err)
+	}
+	if res, err := core.Receipt(ctx, r); err != nil || !res.Bounced || fb.got != 1 {
+		t.Fatalf("retry: %+v, %v, bounces %d", res, err, fb.got)
+	}
+}
+
+func TestConcurrentDuplicatesBounceOnce(t *testing.T) {
+	slow := scriptedHooks{"smpp_handle_DR_negative": func(...any) int { time.Sleep(20 * time.Millisecond); return 0 }}
+	core, rec, _ := newCoreWith(t, slow)
+	ctx := context.Background()
+	core.Submitted(ctx, sms("c1"))
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "c1", Status: "UNDELIV"})
+		}()
+	}
+	wg.Wait()
+	if _, b := rec.Take(); len(b) != 1 {
+		t.Fatalf("%d bounces for one message", len(b))
+	}
+}
+
+func TestReceiptBeforeTheSubmissionIsParked(t *testing.T) {
+	core, rec, _ := newCore(t, &fakeHooks{})
+	ctx := context.Background()
+	got := make(chan retry.Result)
+	go func() {
+		res, _ := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "early", Status: "UNDELIV"})
+		got <- res
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if _, err := core.Submitted(ctx, sms("early")); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-got; !res.Bounced {
+		t.Fatalf("the early receipt must wait for the copy and bounce it: %+v", res)
+	}
+	rec.Take()
 }
