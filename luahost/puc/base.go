@@ -305,7 +305,10 @@ func baseUnpack(L *lua.LState) int {
 func baseNext(L *lua.LState) int {
 	tb := checkTable(L, 1)
 	L.SetTop(2)
-	k, v := nextKey(L, tb, L.Get(2))
+	// PUC raises "invalid key to 'next'" for a key that was never in the
+	// table; LTable.Next cannot tell one from a key cleared during the
+	// traversal, which must work, so no check is made.
+	k, v := tb.Next(L.Get(2))
 	if k == lua.LNil {
 		L.Push(lua.LNil)
 		return 1
@@ -313,22 +316,6 @@ func baseNext(L *lua.LState) int {
 	L.Push(k)
 	L.Push(v)
 	return 2
-}
-
-// nextKey is LTable.Next with PUC's error for a key not in the table.
-func nextKey(L *lua.LState, tb *lua.LTable, k lua.LValue) (key, value lua.LValue) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(*lua.LState); ok {
-				panic(r)
-			}
-			raise(L, "invalid key to 'next'")
-		}
-	}()
-	if k != lua.LNil && tb.RawGet(k) == lua.LNil {
-		raise(L, "invalid key to 'next'")
-	}
-	return tb.Next(k)
 }
 
 func (b *base) pairs(L *lua.LState) int {

@@ -169,10 +169,7 @@ func dbgGetinfo(L *lua.LState) int {
 		case 'S':
 			src, what, first, last := "=[C]", "C", -1, -1
 			if !fn.IsG {
-				src, what = "@"+fn.Proto.SourceName, "Lua"
-				if strings.HasPrefix(fn.Proto.SourceName, "[string ") {
-					src = fn.Proto.SourceName
-				}
+				src, what = chunkSource(fn.Proto.SourceName), "Lua"
 				first, last = fn.Proto.LineDefined, fn.Proto.LastLineDefined
 				if first == 0 {
 					what, last = "main", 0
@@ -217,6 +214,17 @@ func dbgGetinfo(L *lua.LState) int {
 	}
 	L.Push(t)
 	return 1
+}
+
+// chunkSource guesses the chunk name a function's short source name came
+// from: `[string "x"]` from loading the string x, a file name from "@file".
+// A truncated string name cannot be undone, nor a "=name" told from a file.
+func chunkSource(short string) string {
+	if inner, ok := strings.CutPrefix(short, `[string "`); ok {
+		inner = strings.TrimSuffix(inner, `"]`)
+		return strings.TrimSuffix(inner, "...")
+	}
+	return "@" + short
 }
 
 func shortSrc(fn *lua.LFunction) string {

@@ -71,3 +71,8 @@ print("loadstring3", pcall(loadstring("error('named')", "=mychunk")))
 print("loadstring4", pcall(loadstring("error('at')", "@file.lua")))
 print("loadstring5", pcall(loadstring(string.rep("x", 50) .. " = 1; error('long')")))
 print("loadstring6", loadstring("return 1 + 1")())
+local erase = {a = 1, b = 2, c = 3, d = 4, [1] = "x", [2] = "y"}
+local seen = 0
+for k in pairs(erase) do erase[k] = nil; seen = seen + 1 end
+print("erase-during-pairs", seen, next(erase))
+print("getinfo-source", debug.getinfo(loadstring("return 1")).source, debug.getinfo(loadstring("return 1", "=named")).short_src)
