@@ -4,6 +4,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -11,16 +12,17 @@ import (
 // base holds the replacement base functions that need each other: print
 // calls the global tostring, pairs hands out next.
 type base struct {
-	h        *host
-	pause    float64 // what collectgarbage("setpause") last set
-	stepMul  float64
-	tostring *lua.LFunction
-	next     *lua.LFunction
-	inext    *lua.LFunction
+	h          *host
+	proxyMetas map[weak.Pointer[lua.LTable]]bool // metatables newproxy(true) made; weak, as in PUC
+	pause      float64                           // what collectgarbage("setpause") last set
+	stepMul    float64
+	tostring   *lua.LFunction
+	next       *lua.LFunction
+	inext      *lua.LFunction
 }
 
 func openBase(L *lua.LState, h *host) {
-	b := &base{h: h, pause: 200, stepMul: 200}
+	b := &base{h: h, pause: 200, stepMul: 200, proxyMetas: map[weak.Pointer[lua.LTable]]bool{}}
 	b.tostring = L.NewFunction(baseToString)
 	// pairs hands out a next of its own, as PUC's does: pairs{} ~= next.
 	b.next = L.NewFunction(baseNext)
@@ -40,6 +42,7 @@ func openBase(L *lua.LState, h *host) {
 		"getfenv":        baseGetfenv,
 		"setfenv":        baseSetfenv,
 		"getmetatable":   baseGetMetatable,
+		"newproxy":       b.newProxy,
 		"pcall":          basePCall,
 		"xpcall":         baseXPCall,
 		"rawequal":       baseRawEqual,
@@ -192,6 +195,33 @@ func (b *base) collectGarbage(L *lua.LState) int {
 	default:
 		argError(L, 1, "invalid option '"+opt+"'")
 	}
+	return 1
+}
+
+// newProxy is newproxy([false | true | proxy]): a userdata without a
+// metatable, with a new one, or sharing another proxy's.
+func (b *base) newProxy(L *lua.LState) int {
+	ud := L.NewUserData()
+	switch v := L.Get(1).(type) {
+	case lua.LBool:
+		if v {
+			mt := L.NewTable()
+			b.proxyMetas[weak.Make(mt)] = true
+			ud.Metatable = mt
+		}
+	case *lua.LNilType:
+	default:
+		other, ok := v.(*lua.LUserData)
+		var mt *lua.LTable
+		if ok {
+			mt, _ = other.Metatable.(*lua.LTable)
+		}
+		if mt == nil || !b.proxyMetas[weak.Make(mt)] {
+			argError(L, 1, "boolean or proxy expected")
+		}
+		ud.Metatable = mt
+	}
+	L.Push(ud)
 	return 1
 }
 

@@ -273,8 +273,12 @@ func (lib *iolib) ioType(L *lua.LState) int {
 }
 
 func (lib *iolib) fileToString(L *lua.LState) int {
-	lf := L.CheckUserData(1).Value.(*lfile)
-	if lf.closed {
+	ud, _ := L.Get(1).(*lua.LUserData)
+	var lf *lfile
+	if ud != nil {
+		lf, _ = ud.Value.(*lfile)
+	}
+	if lf == nil || lf.closed {
 		L.Push(lua.LString("file (closed)"))
 	} else {
 		L.Push(lua.LString(fmt.Sprintf("file (%p)", lf)))
