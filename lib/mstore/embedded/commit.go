@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -38,6 +39,9 @@ func (s *Store) commitLoop() {
 				return
 			}
 		}
+		// Let writers just woken by the previous commit enqueue their next
+		// operation; with nobody else runnable this returns at once.
+		runtime.Gosched()
 		size := len(batch[0].val)
 	gather:
 		for len(batch) < maxBatchOps {
