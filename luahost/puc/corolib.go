@@ -12,9 +12,15 @@ func openCoroutine(L *lua.LState) {
 		return
 	}
 	orig := func(name string) lua.LGFunction {
-		return co.RawGetString(name).(*lua.LFunction).GFunction
+		if fn, ok := co.RawGetString(name).(*lua.LFunction); ok && fn.IsG {
+			return fn.GFunction
+		}
+		return nil
 	}
 	create, resume, yield := orig("create"), orig("resume"), orig("yield")
+	if create == nil || resume == nil || yield == nil {
+		return // not gopher-lua's library: nothing to wrap
+	}
 	checkCo := func(L *lua.LState) *lua.LState {
 		th, ok := L.Get(1).(*lua.LState)
 		if !ok {

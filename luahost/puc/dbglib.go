@@ -157,7 +157,10 @@ func dbgGetinfo(L *lua.LState) int {
 			L.Push(lua.LNil)
 			return 1
 		}
-		fn, _ = f.(*lua.LFunction)
+		if fn, _ = f.(*lua.LFunction); fn == nil {
+			L.Push(lua.LNil)
+			return 1
+		}
 	case *lua.LFunction:
 		fn = v
 	default:
