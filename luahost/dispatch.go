@@ -3,7 +3,7 @@ package luahost
 import (
 	"context"
 	"fmt"
-	"strings"
+	"regexp"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -65,37 +65,17 @@ func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe fu
 		}
 		return Continue
 	}
-	defer g.release(st)
-	L := st.L
-	for _, mod := range st.modules {
+	defer func() { g.release(st) }()
+	// Modules are visited by index: a state that broke is replaced by a
+	// fresh one of the same generation, whose modules are the same, and the
+	// chain goes on with the next module.
+	for i := 0; i < len(st.modules); i++ {
+		mod := st.modules[i]
 		fn, ok := mod.tbl.RawGetString(hook).(*lua.LFunction)
 		if !ok {
 			continue
 		}
-		if st.broken {
-			break
-		}
-		call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
-		st.script = mod.script
-		largs := append(st.args[:0], mod.tbl)
-		for _, a := range args {
-			largs = append(largs, toLua(L, a))
-		}
-		st.args = largs
-		if err := st.pcall(ctx, fn, largs...); err != nil {
-			call.Err = err.Error()
-			if !strings.Contains(call.Err, ":") || strings.HasPrefix(call.Err, "deadline") || strings.HasPrefix(call.Err, "memory") {
-				call.Err = fmt.Sprintf("%s (%s)", call.Err, position(fn))
-			}
-		} else {
-			call.Returned = L.Get(-1)
-			if n, ok := call.Returned.(lua.LNumber); ok {
-				call.Code = int(n)
-			} else {
-				call.Err = fmt.Sprintf("%s returned %s, not a number (%s)", hook, call.Returned.Type(), position(fn))
-			}
-		}
-		L.SetTop(0)
+		call := st.callHook(ctx, hook, mod, fn, args)
 		if call.Err != "" {
 			h.log.Warn("hook failed; default action applies", "hook", hook, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
@@ -105,9 +85,53 @@ func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe fu
 		if call.Code != Continue {
 			return call.Code
 		}
+		if st.broken {
+			if st = g.replace(st); st == nil {
+				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", hook)
+				return Continue
+			}
+		}
 	}
 	return Continue
 }
+
+// callHook calls one module's method and reads its return.
+func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua.LFunction, args []any) HookCall {
+	L := st.L
+	call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
+	st.script = mod.script
+	largs := append(st.args[:0], mod.tbl)
+	for _, a := range args {
+		v, err := toLua(L, a)
+		if err != nil {
+			call.Err = err.Error()
+			return call
+		}
+		largs = append(largs, v)
+	}
+	st.args = largs
+	defer func() {
+		clear(st.args)
+		L.SetTop(0)
+	}()
+	if err := st.pcall(ctx, fn, largs...); err != nil {
+		call.Err = err.Error()
+		if !hasPosition.MatchString(call.Err) {
+			call.Err += " (in " + hook + " defined at " + position(fn) + ")"
+		}
+		return call
+	}
+	call.Returned = L.Get(-1)
+	if n, ok := call.Returned.(lua.LNumber); ok {
+		call.Code = int(n)
+	} else {
+		call.Err = fmt.Sprintf("%s returned %s, not a number (%s defined at %s)", hook, call.Returned.Type(), hook, position(fn))
+	}
+	return call
+}
+
+// hasPosition matches a message that names a "file:line".
+var hasPosition = regexp.MustCompile(`[^\s:]+:\d+`)
 
 func position(fn *lua.LFunction) string {
 	if fn.Proto == nil {
@@ -116,44 +140,42 @@ func position(fn *lua.LFunction) string {
 	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
 }
 
-func toLua(L *lua.LState, a any) lua.LValue {
+func toLua(L *lua.LState, a any) (lua.LValue, error) {
 	switch v := a.(type) {
 	case nil:
-		return lua.LNil
+		return lua.LNil, nil
 	case lua.LValue:
-		return v
+		return v, nil
 	case string:
-		return lua.LString(v)
+		return lua.LString(v), nil
 	case int:
-		return lua.LNumber(v)
+		return lua.LNumber(v), nil
 	case int64:
-		return lua.LNumber(v)
+		return lua.LNumber(v), nil
 	case float64:
-		return lua.LNumber(v)
+		return lua.LNumber(v), nil
 	case bool:
-		return lua.LBool(v)
+		return lua.LBool(v), nil
 	case *message.Message:
-		return PushMessage(L, v)
+		return PushMessage(L, v), nil
 	case Arg:
-		return v.Push(L)
+		return v.Push(L), nil
 	case map[string]string:
 		t := L.NewTable()
 		for k, s := range v {
 			t.RawSetString(k, lua.LString(s))
 		}
-		return t
+		return t, nil
 	}
-	panic(fmt.Sprintf("luahost: cannot pass %T to Lua", a))
+	return nil, fmt.Errorf("luahost: cannot pass a %T to Lua", a)
 }
 
 // Run compiles code and runs it once in a state of the serving generation
 // (scenario `lua:` steps, console `lua` commands). A generation with no
 // scripts is built on demand so a chunk can run before any Load.
 func (h *Host) Run(ctx context.Context, name, code string) error {
-	if h.gen.Load() == nil {
-		if err := h.Load(ctx, nil); err != nil {
-			return err
-		}
+	if err := h.ensureLoaded(ctx); err != nil {
+		return err
 	}
 	g, st, err := h.acquire(ctx)
 	if err != nil {
@@ -176,10 +198,8 @@ func (h *Host) Run(ctx context.Context, name, code string) error {
 // that drive Lua directly (the Lua test runner, the console). f must not keep
 // L past its return.
 func (h *Host) WithState(ctx context.Context, f func(L *lua.LState) error) error {
-	if h.gen.Load() == nil {
-		if err := h.Load(ctx, nil); err != nil {
-			return err
-		}
+	if err := h.ensureLoaded(ctx); err != nil {
+		return err
 	}
 	g, st, err := h.acquire(ctx)
 	if err != nil {

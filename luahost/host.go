@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"regexp"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -56,7 +57,9 @@ type Host struct {
 	gen      atomic.Pointer[Generation]
 	watchdog *watchdog
 	genSeq   atomic.Int64
-	loadMu   sync.Mutex
+	loadMu   sync.Mutex // serialises loads; guards closed
+	closed   bool
+	retiring sync.WaitGroup // generations draining after a swap
 }
 
 // New returns a host with no scripts loaded; calls dispatch to nothing until
@@ -92,16 +95,43 @@ func New(opts Options, svc *Services) *Host {
 func (h *Host) Load(ctx context.Context, scripts []Script) error {
 	h.loadMu.Lock()
 	defer h.loadMu.Unlock()
+	return h.load(ctx, scripts)
+}
+
+func (h *Host) load(ctx context.Context, scripts []Script) error {
+	if h.closed {
+		return errClosed
+	}
 	g, err := h.build(ctx, scripts)
 	if err != nil {
 		return err
 	}
 	if old := h.gen.Swap(g); old != nil {
-		go old.retire()
+		h.retiring.Add(1)
+		go func() {
+			defer h.retiring.Done()
+			old.retire()
+		}()
 	}
 	h.log.Info("scripts loaded", "generation", g.id, "scripts", len(scripts))
 	return nil
 }
+
+// ensureLoaded builds an empty generation when none serves yet, so a chunk
+// can run before any script is loaded.
+func (h *Host) ensureLoaded(ctx context.Context) error {
+	if h.gen.Load() != nil {
+		return nil
+	}
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	if h.gen.Load() != nil {
+		return nil
+	}
+	return h.load(ctx, nil)
+}
+
+var errClosed = errors.New("lua host closed")
 
 // Generation returns the serving generation's number (0 before any Load).
 func (h *Host) Generation() int64 {
@@ -111,11 +141,17 @@ func (h *Host) Generation() int64 {
 	return 0
 }
 
-// Close retires the serving generation after its in-flight calls finish.
+// Close retires every generation after its in-flight calls finish; the
+// watchdog keeps their deadlines until then.
 func (h *Host) Close() {
-	if g := h.gen.Swap(nil); g != nil {
+	h.loadMu.Lock()
+	h.closed = true
+	g := h.gen.Swap(nil)
+	h.loadMu.Unlock()
+	if g != nil {
 		g.retire()
 	}
+	h.retiring.Wait()
 	h.watchdog.close()
 }
 
@@ -153,6 +189,9 @@ type Generation struct {
 	// inflight is read-held by every call; retire takes it to wait for them.
 	inflight sync.RWMutex
 	retired  bool
+	// missing counts states that broke and could not be rebuilt; acquire
+	// tries again rather than let callers wait for a state that never comes.
+	missing atomic.Int32
 }
 
 func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error) {
@@ -241,38 +280,71 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 }
 
 // pcall calls fn under the host's deadline, leaving its one result on the
-// stack. A timeout or a Go panic marks the state broken.
+// stack. A timeout, the memory limit or a Go panic marks the state broken.
+// Errors name the position of the code that failed when it is known.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
 	L := st.L
-	st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
-	defer st.watch.disarm()
+	prev := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
 	err := L.PCall(len(args), 1, nil)
+	werr := st.watch.Err()
+	st.watch.restore(prev)
+	if werr != nil {
+		// The watch fired; even if the call ended first, its channel is
+		// closed for good.
+		st.broken = true
+	}
 	if err == nil {
 		return nil
 	}
 	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) {
-		if apiErr.Type == lua.ApiErrorPanic {
-			st.broken = true
-			return fmt.Errorf("go panic in a binding: %v", apiErr.Object)
-		}
-		if werr := st.watch.Err(); werr != nil {
-			st.broken = true
-			switch {
-			case werr == ErrMemoryLimit:
-				return fmt.Errorf("memory limit of %d MiB exceeded", st.host.opts.MemoryLimit>>20)
-			case ctx.Err() != nil:
-				return fmt.Errorf("call cancelled: %w", ctx.Err())
-			}
-			return fmt.Errorf("deadline of %s exceeded", st.host.opts.CallTimeout)
-		}
-		return errors.New(apiErr.Object.String())
+	if !errors.As(err, &apiErr) {
+		return err
 	}
-	return err
+	msg := apiErr.Object.String()
+	switch {
+	case apiErr.Type == lua.ApiErrorPanic:
+		st.broken = true
+		return fmt.Errorf("go panic in a binding: %s%s", msg, at(firstLuaFrame(apiErr.StackTrace)))
+	case werr == ErrMemoryLimit:
+		return fmt.Errorf("memory limit of %d MiB exceeded%s", st.host.opts.MemoryLimit>>20, at(positionOf(msg)))
+	case werr != nil && ctx.Err() != nil:
+		return fmt.Errorf("call cancelled (%v)%s", ctx.Err(), at(positionOf(msg)))
+	case werr != nil:
+		return fmt.Errorf("deadline of %s exceeded%s", st.host.opts.CallTimeout, at(positionOf(msg)))
+	}
+	return errors.New(msg)
+}
+
+var (
+	positionRE = regexp.MustCompile(`^([^\s:][^:\n]*:\d+):`)
+	frameRE    = regexp.MustCompile(`(?m)^\s*([^\s\[][^:\n]*:\d+): in `)
+)
+
+// positionOf returns the "file:line" an error message starts with.
+func positionOf(msg string) string {
+	if m := positionRE.FindStringSubmatch(msg); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// firstLuaFrame returns the innermost Lua "file:line" of a traceback.
+func firstLuaFrame(trace string) string {
+	if m := frameRE.FindStringSubmatch(trace); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func at(pos string) string {
+	if pos == "" {
+		return ""
+	}
+	return " at " + pos
 }
 
 // acquire takes a state from the pool, holding the generation in flight.
@@ -283,28 +355,49 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 		g.inflight.RUnlock()
 		return nil, nil
 	}
-	st, err := g.pool.get(ctx)
-	if err != nil {
-		g.inflight.RUnlock()
-		return nil, err
+	st := g.pool.tryGet()
+	var err error
+	if st == nil && g.missing.Load() > 0 {
+		if st, err = g.newState(ctx); err != nil {
+			g.inflight.RUnlock()
+			return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
+		}
+		g.missing.Add(-1)
+	}
+	if st == nil {
+		if st, err = g.pool.get(ctx); err != nil {
+			g.inflight.RUnlock()
+			return nil, err
+		}
 	}
 	return st, nil
+}
+
+// replace closes a broken state and builds a fresh one for the same caller;
+// nil when that fails (the pool then counts it missing).
+func (g *Generation) replace(st *state) *state {
+	st.close()
+	fresh, err := g.newState(context.Background())
+	if err != nil {
+		g.missing.Add(1)
+		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
+		return nil
+	}
+	return fresh
 }
 
 // release resets a state and returns it to the pool; a broken state is
 // replaced by a fresh one.
 func (g *Generation) release(st *state) {
 	defer g.inflight.RUnlock()
-	st.script = ""
-	if st.broken {
-		st.close()
-		fresh, err := g.newState(context.Background())
-		if err != nil {
-			g.host.log.Error("rebuilding a Lua state failed; pool shrinks by one", "generation", g.id, "error", err)
-			return
-		}
-		st = fresh
+	if st != nil && st.broken {
+		st = g.replace(st)
 	}
+	if st == nil {
+		return
+	}
+	st.script = ""
+	clear(st.args)
 	st.L.SetTop(0)
 	g.pool.put(st)
 }

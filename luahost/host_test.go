@@ -213,7 +213,7 @@ end
 msys.registerModule("hog", m)`)
 	start := time.Now()
 	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
-	if res.Code != luahost.Continue || len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "memory limit of 32 MiB exceeded (") {
+	if res.Code != luahost.Continue || len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "memory limit of 32 MiB exceeded at ") || !strings.HasSuffix(res.Calls[0].Err, "hog.lua:4") {
 		t.Fatalf("res = %+v, want the hog stopped by the memory limit", res)
 	}
 	if d := time.Since(start); d > 15*time.Second {
@@ -242,5 +242,56 @@ func TestRegistrationWarnings(t *testing.T) {
 	}
 	if got := h.Modules(); len(got) != 2 || got[1] != "other_name (renamed)" {
 		t.Errorf("Modules() = %v", got)
+	}
+}
+
+func TestChainGoesOnAfterATimeout(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{PoolSize: 1, CallTimeout: 100 * time.Millisecond},
+		"a.lua", `local m = {}
+function m:smpp_handle_DR_negative(b, id)
+  local n = 0
+  while true do n = n + 1 end
+end
+msys.registerModule("a", m)`,
+		"b.lua", `local m = {} function m:smpp_handle_DR_negative(b, id) return 3 end msys.registerModule("b", m)`)
+	res := h.Call(context.Background(), "smpp_handle_DR_negative", "B", "I")
+	if res.Code != 3 || len(res.Calls) != 2 {
+		t.Fatalf("res = %+v, want module b to decide after a timed out", res)
+	}
+	if !strings.Contains(res.Calls[0].Err, "deadline of 100ms exceeded at ") || !strings.HasSuffix(res.Calls[0].Err, "a.lua:4") {
+		t.Fatalf("the timeout must name the line that was running: %q", res.Calls[0].Err)
+	}
+}
+
+func TestCloseStopsRunawayCallsOfRetiredGenerations(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{PoolSize: 1, CallTimeout: 200 * time.Millisecond},
+		"loop.lua", `local m = {} function m:smpp_handle_DR_positive() while true do end end msys.registerModule("loop", m)`)
+	done := make(chan struct{})
+	go func() { h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); close(done) }()
+	time.Sleep(20 * time.Millisecond)
+	if err := h.Load(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("a runaway call on a retired generation outlived Close")
+	}
+	if err := h.Load(context.Background(), nil); err == nil {
+		t.Fatal("Load after Close must fail")
+	}
+}
+
+func TestRequireAfterAFailedLoad(t *testing.T) {
+	_, p := newHost(t, luahost.Options{},
+		"lib/broken.lua", `error("cannot load broken")`,
+		"main.lua", `local ok1, e1 = pcall(require, "broken")
+local ok2, e2 = pcall(require, "broken")
+print(ok1, (string.find(e1, "cannot load broken", 1, true)) ~= nil)
+print(ok2, e2)
+msys.registerModule("main", {})`)
+	if got := p.all(); !strings.Contains(got, "main: false\ttrue\nmain: false\tloop or previous error loading module 'broken'") {
+		t.Fatalf("printed %q", got)
 	}
 }

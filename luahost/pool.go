@@ -42,6 +42,19 @@ func (p *pool) get(ctx context.Context) (*state, error) {
 	}
 }
 
+// tryGet takes an idle state without waiting; nil when all are busy.
+func (p *pool) tryGet() *state {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.free)
+	if n == 0 {
+		return nil
+	}
+	st := p.free[n-1]
+	p.free = p.free[:n-1]
+	return st
+}
+
 // put returns a state.
 func (p *pool) put(st *state) {
 	p.mu.Lock()

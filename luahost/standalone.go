@@ -2,7 +2,6 @@ package luahost
 
 import (
 	"context"
-	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -25,7 +24,7 @@ func (h *Host) RunMain(ctx context.Context, path string, args []string) error {
 		L.SetGlobal("arg", argt)
 		fn, err := st.gen.loadFile(L, path)
 		if err != nil {
-			return fmt.Errorf("%v", err)
+			return err
 		}
 		st.script = path
 		return st.pcall(ctx, fn, largs...)

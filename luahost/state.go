@@ -28,6 +28,15 @@ type state struct {
 	// tostring is the library tostring, for print's fast path.
 	tostring lua.LValue
 	args     []lua.LValue // reused for hook arguments
+	loading  *lua.LUserData
+}
+
+// sentinel marks a module being loaded in package.loaded.
+func (st *state) sentinel() lua.LValue {
+	if st.loading == nil {
+		st.loading = st.L.NewUserData()
+	}
+	return st.loading
 }
 
 // close releases the state and stops watching it.
@@ -160,6 +169,9 @@ func (st *state) require(L *lua.LState) int {
 	name := L.CheckString(1)
 	loaded := st.loaded()
 	if v := loaded.RawGetString(name); v != lua.LNil {
+		if v == st.sentinel() {
+			raise(L, "loop or previous error loading module '%s'", name)
+		}
 		L.Push(v)
 		return 1
 	}
@@ -171,17 +183,25 @@ func (st *state) require(L *lua.LState) int {
 	}
 	path, tried := st.host.resolve(name)
 	if path == "" {
-		L.RaiseError("module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
+		raise(L, "module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
 	}
 	fn, err := st.gen.loadFile(L, path)
 	if err != nil {
-		L.RaiseError("error loading module '%s' from file '%s':\n\t%s", name, path, err)
+		raise(L, "error loading module '%s' from file '%s':\n\t%s", name, path, err)
 	}
-	loaded.RawSetString(name, lua.LTrue) // guards against require loops, as PUC's sentinel
+	// PUC's sentinel: a require loop, or a module whose loading failed
+	// earlier in this state, is an error rather than a silent `true`.
+	loaded.RawSetString(name, st.sentinel())
 	L.Push(fn)
 	L.Push(lua.LString(name))
 	L.Call(1, 1)
 	return st.finishRequire(name, L.Get(-1))
+}
+
+// raise raises an error without a position, as PUC's C library functions
+// do (luaL_error from a C function has no Lua line to name).
+func raise(L *lua.LState, format string, args ...any) {
+	L.Error(lua.LString(fmt.Sprintf(format, args...)), 0)
 }
 
 func (st *state) finishRequire(name string, v lua.LValue) int {
@@ -190,7 +210,7 @@ func (st *state) finishRequire(name string, v lua.LValue) int {
 		loaded.RawSetString(name, v)
 	}
 	r := loaded.RawGetString(name)
-	if r == lua.LNil {
+	if r == lua.LNil || r == st.sentinel() {
 		r = lua.LTrue
 		loaded.RawSetString(name, r)
 	}

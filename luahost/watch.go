@@ -44,16 +44,37 @@ func (w *watch) Err() error {
 
 func (w *watch) Value(any) any { return nil }
 
-// arm starts a call: it must end by its deadline and when parent is done.
-// The start time is the watchdog's last tick, not a clock read: a deadline
-// may fire up to one tick late, never early.
-func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) {
-	w.parent.Store(parentBox{parent})
-	w.heap0.Store(wd.heap.Load())
-	w.deadline.Store(wd.now.Load() + int64(d) + int64(watchdogTick))
+// armed is what a call's arm replaced, for restore.
+type armed struct {
+	deadline int64
+	heap0    uint64
+	parent   parentBox
 }
 
-func (w *watch) disarm() { w.deadline.Store(0) }
+// arm starts a call: it must end by its deadline and when parent is done.
+// The start time is the watchdog's last tick, not a clock read: a deadline
+// may fire up to one tick late, never early. A call nested in a running
+// one keeps the earlier deadline.
+func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) armed {
+	prev := armed{deadline: w.deadline.Load(), heap0: w.heap0.Load()}
+	prev.parent, _ = w.parent.Load().(parentBox)
+	deadline := wd.now.Load() + int64(d) + int64(watchdogTick)
+	if prev.deadline != 0 {
+		deadline = min(deadline, prev.deadline)
+	} else {
+		w.heap0.Store(wd.heap.Load())
+	}
+	w.parent.Store(parentBox{parent})
+	w.deadline.Store(deadline)
+	return prev
+}
+
+// restore ends a call, putting back what an enclosing call had armed.
+func (w *watch) restore(prev armed) {
+	w.deadline.Store(prev.deadline)
+	w.heap0.Store(prev.heap0)
+	w.parent.Store(prev.parent)
+}
 
 // parentBox keeps atomic.Value's stored type constant.
 type parentBox struct{ ctx context.Context }
@@ -74,7 +95,7 @@ func (w *watch) check(now int64, heap, limit uint64) {
 		err = context.DeadlineExceeded
 	} else if h0 := w.heap0.Load(); limit > 0 && heap > h0 && heap-h0 > limit {
 		err = ErrMemoryLimit
-	} else if p, ok := w.parent.Load().(parentBox); ok && p.ctx.Err() != nil {
+	} else if p, ok := w.parent.Load().(parentBox); ok && p.ctx != nil && p.ctx.Err() != nil {
 		err = p.ctx.Err()
 	}
 	if err != nil && w.err.CompareAndSwap(nil, err) {
