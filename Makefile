@@ -19,7 +19,7 @@ run: build
 # Unit, Lua, golden, differential (lua5.1) and scenario tests.
 test: deps build
 	$(GO) test ./...
-	./$(BIN) test examples/scenarios scriptlets/testdata
+	./$(BIN) test --junit bin/scenarios.xml examples/scenarios scriptlets/testdata
 
 # The mstore behaviour suite against a real Riak: MSYSHOST_RIAK=host:8098.
 test-riak:

@@ -48,16 +48,15 @@ func Collect(paths []string) ([]string, error) {
 	return out, nil
 }
 
-// Report says how a run went, scenario by scenario.
+// Report says how a run went, scenario by scenario, in file order. A file
+// that does not parse is a failed result named after the file.
 type Report struct {
 	Results []*Result
-	// Broken are files that did not parse; they count as failures.
-	Broken []error
 }
 
-// Failed counts failed scenarios and unparsable files.
+// Failed counts failed scenarios, unparsable files included.
 func (r *Report) Failed() int {
-	n := len(r.Broken)
+	n := 0
 	for _, res := range r.Results {
 		if !res.Passed() {
 			n++
@@ -67,7 +66,7 @@ func (r *Report) Failed() int {
 }
 
 // Passed counts passed scenarios.
-func (r *Report) Passed() int { return len(r.Results) + len(r.Broken) - r.Failed() }
+func (r *Report) Passed() int { return len(r.Results) - r.Failed() }
 
 // RunFiles runs every scenario file, printing a progress line per scenario
 // to progress (nil for none) and, when tap is true, TAP instead.
@@ -80,31 +79,27 @@ func RunFiles(ctx context.Context, files []string, opts Options, progress io.Wri
 		fmt.Fprintf(progress, "TAP version 13\n1..%d\n", len(files))
 	}
 	for i, f := range files {
-		s, err := Load(f)
-		if err != nil {
-			rep.Broken = append(rep.Broken, err)
-			if tap {
-				fmt.Fprintf(progress, "not ok %d - %s\n  ---\n  message: %q\n  ...\n", i+1, f, err.Error())
-			} else {
-				fmt.Fprintf(progress, "FAIL %s\n    %v\n", f, err)
-			}
-			continue
+		var res *Result
+		if s, err := Load(f); err != nil {
+			res = &Result{Scenario: &Scenario{File: f, Name: f}, Failures: []string{err.Error()}}
+		} else {
+			res = Run(ctx, s, opts)
 		}
-		res := Run(ctx, s, opts)
 		rep.Results = append(rep.Results, res)
+		name := res.Scenario.Name
 		switch {
 		case tap && res.Passed():
-			fmt.Fprintf(progress, "ok %d - %s\n", i+1, s.Name)
+			fmt.Fprintf(progress, "ok %d - %s\n", i+1, name)
 		case tap:
-			fmt.Fprintf(progress, "not ok %d - %s\n  ---\n  file: %s\n  failures:\n", i+1, s.Name, f)
+			fmt.Fprintf(progress, "not ok %d - %s\n  ---\n  file: %q\n  failures:\n", i+1, name, f)
 			for _, fl := range res.Failures {
 				fmt.Fprintf(progress, "    - %q\n", fl)
 			}
 			fmt.Fprintf(progress, "  ...\n")
 		case res.Passed():
-			fmt.Fprintf(progress, "PASS %s (%s) %s\n", s.Name, f, res.Duration.Round(time.Millisecond))
+			fmt.Fprintf(progress, "PASS %s (%s) %s\n", name, f, res.Duration.Round(time.Millisecond))
 		default:
-			fmt.Fprintf(progress, "FAIL %s (%s) %s\n", s.Name, f, res.Duration.Round(time.Millisecond))
+			fmt.Fprintf(progress, "FAIL %s (%s) %s\n", name, f, res.Duration.Round(time.Millisecond))
 			for _, fl := range res.Failures {
 				fmt.Fprintf(progress, "    %s\n", strings.ReplaceAll(fl, "\n", "\n    "))
 			}
@@ -150,12 +145,6 @@ type junitFailure struct {
 func (r *Report) WriteJUnit(w io.Writer) error {
 	suite := junitSuite{Name: "msyshost scenarios"}
 	var total time.Duration
-	for _, err := range r.Broken {
-		suite.Cases = append(suite.Cases, junitCase{
-			Name: err.Error(), ClassName: "scenario", Time: "0",
-			Failure: &junitFailure{Message: "scenario file does not parse", Text: err.Error()},
-		})
-	}
 	for _, res := range r.Results {
 		total += res.Duration
 		c := junitCase{

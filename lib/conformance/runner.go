@@ -84,7 +84,8 @@ type run struct {
 	printed []string
 	calls   []call
 	all     []string
-	saved   map[string][]byte // files changed by write steps, to restore
+	search  []string          // the host's search path after the overlay
+	copies  map[string]string // script file → its copy changed by write steps
 }
 
 type call struct {
@@ -158,7 +159,7 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, saved: map[string][]byte{}}
+	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, copies: map[string]string{}}
 	cfg, err := config.Parse(s.File+" (config)", []byte(s.Config))
 	if err != nil {
 		return r, err
@@ -179,10 +180,13 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	}
 	sc := cfg.Scriptlet()
 	base := filepath.Dir(s.File)
+	r.search = append([]string{base}, opts.SearchPath...)
 	r.host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: firstNonZero(opts.CallTimeout, sc.CallTimeout),
-		SearchPath:  append([]string{base}, opts.SearchPath...),
+		// write steps put their copies in the overlay, which shadows the
+		// files they replace for require and script sources.
+		SearchPath: append([]string{r.overlay()}, r.search...),
 	}, &luahost.Services{Store: r.store, Injector: r.rec, Logger: log, Now: r.clock.Now, Print: r.print})
 	for _, p := range s.Scripts {
 		if !filepath.IsAbs(p) {
@@ -224,9 +228,6 @@ func firstNonZero(a, b time.Duration) time.Duration {
 }
 
 func (r *run) close() {
-	for path, content := range r.saved {
-		os.WriteFile(path, content, 0o644)
-	}
 	if r.host != nil {
 		r.host.Close()
 	}

@@ -5,7 +5,9 @@
 package conformance
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -106,13 +108,18 @@ func Load(path string) (*Scenario, error) {
 
 // Parse validates a scenario. Unknown keys are errors.
 func Parse(file string, src []byte) (*Scenario, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, &ParseError{File: file, Line: 1, Msg: "empty scenario"}
+		}
 		line, msg := yamlError(err)
 		return nil, &ParseError{File: file, Line: line, Msg: msg}
 	}
-	if len(doc.Content) == 0 {
-		return nil, &ParseError{File: file, Line: 1, Msg: "empty scenario"}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, &ParseError{File: file, Line: extra.Line, Msg: "one scenario per file: a second YAML document follows"}
 	}
 	p := &parser{file: file}
 	s := &Scenario{File: file}
@@ -145,6 +152,9 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	}
 	if steps.Kind != yaml.SequenceNode {
 		return nil, p.errf(steps, `"steps" must be a list`)
+	}
+	if len(steps.Content) == 0 {
+		return nil, p.errf(steps, `"steps" is empty: a scenario needs at least one step`)
 	}
 	for i, n := range steps.Content {
 		st, err := p.step(n, i+1)
@@ -190,6 +200,9 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[stri
 func (p *parser) str(n *yaml.Node, key string) (string, error) {
 	if n.Kind != yaml.ScalarNode {
 		return "", p.errf(n, "%q must be a string", key)
+	}
+	if n.Tag == "!!null" {
+		return "", p.errf(n, "%q has no value", key)
 	}
 	return n.Value, nil
 }
@@ -244,6 +257,8 @@ func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 		if s, err = p.str(v, "advance"); err == nil {
 			if st.Advance, err = ParseDuration(s); err != nil {
 				err = p.errf(v, "advance: %v", err)
+			} else if st.Advance <= 0 {
+				err = p.errf(v, "advance: %q does not move the clock forward", s)
 			}
 		}
 	case "write":
@@ -294,6 +309,9 @@ func (p *parser) submit(n *yaml.Node, what string) (*Submit, error) {
 	if s.Via != "smpp" && s.Via != "mm7" {
 		return nil, p.errf(f["via"], "%s: via must be smpp or mm7, not %q", what, s.Via)
 	}
+	if _, both := f["msgids"]; both && f["msgid"] != nil {
+		return nil, p.errf(f["msgids"], "%s: give \"msgid\" or \"msgids\", not both", what)
+	}
 	if id, ok := f["msgid"]; ok {
 		v, err := p.str(id, "msgid")
 		if err != nil {
@@ -325,7 +343,11 @@ func (p *parser) submit(n *yaml.Node, what string) (*Submit, error) {
 			return nil, p.errf(h, "%s: headers must be a mapping", what)
 		}
 		for i := 0; i+1 < len(h.Content); i += 2 {
-			s.Headers[h.Content[i].Value] = h.Content[i+1].Value
+			v, err := p.str(h.Content[i+1], "headers: "+h.Content[i].Value)
+			if err != nil {
+				return nil, err
+			}
+			s.Headers[h.Content[i].Value] = v
 		}
 	}
 	return s, nil
@@ -435,7 +457,7 @@ func (p *parser) expect(n *yaml.Node, what string) (*Expect, error) {
 			}
 			if r, ok := m["returned"]; ok {
 				f, err := strconv.ParseFloat(r.Value, 64)
-				if err != nil || r.Kind != yaml.ScalarNode {
+				if err != nil || r.Kind != yaml.ScalarNode || (r.Tag != "!!int" && r.Tag != "!!float") {
 					return nil, p.errf(r, "%s: returned must be a number", what)
 				}
 				h.Returned = &f

@@ -21,6 +21,14 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"name: x\nsteps:\n  - expect: {}\n", `s.yaml:3: step 1 must have exactly one of`},
 		{"name: [x\n", `s.yaml:1: did not find expected`},
 		{"name: x\nsteps:\n  - console: a\n    expect: {hooks: [{name: h, returned: many}]}\n", `s.yaml:4: step 1 expect: returned must be a number`},
+		{"name: x\nsteps:\n  - console: a\n    expect: {hooks: [{name: h, returned: \"3\"}]}\n", `s.yaml:4: step 1 expect: returned must be a number`},
+		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: a, msgids: [b], from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: give "msgid" or "msgids", not both`},
+		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: ~, from: a@b, to: c@d}\n", `s.yaml:3: "msgid" has no value`},
+		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: a, from: a@b, to: c@d, headers: {Subject: [a, b]}}\n", `s.yaml:3: "headers: Subject" must be a string`},
+		{"name: x\nsteps:\n  - advance: -5m\n", `s.yaml:3: advance: "-5m" does not move the clock forward`},
+		{"name: x\nsteps: []\n", `s.yaml:2: "steps" is empty`},
+		{"name: x\nsteps:\n  - console: a\n---\nname: y\n", `s.yaml:4: one scenario per file`},
+		{"", `s.yaml:1: empty scenario`},
 	} {
 		_, err := Parse("s.yaml", []byte(c.src))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

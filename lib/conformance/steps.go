@@ -131,22 +131,44 @@ func (r *run) receipt(ctx context.Context, rc *Receipt) error {
 	return err
 }
 
-// write replaces a script and reloads the host, as a policy author saving
-// the file would; the original content comes back when the scenario ends.
+// write changes a script and reloads the host, as a policy author saving
+// the file would. The change goes to a copy in the scenario's temporary
+// folder, never to the file itself: the copy shadows the original for
+// require and config sources, and replaces it in the scenario's scripts.
 func (r *run) write(ctx context.Context, w *Write) error {
-	p := w.File
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(filepath.Dir(r.s.File), p)
+	orig := w.File
+	if !filepath.IsAbs(orig) {
+		orig = filepath.Join(filepath.Dir(r.s.File), orig)
 	}
-	if _, saved := r.saved[p]; !saved {
-		old, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		r.saved[p] = old
+	orig = filepath.Clean(orig)
+	cp, ok := r.copies[orig]
+	if !ok {
+		cp = r.copyPath(orig)
+		r.copies[orig] = cp
 	}
-	if err := os.WriteFile(p, []byte(w.Content), 0o644); err != nil {
+	if err := os.MkdirAll(filepath.Dir(cp), 0o755); err != nil {
 		return err
 	}
+	if err := os.WriteFile(cp, []byte(w.Content), 0o644); err != nil {
+		return err
+	}
+	for i, s := range r.scripts {
+		if filepath.Clean(s.Path) == orig {
+			r.scripts[i].Path = cp
+		}
+	}
 	return r.host.Load(ctx, r.scripts)
+}
+
+func (r *run) overlay() string { return filepath.Join(r.dir, "overlay") }
+
+// copyPath places a file's copy in the overlay at its path relative to the
+// search folder holding it, so `require` finds the copy first.
+func (r *run) copyPath(orig string) string {
+	for _, d := range r.search {
+		if rel, err := filepath.Rel(d, orig); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.Join(r.overlay(), rel)
+		}
+	}
+	return filepath.Join(r.dir, "outside", filepath.Base(orig))
 }

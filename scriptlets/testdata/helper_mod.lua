@@ -1,0 +1,3 @@
+local M = {}
+function M.describe(id) return "helper v1: " .. id end
+return M
