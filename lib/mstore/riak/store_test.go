@@ -307,3 +307,34 @@ func TestCloseMidFlight(t *testing.T) {
 		})
 	}
 }
+
+// TestServerGoesAway checks calls fail promptly, naming the server, once a
+// server that was serving stops, on both protocols.
+func TestServerGoesAway(t *testing.T) {
+	for _, proto := range []string{"http", "pb"} {
+		t.Run(proto, func(t *testing.T) {
+			srv := riaktest.Start(t)
+			addr := srv.HTTPAddr()
+			if proto == "pb" {
+				addr = srv.PBAddr()
+			}
+			s := open(t, []string{addr}, mstoretest.NewClock(mstoretest.Start))
+			defer s.Close()
+			k := mstore.Key{Bucket: "MADR-12345", ID: "gone"}
+			if err := s.Save(context.Background(), &mstore.Record{Key: k}); err != nil {
+				t.Fatal(err)
+			}
+			srv.Close()
+			for range 3 {
+				start := time.Now()
+				_, err := s.Load(context.Background(), k)
+				if err == nil || errors.Is(err, mstore.ErrNotFound) || !strings.Contains(err.Error(), addr) {
+					t.Fatalf("load from a stopped server: %v, want an error naming %s", err, addr)
+				}
+				if d := time.Since(start); d > 3*time.Second {
+					t.Fatalf("load from a stopped server took %v", d)
+				}
+			}
+		})
+	}
+}
