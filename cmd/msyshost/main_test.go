@@ -136,3 +136,20 @@ func TestLuaCommand(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+func TestLuaCommandOptions(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "mod.lua", "greeting = 'hi from mod'\n")
+	out, errOut, code := run(t, dir, "lua", "-l", "mod", "-e", "print(greeting, 6 ^^ 3)")
+	if code != 0 || out != "hi from mod\t5\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	_, errOut, code = run(t, dir, "lua", "-e", "error('boom')")
+	if code != 1 || !strings.HasPrefix(errOut, "lua: (command line):1: boom") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	_, errOut, code = run(t, dir, "lua", "-x")
+	if code != 1 || !strings.Contains(errOut, "unrecognized option '-x'") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
