@@ -68,6 +68,24 @@ type Record struct {
 	Expires     time.Time // zero: the store's retention applies
 }
 
+// Stamp returns the copy of r a backend stores: a zero Created becomes now,
+// a zero Expires now plus retention (DefaultRetention when retention is not
+// positive), so retention counts from the save, as Riak's backend expiry
+// does. r itself is not modified.
+func Stamp(r *Record, now time.Time, retention time.Duration) Record {
+	c := *r
+	if retention <= 0 {
+		retention = DefaultRetention
+	}
+	if c.Created.IsZero() {
+		c.Created = now
+	}
+	if c.Expires.IsZero() {
+		c.Expires = now.Add(retention)
+	}
+	return c
+}
+
 // Store keeps records until they are deleted or expire.
 //
 // Save returns only once the record is durable. Load and Delete return

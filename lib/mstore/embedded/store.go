@@ -91,9 +91,6 @@ func Open(path string, opts Options) (*Store, error) {
 		stop:      make(chan struct{}),
 		loopDone:  make(chan struct{}),
 	}
-	if s.retention <= 0 {
-		s.retention = mstore.DefaultRetention
-	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -162,14 +159,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 	if err := ctx.Err(); err != nil {
 		return s.fail("save", r.Key, err)
 	}
-	rec := *r
-	now := s.now()
-	if rec.Created.IsZero() {
-		rec.Created = now
-	}
-	if rec.Expires.IsZero() {
-		rec.Expires = now.Add(s.retention)
-	}
+	rec := mstore.Stamp(r, s.now(), s.retention)
 	enc, err := mstore.Encode(&rec)
 	if err != nil {
 		return s.fail("save", r.Key, err)

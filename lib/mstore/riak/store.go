@@ -89,9 +89,6 @@ func Open(servers []string, opts Options) (*Store, error) {
 	if len(servers) == 0 {
 		return nil, errors.New("opening riak mstore: no servers configured")
 	}
-	if opts.Retention <= 0 {
-		opts.Retention = mstore.DefaultRetention
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -145,14 +142,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 	if err := s.check(ctx, "save", r.Key); err != nil {
 		return err
 	}
-	rec := *r
-	now := s.now()
-	if rec.Created.IsZero() {
-		rec.Created = now
-	}
-	if rec.Expires.IsZero() {
-		rec.Expires = now.Add(s.retention)
-	}
+	rec := mstore.Stamp(r, s.now(), s.retention)
 	val, err := mstore.Encode(&rec)
 	if err != nil {
 		return &mstore.Error{Op: "save", Key: r.Key, Backend: "riak", Err: err}
