@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 	if err != nil {
 		return &mstore.Error{Op: "save", Key: r.Key, Backend: "riak", Err: err}
 	}
-	v := value{data: val, expires: rec.Expires.UnixNano()}
+	v := value{data: val, expires: unixNanos(rec.Expires)}
 	return s.do(ctx, "save", r.Key, func(ep endpoint) error {
 		head, err := ep.fetch(ctx, r.Key, true)
 		if err != nil {
@@ -300,6 +301,20 @@ func (o *object) live(now int64) bool {
 	}
 	return false
 }
+
+// unixNanos is t in Unix nanoseconds, clamped to int64's range, which
+// ends in 2262 (UnixNano's result is undefined beyond it).
+func unixNanos(t time.Time) int64 {
+	switch {
+	case t.After(maxNanos):
+		return math.MaxInt64
+	case t.Before(minNanos):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+var maxNanos, minNanos = time.Unix(0, math.MaxInt64), time.Unix(0, math.MinInt64)
 
 func parseExpires(s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"strings"
@@ -336,5 +337,18 @@ func TestServerGoesAway(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnixNanos(t *testing.T) {
+	far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := unixNanos(far); got != math.MaxInt64 {
+		t.Errorf("unixNanos(year 3000) = %d", got)
+	}
+	if got := unixNanos(time.Time{}); got != math.MinInt64 {
+		t.Errorf("unixNanos(zero) = %d", got)
+	}
+	if got := unixNanos(time.Unix(5, 6)); got != 5_000_000_006 {
+		t.Errorf("unixNanos(5s6ns) = %d", got)
 	}
 }
