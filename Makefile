@@ -21,10 +21,10 @@ test: deps build
 	$(GO) test ./...
 	./$(BIN) test --junit bin/scenarios.xml examples/scenarios scriptlets/testdata
 
-# The mstore behaviour suite against a real Riak: MSYSHOST_RIAK=host:8098.
+# The mstore behaviour suite against a real Riak node (HTTP and PB); make
+# test runs it against the in-process fake in lib/mstore/riak/riaktest.
 test-riak:
-	@test -n "$$MSYSHOST_RIAK" || { echo "set MSYSHOST_RIAK=host:port of a Riak node"; exit 2; }
-	$(GO) test -run Riak -count=1 ./lib/mstore/...
+	MSYSHOST_RIAK="$${MSYSHOST_RIAK:-127.0.0.1:8098 pb://127.0.0.1:8087}" $(GO) test -count=1 -v -run TestSuiteRealRiak ./lib/mstore/riak/
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
