@@ -33,6 +33,9 @@ func openBase(L *lua.LState, h *host) {
 	g.RawSetString("pairs", L.NewFunction(b.pairs))
 	g.RawSetString("ipairs", L.NewFunction(b.ipairs))
 	g.RawSetString("print", L.NewFunction(b.print))
+	p := newProtected(L, h)
+	g.RawSetString("pcall", L.NewFunction(p.pcall))
+	g.RawSetString("xpcall", L.NewFunction(p.xpcall))
 	g.RawSetString("_printregs", lua.LNil)
 	setFuncs(L, "", map[string]lua.LGFunction{
 		"assert":         baseAssert,
@@ -43,8 +46,6 @@ func openBase(L *lua.LState, h *host) {
 		"setfenv":        baseSetfenv,
 		"getmetatable":   baseGetMetatable,
 		"newproxy":       b.newProxy,
-		"pcall":          basePCall,
-		"xpcall":         baseXPCall,
 		"rawequal":       baseRawEqual,
 		"rawget":         baseRawGet,
 		"rawset":         baseRawSet,

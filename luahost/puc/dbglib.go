@@ -84,10 +84,16 @@ func stackFrames(L, L1 *lua.LState) []string {
 		}
 		frames = append(frames, "[C]: in function 'yield'")
 	}
+	hidden := hostOf(L).hidden
 	for level := 0; ; level++ {
 		dbg, ok := L1.GetStack(level)
 		if !ok {
 			return frames
+		}
+		if v, err := L1.GetInfo("f", dbg, nil); err == nil {
+			if fn, ok := v.(*lua.LFunction); ok && hidden[fn] {
+				continue
+			}
 		}
 		frames = append(frames, frameText(L1, dbg))
 	}

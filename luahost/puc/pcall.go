@@ -18,16 +18,37 @@ func errorValue(err error) lua.LValue {
 	return lua.LString(err.Error())
 }
 
-// basePCall is pcall(f, ...); calling what cannot be called fails with
-// PUC's text and no position, since pcall itself is not Lua code.
-func basePCall(L *lua.LState) int {
+// protected holds what pcall and xpcall share: error handlers that run
+// while the failing frame is still on the stack, so VM messages can be
+// put in PUC's words and debug.traceback sees the failing frames.
+type protected struct {
+	h         *host
+	translate *lua.LFunction // pcall's handler
+	xhandler  *lua.LFunction // xpcall's handler, calling the user's
+	handlers  []lua.LValue   // the user handlers of the running xpcalls
+}
+
+func newProtected(L *lua.LState, h *host) *protected {
+	p := &protected{h: h}
+	p.translate = L.NewFunction(func(L *lua.LState) int {
+		L.Push(translateVMError(L, L.Get(1), 1))
+		return 1
+	})
+	p.xhandler = L.NewFunction(p.callHandler)
+	h.hidden[p.xhandler] = true
+	return p
+}
+
+// pcall is pcall(f, ...); calling what cannot be called fails with PUC's
+// text and no position, since pcall itself is not Lua code.
+func (p *protected) pcall(L *lua.LState) int {
 	f := checkAny(L, 1)
 	if !callable(L, f) {
 		L.Push(lua.LFalse)
 		L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
 		return 2
 	}
-	if err := L.PCall(L.GetTop()-1, lua.MultRet, nil); err != nil {
+	if err := L.PCall(L.GetTop()-1, lua.MultRet, p.translate); err != nil {
 		L.Push(lua.LFalse)
 		L.Push(errorValue(err))
 		return 2
@@ -36,51 +57,44 @@ func basePCall(L *lua.LState) int {
 	return L.GetTop()
 }
 
-// baseXPCall is xpcall(f, handler): f runs without arguments, and the
-// handler runs where the error happened, so debug.traceback sees the
-// failing frames. A handler that fails itself, or is not a function,
-// gives "error in error handling".
-func baseXPCall(L *lua.LState) int {
+// callHandler runs the innermost xpcall's handler on the (translated)
+// error; a handler that fails, or is not a function, gives "error in
+// error handling". Tracebacks do not show this function's frame.
+func (p *protected) callHandler(L *lua.LState) int {
+	msg := translateVMError(L, L.Get(1), 1)
+	L.Push(p.handlers[len(p.handlers)-1])
+	L.Push(msg)
+	if err := L.PCall(1, 1, nil); err != nil {
+		L.Push(lua.LString("error in error handling"))
+	}
+	return 1
+}
+
+// xpcall is xpcall(f, handler): f runs without arguments, and the handler
+// runs where the error happened.
+func (p *protected) xpcall(L *lua.LState) int {
 	checkAny(L, 2)
 	L.SetTop(2)
 	f := L.Get(1)
-	handler, _ := L.Get(2).(*lua.LFunction)
+	p.handlers = append(p.handlers, L.Get(2))
+	defer func() { p.handlers = p.handlers[:len(p.handlers)-1] }()
 	if !callable(L, f) {
-		msg := lua.LValue(lua.LString("error in error handling"))
-		if handler != nil {
-			L.Push(handler)
-			L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
-			if err := L.PCall(1, 1, nil); err == nil {
-				msg = L.Get(-1)
-			}
-		}
+		L.Push(p.xhandler)
+		L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
+		L.Call(1, 1)
+		msg := L.Get(-1)
 		L.SetTop(0)
 		L.Push(lua.LFalse)
 		L.Push(msg)
 		return 2
 	}
 	L.SetTop(1)
-	if err := L.PCall(0, lua.MultRet, handler); err != nil {
+	if err := L.PCall(0, lua.MultRet, p.xhandler); err != nil {
 		L.SetTop(0)
 		L.Push(lua.LFalse)
-		if handlerFailed(err, handler) {
-			L.Push(lua.LString("error in error handling"))
-		} else {
-			L.Push(errorValue(err))
-		}
+		L.Push(errorValue(err))
 		return 2
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
-}
-
-// handlerFailed tells, from what LState.PCall returned, whether the error
-// handler itself raised: a handler's result comes back as a fresh error
-// without a stack trace, an error raised inside it with one.
-func handlerFailed(err error, handler *lua.LFunction) bool {
-	if handler == nil {
-		return true
-	}
-	aerr, ok := err.(*lua.ApiError)
-	return !ok || aerr.Type == lua.ApiErrorPanic || aerr.StackTrace != ""
 }

@@ -12,8 +12,9 @@ const registryKey = "msyshost.puc"
 
 // host is what the replacement functions of one Lua state share.
 type host struct {
-	out  io.Writer
-	rand glibcRand
+	out    io.Writer
+	rand   glibcRand
+	hidden map[*lua.LFunction]bool // Go functions tracebacks leave out
 }
 
 // Open replaces, in a state whose standard libraries gopher-lua has
@@ -21,7 +22,7 @@ type host struct {
 // apart from PUC Lua 5.1's. print and io.write go to os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
-	h := &host{out: os.Stdout}
+	h := &host{out: os.Stdout, hidden: map[*lua.LFunction]bool{}}
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
