@@ -174,30 +174,28 @@ func toLua(L *lua.LState, a any) (lua.LValue, error) {
 // (scenario `lua:` steps, console `lua` commands). A generation with no
 // scripts is built on demand so a chunk can run before any Load.
 func (h *Host) Run(ctx context.Context, name, code string) error {
-	if err := h.ensureLoaded(ctx); err != nil {
-		return err
-	}
-	g, st, err := h.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer g.release(st)
 	p, err := dialect.Compile([]byte(code), name)
 	if err != nil {
 		return err
 	}
-	fn, err := dialect.Load(st.L, p)
-	if err != nil {
-		return err
-	}
-	st.script = name
-	return st.pcall(ctx, fn)
+	return h.withState(ctx, func(st *state) error {
+		fn, err := dialect.Load(st.L, p)
+		if err != nil {
+			return err
+		}
+		st.script = name
+		return st.pcall(ctx, fn)
+	})
 }
 
 // WithState runs f with a state of the serving generation held, for callers
 // that drive Lua directly (the Lua test runner, the console). f must not keep
 // L past its return.
 func (h *Host) WithState(ctx context.Context, f func(L *lua.LState) error) error {
+	return h.withState(ctx, func(st *state) error { return f(st.L) })
+}
+
+func (h *Host) withState(ctx context.Context, f func(st *state) error) error {
 	if err := h.ensureLoaded(ctx); err != nil {
 		return err
 	}
@@ -206,7 +204,7 @@ func (h *Host) WithState(ctx context.Context, f func(L *lua.LState) error) error
 		return err
 	}
 	defer g.release(st)
-	return f(st.L)
+	return f(st)
 }
 
 // PCall calls fn in L under the host's deadline and leaves one result on the

@@ -11,8 +11,8 @@ import (
 // arguments as `...`, and an error comes back as the message lua5.1 would
 // print after "lua: ".
 func (h *Host) RunMain(ctx context.Context, path string, args []string) error {
-	return h.WithState(ctx, func(L *lua.LState) error {
-		st := stateOf(L)
+	return h.withState(ctx, func(st *state) error {
+		L := st.L
 		argt := L.NewTable()
 		argt.RawSetInt(-1, lua.LString("lua"))
 		argt.RawSetInt(0, lua.LString(path))
