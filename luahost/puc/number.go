@@ -1,8 +1,3 @@
-// Package puc makes gopher-lua behave as PUC Lua 5.1 where a script can see
-// the difference: number formatting and parsing, the base, string, table,
-// math, os, io and coroutine library functions, and their error texts.
-// Open installs the replacements into a state; FormatNumber is shared with
-// the dialect front-end, which lowers `..` onto it.
 package puc
 
 import (

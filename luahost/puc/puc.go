@@ -1,3 +1,19 @@
+// Package puc makes gopher-lua behave as PUC Lua 5.1 (the Lua Momentum
+// embeds) wherever a script can see the difference, so that its output is
+// byte-identical to lua5.1's.
+//
+// Open replaces, in a state gopher-lua has opened, the library functions
+// that differ: tostring, tonumber, print and the rest of the base library,
+// the string library with a PUC-compatible pattern matcher and a C-style
+// string.format, table, math (glibc's rand and NaN signs), os (strftime,
+// mktime, system), io (files of its own), coroutine, debug.traceback and
+// debug.getinfo, with PUC's error texts. pcall and xpcall also put the VM's
+// own runtime errors in PUC's words, naming the variable involved;
+// MessageHandler offers the same to a host.
+//
+// What only the compiler or VM can fix is listed in DIFFERENCES.md with the
+// differential test (testdata/diff) that shows it. FormatNumber, Mod, Pow
+// and ToNumber are for luahost/dialect, which lowers operators onto them.
 package puc
 
 import (
