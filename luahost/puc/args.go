@@ -31,7 +31,7 @@ func funcName(L *lua.LState) string {
 // that function is not Lua code.
 func where(L *lua.LState, level int) string {
 	dbg, ok := L.GetStack(level)
-	if !ok {
+	if !ok || tailLevel(L, level) {
 		return ""
 	}
 	if _, err := L.GetInfo("Sl", dbg, nil); err != nil {
@@ -41,6 +41,30 @@ func where(L *lua.LState, level int) string {
 		return fmt.Sprintf("%s:%d: ", dbg.Source, dbg.CurrentLine)
 	}
 	return ""
+}
+
+// tailLevel reports whether level is where a tail call was: gopher-lua
+// counts it as a level, as PUC does, but answers for it with the bottom
+// frame of the stack.
+func tailLevel(L *lua.LState, level int) bool {
+	dbg, ok := L.GetStack(level)
+	if !ok {
+		return false
+	}
+	last := level
+	for {
+		if _, ok := L.GetStack(last + 1); !ok {
+			break
+		}
+		last++
+	}
+	if last == level {
+		return false
+	}
+	bottom, _ := L.GetStack(last)
+	f1, err1 := L.GetInfo("fl", dbg, nil)
+	f2, err2 := L.GetInfo("fl", bottom, nil)
+	return err1 == nil && err2 == nil && f1 == f2 && dbg.CurrentLine == bottom.CurrentLine
 }
 
 // raise is luaL_error: the message with the caller's position in front.

@@ -85,18 +85,30 @@ func stackFrames(L, L1 *lua.LState) []string {
 		frames = append(frames, "[C]: in function 'yield'")
 	}
 	hidden := hostOf(L).hidden
+	var levels []*lua.Debug
+	var fns []lua.LValue
 	for level := 0; ; level++ {
 		dbg, ok := L1.GetStack(level)
 		if !ok {
-			return frames
+			break
 		}
-		if v, err := L1.GetInfo("f", dbg, nil); err == nil {
-			if fn, ok := v.(*lua.LFunction); ok && hidden[fn] {
-				continue
-			}
+		fn, _ := L1.GetInfo("fl", dbg, nil)
+		levels, fns = append(levels, dbg), append(fns, fn)
+	}
+	// gopher-lua counts a tail call as a level, as PUC does, but answers
+	// for it with the bottom frame; PUC shows "(tail call): ?".
+	last := len(levels) - 1
+	for i, dbg := range levels {
+		if fn, ok := fns[i].(*lua.LFunction); ok && hidden[fn] {
+			continue
+		}
+		if i < last && fns[i] == fns[last] && dbg.CurrentLine == levels[last].CurrentLine {
+			frames = append(frames, "(tail call): ?")
+			continue
 		}
 		frames = append(frames, frameText(L1, dbg))
 	}
+	return frames
 }
 
 // frameText is one traceback line without its leading tab.
@@ -155,6 +167,10 @@ func dbgGetinfo(L *lua.LState) int {
 		d, ok := L1.GetStack(level)
 		if !ok || level < 0 {
 			L.Push(lua.LNil)
+			return 1
+		}
+		if tailLevel(L1, level) {
+			L.Push(tailInfo(L, options))
 			return 1
 		}
 		dbg = d
@@ -234,6 +250,28 @@ func chunkSource(short string) string {
 		return strings.TrimSuffix(inner, "...")
 	}
 	return "@" + short
+}
+
+// tailInfo is what 5.1's getinfo says about a tail call's level.
+func tailInfo(L *lua.LState, options string) *lua.LTable {
+	t := L.NewTable()
+	for _, c := range options {
+		switch c {
+		case 'S':
+			t.RawSetString("source", lua.LString("=(tail call)"))
+			t.RawSetString("short_src", lua.LString("(tail call)"))
+			t.RawSetString("linedefined", lua.LNumber(-1))
+			t.RawSetString("lastlinedefined", lua.LNumber(-1))
+			t.RawSetString("what", lua.LString("tail"))
+		case 'l':
+			t.RawSetString("currentline", lua.LNumber(-1))
+		case 'u':
+			t.RawSetString("nups", lua.LNumber(0))
+		case 'n':
+			t.RawSetString("namewhat", lua.LString(""))
+		}
+	}
+	return t
 }
 
 func shortSrc(fn *lua.LFunction) string {
