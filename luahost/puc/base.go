@@ -74,7 +74,7 @@ func baseToString(L *lua.LState) int {
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		L.Call(1, 1)
+		call(L, 1, 1)
 		return 1
 	}
 	L.Push(lua.LString(tostringValue(v)))
@@ -99,7 +99,7 @@ func (b *base) print(L *lua.LState) int {
 		}
 		L.Push(fn)
 		L.Push(v)
-		L.Call(1, 1)
+		call(L, 1, 1)
 		s, ok := L.Get(-1).(lua.LString)
 		if !ok {
 			if n, isNum := L.Get(-1).(lua.LNumber); isNum {

@@ -10,6 +10,15 @@ func callable(L *lua.LState, v lua.LValue) bool {
 	return v.Type() == lua.LTFunction || L.GetMetaField(v, "__call").Type() == lua.LTFunction
 }
 
+// call is lua_call from Go code: calling what cannot be called fails with
+// PUC's text and no position, as the running function is not Lua code.
+func call(L *lua.LState, nargs, nret int) {
+	if f := L.Get(-nargs - 1); !callable(L, f) {
+		L.Error(lua.LString("attempt to call a "+f.Type().String()+" value"), 0)
+	}
+	L.Call(nargs, nret)
+}
+
 // errorValue is the Lua value an error returned by LState.PCall carries.
 func errorValue(err error) lua.LValue {
 	if aerr, ok := err.(*lua.ApiError); ok {

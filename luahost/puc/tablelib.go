@@ -266,7 +266,7 @@ func lessThan(L *lua.LState, a, b lua.LValue) bool {
 			L.Push(mm)
 			L.Push(a)
 			L.Push(b)
-			L.Call(2, 1)
+			call(L, 2, 1)
 			r := lua.LVAsBool(L.Get(-1))
 			L.Pop(1)
 			return r

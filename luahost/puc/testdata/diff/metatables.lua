@@ -60,3 +60,11 @@ tostring = old
 print("print-bad", okp, errp)
 print("restored", 1)
 print("type", type(nil), type(1), type("s"), type({}), type(print), type(coroutine.create(function() end)), pcall(type))
+print("tostring-notfunc", pcall(tostring, setmetatable({}, {__tostring = "notfunc"})))
+local savedts = tostring
+tostring = 5
+local okts, errts = pcall(print, 1)
+tostring = savedts
+print("print-notfunc", okts, errts)
+local lt = setmetatable({}, {__lt = true})
+print("lt-notfunc", pcall(table.sort, {lt, setmetatable({}, getmetatable(lt))}))
