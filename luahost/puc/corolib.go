@@ -4,9 +4,32 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// bodyMaker is compiled once per state: it wraps a coroutine's body so
+// that the thread, once running, raises errors through translatingPanic.
+// The body is called through a table so that it has no name, as in PUC,
+// and not as a tail call, so that the wrapper's frame stays (tracebacks
+// skip it) and the body's frame is not a tail call.
+const bodyMaker = `local setpanic, select = ...
+return function(f)
+  local fs = {f}
+  return function(...)
+    setpanic()
+    return select(1, fs[1](...))
+  end
+end`
+
+// translatingPanic puts VM errors raised in a coroutine in PUC's words
+// while the failing frame is still there, then panics as before.
+func translatingPanic(orig func(*lua.LState)) func(*lua.LState) {
+	return func(L *lua.LState) {
+		L.Replace(-1, translateVMError(L, L.Get(-1), 0))
+		orig(L)
+	}
+}
+
 // openCoroutine wraps gopher-lua's coroutine functions with PUC's checks
 // and messages; the thread machinery itself stays gopher-lua's.
-func openCoroutine(L *lua.LState) {
+func openCoroutine(L *lua.LState, h *host) {
 	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
 	if !ok {
 		return
@@ -21,6 +44,19 @@ func openCoroutine(L *lua.LState) {
 	if create == nil || resume == nil || yield == nil {
 		return // not gopher-lua's library: nothing to wrap
 	}
+	maker, err := L.LoadString(bodyMaker)
+	if err != nil {
+		panic("puc: compiling the coroutine body wrapper: " + err.Error())
+	}
+	L.Push(maker)
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		L.Panic = translatingPanic(L.Panic)
+		return 0
+	}))
+	L.Push(L.GetGlobal("select"))
+	L.Call(2, 1)
+	wrapBody := L.Get(-1)
+	L.Pop(1)
 	checkCo := func(L *lua.LState) *lua.LState {
 		th, ok := L.Get(1).(*lua.LState)
 		if !ok {
@@ -33,7 +69,11 @@ func openCoroutine(L *lua.LState) {
 		if !ok || fn.IsG {
 			argError(L, 1, "Lua function expected")
 		}
-		L.SetTop(1)
+		L.SetTop(0)
+		L.Push(wrapBody)
+		L.Push(fn)
+		L.Call(1, 1)
+		h.hiddenProtos[L.Get(1).(*lua.LFunction).Proto] = true
 		create(L)
 		return L.Get(-1).(*lua.LState)
 	}

@@ -84,7 +84,7 @@ func stackFrames(L, L1 *lua.LState) []string {
 		}
 		frames = append(frames, "[C]: in function 'yield'")
 	}
-	hidden := hostOf(L).hidden
+	hidden, hiddenProtos := hostOf(L).hidden, hostOf(L).hiddenProtos
 	var levels []*lua.Debug
 	var fns []lua.LValue
 	for level := 0; ; level++ {
@@ -99,7 +99,7 @@ func stackFrames(L, L1 *lua.LState) []string {
 	// for it with the bottom frame; PUC shows "(tail call): ?".
 	last := len(levels) - 1
 	for i, dbg := range levels {
-		if fn, ok := fns[i].(*lua.LFunction); ok && hidden[fn] {
+		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto]) {
 			continue
 		}
 		if i < last && fns[i] == fns[last] && dbg.CurrentLine == levels[last].CurrentLine {

@@ -28,9 +28,10 @@ const registryKey = "msyshost.puc"
 
 // host is what the replacement functions of one Lua state share.
 type host struct {
-	out    io.Writer
-	rand   glibcRand
-	hidden map[*lua.LFunction]bool // Go functions tracebacks leave out
+	out          io.Writer
+	rand         glibcRand
+	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
+	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
 }
 
 // Open replaces, in a state whose standard libraries gopher-lua has
@@ -38,7 +39,7 @@ type host struct {
 // apart from PUC Lua 5.1's. print and io.write go to os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
-	h := &host{out: os.Stdout, hidden: map[*lua.LFunction]bool{}}
+	h := &host{out: os.Stdout, hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
@@ -48,7 +49,7 @@ func Open(L *lua.LState) {
 	openMath(L, h)
 	openOS(L)
 	openIO(L, h)
-	openCoroutine(L)
+	openCoroutine(L, h)
 	openDebug(L)
 }
 

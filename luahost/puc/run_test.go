@@ -51,8 +51,6 @@ var knownDifferences = map[string]map[string]string{
 		"arith-coerce-underscore": "gopher-lua's VM reads \"1_0\" and \"0b1\" as numbers (DIFFERENCES.md: numeric strings in the VM)",
 		"arith-coerce-range":      "gopher-lua's VM rejects \"1e5000\" and \"-nan\" (DIFFERENCES.md: numeric strings in the VM)",
 		"arith-coerce-hexfrac":    "gopher-lua's VM rejects hex fractions (DIFFERENCES.md: numeric strings in the VM)",
-		"co-err-index":            "errors inside coroutines are not put in PUC's words (DIFFERENCES.md: VM error messages)",
-		"co-err-call":             "errors inside coroutines are not put in PUC's words (DIFFERENCES.md: VM error messages)",
 		"literal-leading-zero":    "luahost/dialect reads 010 as octal 8 (DIFFERENCES.md: numerals with leading zeros)",
 		"arith-coerce-space":      "gopher-lua's VM rejects \\v and a trailing NUL (DIFFERENCES.md: numeric strings in the VM)",
 	},
