@@ -19,6 +19,8 @@ import (
 // names, the message names none, as PUC does when it cannot tell.
 
 var (
+	// vmMessage is a quick test for the messages translated below.
+	vmMessage = regexp.MustCompile(`attempt to |cannot perform |__(len|unm) undefined|for statement |too many recursions`)
 	reIndex   = regexp.MustCompile(`^attempt to index a non-table object\((\w+)\) with key '(.*)'$`)
 	reArith   = regexp.MustCompile(`^cannot perform (add|sub|mul|div|mod|pow) operation between (\w+) and (\w+)$`)
 	reCompare = regexp.MustCompile(`^attempt to compare (\w+) with (\w+)$`)
@@ -46,7 +48,7 @@ func MessageHandler(L *lua.LState) *lua.LFunction {
 // function at level (counted from the running handler).
 func translateVMError(L *lua.LState, v lua.LValue, level int) lua.LValue {
 	s, ok := v.(lua.LString)
-	if !ok {
+	if !ok || !vmMessage.MatchString(string(s)) {
 		return v
 	}
 	dbg, ok := L.GetStack(level)
