@@ -34,8 +34,9 @@ func openBase(L *lua.LState, h *host) {
 	g.RawSetString("ipairs", L.NewFunction(b.ipairs))
 	g.RawSetString("print", L.NewFunction(b.print))
 	p := newProtected(L, h)
-	g.RawSetString("pcall", L.NewFunction(p.pcall))
-	g.RawSetString("xpcall", L.NewFunction(p.xpcall))
+	p.pcallFn, p.xpcallFn = L.NewFunction(p.pcall), L.NewFunction(p.xpcall)
+	g.RawSetString("pcall", p.pcallFn)
+	g.RawSetString("xpcall", p.xpcallFn)
 	g.RawSetString("_printregs", lua.LNil)
 	setFuncs(L, "", map[string]lua.LGFunction{
 		"assert":         baseAssert,

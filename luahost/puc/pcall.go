@@ -32,6 +32,9 @@ func errorValue(err error) lua.LValue {
 // put in PUC's words and debug.traceback sees the failing frames.
 type protected struct {
 	h         *host
+	closer    *lua.LFunction // an empty Lua function, see unlinkUpvalues
+	pcallFn   *lua.LFunction // the pcall and xpcall functions themselves
+	xpcallFn  *lua.LFunction
 	translate *lua.LFunction // pcall's handler
 	xhandler  *lua.LFunction // xpcall's handler, calling the user's
 	handlers  []lua.LValue   // the user handlers of the running xpcalls
@@ -40,12 +43,73 @@ type protected struct {
 func newProtected(L *lua.LState, h *host) *protected {
 	p := &protected{h: h}
 	p.translate = L.NewFunction(func(L *lua.LState) int {
-		L.Push(translateVMError(L, L.Get(1), 1))
+		msg := translateVMError(L, L.Get(1), 1)
+		p.closeUnwound(L)
+		L.Push(msg)
 		return 1
 	})
 	p.xhandler = L.NewFunction(p.callHandler)
+	fn, err := L.LoadString("return function() end")
+	if err != nil {
+		panic("puc: compiling an empty function: " + err.Error())
+	}
+	L.Push(fn)
+	L.Call(0, 1)
+	p.closer = L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
 	h.hidden[p.xhandler] = true
 	return p
+}
+
+// Upvalues of the frames an error unwinds must be closed with the values
+// they had, as PUC's luaF_close does. gopher-lua closes them when no error
+// handler is set, but then closes the upvalues of every live frame too (a
+// closure stops sharing its variable with the function still running),
+// and with a handler it closes none (a closure made in the failed call
+// keeps pointing at registers later calls reuse). pcall and xpcall run
+// with a handler, which closes the unwound frames' upvalues while their
+// registers still hold the values (closeUnwound); once gopher-lua has
+// reset the stack, unlinkUpvalues drops them from its list of open ones.
+
+// closeUnwound runs in an error handler: it closes the open upvalues of
+// the frames between the handler and the pcall or xpcall catching the
+// error.
+func (p *protected) closeUnwound(L *lua.LState) {
+	low := -1
+	for level := 1; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			break
+		}
+		v, err := L.GetInfo("f", dbg, nil)
+		if fn, isFn := v.(*lua.LFunction); err != nil || !isFn || fn == p.pcallFn || fn == p.xpcallFn {
+			break
+		}
+		if tailLevel(L, level) {
+			continue
+		}
+		if base, _, ok := frameInfo(dbg); ok && (low < 0 || base < low) {
+			low = base
+		}
+	}
+	ups, regs, ok := openUpvalues(L)
+	if !ok || low < 0 {
+		return
+	}
+	for i, uv := range ups {
+		if regs[i] >= low {
+			uv.Close()
+		}
+	}
+}
+
+// unlinkUpvalues runs after a failed LState.PCall, with the stack top
+// where the called function stood: an empty Lua function called there
+// closes, on return, every open upvalue from its base up and drops it from
+// gopher-lua's list, so no later closure shares it.
+func (p *protected) unlinkUpvalues(L *lua.LState) {
+	L.Push(p.closer)
+	L.Call(0, 0)
 }
 
 // pcall is pcall(f, ...); calling what cannot be called fails with PUC's
@@ -58,6 +122,7 @@ func (p *protected) pcall(L *lua.LState) int {
 		return 2
 	}
 	if err := L.PCall(L.GetTop()-1, lua.MultRet, p.translate); err != nil {
+		p.unlinkUpvalues(L)
 		L.Push(lua.LFalse)
 		L.Push(errorValue(err))
 		return 2
@@ -71,6 +136,7 @@ func (p *protected) pcall(L *lua.LState) int {
 // error handling". Tracebacks do not show this function's frame.
 func (p *protected) callHandler(L *lua.LState) int {
 	msg := translateVMError(L, L.Get(1), 1)
+	p.closeUnwound(L)
 	L.Push(p.handlers[len(p.handlers)-1])
 	L.Push(msg)
 	if err := L.PCall(1, 1, nil); err != nil {
@@ -99,6 +165,7 @@ func (p *protected) xpcall(L *lua.LState) int {
 	}
 	L.SetTop(1)
 	if err := L.PCall(0, lua.MultRet, p.xhandler); err != nil {
+		p.unlinkUpvalues(L)
 		L.SetTop(0)
 		L.Push(lua.LFalse)
 		L.Push(errorValue(err))

@@ -36,7 +36,7 @@ type host struct {
 
 // Open replaces, in a state whose standard libraries gopher-lua has
 // already opened, every library function whose behaviour a script can tell
-// apart from PUC Lua 5.1's. print and io.write go to os.Stdout until
+// apart from PUC Lua 5.1's. The script's standard output is os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
 	h := &host{out: os.Stdout, hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
@@ -53,8 +53,10 @@ func Open(L *lua.LState) {
 	openDebug(L)
 }
 
-// SetOutput sends what print and io.write write in L (and its coroutines)
-// to w. It panics if Open has not been applied to L.
+// SetOutput sends the script's standard output in L and its coroutines
+// (print, io.write, io.stdout, and the output of os.execute and
+// io.popen(cmd, "w") children) to w. It panics if Open has not been
+// applied to L.
 func SetOutput(L *lua.LState, w io.Writer) {
 	hostOf(L).out = w
 }

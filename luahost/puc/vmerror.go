@@ -13,10 +13,11 @@ import (
 // failing function's bytecode. translateVMError does the same on
 // gopher-lua's bytecode while the failing frame is still on the stack:
 // pcall and xpcall run it as their error handler, and MessageHandler
-// gives it to a host. gopher-lua's debug info has the failing line but not
-// the instruction, so the instruction is chosen among those of the line
-// that fit the message and the registers; when several fit with different
-// names, the message names none, as PUC does when it cannot tell.
+// gives it to a host. gopher-lua's debug API gives the failing line but not
+// the instruction; internals.go reads the instruction, and without it the
+// instruction is chosen among those of the line that fit the message and
+// the registers (when several fit with different names, the message names
+// none, as PUC does when it cannot tell).
 
 var (
 	// vmMessage is a quick test for the messages translated below.
@@ -68,7 +69,10 @@ func translateVMError(L *lua.LState, v lua.LValue, level int) lua.LValue {
 	if fixed, ok := fixedVMMessages[body]; ok {
 		return lua.LString(prefix + fixed)
 	}
-	f := frameCode{L: L, dbg: dbg, p: fn.Proto, line: dbg.CurrentLine}
+	f := frameCode{L: L, dbg: dbg, p: fn.Proto, line: dbg.CurrentLine, pc: -1}
+	if _, pc, ok := frameInfo(dbg); ok && pc >= 0 && pc < len(fn.Proto.Code) {
+		f.pc = pc
+	}
 	var out string
 	switch {
 	case body == "attempt to call a non-function object":
@@ -98,6 +102,7 @@ type frameCode struct {
 	dbg  *lua.Debug
 	p    *lua.FunctionProto
 	line int
+	pc   int // the failing instruction, -1 when unknown
 }
 
 func instOp(i uint32) int { return int(i >> 26) }
@@ -108,8 +113,16 @@ func instBx(i uint32) int { return int(i & 0x3ffff) }
 
 const rkConstant = 1 << 8 // an RK operand with this bit names a constant
 
-// pcs lists the instructions of the failing line with one of ops.
+// pcs lists the instructions with one of ops that may have failed: the
+// failing instruction when it is known, else those of the failing line.
 func (f *frameCode) pcs(ops ...int) []int {
+	if f.pc >= 0 {
+		for _, op := range ops {
+			if instOp(f.p.Code[f.pc]) == op {
+				return []int{f.pc}
+			}
+		}
+	}
 	var out []int
 	for pc, inst := range f.p.Code {
 		if pc < len(f.p.DbgSourcePositions) && f.p.DbgSourcePositions[pc] == f.line {
