@@ -122,3 +122,18 @@ func TestRuntimeErrorPosition(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestPrologueSurvivesFirstStatement: whatever the chunk starts with, the
+// prologue compiles to the instructions bindOps expects.
+func TestPrologueSurvivesFirstStatement(t *testing.T) {
+	for _, first := range []string{
+		"local a", "local a = nil", "local a = false", "local a, b = false, nil", "x = nil",
+		"do end", "local function f() end", "a = ...", "local a = ...",
+		"while false do end", "for i = 1, 0 do end", "if x then end", "",
+	} {
+		src := first + "\nreturn 1 & 1, 1 .. 2, ~1, 1 | 1, 1 ^^ 1, 1 << 1, 1 >> 1, 1 \\ 1"
+		if _, err := Compile([]byte(src), "first.lua"); err != nil {
+			t.Errorf("%q: %v", first, err)
+		}
+	}
+}

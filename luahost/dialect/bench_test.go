@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -54,4 +55,39 @@ func runConcatBench(b *testing.B, L *lua.LState, chunk *lua.LFunction) {
 	L.Push(loop)
 	L.Push(lua.LNumber(b.N))
 	L.Call(1, 0)
+}
+
+// BenchmarkBitwise measures a lowered a & b (a Go call per operation)
+// against native addition, for scale.
+func BenchmarkBitwise(b *testing.B) {
+	for _, c := range []struct{ name, expr string }{{"and", "x & 255"}, {"add-native", "x + 255"}} {
+		b.Run(c.name, func(b *testing.B) {
+			src := "return function(n) local s = 0 for x = 1, n do s = " + c.expr + " end return s end\n"
+			L := lua.NewState()
+			defer L.Close()
+			proto, err := Compile([]byte(src), "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			fn, err := Load(L, proto)
+			if err != nil {
+				b.Fatal(err)
+			}
+			runConcatBench(b, L, fn)
+		})
+	}
+}
+
+// BenchmarkCompile measures parsing and compiling testdata/operators.lua.
+func BenchmarkCompile(b *testing.B) {
+	src, err := os.ReadFile("testdata/operators.lua")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := Compile(src, "operators.lua"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
