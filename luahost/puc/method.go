@@ -10,12 +10,14 @@ import (
 // is not counted, so ("%d"):format() complains about argument #1.
 // gopher-lua's debug info keeps only the name, so callKind reads the
 // caller's bytecode: the instruction that loaded the called register
-// (OP_SELF, OP_GETGLOBAL, ...) says how.
+// (OP_SELF, OP_GETGLOBAL, ...) says how. The call instruction is the one
+// the caller is executing (internals.go), or else found by name on the
+// caller's line.
 
 // callKind returns PUC's namewhat ("global", "local", "method", "field",
 // "upvalue", or "") for the call of name that the Lua function at level is
-// executing. When that function's line holds several calls of that name
-// that disagree, it returns "".
+// executing. Without the instruction, when the function's line holds
+// several calls of that name that disagree, it returns "".
 func callKind(L *lua.LState, level int, name string) string {
 	dbg, ok := L.GetStack(level)
 	if !ok {
@@ -30,6 +32,11 @@ func callKind(L *lua.LState, level int, name string) string {
 		return ""
 	}
 	p := fn.Proto
+	if _, pc, ok := frameInfo(dbg); ok && pc >= 0 && pc < len(p.Code) {
+		if op := instOp(p.Code[pc]); op == lua.OP_CALL || op == lua.OP_TAILCALL {
+			return loadKind(p.Code, pc)
+		}
+	}
 	kind, found := "", false
 	for _, c := range p.DbgCalls {
 		if c.Name != name || c.Pc >= len(p.Code) || p.DbgSourcePositions[c.Pc] != dbg.CurrentLine {
