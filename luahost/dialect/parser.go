@@ -14,7 +14,9 @@ const (
 )
 
 // SyntaxError is a compile-time error in a chunk. Msg is worded as PUC
-// Lua words it (`'=' expected near 'x'`); Line is the line PUC reports.
+// Lua words it (`'=' expected near 'x'`); Line is the line PUC reports;
+// Column is the 1-based byte column of the offending token, or 0 when
+// gopher-lua's compiler, not the parser, found the error.
 type SyntaxError struct {
 	File   string
 	Line   int
@@ -289,9 +291,7 @@ func (p *parser) chunk() []ast.Stmt {
 			p.testNext(';')
 			break
 		}
-		if s := p.statement(); s != nil {
-			stmts = append(stmts, s)
-		}
+		stmts = append(stmts, p.statement())
 		p.testNext(';')
 	}
 	p.leaveLevel()
