@@ -34,6 +34,7 @@ func openBase(L *lua.LState, h *host) {
 	g.RawSetString("ipairs", L.NewFunction(b.ipairs))
 	g.RawSetString("print", L.NewFunction(b.print))
 	p := newProtected(L, h)
+	h.prot = p
 	p.pcallFn, p.xpcallFn = L.NewFunction(p.pcall), L.NewFunction(p.xpcall)
 	g.RawSetString("pcall", p.pcallFn)
 	g.RawSetString("xpcall", p.xpcallFn)

@@ -48,7 +48,7 @@ func dbgTraceback(L *lua.LState) int {
 		b.WriteByte('\n')
 	}
 	b.WriteString("stack traceback:")
-	frames := stackFrames(L, L1)
+	frames := stackFrames(L, L1, nil)
 	first := true
 	for level < len(frames) {
 		level++
@@ -69,10 +69,11 @@ func dbgTraceback(L *lua.LState) int {
 	return 1
 }
 
-// stackFrames lists the traceback lines of L1's frames, innermost first.
+// stackFrames lists the traceback lines of L1's frames, innermost first,
+// down to the frame of stop (not included) when stop is not nil.
 // A suspended coroutine has yielded from coroutine.yield, a frame PUC
 // keeps and gopher-lua drops; one that never ran has no frames in PUC.
-func stackFrames(L, L1 *lua.LState) []string {
+func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 	var frames []string
 	if L1 != L && L.Status(L1) == "suspended" {
 		dbg, ok := L1.GetStack(0)
@@ -93,6 +94,9 @@ func stackFrames(L, L1 *lua.LState) []string {
 			break
 		}
 		fn, _ := L1.GetInfo("fl", dbg, nil)
+		if stop != nil && fn == lua.LValue(stop) {
+			break
+		}
 		levels, fns = append(levels, dbg), append(fns, fn)
 	}
 	// gopher-lua counts a tail call as a level, as PUC does, but answers

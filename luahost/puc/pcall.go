@@ -1,6 +1,8 @@
 package puc
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -35,6 +37,8 @@ type protected struct {
 	closer    *lua.LFunction // an empty Lua function, see unlinkUpvalues
 	pcallFn   *lua.LFunction // the pcall and xpcall functions themselves
 	xpcallFn  *lua.LFunction
+	traces    int    // PCalls running that want a traceback of their error
+	trace     string // the traceback of the last error caught meanwhile
 	translate *lua.LFunction // pcall's handler
 	xhandler  *lua.LFunction // xpcall's handler, calling the user's
 	handlers  []lua.LValue   // the user handlers of the running xpcalls
@@ -44,6 +48,9 @@ func newProtected(L *lua.LState, h *host) *protected {
 	p := &protected{h: h}
 	p.translate = L.NewFunction(func(L *lua.LState) int {
 		msg := translateVMError(L, L.Get(1), 1)
+		if p.traces > 0 {
+			p.trace = "stack traceback:\n\t" + strings.Join(stackFrames(L, L, p.pcallFn)[1:], "\n\t")
+		}
 		p.closeUnwound(L)
 		L.Push(msg)
 		return 1
@@ -173,4 +180,33 @@ func (p *protected) xpcall(L *lua.LState) int {
 	}
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
+}
+
+// PCall is LState.PCall for a host calling into scripts, behaving as PUC's
+// lua_pcall: runtime errors are worded as PUC words them (naming the
+// variable involved), the upvalues of the frames the error unwinds are
+// closed with their values, and the returned *lua.ApiError carries a
+// traceback in PUC's layout as its StackTrace. The function and its nargs
+// arguments are on the stack; nret results (lua.MultRet: all) replace them.
+func PCall(L *lua.LState, nargs, nret int) error {
+	p := hostOf(L).prot
+	base := L.GetTop() - nargs
+	L.Insert(p.pcallFn, base)
+	p.traces++
+	L.Call(nargs+1, lua.MultRet)
+	p.traces--
+	if L.Get(base) != lua.LTrue {
+		err := &lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(base + 1), StackTrace: p.trace}
+		p.trace = ""
+		L.SetTop(base - 1)
+		return err
+	}
+	L.Remove(base)
+	if nret != lua.MultRet {
+		for L.GetTop()-base+1 < nret {
+			L.Push(lua.LNil)
+		}
+		L.SetTop(base - 1 + nret)
+	}
+	return nil
 }

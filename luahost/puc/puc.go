@@ -8,8 +8,8 @@
 // string.format, table, math (glibc's rand and NaN signs), os (strftime,
 // mktime, system), io (files of its own), coroutine, debug.traceback and
 // debug.getinfo, with PUC's error texts. pcall and xpcall also put the VM's
-// own runtime errors in PUC's words, naming the variable involved;
-// MessageHandler offers the same to a host.
+// own runtime errors in PUC's words, naming the variable involved, and
+// close upvalues as PUC does; PCall offers the same to a host.
 //
 // What only the compiler or VM can fix is listed in DIFFERENCES.md with the
 // differential test (testdata/diff) that shows it. FormatNumber, Mod, Pow
@@ -32,6 +32,7 @@ type host struct {
 	rand         glibcRand
 	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
 	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
+	prot         *protected
 }
 
 // Open replaces, in a state whose standard libraries gopher-lua has

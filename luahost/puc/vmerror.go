@@ -12,8 +12,8 @@ import (
 // ("attempt to index global 'cfg' (a nil value)"), found by reading the
 // failing function's bytecode. translateVMError does the same on
 // gopher-lua's bytecode while the failing frame is still on the stack:
-// pcall and xpcall run it as their error handler, and MessageHandler
-// gives it to a host. gopher-lua's debug API gives the failing line but not
+// pcall and xpcall run it as their error handler, and PCall offers the
+// same to a host. gopher-lua's debug API gives the failing line but not
 // the instruction; internals.go reads the instruction, and without it the
 // instruction is chosen among those of the line that fit the message and
 // the registers (when several fit with different names, the message names
@@ -33,16 +33,6 @@ var fixedVMMessages = map[string]string{
 	"for statement step must be a number":  "'for' step must be a number",
 	"too many recursions in gettable":      "loop in gettable",
 	"too many recursions in settable":      "loop in settable",
-}
-
-// MessageHandler returns an error handler for LState.PCall that turns
-// gopher-lua's runtime error messages into PUC 5.1's, naming the variable
-// involved as PUC does. Other error values pass through unchanged.
-func MessageHandler(L *lua.LState) *lua.LFunction {
-	return L.NewFunction(func(L *lua.LState) int {
-		L.Push(translateVMError(L, L.Get(1), 1))
-		return 1
-	})
 }
 
 // translateVMError rewrites v if it is a VM error raised in the Lua
