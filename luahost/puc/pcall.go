@@ -37,8 +37,8 @@ type protected struct {
 	closer    *lua.LFunction // an empty Lua function, see unlinkUpvalues
 	pcallFn   *lua.LFunction // the pcall and xpcall functions themselves
 	xpcallFn  *lua.LFunction
-	traces    int    // PCalls running that want a traceback of their error
-	trace     string // the traceback of the last error caught meanwhile
+	traces    int            // PCalls running that want a traceback of their error
+	trace     string         // the traceback of the last error caught meanwhile
 	translate *lua.LFunction // pcall's handler
 	xhandler  *lua.LFunction // xpcall's handler, calling the user's
 	handlers  []lua.LValue   // the user handlers of the running xpcalls
