@@ -10,7 +10,7 @@ import (
 
 const (
 	maxCaptures  = 32 // LUA_MAXCAPTURES
-	capUnfinised = -1
+	capUnfinished = -1
 	capPosition  = -2
 	escape       = '%'
 	specials     = "^$*+?.([%-"
@@ -164,7 +164,7 @@ func (m *matcher) match(s, p int) int {
 			if m.patAt(p+1) == ')' {
 				return m.startCapture(s, p+2, capPosition)
 			}
-			return m.startCapture(s, p+1, capUnfinised)
+			return m.startCapture(s, p+1, capUnfinished)
 		case ')':
 			return m.endCapture(s, p+1)
 		case '$':
@@ -278,7 +278,7 @@ func (m *matcher) startCapture(s, p, what int) int {
 func (m *matcher) endCapture(s, p int) int {
 	l := -1
 	for i := m.level - 1; i >= 0; i-- {
-		if m.caps[i].len == capUnfinised {
+		if m.caps[i].len == capUnfinished {
 			l = i
 			break
 		}
@@ -289,7 +289,7 @@ func (m *matcher) endCapture(s, p int) int {
 	m.caps[l].len = s - m.caps[l].init
 	r := m.match(s, p)
 	if r == -1 {
-		m.caps[l].len = capUnfinised
+		m.caps[l].len = capUnfinished
 	}
 	return r
 }
@@ -330,7 +330,7 @@ func (m *matcher) matchCapture(s int, digit byte) int {
 
 func (m *matcher) checkCapture(digit byte) int {
 	l := int(digit) - '1'
-	if l < 0 || l >= m.level || m.caps[l].len == capUnfinised {
+	if l < 0 || l >= m.level || m.caps[l].len == capUnfinished {
 		m.fail("invalid capture index")
 	}
 	return l
@@ -347,7 +347,7 @@ func (m *matcher) captureValue(i, s, e int) lua.LValue {
 	}
 	c := m.caps[i]
 	switch c.len {
-	case capUnfinised:
+	case capUnfinished:
 		m.fail("unfinished capture")
 	case capPosition:
 		return lua.LNumber(c.init + 1)
