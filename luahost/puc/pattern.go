@@ -9,11 +9,11 @@ import (
 // position captures, back-references, %b and %f, and the same error texts.
 
 const (
-	maxCaptures  = 32 // LUA_MAXCAPTURES
+	maxCaptures   = 32 // LUA_MAXCAPTURES
 	capUnfinished = -1
-	capPosition  = -2
-	escape       = '%'
-	specials     = "^$*+?.([%-"
+	capPosition   = -2
+	escape        = '%'
+	specials      = "^$*+?.([%-"
 )
 
 type capture struct {
