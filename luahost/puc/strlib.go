@@ -32,6 +32,10 @@ func openString(L *lua.LState) {
 	L.SetMetatable(lua.LString(""), mt)
 }
 
+// maxString bounds what string.rep builds: PUC would try to allocate any
+// size, a host serving many scripts had better not.
+const maxString = 1 << 30
+
 // posrelat turns a negative string position into one from the start.
 func posrelat(pos int64, n int) int64 {
 	if pos < 0 {
@@ -105,7 +109,7 @@ func strRep(L *lua.LState) int {
 		L.Push(lua.LString(""))
 		return 1
 	}
-	if n > (1<<31)/int64(len(s)) {
+	if n > maxString/int64(len(s)) {
 		// PUC's allocation error: a message without position.
 		L.Error(lua.LString("not enough memory"), 0)
 	}
