@@ -71,10 +71,16 @@ func FuzzParse(f *testing.F) {
 }
 
 // sameASTAsGopher: where both parsers accept plain Lua, the ASTs are equal.
-// Numerals are left out: gopher-lua's lexer rewrites some (010 becomes 10)
-// and accepts malformed ones.
+// Left out: numerals (gopher-lua's lexer rewrites some, 010 becomes 10, and
+// accepts malformed ones), thrlua's \x and \u escapes (Lua 5.1 reads \x as
+// x), and Lua 5.2's goto and labels.
 func sameASTAsGopher(t *testing.T, src string) {
-	if strings.ContainsAny(src, "0123456789") || strings.Contains(src, "goto") || strings.Contains(src, "::") {
+	for _, s := range []string{`\x`, `\u`, "goto", "::"} {
+		if strings.Contains(src, s) {
+			return
+		}
+	}
+	if strings.ContainsAny(src, "0123456789") {
 		return
 	}
 	want, err := gopherAST(src, "fuzz")
