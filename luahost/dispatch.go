@@ -110,10 +110,7 @@ func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua
 		largs = append(largs, v)
 	}
 	st.args = largs
-	defer func() {
-		clear(st.args)
-		L.SetTop(0)
-	}()
+	defer L.SetTop(0)
 	if err := st.pcall(ctx, fn, largs...); err != nil {
 		call.Err = err.Error()
 		if !hasPosition.MatchString(call.Err) {

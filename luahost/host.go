@@ -397,7 +397,6 @@ func (g *Generation) release(st *state) {
 		return
 	}
 	st.script = ""
-	clear(st.args)
 	st.L.SetTop(0)
 	g.pool.put(st)
 }

@@ -48,7 +48,7 @@ func (w *watch) Value(any) any { return nil }
 type armed struct {
 	deadline int64
 	heap0    uint64
-	parent   parentBox
+	parent   <-chan struct{}
 }
 
 // arm starts a call: it must end by its deadline and when parent is done.
@@ -57,14 +57,16 @@ type armed struct {
 // one keeps the earlier deadline.
 func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) armed {
 	prev := armed{deadline: w.deadline.Load(), heap0: w.heap0.Load()}
-	prev.parent, _ = w.parent.Load().(parentBox)
+	prev.parent, _ = w.parent.Load().(<-chan struct{})
 	deadline := wd.now.Load() + int64(d) + int64(watchdogTick)
 	if prev.deadline != 0 {
 		deadline = min(deadline, prev.deadline)
 	} else {
 		w.heap0.Store(wd.heap.Load())
 	}
-	w.parent.Store(parentBox{parent})
+	// A channel is pointer-shaped: storing it costs no allocation, unlike
+	// storing the context interface.
+	w.parent.Store(parent.Done())
 	w.deadline.Store(deadline)
 	return prev
 }
@@ -75,9 +77,6 @@ func (w *watch) restore(prev armed) {
 	w.heap0.Store(prev.heap0)
 	w.parent.Store(prev.parent)
 }
-
-// parentBox keeps atomic.Value's stored type constant.
-type parentBox struct{ ctx context.Context }
 
 // ErrMemoryLimit stops a call during which the live heap grew past the
 // host's memory limit.
@@ -95,8 +94,12 @@ func (w *watch) check(now int64, heap, limit uint64) {
 		err = context.DeadlineExceeded
 	} else if h0 := w.heap0.Load(); limit > 0 && heap > h0 && heap-h0 > limit {
 		err = ErrMemoryLimit
-	} else if p, ok := w.parent.Load().(parentBox); ok && p.ctx != nil && p.ctx.Err() != nil {
-		err = p.ctx.Err()
+	} else if done, _ := w.parent.Load().(<-chan struct{}); done != nil {
+		select {
+		case <-done:
+			err = context.Canceled
+		default:
+		}
 	}
 	if err != nil && w.err.CompareAndSwap(nil, err) {
 		close(w.done)
