@@ -35,6 +35,9 @@ type Options struct {
 	CallStackSize int
 	// RegistryMaxSize bounds a state's value stack (slots); default 1<<20.
 	RegistryMaxSize int
+	// Standalone lets scripts end the process with os.exit, as lua5.1
+	// does; a host serving hooks refuses it.
+	Standalone bool
 	// MemoryLimit stops a call during which the live heap grows by more
 	// than this many bytes; default 256 MiB. The heap is the process's, so
 	// concurrent calls share the allowance.

@@ -295,3 +295,12 @@ msys.registerModule("main", {})`)
 		t.Fatalf("printed %q", got)
 	}
 }
+
+func TestOsExitIsRefusedInHooks(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{},
+		"x.lua", `local m = {} function m:smpp_handle_DR_positive() os.exit(3) end msys.registerModule("x", m)`)
+	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
+	if len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "os.exit is not available to scriptlets") {
+		t.Fatalf("res = %+v", res)
+	}
+}

@@ -80,6 +80,13 @@ func (h *Host) newState(g *Generation) *state {
 
 	puc.Open(L)
 	dialect.Open(L)
+	if !h.opts.Standalone {
+		oslib := L.GetGlobal("os").(*lua.LTable)
+		oslib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
+			L.RaiseError("os.exit is not available to scriptlets: it would stop the host")
+			return 0
+		}))
+	}
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")

@@ -27,6 +27,7 @@ exits 1.`,
 			out := cmd.OutOrStdout()
 			h := luahost.New(luahost.Options{
 				PoolSize:    1,
+				Standalone:  true,
 				CallTimeout: 365 * 24 * time.Hour,
 				SearchPath:  append([]string{"."}, scriptletDirs()...),
 			}, &luahost.Services{Print: func(_, line string) { fmt.Fprintln(out, line) }})

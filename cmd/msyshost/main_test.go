@@ -148,6 +148,10 @@ func TestLuaCommandOptions(t *testing.T) {
 	if code != 1 || !strings.HasPrefix(errOut, "lua: (command line):1: boom") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
+	out, _, code = run(t, dir, "lua", "-e", "print('bye') os.exit(7)")
+	if code != 7 || out != "bye\n" {
+		t.Fatalf("os.exit in msyshost lua: exit %d, stdout %q", code, out)
+	}
 	_, errOut, code = run(t, dir, "lua", "-x")
 	if code != 1 || !strings.Contains(errOut, "unrecognized option '-x'") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
