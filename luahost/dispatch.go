@@ -33,13 +33,6 @@ type Result struct {
 	Calls []HookCall
 }
 
-// Arg is a hook argument a binding knows how to push (an MM7 transaction,
-// a receipt); plain strings, numbers, booleans and *message.Message are
-// pushed without it.
-type Arg interface {
-	Push(L *lua.LState) lua.LValue
-}
-
 // Call dispatches hook to every registered module that defines it, in config
 // order, as a method call with args. The first non-Continue return decides
 // and stops the chain. A module that raises an error, runs past the
@@ -155,8 +148,6 @@ func toLua(L *lua.LState, a any) (lua.LValue, error) {
 		return lua.LBool(v), nil
 	case *message.Message:
 		return PushMessage(L, v), nil
-	case Arg:
-		return v.Push(L), nil
 	case map[string]string:
 		t := L.NewTable()
 		for k, s := range v {
