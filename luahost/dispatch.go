@@ -38,6 +38,8 @@ type Result struct {
 // and stops the chain. A module that raises an error, runs past the
 // deadline, or returns nil or a non-number is logged with script, hook and
 // position and counts as Continue, so the caller's default action runs.
+// args may be strings, numbers, booleans, nil, *message.Message (an
+// ec_message), map[string]string (a table) or lua.LValue.
 func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 	var res Result
 	res.Code = h.dispatch(ctx, hook, args, func(c HookCall) { res.Calls = append(res.Calls, c) })
