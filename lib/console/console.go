@@ -125,7 +125,7 @@ func Split(line string) ([]string, error) {
 		case ch == '"' || ch == '\'':
 			quote = ch
 			inWord = true
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
+		case isSpace(ch):
 			if inWord {
 				words = append(words, cur.String())
 				cur.Reset()
@@ -143,4 +143,9 @@ func Split(line string) ([]string, error) {
 		words = append(words, cur.String())
 	}
 	return words, nil
+}
+
+// isSpace reports the ASCII white space that separates words.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }

@@ -60,3 +60,24 @@ func TestExecDispatchAndSuggestions(t *testing.T) {
 	}()
 	c.Add(Command{Name: "config reload"})
 }
+
+// FuzzSplit: splitting never panics, and a line without quotes or
+// backslashes splits at ASCII white space.
+func FuzzSplit(f *testing.F) {
+	for _, s := range []string{"mstore display MADR-1 abc", `a "b c" 'd' e\ f`, `"unterminated`, ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		words, err := Split(line)
+		if strings.ContainsAny(line, `"'\`) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Split(%q): %v", line, err)
+		}
+		want := strings.FieldsFunc(line, func(r rune) bool { return r < 0x80 && isSpace(byte(r)) })
+		if !reflect.DeepEqual(words, want) && !(len(words) == 0 && len(want) == 0) {
+			t.Fatalf("Split(%q) = %q, want %q", line, words, want)
+		}
+	})
+}
