@@ -120,7 +120,7 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
 	var e ast.Expr
 	switch {
 	case op == tkConcat:
-		if p.lowerConcat {
+		if p.lower {
 			return p.concat(lhs, rhs)
 		}
 		e = &ast.StringConcatOpExpr{Lhs: lhs, Rhs: rhs}
@@ -128,6 +128,8 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
 		e = &ast.LogicalOpExpr{Operator: "and", Lhs: lhs, Rhs: rhs}
 	case op == tkOr:
 		e = &ast.LogicalOpExpr{Operator: "or", Lhs: lhs, Rhs: rhs}
+	case op == '^' && p.lower && !foldsExactly(lhs, rhs):
+		return p.opCall(opPow, lhs, rhs)
 	case arithOps[op] != "":
 		e = &ast.ArithmeticOpExpr{Operator: arithOps[op], Lhs: lhs, Rhs: rhs}
 	case relOps[op] != "":
@@ -137,6 +139,56 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
 	}
 	e.SetLine(lhs.Line())
 	return e
+}
+
+// foldsExactly reports whether gopher-lua's compiler folds lhs ^ rhs to
+// the number PUC computes: both operands constant and the power not NaN
+// (Go's NaN is positive, C's pow gives a negative one). Other powers are
+// lowered onto puc.Pow.
+func foldsExactly(lhs, rhs ast.Expr) bool {
+	a, ok := constValue(lhs)
+	if !ok {
+		return false
+	}
+	b, ok := constValue(rhs)
+	return ok && !math.IsNaN(math.Pow(a, b))
+}
+
+// constValue is the number gopher-lua's constFold makes of e, if any.
+func constValue(e ast.Expr) (float64, bool) {
+	switch e := e.(type) {
+	case *ast.NumberExpr:
+		if v, err := strconv.ParseInt(e.Value, 0, 64); err == nil {
+			return float64(v), true
+		}
+		v, err := strconv.ParseFloat(e.Value, 64)
+		return v, err == nil
+	case *ast.UnaryMinusOpExpr:
+		v, ok := constValue(e.Expr)
+		return -v, ok
+	case *ast.ArithmeticOpExpr:
+		a, ok := constValue(e.Lhs)
+		if !ok {
+			return 0, false
+		}
+		b, ok := constValue(e.Rhs)
+		if !ok {
+			return 0, false
+		}
+		switch e.Operator {
+		case "+":
+			return a + b, true
+		case "-":
+			return a - b, true
+		case "*":
+			return a * b, true
+		case "/":
+			return a / b, true
+		case "^":
+			return math.Pow(a, b), true
+		}
+	}
+	return 0, false
 }
 
 // concat lowers lhs .. rhs into one call of the hidden concat over the
@@ -175,13 +227,7 @@ func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
 	for i, o := range operands {
 		descs[i] = p.describe(o)
 		named = named || descs[i] != ""
-		// An operand is one value even when it ends the argument list.
-		switch o := o.(type) {
-		case *ast.FuncCallExpr:
-			o.AdjustRet = true
-		case *ast.Comma3Expr:
-			o.AdjustRet = true
-		}
+		adjustOne(o)
 	}
 	desc := &ast.StringExpr{Value: strings.Join(descs, "\x00")}
 	desc.SetLine(line)
@@ -199,6 +245,17 @@ func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
 	call := &ast.FuncCallExpr{Func: fn, Args: args, AdjustRet: true}
 	call.SetLine(line)
 	return call
+}
+
+// adjustOne makes an operand one value even when it ends an argument
+// list.
+func adjustOne(e ast.Expr) {
+	switch e := e.(type) {
+	case *ast.FuncCallExpr:
+		e.AdjustRet = true
+	case *ast.Comma3Expr:
+		e.AdjustRet = true
+	}
 }
 
 func isOpCall(c *ast.FuncCallExpr, op int) bool {

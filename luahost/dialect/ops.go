@@ -21,13 +21,15 @@ const (
 	opShr
 	opBnot
 	opIntDiv
+	opPow
+	opForNum
 	numOps
 )
 
 // opLocals are the names of the hidden locals. They are not identifiers,
 // so no script can name, shadow or assign them.
 var opLocals = [numOps]string{
-	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)",
+	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)", "(pow)", "(fornum)",
 }
 
 var opFuncs = [numOps]lua.LGFunction{
@@ -39,6 +41,8 @@ var opFuncs = [numOps]lua.LGFunction{
 	opShr:    bitwise("__shr", func(a, b int64) int64 { return a >> (uint64(b) & 63) }),
 	opBnot:   bnotOp,
 	opIntDiv: intDivOp,
+	opPow:    powOp,
+	opForNum: forNumOp,
 }
 
 // toInteger is lua_number2integer on x86-64: a C cast to int64_t, which

@@ -66,21 +66,25 @@ type parseError struct{ err *SyntaxError }
 // (with thrlua's operators) and builds gopher-lua's AST the way gopher-lua's
 // own grammar does, so positions in compiled code match.
 type parser struct {
-	lx          *lexer
-	tok         token
-	ahead       token
-	hasAhead    bool
-	lastLine    int // line of the last consumed token (PUC's lastline)
-	fs          *funcState
-	depth       int
-	lowerConcat bool
-	used        [numOps]bool
+	lx       *lexer
+	tok      token
+	ahead    token
+	hasAhead bool
+	lastLine int // line of the last consumed token (PUC's lastline)
+	fs       *funcState
+	depth    int
+	lower    bool // lower .., ^, multiple assignment and for bounds
+	used     [numOps]bool
 }
 
-func newParser(src []byte, file string, lowerConcat bool) *parser {
+// newParser returns a parser for src. With lower false, plain Lua comes
+// out exactly as gopher-lua's parser builds it (only thrlua's operators
+// are lowered), which the AST comparison tests and the operator capturer
+// rely on.
+func newParser(src []byte, file string, lower bool) *parser {
 	return &parser{
-		lx:          &lexer{src: src, file: file, line: 1},
-		lowerConcat: lowerConcat,
+		lx:    &lexer{src: src, file: file, line: 1},
+		lower: lower,
 	}
 }
 
@@ -427,11 +431,15 @@ func (p *parser) forStat(line int) ast.Stmt {
 		}
 		p.checkLocals(4)
 		p.activate("(for index)", "(for limit)", "(for step)")
+		doLine := p.tok.endLine // PUC's FORPREP carries the line of 'do'
 		body := p.forBody(name.str)
 		end := p.checkMatch(tkEnd, tkFor, line)
 		s := &ast.NumberForStmt{Name: name.str, Init: init, Limit: limit, Step: step, Stmts: body}
 		s.SetLine(line)
 		s.SetLastLine(end.line)
+		if p.lower {
+			return p.forBounds(s, doLine)
+		}
 		return s
 	case ',', tkIn:
 		names := []string{name.str}
@@ -530,7 +538,11 @@ func (p *parser) exprStat() ast.Stmt {
 		lhs = append(lhs, e)
 	}
 	p.checkNext('=')
-	s := &ast.AssignStmt{Lhs: lhs, Rhs: p.exprList()}
+	rhs := p.exprList()
+	if p.lower && len(lhs) > 1 {
+		return p.multiAssign(lhs, rhs)
+	}
+	s := &ast.AssignStmt{Lhs: lhs, Rhs: rhs}
 	s.SetLine(lhs[0].Line())
 	return s
 }
