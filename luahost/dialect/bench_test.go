@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc"
 )
 
 // BenchmarkConcat compares .. lowered to the host's concat with gopher-lua's
@@ -89,5 +91,82 @@ func BenchmarkCompile(b *testing.B) {
 		if _, err := Compile(src, "operators.lua"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLowered compares plain-Lua constructs the dialect lowers (or
+// could lower) with gopher-lua compiling them natively; ns/op is per loop
+// iteration, the loop itself included. "hostcall" runs the body with a
+// Go function standing for a lowered operator: what lowering % or + or #
+// would cost.
+func BenchmarkLowered(b *testing.B) {
+	mod := func(L *lua.LState) int {
+		L.Push(lua.LNumber(puc.Mod(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
+		return 1
+	}
+	add := func(L *lua.LState) int {
+		L.Push(L.CheckNumber(1) + L.CheckNumber(2))
+		return 1
+	}
+	length := func(L *lua.LState) int {
+		L.Push(lua.LNumber(L.CheckTable(1).Len()))
+		return 1
+	}
+	for _, c := range []struct {
+		name, body string
+		lower      bool // dialect.Compile; else gopher-lua's own compiler
+		hostcall   lua.LGFunction
+	}{
+		{"assign2/native", "a, b = b, a", false, nil},
+		{"assign2/dialect", "a, b = b, a", true, nil},
+		{"assign-indexed/native", "t[x], x = x, 1", false, nil},
+		{"assign-indexed/dialect", "t[x], x = x, 1", true, nil},
+		{"for-entry/native", "for j = 1, x do end", false, nil},
+		{"for-entry/dialect", "for j = 1, x do end", true, nil},
+		{"for-entry2/native", "for j = a, x do end", false, nil},
+		{"for-entry2/dialect", "for j = a, x do end", true, nil},
+		{"pow/native", "s = x ^ 2", false, nil},
+		{"pow/dialect", "s = x ^ 2", true, nil},
+		{"mod/native", "s = x % 7", false, nil},
+		{"mod/hostcall", "s = op(x, 7)", false, mod},
+		{"add/native", "s = x + 7", false, nil},
+		{"add/hostcall", "s = op(x, 7)", false, add},
+		{"len/native", "s = #t", false, nil},
+		{"len/hostcall", "s = op(t)", false, length},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			src := "local op = ...\n" +
+				"return function(n) local a, b, x, s, t = 1, 2, 3, 0, {1, 2, 3}\n" +
+				"for i = 1, n do " + c.body + " end return s end\n"
+			L := lua.NewState()
+			defer L.Close()
+			var fn *lua.LFunction
+			var err error
+			if c.lower {
+				var proto *lua.FunctionProto
+				if proto, err = Compile([]byte(src), "bench"); err == nil {
+					fn, err = Load(L, proto)
+				}
+			} else {
+				fn, err = L.Load(strings.NewReader(src), "bench")
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			L.Push(fn)
+			if c.hostcall != nil {
+				L.Push(L.NewFunction(c.hostcall))
+			} else {
+				L.Push(lua.LNil)
+			}
+			L.Call(1, 1)
+			loop := L.Get(-1)
+			L.Pop(1)
+			b.ReportAllocs()
+			b.ResetTimer()
+			L.Push(loop)
+			L.Push(lua.LNumber(b.N))
+			L.Call(1, 0)
+		})
 	}
 }

@@ -23,3 +23,19 @@ func Pow(a, b float64) float64 {
 func ToNumber(s string) (float64, bool) {
 	return str2number(s)
 }
+
+// Strtod is glibc's strtod: the value of the longest prefix of s that
+// reads as a number (decimal or hexadecimal float, inf, infinity, nan,
+// after optional white space and sign) and that prefix's length, 0 when
+// nothing converts. For a front end whose Lua converts numerals its own
+// way around strtod (thrlua's luaO_str2d reads a leading 0 as octal).
+func Strtod(s string) (float64, int) {
+	return strtod(s)
+}
+
+// Strtoul is C's strtoul(s, &end, base) on a 64-bit unsigned long: the
+// value (wrapped for a minus sign, saturated on overflow) and the length
+// read, 0 when nothing converts. Base 16 skips a 0x prefix.
+func Strtoul(s string, base int) (uint64, int) {
+	return strtoul(s, base)
+}
