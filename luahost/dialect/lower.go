@@ -71,6 +71,11 @@ func (p *parser) multiAssign(lhs, rhs []ast.Expr) ast.Stmt {
 		values[i] = hiddenIdent(name, last)
 	}
 	exprs = append(exprs, rhs...)
+	if !p.claim(len(names)) {
+		s := &ast.AssignStmt{Lhs: lhs, Rhs: rhs}
+		s.SetLine(line)
+		return s
+	}
 	decl := &ast.LocalAssignStmt{Names: names, Exprs: exprs}
 	decl.SetLine(line)
 	stmts := []ast.Stmt{decl}
@@ -114,25 +119,20 @@ func isNumeral(e ast.Expr) bool {
 	return false
 }
 
-// forBounds makes a numeric for coerce its bounds as PUC's OP_FORPREP
-// does: numeric strings become numbers, anything else fails with "'for'
-// initial value must be a number" (limit, step) at the line of 'do'.
-// gopher-lua rejects strings and words the error its own way. One host
-// call per loop entry, none when every bound is a numeral:
-//
-//	for i = 1, n do       ->  for i = 1, (fornum)(1, n) do
-//	for i = a, b, c do    ->  do local (forinit), (forlimit), (forstep) = (fornum)(0, a, b, c)
-//	                            for i = (forinit), (forlimit), (forstep) do ... end end
-//
-// (fornum)'s first argument is the position of the first bound it gets;
-// it checks them in order only after all were evaluated, as PUC does.
-func (p *parser) forBounds(s *ast.NumberForStmt, doLine int) ast.Stmt {
+// forBoundList lists the bounds of a numeric for that are present.
+func forBoundList(s *ast.NumberForStmt) []*ast.Expr {
 	bounds := []*ast.Expr{&s.Init, &s.Limit}
 	if s.Step != nil {
 		bounds = append(bounds, &s.Step)
 	}
-	first, last := -1, -1
-	for i, b := range bounds {
+	return bounds
+}
+
+// boundSpan returns the positions of the first and last bounds of s that
+// are not numerals, -1 when all are.
+func boundSpan(s *ast.NumberForStmt) (first, last int) {
+	first, last = -1, -1
+	for i, b := range forBoundList(s) {
 		if !isNumeral(*b) {
 			if first < 0 {
 				first = i
@@ -140,9 +140,24 @@ func (p *parser) forBounds(s *ast.NumberForStmt, doLine int) ast.Stmt {
 			last = i
 		}
 	}
-	if first < 0 {
-		return s
-	}
+	return first, last
+}
+
+// forBounds makes a numeric for coerce its bounds as PUC's OP_FORPREP
+// does: numeric strings become numbers, anything else fails with "'for'
+// initial value must be a number" (limit, step) at the line of 'do'.
+// gopher-lua rejects strings and words the error its own way. One host
+// call per loop entry for the bounds first..last (boundSpan), none when
+// every bound is a numeral:
+//
+//	for i = 1, n do       ->  for i = 1, (fornum)(1, n) do
+//	for i = a, b, c do    ->  do local (forinit), (forlimit), (forstep) = (fornum)(0, a, b, c)
+//	                            for i = (forinit), (forlimit), (forstep) do ... end end
+//
+// (fornum)'s first argument is the position of the first bound it gets;
+// it checks them in order only after all were evaluated, as in PUC.
+func (p *parser) forBounds(s *ast.NumberForStmt, first, last, doLine int) ast.Stmt {
+	bounds := forBoundList(s)
 	pos := &ast.NumberExpr{Value: strconv.Itoa(first)}
 	pos.SetLine(doLine)
 	args := []ast.Expr{pos}

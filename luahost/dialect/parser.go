@@ -11,6 +11,10 @@ const (
 	maxSyntaxLevels = 200 // LUAI_MAXCCALLS
 	maxLocals       = 200 // LUAI_MAXVARS
 	maxUpvalues     = 60  // LUAI_MAXUPVALUES
+
+	// gopherMaxRegisters is maxRegisters in gopher-lua's compile.go: the
+	// locals of a function, hidden ones included, must fit.
+	gopherMaxRegisters = 200
 )
 
 // SyntaxError is a compile-time error in a chunk. Msg is worded as PUC
@@ -57,6 +61,8 @@ type funcState struct {
 	vararg  bool
 	line    int // line defined; 0 for the main chunk
 	upvals  map[upvalKey]bool
+	hidden  int // hidden locals before the first statement (the operator prologue)
+	peak    int // most locals, hidden ones included, live at once so far
 }
 
 // parseError aborts parsing; parse() recovers it.
@@ -99,7 +105,8 @@ func (p *parser) parse() (stmts []ast.Stmt, err error) {
 			stmts, err = nil, pe.err
 		}
 	}()
-	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}}
+	// The main chunk's prologue declares up to numOps operator locals.
+	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}, hidden: numOps}
 	p.fs.blocks = append(p.fs.blocks, blockScope{})
 	p.next()
 	stmts = p.chunk()
@@ -233,8 +240,21 @@ func (p *parser) checkLocals(n int) {
 	}
 }
 
+// claim reports whether n more hidden locals fit gopher-lua's register
+// limit, and counts them in the function's peak if so. A lowering that
+// does not fit is left out, so that what PUC compiles still compiles.
+func (p *parser) claim(n int) bool {
+	live := len(p.fs.actives) + p.fs.hidden + n
+	if live > gopherMaxRegisters {
+		return false
+	}
+	p.fs.peak = max(p.fs.peak, live)
+	return true
+}
+
 func (p *parser) activate(names ...string) {
 	p.fs.actives = append(p.fs.actives, names...)
+	p.fs.peak = max(p.fs.peak, len(p.fs.actives)+p.fs.hidden)
 }
 
 // resolve says how PUC's debug information names a variable: "local",
@@ -432,13 +452,29 @@ func (p *parser) forStat(line int) ast.Stmt {
 		p.checkLocals(4)
 		p.activate("(for index)", "(for limit)", "(for step)")
 		doLine := p.tok.endLine // PUC's FORPREP carries the line of 'do'
-		body := p.forBody(name.str)
+		s := &ast.NumberForStmt{Name: name.str, Init: init, Limit: limit, Step: step}
+		outer := p.fs.peak
+		p.fs.peak = 0
+		s.Stmts = p.forBody(name.str)
+		first, last := -1, -1
+		if p.lower {
+			first, last = boundSpan(s)
+			// Two or more bounds go through hidden locals that stay live
+			// during the loop: only if the body's locals still fit.
+			if live := last - first + 1; live > 1 {
+				if p.fs.peak+live > gopherMaxRegisters {
+					first = -1
+				} else {
+					p.fs.peak += live
+				}
+			}
+		}
+		p.fs.peak = max(outer, p.fs.peak)
 		end := p.checkMatch(tkEnd, tkFor, line)
-		s := &ast.NumberForStmt{Name: name.str, Init: init, Limit: limit, Step: step, Stmts: body}
 		s.SetLine(line)
 		s.SetLastLine(end.line)
-		if p.lower {
-			return p.forBounds(s, doLine)
+		if first >= 0 {
+			return p.forBounds(s, first, last, doLine)
 		}
 		return s
 	case ',', tkIn:
