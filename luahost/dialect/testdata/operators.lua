@@ -74,6 +74,9 @@ check("intdiv string rhs", 7 \ "2", 3.5)
 
 -- thrlua lexer: octal numerals, \x and \u escapes
 check("octal literal", 0660, 432)
+check("octal 010", 010, 8)
+check("octal negated", -030, -24)
+check("octal in concat", 010 .. 020, "816")
 check("zero", 0, 0)
 check("hex literal", 0x1F, 31)
 check("float literal", 0.5, 1 / 2)
