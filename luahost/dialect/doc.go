@@ -36,4 +36,15 @@
 // operands' names (global 'x', local 'y', field 'z', upvalue 'w') as a
 // constant argument so runtime errors read as PUC's do, at the line PUC
 // reports (the operation's last token).
+//
+// Plain Lua that gopher-lua's compiler gets wrong is lowered too (lower.go,
+// arith.go): a multiple assignment becomes a block that evaluates into
+// hidden locals in PUC's order, then stores right to left (gopher-lua issue
+// #440); a numeric for whose bounds are not all numerals converts them
+// with one hidden-operator call per loop entry, as PUC's OP_FORPREP (numeric
+// strings accepted, PUC's error texts); ^ is a hidden operator on puc.Pow
+// unless gopher-lua folds two constants to the same number. %, arithmetic
+// on numeric strings and # stay gopher-lua's: lowering them would make
+// every such operation a host call (luahost/puc/DIFFERENCES.md has the
+// figures).
 package dialect
