@@ -11,9 +11,11 @@ import (
 )
 
 // Parse parses a chunk of Momentum Lua into gopher-lua's AST. The extended
-// operators and .. come out as calls of hidden locals ("(band)",
-// "(concat)", ...) that only Compile declares and binds, so compile the
-// source with Compile rather than passing this AST to lua.Compile.
+// operators, .., ^ and non-numeral for bounds come out as calls of hidden
+// locals ("(band)", "(concat)", "(fornum)", ...) that only Compile
+// declares and binds, so compile the source with Compile rather than
+// passing this AST to lua.Compile. A multiple assignment comes out as a
+// do block over hidden temporaries.
 // Errors are *SyntaxError.
 func Parse(src []byte, chunkName string) ([]ast.Stmt, error) {
 	return newParser(src, chunkName, true).parse()

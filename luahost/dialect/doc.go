@@ -23,7 +23,8 @@
 //     << >> \ like * / %, all left associative; unary ~ and ! like not.
 //     So 1 | 2 & 3 is (1 | 2) & 3 and 1 << 2 + 1 is (1 << 2) + 1.
 //   - Strings accept \xHH and \uHHHH (4, 6 or 8 hex digits, UTF-8 encoded);
-//     a numeral with a leading 0 is octal (0660 is 432, 08 is malformed).
+//     a numeral with a leading 0 is octal (0660 is 432, 08 and 0010.5
+//     are malformed).
 //
 // Lowering: every extended operator, and every .. (so numbers concatenate
 // with PUC's "%.14g" formatting), becomes a call of a hidden local whose
