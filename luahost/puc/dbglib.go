@@ -103,7 +103,7 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 	// for it with the bottom frame; PUC shows "(tail call): ?".
 	last := len(levels) - 1
 	for i, dbg := range levels {
-		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto]) {
+		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto] || fn.IsG && loweredOperator(L1, dbg)) {
 			continue
 		}
 		if i < last && fns[i] == fns[last] && dbg.CurrentLine == levels[last].CurrentLine {
@@ -113,6 +113,20 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 		frames = append(frames, frameText(L1, dbg))
 	}
 	return frames
+}
+
+// loweredOperator reports whether the Go frame dbg runs an operation that
+// luahost/dialect lowered onto a host function ("(pow)", "(concat)",
+// "(fornum)"): its caller called it through a hidden local or upvalue,
+// whose name is not an identifier ("(anonymous)" is gopher-lua's name for
+// a Go function it has no name for). PUC runs these operations inside the
+// VM, so its tracebacks have no frame for them.
+func loweredOperator(L *lua.LState, dbg *lua.Debug) bool {
+	if _, err := L.GetInfo("n", dbg, nil); err != nil {
+		return false
+	}
+	n := dbg.Name
+	return len(n) > 2 && n[0] == '(' && n[len(n)-1] == ')' && n != "(anonymous)"
 }
 
 // frameText is one traceback line without its leading tab.

@@ -38,3 +38,13 @@ print("thread-level", debug.traceback(co, "lvl1", 1))
 local co2 = coroutine.create(function() local function deep(n) if n == 0 then coroutine.yield() else deep(n - 1) end end deep(20) end)
 coroutine.resume(co2)
 print("thread-deep", debug.traceback(co2, "deep"))
+-- Operations luahost/dialect runs as host functions have no frame of their own.
+local function powf(x) return x ^ {} end
+print("tb-pow", xpcall(function() powf(2) end, debug.traceback))
+local function forf(n) for i = 1, n do end end
+print("tb-for", xpcall(function() forf("x") end, debug.traceback))
+local function catf(s) return s .. {} end
+print("tb-concat", xpcall(function() catf("a") end, debug.traceback))
+print("tb-powmeta", (2 ^ setmetatable({}, {__pow = function() return debug.traceback("in __pow") end})))
+local function massign() local a; a.x, a.y = 1, 2 end
+print("tb-assign", xpcall(massign, debug.traceback))
