@@ -66,7 +66,14 @@ func TestGrammarRun(t *testing.T) {
 // TestConcatErrors: errors raised by the lowered .. read as lua5.1's,
 // variable names and lines included.
 func TestConcatErrors(t *testing.T) {
-	src, err := os.ReadFile("testdata/concat_errors.lua")
+	sameAsLua51(t, "testdata/concat_errors.lua")
+}
+
+// sameAsLua51 runs a file through Compile and Load and requires lua5.1's
+// output; it returns the file's text.
+func sameAsLua51(t *testing.T, path string) string {
+	t.Helper()
+	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,4 +82,5 @@ func TestConcatErrors(t *testing.T) {
 	if got != want {
 		t.Errorf("lua5.1 vs dialect differ at %s\n--- dialect:\n%s", firstDiff(want, got), got)
 	}
+	return want
 }
