@@ -16,9 +16,10 @@ import (
 // after the assignment in acc[i], i = i, i+1. PUC's order (lparser.c
 // restassign, check_conflict) is: the object and key of each indexed
 // target, left to right; then e1 ... em; then the stores, right to left.
-// So the statement becomes
+// So the statement becomes, with hidden locals numbered (1), (2), ...
+// (shown here by role),
 //
-//	do local (o1), (k1), ..., (v1), ..., (vn) = obj1, key1, ..., e1, ..., em
+//	do local (obj1), (key1), ..., (v1), ..., (vn) = obj1, key1, ..., e1, ..., em
 //	   vn = (vn) ... v1 = (v1) end
 //
 // An object or key that is a constant keeps its place. One that is a
