@@ -28,6 +28,7 @@ type state struct {
 	// tostring is the library tostring, for print's fast path.
 	tostring lua.LValue
 	args     []lua.LValue // reused for hook arguments
+	printBuf []byte       // reused by print
 	loading  *lua.LUserData
 }
 
@@ -142,14 +143,15 @@ func (st *state) setPath(name string, t *lua.LTable) {
 func (st *state) print(L *lua.LState) int {
 	n := L.GetTop()
 	tostring := L.GetGlobal("tostring")
-	var b strings.Builder
+	library := tostring == st.tostring
+	b := st.printBuf[:0]
 	for i := 1; i <= n; i++ {
-		if s, ok := L.Get(i).(lua.LString); ok && tostring == st.tostring {
+		if i > 1 {
+			b = append(b, '\t')
+		}
+		if s, ok := L.Get(i).(lua.LString); ok && library {
 			// What the library tostring would return, without the call.
-			if i > 1 {
-				b.WriteByte('\t')
-			}
-			b.WriteString(string(s))
+			b = append(b, s...)
 			continue
 		}
 		L.Push(tostring)
@@ -157,15 +159,13 @@ func (st *state) print(L *lua.LState) int {
 		L.Call(1, 1)
 		s, ok := L.Get(-1).(lua.LString)
 		if !ok {
-			L.RaiseError("'tostring' must return a string to 'print'")
+			raise(L, "'tostring' must return a string to 'print'")
 		}
 		L.Pop(1)
-		if i > 1 {
-			b.WriteByte('\t')
-		}
-		b.WriteString(string(s))
+		b = append(b, s...)
 	}
-	st.host.emitPrint(st.script, b.String())
+	st.printBuf = b
+	st.host.emitPrint(st.script, string(b))
 	return 0
 }
 
