@@ -21,6 +21,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/dialect"
+	"msyshost/luahost/puc"
 )
 
 // Options configure a host. Zero values take the defaults.
@@ -292,7 +293,7 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 1, nil)
+	err := L.PCall(len(args), 1, st.errHandler)
 	werr := st.watch.Err()
 	st.watch.restore(prev)
 	if werr != nil {
@@ -303,15 +304,17 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 	if err == nil {
 		return nil
 	}
+	if werr == nil {
+		// A state whose watch fired is discarded; its closed context would
+		// stop the cleanup before it starts.
+		puc.AfterError(L)
+	}
 	var apiErr *lua.ApiError
 	if !errors.As(err, &apiErr) {
 		return err
 	}
 	msg := apiErr.Object.String()
 	switch {
-	case apiErr.Type == lua.ApiErrorPanic:
-		st.broken = true
-		return fmt.Errorf("go panic in a binding: %s%s", msg, at(firstLuaFrame(apiErr.StackTrace)))
 	case werr == ErrMemoryLimit:
 		return fmt.Errorf("memory limit of %d MiB exceeded%s", st.host.opts.MemoryLimit>>20, at(positionOf(msg)))
 	case werr != nil && ctx.Err() != nil:
@@ -324,20 +327,11 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 
 var (
 	positionRE = regexp.MustCompile(`^([^\s:][^:\n]*:\d+):`)
-	frameRE    = regexp.MustCompile(`(?m)^\s*([^\s\[][^:\n]*:\d+): in `)
 )
 
 // positionOf returns the "file:line" an error message starts with.
 func positionOf(msg string) string {
 	if m := positionRE.FindStringSubmatch(msg); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-// firstLuaFrame returns the innermost Lua "file:line" of a traceback.
-func firstLuaFrame(trace string) string {
-	if m := frameRE.FindStringSubmatch(trace); m != nil {
 		return m[1]
 	}
 	return ""

@@ -304,3 +304,16 @@ func TestOsExitIsRefusedInHooks(t *testing.T) {
 		t.Fatalf("res = %+v", res)
 	}
 }
+
+func TestHookErrorsInPUCWords(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{},
+		"cfgerr.lua", `local m = {}
+function m:smpp_handle_DR_negative(b, id)
+  return settings.retry_domain
+end
+msys.registerModule("cfgerr", m)`)
+	res := h.Call(context.Background(), "smpp_handle_DR_negative", "B", "I")
+	if len(res.Calls) != 1 || !strings.HasSuffix(res.Calls[0].Err, "cfgerr.lua:3: attempt to index global 'settings' (a nil value)") {
+		t.Fatalf("res = %+v", res)
+	}
+}

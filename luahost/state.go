@@ -29,7 +29,9 @@ type state struct {
 	tostring lua.LValue
 	args     []lua.LValue // reused for hook arguments
 	printBuf []byte       // reused by print
-	loading  *lua.LUserData
+	// errHandler puts errors in PUC's words (puc.ErrorHandler).
+	errHandler *lua.LFunction
+	loading    *lua.LUserData
 }
 
 // sentinel marks a module being loaded in package.loaded.
@@ -80,6 +82,7 @@ func (h *Host) newState(g *Generation) *state {
 	L.G.Registry.RawSetString(stateKey, ud)
 
 	puc.Open(L)
+	st.errHandler = puc.ErrorHandler(L)
 	dialect.Open(L)
 	if !h.opts.Standalone {
 		oslib := L.GetGlobal("os").(*lua.LTable)

@@ -157,3 +157,27 @@ func TestLuaCommandOptions(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestLuaCommandErrorMatchesLua51(t *testing.T) {
+	lua51, err := exec.LookPath("lua5.1")
+	if err != nil {
+		t.Fatal("lua5.1 is needed as the reference: apt-get install lua5.1")
+	}
+	dir := t.TempDir()
+	write(t, dir, "e.lua", "local t = {}\nprint('x' .. 1e15)\nprint(t.a.b)\n")
+	out, errOut, code := run(t, dir, "lua", "e.lua")
+	cmd := exec.Command(lua51, "e.lua")
+	cmd.Dir = dir
+	var o, e strings.Builder
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.Run()
+	// The first line of stderr, after the interpreter's name ("lua:" here,
+	// lua5.1's argv[0] there).
+	first := func(s string) string {
+		line := strings.SplitN(s, "\n", 2)[0]
+		return line[strings.Index(line, ": ")+2:]
+	}
+	if code != 1 || out != o.String() || first(errOut) != first(e.String()) {
+		t.Fatalf("msyshost lua: exit %d, stdout %q, stderr %q\nlua5.1: stdout %q, stderr %q", code, out, first(errOut), o.String(), first(e.String()))
+	}
+}

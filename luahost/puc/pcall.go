@@ -210,3 +210,15 @@ func PCall(L *lua.LState, nargs, nret int) error {
 	}
 	return nil
 }
+
+// ErrorHandler returns the message handler a host passes to LState.PCall
+// when it calls into scripts: it puts VM errors in PUC's words while the
+// failing frame is still on the stack and closes the upvalues of the frames
+// the error unwinds. It costs nothing when the call succeeds. After a
+// failed call the host must call AfterError.
+func ErrorHandler(L *lua.LState) *lua.LFunction { return hostOf(L).prot.translate }
+
+// AfterError finishes a failed LState.PCall made with ErrorHandler: it
+// drops the closed upvalues from gopher-lua's list of open ones, so no
+// later closure shares them.
+func AfterError(L *lua.LState) { hostOf(L).prot.unlinkUpvalues(L) }
