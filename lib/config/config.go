@@ -20,7 +20,11 @@
 // Quoted strings use double or single quotes and may span lines. Inside them
 // \n, \t, \r, \\ and an escaped quote are translated and every other
 // backslash pair is kept, so regex domains need no doubled backslashes.
-// Unquoted scalars run to whitespace, a quote, '#', "/*" or one of = { } ( ) [ ].
+// Unquoted scalars run to whitespace, a quote, '#' or one of = { } ( ) [ ].
+// A "/*" directly after an unquoted scalar is an error, not a comment:
+// `Log_Glob = /var/log/*.log` would otherwise open a comment that silently
+// swallows the config up to the next "*/". Such values must be quoted, as
+// Momentum requires; comments start after whitespace or punctuation.
 // List items and dictionary values are scalars; nested lists are not
 // supported. An option set twice in one scope keeps both in the tree and the
 // last one wins in lookups.

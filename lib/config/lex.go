@@ -137,11 +137,18 @@ func (l *lexer) next() (token, error) {
 	for l.off < len(l.src) && !endsWord(l) {
 		l.advance()
 	}
-	return token{kind: tWord, text: string(l.src[begin:l.off]), pos: start}, nil
+	word := string(l.src[begin:l.off])
+	if l.at('/', '*') {
+		// Taken as a comment, "/*" would swallow everything up to the next
+		// "*/", however many lines and scopes later, without an error.
+		return token{}, errorf(l.pos(), `"/*" right after the unquoted word %q opens a comment: quote the value (Momentum requires values containing / or * to be quoted), or put a space before the comment`, word)
+	}
+	return token{kind: tWord, text: word, pos: start}, nil
 }
 
 // endsWord reports whether the byte at the cursor ends an unquoted scalar.
-// '/' alone does not, so CIDR lists like ( 10.0.0.0/8 ) need no quotes.
+// '/' alone does not, so CIDR lists like ( 10.0.0.0/8 ) need no quotes; "/*"
+// does, and next refuses it.
 func endsWord(l *lexer) bool {
 	c := l.src[l.off]
 	if _, ok := punct[c]; ok {
