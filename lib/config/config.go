@@ -48,8 +48,9 @@ type Config struct {
 // Root returns the top of the node tree: the global scope.
 func (c *Config) Root() *Node { return c.root }
 
-// Files returns the config files read, the loaded one first, then each
-// included file in the order read: what a reloader watches.
+// Files returns what a reloader watches: the loaded file first, then, in
+// the order read, each included file and each included directory (listed
+// before its files), so a file dropped into an included directory is seen.
 func (c *Config) Files() []string { return append([]string(nil), c.files...) }
 
 // Options msyshost reads through Eval. Their values are checked only when

@@ -112,9 +112,47 @@ func TestFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{filepath.Join(dir, "main.conf"), filepath.Join(dir, "d/a.conf"), filepath.Join(dir, "d/b.conf")}
+	// The directory is listed so that a reloader sees a file dropped into it.
+	want := []string{filepath.Join(dir, "main.conf"), filepath.Join(dir, "d"), filepath.Join(dir, "d/a.conf"), filepath.Join(dir, "d/b.conf")}
 	if got := c.Files(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
+
+// TestLoadDirectorySymlinks: os.ReadDir reports a symlink as a symlink, not
+// as what it points to. A link to a directory is skipped like any
+// subdirectory; a link to a file is included.
+func TestLoadDirectorySymlinks(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "main.conf", "include \"conf.d\"\n")
+	write(t, dir, "conf.d/a.conf", "a = 1\n")
+	write(t, dir, "conf.d/sub/skipped.conf", "skipped = 1\n")
+	write(t, dir, "real/x.conf", "x = 1\n")
+	write(t, dir, "other/f.conf", "f = 1\n")
+	if err := os.Symlink("../real", filepath.Join(dir, "conf.d/zlink")); err != nil {
+		t.Skip("symlinks unavailable:", err)
+	}
+	if err := os.Symlink("../other/f.conf", filepath.Join(dir, "conf.d/b.conf")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(filepath.Join(dir, "main.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range c.Root().Options {
+		got = append(got, o.Name)
+	}
+	if strings.Join(got, " ") != "a f" {
+		t.Errorf("options %v, want [a f]", got)
+	}
+
+	if err := os.Symlink("../missing.conf", filepath.Join(dir, "conf.d/c.conf")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(filepath.Join(dir, "main.conf"))
+	if err == nil || !strings.Contains(err.Error(), "main.conf:1:9: include \"conf.d\": ") || !strings.Contains(err.Error(), "c.conf") {
+		t.Errorf("dangling symlink: error %v", err)
 	}
 }
 

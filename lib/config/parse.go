@@ -16,7 +16,7 @@ type parser struct {
 	includes bool     // Load: follow include directives
 	stack    []string // files being read, outermost first, for cycle detection
 	names    []string // the same, as written, for the error message
-	files    []string // every file read, in order
+	files    []string // every file and included directory read, in order
 }
 
 // Parse reads a config held in memory; name is used in positions. It touches
@@ -27,7 +27,8 @@ func Parse(name string, src []byte) (*Config, error) {
 
 // Load reads the config file at path and every file it includes. Include
 // paths are relative to the including file's directory; a directory includes
-// its files in lexical order, skipping dot-files and subdirectories.
+// its files in lexical order, skipping dot-files and subdirectories (a
+// symlink to a directory counts as one).
 // Momentum's fallback to its config search path (conf/global, conf/NODE,
 // conf/default) is not followed.
 func Load(path string) (*Config, error) {
@@ -236,15 +237,30 @@ func (p *parser) include(kw, path token, n *Node, ro bool, depth int) error {
 	if !fi.IsDir() {
 		return p.includeFile(kw, target, n, ro, depth)
 	}
+	if !slices.Contains(p.files, target) {
+		p.files = append(p.files, target)
+	}
 	entries, err := os.ReadDir(target) // sorted by file name
 	if err != nil {
 		return errorf(path.pos, "%s %q: %v", kw.text, path.text, err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") || e.IsDir() {
+		if strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
-		if err := p.includeFile(kw, filepath.Join(target, e.Name()), n, ro, depth); err != nil {
+		file := filepath.Join(target, e.Name())
+		if !e.Type().IsRegular() {
+			// ReadDir reports a symlink as a symlink: follow it to learn
+			// whether it names a directory, which is skipped like any other.
+			fi, err := os.Stat(file)
+			if err != nil {
+				return errorf(path.pos, "%s %q: %v", kw.text, path.text, err)
+			}
+			if fi.IsDir() {
+				continue
+			}
+		}
+		if err := p.includeFile(kw, file, n, ro, depth); err != nil {
 			return err
 		}
 	}
