@@ -92,9 +92,14 @@ func (v Value) Bool() (bool, error) {
 	return false, v.errorf("expected a boolean (true/false, on/off, enabled/disabled, 1/0), found %q", s)
 }
 
-// Int reads an integer as C's strtol with base 0 does, which is how Momentum
-// reads `File_Mode = 0666`: a leading 0x is hexadecimal, a leading 0 octal,
-// anything else decimal.
+// Int reads an integer written as C would write it, the prefixes of
+// strtol with base 0, which is how Momentum reads `File_Mode = 0666`:
+// an optional + or -, then 0x or 0X and hexadecimal digits, or 0 and octal
+// digits, or decimal digits. Unlike strtol it reads the whole value or
+// fails: trailing text ("12a"), a digit outside the base ("08", "0x"
+// alone), spaces, underscores and values outside int's range are errors
+// rather than being cut short or clamped. With a 64-bit int the range is
+// -9223372036854775808 to 9223372036854775807.
 func (v Value) Int() (int, error) {
 	s, err := v.scalar("an integer")
 	if err != nil {
@@ -112,15 +117,22 @@ func (v Value) Int() (int, error) {
 	case len(digits) > 1 && digits[0] == '0':
 		base, digits = 8, digits[1:]
 	}
-	if digits == "" || digits[0] == '+' || digits[0] == '-' || strings.Contains(digits, "_") {
+	// ParseUint with an explicit base takes neither a sign nor underscores.
+	u, err := strconv.ParseUint(digits, base, 64)
+	if err != nil {
 		return 0, v.errorf("expected an integer, found %q", s)
 	}
-	n, err := strconv.ParseInt(digits, base, 64)
-	if err != nil || int64(int(n)) != n {
-		return 0, v.errorf("expected an integer, found %q", s)
+	var n int64
+	switch {
+	case !neg && u <= math.MaxInt64:
+		n = int64(u)
+	case neg && u <= 1<<63:
+		n = int64(-u) // -(1<<63) wraps to math.MinInt64 itself
+	default:
+		return 0, v.errorf("integer %q is out of range", s)
 	}
-	if neg {
-		n = -n
+	if int64(int(n)) != n {
+		return 0, v.errorf("integer %q is out of range", s)
 	}
 	return int(n), nil
 }

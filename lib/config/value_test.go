@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,6 +59,11 @@ func TestValueInt(t *testing.T) {
 		{"-5", -5, false}, {"+7", 7, false}, {"08", 0, true}, {"0x", 0, true}, {"", 0, true},
 		{"1_000", 0, true}, {"12a", 0, true}, {"--1", 0, true}, {"-0x10", -16, false},
 		{"99999999999999999999", 0, true}, {"( 1 )", 0, true}, {"[ a = 1 ]", 0, true},
+		{"9223372036854775807", math.MaxInt64, false}, {"-9223372036854775808", math.MinInt64, false},
+		{"9223372036854775808", 0, true}, {"-9223372036854775809", 0, true},
+		{"0x7fffffffffffffff", math.MaxInt64, false}, {"-0x8000000000000000", math.MinInt64, false},
+		{"-01000000000000000000000", math.MinInt64, false}, {"0x_1", 0, true}, {"+-1", 0, true},
+		{"-+1", 0, true}, {`" 1"`, 0, true}, {"019", 0, true}, {"00", 0, false}, {"0x0", 0, false},
 	} {
 		in := tt.in
 		if in == "" {
