@@ -183,6 +183,12 @@ function TestIoWrapperOpen(t)
   eq(t, r:read("*l"), "Is,A,Test,Line", "read after seek")
   eq(t, r:seek("end"), 23, "seek end")
   raises(t, function() r:read("*x") end, "bad argument #1 to 'read' (invalid format)", "bad format")
+  raises(t, function() r:read(-1) end, "bad argument #1 to 'read' (non-negative byte count expected)", "negative count")
+  r:seek("set", 0)
+  -- A count far beyond memory reads what the file holds.
+  eq(t, r:read(1e15), "This,Is,A,Test,Line\nabc", "huge count")
+  eq(t, r:read(4e10), nil, "huge count at eof")
+  eq(t, r:read(0), "", "zero count")
   r:close()
 
   local none, err = core.io_wrapper_open(dir .. "/missing/file", core.O_RDONLY, 0)

@@ -2,8 +2,10 @@ package core
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"strconv"
 
@@ -144,12 +146,20 @@ func ioRead(a Args) int {
 	}
 	switch v := a.L.Get(2).(type) {
 	case lua.LNumber:
-		buf := make([]byte, int(v))
-		n, err := io.ReadFull(o.r, buf)
-		if n == 0 && err != nil && int(v) > 0 {
+		if v < 0 || v != v {
+			a.Error(2, "non-negative byte count expected")
+		}
+		// CopyN grows the buffer only as far as the file goes: the count
+		// comes from the script and may be far larger than memory.
+		var buf bytes.Buffer
+		n, err := io.CopyN(&buf, o.r, int64(min(float64(v), math.MaxInt64)))
+		if err != nil && err != io.EOF {
+			return a.Fail(err)
+		}
+		if n == 0 && v >= 1 {
 			return a.Push(lua.LNil)
 		}
-		return a.Push(lua.LString(buf[:n]))
+		return a.Push(lua.LString(buf.Bytes()))
 	case lua.LString:
 		switch string(v) {
 		case "*a", "*all", "a":
