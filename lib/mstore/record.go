@@ -21,6 +21,23 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // and decoded back to time.Time{}, so "unset" survives a round trip.
 var zeroUnix = time.Time{}.Unix()
 
+// MinUnix and MaxUnix bound the Unix seconds of a stored time (FORMAT.md,
+// "time"); the zero time.Time is stored too. Encode refuses what Decode
+// would call corrupt, so a saved record always loads. The range covers
+// every date a caller means, with room to spare: about ±1.5e11 years.
+const (
+	MinUnix = math.MinInt64 / 2
+	MaxUnix = math.MaxInt64 / 2
+)
+
+// checkTime reports a time outside [MinUnix, MaxUnix] seconds.
+func checkTime(t time.Time) error {
+	if s := t.Unix(); !t.IsZero() && (s < MinUnix || s > MaxUnix) {
+		return fmt.Errorf("seconds %d out of range [%d, %d]", s, int64(MinUnix), int64(MaxUnix))
+	}
+	return nil
+}
+
 // Encode serialises r in the current record format (FORMAT.md, version 1).
 // The encoding is deterministic: map entries are written in key order.
 func Encode(r *Record) ([]byte, error) {
@@ -29,6 +46,14 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	if err := r.Key.Check(); err != nil {
 		return nil, fmt.Errorf("encoding record %s: %w", r.Key, err)
+	}
+	for _, t := range []struct {
+		field string
+		t     time.Time
+	}{{"created", r.Created}, {"expires", r.Expires}} {
+		if err := checkTime(t.t); err != nil {
+			return nil, fmt.Errorf("encoding record %s: %s: %w", r.Key, t.field, err)
+		}
 	}
 	n := 1 + 4 + 2*binary.MaxVarintLen64*2 + len(r.Raw) + 64
 	for k, v := range r.Context {
@@ -240,9 +265,10 @@ func (d *decoder) time(field string) time.Time {
 	if sec == zeroUnix && nsec == 0 {
 		return time.Time{}
 	}
-	if sec < math.MinInt64/2 || sec > math.MaxInt64/2 {
-		d.fail(field, "seconds %d out of range", sec)
+	t := time.Unix(sec, int64(nsec)).UTC()
+	if err := checkTime(t); err != nil {
+		d.fail(field, "%v", err)
 		return time.Time{}
 	}
-	return time.Unix(sec, int64(nsec)).UTC()
+	return t
 }

@@ -3,6 +3,7 @@ package mstore
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -64,6 +65,7 @@ func TestRoundTrip(t *testing.T) {
 		{Key: Key{Bucket: "b", ID: "i"}},
 		{Key: Key{Bucket: "MADR-MM7", ID: "\x00\xff/:%"}, Raw: big, Expires: time.Unix(0, 1).UTC()},
 		{Key: Key{Bucket: "b", ID: "old"}, Created: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
+		{Key: Key{Bucket: "b", ID: "range"}, Created: time.Unix(MinUnix, 0).UTC(), Expires: time.Unix(MaxUnix, 999999999).UTC()},
 	} {
 		data, err := Encode(r)
 		if err != nil {
@@ -93,6 +95,23 @@ func TestEncodeRejects(t *testing.T) {
 	for _, k := range []Key{{}, {Bucket: "b"}, {ID: "i"}} {
 		if _, err := Encode(&Record{Key: k}); !errors.Is(err, ErrInvalidKey) {
 			t.Errorf("Encode with key %q: %v, want ErrInvalidKey", k, err)
+		}
+	}
+	// Encode refuses exactly the times Decode calls corrupt, naming the
+	// key and the field, so a saved record always loads.
+	k := Key{Bucket: "MADR-1", ID: "x"}
+	for _, c := range []struct {
+		field string
+		r     Record
+	}{
+		{"expires", Record{Key: k, Expires: time.Unix(MaxUnix+1, 0)}},
+		{"expires", Record{Key: k, Expires: time.Unix(math.MaxInt64, 0)}},
+		{"expires", Record{Key: k, Expires: time.Unix(1<<62, 0)}},
+		{"created", Record{Key: k, Created: time.Unix(MinUnix-1, 999999999)}},
+	} {
+		_, err := Encode(&c.r)
+		if err == nil || !strings.Contains(err.Error(), "MADR-1/x") || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("Encode with %s %d s: %v, want an error naming MADR-1/x and %s", c.field, max(c.r.Created.Unix(), c.r.Expires.Unix()), err, c.field)
 		}
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Keys", s.keys},
 		{"Expiry", s.expiry},
 		{"SaveExpired", s.saveExpired},
+		{"TimeRange", s.timeRange},
 		{"Concurrency", s.concurrency},
 		{"LargeBody", s.largeBody},
 		{"Isolation", s.isolation},
@@ -293,6 +296,28 @@ func (s *suite) saveExpired(t *testing.T) {
 	save(t, st, r)
 	_, err := st.Load(context.Background(), r.Key)
 	notFound(t, err, "load", r.Key)
+}
+
+// timeRange checks Save refuses a time the record format cannot hold rather
+// than storing a record every later Load calls corrupt, and keeps the last
+// storable second.
+func (s *suite) timeRange(t *testing.T) {
+	st, _ := s.store(t)
+	k := s.key("MADR-12345", "far")
+	for _, exp := range []time.Time{time.Unix(math.MaxInt64, 0), time.Unix(1<<62, 0)} {
+		r := full(k, "x")
+		r.Expires = exp
+		err := st.Save(context.Background(), r)
+		if err == nil || errors.Is(err, mstore.ErrCorrupt) || !strings.Contains(err.Error(), "expires") {
+			t.Fatalf("save with expiry %d s: %v, want an error naming the field", exp.Unix(), err)
+		}
+		_, err = st.Load(context.Background(), k)
+		notFound(t, err, "load", k)
+	}
+	r := full(k, "x")
+	r.Expires = time.Unix(mstore.MaxUnix, 0)
+	save(t, st, r)
+	same(t, load(t, st, k), r)
 }
 
 func (s *suite) concurrency(t *testing.T) {
