@@ -1,7 +1,9 @@
 package message
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"mime"
 	"path"
 	"strings"
@@ -42,8 +44,20 @@ func (m *Message) Build(headers []Field, alts []Alternative, atts []Attachment) 
 	}
 	const nl = "\r\n"
 	var b strings.Builder
-	outer := NewBoundary()
-	inner := NewBoundary()
+	// The boundaries must not occur in anything they will enclose.
+	var avoid [][]byte
+	for _, a := range alts {
+		avoid = append(avoid, a.Content)
+	}
+	for _, a := range atts {
+		if a.Message != nil {
+			avoid = append(avoid, a.Message.Raw())
+		} else {
+			avoid = append(avoid, a.Content, []byte(a.Headers))
+		}
+	}
+	outer := NewBoundary(avoid...)
+	inner := NewBoundary(append(avoid, []byte(outer))...)
 	for _, h := range headers {
 		if strings.EqualFold(h.Name, "Content-Type") || strings.EqualFold(h.Name, "MIME-Version") {
 			continue
@@ -100,19 +114,22 @@ func (m *Message) Build(headers []Field, alts []Alternative, atts []Attachment) 
 		if typ == "" {
 			typ = "application/octet-stream"
 		}
-		name := path.Base(strings.ReplaceAll(a.Name, "\\", "/"))
+		// A line break in the name would end the quoted parameter's line
+		// and start a header field of the script's choosing.
+		name := strings.NewReplacer("\r", "", "\n", "").Replace(a.Name)
+		name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+		disp := "attachment"
 		if a.Name != "" {
 			typ += "; name=" + quoteParam(name)
+			disp += "; filename=" + quoteParam(name)
 		}
 		b.Write(formatField("Content-Type", typ, nl))
-		if a.Name != "" {
-			b.WriteString("Content-Disposition: attachment; filename=" + quoteParam(name) + nl)
-		} else {
-			b.WriteString("Content-Disposition: attachment" + nl)
+		b.Write(formatField("Content-Disposition", disp, nl))
+		extra, err := attachmentHeaders(a.Headers, nl)
+		if err != nil {
+			return err
 		}
-		if h := strings.TrimRight(a.Headers, "\r\n"); h != "" {
-			b.WriteString(strings.ReplaceAll(strings.ReplaceAll(h, "\r\n", "\n"), "\n", nl) + nl)
-		}
+		b.Write(extra)
 		te := TEQuotedPrintable
 		if a.Binary {
 			te = TEBase64
@@ -127,6 +144,36 @@ func (m *Message) Build(headers []Field, alts []Alternative, atts []Attachment) 
 	b.WriteString("--" + outer + "--" + nl)
 	m.SetRaw([]byte(b.String()))
 	return nil
+}
+
+// attachmentHeaders checks an attachment's extra header lines and returns
+// them with nl line breaks. Every line must be a header field or a
+// continuation: a blank line would end the part's header early and turn
+// the rest into body.
+func attachmentHeaders(s, nl string) ([]byte, error) {
+	s = strings.TrimRight(s, "\r\n")
+	if s == "" {
+		return nil, nil
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	var b bytes.Buffer
+	for i, line := range strings.Split(s, "\n") {
+		switch {
+		case line == "":
+			return nil, errors.New("attachment headers: blank line (it would end the header)")
+		case line[0] == ' ' || line[0] == '\t':
+			if i == 0 {
+				return nil, fmt.Errorf("attachment headers: continuation line %q without a field", line)
+			}
+		default:
+			if _, ok := fieldName([]byte(line)); !ok {
+				return nil, fmt.Errorf("attachment headers: %q is not a header field", line)
+			}
+		}
+		b.WriteString(line)
+		b.WriteString(nl)
+	}
+	return b.Bytes(), nil
 }
 
 // quoteParam quotes a MIME parameter value, RFC 2047 encoding non-ASCII

@@ -575,3 +575,59 @@ func TestReplaceTextEndOfData(t *testing.T) {
 		t.Errorf("body = %q (a text line holding only a dot must survive)", got)
 	}
 }
+
+// TestBuildHeaderInjection: neither an attachment's name nor its extra
+// headers can add header fields or end the part's header early.
+func TestBuildHeaderInjection(t *testing.T) {
+	m := New()
+	err := m.Build(nil, nil, []Attachment{{Name: "a.txt\r\nX-Evil: 1", Content: []byte("x")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := FromRaw("", "", m.Raw()).Root().Children()[1]
+	if part.Header.Has("X-Evil") {
+		t.Errorf("name smuggled a header field:\n%s", m.Raw())
+	}
+	if ci := part.ContentInfo(); ci.Filename != "a.txtX-Evil: 1" {
+		t.Errorf("filename = %q", ci.Filename)
+	}
+	for _, h := range []string{"X-A: 1\r\n\r\nX-B: 2", "not a field", " continuation first", "X-A: 1\nbad line"} {
+		if err := New().Build(nil, nil, []Attachment{{Headers: h, Content: []byte("x")}}); err == nil {
+			t.Errorf("headers %q accepted", h)
+		}
+	}
+	m = New()
+	if err := m.Build(nil, nil, []Attachment{{Headers: "X-A: 1\n  folded\r\nX-B: 2\r\n", Content: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	part = FromRaw("", "", m.Raw()).Root().Children()[1]
+	if part.Header.Get("X-A") != "1  folded" || part.Header.Get("X-B") != "2" {
+		t.Errorf("extra headers lost:\n%s", m.Raw())
+	}
+}
+
+// TestBuildBoundaryAvoidsContent: Build's boundaries never occur in the
+// content they enclose.
+func TestBuildBoundaryAvoidsContent(t *testing.T) {
+	defer func(r func([]byte) (int, error)) { randRead = r }(randRead)
+	var n byte
+	randRead = func(b []byte) (int, error) {
+		for i := range b {
+			b[i] = n
+		}
+		n = (n + 1) % 4
+		return len(b), nil
+	}
+	first := NewBoundary()
+	n = 0
+	content := []byte("--" + first + "\r\nX: 1\r\n")
+	m := New()
+	err := m.Build(nil, []Alternative{{ContentType: "text/plain; charset=utf-8", Content: content}}, []Attachment{{Content: content}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := FromRaw("", "", m.Raw()).Root()
+	if len(root.Children()) != 2 || len(root.Children()[0].Children()) != 1 {
+		t.Fatalf("boundary %s found in the content was used:\n%s", first, m.Raw())
+	}
+}

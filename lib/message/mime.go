@@ -344,12 +344,15 @@ func (p *Part) Unlink() bool {
 	return true
 }
 
+// randRead is the boundaries' randomness; tests make it predictable.
+var randRead = rand.Read
+
 // NewBoundary returns a boundary that appears in none of the given byte
 // strings (the message and any parts, as msg:makeBoundary).
 func NewBoundary(avoid ...[]byte) string {
 	for {
 		var r [12]byte
-		_, _ = rand.Read(r[:])
+		_, _ = randRead(r[:])
 		b := "=_msys_" + hex.EncodeToString(r[:])
 		clash := false
 		for _, a := range avoid {
