@@ -235,24 +235,50 @@ func (p *Part) ReplaceText(re *Regexp, repl string) (bool, error) {
 	return p.replaceText(re, repl, false)
 }
 
-// replaceText is ReplaceText; with eod the text is followed by an SMTP
-// end-of-data line while the pattern runs, as Momentum's single-part text
-// is, so its documented idiom text_replace("\r\n.\r\n", more.."\r\n.\r\n")
-// appends to the text. The line is removed again afterwards.
+// replaceText is ReplaceText; with eod the pattern may also see an SMTP
+// end-of-data line after the text, as Momentum's single-part text has, so
+// that its documented idiom text_replace("\r\n.\r\n", more.."\r\n.\r\n")
+// appends to the text. Only a match that spans that whole line (its line
+// break, dot and line break) uses it; any other pattern runs over the text
+// alone, so "\\." or "\r\n" never reach the terminator.
 func (p *Part) replaceText(re *Regexp, repl string, eod bool) (bool, error) {
 	text, ok := p.Text()
 	if !ok {
 		return false, nil
 	}
-	if eod {
-		if !strings.HasSuffix(text, "\n") {
-			text += p.nl
-		}
-		text += "." + p.nl
-	}
-	out, n, err := re.ReplaceAll([]byte(text), repl)
-	if err != nil || n == 0 {
+	subject := []byte(text)
+	all, err := re.findAll(subject)
+	if err != nil {
 		return false, err
+	}
+	if eod {
+		withEOD := subject
+		if !strings.HasSuffix(text, "\n") {
+			withEOD = append(withEOD, p.nl...)
+		}
+		lineStart := len(withEOD) - 1
+		if bytes.HasSuffix(withEOD, []byte("\r\n")) {
+			lineStart--
+		}
+		dot := len(withEOD)
+		withEOD = append(withEOD, "."+p.nl...)
+		allEOD, err := re.findAll(withEOD)
+		if err != nil {
+			return false, err
+		}
+		for _, idx := range allEOD {
+			if idx[0] <= lineStart && idx[1] > dot {
+				subject, all = withEOD, allEOD
+				break
+			}
+		}
+	}
+	if len(all) == 0 {
+		return false, nil
+	}
+	out, n := re.replace(subject, repl, all)
+	if n == 0 {
+		return false, nil
 	}
 	if eod {
 		out = StripTerminator(out)

@@ -576,6 +576,33 @@ func TestReplaceTextEndOfData(t *testing.T) {
 	}
 }
 
+// TestReplaceTextWithoutEndOfData: a pattern that does not match the whole
+// end-of-data line never sees it, even when it matches a dot or a line
+// break.
+func TestReplaceTextWithoutEndOfData(t *testing.T) {
+	for _, c := range []struct{ body, pat, repl, want string }{
+		{"Hello. World.\r\nLine two\r\n", `\.`, "!", "Hello! World!\r\nLine two\r\n"},
+		{"A\r\nB\r\n", "\r\n", "<br>", "A<br>B<br>"},
+		{"A\r\nB\r\n", `\s+$`, "", "A\r\nB"},
+		{"hello", "hello", "bye", "bye"},
+		{"hello", "\r\n.\r\n", "\r\nDISCLAIMER\r\n.\r\n", "hello\r\nDISCLAIMER\r\n"},
+	} {
+		m := FromRaw("", "", []byte("Subject: x\r\n\r\n"+c.body))
+		re, err := CompileRegexp(c.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := m.ReplaceText(re, c.repl)
+		re.Close()
+		if !ok || err != nil {
+			t.Errorf("%q: ok %v, err %v", c.pat, ok, err)
+		}
+		if got := string(m.Body()); got != c.want {
+			t.Errorf("%q on %q: body = %q, want %q", c.pat, c.body, got, c.want)
+		}
+	}
+}
+
 // TestBuildHeaderInjection: neither an attachment's name nor its extra
 // headers can add header fields or end the part's header early.
 func TestBuildHeaderInjection(t *testing.T) {

@@ -98,15 +98,26 @@ func (r *Regexp) Find(b []byte) (m *Match, err error) {
 // $name) stand for captures and $0 for the whole match. It returns the
 // result and how many matches were replaced.
 func (r *Regexp) ReplaceAll(b []byte, repl string) (out []byte, n int, err error) {
+	all, err := r.findAll(b)
+	if err != nil || len(all) == 0 {
+		return b, 0, err
+	}
+	out, n = r.replace(b, repl, all)
+	return out, n, nil
+}
+
+// findAll returns the submatch indexes of every match in b.
+func (r *Regexp) findAll(b []byte) (all [][]int, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			out, n, err = b, 0, fmt.Errorf("pcre: %v", p)
+			all, err = nil, fmt.Errorf("pcre: %v", p)
 		}
 	}()
-	all := r.re.FindAllSubmatchIndex(r.heap(b), -1)
-	if len(all) == 0 {
-		return b, 0, nil
-	}
+	return r.re.FindAllSubmatchIndex(r.heap(b), -1), nil
+}
+
+// replace replaces the matches all (from findAll on b) with repl.
+func (r *Regexp) replace(b []byte, repl string, all [][]int) (out []byte, n int) {
 	last := 0
 	for _, idx := range all {
 		if idx[0] < last || idx[1] > len(b) || idx[0] > idx[1] {
@@ -118,7 +129,7 @@ func (r *Regexp) ReplaceAll(b []byte, repl string) (out []byte, n int, err error
 		n++
 	}
 	out = append(out, b[last:]...)
-	return out, n, nil
+	return out, n
 }
 
 func (r *Regexp) expand(repl string, src []byte, idx []int) []byte {
