@@ -133,6 +133,11 @@ func (e *httpEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*obj
 	switch resp.StatusCode {
 	case http.StatusNotFound:
 		io.Copy(io.Discard, resp.Body)
+		if len(obj.vclock) > 0 {
+			// A deleted key whose tombstone is not yet reaped: no value,
+			// but a write must carry this vclock to supersede it.
+			return obj, nil
+		}
 		return nil, nil
 	case http.StatusOK:
 		v := value{expires: parseExpires(resp.Header.Get(headerExpires))}

@@ -112,7 +112,8 @@ func (e *pbEndpoint) execute(ctx context.Context, cmd riakclient.Command) error 
 
 func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*object, error) {
 	cmd, err := riakclient.NewFetchValueCommandBuilder().
-		WithBucket(k.Bucket).WithKey(k.ID).WithHeadOnly(head).Build()
+		WithBucket(k.Bucket).WithKey(k.ID).WithHeadOnly(head).
+		WithReturnDeletedVClock(true).Build()
 	if err != nil {
 		return nil, err
 	}
@@ -133,21 +134,10 @@ func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*objec
 		}
 		obj.values = append(obj.values, v)
 	}
-	if allDeleted(obj.values) {
+	if len(obj.vclock) == 0 && !obj.hasValue() {
 		return nil, nil
 	}
 	return obj, nil
-}
-
-// allDeleted reports an object with no live sibling, which Riak answers
-// for a deleted key whose tombstone is not yet reaped.
-func allDeleted(vals []value) bool {
-	for _, v := range vals {
-		if !v.deleted {
-			return false
-		}
-	}
-	return true
 }
 
 func (e *pbEndpoint) store(ctx context.Context, k mstore.Key, vclock []byte, v value) error {

@@ -12,7 +12,9 @@
 //
 // Writes read first: Save and Delete fetch the object's head (vclock and
 // metadata, no value) and send the vclock back, so an overwrite or delete
-// supersedes every sibling it saw instead of adding one.
+// supersedes every sibling it saw instead of adding one. A deleted key
+// whose tombstone is not yet reaped counts: its vclock is fetched (HTTP 404
+// with X-Riak-Vclock, PB deletedvclock) and sent with the next save.
 //
 // Siblings (HTTP 300 Multiple Choices, or several contents over PB) are
 // resolved on Load deterministically: tombstones and values that do not
@@ -197,7 +199,7 @@ func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
 		if err != nil {
 			return err
 		}
-		if head == nil {
+		if head == nil || !head.hasValue() {
 			return mstore.ErrNotFound
 		}
 		if err := ep.remove(ctx, k, head.vclock); err != nil {
@@ -278,7 +280,8 @@ func (s *Store) resolve(k mstore.Key, obj *object, where string) (*mstore.Record
 }
 
 // object is what a server returned for a key: the vclock to send back on a
-// write, and every sibling (one when there is no conflict).
+// write, and every sibling (one when there is no conflict, none or only
+// tombstones for a deleted key not yet reaped).
 type object struct {
 	vclock []byte
 	values []value
@@ -289,6 +292,18 @@ type value struct {
 	data    []byte
 	expires int64 // Unix nanoseconds from metadata; 0 when absent
 	deleted bool
+}
+
+// hasValue reports whether any sibling is not a tombstone. An object
+// without one is a deleted key whose tombstone Riak has not reaped yet:
+// absent for Load and Delete, but its vclock must go with the next write.
+func (o *object) hasValue() bool {
+	for _, v := range o.values {
+		if !v.deleted {
+			return true
+		}
+	}
+	return false
 }
 
 // live reports whether any sibling is neither a tombstone nor known to have

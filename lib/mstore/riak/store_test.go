@@ -352,3 +352,79 @@ func TestUnixNanos(t *testing.T) {
 		t.Errorf("unixNanos(5s6ns) = %d", got)
 	}
 }
+
+// protoAddr is srv's address for proto ("http" or "pb").
+func protoAddr(srv *riaktest.Server, proto string) string {
+	if proto == "pb" {
+		return srv.PBAddr()
+	}
+	return srv.HTTPAddr()
+}
+
+// TestSaveOverTombstone checks a save over a deleted key whose tombstone is
+// not yet reaped carries the tombstone's vclock, so it supersedes the
+// tombstone instead of becoming its sibling, on both protocols.
+func TestSaveOverTombstone(t *testing.T) {
+	for _, proto := range []string{"http", "pb"} {
+		t.Run(proto, func(t *testing.T) {
+			srv := riaktest.Start(t)
+			srv.AllowMult.Store(true)
+			srv.DeleteMode(-1)
+			s := open(t, []string{protoAddr(srv, proto)}, mstoretest.NewClock(mstoretest.Start))
+			defer s.Close()
+			ctx := context.Background()
+			k := mstore.Key{Bucket: "MADR-12345", ID: "tomb"}
+			if err := s.Save(ctx, &mstore.Record{Key: k, Raw: []byte("first")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Delete(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Siblings(k.Bucket, k.ID); n != 1 {
+				t.Fatalf("after delete the fake holds %d siblings, want its tombstone", n)
+			}
+			if _, err := s.Load(ctx, k); !errors.Is(err, mstore.ErrNotFound) {
+				t.Fatalf("load of a tombstone: %v, want ErrNotFound", err)
+			}
+			if err := s.Delete(ctx, k); !errors.Is(err, mstore.ErrNotFound) {
+				t.Fatalf("delete of a tombstone: %v, want ErrNotFound", err)
+			}
+			if err := s.Save(ctx, &mstore.Record{Key: k, Raw: []byte("again")}); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.Siblings(k.Bucket, k.ID); n != 1 {
+				t.Fatalf("save over a tombstone left %d siblings, want 1 (the tombstone's vclock was not sent)", n)
+			}
+			if r, err := s.Load(ctx, k); err != nil || string(r.Raw) != "again" {
+				t.Fatalf("load after saving over a tombstone: %v, %v", r, err)
+			}
+		})
+	}
+}
+
+// TestTombstoneReaped checks the fake forgets a tombstone after its
+// delete_mode delay, and a save then starts a fresh object.
+func TestTombstoneReaped(t *testing.T) {
+	srv := riaktest.Start(t)
+	srv.AllowMult.Store(true)
+	srv.DeleteMode(0)
+	s := open(t, []string{srv.HTTPAddr(), srv.PBAddr()}, mstoretest.NewClock(mstoretest.Start))
+	defer s.Close()
+	ctx := context.Background()
+	k := mstore.Key{Bucket: "MADR-12345", ID: "reaped"}
+	if err := s.Save(ctx, &mstore.Record{Key: k}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Siblings(k.Bucket, k.ID); n != 0 {
+		t.Fatalf("immediate delete_mode left %d siblings", n)
+	}
+	if err := s.Save(ctx, &mstore.Record{Key: k}); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Siblings(k.Bucket, k.ID); n != 1 {
+		t.Fatalf("save after reaping made %d siblings, want 1", n)
+	}
+}

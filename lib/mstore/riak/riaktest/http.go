@@ -13,8 +13,8 @@ import (
 
 // serveHTTP implements, per Riak's HTTP API: GET/HEAD (Fetch Object: 200,
 // 300 Multiple Choices with siblings as multipart/mixed when the client
-// accepts it, 404), PUT/POST (Store Object: 204) and DELETE (Delete
-// Object: 204, 404) on /buckets/<bucket>/keys/<key>, and GET /ping.
+// accepts it, 404, with X-Riak-Vclock for a tombstone), PUT/POST (Store
+// Object: 204, 413 past MaxObjectSize) and DELETE (Delete Object: 204, 404) on /buckets/<bucket>/keys/<key>, and GET /ping.
 // Paths are split before they are unescaped, so "%2F" in a key is data.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.admit() {
@@ -43,7 +43,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPut, http.MethodPost:
 		s.httpStore(w, r, loc)
 	case http.MethodDelete:
-		if !s.del(loc) {
+		vclock, ok := requestVclock(w, r)
+		if !ok {
+			return
+		}
+		if !s.del(loc, vclock) {
 			http.Error(w, "not found", http.StatusNotFound)
 			return
 		}
@@ -111,13 +115,9 @@ func (s *Server) httpStore(w http.ResponseWriter, r *http.Request, loc location)
 		http.Error(w, "Content-Type required", http.StatusBadRequest)
 		return
 	}
-	var vclock []byte
-	if v := r.Header.Get("X-Riak-Vclock"); v != "" {
-		var err error
-		if vclock, err = base64.StdEncoding.DecodeString(v); err != nil {
-			http.Error(w, fmt.Sprintf("bad X-Riak-Vclock %q", v), http.StatusBadRequest)
-			return
-		}
+	vclock, ok := requestVclock(w, r)
+	if !ok {
+		return
 	}
 	meta := map[string]string{}
 	for name, vals := range r.Header {
@@ -130,6 +130,24 @@ func (s *Server) httpStore(w http.ResponseWriter, r *http.Request, loc location)
 		http.Error(w, "reading body", http.StatusBadRequest)
 		return
 	}
-	s.put(loc, vclock, value, ct, meta)
+	if err := s.put(loc, vclock, value, ct, meta); err != nil {
+		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// requestVclock decodes the request's X-Riak-Vclock, answering 400 when it
+// is not base64; no header gives nil.
+func requestVclock(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	v := r.Header.Get("X-Riak-Vclock")
+	if v == "" {
+		return nil, true
+	}
+	vclock, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("bad X-Riak-Vclock %q", v), http.StatusBadRequest)
+		return nil, false
+	}
+	return vclock, true
 }

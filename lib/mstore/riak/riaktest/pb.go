@@ -96,15 +96,21 @@ func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
 		b = protowire.AppendTag(b, 2, protowire.BytesType)
 		return codeGetServerInfoResp, protowire.AppendBytes(b, []byte("riaktest"))
 	case codeGetReq:
-		// RpbGetReq: bucket = 1, key = 2, head = 8, type = 13.
+		// RpbGetReq: bucket = 1, key = 2, head = 8, deletedvclock = 9,
+		// type = 13.
 		loc, err := f.location(13)
 		if err != nil {
 			return pbError(err.Error(), 1)
 		}
 		vclock, sibs, found := s.get(loc)
 		if !found {
-			// Not found is an RpbGetResp with no content and no vclock.
-			return codeGetResp, nil
+			// Not found is an RpbGetResp with no content and no vclock;
+			// a tombstone's vclock is returned when deletedvclock asks.
+			if vclock == nil || f.varint(9) == 0 {
+				return codeGetResp, nil
+			}
+			b := protowire.AppendTag(nil, 2, protowire.BytesType)
+			return codeGetResp, protowire.AppendBytes(b, vclock)
 		}
 		head := f.varint(8) != 0
 		var b []byte
@@ -147,7 +153,9 @@ func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
 			meta[strings.ToLower(string(k))] = string(v)
 		}
 		vclock, _ := f.bytes(3)
-		s.put(loc, vclock, value, string(ct), meta)
+		if err := s.put(loc, vclock, value, string(ct), meta); err != nil {
+			return pbError(err.Error(), 0)
+		}
 		return codePutResp, nil
 	case codeDelReq:
 		// RpbDelReq: bucket = 1, key = 2, vclock = 4, type = 13.
@@ -155,7 +163,8 @@ func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
 		if err != nil {
 			return pbError(err.Error(), 1)
 		}
-		s.del(loc)
+		vclock, _ := f.bytes(4)
+		s.del(loc, vclock)
 		return codeDelResp, nil
 	default:
 		return pbError(fmt.Sprintf("riaktest: unsupported message code %d", code), 1)

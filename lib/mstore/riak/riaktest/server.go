@@ -7,9 +7,20 @@
 // current vclock replaces all siblings, any other write to an existing
 // object adds a sibling when AllowMult is set and replaces the object
 // otherwise (last write wins, Riak's default bucket behaviour).
+//
+// Deletes behave as Riak's do (docs.riak.com, "Object Deletion Reference"):
+// a delete writes a tombstone (an empty value marked deleted) under a new
+// vclock, as a write would, so a delete carrying a stale vclock leaves the
+// tombstone beside the live siblings when AllowMult is set. An object whose
+// siblings are all tombstones reads as not found, but a fetch still returns
+// its vclock (HTTP: a 404 carrying X-Riak-Vclock; PB: an RpbGetResp with
+// only a vclock when the request sets deletedvclock), so a write can
+// supersede it. It is reaped, and forgotten, after the delete_mode delay:
+// three seconds by default, set with DeleteMode.
 package riaktest
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -29,6 +40,8 @@ type Server struct {
 	clock   uint64 // source of vclocks and vtags
 	fail    int    // answer this many more requests with an error
 	stall   time.Duration
+	reap    time.Duration // delete_mode: tombstone lifetime, negative keeps them
+	maxSize int           // largest value a write may store, 0 for no limit
 
 	httpLn, pbLn net.Listener
 	httpSrv      *http.Server
@@ -41,8 +54,19 @@ type Server struct {
 type location struct{ bucket, key string }
 
 type object struct {
-	vclock   []byte
-	siblings []*sibling
+	vclock    []byte
+	siblings  []*sibling
+	deletedAt time.Time // when the last live sibling was deleted
+}
+
+// dead reports an object whose siblings are all tombstones.
+func (o *object) dead() bool {
+	for _, sb := range o.siblings {
+		if !sb.deleted {
+			return false
+		}
+	}
+	return true
 }
 
 type sibling struct {
@@ -57,7 +81,7 @@ type sibling struct {
 // Start starts a server on loopback ports and stops it when t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{objects: map[location]*object{}, pbConns: map[net.Conn]struct{}{}}
+	s := &Server{objects: map[location]*object{}, pbConns: map[net.Conn]struct{}{}, reap: 3 * time.Second}
 	var err error
 	if s.httpLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -105,6 +129,23 @@ func (s *Server) Stall(d time.Duration) {
 	s.stall = d
 }
 
+// DeleteMode sets how long a tombstone outlives its delete before it is
+// reaped, as Riak's delete_mode does: 0 is "immediate", a negative d is
+// "keep". The default is Riak's: three seconds.
+func (s *Server) DeleteMode(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reap = d
+}
+
+// MaxObjectSize makes writes of values larger than n bytes fail as Riak's
+// do past max_object_size (HTTP 413, PB "Object too large"); 0 lifts it.
+func (s *Server) MaxObjectSize(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxSize = n
+}
+
 // Requests counts the requests served on both protocols.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
@@ -112,10 +153,21 @@ func (s *Server) Requests() int64 { return s.requests.Load() }
 func (s *Server) Siblings(bucket, key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o := s.objects[location{bucket, key}]; o != nil {
+	if o := s.lookup(location{bucket, key}); o != nil {
 		return len(o.siblings)
 	}
 	return 0
+}
+
+// lookup returns the object at loc, first reaping it if it is a tombstone
+// past the delete_mode delay. The caller holds s.mu.
+func (s *Server) lookup(loc location) *object {
+	o := s.objects[loc]
+	if o != nil && o.dead() && s.reap >= 0 && !time.Now().Before(o.deletedAt.Add(s.reap)) {
+		delete(s.objects, loc)
+		return nil
+	}
+	return o
 }
 
 // AddSibling adds a sibling to the object as a concurrent writer would,
@@ -124,13 +176,16 @@ func (s *Server) AddSibling(bucket, key string, value []byte, meta map[string]st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	loc := location{bucket, key}
-	o := s.objects[loc]
+	o := s.lookup(loc)
 	if o == nil {
 		o = &object{}
 		s.objects[loc] = o
 	}
 	o.siblings = append(o.siblings, s.newSibling(value, "application/octet-stream", meta, deleted))
 	o.vclock = s.nextVclock()
+	if o.dead() {
+		o.deletedAt = time.Now()
+	}
 }
 
 // admit counts a request, applies the stall and reports whether the
@@ -161,30 +216,40 @@ func (s *Server) newSibling(value []byte, ct string, meta map[string]string, del
 	}
 }
 
-// get returns the object's vclock and live-or-tombstone siblings; found is
-// false when there is no object or only tombstones.
+// get returns the object's vclock and siblings, tombstones included;
+// found is false when there is no object or only tombstones, whose vclock
+// is still returned until they are reaped.
 func (s *Server) get(loc location) (vclock []byte, sibs []*sibling, found bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.objects[loc]
+	o := s.lookup(loc)
 	if o == nil {
 		return nil, nil, false
 	}
-	for _, sb := range o.siblings {
-		if !sb.deleted {
-			return o.vclock, append([]*sibling(nil), o.siblings...), true
-		}
+	if o.dead() {
+		return o.vclock, nil, false
 	}
-	return o.vclock, nil, false
+	return o.vclock, append([]*sibling(nil), o.siblings...), true
 }
 
+// errTooLarge is the answer to a write past MaxObjectSize.
+var errTooLarge = errors.New("Object too large")
+
 // put stores a value. A write carrying the current vclock supersedes every
-// sibling; otherwise it is concurrent with them.
-func (s *Server) put(loc location, vclock, value []byte, ct string, meta map[string]string) {
+// sibling, tombstones included; otherwise it is concurrent with them.
+func (s *Server) put(loc location, vclock, value []byte, ct string, meta map[string]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.objects[loc]
-	sb := s.newSibling(value, ct, meta, false)
+	if s.maxSize > 0 && len(value) > s.maxSize {
+		return errTooLarge
+	}
+	s.write(loc, vclock, s.newSibling(value, ct, meta, false))
+	return nil
+}
+
+// write adds sb to the object at loc as a write carrying vclock does.
+func (s *Server) write(loc location, vclock []byte, sb *sibling) {
+	o := s.lookup(loc)
 	switch {
 	case o == nil:
 		o = &object{}
@@ -196,21 +261,25 @@ func (s *Server) put(loc location, vclock, value []byte, ct string, meta map[str
 		o.siblings = append(o.siblings, sb)
 	}
 	o.vclock = s.nextVclock()
+	if o.dead() {
+		o.deletedAt = time.Now()
+	}
 }
 
-// del removes the object; found reports whether there was a live one.
-func (s *Server) del(loc location) (found bool) {
+// del writes a tombstone over the object; found reports whether it had a
+// live sibling. Without a vclock the delete covers the current object, as
+// Riak's does (it reads the vclock first); with a stale one it is a
+// concurrent write like any other.
+func (s *Server) del(loc location, vclock []byte) (found bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.objects[loc]
-	delete(s.objects, loc)
-	if o == nil {
+	o := s.lookup(loc)
+	if o == nil || o.dead() {
 		return false
 	}
-	for _, sb := range o.siblings {
-		if !sb.deleted {
-			return true
-		}
+	if vclock == nil {
+		vclock = o.vclock
 	}
-	return false
+	s.write(loc, vclock, s.newSibling(nil, "", nil, true))
+	return true
 }
