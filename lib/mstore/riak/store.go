@@ -17,10 +17,11 @@
 // with X-Riak-Vclock, PB deletedvclock) and sent with the next save.
 //
 // Siblings (HTTP 300 Multiple Choices, or several contents over PB) are
-// resolved on Load deterministically: tombstones and values that do not
-// decode are dropped, and of the rest the record with the latest Created
-// wins, ties going to the later Expires and then to the greater encoded
-// bytes. The choice is logged at warning level; the next Save or Delete of
+// resolved deterministically: tombstones, values that do not decode and
+// expired records are dropped, and of the rest the record with the latest
+// Created wins, ties going to the later Expires and then to the greater
+// encoded bytes. Delete judges by the same rule whether there was a live
+// record to delete. The choice is logged at warning level; the next Save or Delete of
 // the key carries the vclock that covers all siblings and so clears them.
 //
 // Retention: the record carries its Expires (and a copy in the user
@@ -189,23 +190,30 @@ func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) 
 }
 
 // Delete removes the object under k. An expired record is removed too but
-// reported as ErrNotFound, as Load would have.
+// reported as ErrNotFound, as Load would have: Delete judges the siblings
+// by the same resolution as Load.
 func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
 	if err := s.check(ctx, "delete", k); err != nil {
 		return err
 	}
 	return s.do(ctx, "delete", k, func(ep endpoint) error {
-		head, err := ep.fetch(ctx, k, true)
+		obj, err := ep.fetch(ctx, k, true)
 		if err != nil {
 			return err
 		}
-		if head == nil || !head.hasValue() {
+		if obj != nil && !obj.headDecides() {
+			if obj, err = ep.fetch(ctx, k, false); err != nil {
+				return err
+			}
+		}
+		if obj == nil || !obj.hasValue() {
 			return mstore.ErrNotFound
 		}
-		if err := ep.remove(ctx, k, head.vclock); err != nil {
+		live := s.live(k, obj, ep.String())
+		if err := ep.remove(ctx, k, obj.vclock); err != nil {
 			return err
 		}
-		if !head.live(s.now().UnixNano()) {
+		if !live {
 			return mstore.ErrNotFound
 		}
 		return nil
@@ -237,7 +245,12 @@ func (s *Store) do(ctx context.Context, op string, k mstore.Key, fn func(endpoin
 	return nil
 }
 
-// resolve picks the record Load returns from the object's siblings.
+// resolve picks the record Load returns from the object's siblings:
+// tombstones, values that do not decode and records expired by the store's
+// clock are dropped first; of the rest the latest Created wins, then the
+// later Expires, then the greater encoded bytes, whatever order Riak listed
+// them in. With nothing left it reports ErrNotFound, or the decoding error
+// when an undecodable sibling might have been the live record.
 func (s *Store) resolve(k mstore.Key, obj *object, where string) (*mstore.Record, error) {
 	if obj == nil {
 		return nil, mstore.ErrNotFound
@@ -246,18 +259,23 @@ func (s *Store) resolve(k mstore.Key, obj *object, where string) (*mstore.Record
 		r    *mstore.Record
 		data []byte
 	}
+	now := s.now()
 	var cands []candidate
 	var corrupt error
+	expired := 0
 	for _, v := range obj.values {
 		if v.deleted {
 			continue
 		}
 		r, err := mstore.Decode(k, v.data)
-		if err != nil {
+		switch {
+		case err != nil:
 			corrupt = err
-			continue
+		case !now.Before(r.Expires):
+			expired++
+		default:
+			cands = append(cands, candidate{r, v.data})
 		}
-		cands = append(cands, candidate{r, v.data})
 	}
 	if len(cands) == 0 {
 		if corrupt != nil {
@@ -269,14 +287,27 @@ func (s *Store) resolve(k mstore.Key, obj *object, where string) (*mstore.Record
 		return cmp.Or(a.r.Created.Compare(b.r.Created), a.r.Expires.Compare(b.r.Expires), bytes.Compare(a.data, b.data))
 	})
 	if len(obj.values) > 1 {
-		s.log.Warn("riak siblings resolved: kept the latest created",
-			"key", k.String(), "server", where, "siblings", len(obj.values),
+		s.log.Warn("riak siblings resolved: kept the latest created live record",
+			"key", k.String(), "server", where, "siblings", len(obj.values), "expired", expired,
 			"created", best.r.Created, "corrupt", corrupt)
 	}
-	if !s.now().Before(best.r.Expires) {
-		return nil, mstore.ErrNotFound
-	}
 	return best.r, nil
+}
+
+// live reports whether Load would find a record in obj (a corrupt one
+// counts: it is there, and deleting it is what the caller wants). A head
+// with one sibling is judged by its expiry metadata, which mirrors the
+// record's Expires, so a delete need not fetch the value.
+func (s *Store) live(k mstore.Key, obj *object, where string) bool {
+	if obj.headDecides() {
+		for _, v := range obj.values {
+			if !v.deleted {
+				return v.expires > s.now().UnixNano()
+			}
+		}
+	}
+	_, err := s.resolve(k, obj, where)
+	return !errors.Is(err, mstore.ErrNotFound)
 }
 
 // object is what a server returned for a key: the vclock to send back on a
@@ -306,15 +337,19 @@ func (o *object) hasValue() bool {
 	return false
 }
 
-// live reports whether any sibling is neither a tombstone nor known to have
-// expired at now (Unix nanoseconds).
-func (o *object) live(now int64) bool {
+// headDecides reports whether a head fetch says enough to resolve obj:
+// at most one sibling that is not a tombstone, carrying expiry metadata.
+// Several siblings need their records, as Load resolves them.
+func (o *object) headDecides() bool {
+	n := 0
 	for _, v := range o.values {
-		if !v.deleted && (v.expires == 0 || v.expires > now) {
-			return true
+		if !v.deleted {
+			if n++; n > 1 || v.expires == 0 || len(v.data) > 0 {
+				return false
+			}
 		}
 	}
-	return false
+	return true
 }
 
 // unixNanos is t in Unix nanoseconds, clamped to int64's range, which

@@ -428,3 +428,58 @@ func TestTombstoneReaped(t *testing.T) {
 		t.Fatalf("save after reaping made %d siblings, want 1", n)
 	}
 }
+
+// TestSiblingExpiry checks Load and Delete agree when siblings expire at
+// different times: expired siblings are dropped before the latest created
+// is chosen, and Delete reports a live record exactly when Load finds one.
+func TestSiblingExpiry(t *testing.T) {
+	now := mstoretest.Start
+	type sib struct {
+		body             string
+		created, expires time.Duration // from now
+	}
+	for _, c := range []struct {
+		name string
+		sibs []sib
+		want string // Load's body, "" for ErrNotFound
+	}{
+		{"newest expired", []sib{{"live", -time.Hour, time.Hour}, {"dead", -time.Minute, -time.Second}}, "live"},
+		{"oldest expired", []sib{{"dead", -time.Hour, -time.Second}, {"live", -time.Minute, time.Hour}}, "live"},
+		{"expires now", []sib{{"live", -time.Hour, time.Hour}, {"dead", -time.Minute, 0}}, "live"},
+		{"all expired", []sib{{"a", -time.Hour, -time.Minute}, {"b", -time.Minute, -time.Second}}, ""},
+	} {
+		for _, proto := range []string{"http", "pb"} {
+			t.Run(c.name+"/"+proto, func(t *testing.T) {
+				srv := riaktest.Start(t)
+				srv.AllowMult.Store(true)
+				s := open(t, []string{protoAddr(srv, proto)}, mstoretest.NewClock(now))
+				defer s.Close()
+				ctx := context.Background()
+				k := mstore.Key{Bucket: "MADR-12345", ID: "sib-expiry"}
+				for _, sb := range c.sibs {
+					r := &mstore.Record{Key: k, Raw: []byte(sb.body), Created: now.Add(sb.created), Expires: now.Add(sb.expires)}
+					data, err := mstore.Encode(r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					meta := map[string]string{metaExpires: fmt.Sprint(r.Expires.UnixNano())}
+					srv.AddSibling(k.Bucket, k.ID, data, meta, false)
+				}
+				r, err := s.Load(ctx, k)
+				switch {
+				case c.want == "" && !errors.Is(err, mstore.ErrNotFound):
+					t.Fatalf("load: %v, %v; want ErrNotFound", r, err)
+				case c.want != "" && (err != nil || string(r.Raw) != c.want):
+					t.Fatalf("load: %v, %v; want %q", r, err, c.want)
+				}
+				err = s.Delete(ctx, k)
+				if (c.want == "") != errors.Is(err, mstore.ErrNotFound) || (c.want != "" && err != nil) {
+					t.Fatalf("delete: %v, but load found %q", err, c.want)
+				}
+				if _, err := s.Load(ctx, k); !errors.Is(err, mstore.ErrNotFound) {
+					t.Fatalf("load after delete: %v", err)
+				}
+			})
+		}
+	}
+}
