@@ -74,8 +74,11 @@ func (m *Message) Raw() []byte {
 }
 
 // SetRaw replaces the whole message. Parts taken from the old MIME tree
-// are detached: editing them no longer changes the message.
+// are detached (Part.Detached): editing them no longer changes the message.
 func (m *Message) SetRaw(raw []byte) {
+	if m.root != nil {
+		m.root.detached = true
+	}
 	m.raw = append([]byte(nil), raw...)
 	m.root, m.dirty = nil, false
 }

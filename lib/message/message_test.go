@@ -658,3 +658,95 @@ func TestBuildBoundaryAvoidsContent(t *testing.T) {
 		t.Fatalf("boundary %s found in the content was used:\n%s", first, m.Raw())
 	}
 }
+
+// TestStaleChildren: after a container is re-parsed its old children are
+// detached; edits against them fail instead of panicking or landing at
+// index 0.
+func TestStaleChildren(t *testing.T) {
+	for name, edit := range map[string]func(p *Part){
+		"ReplaceBody": func(p *Part) { p.ReplaceBody(p.BodyBytes()) },
+		"SetBytes":    func(p *Part) { p.SetBytes(p.Bytes()) },
+		"SetBody":     func(p *Part) { p.SetBody([]byte("flat\r\n")) },
+	} {
+		m := FromRaw("", "", []byte(multipartMsg))
+		root := m.Root()
+		old := root.Children()[0]
+		edit(root)
+		before := string(m.Raw())
+		mk := func() *Part { p, _ := m.MakePart("text/plain", []byte("x"), TE7Bit); return p }
+		if err := mk().InsertBefore(old); err != ErrNoParent {
+			t.Errorf("%s: InsertBefore a stale child = %v", name, err)
+		}
+		if err := mk().InsertAfter(old); err != ErrNoParent {
+			t.Errorf("%s: InsertAfter a stale child = %v", name, err)
+		}
+		if !old.Detached() || old.Unlink() {
+			t.Errorf("%s: stale child not detached", name)
+		}
+		if string(m.Raw()) != before {
+			t.Errorf("%s: message changed", name)
+		}
+	}
+}
+
+// TestAdoptRebinds: a part taken from another message edits the message
+// it joins; no message's root can be adopted.
+func TestAdoptRebinds(t *testing.T) {
+	m, other := FromRaw("", "", []byte(multipartMsg)), New()
+	p, _ := other.MakePart("text/plain", []byte("two"), TE7Bit)
+	if err := m.Root().AddLastChild(p); err != nil {
+		t.Fatal(err)
+	}
+	_ = m.Raw()
+	_ = p.SetHeader("X-Late", []string{"1"}, ModeReplace)
+	if !bytes.Contains(m.Raw(), []byte("X-Late: 1")) {
+		t.Errorf("edit of an adopted part lost")
+	}
+	c, _ := m.MakeContainer("multipart/mixed", "", false)
+	if err := c.AddLastChild(m.Root()); err != ErrRoot {
+		t.Errorf("own root adopted: %v", err)
+	}
+	s := FromRaw("", "", []byte("Subject: s\r\n\r\nx\r\n"))
+	if err := m.Root().AddLastChild(s.Root()); err != ErrRoot {
+		t.Errorf("another root adopted: %v", err)
+	}
+}
+
+// TestBoundaries: RFC 2046 boundaries only, and none that clashes with an
+// enclosing container's.
+func TestBoundaries(t *testing.T) {
+	for _, b := range []string{"", "a\"b", "a\r\nb", strings.Repeat("x", 71), "end ", "é"} {
+		if CheckBoundary(b) == nil {
+			t.Errorf("boundary %q accepted", b)
+		}
+	}
+	for _, b := range []string{"x", strings.Repeat("x", 70), "a b'()+_,-./:=?Z9"} {
+		if err := CheckBoundary(b); err != nil {
+			t.Errorf("boundary %q refused: %v", b, err)
+		}
+	}
+	m := FromRaw("", "", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n"))
+	if _, err := m.MakeContainer("multipart/mixed", "a\"b", false); err == nil {
+		t.Errorf("MakeContainer took a bad boundary")
+	}
+	for _, b := range []string{"b", "b--"} {
+		c, _ := m.MakeContainer("multipart/mixed", b, false)
+		if err := m.Root().AddLastChild(c); err != ErrBoundary {
+			t.Errorf("boundary %q next to b: %v", b, err)
+		}
+	}
+}
+
+// TestPreambleLineBreak: a preamble without a final line break gets one
+// before the first delimiter.
+func TestPreambleLineBreak(t *testing.T) {
+	m := FromRaw("", "", []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\npreamble"))
+	p, _ := m.MakePart("text/plain", []byte("x"), TE7Bit)
+	if err := m.Root().AddLastChild(p); err != nil {
+		t.Fatal(err)
+	}
+	again := FromRaw("", "", m.Raw()).Root()
+	if len(again.Children()) != 1 {
+		t.Fatalf("part lost:\n%q", m.Raw())
+	}
+}

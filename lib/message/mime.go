@@ -40,6 +40,11 @@ type Part struct {
 	tail  []byte
 
 	nl string // line break used for anything the host writes
+
+	// detached marks the top of a tree its message replaced (msg:raw,
+	// msg:body, a re-parsed container's old children): edits made through
+	// it would never reach the message, so they are refused.
+	detached bool
 }
 
 // Errors of tree edits.
@@ -47,6 +52,9 @@ var (
 	ErrNotContainer = errors.New("part is not a container")
 	ErrNoParent     = errors.New("part has no parent")
 	ErrCycle        = errors.New("a part cannot contain itself")
+	ErrDetached     = errors.New("MIME part is detached from its message")
+	ErrRoot         = errors.New("the top of a message cannot become a child part")
+	ErrBoundary     = errors.New("the container's boundary clashes with an enclosing container's")
 )
 
 // lineBreak picks the line break a message already uses; CRLF by default.
@@ -175,6 +183,19 @@ func (p *Part) Root() *Part {
 	return p
 }
 
+// Detached reports whether p belongs to a tree its message has replaced
+// (see Message.SetRaw and Part.SetBytes); edits to it change nothing.
+func (p *Part) Detached() bool { return p.Root().detached }
+
+// detachChildren cuts a container's children loose when its body is
+// replaced; handles a script still holds on them then report detachment
+// instead of editing nothing.
+func (p *Part) detachChildren() {
+	for _, c := range p.children {
+		c.parent, c.detached = nil, true
+	}
+}
+
 // Parent returns the containing part, nil at the top or when unlinked.
 func (p *Part) Parent() *Part { return p.parent }
 
@@ -232,6 +253,7 @@ func (p *Part) DelHeader(name string) bool {
 // SetBody replaces a leaf's transfer-encoded body, or turns a container
 // into a leaf holding b.
 func (p *Part) SetBody(b []byte) {
+	p.detachChildren()
 	p.body = append([]byte(nil), b...)
 	p.container, p.children, p.closeLine, p.epilogue, p.boundary = false, nil, nil, nil, ""
 	if p.sep == "" && p.Header.Len() > 0 {
@@ -250,17 +272,30 @@ func (p *Part) contains(c *Part) bool {
 }
 
 func (p *Part) adopt(c *Part) error {
-	if !p.container {
+	switch {
+	case !p.container:
 		return ErrNotContainer
-	}
-	if p.contains(c) {
+	case p.Detached() || c.Detached():
+		return ErrDetached
+	case p.contains(c):
 		return ErrCycle
+	case c.msg != nil && c.msg.root == c:
+		// The message would keep serialising its root on its own, and
+		// p's message would lose edits made through it.
+		return ErrRoot
+	case p.boundaryClash(c):
+		return ErrBoundary
 	}
 	c.Unlink()
 	c.parent = p
-	c.setNL(p.nl)
+	c.setOwner(p.msg, p.nl)
 	c.delim = []byte("--" + p.boundary + p.nl)
 	c.tail = []byte(p.nl)
+	// The first delimiter must start a line of its own (RFC 2046 §5.1.1);
+	// a preamble without a final line break would swallow it.
+	if n := len(p.body); n > 0 && p.body[n-1] != '\n' {
+		p.body = append(p.body[:n:n], p.nl...)
+	}
 	if p.closeLine == nil {
 		p.closeLine = []byte("--" + p.boundary + "--" + p.nl)
 		if n := len(p.children); n > 0 && len(p.children[n-1].tail) == 0 {
@@ -270,11 +305,32 @@ func (p *Part) adopt(c *Part) error {
 	return nil
 }
 
-func (p *Part) setNL(nl string) {
-	p.nl = nl
+// setOwner makes m the message of p's subtree, so that its edits mark m
+// dirty, and nl its line break.
+func (p *Part) setOwner(m *Message, nl string) {
+	p.msg, p.nl = m, nl
 	for _, c := range p.children {
-		c.setNL(nl)
+		c.setOwner(m, nl)
 	}
+}
+
+// boundaryClash reports whether a container in c's subtree has a boundary
+// that would end one of p's enclosing containers early, or be ended by it:
+// equal boundaries, or one being the other plus "--" (its close line is
+// the other's delimiter).
+func (p *Part) boundaryClash(c *Part) bool {
+	for _, d := range c.Walk() {
+		if !d.container {
+			continue
+		}
+		for q := p; q != nil; q = q.parent {
+			a, b := q.boundary, d.boundary
+			if q.container && (a == b || a == b+"--" || b == a+"--") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // AddFirstChild makes c the first part of container p.
@@ -305,7 +361,7 @@ func (p *Part) InsertAfter(sib *Part) error { return p.insertNear(sib, 1) }
 
 func (p *Part) insertNear(sib *Part, off int) error {
 	parent := sib.parent
-	if parent == nil {
+	if parent == nil || parent.index(sib) < 0 {
 		return ErrNoParent
 	}
 	if sib == p {
@@ -336,11 +392,13 @@ func (p *Part) Unlink() bool {
 	if parent == nil {
 		return false
 	}
-	p.touch()
-	if i := parent.index(p); i >= 0 {
-		parent.children = append(parent.children[:i], parent.children[i+1:]...)
-	}
 	p.parent = nil
+	i := parent.index(p)
+	if i < 0 {
+		return false
+	}
+	parent.children = append(parent.children[:i], parent.children[i+1:]...)
+	parent.touch()
 	return true
 }
 
@@ -407,6 +465,8 @@ func (m *Message) MakeContainer(mimetype, boundary string, addTerminator bool) (
 	}
 	if boundary == "" {
 		boundary = NewBoundary(m.Raw())
+	} else if err := CheckBoundary(boundary); err != nil {
+		return nil, err
 	}
 	nl := lineBreak(m.Raw())
 	p := &Part{msg: m, sep: nl, nl: nl, container: true, boundary: boundary}
@@ -421,8 +481,24 @@ func (m *Message) MakeContainer(mimetype, boundary string, addTerminator bool) (
 	return p, nil
 }
 
-// Boundary returns a container's boundary ("" for a leaf).
-func (p *Part) Boundary() string { return p.boundary }
+// CheckBoundary checks a multipart boundary against RFC 2046 §5.1.1: 1 to
+// 70 characters from bchars (letters, digits, space and '()+_,-./:=?), not
+// ending in a space.
+func CheckBoundary(b string) error {
+	if b == "" || len(b) > 70 {
+		return fmt.Errorf("boundary must be 1 to 70 characters, got %d", len(b))
+	}
+	if b[len(b)-1] == ' ' {
+		return errors.New("boundary must not end with a space")
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("'()+_,-./:=? ", c) >= 0) {
+			return fmt.Errorf("boundary character %q is not allowed (RFC 2046)", c)
+		}
+	}
+	return nil
+}
 
 // SetBytes replaces the whole part, header and body, with b parsed afresh;
 // the part keeps its place in its tree.
@@ -432,7 +508,8 @@ func (p *Part) SetBytes(b []byte) {
 		depth++
 	}
 	np := parsePart(p.msg, append([]byte(nil), b...), p.nl, depth)
-	np.parent, np.delim, np.tail = p.parent, p.delim, p.tail
+	np.parent, np.delim, np.tail, np.detached = p.parent, p.delim, p.tail, p.detached
+	p.detachChildren()
 	*p = *np
 	for _, c := range p.children {
 		c.parent = p

@@ -56,6 +56,18 @@ func (a Args) WritablePart(n int) *PartRef {
 	return p
 }
 
+// EditPart returns argument n as a msgpart to edit. A read-only part
+// raises the read-only error; a part whose message has replaced the tree
+// it was in (msg:raw(x), a re-parsed container) comes back with
+// message.ErrDetached, which the binding returns as nil, "message".
+func (a Args) EditPart(n int) (*message.Part, error) {
+	p := a.WritablePart(n).Part
+	if p.Detached() {
+		return p, message.ErrDetached
+	}
+	return p, nil
+}
+
 func openPart(L *lua.LState) {
 	SetFuncs(L, luahost.ClassMethods(L, PartClass), map[string]lua.LGFunction{
 		"unlink": Method("unlink", partUnlink),
@@ -67,10 +79,14 @@ func openPart(L *lua.LState) {
 }
 
 // msgpart:unlink() → true when the part (and its children)
-// was removed from its container, false when it was not linked.
+// was removed from its container, false when it was not linked; nil and an
+// error for a detached part.
 func partUnlink(a Args) int {
-	p := a.WritablePart(1)
-	return a.Push(lua.LBool(p.Part.Unlink()))
+	p, err := a.EditPart(1)
+	if err != nil {
+		return a.Fail(err)
+	}
+	return a.Push(lua.LBool(p.Unlink()))
 }
 
 // p1 == p2: the same part.

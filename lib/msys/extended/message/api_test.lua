@@ -541,13 +541,32 @@ function TestBuildIoObject(t)
   eq(t, reparse(m2):mime().parts[2]:content_type().encoding, "quoted-printable", "ec_string is QP")
 end
 
+local DETACHED = "MIME part is detached from its message"
+
 -- Replacing the whole message detaches parts taken before: editing them
--- no longer changes the message.
+-- is refused with nil and an error.
 function TestMimeDetachedByRaw(t)
   local msg = new(MULTI)
-  local old = msg:mime(false).parts[1]
+  local oldroot = msg:mime(false)
+  local old = oldroot.parts[1]
   msg:raw(SIMPLE)
-  eq(t, old:header("X-Old", "1"), true, "edit of a detached part")
+  local ok, err = old:header("X-Old", "1")
+  eq(t, ok, nil, "edit of a detached part")
+  eq(t, err, DETACHED, "its error")
+  for what, f in pairs({
+    text = function() return old:text("x") end,
+    unlink = function() return old:unlink() end,
+    body_replace = function() return old:body_replace("a", "b") end,
+    raw_replace = function() return old:raw_replace("a", "b") end,
+    text_replace = function() return old:text_replace("a", "b") end,
+    addLastChild = function() return oldroot:addLastChild(msg:makePart("text/plain", "x")) end,
+    adopt_detached = function() return msg:makeContainer("multipart/mixed"):addLastChild(old) end,
+  }) do
+    local ok, err = f()
+    eq(t, ok, nil, what .. " on a detached part")
+    eq(t, err, DETACHED, what .. " error")
+  end
+  eq(t, old:header("Content-Type")[1], "multipart/alternative; boundary=inner", "reads still work")
   eq(t, msg:raw(), SIMPLE, "message unchanged")
   -- A fresh tree sees the new content.
   eq(t, msg:mime():content_type().mimetype, "text/plain", "new tree")
@@ -557,4 +576,86 @@ function TestMimeDetachedByRaw(t)
   root:header("X-Root", "r")
   eq(t, reparse(msg):header("X-Root")[1], "r", "root still attached after body_replace")
   eq(t, reparse(msg):body(), "Hello there\r\nsecond line\r\n", "body kept")
+end
+
+-- Re-parsing a container (body_replace, raw_replace, text) detaches its
+-- old children: inserting next to one, or editing it, is refused.
+function TestMimeStaleChildren(t)
+  for _, edit in ipairs({
+    function(root) return root:body_replace("Caf", "Tea") end,
+    function(root) return root:raw_replace("Caf", "Tea") end,
+    function(root) return root:text("flat") end,
+  }) do
+    local msg = new(MULTI)
+    local root = msg:mime(false)
+    local alt = root.parts[1]
+    eq(t, edit(root), true, "edit of the container")
+    local raw = msg:raw()
+    local ok, err = msg:makePart("text/plain", "x"):insertBefore(alt)
+    eq(t, ok, nil, "insertBefore a stale child")
+    eq(t, err, DETACHED, "insertBefore error")
+    ok, err = msg:makePart("text/plain", "x"):insertAfter(alt)
+    eq(t, ok, nil, "insertAfter a stale child")
+    ok, err = alt:header("X-Lost", "1")
+    eq(t, err, DETACHED, "header on a stale child")
+    ok, err = alt:unlink()
+    eq(t, err, DETACHED, "unlink of a stale child")
+    eq(t, msg:raw(), raw, "message unchanged")
+  end
+end
+
+-- A part made by another message, once added, belongs to this message:
+-- later edits reach its raw form.
+function TestMimeAdoptedPartEdits(t)
+  local msg, other = new(MULTI), core.ec_message_new(nil)
+  local root = msg:mime(false)
+  local p = other:makePart("text/plain", "two\r\n")
+  eq(t, root:addLastChild(p), true, "add a part made by another message")
+  local _ = msg:raw()
+  eq(t, p:header("X-Late", "1"), true, "edit after a serialisation")
+  eq(t, reparse(msg):mime().parts[3]:header("X-Late")[1], "1", "edit reached the message")
+  eq(t, p:text("changed"), true, "text after a serialisation")
+  eq(t, reparse(msg):mime().parts[3]:text(), "changed", "text reached the message")
+
+  -- The top of a message cannot become a child, its own or another's.
+  local m3 = new(SIMPLE)
+  eq(t, root:addLastChild(m3:mime(false)), false, "another message's root")
+  local c = msg:makeContainer("multipart/mixed")
+  eq(t, c:addLastChild(root), false, "own root into a new container")
+  msg:header("X-After", "yes")
+  eq(t, reparse(msg):header("X-After")[1], "yes", "header edits still reach the message")
+  eq(t, m3:raw(), SIMPLE, "the other message unchanged")
+end
+
+-- makeContainer takes only RFC 2046 boundaries, and a container whose
+-- boundary would end (or be ended by) an enclosing one is refused.
+function TestMimeBoundaries(t)
+  local msg = new(MULTI)
+  for _, b in ipairs({"a\"b", "a\r\nX: 1", string.rep("b", 71), "trailing ", "tab\t"}) do
+    raises(t, function() msg:makeContainer("multipart/mixed", b) end,
+      "bad argument #2 to 'makeContainer'", "boundary " .. string.format("%q", b))
+  end
+  eq(t, msg:makeContainer("multipart/mixed", string.rep("b", 70)) ~= nil, true, "70 characters")
+  eq(t, msg:makeContainer("multipart/mixed", "with space'()+_,-./:=?") ~= nil, true, "every bchar")
+  local root = msg:mime(false)
+  for _, b in ipairs({"outer", "inner", "outer--", "inn"}) do
+    local c = msg:makeContainer("multipart/mixed", b)
+    c:addLastChild(msg:makePart("text/plain", "x"))
+    local want = b ~= "inn"
+    eq(t, root.parts[1]:addLastChild(c), not want, "boundary " .. b)
+  end
+  local clashing = msg:makeContainer("multipart/mixed", "x")
+  clashing:addLastChild(msg:makeContainer("multipart/mixed", "outer"))
+  eq(t, root:addLastChild(clashing), false, "clash deeper in the added tree")
+  eq(t, #reparse(msg):mime().parts[1].parts, 3, "the tree still parses")
+end
+
+-- A part added to a multipart whose preamble has no final line break
+-- starts on a line of its own.
+function TestMimePreambleWithoutLineBreak(t)
+  local msg = new("Content-Type: multipart/mixed; boundary=b\r\n\r\npreamble")
+  eq(t, msg:mime(false):addLastChild(msg:makePart("text/plain", "x")), true, "add")
+  local again = reparse(msg)
+  eq(t, #again:mime().parts, 1, "the part is there")
+  eq(t, again:text(), "x", "its text")
 end

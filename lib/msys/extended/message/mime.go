@@ -121,13 +121,20 @@ func msgMakePart(a core.Args) int {
 
 // msg:makeContainer(mimetype[, boundary[,
 // add_terminator]]) → a new unlinked, empty multipart part (writable); an
-// empty boundary gets a unique one; add_terminator appends the SMTP
+// empty boundary gets a unique one, any other must be RFC 2046's (1 to 70
+// of letters, digits, space and '()+_,-./:=?, no final space);
+// add_terminator appends the SMTP
 // end-of-data line, for a part meant to be the top of a message. nil and an
 // error when mimetype is not multipart/*.
 func msgMakeContainer(a core.Args) int {
 	m := a.Message(1)
 	mt := a.String(2)
 	boundary := a.OptString(3, "")
+	if boundary != "" {
+		if err := message.CheckBoundary(boundary); err != nil {
+			a.Error(3, err.Error())
+		}
+	}
 	term := lua.LVAsBool(a.L.Get(4))
 	p, err := m.MakeContainer(mt, boundary, term)
 	if err != nil {
@@ -157,20 +164,23 @@ func msgMakeBoundary(a core.Args) int {
 }
 
 // treeEdit runs a tree edit of a writable part with a part argument;
-// pushes true, or false when the edit is not possible (not a container, no
-// parent, a cycle).
+// pushes true, false when the edit is not possible (not a container, no
+// parent, a cycle, the top of a message, a clashing boundary), or nil and
+// an error when either part is detached from its message.
 func treeEdit(a core.Args, edit func(self, other *message.Part) error) int {
-	self := a.WritablePart(1)
-	other := a.Part(2)
-	if other.ReadOnly {
-		a.Raise("%s: MIME part is read-only (get a writable tree with msg:mime(false))", a.Name)
+	self, err1 := a.EditPart(1)
+	other, err2 := a.EditPart(2)
+	if err1 != nil || err2 != nil {
+		return a.Fail(message.ErrDetached)
 	}
-	return a.Push(lua.LBool(edit(self.Part, other.Part) == nil))
+	return a.Push(lua.LBool(edit(self, other) == nil))
 }
 
 // msgpart:addFirstChild(child) → true, or false when
-// this part is not a container (or child contains it). child leaves any
-// container it was in.
+// this part is not a container, child contains it, child is the top of a
+// message, or a container in child has a boundary that clashes with one
+// enclosing this part. child leaves any container it was in and becomes
+// part of this part's message.
 func partAddFirstChild(a core.Args) int {
 	return treeEdit(a, func(p, c *message.Part) error { return p.AddFirstChild(c) })
 }
@@ -218,7 +228,11 @@ func partContentType(a core.Args) int {
 // (as "" does). Setting needs a writable part.
 func partHeader(a core.Args) int {
 	if a.L.GetTop() >= 3 {
-		return headerOp(a, a.WritablePart(1).Part, true)
+		p, err := a.EditPart(1)
+		if err != nil {
+			return a.Fail(err)
+		}
+		return headerOp(a, p, true)
 	}
 	return headerOp(a, a.Part(1).Part, true)
 }
@@ -242,7 +256,10 @@ func partText(a core.Args) int {
 		}
 		return a.Push(lua.LString(t))
 	}
-	p := a.WritablePart(1).Part
+	p, err := a.EditPart(1)
+	if err != nil {
+		return a.Fail(err)
+	}
 	if err := p.SetText(a.String(2), a.OptString(3, ""), a.OptString(4, "")); err != nil {
 		return a.Fail(err)
 	}
@@ -284,14 +301,20 @@ func textPartsUnder(p *message.Part) []*message.Part {
 // msgpart:body_replace(pattern, replacement) → true or
 // false, over the part's body (a container is split into parts again).
 func partBodyReplace(a core.Args) int {
-	p := a.WritablePart(1).Part
+	p, err := a.EditPart(1)
+	if err != nil {
+		return a.Fail(err)
+	}
 	return replaceIn(a, p.BodyBytes, p.ReplaceBody)
 }
 
 // msgpart:raw_replace(pattern, replacement) → true or
 // false, over the part's header and body.
 func partRawReplace(a core.Args) int {
-	p := a.WritablePart(1).Part
+	p, err := a.EditPart(1)
+	if err != nil {
+		return a.Fail(err)
+	}
 	return replaceIn(a, p.Bytes, p.SetBytes)
 }
 
@@ -299,7 +322,10 @@ func partRawReplace(a core.Args) int {
 // false: as msg:text_replace, for this part (and the text parts under a
 // container).
 func partTextReplace(a core.Args) int {
-	p := a.WritablePart(1).Part
+	p, err := a.EditPart(1)
+	if err != nil {
+		return a.Fail(err)
+	}
 	re, err := compile(a, 2)
 	if err != nil {
 		return a.Fail(err)
