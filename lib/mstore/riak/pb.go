@@ -2,6 +2,7 @@ package riak
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -91,8 +92,6 @@ func (e *pbEndpoint) close() error { return e.cluster.Stop() }
 
 // execute runs cmd, giving up waiting when ctx ends (the client library
 // takes no context; its own request timeout ends the call in any case).
-// Every failure counts as the server's: riak-go-client reports network
-// errors, timeouts and Riak's error responses alike.
 func (e *pbEndpoint) execute(ctx context.Context, cmd riakclient.Command) error {
 	if err := e.prime(ctx); err != nil {
 		return err
@@ -101,10 +100,13 @@ func (e *pbEndpoint) execute(ctx context.Context, cmd riakclient.Command) error 
 	go func() { done <- e.cluster.Execute(cmd) }()
 	select {
 	case err := <-done:
-		if err != nil {
-			return unavailable(err)
+		if err == nil {
+			return nil
 		}
-		return nil
+		if re, ok := riakError(err); ok && !serverTrouble(re) {
+			return re
+		}
+		return unavailable(err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -162,4 +164,44 @@ func (e *pbEndpoint) remove(ctx context.Context, k mstore.Key, vclock []byte) er
 		return err
 	}
 	return e.execute(ctx, cmd)
+}
+
+// troubleReplies are the Riak error responses that speak of the node or the
+// cluster behind it rather than of the request: it is overloaded, it timed
+// out, or too few replicas answered.
+var troubleReplies = []string{"overload", "timeout", "insufficient_vnodes", "all_nodes_down"}
+
+// serverTrouble reports whether err means the server failed, so the pool
+// backs off from it: a network or connection error (anything riak-go-client
+// reports other than a Riak error response) or one of troubleReplies. Any
+// other error response, such as "Object too large" or a bad vclock, is
+// about the request and would be the same on every server.
+func serverTrouble(err error) bool {
+	re, ok := riakError(err)
+	if !ok {
+		return true
+	}
+	for _, m := range troubleReplies {
+		if strings.Contains(re.Errmsg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// riakError finds the Riak error response in err. riak-go-client wraps it
+// in a ClientError ("all retries exhausted") that has no Unwrap method.
+func riakError(err error) (riakclient.RiakError, bool) {
+	for err != nil {
+		var re riakclient.RiakError
+		if errors.As(err, &re) {
+			return re, true
+		}
+		var ce riakclient.ClientError
+		if !errors.As(err, &ce) {
+			break
+		}
+		err = ce.InnerError
+	}
+	return riakclient.RiakError{}, false
 }

@@ -29,7 +29,8 @@ type pool struct {
 
 type server struct {
 	ep        endpoint
-	failures  int
+	failures  int       // consecutive outages, each counted once
+	failedAt  time.Time // when the current outage was counted
 	downUntil time.Time
 }
 
@@ -54,12 +55,17 @@ func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, e
 		if err := ctx.Err(); err != nil {
 			return true, err
 		}
+		start := time.Now()
 		err := fn(s.ep)
 		if err != nil && p.isClosed() {
 			return true, fmt.Errorf("%w while the request was in flight: %w", mstore.ErrClosed, err)
 		}
-		if err == nil || !errors.Is(err, errUnavailable) || ctx.Err() != nil {
-			p.succeeded(s)
+		if ctx.Err() != nil {
+			// The caller gave up: that says nothing about the server.
+			return true, err
+		}
+		if err == nil || !errors.Is(err, errUnavailable) {
+			p.succeeded(s, start)
 			return true, err
 		}
 		p.failed(s, err)
@@ -123,24 +129,37 @@ func (p *pool) pick() (live []*server, spare *server, err error) {
 	return live, spare, nil
 }
 
-func (p *pool) succeeded(s *server) {
+// succeeded records an answer from s to a request sent at start. An answer
+// to a request sent before the current outage was counted does not end it:
+// it may have been served just before the server went away.
+func (p *pool) succeeded(s *server, start time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if start.Before(s.failedAt) {
+		return
+	}
 	if s.failures > 0 {
 		p.log.Info("riak server is back", "server", s.ep.String(), "after_failures", s.failures)
 	}
 	s.failures, s.downUntil = 0, time.Time{}
 }
 
+// failed records a failure of s. Requests in flight when a server goes away
+// all fail; they are one outage, so only the first failure counts and the
+// backoff grows only when the server fails again after its backoff ended.
 func (p *pool) failed(s *server, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Before(s.downUntil) {
+		return
+	}
 	s.failures++
 	d := p.backoff << min(s.failures-1, 20)
 	if d <= 0 || d > p.maxBackoff {
 		d = p.maxBackoff
 	}
-	s.downUntil = time.Now().Add(d)
+	s.failedAt, s.downUntil = now, now.Add(d)
 	p.log.Warn("riak server failed, skipping it", "server", s.ep.String(), "for", d, "failures", s.failures, "err", err)
 }
 

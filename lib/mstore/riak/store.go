@@ -6,9 +6,13 @@
 // Servers are given as Momentum's config lists them: "host:8098" speaks the
 // HTTP API, "pb://host:8087" the Protocol Buffers API (through
 // github.com/basho/riak-go-client). Each request goes to a server picked at
-// random; a server that fails (network error, timeout, 5xx, Riak error
-// response) is skipped for a backoff that doubles per consecutive failure,
-// and the request moves on to the next server.
+// random; a server that fails (network or connection error, timeout, HTTP
+// 5xx, or a PB error response saying overload, timeout or too few replicas)
+// is skipped for a backoff that doubles per consecutive outage, and the
+// request moves on to the next server. An error response about the request
+// itself ("Object too large", a bad vclock) goes back to the caller and
+// leaves the server in use. Requests failing together count as one outage,
+// and an answer to a request sent before the outage does not end it.
 //
 // Writes read first: Save and Delete fetch the object's head (vclock and
 // metadata, no value) and send the vclock back, so an overwrite or delete
