@@ -98,9 +98,9 @@ func TestSharedProto(t *testing.T) {
 	}
 }
 
-// TestParse: the public AST has the lowered calls; errors are SyntaxErrors.
+// TestParse: the AST has the lowered calls; errors are SyntaxErrors.
 func TestParse(t *testing.T) {
-	stmts, err := Parse([]byte("x = a & b"), "p.lua")
+	stmts, err := parseLowered([]byte("x = a & b"), "p.lua")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestParse(t *testing.T) {
 	if !ok || call.Func.(*ast.IdentExpr).Value != "(band)" || len(call.Args) != 3 {
 		t.Errorf("a & b parsed as %s", dumpAST(stmts))
 	}
-	_, err = Parse([]byte("x = a &"), "p.lua")
+	_, err = parseLowered([]byte("x = a &"), "p.lua")
 	var se *SyntaxError
 	if !errors.As(err, &se) || se.Error() != "p.lua:1:8: unexpected symbol near '<eof>'" {
 		t.Errorf("got %v", err)

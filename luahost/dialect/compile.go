@@ -10,26 +10,38 @@ import (
 	"github.com/yuin/gopher-lua/ast"
 )
 
-// Parse parses a chunk of Momentum Lua into gopher-lua's AST. The extended
-// operators, .., ^ and non-numeral for bounds come out as calls of hidden
-// locals ("(band)", "(concat)", "(fornum)", ...) that only Compile
-// declares and binds, so compile the source with Compile rather than
-// passing this AST to lua.Compile. A multiple assignment comes out as a
-// do block over hidden temporaries.
-// Errors are *SyntaxError.
-func Parse(src []byte, chunkName string) ([]ast.Stmt, error) {
-	return newParser(src, chunkName, true).parse()
-}
-
 // Compile parses src and compiles it with gopher-lua's compiler. chunkName
 // is the name runtime errors carry ("path:line: msg"); pass a script's
 // path. The proto is immutable and may be shared by any number of
 // LStates; instantiate it with Load. Errors are *SyntaxError.
+//
+// The parser's register count errs high, but gopher-lua's allocation can
+// still exceed its 200 registers where lowered code needs more than
+// gopher-lua's own. Then the function gopher-lua names (by the line it was
+// defined on) is parsed again with its plain-Lua lowerings left to
+// gopher-lua, until the chunk compiles or a function overflows with none
+// left: PUC's "function or expression too complex" (luaK_checkstack).
 func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
+	native := map[int]bool{}
+	for {
+		proto, line, err := compileOnce(src, chunkName, native)
+		if err == nil || line < 0 {
+			return proto, err
+		}
+		native[line] = true
+	}
+}
+
+// compileOnce compiles src with the functions defined on the lines in
+// native left unlowered. When gopher-lua runs out of registers in a
+// function that was lowered, it returns that function's line to retry
+// with; otherwise line is -1.
+func compileOnce(src []byte, chunkName string, native map[int]bool) (proto *lua.FunctionProto, line int, err error) {
 	p := newParser(src, chunkName, true)
+	p.native = native
 	stmts, err := p.parse()
 	if err != nil {
-		return nil, err
+		return nil, -1, err
 	}
 	var used []int
 	var names []string
@@ -55,20 +67,30 @@ func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 		}
 		stmts = append([]ast.Stmt{prologue}, stmts...)
 	}
-	proto, err := lua.Compile(stmts, chunkName)
+	proto, err = lua.Compile(stmts, chunkName)
 	if err != nil {
 		var ce *lua.CompileError
-		if errors.As(err, &ce) {
-			return nil, &SyntaxError{File: chunkName, Line: ce.Line, Msg: ce.Message}
+		if !errors.As(err, &ce) {
+			return nil, -1, err
 		}
-		return nil, err
+		if !strings.Contains(ce.Message, "register overflow") && !strings.Contains(ce.Message, "too many local variables") {
+			return nil, -1, &SyntaxError{File: chunkName, Line: ce.Line, Msg: ce.Message}
+		}
+		if !native[ce.Line] {
+			return nil, ce.Line, err
+		}
+		at := p.peaks[ce.Line]
+		if at == 0 {
+			at = max(ce.Line, 1)
+		}
+		return nil, -1, &SyntaxError{File: chunkName, Line: at, Msg: fmt.Sprintf("function or expression too complex near line %d", at)}
 	}
 	if len(used) > 0 {
 		if err := bindOps(proto, used); err != nil {
-			return nil, fmt.Errorf("compiling %s: %w", chunkName, err)
+			return nil, -1, fmt.Errorf("compiling %s: %w", chunkName, err)
 		}
 	}
-	return proto, nil
+	return proto, -1, nil
 }
 
 // encodeABC builds an instruction as gopher-lua lays it out (opcode.go):

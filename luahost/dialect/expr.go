@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 )
 
@@ -59,11 +60,15 @@ func (p *parser) expr() ast.Expr {
 	return e
 }
 
+// exprList parses e1, e2, ...; each value is held in a register while
+// the next is parsed.
 func (p *parser) exprList() []ast.Expr {
 	list := []ast.Expr{p.expr()}
 	for p.testNext(',') {
+		p.hold(1)
 		list = append(list, p.expr())
 	}
+	p.release(len(list) - 1)
 	return list
 }
 
@@ -88,7 +93,13 @@ func (p *parser) subexpr(limit int) (ast.Expr, exprKind) {
 			break
 		}
 		p.next()
+		held := 0
+		if op != tkAnd && op != tkOr {
+			held = 1 // the left operand's register
+		}
+		p.hold(held)
 		rhs, _ := p.subexpr(right)
+		p.release(held)
 		e = p.binary(op, e, rhs)
 		kind = kindOther
 	}
@@ -120,7 +131,7 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
 	var e ast.Expr
 	switch {
 	case op == tkConcat:
-		if p.lower {
+		if p.lowering() {
 			return p.concat(lhs, rhs)
 		}
 		e = &ast.StringConcatOpExpr{Lhs: lhs, Rhs: rhs}
@@ -128,7 +139,7 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
 		e = &ast.LogicalOpExpr{Operator: "and", Lhs: lhs, Rhs: rhs}
 	case op == tkOr:
 		e = &ast.LogicalOpExpr{Operator: "or", Lhs: lhs, Rhs: rhs}
-	case op == '^' && p.lower && !foldsExactly(lhs, rhs):
+	case op == '^' && p.lowering() && !foldsExactly(lhs, rhs) && p.claim(opCallRegisters(2)):
 		return p.opCall(opPow, lhs, rhs)
 	case arithOps[op] != "":
 		e = &ast.ArithmeticOpExpr{Operator: arithOps[op], Lhs: lhs, Rhs: rhs}
@@ -193,7 +204,9 @@ func constValue(e ast.Expr) (float64, bool) {
 
 // concat lowers lhs .. rhs into one call of the hidden concat over the
 // whole right-associative chain, as PUC compiles the chain into one
-// OP_CONCAT. A chain of string literals only is folded.
+// OP_CONCAT. A chain of string literals only is folded. A chain whose call
+// would not fit the registers left stays gopher-lua's OP_CONCAT, which
+// needs two fewer.
 func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
 	operands := []ast.Expr{lhs}
 	if c, ok := rhs.(*ast.FuncCallExpr); ok && isOpCall(c, opConcat) {
@@ -205,6 +218,9 @@ func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
 	for _, o := range operands {
 		s, ok := o.(*ast.StringExpr)
 		if !ok {
+			if !p.claim(opCallRegisters(len(operands))) {
+				return nativeConcat(operands)
+			}
 			return p.opCall(opConcat, operands...)
 		}
 		folded.WriteString(s.Value)
@@ -214,6 +230,21 @@ func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
 	return e
 }
 
+// nativeConcat is the chain as gopher-lua's parser builds it.
+func nativeConcat(operands []ast.Expr) ast.Expr {
+	e := operands[len(operands)-1]
+	for i := len(operands) - 2; i >= 0; i-- {
+		c := &ast.StringConcatOpExpr{Lhs: operands[i], Rhs: e}
+		c.SetLine(operands[i].Line())
+		e = c
+	}
+	return e
+}
+
+// opCallRegisters is how many registers a hidden operator call over n
+// operands takes: the function, the descriptor and the operands.
+func opCallRegisters(n int) int { return n + 2 }
+
 // opCall builds the call of a hidden operator local. Its line is the line
 // of the last token of the operation, where PUC puts the instruction, so
 // runtime errors carry the same line. A constant string argument names the
@@ -221,6 +252,7 @@ func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
 // concat it comes first, for the others last and only when not empty.
 func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
 	p.used[op] = true
+	p.need(opCallRegisters(len(operands)))
 	line := p.lastLine
 	descs := make([]string, len(operands))
 	named := false
@@ -309,7 +341,7 @@ func (p *parser) simpleExpr() (ast.Expr, exprKind) {
 		return p.constructor(), kindOther
 	case tkFunction:
 		p.next()
-		fn := p.body(false, p.tok.endLine)
+		fn := p.body(false, p.tok.endLine, tok.line)
 		fn.SetLine(tok.line)
 		return fn, kindOther
 	default:
@@ -350,7 +382,9 @@ func (p *parser) primaryExpr() (ast.Expr, exprKind) {
 			e, kind = get, kindVar
 		case '[':
 			p.next()
+			p.hold(1)
 			key := p.expr()
+			p.release(1)
 			p.checkNext(']')
 			get := &ast.AttrGetExpr{Object: e, Key: key}
 			get.SetLine(e.Line())
@@ -358,11 +392,15 @@ func (p *parser) primaryExpr() (ast.Expr, exprKind) {
 		case ':':
 			p.next()
 			name := p.checkName()
+			p.hold(2) // the method and self
 			call := &ast.FuncCallExpr{Receiver: e, Method: name.str, Args: p.funcArgs()}
+			p.release(2)
 			call.SetLine(e.Line())
 			e, kind = call, kindCall
 		case '(', tkString, '{':
+			p.hold(1) // the function
 			call := &ast.FuncCallExpr{Func: e, Args: p.funcArgs()}
+			p.release(1)
 			call.SetLine(e.Line())
 			e, kind = call, kindCall
 		default:
@@ -432,6 +470,8 @@ func (p *parser) funcArgs() []ast.Expr {
 func (p *parser) constructor() ast.Expr {
 	open := p.tok
 	p.checkNext('{')
+	p.hold(1) // the table
+	pending := 0
 	fields := []*ast.Field{}
 	for p.tok.kind != '}' {
 		switch {
@@ -447,14 +487,22 @@ func (p *parser) constructor() ast.Expr {
 			key := p.expr()
 			p.checkNext(']')
 			p.checkNext('=')
+			p.hold(1)
 			fields = append(fields, &ast.Field{Key: key, Value: p.expr()})
+			p.release(1)
 		default:
 			fields = append(fields, &ast.Field{Value: p.expr()})
+			// List items stay in registers until FieldsPerFlush are stored.
+			if pending < lua.FieldsPerFlush {
+				p.hold(1)
+				pending++
+			}
 		}
 		if !p.testNext(',') && !p.testNext(';') {
 			break
 		}
 	}
+	p.release(1 + pending)
 	p.checkMatch('}', '{', open.line)
 	t := &ast.TableExpr{Fields: fields}
 	t.SetLine(open.line)

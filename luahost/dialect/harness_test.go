@@ -161,3 +161,9 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("lengths differ: %d vs %d lines", len(al), len(bl))
 }
+
+// parseLowered parses src as Compile does, lowerings included, and returns
+// the AST without Compile's operator prologue.
+func parseLowered(src []byte, name string) ([]ast.Stmt, error) {
+	return newParser(src, name, true).parse()
+}

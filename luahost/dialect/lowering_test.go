@@ -25,7 +25,7 @@ func TestLowered(t *testing.T) {
 // TestLoweringShape: a single assignment and numeral for bounds cost
 // nothing; a multiple assignment becomes a block.
 func TestLoweringShape(t *testing.T) {
-	stmts, err := Parse([]byte("a = b\nfor i = 1, -2, 3 do end\na, b = b, a"), "s.lua")
+	stmts, err := parseLowered([]byte("a = b\nfor i = 1, -2, 3 do end\na, b = b, a"), "s.lua")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,20 +48,76 @@ func TestLoweringFitsRegisters(t *testing.T) {
 		"v0, v1, v2, v3 = v3, v2, v1, v0\nfor i = v1, v2 do for j = v1, v2 do v0, v1 = v1, v0 end end",
 		"for i = v1, v2 do for j = v1, v2 do local a, b, c, d = 1 end end",
 		"for i = v1, v2, v3 do local a, b = 1; for j = v1, v2 do v4, v5, v6, v7, v8 = v8, v7, v6, v5, v4 end; local e, f end",
+		// A lowered call holds its function and descriptor besides the
+		// operands, two registers more than OP_CONCAT and OP_POW.
+		"print(v1 .. v150 .. v2)",
+		"local s = v1 .. v2 .. v3 .. v4 .. v5 .. v6 .. v7 .. v8 .. v9 .. v10 print(s)",
+		"print(v1 ^ v2, v3 .. (v4 ^ v5), -v6 ^ v7 .. v8)",
+		"local t = {v1 .. v2, v3 .. v4, [v5 .. v6] = v7 ^ v8, k = v9 .. v1} print(t[1], t[v5 .. v6], t.k)",
+		"local s = tostring(v1) print(s:rep(2, v3 .. v4) .. v2 .. v3, (s:rep(2)))",
+		"local t = {} t[v1 .. v2] = v3 .. v4 t.x, t[v5 .. v6] = v1 ^ v2, v3 .. v4 print(t[v1 .. v2], t.x)",
+		"print(select('#', v1 .. v2, v3 .. v4, v5 .. v6, v7 .. v8), (v1 .. v2) .. (v3 .. v4))",
+		// The parser's count is low here; Compile's retry catches it.
+		"local s = {m = function() end} if f(s:m(g), -f(v1)) .. (g) ^ f(t[v3], 's') then end",
 	}
-	for n := 180; n <= 196; n++ {
-		for k, tail := range tails {
-			var b strings.Builder
-			b.WriteString("local function f()\n")
-			for i := range n {
-				fmt.Fprintf(&b, "local v%d = %d\n", i, i)
-			}
-			b.WriteString(tail + "\nreturn v0\nend\nprint(f())\n")
-			src := b.String()
-			got, gopher := runDialect(t, src, "t"), runGopher(t, src, "t")
-			if strings.Contains(got, "error") && !strings.Contains(gopher, "error") {
-				t.Errorf("%d locals, tail %d: %s", n, k, got)
+	for _, main := range []bool{false, true} {
+		for n := 180; n <= 196; n++ {
+			for k, tail := range tails {
+				var b strings.Builder
+				if !main {
+					b.WriteString("local function f()\n")
+				}
+				for i := range n {
+					fmt.Fprintf(&b, "local v%d = %d\n", i, i)
+				}
+				if main {
+					b.WriteString(tail + "\nprint(v0)\n")
+				} else {
+					b.WriteString(tail + "\nreturn v0\nend\nprint(f())\n")
+				}
+				src := b.String()
+				got, gopher := runDialect(t, src, "t"), runGopher(t, src, "t")
+				if strings.Contains(got, "error") && !strings.Contains(gopher, "error") {
+					t.Errorf("main %v, %d locals, tail %d: %s", main, n, k, got)
+				}
 			}
 		}
+	}
+}
+
+// TestLoweringTooComplex: a function gopher-lua cannot fit in 200
+// registers, whatever is lowered, fails as PUC words register exhaustion,
+// at the line of the expression, without a column.
+func TestLoweringTooComplex(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("local function f()\n")
+	for i := range 197 {
+		fmt.Fprintf(&b, "local v%d = %d\n", i, i)
+	}
+	b.WriteString("print(v1 & v2 & v3)\nend\n")
+	_, err := Compile([]byte(b.String()), "big.lua")
+	want := "big.lua:199: function or expression too complex near line 199"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+}
+
+// TestLoweringFallbackPerFunction: when gopher-lua runs out of registers in
+// a lowered function, only that function is compiled unlowered; the rest of
+// the chunk keeps PUC's concatenation.
+func TestLoweringFallbackPerFunction(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("local function small() return (0.1 + 0.2) .. '' end\nlocal function big()\n")
+	for i := range 189 {
+		fmt.Fprintf(&b, "local v%d = %d\n", i, i)
+	}
+	b.WriteString("local g, t = 2, {[3] = 3}\nlocal function f(a, b) return a or b end\nlocal s = {m = function() return 1 end}\n")
+	b.WriteString("return f(s:m(g), -f(v1)) .. (g) ^ f(t[v3], 's')\nend\nprint(small(), big())\n")
+	src := b.String()
+	if _, line, _ := compileOnce([]byte(src), "t", map[int]bool{}); line != 2 {
+		t.Fatalf("lowered, gopher-lua overflowed in the function at line %d, want 2: the test no longer shows the retry", line)
+	}
+	if got, want := runDialect(t, src, "t"), "0.3\t18\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -28,8 +28,12 @@ type SyntaxError struct {
 	Msg    string
 }
 
-// Error returns "file:line:column: message".
+// Error returns "file:line:column: message", or "file:line: message" when
+// the column is unknown.
 func (e *SyntaxError) Error() string {
+	if e.Column == 0 {
+		return e.LuaMessage()
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
 }
 
@@ -62,7 +66,11 @@ type funcState struct {
 	line    int // line defined; 0 for the main chunk
 	upvals  map[upvalKey]bool
 	hidden  int // hidden locals before the first statement (the operator prologue)
-	peak    int // most locals, hidden ones included, live at once so far
+	temps   int // registers held by the enclosing expressions being parsed
+	peak    int // most registers (locals, hidden ones, temporaries) in use at once so far
+	peakAt  int // the line where peak was reached
+	defined int // the line gopher-lua gives as the function's LineDefined; 0 for the main chunk
+	native  bool
 }
 
 // parseError aborts parsing; parse() recovers it.
@@ -81,6 +89,12 @@ type parser struct {
 	depth    int
 	lower    bool // lower .., ^, multiple assignment and for bounds
 	used     [numOps]bool
+	// native lists, by LineDefined, the functions whose .., ^, multiple
+	// assignments and for bounds are left to gopher-lua because lowered
+	// they overflowed its registers (Compile). peaks is where each
+	// function's register use peaked, for the error if it still does.
+	native map[int]bool
+	peaks  map[int]int
 }
 
 // newParser returns a parser for src. With lower false, plain Lua comes
@@ -106,13 +120,18 @@ func (p *parser) parse() (stmts []ast.Stmt, err error) {
 		}
 	}()
 	// The main chunk's prologue declares up to numOps operator locals.
-	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}, hidden: numOps}
+	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}, hidden: numOps, native: p.native[0]}
 	p.fs.blocks = append(p.fs.blocks, blockScope{})
 	p.next()
 	stmts = p.chunk()
 	p.check(tkEOS)
+	p.recordPeak()
 	return stmts, nil
 }
+
+// lowering reports whether plain-Lua constructs of the current function
+// are lowered.
+func (p *parser) lowering() bool { return p.lower && !p.fs.native }
 
 func (p *parser) fail(err *SyntaxError) { panic(parseError{err}) }
 
@@ -208,13 +227,27 @@ func (p *parser) leaveLevel() { p.depth-- }
 
 // Scopes.
 
-func (p *parser) openFunc(line int) {
-	fs := &funcState{parent: p.fs, line: line, upvals: map[upvalKey]bool{}}
+func (p *parser) openFunc(line, defined int) {
+	fs := &funcState{parent: p.fs, line: line, defined: defined, upvals: map[upvalKey]bool{}, native: p.native[defined]}
 	fs.blocks = append(fs.blocks, blockScope{})
 	p.fs = fs
 }
 
-func (p *parser) closeFunc() { p.fs = p.fs.parent }
+func (p *parser) closeFunc() {
+	p.recordPeak()
+	p.fs = p.fs.parent
+}
+
+// recordPeak remembers where the current function's register use peaked,
+// the line reported if gopher-lua still runs out of registers in it.
+func (p *parser) recordPeak() {
+	if p.peaks == nil {
+		p.peaks = map[int]int{}
+	}
+	if _, ok := p.peaks[p.fs.defined]; !ok {
+		p.peaks[p.fs.defined] = max(p.fs.peakAt, p.fs.line, 1)
+	}
+}
 
 func (p *parser) enterBlock(breakable bool) {
 	p.fs.blocks = append(p.fs.blocks, blockScope{nactive: len(p.fs.actives), breakable: breakable})
@@ -240,21 +273,45 @@ func (p *parser) checkLocals(n int) {
 	}
 }
 
-// claim reports whether n more hidden locals fit gopher-lua's register
-// limit, and counts them in the function's peak if so. A lowering that
-// does not fit is left out, so that what PUC compiles still compiles.
+// claim reports whether a lowering needing n more registers than the
+// locals and the enclosing expressions' temporaries fits gopher-lua's
+// limit, and counts them in the function's peak if so. n counts what the
+// lowered code holds at once: hidden locals, or a hidden operator call's
+// function, descriptor and operands. A lowering that does not fit is left
+// out, so that what PUC compiles still compiles; Compile falls back
+// further if gopher-lua's allocation still overflows.
 func (p *parser) claim(n int) bool {
-	live := len(p.fs.actives) + p.fs.hidden + n
-	if live > gopherMaxRegisters {
+	if p.live()+n > gopherMaxRegisters {
 		return false
 	}
-	p.fs.peak = max(p.fs.peak, live)
+	p.need(n)
 	return true
 }
 
+// need counts n registers above the live ones in the function's peak.
+func (p *parser) need(n int) {
+	if live := p.live() + n; live > p.fs.peak {
+		p.fs.peak, p.fs.peakAt = live, p.lastLine
+	}
+}
+
+func (p *parser) live() int { return len(p.fs.actives) + p.fs.hidden + p.fs.temps }
+
+// hold marks n registers as held by a partly evaluated expression (a
+// call's function and earlier arguments, a binary operation's left
+// operand, a table being built) while what follows is parsed; release
+// gives them back. The count follows gopher-lua's compiler closely but
+// errs high.
+func (p *parser) hold(n int) {
+	p.need(n)
+	p.fs.temps += n
+}
+
+func (p *parser) release(n int) { p.fs.temps -= n }
+
 func (p *parser) activate(names ...string) {
 	p.fs.actives = append(p.fs.actives, names...)
-	p.fs.peak = max(p.fs.peak, len(p.fs.actives)+p.fs.hidden)
+	p.need(0)
 }
 
 // resolve says how PUC's debug information names a variable: "local",
@@ -397,7 +454,7 @@ func (p *parser) statement() ast.Stmt {
 			name := p.checkName()
 			p.checkLocals(1)
 			p.activate(name.str)
-			fn := p.body(false, p.tok.endLine)
+			fn := p.body(false, p.tok.endLine, p.tok.line)
 			s := &ast.LocalAssignStmt{Names: []string{name.str}, Exprs: []ast.Expr{fn}}
 			s.SetLine(line)
 			s.SetLastLine(fn.LastLine())
@@ -457,7 +514,7 @@ func (p *parser) forStat(line int) ast.Stmt {
 		p.fs.peak = 0
 		s.Stmts = p.forBody(name.str)
 		first, last := -1, -1
-		if p.lower {
+		if p.lowering() {
 			first, last = boundSpan(s)
 			// Two or more bounds go through hidden locals that stay live
 			// during the loop: only if the body's locals still fit.
@@ -529,7 +586,7 @@ func (p *parser) funcStat(line int) ast.Stmt {
 		fname = &ast.FuncName{Receiver: fname.Func, Method: m.str}
 		method = true
 	}
-	body := p.body(method, line)
+	body := p.body(method, line, p.tok.line)
 	s := &ast.FuncDefStmt{Name: fname, Func: body}
 	s.SetLine(line)
 	s.SetLastLine(body.LastLine())
@@ -575,7 +632,7 @@ func (p *parser) exprStat() ast.Stmt {
 	}
 	p.checkNext('=')
 	rhs := p.exprList()
-	if p.lower && len(lhs) > 1 {
+	if p.lowering() && len(lhs) > 1 {
 		return p.multiAssign(lhs, rhs)
 	}
 	s := &ast.AssignStmt{Lhs: lhs, Rhs: rhs}
@@ -584,10 +641,11 @@ func (p *parser) exprStat() ast.Stmt {
 }
 
 // body parses a function body from '(' to 'end'; line is the line PUC
-// names in "(to close 'function' at line N)".
-func (p *parser) body(method bool, line int) *ast.FunctionExpr {
+// names in "(to close 'function' at line N)", defined the line the
+// FunctionExpr will carry (gopher-lua's LineDefined).
+func (p *parser) body(method bool, line, defined int) *ast.FunctionExpr {
 	open := p.checkNext('(')
-	p.openFunc(line)
+	p.openFunc(line, defined)
 	defer p.closeFunc()
 	par := &ast.ParList{Names: []string{}}
 	if method {
