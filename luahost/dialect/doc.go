@@ -33,10 +33,11 @@
 // the chunk uses at its top and rewrites their initialisation into reads
 // of the chunk's upvalues; Load points those upvalues at operator functions
 // built once per LState. The user chunk stays the main function: line
-// numbers, ..., and the global arg are untouched. Each call carries the
-// operands' names (global 'x', local 'y', field 'z', upvalue 'w') as a
-// constant argument so runtime errors read as PUC's do, at the line PUC
-// reports (the operation's last token).
+// numbers, ..., and the global arg are untouched. The package exports
+// Compile, not its parser: the AST is unusable without the prologue. Each
+// call carries the operands' names (global 'x', local 'y', field 'z',
+// upvalue 'w') as a constant argument so runtime errors read as PUC's do,
+// at the line PUC reports (the operation's last token).
 //
 // Plain Lua that gopher-lua's compiler gets wrong is lowered too (lower.go,
 // arith.go): a multiple assignment becomes a block that evaluates into
@@ -47,5 +48,7 @@
 // unless gopher-lua folds two constants to the same number. %, arithmetic
 // on numeric strings and # stay gopher-lua's: lowering them would make
 // every such operation a host call (luahost/puc/DIFFERENCES.md has the
-// figures).
+// figures). Lowered code needs more registers than gopher-lua's own: a
+// lowering that would not fit gopher-lua's 200 is left out (claim in
+// parser.go, the retry in Compile).
 package dialect
