@@ -3,10 +3,10 @@ package riak
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,10 +21,13 @@ import (
 type pbEndpoint struct {
 	addr           string
 	connectTimeout time.Duration
+	timeout        time.Duration
 	cluster        *riakclient.Cluster
 
-	primeMu sync.Mutex
+	// primed is set once a ping has gone through; priming holds a token
+	// while one caller's ping is in flight (see prime).
 	primed  atomic.Bool
+	priming chan struct{}
 }
 
 func newPBEndpoint(addr string, opts Options) (*pbEndpoint, error) {
@@ -50,7 +53,10 @@ func newPBEndpoint(addr string, opts Options) (*pbEndpoint, error) {
 	if err := cluster.Start(); err != nil {
 		return nil, err
 	}
-	return &pbEndpoint{addr: addr, connectTimeout: opts.ConnectTimeout, cluster: cluster}, nil
+	return &pbEndpoint{
+		addr: addr, connectTimeout: opts.ConnectTimeout, timeout: opts.Timeout,
+		cluster: cluster, priming: make(chan struct{}, 1),
+	}, nil
 }
 
 // prime works around riak-go-client v1.7.0's default node manager: when the
@@ -58,32 +64,65 @@ func newPBEndpoint(addr string, opts Options) (*pbEndpoint, error) {
 // waits for a start index it never sees again and spins until the node
 // recovers, which for a dead server is forever. Later commands fail fast.
 // So the first command, a ping, is only sent once a TCP connection to the
-// server succeeded; until then calls fail as unavailable.
+// server succeeded; until a ping has succeeded, calls fail as unavailable
+// and the next one primes again.
+//
+// One ping is in flight at a time (a second one could spin beside the
+// first), but nobody waits for it longer than their context allows, nor
+// longer than a connection and a request may take: a caller that gives up
+// leaves the ping to finish, or spin, on its own.
 func (e *pbEndpoint) prime(ctx context.Context) error {
 	if e.primed.Load() {
 		return nil
 	}
-	e.primeMu.Lock()
-	defer e.primeMu.Unlock()
+	limit := time.NewTimer(e.connectTimeout + e.timeout)
+	defer limit.Stop()
+	stuck := func() error {
+		return unavailable(fmt.Errorf("first request to %s: no answer to a ping within %v", e.addr, e.connectTimeout+e.timeout))
+	}
+	select {
+	case e.priming <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-limit.C:
+		return stuck()
+	}
 	if e.primed.Load() {
+		<-e.priming
 		return nil
 	}
 	d := net.Dialer{Timeout: e.connectTimeout}
 	c, err := d.DialContext(ctx, "tcp", e.addr)
 	if err != nil {
+		<-e.priming
 		return unavailable(err)
 	}
 	c.Close()
 	ping, err := (&riakclient.PingCommandBuilder{}).Build()
 	if err != nil {
+		<-e.priming
 		return err
 	}
-	err = e.cluster.Execute(ping)
-	e.primed.Store(true)
-	if err != nil {
-		return unavailable(err)
+	done := make(chan error, 1)
+	go func() {
+		err := e.cluster.Execute(ping)
+		if err == nil {
+			e.primed.Store(true)
+		}
+		<-e.priming
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return unavailable(err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-limit.C:
+		return stuck()
 	}
-	return nil
 }
 
 func (e *pbEndpoint) String() string { return "pb://" + e.addr }

@@ -154,3 +154,47 @@ func TestServerTrouble(t *testing.T) {
 }
 
 func riakclientError(msg string) error { return riakclient.RiakError{Errcode: 0, Errmsg: msg} }
+
+// TestPrimeHonoursContext checks the first request to a PB server, which
+// primes the client with a ping, returns when its context ends, and so do
+// requests waiting for that ping.
+func TestPrimeHonoursContext(t *testing.T) {
+	srv := riaktest.Start(t)
+	s := open(t, []string{srv.PBAddr()}, mstoretest.NewClock(mstoretest.Start))
+	defer s.Close()
+	srv.Stall(1500 * time.Millisecond)
+	defer srv.Stall(0)
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := s.Load(ctx, mstore.Key{Bucket: "b", ID: "k"})
+			if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 700*time.Millisecond {
+				t.Errorf("first load with a 100ms deadline: %v after %v, want the deadline honoured", err, time.Since(start))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// TestPrimeRetried checks a failed priming ping does not count as primed:
+// the next request pings again before its own command.
+func TestPrimeRetried(t *testing.T) {
+	srv := riaktest.Start(t)
+	s := open(t, []string{srv.PBAddr()}, mstoretest.NewClock(mstoretest.Start))
+	defer s.Close()
+	k := mstore.Key{Bucket: "b", ID: "k"}
+	srv.Fail(1)
+	if _, err := s.Load(context.Background(), k); err == nil || errors.Is(err, mstore.ErrNotFound) {
+		t.Fatalf("load with the priming ping refused: %v", err)
+	}
+	before := srv.Requests()
+	if _, err := s.Load(context.Background(), k); !errors.Is(err, mstore.ErrNotFound) {
+		t.Fatalf("load after the server recovered: %v", err)
+	}
+	if n := srv.Requests() - before; n != 2 {
+		t.Fatalf("load after a failed priming ping sent %d requests, want a ping and a get", n)
+	}
+}
