@@ -1,6 +1,7 @@
 package mstore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -133,12 +134,7 @@ func decodeV1(data []byte) (*Record, error) {
 	r.Origin.Binding = d.string("origin binding")
 	r.Origin.Domain = d.string("origin domain")
 	r.Origin.Shortcode = d.string("origin shortcode")
-	if n := d.count("segment ids"); n > 0 {
-		r.Origin.Segments = make([]string, n)
-		for i := range r.Origin.Segments {
-			r.Origin.Segments[i] = d.string("segment id")
-		}
-	}
+	r.Origin.Segments = d.strings("segment ids")
 	r.Created = d.time("created")
 	r.Expires = d.time("expires")
 	if d.err == nil && len(d.b) != 0 {
@@ -227,19 +223,48 @@ func (d *decoder) count(field string) int {
 	return int(n)
 }
 
+// strings reads a counted list of strings. The entries are checked before
+// anything is allocated for them, and the slice is made for exactly their
+// number, so a record claiming more entries than it holds costs nothing.
+func (d *decoder) strings(field string) []string {
+	n := d.count(field)
+	start := d.b
+	for i := 0; i < n && d.err == nil; i++ {
+		d.bytes(field)
+	}
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	out := make([]string, n)
+	again := decoder{b: start}
+	for i := range out {
+		out[i] = again.string(field)
+	}
+	return out
+}
+
+// stringMap reads a map, checked (lengths and key order) before it is
+// allocated, as strings does.
 func (d *decoder) stringMap(field string) map[string]string {
 	n := d.count(field)
-	if n == 0 {
+	start := d.b
+	var prev []byte
+	for i := 0; i < n && d.err == nil; i++ {
+		k := d.bytes(field)
+		d.bytes(field)
+		if i > 0 && bytes.Compare(k, prev) <= 0 {
+			d.fail(field, "keys out of order or repeated at %q", k)
+		}
+		prev = k
+	}
+	if n == 0 || d.err != nil {
 		return nil
 	}
 	m := make(map[string]string, n)
-	prev := ""
-	for i := 0; i < n && d.err == nil; i++ {
-		k, v := d.string(field), d.string(field)
-		if i > 0 && k <= prev {
-			d.fail(field, "keys out of order or repeated at %q", k)
-		}
-		m[k], prev = v, k
+	again := decoder{b: start}
+	for range n {
+		k := again.string(field)
+		m[k] = again.string(field)
 	}
 	return m
 }

@@ -2,10 +2,13 @@ package mstore
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +154,74 @@ func TestDecodeCorrupt(t *testing.T) {
 	}
 }
 
+// Decode's allocation bound (FORMAT.md): a valid record may hold about one
+// segment id or a third of a map entry per byte, whose Go forms (a string
+// header, a map slot) outweigh their encoding, hence the factor.
+const (
+	allocPerByte  = 32
+	allocConstant = 4 << 10
+)
+
+// decodeAlloc returns the bytes Decode allocates for data, the least of a
+// few runs so that a stray allocation elsewhere in the process is not
+// counted, and Decode's error.
+func decodeAlloc(k Key, data []byte) (uint64, error) {
+	var err error
+	least := uint64(math.MaxUint64)
+	for range 3 {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		_, err = Decode(k, data)
+		runtime.ReadMemStats(&m1)
+		least = min(least, m1.TotalAlloc-m0.TotalAlloc)
+		if least <= allocPerByte*uint64(len(data))+allocConstant {
+			break
+		}
+	}
+	return least, err
+}
+
+// checksummed appends a valid checksum to a version-1 body.
+func checksummed(body []byte) []byte {
+	return binary.BigEndian.AppendUint32(body, crc32.Checksum(body, crcTable))
+}
+
+// TestDecodeAllocBound checks a record claiming more map entries or segment
+// ids than it holds fails without allocating for them, and a record that
+// really holds a million empty segment ids stays within the documented
+// bound.
+func TestDecodeAllocBound(t *testing.T) {
+	k := Key{Bucket: "a", ID: "a"}
+	const n = 1 << 20
+	head := []byte{1, 1, 'a', 1, 'a', 0, 0, 0} // bucket, id, mail from, rcpt to, raw
+	claimMap := binary.AppendUvarint(bytes.Clone(head), n)
+	claimMap = checksummed(append(claimMap, make([]byte, n)...))
+	claimSegs := append(bytes.Clone(head), 0, 0, 0, 0, 0, 0) // maps, origin strings
+	claimSegs = binary.AppendUvarint(claimSegs, n)
+	claimSegs = checksummed(append(claimSegs, bytes.Repeat([]byte{0xff}, n)...))
+	for name, data := range map[string][]byte{"map count": claimMap, "segment count": claimSegs} {
+		a, err := decodeAlloc(k, data)
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("%s claimed beyond the entries: %v, want ErrCorrupt", name, err)
+		}
+		if a > uint64(len(data))+allocConstant {
+			t.Errorf("%s claimed beyond the entries: %d bytes allocated for a %d-byte record", name, a, len(data))
+		}
+	}
+	segs := &Record{Key: k, Origin: Origin{Segments: make([]string, n)}}
+	data, err := Encode(segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := decodeAlloc(k, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a > allocPerByte*uint64(len(data))+allocConstant {
+		t.Errorf("a million empty segment ids: %d bytes allocated for a %d-byte record", a, len(data))
+	}
+}
+
 func FuzzDecode(f *testing.F) {
 	k := fixtureV1().Key
 	for _, r := range []*Record{fixtureV1(), {Key: k}} {
@@ -163,6 +234,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if a, _ := decodeAlloc(k, data); a > allocPerByte*uint64(len(data))+allocConstant {
+			t.Fatalf("Decode allocated %d bytes for %d bytes of input", a, len(data))
+		}
 		r, err := Decode(k, data)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
