@@ -28,6 +28,13 @@
 // record to delete. The choice is logged at warning level; the next Save or Delete of
 // the key carries the vclock that covers all siblings and so clears them.
 //
+// Durability: Save returns when Riak acknowledges the put, which by Riak's
+// meaning of "durable" (the dw quorum) is when dw replicas handed it to
+// their storage backend, not when it reached the disk. Riak's defaults (dw
+// quorum, bitcask sync_strategy none) can lose an acknowledged record to a
+// power loss; ../FORMAT.md says which settings make Save durable (dw all,
+// bitcask o_sync or leveldb sync_on_write).
+//
 // Retention: the record carries its Expires (and a copy in the user
 // metadata "mstore-expires", Unix nanoseconds), and this package never
 // returns an expired record, nor reports one deleted. Removing expired
@@ -140,8 +147,8 @@ func Open(servers []string, opts Options) (*Store, error) {
 	}, nil
 }
 
-// Save stores r; it returns once Riak acknowledged the write (with the
-// bucket's w/dw quorum). A zero Created is set to now, a zero Expires to
+// Save stores r; it returns once Riak acknowledged the write with the
+// bucket's w and dw quorums (see the package doc on durability). A zero Created is set to now, a zero Expires to
 // now plus the retention; the caller's record is not modified.
 func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 	if r == nil {
