@@ -46,14 +46,14 @@ func Encode(r *Record) ([]byte, error) {
 		return nil, errors.New("encoding record: nil record")
 	}
 	if err := r.Key.Check(); err != nil {
-		return nil, fmt.Errorf("encoding record %s: %w", r.Key, err)
+		return nil, &recordError{"encoding", r.Key, err}
 	}
 	for _, t := range []struct {
 		field string
 		t     time.Time
 	}{{"created", r.Created}, {"expires", r.Expires}} {
 		if err := checkTime(t.t); err != nil {
-			return nil, fmt.Errorf("encoding record %s: %s: %w", r.Key, t.field, err)
+			return nil, &recordError{"encoding", r.Key, fmt.Errorf("%s: %w", t.field, err)}
 		}
 	}
 	n := 1 + 4 + 2*binary.MaxVarintLen64*2 + len(r.Raw) + 64
@@ -91,13 +91,28 @@ func Encode(r *Record) ([]byte, error) {
 func Decode(k Key, data []byte) (*Record, error) {
 	r, err := decode(data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding record %s: %w: %v", k, ErrCorrupt, err)
+		return nil, &recordError{"decoding", k, fmt.Errorf("%w: %v", ErrCorrupt, err)}
 	}
 	if r.Key != k {
-		return nil, fmt.Errorf("decoding record %s: %w: record holds key %s", k, ErrCorrupt, r.Key)
+		return nil, &recordError{"decoding", k, fmt.Errorf("%w: record holds key %s", ErrCorrupt, r.Key)}
 	}
 	return r, nil
 }
+
+// recordError is an Encode or Decode failure. It names the key, so that a
+// caller logging it alone says which message it was; an *Error for the same
+// key, which names it already, leaves it out (see Error.Error).
+type recordError struct {
+	op  string // "encoding" or "decoding"
+	key Key
+	err error
+}
+
+func (e *recordError) Error() string {
+	return e.op + " record " + e.key.String() + ": " + e.err.Error()
+}
+
+func (e *recordError) Unwrap() error { return e.err }
 
 func decode(data []byte) (*Record, error) {
 	if len(data) == 0 {

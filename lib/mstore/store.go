@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -114,8 +115,26 @@ type Error struct {
 	Err     error
 }
 
+// Error says "mstore <op> <bucket/id> on <backend>: <cause>", naming the key
+// once: a key-less operation (a sweep, a nil record) has no key part, and a
+// record error for the same key drops its own copy.
 func (e *Error) Error() string {
-	return fmt.Sprintf("mstore %s %s on %s: %v", e.Op, e.Key, e.Backend, e.Err)
+	var b strings.Builder
+	b.WriteString("mstore ")
+	b.WriteString(e.Op)
+	if e.Key != (Key{}) {
+		b.WriteString(" ")
+		b.WriteString(e.Key.String())
+	}
+	b.WriteString(" on ")
+	b.WriteString(e.Backend)
+	b.WriteString(": ")
+	if re, ok := e.Err.(*recordError); ok && re.key == e.Key {
+		b.WriteString(re.op + " record: " + re.err.Error())
+	} else {
+		fmt.Fprint(&b, e.Err)
+	}
+	return b.String()
 }
 
 func (e *Error) Unwrap() error { return e.Err }

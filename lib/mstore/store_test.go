@@ -1,6 +1,8 @@
 package mstore
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -22,5 +24,43 @@ func TestStamp(t *testing.T) {
 	r.Expires = time.Time{}
 	if got := Stamp(r, now, time.Hour); !got.Expires.Equal(now.Add(time.Hour)) {
 		t.Fatalf("retention counts from the save: expires %v", got.Expires)
+	}
+}
+
+// TestErrorText checks an *Error names its key once, and not at all (no
+// lone "/") when the operation has none.
+func TestErrorText(t *testing.T) {
+	k := Key{Bucket: "MADR-1", ID: "x"}
+	_, decodeErr := Decode(k, []byte{1, 2, 3, 4, 5})
+	_, encodeErr := Encode(&Record{Key: k, Expires: time.Unix(MaxUnix+1, 0)})
+	_, otherKeyErr := Decode(Key{Bucket: "MADR-2", ID: "y"}, []byte{9})
+	for _, c := range []struct {
+		err  *Error
+		want string
+	}{
+		{&Error{Op: "sweep", Backend: "embedded /d/mstore.db", Err: ErrClosed},
+			"mstore sweep on embedded /d/mstore.db: store closed"},
+		{&Error{Op: "save", Backend: "riak", Err: errors.New("nil record")},
+			"mstore save on riak: nil record"},
+		{&Error{Op: "load", Key: k, Backend: "embedded /d/mstore.db", Err: decodeErr},
+			"mstore load MADR-1/x on embedded /d/mstore.db: decoding record: corrupt record: checksum mismatch"},
+		{&Error{Op: "save", Key: k, Backend: "riak", Err: encodeErr},
+			"mstore save MADR-1/x on riak: encoding record: expires: seconds 4611686018427387904 out of range"},
+		{&Error{Op: "load", Key: k, Backend: "riak", Err: otherKeyErr},
+			"mstore load MADR-1/x on riak: decoding record MADR-2/y: corrupt record"},
+	} {
+		got := c.err.Error()
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("error text %q, want it to start %q", got, c.want)
+		}
+		if c.err.Key != (Key{}) && strings.Count(got, c.err.Key.String()) != 1 {
+			t.Errorf("error text %q does not name %s exactly once", got, c.err.Key)
+		}
+		if !errors.Is(c.err, c.err.Err) {
+			t.Errorf("%q does not wrap its cause", got)
+		}
+	}
+	if !errors.Is(&Error{Op: "load", Key: k, Err: decodeErr}, ErrCorrupt) {
+		t.Error("a decoding error inside an *Error is not ErrCorrupt")
 	}
 }

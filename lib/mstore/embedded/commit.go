@@ -102,11 +102,13 @@ func (s *Store) commit(batch []*op) {
 			if err := apply(tx, o, now); errors.Is(err, mstore.ErrNotFound) {
 				results[i] = err
 			} else if err != nil {
-				return fmt.Errorf("%s: %w", o.key, err)
+				return err
 			}
 		}
 		return nil
 	})
+	// A failed batch is retried one operation at a time, so the error an
+	// operation gets back is its own, and the caller names its key.
 	if err != nil && len(live) > 1 {
 		for _, o := range live {
 			o.state.Store(opPending)

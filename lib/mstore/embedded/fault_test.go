@@ -131,8 +131,8 @@ func TestCorruptValue(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := s.Load(context.Background(), r.Key)
-		if !errors.Is(err, mstore.ErrCorrupt) || !strings.Contains(err.Error(), "MADR-12345/"+r.ID) {
-			t.Fatalf("load of a damaged record: %v, want ErrCorrupt naming MADR-12345/%s", err, r.ID)
+		if !errors.Is(err, mstore.ErrCorrupt) || strings.Count(err.Error(), "MADR-12345/"+r.ID) != 1 {
+			t.Fatalf("load of a damaged record: %v, want ErrCorrupt naming MADR-12345/%s once", err, r.ID)
 		}
 	}
 }
@@ -161,6 +161,9 @@ func TestDiskFull(t *testing.T) {
 				if !strings.Contains(msg, want) {
 					t.Errorf("disk-full error %q does not say %q", msg, want)
 				}
+			}
+			if n := strings.Count(msg, "MADR-12345/"+id); n != 1 {
+				t.Errorf("disk-full error %q names the key %d times, want once", msg, n)
 			}
 		}
 	}

@@ -193,7 +193,7 @@ func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) 
 			return mstore.ErrNotFound
 		}
 		if len(v) < 8 {
-			return fmt.Errorf("record %s in bucket %q: %w: %d-byte value", k, bucketRecords, mstore.ErrCorrupt, len(v))
+			return fmt.Errorf("%w: %d-byte value in bucket %q", mstore.ErrCorrupt, len(v), bucketRecords)
 		}
 		if binary.BigEndian.Uint64(v) <= now {
 			return mstore.ErrNotFound

@@ -2,9 +2,11 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +100,26 @@ func TestBackgroundSweep(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("background sweep did not remove an expired record within a second")
+}
+
+// TestSweepAfterClose checks a background sweep that Close overtakes logs
+// nothing at error level: the store closing is not a failed sweep.
+func TestSweepAfterClose(t *testing.T) {
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelError}))
+	s, err := Open(filepath.Join(t.TempDir(), "mstore.db"), Options{Logger: log, SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.sweepTick(context.Background())
+	if logged.Len() > 0 {
+		t.Fatalf("a sweep after close logged: %s", logged.String())
+	}
+	_, err = s.Sweep(context.Background())
+	if !errors.Is(err, mstore.ErrClosed) || strings.Contains(err.Error(), "/ on") || !strings.HasPrefix(err.Error(), "mstore sweep on embedded ") {
+		t.Fatalf("sweep after close: %v, want ErrClosed without a key", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,13 +93,20 @@ func (s *Store) sweepLoop(interval time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			n, err := s.Sweep(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				s.log.Error("mstore retention sweep failed", "store", s.path, "removed", n, "err", err)
-			case n > 0:
-				s.log.Info("mstore retention sweep", "store", s.path, "removed", n)
-			}
+			s.sweepTick(ctx)
 		}
+	}
+}
+
+// sweepTick runs one background sweep and logs its outcome. A sweep that
+// Close overtook (its context ended, or the store closed between the tick
+// and the sweep's transaction) is not a failure.
+func (s *Store) sweepTick(ctx context.Context) {
+	n, err := s.Sweep(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil && !errors.Is(err, mstore.ErrClosed):
+		s.log.Error("mstore retention sweep failed", "store", s.path, "removed", n, "err", err)
+	case n > 0:
+		s.log.Info("mstore retention sweep", "store", s.path, "removed", n)
 	}
 }

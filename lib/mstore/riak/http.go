@@ -108,7 +108,7 @@ func (e *httpEndpoint) send(req *http.Request, vclock []byte) (*http.Response, e
 // the server (or the cluster behind it) is in trouble, so try another.
 func statusError(resp *http.Response) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	err := fmt.Errorf("%s %s: %s: %s", resp.Request.Method, resp.Request.URL.Path, resp.Status, bytes.TrimSpace(msg))
+	err := fmt.Errorf("%s answered %s: %s", resp.Request.Method, resp.Status, bytes.TrimSpace(msg))
 	if resp.StatusCode >= 500 {
 		return unavailable(err)
 	}
@@ -143,7 +143,7 @@ func (e *httpEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*obj
 		v := value{expires: parseExpires(resp.Header.Get(headerExpires))}
 		if !head {
 			if v.data, err = io.ReadAll(resp.Body); err != nil {
-				return nil, unavailable(fmt.Errorf("reading %s: %w", k, err))
+				return nil, unavailable(fmt.Errorf("reading the value: %w", err))
 			}
 		}
 		obj.values = []value{v}
@@ -155,7 +155,7 @@ func (e *httpEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*obj
 			return e.fetch(ctx, k, false)
 		}
 		if obj.values, err = readSiblings(resp); err != nil {
-			return nil, unavailable(fmt.Errorf("reading siblings of %s: %w", k, err))
+			return nil, unavailable(fmt.Errorf("reading the siblings: %w", err))
 		}
 		return obj, nil
 	default:

@@ -86,11 +86,28 @@ func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, e
 	if len(errs) == 1 {
 		return tried[0], errs[0]
 	}
-	for i := range errs {
-		errs[i] = fmt.Errorf("%s: %w", tried[i], errs[i])
-	}
-	return strings.Join(tried, ","), errors.Join(errs...)
+	return strings.Join(tried, ","), serversError{tried, errs}
 }
+
+// serversError is the failure of every server a request tried: one line,
+// "server: error" per server joined by "; ", as a log line wants it.
+type serversError struct {
+	servers []string
+	errs    []error
+}
+
+func (e serversError) Error() string {
+	var b strings.Builder
+	for i, err := range e.errs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.servers[i] + ": " + err.Error())
+	}
+	return b.String()
+}
+
+func (e serversError) Unwrap() []error { return e.errs }
 
 func (p *pool) isClosed() bool {
 	p.mu.Lock()

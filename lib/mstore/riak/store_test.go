@@ -146,6 +146,9 @@ func TestAllServersFail(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), srv.HTTPAddr()) || !strings.Contains(err.Error(), srv.PBAddr()) {
 		t.Fatalf("save with every server failing: %v, want an error naming both", err)
 	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "; ") || strings.Count(msg, k.String()) != 1 {
+		t.Fatalf("save with every server failing: %q, want one line, servers joined by \"; \", naming the key once", msg)
+	}
 	srv.Fail(0)
 	time.Sleep(250 * time.Millisecond) // past MaxBackoff
 	if err := s.Save(context.Background(), &mstore.Record{Key: k}); err != nil {
