@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -85,6 +86,48 @@ func Stamp(r *Record, now time.Time, retention time.Duration) Record {
 		c.Expires = now.Add(retention)
 	}
 	return c
+}
+
+// ExpiryNanos is t in Unix nanoseconds clamped to [0, math.MaxInt64]: a
+// time before 1970 is 0 and one after 2262 (where UnixNano overflows) is
+// MaxInt64. The mapping keeps order, so backends index and compare
+// expiries as integers: the embedded store's expiry index and the Riak
+// backend's "mstore-expires" metadata both hold it.
+func ExpiryNanos(t time.Time) int64 {
+	switch {
+	case t.Unix() < 0:
+		return 0
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var maxNanos = time.Unix(0, math.MaxInt64)
+
+// errNilRecord is the cause Save reports for a nil record.
+var errNilRecord = errors.New("nil record")
+
+// Precheck is what every backend checks before an operation touches
+// storage: a valid key and a context that has not ended. It returns nil or
+// the *Error of op on k at backend.
+func Precheck(ctx context.Context, op, backend string, k Key) error {
+	err := k.Check()
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return &Error{Op: op, Key: k, Backend: backend, Err: err}
+	}
+	return nil
+}
+
+// PrecheckSave is Precheck for Save, which first refuses a nil record.
+func PrecheckSave(ctx context.Context, backend string, r *Record) error {
+	if r == nil {
+		return &Error{Op: "save", Backend: backend, Err: errNilRecord}
+	}
+	return Precheck(ctx, "save", backend, r.Key)
 }
 
 // Store keeps records until they are deleted or expire.

@@ -1,7 +1,9 @@
 package mstore
 
 import (
+	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -62,5 +64,52 @@ func TestErrorText(t *testing.T) {
 	}
 	if !errors.Is(&Error{Op: "load", Key: k, Err: decodeErr}, ErrCorrupt) {
 		t.Error("a decoding error inside an *Error is not ErrCorrupt")
+	}
+}
+
+// TestExpiryNanos checks the one expiry clamp both backends use.
+func TestExpiryNanos(t *testing.T) {
+	for _, c := range []struct {
+		t    time.Time
+		want int64
+	}{
+		{time.Unix(5, 6), 5_000_000_006},
+		{time.Unix(0, 0), 0},
+		{time.Unix(-1, 999_999_999), 0},
+		{time.Time{}, 0},
+		{time.Unix(0, math.MaxInt64), math.MaxInt64},
+		{time.Unix(0, math.MaxInt64-1), math.MaxInt64 - 1},
+		{time.Unix(0, math.MaxInt64).Add(1), math.MaxInt64},
+		{time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), math.MaxInt64},
+		{time.Unix(MaxUnix, 0), math.MaxInt64},
+	} {
+		if got := ExpiryNanos(c.t); got != c.want {
+			t.Errorf("ExpiryNanos(%v) = %d, want %d", c.t, got, c.want)
+		}
+	}
+}
+
+// TestPrecheck checks the refusals every backend shares.
+func TestPrecheck(t *testing.T) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	k := Key{Bucket: "b", ID: "i"}
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{Precheck(context.Background(), "load", "x", k), nil},
+		{Precheck(context.Background(), "load", "x", Key{Bucket: "b"}), ErrInvalidKey},
+		{Precheck(canceled, "delete", "x", k), context.Canceled},
+		{PrecheckSave(context.Background(), "x", nil), errNilRecord},
+		{PrecheckSave(canceled, "x", &Record{Key: k}), context.Canceled},
+	} {
+		if !errors.Is(c.err, c.want) || (c.want == nil) != (c.err == nil) {
+			t.Errorf("precheck: %v, want %v", c.err, c.want)
+		}
+		var me *Error
+		if c.err != nil && (!errors.As(c.err, &me) || me.Backend != "x") {
+			t.Errorf("precheck: %#v is not an *Error naming the backend", c.err)
+		}
 	}
 }

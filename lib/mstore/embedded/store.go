@@ -9,10 +9,8 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,14 +148,8 @@ func (s *Store) initLayout() error {
 // committed and synced. A zero Created is set to now, a zero Expires to now
 // plus the retention; the caller's record is not modified.
 func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
-	if r == nil {
-		return s.fail("save", mstore.Key{}, errors.New("nil record"))
-	}
-	if err := r.Key.Check(); err != nil {
-		return s.fail("save", r.Key, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return s.fail("save", r.Key, err)
+	if err := mstore.PrecheckSave(ctx, s.backend, r); err != nil {
+		return err
 	}
 	rec := mstore.Stamp(r, s.now(), s.retention)
 	enc, err := mstore.Encode(&rec)
@@ -174,11 +166,8 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 // Load returns the record under k, or ErrNotFound when there is none or it
 // has expired (whether or not a sweep has removed it yet).
 func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) {
-	if err := k.Check(); err != nil {
-		return nil, s.fail("load", k, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, s.fail("load", k, err)
+	if err := mstore.Precheck(ctx, "load", s.backend, k); err != nil {
+		return nil, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -211,11 +200,8 @@ func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) 
 // Delete removes the record under k. An expired record is removed too, but
 // reported as ErrNotFound, as Load would have.
 func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
-	if err := k.Check(); err != nil {
-		return s.fail("delete", k, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return s.fail("delete", k, err)
+	if err := mstore.Precheck(ctx, "delete", s.backend, k); err != nil {
+		return err
 	}
 	return s.submit(ctx, &op{key: k, rk: recordKey(k), del: true})
 }
@@ -260,17 +246,9 @@ func expiryKey(exp uint64, rk []byte) []byte {
 	return append(b, rk...)
 }
 
-// expiryNanos maps t to Unix nanoseconds clamped to [0, MaxInt64], so
-// big-endian order is time order and far-future times stay representable.
-func expiryNanos(t time.Time) uint64 {
-	switch {
-	case t.Unix() < 0:
-		return 0
-	case t.Unix() >= math.MaxInt64/int64(time.Second):
-		return math.MaxInt64
-	}
-	return uint64(t.UnixNano())
-}
+// expiryNanos is mstore.ExpiryNanos as the unsigned big-endian key of the
+// expiry index, so byte order is time order.
+func expiryNanos(t time.Time) uint64 { return uint64(mstore.ExpiryNanos(t)) }
 
 // op is one save or delete waiting for the commit loop.
 type op struct {

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Expiry", s.expiry},
 		{"SaveExpired", s.saveExpired},
 		{"TimeRange", s.timeRange},
+		{"ExpiryEdges", s.expiryEdges},
 		{"Concurrency", s.concurrency},
 		{"LargeBody", s.largeBody},
 		{"Isolation", s.isolation},
@@ -318,6 +319,34 @@ func (s *suite) timeRange(t *testing.T) {
 	r.Expires = time.Unix(mstore.MaxUnix, 0)
 	save(t, st, r)
 	same(t, load(t, st, k), r)
+}
+
+// expiryEdges checks expiries at the ends of the nanosecond range backends
+// compare in: Load and Delete agree that a record expiring at or before
+// 1970 is gone and one expiring after 2262 is live.
+func (s *suite) expiryEdges(t *testing.T) {
+	st, _ := s.store(t)
+	for i, c := range []struct {
+		expires time.Time
+		live    bool
+	}{
+		{time.Unix(0, 0), false},
+		{time.Unix(-86400, 0), false},
+		{time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Unix(mstore.MaxUnix, 0), true},
+	} {
+		r := full(s.key("MADR-12345", fmt.Sprint("edge-", i)), "x")
+		r.Expires = c.expires
+		save(t, st, r)
+		_, err := st.Load(context.Background(), r.Key)
+		if c.live != (err == nil) {
+			t.Fatalf("load of a record expiring %v: %v", c.expires, err)
+		}
+		err = st.Delete(context.Background(), r.Key)
+		if c.live != (err == nil) {
+			t.Fatalf("delete of a record expiring %v: %v", c.expires, err)
+		}
+	}
 }
 
 func (s *suite) concurrency(t *testing.T) {

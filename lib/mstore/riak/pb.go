@@ -168,8 +168,9 @@ func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*objec
 	obj := &object{vclock: resp.VClock}
 	for _, o := range resp.Values {
 		v := value{data: o.Value, deleted: o.IsTombstone}
+		v.expires = noExpires
 		for _, m := range o.UserMeta {
-			if strings.EqualFold(strings.TrimPrefix(strings.ToLower(m.Key), "x-riak-meta-"), metaExpires) {
+			if isMetaExpires(m.Key) {
 				v.expires = parseExpires(m.Value)
 			}
 		}
@@ -243,4 +244,15 @@ func riakError(err error) (riakclient.RiakError, bool) {
 		err = ce.InnerError
 	}
 	return riakclient.RiakError{}, false
+}
+
+// isMetaExpires reports whether a user metadata key is metaExpires, in any
+// case, with or without the "X-Riak-Meta-" prefix an object written over
+// HTTP carries its user metadata keys with.
+func isMetaExpires(key string) bool {
+	const prefix = "x-riak-meta-"
+	if len(key) > len(prefix) && strings.EqualFold(key[:len(prefix)], prefix) {
+		key = key[len(prefix):]
+	}
+	return strings.EqualFold(key, metaExpires)
 }

@@ -52,7 +52,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,10 +150,7 @@ func Open(servers []string, opts Options) (*Store, error) {
 // bucket's w and dw quorums (see the package doc on durability). A zero Created is set to now, a zero Expires to
 // now plus the retention; the caller's record is not modified.
 func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
-	if r == nil {
-		return &mstore.Error{Op: "save", Backend: "riak", Err: errors.New("nil record")}
-	}
-	if err := s.check(ctx, "save", r.Key); err != nil {
+	if err := mstore.PrecheckSave(ctx, "riak", r); err != nil {
 		return err
 	}
 	rec := mstore.Stamp(r, s.now(), s.retention)
@@ -162,7 +158,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 	if err != nil {
 		return &mstore.Error{Op: "save", Key: r.Key, Backend: "riak", Err: err}
 	}
-	v := value{data: val, expires: unixNanos(rec.Expires)}
+	v := value{data: val, expires: mstore.ExpiryNanos(rec.Expires)}
 	return s.do(ctx, "save", r.Key, func(ep endpoint) error {
 		head, err := ep.fetch(ctx, r.Key, true)
 		if err != nil {
@@ -179,7 +175,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 // Load returns the live record under k, resolving siblings as the package
 // documentation describes.
 func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) {
-	if err := s.check(ctx, "load", k); err != nil {
+	if err := mstore.Precheck(ctx, "load", "riak", k); err != nil {
 		return nil, err
 	}
 	var obj *object
@@ -204,7 +200,7 @@ func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) 
 // reported as ErrNotFound, as Load would have: Delete judges the siblings
 // by the same resolution as Load.
 func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
-	if err := s.check(ctx, "delete", k); err != nil {
+	if err := mstore.Precheck(ctx, "delete", "riak", k); err != nil {
 		return err
 	}
 	return s.do(ctx, "delete", k, func(ep endpoint) error {
@@ -234,16 +230,6 @@ func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
 // Close releases the connections. Calls made afterwards return ErrClosed.
 func (s *Store) Close() error {
 	return s.pool.close()
-}
-
-func (s *Store) check(ctx context.Context, op string, k mstore.Key) error {
-	if err := k.Check(); err != nil {
-		return &mstore.Error{Op: op, Key: k, Backend: "riak", Err: err}
-	}
-	if err := ctx.Err(); err != nil {
-		return &mstore.Error{Op: op, Key: k, Backend: "riak", Err: err}
-	}
-	return nil
 }
 
 // do runs fn on the servers as the pool picks them and wraps any error with
@@ -313,7 +299,7 @@ func (s *Store) live(k mstore.Key, obj *object, where string) bool {
 	if obj.headDecides() {
 		for _, v := range obj.values {
 			if !v.deleted {
-				return v.expires > s.now().UnixNano()
+				return v.expires > mstore.ExpiryNanos(s.now())
 			}
 		}
 	}
@@ -329,10 +315,13 @@ type object struct {
 	values []value
 }
 
+// noExpires marks a sibling without readable expiry metadata.
+const noExpires = -1
+
 // value is one sibling. From a head fetch, data is empty.
 type value struct {
 	data    []byte
-	expires int64 // Unix nanoseconds from metadata; 0 when absent
+	expires int64 // mstore.ExpiryNanos from metadata; noExpires when absent
 	deleted bool
 }
 
@@ -355,7 +344,7 @@ func (o *object) headDecides() bool {
 	n := 0
 	for _, v := range o.values {
 		if !v.deleted {
-			if n++; n > 1 || v.expires == 0 || len(v.data) > 0 {
+			if n++; n > 1 || v.expires < 0 || len(v.data) > 0 {
 				return false
 			}
 		}
@@ -363,24 +352,12 @@ func (o *object) headDecides() bool {
 	return true
 }
 
-// unixNanos is t in Unix nanoseconds, clamped to int64's range, which
-// ends in 2262 (UnixNano's result is undefined beyond it).
-func unixNanos(t time.Time) int64 {
-	switch {
-	case t.After(maxNanos):
-		return math.MaxInt64
-	case t.Before(minNanos):
-		return math.MinInt64
-	}
-	return t.UnixNano()
-}
-
-var maxNanos, minNanos = time.Unix(0, math.MaxInt64), time.Unix(0, math.MinInt64)
-
+// parseExpires reads the "mstore-expires" metadata (mstore.ExpiryNanos of
+// the record's Expires); absent or unreadable gives noExpires.
 func parseExpires(s string) int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0
+	if err != nil || n < 0 {
+		return noExpires
 	}
 	return n
 }

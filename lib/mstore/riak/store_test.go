@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"strings"
@@ -343,16 +342,19 @@ func TestServerGoesAway(t *testing.T) {
 	}
 }
 
-func TestUnixNanos(t *testing.T) {
-	far := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
-	if got := unixNanos(far); got != math.MaxInt64 {
-		t.Errorf("unixNanos(year 3000) = %d", got)
-	}
-	if got := unixNanos(time.Time{}); got != math.MinInt64 {
-		t.Errorf("unixNanos(zero) = %d", got)
-	}
-	if got := unixNanos(time.Unix(5, 6)); got != 5_000_000_006 {
-		t.Errorf("unixNanos(5s6ns) = %d", got)
+func TestIsMetaExpires(t *testing.T) {
+	for key, want := range map[string]bool{
+		"mstore-expires":             true,
+		"Mstore-Expires":             true,
+		"X-Riak-Meta-Mstore-Expires": true,
+		"x-riak-meta-mstore-expires": true,
+		"X-Riak-Meta-":               false,
+		"mstore-expires-x":           false,
+		"X-Riak-Meta-Other":          false,
+	} {
+		if got := isMetaExpires(key); got != want {
+			t.Errorf("isMetaExpires(%q) = %v, want %v", key, got, want)
+		}
 	}
 }
 
