@@ -227,12 +227,21 @@ func teOf(enc string) int {
 	return TE7Bit
 }
 
-// ReplaceText runs re over the decoded text and, when it matched, writes
-// the result back in the part's charset and transfer encoding; a part that
-// was 7bit and stops being 7-bit clean becomes quoted-printable, text the
-// charset cannot hold switches the part to UTF-8.
+// ReplaceText runs re over the decoded text of each of p's text parts
+// (TextParts) and writes every one that matched back in its charset and
+// transfer encoding; a part that was 7bit and stops being 7-bit clean
+// becomes quoted-printable, text the charset cannot hold switches the part
+// to UTF-8. It reports whether any part changed.
 func (p *Part) ReplaceText(re *Regexp, repl string) (bool, error) {
-	return p.replaceText(re, repl, false)
+	changed := false
+	for _, q := range p.TextParts() {
+		ok, err := q.replaceText(re, repl, false)
+		if err != nil {
+			return changed, err
+		}
+		changed = changed || ok
+	}
+	return changed, nil
 }
 
 // replaceText is ReplaceText; with eod the pattern may also see an SMTP
@@ -314,17 +323,25 @@ func (p *Part) replaceText(re *Regexp, repl string, eod bool) (bool, error) {
 	return true, nil
 }
 
-// TextParts returns the message's text parts in tree order: every text/*
-// leaf that is not an attachment.
-func (m *Message) TextParts() []*Part {
+// TextParts returns the text parts under p in tree order: p itself when
+// it is a text/* leaf (a script that picked a part means it, attachment or
+// not), else every text/* leaf below it that is not an attachment.
+func (p *Part) TextParts() []*Part {
+	if p.IsText() {
+		return []*Part{p}
+	}
 	var out []*Part
-	for _, p := range m.Root().Walk() {
-		if p.IsText() && !p.ContentInfo().IsAttachment {
-			out = append(out, p)
+	for _, q := range p.Walk() {
+		if q.IsText() && !q.ContentInfo().IsAttachment {
+			out = append(out, q)
 		}
 	}
 	return out
 }
+
+// TextParts returns the message's text parts: its root's (Part.TextParts),
+// so msg:text_match and msg:mime():text_match search the same text.
+func (m *Message) TextParts() []*Part { return m.Root().TextParts() }
 
 // Texts returns the decoded text of every text part (msg:text()).
 func (m *Message) Texts() []string {
@@ -349,20 +366,12 @@ func (m *Message) SetText(text, mimetype, charset string) error {
 	return nil
 }
 
-// ReplaceText runs ReplaceText on every text part; it reports whether any
-// changed. A message that is one text part is matched with Momentum's
+// ReplaceText is Part.ReplaceText on the root. A message that is one text part is matched with Momentum's
 // end-of-data line after it (see replaceText).
 func (m *Message) ReplaceText(re *Regexp, repl string) (bool, error) {
-	if root := m.Root(); root.IsText() && !root.ContentInfo().IsAttachment {
+	root := m.Root()
+	if root.IsText() {
 		return root.replaceText(re, repl, true)
 	}
-	any := false
-	for _, p := range m.TextParts() {
-		ok, err := p.ReplaceText(re, repl)
-		if err != nil {
-			return any, err
-		}
-		any = any || ok
-	}
-	return any, nil
+	return root.ReplaceText(re, repl)
 }

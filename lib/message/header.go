@@ -104,15 +104,6 @@ func (h *Header) Bytes() []byte {
 	return b.Bytes()
 }
 
-// Clone returns a deep copy.
-func (h *Header) Clone() Header {
-	c := Header{fields: make([]field, len(h.fields))}
-	for i, f := range h.fields {
-		c.fields[i] = field{name: f.name, raw: append([]byte(nil), f.raw...)}
-	}
-	return c
-}
-
 // Len returns the number of fields.
 func (h *Header) Len() int { return len(h.fields) }
 

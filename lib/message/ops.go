@@ -148,6 +148,19 @@ const (
 
 var smtpCodePrefix = regexp.MustCompile(`^[2-5][0-9][0-9]([ -]|$)`)
 
+// HasReplyCode reports whether text starts with an SMTP reply code, as
+// FormatCode with num 0 needs.
+func HasReplyCode(text string) bool { return smtpCodePrefix.MatchString(text) }
+
+// CheckAddress refuses an envelope address that would break the SMTP
+// command line it is written on: one holding CR, LF or NUL.
+func CheckAddress(addr string) error {
+	if strings.ContainsAny(addr, "\r\n\x00") {
+		return fmt.Errorf("address %q holds a line break or NUL", addr)
+	}
+	return nil
+}
+
 // Discard drops the message silently (msg:discard). reason "" gives
 // DiscardCode; a reason that does not start with an SMTP reply code gives
 // DiscardInternalCode.

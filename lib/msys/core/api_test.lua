@@ -211,8 +211,14 @@ function TestVctx(t)
   eq(t, msg:context_get(core.ECMESS_CTX_MESS, "k"), "v", "shared with the message context")
   vctx:set(core.VCTX_MESS, "k", nil)
   eq(t, msg:context_exists(core.ECMESS_CTX_MESS, "k"), 0, "nil unsets")
-  raises(t, function() vctx:set(core.VCTX_MESS, "k", {}) end,
-    "bad argument #3 to 'set' (string, number or boolean expected, got table)", "table value")
+  -- Any value is accepted, kept as its string form.
+  local tbl = {}
+  vctx:set(core.VCTX_MESS, "k", tbl)
+  eq(t, vctx:get(core.VCTX_MESS, "k"), tostring(tbl), "table value")
+  vctx:set(core.VCTX_MESS, "k", core.string_new())
+  eq(t, type(vctx:get(core.VCTX_MESS, "k")), "string", "userdata value")
+  vctx:set(core.VCTX_MESS, "k", print)
+  eq(t, msg:context_get(core.ECMESS_CTX_MESS, "k"), tostring(print), "function value")
   raises(t, function() vctx:get(9, "k") end, "bad argument #1 to 'get'", "bad selector")
   vctx:set_code(550, "no thanks")
   vctx:set_code("451", "later")

@@ -77,23 +77,21 @@ func vctxGet(a Args) int {
 	return a.Push(lua.LString(v))
 }
 
-// vctx:set(type, key, value): sets a context variable. value may be a
-// string, number or boolean (kept as its string form, so msg:context_get
-// and mstore see it); nil unsets.
+// vctx:set(type, key, value): sets a context variable; nil unsets. value
+// may be of any type. The context is the message's string dictionary
+// (msg:context_get and mstore read it), so the value is kept as its string
+// form, which vctx:get returns: a number as PUC prints it, a boolean as
+// "true" or "false", a table, function or userdata as tostring shows it.
 func vctxSet(a Args) int {
 	d := a.vctxDict(2)
 	key := a.String(3)
 	switch v := a.L.Get(4).(type) {
 	case *lua.LNilType:
 		delete(d, key)
-	case lua.LString:
-		d[key] = string(v)
 	case lua.LNumber:
 		d[key] = puc.FormatNumber(float64(v))
-	case lua.LBool:
-		d[key] = v.String()
 	default:
-		a.TypeError(4, "string, number or boolean")
+		d[key] = a.L.ToStringMeta(v).String()
 	}
 	return 0
 }

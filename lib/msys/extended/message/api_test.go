@@ -72,3 +72,24 @@ func TestInjectFailure(t *testing.T) {
 	luatest.Run(t, "inject_fail_test.lua", &luahost.Services{Injector: failingInjector{}})
 	luatest.Run(t, "inject_none_test.lua", nil)
 }
+
+// refusingInjector takes copies until one is for refused@example.com.
+type refusingInjector struct{ taken []string }
+
+func (r *refusingInjector) Inject(_ context.Context, m *message.Message) error {
+	if m.RcptTo == "refused@example.com" {
+		return errors.New("spool full")
+	}
+	r.taken = append(r.taken, m.RcptTo)
+	return nil
+}
+
+// TestInjectPartial: the copies before a refusal stay injected and the
+// error counts them.
+func TestInjectPartial(t *testing.T) {
+	inj := &refusingInjector{}
+	luatest.Run(t, "inject_partial_test.lua", &luahost.Services{Injector: inj})
+	if got := strings.Join(inj.taken, " "); got != "one@example.com two@example.com" {
+		t.Errorf("injected %s", got)
+	}
+}

@@ -96,6 +96,9 @@ function TestEnvelope(t)
   eq(t, msg:rcptto(), "15551234@smpp.example.com", "get rcptto")
   raises(t, function() msg:mailfrom({}) end, "bad argument #1 to 'mailfrom' (string expected, got table)", "mailfrom table")
   raises(t, function() msg.rcptto(nil) end, "calling 'rcptto' on bad self (ec_message expected, got nil)", "bad self")
+  raises(t, function() msg:mailfrom("a@b\r\nRCPT TO:<x@y>") end, "bad argument #1 to 'mailfrom'", "mailfrom CRLF")
+  raises(t, function() msg:rcptto("a@b\n") end, "bad argument #1 to 'rcptto'", "rcptto LF")
+  eq(t, msg:rcptto(), "15551234@smpp.example.com", "rcptto kept after a refused value")
 
   local lp, dom = core.string_new(), core.string_new()
   eq(t, msg:get_envelope2(core.EC_MSG_ENV_FROM, lp, dom), true, "get_envelope2")
@@ -128,6 +131,13 @@ function TestInject(t)
   eq(t, ok, nil, "no recipients")
   eq(t, err, "no recipients", "no recipients error")
   raises(t, function() msg:inject("a@b") end, "bad argument #2 to 'inject' (string expected, got no value)", "missing rcpt")
+  -- Every address is checked before the first copy goes (TestAPI counts
+  -- the copies: none of these).
+  ok, err = msg:inject("new@example.com", "d@example.com, e@example.com\r\nDATA")
+  eq(t, ok, nil, "bad recipient in a list")
+  if not string.find(tostring(err), "line break", 1, true) then t:error("error: " .. tostring(err)) end
+  ok, err = msg:inject("new@example.com\r\n", "d@example.com")
+  eq(t, ok, nil, "bad sender")
 end
 
 function TestInjectForward(t)
@@ -317,6 +327,17 @@ function TestBuild(t)
   if not string.find(err, "empty message", 1, true) then t:error("error: " .. tostring(err)) end
   raises(t, function() new():build("x") end, "bad argument #1 to 'build' (table expected, got string)", "bad headers")
   raises(t, function() new():build({}, {}, {{content = true}}) end, "bad argument #3 to 'build'", "bad attachment")
+  raises(t, function() new():build({"x"}) end, "bad argument #1 to 'build' (header names must be strings, got a number)", "array of headers")
+  raises(t, function() new():build({}, {["text/plain"] = {}}) end, "bad argument #2 to 'build' (content of text/plain: string or ec_string expected", "table content")
+  local body = core.string_new()
+  body:set("from an ec_string")
+  local m3 = new()
+  eq(t, m3:build({}, {["text/plain"] = body}), true, "ec_string part")
+  eq(t, reparse(m3):text(), "from an ec_string", "ec_string part text")
+  ok2, err = new():build({}, {}, {{name = "a.txt", headers = "X-A: 1\r\n\r\nX-B: 2", content = "x"}})
+  eq(t, ok2, nil, "blank line in attachment headers")
+  ok2, err = new():build({}, {}, {{name = "a.txt", headers = "not a header", content = "x"}})
+  eq(t, ok2, nil, "non-field line in attachment headers")
 end
 
 function TestDiscardAndCode(t)
@@ -335,6 +356,9 @@ function TestDiscardAndCode(t)
   eq(t, msg:code(0, "552 5.3.4 too big"), "552 5.3.4 too big", "number from text")
   eq(t, msg:code(), "552 5.3.4 too big", "get")
   raises(t, function() msg:code(42, "x") end, "bad argument #1 to 'code'", "bad number")
+  raises(t, function() msg:code(0, "just text") end, "bad argument #2 to 'code' (text starting with an SMTP reply code", "0 without a code in the text")
+  raises(t, function() msg:code(0) end, "bad argument #2 to 'code' (string expected, got no value)", "0 without text")
+  eq(t, msg:code(), "552 5.3.4 too big", "code kept after refusals")
 end
 
 function TestBinding(t)
@@ -658,4 +682,21 @@ function TestMimePreambleWithoutLineBreak(t)
   local again = reparse(msg)
   eq(t, #again:mime().parts, 1, "the part is there")
   eq(t, again:text(), "x", "its text")
+end
+
+-- msgpart:text_match on a container searches what msg:text_match does:
+-- text parts, not text attachments.
+function TestTextMatchAgrees(t)
+  local msg = new("MIME-Version: 1.0\r\n" ..
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n" ..
+    "--b\r\nContent-Type: text/plain\r\n\r\nbody text\r\n" ..
+    "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nattached text\r\n" ..
+    "--b--\r\n")
+  local root = msg:mime(false)
+  eq(t, msg:text_match("attached"), false, "msg:text_match skips attachments")
+  eq(t, root:text_match("attached"), false, "root:text_match skips them too")
+  eq(t, root:text_match("body")[0], "body", "root:text_match finds text")
+  eq(t, root.parts[2]:text_match("attached")[0], "attached", "the attachment itself, picked explicitly")
+  eq(t, root:text_replace("attached", "x"), false, "root:text_replace skips attachments")
+  eq(t, root.parts[2]:text_replace("attached", "x"), true, "the attachment itself")
 end

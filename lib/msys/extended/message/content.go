@@ -149,7 +149,8 @@ func pushTexts(a core.Args, texts []string) int {
 
 // msg:build(headers, parts, attachments) → true, or nil and an
 // error. msg must be empty (msys.core.ec_message_new). headers maps name to
-// value (or a table of values); parts maps content type to content, the
+// value (or a table of values); parts maps content type to content (a
+// string or ec_string), the
 // alternatives (text/plain first, text/html last, others by name between);
 // attachments is an array of {type=, name=, headers=, content=} where
 // content is a string or ec_string (quoted-printable), an io_object (read
@@ -167,7 +168,11 @@ func msgBuild(a core.Args) int {
 	var headers []message.Field
 	var names []string
 	ht.ForEach(func(k, v lua.LValue) {
-		names = append(names, lua.LVAsString(k))
+		name, ok := k.(lua.LString)
+		if !ok {
+			a.Error(2, "header names must be strings, got a "+k.Type().String())
+		}
+		names = append(names, string(name))
 	})
 	sort.Strings(names)
 	for _, n := range names {
@@ -185,12 +190,19 @@ func msgBuild(a core.Args) int {
 	var alts []message.Alternative
 	if pt != nil {
 		pt.ForEach(func(k, v lua.LValue) {
-			ks, ok1 := k.(lua.LString)
-			vs, ok2 := v.(lua.LString)
-			if !ok1 || !ok2 {
-				a.Error(3, "table of content type = content strings expected")
+			ks, ok := k.(lua.LString)
+			if !ok {
+				a.Error(3, "content types must be strings, got a "+k.Type().String())
 			}
-			alts = append(alts, message.Alternative{ContentType: string(ks), Content: []byte(vs)})
+			var content []byte
+			if s := core.ToString(v); s != nil {
+				content = append(content, s.B...)
+			} else if vs, ok := v.(lua.LString); ok {
+				content = []byte(vs)
+			} else {
+				a.Error(3, "content of "+string(ks)+": string or ec_string expected, got "+v.Type().String())
+			}
+			alts = append(alts, message.Alternative{ContentType: string(ks), Content: content})
 		})
 	}
 	sort.SliceStable(alts, func(i, j int) bool {

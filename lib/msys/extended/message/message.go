@@ -27,6 +27,7 @@ package message
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -94,23 +95,32 @@ func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 }
 
 // msg:mailfrom([addr]) → the envelope sender, set to addr first
-// when it is given.
+// when it is given; an address with a line break is a bad argument.
 func mailfrom(a core.Args) int {
 	m := a.Message(1)
 	if !a.IsNone(2) {
-		m.MailFrom = a.String(2)
+		m.MailFrom = address(a, 2)
 	}
 	return a.Push(lua.LString(m.MailFrom))
 }
 
 // msg:rcptto([addr]) → the envelope recipient, set to addr first
-// when it is given.
+// when it is given; an address with a line break is a bad argument.
 func rcptto(a core.Args) int {
 	m := a.Message(1)
 	if !a.IsNone(2) {
-		m.RcptTo = a.String(2)
+		m.RcptTo = address(a, 2)
 	}
 	return a.Push(lua.LString(m.RcptTo))
+}
+
+// address returns argument n as an envelope address.
+func address(a core.Args, n int) string {
+	s := a.String(n)
+	if err := message.CheckAddress(s); err != nil {
+		a.Error(n, err.Error())
+	}
+	return s
 }
 
 // splitRcpts splits a comma-separated recipient list.
@@ -127,11 +137,18 @@ func splitRcpts(s string) []string {
 var errNoInjector = errors.New("no injector: this host cannot send messages")
 
 // injectCopies sends a copy of m from mailfrom to every recipient of the
-// list, each with its own envelope and fresh policy state.
+// list, each with its own envelope and fresh policy state. Every address
+// is checked before the first copy goes; when the injector fails after
+// taking some copies, the error says how many.
 func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 	rcpts := splitRcpts(to)
 	if len(rcpts) == 0 {
 		return errors.New("no recipients")
+	}
+	for _, addr := range append([]string{from}, rcpts...) {
+		if err := message.CheckAddress(addr); err != nil {
+			return err
+		}
 	}
 	inj := luahost.ServicesOf(L).Injector
 	if inj == nil {
@@ -141,12 +158,15 @@ func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	for _, r := range rcpts {
+	for i, r := range rcpts {
 		c := m.Clone()
 		c.MailFrom, c.RcptTo = from, r
 		c.RoutingDomain, c.Code, c.Discarded = "", "", false
 		if err := inj.Inject(ctx, c); err != nil {
-			return err
+			if i == 0 {
+				return err
+			}
+			return fmt.Errorf("%w (the copies for the first %d of %d recipients were injected)", err, i, len(rcpts))
 		}
 	}
 	return nil
@@ -155,7 +175,9 @@ func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 // msg:inject(mailfrom, rcptto) → true, or nil and an error. It
 // injects a copy of the message with the new envelope, routed by the
 // recipient's domain; a comma-separated rcptto injects one copy per
-// recipient. The message itself is unchanged.
+// recipient. A bad address (a line break in it) injects nothing; an
+// injector failure part way leaves the copies before it injected, and the
+// error says how many. The message itself is unchanged.
 func inject(a core.Args) int {
 	m := a.Message(1)
 	from := a.String(2)
@@ -195,8 +217,8 @@ func discard(a core.Args) int {
 }
 
 // msg:code([num[, str]]) → the code string (nil when none is set).
-// With num 0 the number is read from str; otherwise num is prefixed to
-// str, on every line of a multi-line text.
+// With num 0 the number is read from str, which must then start with one;
+// otherwise num is prefixed to str, on every line of a multi-line text.
 func code(a core.Args) int {
 	m := a.Message(1)
 	if !a.IsNone(2) {
@@ -204,7 +226,13 @@ func code(a core.Args) int {
 		if num != 0 && (num < 200 || num > 599) {
 			a.Error(2, "SMTP reply code (200-599) or 0 expected")
 		}
-		m.Code = message.FormatCode(num, a.OptString(3, ""))
+		text := a.OptString(3, "")
+		if num == 0 {
+			if text = a.String(3); !message.HasReplyCode(text) {
+				a.Error(3, "text starting with an SMTP reply code expected (code 0 reads it from the text)")
+			}
+		}
+		m.Code = message.FormatCode(num, text)
 	}
 	if m.Code == "" {
 		return a.Push(lua.LNil)

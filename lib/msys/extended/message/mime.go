@@ -282,20 +282,10 @@ func partRawMatch(a core.Args) int {
 }
 
 // msgpart:text_match(pattern) → the first match in the
-// decoded text of this part (and of the text parts under a container), or
-// false.
+// decoded text of this part, or of the text parts under a container (not
+// attachments, as msg:text_match), or false.
 func partTextMatch(a core.Args) int {
-	return matchIn(a, textSubjects(textPartsUnder(a.Part(1).Part)))
-}
-
-func textPartsUnder(p *message.Part) []*message.Part {
-	var out []*message.Part
-	for _, q := range p.Walk() {
-		if q.IsText() {
-			out = append(out, q)
-		}
-	}
-	return out
+	return matchIn(a, textSubjects(a.Part(1).Part.TextParts()))
 }
 
 // msgpart:body_replace(pattern, replacement) → true or
@@ -320,7 +310,7 @@ func partRawReplace(a core.Args) int {
 
 // msgpart:text_replace(pattern, replacement) → true or
 // false: as msg:text_replace, for this part (and the text parts under a
-// container).
+// container, not attachments); nil and an error for a detached part.
 func partTextReplace(a core.Args) int {
 	p, err := a.EditPart(1)
 	if err != nil {
@@ -331,14 +321,9 @@ func partTextReplace(a core.Args) int {
 		return a.Fail(err)
 	}
 	defer re.Close()
-	repl := a.String(3)
-	any := false
-	for _, q := range textPartsUnder(p) {
-		ok, err := q.ReplaceText(re, repl)
-		if err != nil {
-			return a.Fail(err)
-		}
-		any = any || ok
+	ok, err := p.ReplaceText(re, a.String(3))
+	if err != nil {
+		return a.Fail(err)
 	}
-	return a.Push(lua.LBool(any))
+	return a.Push(lua.LBool(ok))
 }
