@@ -208,7 +208,7 @@ func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
 		if err != nil {
 			return err
 		}
-		if obj != nil && !obj.headDecides() {
+		if obj != nil && !obj.headDecides() && !obj.hasData() {
 			if obj, err = ep.fetch(ctx, k, false); err != nil {
 				return err
 			}
@@ -331,6 +331,17 @@ type value struct {
 func (o *object) hasValue() bool {
 	for _, v := range o.values {
 		if !v.deleted {
+			return true
+		}
+	}
+	return false
+}
+
+// hasData reports whether obj holds its values, as a head fetch that met
+// siblings over HTTP does (the sibling list comes whole).
+func (o *object) hasData() bool {
+	for _, v := range o.values {
+		if !v.deleted && len(v.data) > 0 {
 			return true
 		}
 	}
