@@ -106,7 +106,7 @@ func msgBody(a core.Args) int {
 
 // msg:raw([value]) → the whole message (headers and body),
 // replacing it first when value is given. MIME parts taken earlier are
-// detached by a replacement.
+// detached by a replacement: editing them returns nil and an error.
 func msgRaw(a core.Args) int {
 	m := a.Message(1)
 	if !a.IsNone(2) {

@@ -11,9 +11,15 @@
 //   - Messages are kept without the SMTP end-of-data line and are never
 //     dot-stuffed: msg:body() has no CRLF.CRLF (as in Momentum), a body set
 //     with the terminator Momentum requires loses it, one set without is
-//     taken as is. msg:text_replace on a single-part message sees the
-//     terminator after the text, so Momentum's documented disclaimer idiom
-//     works.
+//     taken as is. msg:text_replace on a single-part message lets a pattern
+//     that matches the whole terminator line see it after the text, so
+//     Momentum's documented disclaimer idiom works; any other pattern runs
+//     over the text alone.
+//   - MIME parts whose tree the message replaced (msg:raw(x), msg:body(x),
+//     a re-parsed container's old children) are detached: reading them
+//     works, editing them returns nil, "MIME part is detached from its
+//     message". A part added to another message's tree joins that message;
+//     the top of a message cannot be added anywhere.
 //   - Text in a charset the host cannot convert (anything but UTF-8,
 //     US-ASCII, ISO-8859-1, Windows-1252) is returned as its bytes.
 //   - msg:binding and msg:binding_group record the name without checking it
