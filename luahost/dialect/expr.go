@@ -32,7 +32,7 @@ func priority(kind int) (left, right int, ok bool) {
 	case '^':
 		return 10, 9, true
 	case tkConcat:
-		return 5, 4, true
+		return 5, concatRight, true
 	case tkEq, tkNe, '<', tkLe, '>', tkGe:
 		return 3, 3, true
 	case tkAnd:
@@ -42,6 +42,10 @@ func priority(kind int) (left, right int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// concatRight is the right priority of .., which no other operator has:
+// subexpr(concatRight) parses the rest of a concatenation chain.
+const concatRight = 4
 
 // unaryPriority is UNARY_PRIORITY: not - # ~ ! bind tighter than every
 // binary operator but ^.
@@ -73,16 +77,21 @@ func (p *parser) exprList() []ast.Expr {
 }
 
 // subexpr parses operators whose left priority exceeds limit, as
-// lparser.c's subexpr.
+// lparser.c's subexpr. It measures the registers its operands need (hw
+// from base) for the lowerings to decide whether they fit.
 func (p *parser) subexpr(limit int) (ast.Expr, exprKind) {
 	p.enterLevel()
+	base, outer := p.live(), p.fs.hw
+	p.fs.hw = base
+	defer func() { p.fs.hw = max(outer, p.fs.hw) }()
+	p.need(1) // the value's own register
 	var e ast.Expr
 	kind := kindOther
 	if isUnary(p.tok.kind) {
 		op := p.tok.kind
 		p.next()
 		operand, _ := p.subexpr(unaryPriority)
-		e = p.unary(op, operand)
+		e = p.unary(op, operand, base)
 	} else {
 		e, kind = p.simpleExpr()
 	}
@@ -93,21 +102,17 @@ func (p *parser) subexpr(limit int) (ast.Expr, exprKind) {
 			break
 		}
 		p.next()
-		held := 0
-		if op != tkAnd && op != tkOr {
-			held = 1 // the left operand's register
-		}
-		p.hold(held)
+		p.hold(1) // the left operand's register (and, or: the result's)
 		rhs, _ := p.subexpr(right)
-		p.release(held)
-		e = p.binary(op, e, rhs)
+		p.release(1)
+		e = p.binary(op, e, rhs, base, limit == concatRight)
 		kind = kindOther
 	}
 	p.leaveLevel()
 	return e, kind
 }
 
-func (p *parser) unary(op int, operand ast.Expr) ast.Expr {
+func (p *parser) unary(op int, operand ast.Expr, base int) ast.Expr {
 	var e ast.Expr
 	switch op {
 	case '-':
@@ -115,7 +120,7 @@ func (p *parser) unary(op int, operand ast.Expr) ast.Expr {
 	case '#':
 		e = &ast.UnaryLenOpExpr{Expr: operand}
 	case '~':
-		return p.opCall(opBnot, operand)
+		return p.opCall(base, opBnot, operand)
 	default: // not, !
 		e = &ast.UnaryNotOpExpr{Expr: operand}
 	}
@@ -127,26 +132,36 @@ var arithOps = map[int]string{'+': "+", '-': "-", '*': "*", '/': "/", '%': "%", 
 var relOps = map[int]string{tkEq: "==", tkNe: "~=", '<': "<", tkLe: "<=", '>': ">", tkGe: ">="}
 var bitOps = map[int]int{'&': opBand, '|': opBor, tkXor: opBxor, tkShl: opShl, tkShr: opShr, '\\': opIntDiv}
 
-func (p *parser) binary(op int, lhs, rhs ast.Expr) ast.Expr {
+// binary builds lhs op rhs, an expression begun with base registers live.
+// chained says it continues a concatenation chain (a .. b .. c parses as
+// a .. (b .. c)): a .. stays a node until the whole chain is known.
+func (p *parser) binary(op int, lhs, rhs ast.Expr, base int, chained bool) ast.Expr {
 	var e ast.Expr
 	switch {
 	case op == tkConcat:
-		if p.lowering() {
-			return p.concat(lhs, rhs)
+		if p.lowering() && !chained {
+			return p.concat(lhs, rhs, base)
 		}
-		e = &ast.StringConcatOpExpr{Lhs: lhs, Rhs: rhs}
+		c := &ast.StringConcatOpExpr{Lhs: lhs, Rhs: rhs}
+		if p.lowering() {
+			if p.chained == nil {
+				p.chained = map[*ast.StringConcatOpExpr]bool{}
+			}
+			p.chained[c] = true
+		}
+		e = c
 	case op == tkAnd:
 		e = &ast.LogicalOpExpr{Operator: "and", Lhs: lhs, Rhs: rhs}
 	case op == tkOr:
 		e = &ast.LogicalOpExpr{Operator: "or", Lhs: lhs, Rhs: rhs}
-	case op == '^' && p.lowering() && !foldsExactly(lhs, rhs) && p.claim(opCallRegisters(2)):
-		return p.opCall(opPow, lhs, rhs)
+	case op == '^' && p.lowering() && !foldsExactly(lhs, rhs) && p.callFits(base, 2):
+		return p.opCall(base, opPow, lhs, rhs)
 	case arithOps[op] != "":
 		e = &ast.ArithmeticOpExpr{Operator: arithOps[op], Lhs: lhs, Rhs: rhs}
 	case relOps[op] != "":
 		e = &ast.RelationalOpExpr{Operator: relOps[op], Lhs: lhs, Rhs: rhs}
 	default:
-		return p.opCall(bitOps[op], lhs, rhs)
+		return p.opCall(base, bitOps[op], lhs, rhs)
 	}
 	e.SetLine(lhs.Line())
 	return e
@@ -207,21 +222,26 @@ func constValue(e ast.Expr) (float64, bool) {
 // OP_CONCAT. A chain of string literals only is folded. A chain whose call
 // would not fit the registers left stays gopher-lua's OP_CONCAT, which
 // needs two fewer.
-func (p *parser) concat(lhs, rhs ast.Expr) ast.Expr {
+func (p *parser) concat(lhs, rhs ast.Expr, base int) ast.Expr {
 	operands := []ast.Expr{lhs}
-	if c, ok := rhs.(*ast.FuncCallExpr); ok && isOpCall(c, opConcat) {
-		operands = append(operands, c.Args[1:]...)
-	} else {
-		operands = append(operands, rhs)
+	for {
+		c, ok := rhs.(*ast.StringConcatOpExpr)
+		if !ok || !p.chained[c] {
+			break
+		}
+		delete(p.chained, c)
+		operands = append(operands, c.Lhs)
+		rhs = c.Rhs
 	}
+	operands = append(operands, rhs)
 	var folded strings.Builder
 	for _, o := range operands {
 		s, ok := o.(*ast.StringExpr)
 		if !ok {
-			if !p.claim(opCallRegisters(len(operands))) {
+			if !p.callFits(base, len(operands)) {
 				return nativeConcat(operands)
 			}
-			return p.opCall(opConcat, operands...)
+			return p.opCall(base, opConcat, operands...)
 		}
 		folded.WriteString(s.Value)
 	}
@@ -241,18 +261,14 @@ func nativeConcat(operands []ast.Expr) ast.Expr {
 	return e
 }
 
-// opCallRegisters is how many registers a hidden operator call over n
-// operands takes: the function, the descriptor and the operands.
-func opCallRegisters(n int) int { return n + 2 }
-
 // opCall builds the call of a hidden operator local. Its line is the line
 // of the last token of the operation, where PUC puts the instruction, so
 // runtime errors carry the same line. A constant string argument names the
 // operands for error messages ("global 'x'"), as PUC's debug info does; for
 // concat it comes first, for the others last and only when not empty.
-func (p *parser) opCall(op int, operands ...ast.Expr) ast.Expr {
+func (p *parser) opCall(base, op int, operands ...ast.Expr) ast.Expr {
 	p.used[op] = true
-	p.need(opCallRegisters(len(operands)))
+	p.reach(p.callTop(base, len(operands)))
 	line := p.lastLine
 	descs := make([]string, len(operands))
 	named := false
@@ -288,11 +304,6 @@ func adjustOne(e ast.Expr) {
 	case *ast.Comma3Expr:
 		e.AdjustRet = true
 	}
-}
-
-func isOpCall(c *ast.FuncCallExpr, op int) bool {
-	id, ok := c.Func.(*ast.IdentExpr)
-	return ok && id.Value == opLocals[op]
 }
 
 func isLowered(e ast.Expr) bool {
@@ -337,6 +348,7 @@ func (p *parser) simpleExpr() (ast.Expr, exprKind) {
 			p.syntaxError("cannot use '...' outside a vararg function")
 		}
 		e = &ast.Comma3Expr{}
+		p.need(2) // gopher-lua's OP_VARARG claims a register beyond the values
 	case '{':
 		return p.constructor(), kindOther
 	case tkFunction:

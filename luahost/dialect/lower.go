@@ -72,7 +72,8 @@ func (p *parser) multiAssign(lhs, rhs []ast.Expr) ast.Stmt {
 		values[i] = hiddenIdent(name, last)
 	}
 	exprs = append(exprs, rhs...)
-	if !p.claim(len(names)) {
+	// Each store moves its value through one more register.
+	if !p.claim(len(names) + 1) {
 		s := &ast.AssignStmt{Lhs: lhs, Rhs: rhs}
 		s.SetLine(line)
 		return s

@@ -3,6 +3,7 @@ package dialect
 import (
 	"fmt"
 
+	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 )
 
@@ -67,6 +68,7 @@ type funcState struct {
 	upvals  map[upvalKey]bool
 	hidden  int // hidden locals before the first statement (the operator prologue)
 	temps   int // registers held by the enclosing expressions being parsed
+	hw      int // most registers in use at once since the expression being parsed began
 	peak    int // most registers (locals, hidden ones, temporaries) in use at once so far
 	peakAt  int // the line where peak was reached
 	defined int // the line gopher-lua gives as the function's LineDefined; 0 for the main chunk
@@ -95,6 +97,9 @@ type parser struct {
 	// function's register use peaked, for the error if it still does.
 	native map[int]bool
 	peaks  map[int]int
+	// chained marks the .. nodes a concatenation chain is built from
+	// before the whole chain becomes one call.
+	chained map[*ast.StringConcatOpExpr]bool
 }
 
 // newParser returns a parser for src. With lower false, plain Lua comes
@@ -273,13 +278,11 @@ func (p *parser) checkLocals(n int) {
 	}
 }
 
-// claim reports whether a lowering needing n more registers than the
-// locals and the enclosing expressions' temporaries fits gopher-lua's
-// limit, and counts them in the function's peak if so. n counts what the
-// lowered code holds at once: hidden locals, or a hidden operator call's
-// function, descriptor and operands. A lowering that does not fit is left
-// out, so that what PUC compiles still compiles; Compile falls back
-// further if gopher-lua's allocation still overflows.
+// claim reports whether n hidden locals fit gopher-lua's limit above the
+// locals and the enclosing expressions' temporaries, and counts them in
+// the function's peak if so. A lowering that does not fit is left out, so
+// that what PUC compiles still compiles; Compile falls back further if
+// gopher-lua's allocation still overflows.
 func (p *parser) claim(n int) bool {
 	if p.live()+n > gopherMaxRegisters {
 		return false
@@ -288,10 +291,24 @@ func (p *parser) claim(n int) bool {
 	return true
 }
 
-// need counts n registers above the live ones in the function's peak.
-func (p *parser) need(n int) {
-	if live := p.live() + n; live > p.fs.peak {
-		p.fs.peak, p.fs.peakAt = live, p.lastLine
+// callTop is the registers in use at the top of a hidden operator call
+// over n operands whose expression began with base registers live: its
+// operands evaluate as in gopher-lua's own code, at least one register
+// each, but two registers higher (the function, and the descriptor before
+// or after them).
+func (p *parser) callTop(base, n int) int { return max(p.fs.hw, base+n) + 2 }
+
+// callFits reports whether that call fits gopher-lua's limit.
+func (p *parser) callFits(base, n int) bool { return p.callTop(base, n) <= gopherMaxRegisters }
+
+// need counts n registers above the live ones.
+func (p *parser) need(n int) { p.reach(p.live() + n) }
+
+// reach records that top registers are in use at once.
+func (p *parser) reach(top int) {
+	p.fs.hw = max(p.fs.hw, top)
+	if top > p.fs.peak {
+		p.fs.peak, p.fs.peakAt = top, p.lastLine
 	}
 }
 
@@ -499,18 +516,28 @@ func (p *parser) forStat(line int) ast.Stmt {
 	switch p.tok.kind {
 	case '=':
 		p.next()
+		base, outerHW := p.live(), p.fs.hw
+		p.fs.hw = base
 		init := p.expr()
 		p.checkNext(',')
+		p.hold(1) // each bound waits in its register for the next
 		limit := p.expr()
 		var step ast.Expr
 		if p.testNext(',') {
+			p.hold(1)
 			step = p.expr()
+			p.release(1)
 		}
+		p.release(1)
+		// Lowered, the bounds are evaluated two registers higher: above
+		// (fornum) and its first argument.
+		boundsTop := p.fs.hw + 2
+		p.fs.hw = max(outerHW, p.fs.hw)
 		p.checkLocals(4)
 		p.activate("(for index)", "(for limit)", "(for step)")
 		doLine := p.tok.endLine // PUC's FORPREP carries the line of 'do'
 		s := &ast.NumberForStmt{Name: name.str, Init: init, Limit: limit, Step: step}
-		outer := p.fs.peak
+		outer, outerAt := p.fs.peak, p.fs.peakAt
 		p.fs.peak = 0
 		s.Stmts = p.forBody(name.str)
 		first, last := -1, -1
@@ -518,15 +545,21 @@ func (p *parser) forStat(line int) ast.Stmt {
 			first, last = boundSpan(s)
 			// Two or more bounds go through hidden locals that stay live
 			// during the loop: only if the body's locals still fit.
-			if live := last - first + 1; live > 1 {
-				if p.fs.peak+live > gopherMaxRegisters {
-					first = -1
-				} else {
-					p.fs.peak += live
-				}
+			switch live := last - first + 1; {
+			case first < 0:
+			case boundsTop > gopherMaxRegisters:
+				first = -1
+			case live > 1 && p.fs.peak+live > gopherMaxRegisters:
+				first = -1
+			case live > 1:
+				p.fs.peak = max(p.fs.peak+live, boundsTop)
+			default:
+				p.fs.peak = max(p.fs.peak, boundsTop)
 			}
 		}
-		p.fs.peak = max(outer, p.fs.peak)
+		if outer >= p.fs.peak {
+			p.fs.peak, p.fs.peakAt = outer, outerAt
+		}
 		end := p.checkMatch(tkEnd, tkFor, line)
 		s.SetLine(line)
 		s.SetLastLine(end.line)
@@ -620,9 +653,16 @@ func (p *parser) exprStat() ast.Stmt {
 		return s
 	}
 	lhs := []ast.Expr{e}
+	// gopher-lua puts an indexed target's object and key in registers
+	// before it evaluates what follows.
+	held := 0
 	for {
 		if kind != kindVar {
 			p.syntaxError("syntax error")
+		}
+		if _, ok := e.(*ast.AttrGetExpr); ok {
+			p.hold(2)
+			held += 2
 		}
 		if !p.testNext(',') {
 			break
@@ -632,6 +672,7 @@ func (p *parser) exprStat() ast.Stmt {
 	}
 	p.checkNext('=')
 	rhs := p.exprList()
+	p.release(held)
 	if p.lowering() && len(lhs) > 1 {
 		return p.multiAssign(lhs, rhs)
 	}
@@ -669,8 +710,11 @@ func (p *parser) body(method bool, line, defined int) *ast.FunctionExpr {
 		}
 	}
 	p.checkLocals(len(par.Names))
-	p.activate(par.Names...)
 	p.fs.vararg = par.HasVargs
+	if par.HasVargs && lua.CompatVarArg {
+		p.fs.hidden = 1 // gopher-lua declares the local arg after the parameters
+	}
+	p.activate(par.Names...)
 	p.checkNext(')')
 	stmts := p.chunk()
 	end := p.checkMatch(tkEnd, tkFunction, line)
