@@ -90,24 +90,30 @@ func strtod(s string) (float64, int) {
 		return sign(0), i + 1
 	}
 	start := i
-	digits := 0
-	for i < len(s) && isDigit(s[i]) {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && isDigit(s[i]) {
-			i++
-			digits++
-		}
-	}
+	i, digits := mantissa(s, i, isDigit)
 	if digits == 0 {
 		return 0, 0
 	}
 	i = exponent(s, i, 'e')
 	f, _ := strconv.ParseFloat(s[start:i], 64) // range errors give ±Inf or 0, as strtod
 	return sign(f), i
+}
+
+// mantissa scans digits, an optional point and more digits from i; it
+// returns where they end and how many digits it saw.
+func mantissa(s string, i int, digit func(byte) bool) (end, digits int) {
+	for i < len(s) && digit(s[i]) {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && digit(s[i]) {
+			i++
+			digits++
+		}
+	}
+	return i, digits
 }
 
 // exponent extends a number ending at i over an exponent introduced by
@@ -130,18 +136,7 @@ func exponent(s string, i int, mark byte) int {
 
 // hexFloat parses the part of a C hex float after "0x".
 func hexFloat(s string) (float64, int) {
-	i, digits := 0, 0
-	for i < len(s) && isXDigit(s[i]) {
-		i++
-		digits++
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		for i < len(s) && isXDigit(s[i]) {
-			i++
-			digits++
-		}
-	}
+	i, digits := mantissa(s, 0, isXDigit)
 	if digits == 0 {
 		return 0, 0
 	}

@@ -56,9 +56,7 @@ func save(L *lua.LState) int {
 	k := key(L, 2)
 	rec := retry.RecordOf(m, k, mstore.Origin{}, luahost.Now(L))
 	if err := storeOf(L).Save(ctxOf(L), rec); err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return failed(L, err.Error())
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -73,9 +71,7 @@ func load(L *lua.LState) int {
 		return 1
 	}
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return failed(L, err.Error())
 	}
 	L.Push(luahost.PushMessage(L, retry.MessageOf(rec)))
 	return 1
@@ -87,14 +83,10 @@ func inject(L *lua.LState) int {
 	m := luahost.CheckMessage(L, 1)
 	inj := luahost.ServicesOf(L).Injector
 	if inj == nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("msys.mstore.inject: no spool is configured"))
-		return 2
+		return failed(L, "msys.mstore.inject: no spool is configured")
 	}
 	if err := inj.Inject(ctxOf(L), m.Clone()); err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return failed(L, err.Error())
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -112,7 +104,12 @@ func del(L *lua.LState) int {
 		L.Push(lua.LFalse)
 		return 1
 	}
+	return failed(L, err.Error())
+}
+
+// failed returns nil and why, Lua's convention for a runtime failure.
+func failed(L *lua.LState, why string) int {
 	L.Push(lua.LNil)
-	L.Push(lua.LString(err.Error()))
+	L.Push(lua.LString(why))
 	return 2
 }
