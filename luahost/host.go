@@ -352,22 +352,36 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 		g.inflight.RUnlock()
 		return nil, nil
 	}
-	st := g.pool.tryGet()
-	var err error
-	if st == nil && g.missing.Load() > 0 {
-		if st, err = g.newState(ctx); err != nil {
-			g.inflight.RUnlock()
-			return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
+	for {
+		if st := g.pool.tryGet(); st != nil {
+			return st, nil
 		}
-		g.missing.Add(-1)
-	}
-	if st == nil {
-		if st, err = g.pool.get(ctx); err != nil {
+		if g.claimMissing() {
+			st, err := g.newState(ctx)
+			if err != nil {
+				g.missing.Add(1)
+				g.inflight.RUnlock()
+				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
+			}
+			return st, nil
+		}
+		select {
+		case <-g.pool.wake:
+		case <-ctx.Done():
 			g.inflight.RUnlock()
-			return nil, err
+			return nil, ctx.Err()
 		}
 	}
-	return st, nil
+}
+
+// claimMissing takes one missing state's place, for the caller to rebuild.
+func (g *Generation) claimMissing() bool {
+	for m := g.missing.Load(); m > 0; m = g.missing.Load() {
+		if g.missing.CompareAndSwap(m, m-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // replace closes a broken state and builds a fresh one for the same caller;
@@ -377,6 +391,7 @@ func (g *Generation) replace(st *state) *state {
 	fresh, err := g.newState(context.Background())
 	if err != nil {
 		g.missing.Add(1)
+		g.pool.signal() // a waiter may rebuild it instead
 		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
 		return nil
 	}
@@ -411,7 +426,7 @@ func (g *Generation) closeStates() {
 	}
 }
 
-// current returns a held state of the serving generation.
+// acquire returns a held state of the serving generation.
 func (h *Host) acquire(ctx context.Context) (*Generation, *state, error) {
 	for {
 		g := h.gen.Load()

@@ -317,3 +317,28 @@ msys.registerModule("cfgerr", m)`)
 		t.Fatalf("res = %+v", res)
 	}
 }
+
+func TestWaitersGetStatesUnderContention(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{PoolSize: 2},
+		"w.lua", `local m = {} function m:smpp_handle_DR_positive(b, id) local s = 0 for i = 1, 2000 do s = s + i end return 3 end msys.registerModule("w", m)`)
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 50; j++ {
+				if res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); res.Code != 3 {
+					t.Errorf("res = %+v", res)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("callers starved waiting for a state")
+	}
+}

@@ -1,14 +1,12 @@
 package luahost
 
-import (
-	"context"
-	"sync"
-)
+import "sync"
 
 // pool holds a generation's idle states: a bounded, explicit pool (never
 // sync.Pool, which would drop states at every GC). A mutex-guarded stack is
-// cheaper than a channel on the hot path; waiters sleep on a wake-up
-// channel only when every state is busy.
+// cheaper than a channel on the hot path. Callers sleep on wake only when
+// every state is busy (Generation.acquire), and pass a wake-up on when they
+// leave states behind.
 type pool struct {
 	mu   sync.Mutex
 	free []*state
@@ -19,39 +17,20 @@ func newPool(size int) *pool {
 	return &pool{free: make([]*state, 0, size), wake: make(chan struct{}, 1)}
 }
 
-// get takes an idle state, waiting until one is returned or ctx ends.
-func (p *pool) get(ctx context.Context) (*state, error) {
-	for {
-		p.mu.Lock()
-		if n := len(p.free); n > 0 {
-			st := p.free[n-1]
-			p.free = p.free[:n-1]
-			more := n > 1
-			p.mu.Unlock()
-			if more {
-				p.signal() // pass a wake-up on to another waiter
-			}
-			return st, nil
-		}
-		p.mu.Unlock()
-		select {
-		case <-p.wake:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-}
-
 // tryGet takes an idle state without waiting; nil when all are busy.
 func (p *pool) tryGet() *state {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	n := len(p.free)
 	if n == 0 {
+		p.mu.Unlock()
 		return nil
 	}
 	st := p.free[n-1]
 	p.free = p.free[:n-1]
+	p.mu.Unlock()
+	if n > 1 {
+		p.signal() // another waiter may take the next one
+	}
 	return st
 }
 
