@@ -27,6 +27,17 @@ func (h *Host) RunMain(ctx context.Context, path string, args []string) error {
 			return err
 		}
 		st.script = path
-		return st.pcall(ctx, fn, largs...)
+		// lua.c runs the script from a C function (pmain), which PUC's
+		// tracebacks show as "[C]: ?" at the bottom; a Go function plays
+		// that part.
+		main := L.NewFunction(func(L *lua.LState) int {
+			L.Push(fn)
+			for _, a := range largs {
+				L.Push(a)
+			}
+			L.Call(len(largs), 0)
+			return 0
+		})
+		return st.pcall(ctx, main)
 	})
 }

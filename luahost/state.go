@@ -154,8 +154,11 @@ func (st *state) print(L *lua.LState) int {
 		}
 		if s, ok := L.Get(i).(lua.LString); ok && library {
 			// What the library tostring would return, without the call.
-			b = append(b, s...)
+			b = appendCString(b, string(s))
 			continue
+		}
+		if !callable(L, tostring) {
+			raise(L, "attempt to call a %s value", tostring.Type())
 		}
 		L.Push(tostring)
 		L.Push(L.Get(i))
@@ -165,11 +168,26 @@ func (st *state) print(L *lua.LState) int {
 			raise(L, "'tostring' must return a string to 'print'")
 		}
 		L.Pop(1)
-		b = append(b, s...)
+		b = appendCString(b, string(s))
 	}
 	st.printBuf = b
 	st.host.emitPrint(st.script, string(b))
 	return 0
+}
+
+// appendCString appends s up to its first NUL: PUC's print writes each
+// piece with fputs, which stops there.
+func appendCString(b []byte, s string) []byte {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	return append(b, s...)
+}
+
+// callable reports whether calling v can work: a function or a value with
+// __call.
+func callable(L *lua.LState, v lua.LValue) bool {
+	return v.Type() == lua.LTFunction || L.GetMetaField(v, "__call").Type() == lua.LTFunction
 }
 
 // require resolves msys bindings (already in package.loaded) and Lua files

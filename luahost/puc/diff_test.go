@@ -47,6 +47,38 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+// TestDifferentialThroughMsyshostLua runs the corpus through the real
+// command, `msyshost lua FILE`: the host's own states (msys modules, its
+// print and require, the dialect) must give the same output as lua5.1,
+// with the same allowlist.
+func TestDifferentialThroughMsyshostLua(t *testing.T) {
+	if _, err := os.Stat(oracle); err != nil {
+		t.Fatalf("%s is missing (%v): run `apt-get install lua5.1`", oracle, err)
+	}
+	bin := filepath.Join(t.TempDir(), "msyshost")
+	if out, err := exec.Command("go", "build", "-o", bin, "msyshost/cmd/msyshost").CombinedOutput(); err != nil {
+		t.Fatalf("building msyshost: %v\n%s", err, out)
+	}
+	files, err := filepath.Glob("testdata/diff/*.lua")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus files in testdata/diff: %v", err)
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(strings.TrimSuffix(name, ".lua"), func(t *testing.T) {
+			cmd := exec.Command(bin, "lua", name)
+			cmd.Dir = "testdata/diff"
+			cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("msyshost lua %s: %v\n%s", name, err, stderr.String())
+			}
+			compareOutputs(t, name, runOracle(t, name), stdout.String())
+		})
+	}
+}
+
 func runOracle(t *testing.T, name string) string {
 	t.Helper()
 	cmd := exec.Command(oracle, name)
