@@ -342,3 +342,22 @@ func TestWaitersGetStatesUnderContention(t *testing.T) {
 		t.Fatal("callers starved waiting for a state")
 	}
 }
+
+func TestCallerCancellationStopsTheHook(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{CallTimeout: 20 * time.Second},
+		"spin.lua", `local m = {}
+function m:smpp_handle_DR_positive(b, id)
+  while true do end
+end
+msys.registerModule("spin", m)`)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res := h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	if time.Since(start) > 5*time.Second {
+		t.Fatalf("a cancelled caller waited %s", time.Since(start))
+	}
+	if len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "call cancelled") || !strings.HasSuffix(res.Calls[0].Err, "spin.lua:3") {
+		t.Fatalf("res = %+v", res)
+	}
+}
