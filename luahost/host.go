@@ -288,18 +288,18 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 // Errors name the position of the code that failed when it is known.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
 	L := st.L
-	prev := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
+	prev, mine := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
 	err := L.PCall(len(args), 1, st.errHandler)
-	werr := st.watch.Err()
-	st.watch.restore(prev)
-	if werr != nil {
-		// The watch fired; even if the call ended first, its channel is
-		// closed for good.
+	var werr error
+	if st.watch.end(prev, mine) {
+		// The watch fired, even if the call ended first: its channel is
+		// closed for good, so the state is replaced.
 		st.broken = true
+		werr = st.watch.firedErr()
 	}
 	if err == nil {
 		return nil
@@ -360,6 +360,7 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 			st, err := g.newState(ctx)
 			if err != nil {
 				g.missing.Add(1)
+				g.pool.signal() // another waiter may try in its turn
 				g.inflight.RUnlock()
 				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
 			}

@@ -3,6 +3,7 @@ package luahost
 import (
 	"context"
 	"errors"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
@@ -44,18 +45,23 @@ func (w *watch) Err() error {
 
 func (w *watch) Value(any) any { return nil }
 
-// armed is what a call's arm replaced, for restore.
+// armed is what a call's arm replaced, for end.
 type armed struct {
 	deadline int64
 	heap0    uint64
 	parent   <-chan struct{}
 }
 
+// firing marks a watch the watchdog has claimed.
+const firing = -1
+
 // arm starts a call: it must end by its deadline and when parent is done.
 // The start time is the watchdog's last tick, not a clock read: a deadline
 // may fire up to one tick late, never early. A call nested in a running
-// one keeps the earlier deadline.
-func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) armed {
+// one keeps the earlier deadline, and the outer caller's cancellation when
+// its own context cannot be cancelled. It returns what it replaced and the
+// deadline it set, for end.
+func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) (armed, int64) {
 	prev := armed{deadline: w.deadline.Load(), heap0: w.heap0.Load()}
 	prev.parent, _ = w.parent.Load().(<-chan struct{})
 	deadline := wd.now.Load() + int64(d) + int64(watchdogTick)
@@ -66,16 +72,26 @@ func (w *watch) arm(wd *watchdog, parent context.Context, d time.Duration) armed
 	}
 	// A channel is pointer-shaped: storing it costs no allocation, unlike
 	// storing the context interface.
-	w.parent.Store(parent.Done())
+	done := parent.Done()
+	if done == nil {
+		done = prev.parent
+	}
+	w.parent.Store(done)
 	w.deadline.Store(deadline)
-	return prev
+	return prev, deadline
 }
 
-// restore ends a call, putting back what an enclosing call had armed.
-func (w *watch) restore(prev armed) {
-	w.deadline.Store(prev.deadline)
+// end ends a call armed with deadline mine, putting back what an enclosing
+// call had armed, and reports whether the watch fired during the call. The
+// watchdog and end hand the deadline over by compare-and-swap, so a watch
+// fires while its call runs or not at all.
+func (w *watch) end(prev armed, mine int64) (fired bool) {
+	if !w.deadline.CompareAndSwap(mine, prev.deadline) {
+		return true
+	}
 	w.heap0.Store(prev.heap0)
 	w.parent.Store(prev.parent)
+	return false
 }
 
 // ErrMemoryLimit stops a call during which the live heap grew past the
@@ -86,7 +102,7 @@ var ErrMemoryLimit = errors.New("memory limit exceeded")
 // the live heap by more than limit bytes.
 func (w *watch) check(now int64, heap, limit uint64) {
 	d := w.deadline.Load()
-	if d == 0 || w.Err() != nil {
+	if d == 0 || d == firing {
 		return
 	}
 	var err error
@@ -101,7 +117,8 @@ func (w *watch) check(now int64, heap, limit uint64) {
 		default:
 		}
 	}
-	if err != nil && w.err.CompareAndSwap(nil, err) {
+	if err != nil && w.deadline.CompareAndSwap(d, firing) {
+		w.err.Store(err)
 		close(w.done)
 	}
 }
@@ -173,4 +190,15 @@ func liveHeap() uint64 {
 		return 0
 	}
 	return sample[0].Value.Uint64()
+}
+
+// firedErr returns why the watch fired, waiting out the instant between
+// the watchdog claiming the watch and recording the reason.
+func (w *watch) firedErr() error {
+	for {
+		if err := w.Err(); err != nil {
+			return err
+		}
+		runtime.Gosched()
+	}
 }

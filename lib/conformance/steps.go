@@ -170,5 +170,10 @@ func (r *run) copyPath(orig string) string {
 			return filepath.Join(r.overlay(), rel)
 		}
 	}
-	return filepath.Join(r.dir, "outside", filepath.Base(orig))
+	abs, err := filepath.Abs(orig)
+	if err != nil {
+		abs = orig
+	}
+	// Mirrored by full path, so two files of the same name never share a copy.
+	return filepath.Join(r.dir, "outside", abs)
 }

@@ -78,7 +78,7 @@ func (c *Core) init() {
 type segmentGroup struct {
 	primary   mstore.Key
 	remaining map[string]bool
-	decided   bool
+	decided   Outcome // Positive or Negative once decided; Intermediate until then
 }
 
 // Submission is a message the SMSC or MMSC accepted.
@@ -213,8 +213,8 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		return res, nil
 	}
 	c.park(ctx, key, log)
-	key, act := c.segment(key, out)
-	res.Key = key
+	key, out, act := c.segment(key, out)
+	res.Key, res.Outcome = key, out
 	if !act {
 		log.Debug("segment receipt recorded; waiting for the other segments")
 		return res, nil
@@ -268,8 +268,11 @@ func (c *Core) act(ctx context.Context, r Receipt, out Outcome, res *Result, log
 	} else {
 		res.Bounced = true
 	}
+	// The bounce is out: the receipt is done whatever happens to the copy.
+	// One left behind is harmless (retention removes it; a repeated receipt
+	// is a duplicate), a receipt retried after it would bounce twice.
 	if err := c.Store.Delete(ctx, key); err != nil && !errors.Is(err, mstore.ErrNotFound) {
-		return fmt.Errorf("deleting bounced %s: %w", key, err)
+		log.Error("bounced, but the stored copy could not be deleted; retention will remove it", "error", err)
 	}
 	return nil
 }
@@ -367,28 +370,31 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) {
 }
 
 // segment maps a segment id to its message and says whether this receipt
-// decides: a negative one as soon as any segment fails, a positive one when
-// every segment is delivered.
-func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, bool) {
+// decides, and with which outcome: a negative one as soon as any segment
+// fails, a positive one when every segment is delivered. Once decided,
+// every later receipt of the message carries the deciding outcome, so a
+// negative decision whose bounce failed is retried as negative, never
+// overtaken by a positive segment.
+func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, Outcome, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	g, ok := c.segments.get(key)
 	if !ok {
-		return key, true
+		return key, out, true
 	}
-	if g.decided {
-		return g.primary, true // the duplicate check answers it
+	if g.decided != Intermediate {
+		return g.primary, g.decided, true // the duplicate check answers it
 	}
 	if out == Negative {
-		g.decided = true
-		return g.primary, true
+		g.decided = Negative
+		return g.primary, Negative, true
 	}
 	delete(g.remaining, key.ID)
 	if len(g.remaining) > 0 {
-		return g.primary, false
+		return g.primary, out, false
 	}
-	g.decided = true
-	return g.primary, true
+	g.decided = Positive
+	return g.primary, Positive, true
 }
 
 func (c *Core) now() time.Time {

@@ -316,3 +316,48 @@ func TestReceiptBeforeTheSubmissionIsParked(t *testing.T) {
 	}
 	rec.Take()
 }
+
+func TestFailedSegmentBounceIsNotOvertakenByAPositiveSegment(t *testing.T) {
+	var calls []string
+	hooks := scriptedHooks{
+		"smpp_handle_DR_negative": func(...any) int { calls = append(calls, "negative"); return 0 },
+		"smpp_handle_DR_positive": func(...any) int { calls = append(calls, "positive"); return 0 },
+	}
+	core, _, _ := newCoreWith(t, hooks)
+	fb := &flakyBouncer{fails: 1}
+	core.Bouncer = fb
+	ctx := context.Background()
+	core.Submitted(ctx, sms("p1", "p2"))
+	if _, err := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "p1", Status: "UNDELIV"}); err == nil {
+		t.Fatal("the failed bounce must be reported")
+	}
+	res, err := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "p2", Status: "DELIVRD"})
+	if err != nil || res.Outcome != retry.Negative || !res.Bounced {
+		t.Fatalf("a receipt after a failed negative decision must retry it: %+v, %v", res, err)
+	}
+	if fb.got != 1 || len(calls) != 2 || calls[1] != "negative" {
+		t.Fatalf("bounces %d, hook calls %v", fb.got, calls)
+	}
+}
+
+// deleteFails is a store whose Delete always fails.
+type deleteFails struct{ mstore.Store }
+
+func (deleteFails) Delete(context.Context, mstore.Key) error { return errors.New("disk on fire") }
+
+func TestBounceIsFinalEvenWhenTheDeleteFails(t *testing.T) {
+	core, rec, st := newCore(t, &fakeHooks{})
+	core.Store = deleteFails{st}
+	ctx := context.Background()
+	core.Submitted(ctx, sms("x1"))
+	r := retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "x1", Status: "UNDELIV"}
+	if res, err := core.Receipt(ctx, r); err != nil || !res.Bounced {
+		t.Fatalf("res = %+v, %v", res, err)
+	}
+	if res, _ := core.Receipt(ctx, r); !res.Duplicate {
+		t.Fatalf("the repeated receipt must be a duplicate: %+v", res)
+	}
+	if _, b := rec.Take(); len(b) != 1 {
+		t.Fatalf("%d bounces, want 1", len(b))
+	}
+}
