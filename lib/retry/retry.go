@@ -77,6 +77,7 @@ func (c *Core) init() {
 
 type segmentGroup struct {
 	primary   mstore.Key
+	ids       []string // every segment id, the primary's first
 	remaining map[string]bool
 	decided   Outcome // Positive or Negative once decided; Intermediate until then
 }
@@ -112,6 +113,13 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	}
 	done := c.beginSave(key, s.IDs)
 	defer done()
+	origin := mstore.Origin{
+		Channel: string(s.Channel), Binding: s.Binding, Domain: s.Domain,
+		Shortcode: s.Shortcode, Segments: s.IDs,
+	}
+	if err := c.saveAliases(ctx, key, origin); err != nil {
+		return key, err
+	}
 	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == MstoreDone {
 		c.log().Info("store skipped by hook", "hook", storeHooks[s.Channel], "key", key.String())
 		c.mu.Lock()
@@ -119,14 +127,99 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 		c.mu.Unlock()
 		return key, nil
 	}
-	rec := RecordOf(s.Message, key, mstore.Origin{
-		Channel: string(s.Channel), Binding: s.Binding, Domain: s.Domain,
-		Shortcode: s.Shortcode, Segments: s.IDs,
-	}, c.now())
-	if err := c.Store.Save(ctx, rec); err != nil {
+	if err := c.Store.Save(ctx, RecordOf(s.Message, key, origin, c.now())); err != nil {
 		return key, fmt.Errorf("storing submitted message %s: %w", key, err)
 	}
 	return key, nil
+}
+
+// AliasOf is the context key of a segment alias: a small record stored
+// under each further segment id of a long SMS, naming the first id, so a
+// receipt for any segment finds its message after a restart or at another
+// node sharing the store.
+const AliasOf = "msyshost.segment_of"
+
+// saveAliases stores the aliases of a long SMS, concurrently so the store
+// commits them together.
+func (c *Core) saveAliases(ctx context.Context, key mstore.Key, origin mstore.Origin) error {
+	if len(origin.Segments) < 2 {
+		return nil
+	}
+	errs := make([]error, len(origin.Segments))
+	var wg sync.WaitGroup
+	for i, id := range origin.Segments[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := &mstore.Record{
+				Key:     mstore.Key{Bucket: key.Bucket, ID: id},
+				Context: map[string]string{AliasOf: key.ID},
+				Origin:  origin,
+				Created: c.now(),
+			}
+			if err := c.Store.Save(ctx, a); err != nil {
+				errs[i] = fmt.Errorf("storing segment alias %s of %s: %w", a.Key, key, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// deleteAliases removes a long SMS's aliases once its receipt is acted on;
+// what fails here is left to retention.
+func (c *Core) deleteAliases(ctx context.Context, g *segmentGroup) {
+	var wg sync.WaitGroup
+	for _, id := range g.ids[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k := mstore.Key{Bucket: g.primary.Bucket, ID: id}
+			if err := c.Store.Delete(ctx, k); err != nil && !errors.Is(err, mstore.ErrNotFound) {
+				c.log().Warn("segment alias not deleted; retention will remove it", "key", k.String(), "error", err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func newSegmentGroup(primary mstore.Key, ids []string) *segmentGroup {
+	g := &segmentGroup{primary: primary, ids: ids, remaining: map[string]bool{}}
+	for _, id := range ids {
+		g.remaining[id] = true
+	}
+	return g
+}
+
+// remember maps every segment of g to it. The caller holds c.mu.
+func (c *Core) remember(g *segmentGroup) {
+	now := c.now()
+	for _, id := range g.ids {
+		c.segments.put(mstore.Key{Bucket: g.primary.Bucket, ID: id}, g, now)
+	}
+}
+
+// recall rebuilds the segment map of a long SMS from its stored record or
+// alias, when memory no longer has it (a restart, another node). Segments
+// delivered before are not known again, so a positive outcome then waits
+// for receipts that may never come and the copy ages out: never a false
+// positive, and a failing segment still decides.
+func (c *Core) recall(rec *mstore.Record) {
+	if rec == nil || len(rec.Origin.Segments) < 2 {
+		return
+	}
+	primary := rec.Key
+	if id, ok := rec.Context[AliasOf]; ok {
+		primary.ID = id
+	}
+	if primary.ID != rec.Origin.Segments[0] {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, known := c.segments.get(rec.Key); !known {
+		c.remember(newSegmentGroup(primary, rec.Origin.Segments))
+	}
 }
 
 // beginSave records a save in flight (and the segment ids of a long SMS)
@@ -135,12 +228,7 @@ func (c *Core) beginSave(key mstore.Key, ids []string) func() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(ids) > 1 {
-		g := &segmentGroup{primary: key, remaining: map[string]bool{}}
-		now := c.now()
-		for _, id := range ids {
-			g.remaining[id] = true
-			c.segments.put(mstore.Key{Bucket: key.Bucket, ID: id}, g, now)
-		}
+		c.remember(newSegmentGroup(key, ids))
 	}
 	ch := make(chan struct{})
 	c.pending[key] = ch
@@ -212,7 +300,7 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		log.Info("duplicate receipt ignored")
 		return res, nil
 	}
-	c.park(ctx, key, log)
+	c.recall(c.park(ctx, key, log))
 	key, out, act := c.segment(key, out)
 	res.Key, res.Outcome = key, out
 	if !act {
@@ -226,6 +314,14 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 	}
 	err := c.act(ctx, r, out, &res, log)
 	c.settle(key, err == nil)
+	if err == nil {
+		c.mu.Lock()
+		g, seg := c.segments.get(key)
+		c.mu.Unlock()
+		if seg {
+			c.deleteAliases(ctx, g)
+		}
+	}
 	return res, err
 }
 
@@ -323,7 +419,8 @@ const parkPoll = 20 * time.Millisecond
 // park holds a receipt until its message is known: stored, being stored,
 // a segment of a known message, or kept elsewhere by a hook. It gives up
 // after ParkTimeout, and the receipt goes on (the hooks may know better).
-func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) {
+// It returns the stored record (or alias) when it read one.
+func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *mstore.Record {
 	timeout := c.ParkTimeout
 	if timeout == 0 {
 		timeout = 5 * time.Second
@@ -351,19 +448,20 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) {
 			case <-ctx.Done():
 			}
 			t.Stop()
-			return
+			return nil
 		}
 		if seg || ext {
-			return
+			return nil
 		}
-		if _, err := c.Store.Load(ctx, key); !errors.Is(err, mstore.ErrNotFound) {
-			return // there, or the store is failing: the action will say so
+		rec, err := c.Store.Load(ctx, key)
+		if !errors.Is(err, mstore.ErrNotFound) {
+			return rec // there, or the store is failing: the action will say so
 		}
 		if timeout < 0 || time.Now().After(deadline) || ctx.Err() != nil {
 			if timeout >= 0 {
 				log.Info("receipt for a message not in the store; hooks run without a stored copy")
 			}
-			return
+			return nil
 		}
 		time.Sleep(parkPoll)
 	}

@@ -361,3 +361,36 @@ func TestBounceIsFinalEvenWhenTheDeleteFails(t *testing.T) {
 		t.Fatalf("%d bounces, want 1", len(b))
 	}
 }
+
+func TestSegmentsSurviveARestart(t *testing.T) {
+	hooks := &fakeHooks{}
+	core, rec, st := newCore(t, hooks)
+	ctx := context.Background()
+	core.Submitted(ctx, sms("q1", "q2", "q3"))
+	if r, err := st.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: "q2"}); err != nil || r.Context[retry.AliasOf] != "q1" {
+		t.Fatalf("alias of q2: %+v, %v", r, err)
+	}
+
+	// A fresh core on the same store: what the first one kept in memory is gone.
+	hooks2 := &fakeHooks{}
+	restarted := &retry.Core{Store: st, Hooks: hooks2, Bouncer: rec, ParkTimeout: -1}
+	res, _ := restarted.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "q1", Status: "DELIVRD"})
+	if len(hooks2.called()) != 0 {
+		t.Fatalf("a positive segment must not decide alone after a restart: %+v, hooks %v", res, hooks2.called())
+	}
+	res, err := restarted.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-12345", ID: "q3", Status: "UNDELIV"})
+	if err != nil || res.Key.ID != "q1" || !res.Bounced {
+		t.Fatalf("a failed segment after a restart must bounce its message: %+v, %v", res, err)
+	}
+	if got := hooks2.called(); len(got) != 1 || got[0] != "smpp_handle_DR_negative" {
+		t.Fatalf("hooks %v", got)
+	}
+	for _, id := range []string{"q1", "q2", "q3"} {
+		if _, err := st.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: id}); !errors.Is(err, mstore.ErrNotFound) {
+			t.Errorf("%s must be gone once the message is bounced: %v", id, err)
+		}
+	}
+	if _, b := rec.Take(); len(b) != 1 {
+		t.Fatalf("%d bounces", len(b))
+	}
+}
