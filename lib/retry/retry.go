@@ -300,9 +300,13 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		log.Info("duplicate receipt ignored")
 		return res, nil
 	}
-	c.recall(c.park(ctx, key, log))
+	rec := c.park(ctx, key, log)
+	c.recall(rec)
 	key, out, act := c.segment(key, out)
 	res.Key, res.Outcome = key, out
+	if rec != nil && (rec.Key != key || rec.Context[AliasOf] != "") {
+		rec = nil // an alias, or another segment's record: not the copy to bounce
+	}
 	if !act {
 		log.Debug("segment receipt recorded; waiting for the other segments")
 		return res, nil
@@ -312,7 +316,7 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		log.Info("duplicate receipt ignored")
 		return res, nil
 	}
-	err := c.act(ctx, r, out, &res, log)
+	err := c.act(ctx, r, out, rec, &res, log)
 	c.settle(key, err == nil)
 	if err == nil {
 		c.mu.Lock()
@@ -326,13 +330,12 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 }
 
 // act runs the receipt hook and, for a negative receipt the hooks
-// continued, the bounce.
-func (c *Core) act(ctx context.Context, r Receipt, out Outcome, res *Result, log *slog.Logger) error {
+// continued, the bounce. rec is the stored copy when park already read it.
+func (c *Core) act(ctx context.Context, r Receipt, out Outcome, rec *mstore.Record, res *Result, log *slog.Logger) error {
 	key := res.Key
 	// The copy to bounce is read before the hook runs: a hook that deletes
 	// it and then fails still leaves the bounce owed.
-	var rec *mstore.Record
-	if out == Negative {
+	if out == Negative && rec == nil {
 		var err error
 		rec, err = c.Store.Load(ctx, key)
 		if err != nil && !errors.Is(err, mstore.ErrNotFound) {
