@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,7 +35,7 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 			case "":
 				return metadata(rec), nil
 			case "body":
-				return string(body(rec.Raw)), nil
+				return string(fromRecord(rec).Body()), nil
 			case "full":
 				return metadata(rec) + "\n" + string(rec.Raw), nil
 			case "resource":
@@ -136,14 +135,4 @@ func stamp(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// body returns what follows the header block.
-func body(raw []byte) []byte {
-	for _, sep := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
-		if i := bytes.Index(raw, sep); i >= 0 {
-			return raw[i+len(sep):]
-		}
-	}
-	return nil
 }
