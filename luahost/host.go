@@ -184,7 +184,6 @@ type Generation struct {
 	id      int64
 	host    *Host
 	scripts []Script
-	modules []string // "name (script)" in dispatch order
 	pool    *pool
 
 	protoMu sync.Mutex

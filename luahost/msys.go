@@ -48,7 +48,6 @@ func (st *state) registerModule(L *lua.LState) int {
 func (g *Generation) checkModules(st *state) {
 	log := g.host.log
 	for _, m := range st.modules {
-		g.modules = append(g.modules, m.name+" ("+m.script+")")
 		var hooks []string
 		m.tbl.ForEach(func(k, v lua.LValue) {
 			if ks, ok := k.(lua.LString); ok && knownHooks[string(ks)] {
@@ -67,13 +66,4 @@ func (g *Generation) checkModules(st *state) {
 			log.Warn("module name differs from its script stanza; it runs anyway", "module", m.name, "script", m.script)
 		}
 	}
-}
-
-// Modules lists the registered modules of the serving generation, in
-// dispatch order, as "name (script)".
-func (h *Host) Modules() []string {
-	if g := h.gen.Load(); g != nil {
-		return g.modules
-	}
-	return nil
 }
