@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -425,4 +426,21 @@ func (p *Process) closeCore() {
 			p.log.Error("closing mstore", "error", err)
 		}
 	}
+}
+
+// StoreInfo describes the message store for the start log line.
+func (p *Process) StoreInfo() string {
+	ms, _ := p.Config().Mstore()
+	if ms.Embedded() {
+		path := ms.Path
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(p.dataDir, path)
+		}
+		return "embedded " + path
+	}
+	var servers []string
+	for _, s := range ms.Servers {
+		servers = append(servers, s.String())
+	}
+	return "riak " + strings.Join(servers, " ")
 }
