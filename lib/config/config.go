@@ -35,7 +35,6 @@
 // strictly at parse time and mstore when Mstore is called.
 package config
 
-
 // Config is a parsed configuration. It is not changed after Parse or Load
 // returns, so it is safe for concurrent use; a reload builds a new one.
 type Config struct {
@@ -52,4 +51,3 @@ func (c *Config) Root() *Node { return c.root }
 // the order read, each included file and each included directory (listed
 // before its files), so a file dropped into an included directory is seen.
 func (c *Config) Files() []string { return append([]string(nil), c.files...) }
-

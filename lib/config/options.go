@@ -32,7 +32,6 @@ func init() {
 	Declare(OptionSpec{Name: "Debug_Level", Scopes: []string{ModuleScopes}, Type: StringType,
 		Help: "accepted in every module scope for compatibility; msyshost's log level is --log-level"})
 
-
 	Declare(OptionSpec{Name: "script_ttl", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "300",
 		Help: "accepted for compatibility: msyshost keeps a generation's code until a reload replaces it"})
 	Declare(OptionSpec{Name: "gc_pause", Scopes: []string{"scriptlet"}, Type: IntType, Default: "200",

@@ -224,7 +224,7 @@ func (p *Process) ReloadConfig(ctx context.Context) (string, error) {
 	var notes []string
 	if restart := restartNeeded(old, cfg); len(restart) > 0 {
 		msg := "changed, but take effect only after a restart: " + strings.Join(restart, ", ")
-		p.log.Warn("config reload: "+msg)
+		p.log.Warn("config reload: " + msg)
 		notes = append(notes, msg)
 	}
 	out := fmt.Sprintf("Reloaded: generation %d\n", p.Host.Generation())
