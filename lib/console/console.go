@@ -115,8 +115,20 @@ func (c *Console) suggestLocked(words []string) string {
 	if len(words) == 0 {
 		return "; try \"help\""
 	}
-	first := strings.ToLower(words[0])
+	// Whole names first: "mstore dispaly" is one letter pair from
+	// "mstore display".
 	var near []string
+	for name, cmd := range c.commands {
+		k := strings.Count(name, " ") + 1
+		if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), name) <= 2 {
+			near = append(near, cmd.Usage)
+		}
+	}
+	if len(near) > 0 {
+		sort.Strings(near)
+		return "; did you mean: " + strings.Join(near, " | ")
+	}
+	first := strings.ToLower(words[0])
 	for name, cmd := range c.commands {
 		head := strings.SplitN(name, " ", 2)[0]
 		if head == first || typo.Distance(head, first) <= 2 {

@@ -35,6 +35,33 @@ func (p *Process) addConsoleCommands() {
 		},
 	})
 	c.Add(console.Command{
+		Name: "scriptlet call", Usage: "scriptlet call HOOK [ARG...]",
+		Help: "call a hook as the host would, with string arguments (e.g. scriptlet call smpp_handle_DR_positive MADR-12345 abc), and show each module's answer",
+		Run: func(ctx context.Context, args []string) (string, error) {
+			if len(args) == 0 {
+				return "", errors.New("usage: scriptlet call HOOK [ARG...]")
+			}
+			hookArgs := make([]any, len(args)-1)
+			for i, a := range args[1:] {
+				hookArgs[i] = a
+			}
+			res := p.Host.Call(ctx, args[0], hookArgs...)
+			var b strings.Builder
+			if len(res.Calls) == 0 {
+				fmt.Fprintf(&b, "no module defines %s\n", args[0])
+			}
+			for _, c := range res.Calls {
+				if c.Err != "" {
+					fmt.Fprintf(&b, "%s: error: %s\n", c.Module, c.Err)
+				} else {
+					fmt.Fprintf(&b, "%s: returned %s\n", c.Module, c.Returned.String())
+				}
+			}
+			fmt.Fprintf(&b, "decision: %d (generation %d)\n", res.Code, p.Host.Generation())
+			return b.String(), nil
+		},
+	})
+	c.Add(console.Command{
 		Name: "version", Usage: "version", Help: "the msyshost version",
 		Run: func(context.Context, []string) (string, error) {
 			v := p.opts.Version

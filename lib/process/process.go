@@ -117,7 +117,7 @@ type Process struct {
 }
 
 // Build assembles a process from opts. Nothing listens until Start.
-func Build(ctx context.Context, opts Options) (p *Process, err error) {
+func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -126,7 +126,7 @@ func Build(ctx context.Context, opts Options) (p *Process, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	p = &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}}
+	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}}
 	defer func() {
 		if err != nil {
 			p.closeCore()

@@ -46,7 +46,11 @@ func newScriptSet(p *Process, extra []luahost.Script) *scriptSet {
 func (s *scriptSet) searchPath() []string {
 	path := append([]string(nil), s.p.opts.SearchPath...)
 	if f := s.p.opts.ConfigFile; f != "" {
-		path = append(path, filepath.Dir(f))
+		dir := filepath.Dir(f)
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		path = append(path, dir)
 	}
 	return path
 }
@@ -81,9 +85,10 @@ func (s *scriptSet) loadInitial(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
+	configured := scripts
 	for {
 		err := s.p.Host.Load(ctx, scripts)
-		s.record(scripts, err)
+		s.record(configured, scripts, err)
 		if err == nil {
 			return nil
 		}
@@ -115,7 +120,7 @@ func (s *scriptSet) reload(ctx context.Context, cfg *config.Config, why string) 
 	if err == nil {
 		err = s.p.Host.Load(ctx, scripts)
 	}
-	s.record(scripts, err)
+	s.record(scripts, scripts, err)
 	if err != nil {
 		if msg := err.Error(); msg != s.lastErr {
 			s.lastErr = msg
@@ -128,22 +133,22 @@ func (s *scriptSet) reload(ctx context.Context, cfg *config.Config, why string) 
 	return nil
 }
 
-// record notes a load's outcome per script: a success gives every script
-// the new generation and clears its error; a failure marks the script it
-// names (or every script, when it names none) and leaves the rest as they
-// were.
-func (s *scriptSet) record(scripts []luahost.Script, err error) {
+// record notes a load's outcome per script: a success gives every loaded
+// script the new generation and clears its error; a failure marks the
+// script it names (or every script, when it names none) and leaves the
+// rest as they were. Scripts no longer configured leave the status.
+func (s *scriptSet) record(configured, loaded []luahost.Script, err error) {
 	now := s.p.now()
 	seen := map[string]bool{}
-	for _, sc := range scripts {
-		key := sc.Name
-		seen[key] = true
-		st, ok := s.status[key]
-		if !ok {
-			st = &ScriptStatus{Name: sc.Name}
-			s.status[key] = st
-			s.order = append(s.order, key)
+	for _, sc := range configured {
+		seen[sc.Name] = true
+		if _, ok := s.status[sc.Name]; !ok {
+			s.status[sc.Name] = &ScriptStatus{Name: sc.Name, File: sc.Path}
+			s.order = append(s.order, sc.Name)
 		}
+	}
+	for _, sc := range loaded {
+		st := s.status[sc.Name]
 		st.File = sc.Path
 		if err == nil {
 			st.Generation, st.LoadedAt, st.Err = s.p.Host.Generation(), now, ""
@@ -155,7 +160,6 @@ func (s *scriptSet) record(scripts []luahost.Script, err error) {
 		}
 	}
 	if err == nil {
-		// Scripts the config dropped are gone from status too.
 		kept := s.order[:0]
 		for _, k := range s.order {
 			if seen[k] {
