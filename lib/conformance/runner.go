@@ -17,6 +17,8 @@ import (
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
+	"msyshost/lib/msys/core"
+	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
@@ -178,6 +180,9 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err != nil {
 		return r, err
 	}
+	svc := &luahost.Services{Logger: log, Now: r.clock.Now, Print: r.print}
+	msysmstore.Store.Set(svc, r.store)
+	core.Injector.Set(svc, r.rec)
 	sc := cfg.Scriptlet()
 	base := filepath.Dir(s.File)
 	r.search = append([]string{base}, opts.SearchPath...)
@@ -187,7 +192,7 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 		// write steps put their copies in the overlay, which shadows the
 		// files they replace for require and script sources.
 		SearchPath: append([]string{r.overlay()}, r.search...),
-	}, &luahost.Services{Store: r.store, Injector: r.rec, Logger: log, Now: r.clock.Now, Print: r.print})
+	}, svc)
 	for _, p := range s.Scripts {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(base, p)
