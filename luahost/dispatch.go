@@ -7,13 +7,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/lib/message"
+	"msyshost/lib/hook"
 	"msyshost/luahost/dialect"
 )
-
-// Continue is the return value every hook family uses for "go on":
-// MSTORE_CONTINUE, SMPP_CONTINUE, MM7_CONTINUE, VALIDATE_CONT are all 0.
-const Continue = 0
 
 // HookCall is one module's answer to one hook.
 type HookCall struct {
@@ -21,25 +17,26 @@ type HookCall struct {
 	Module   string
 	Script   string
 	Returned lua.LValue // what the method returned; LNil on error
-	Code     int        // Returned as a number, Continue when it was not one
+	Code     int        // Returned as a number; hook.Continue when it was not one
 	Err      string     // the error, deadline or bad return, as logged
 }
 
 // Result is the outcome of dispatching a hook to every module that has it.
 type Result struct {
-	// Code is the first non-Continue return; Continue when every module
-	// continued, failed, or none defines the hook.
+	// Code is the first return other than hook.Continue; hook.Continue when
+	// every module continued, failed, or none defines the hook.
 	Code  int
 	Calls []HookCall
 }
 
 // Call dispatches hook to every registered module that defines it, in config
-// order, as a method call with args. The first non-Continue return decides
-// and stops the chain. A module that raises an error, runs past the
+// order, as a method call with args. The first return other than
+// hook.Continue decides and stops the chain. A module that raises an error, runs past the
 // deadline, or returns nil or a non-number is logged with script, hook and
-// position and counts as Continue, so the caller's default action runs.
-// args may be strings, numbers, booleans, nil, *message.Message (an
-// ec_message), map[string]string (a table) or lua.LValue.
+// position and counts as hook.Continue, so the caller's default action runs.
+// args may be strings, numbers, booleans, nil, map[string]string (a
+// table), lua.LValue, or a value whose Go type has a Class (a
+// *message.Message passes as an ec_message).
 func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 	var res Result
 	res.Code = h.dispatch(ctx, hook, args, func(c HookCall) { res.Calls = append(res.Calls, c) })
@@ -52,13 +49,13 @@ func (h *Host) Dispatch(ctx context.Context, hook string, args ...any) int {
 	return h.dispatch(ctx, hook, args, nil)
 }
 
-func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe func(HookCall)) int {
+func (h *Host) dispatch(ctx context.Context, name string, args []any, observe func(HookCall)) int {
 	g, st, err := h.acquire(ctx)
 	if err != nil {
 		if err != errNoScripts {
-			h.log.Error("hook not dispatched", "hook", hook, "error", err)
+			h.log.Error("hook not dispatched", "hook", name, "error", err)
 		}
-		return Continue
+		return hook.Continue
 	}
 	defer func() { g.release(st) }()
 	// Modules are visited by index: a state that broke is replaced by a
@@ -66,28 +63,28 @@ func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe fu
 	// chain goes on with the next module.
 	for i := 0; i < len(st.modules); i++ {
 		mod := st.modules[i]
-		fn, ok := mod.tbl.RawGetString(hook).(*lua.LFunction)
+		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
 		if !ok {
 			continue
 		}
-		call := st.callHook(ctx, hook, mod, fn, args)
+		call := st.callHook(ctx, name, mod, fn, args)
 		if call.Err != "" {
-			h.log.Warn("hook failed; default action applies", "hook", hook, "module", mod.name, "script", mod.script, "error", call.Err)
+			h.log.Warn("hook failed; default action applies", "hook", name, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
 		if observe != nil {
 			observe(call)
 		}
-		if call.Code != Continue {
+		if call.Code != hook.Continue {
 			return call.Code
 		}
 		if st.broken {
 			if st = g.replace(st); st == nil {
-				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", hook)
-				return Continue
+				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", name)
+				return hook.Continue
 			}
 		}
 	}
-	return Continue
+	return hook.Continue
 }
 
 // callHook calls one module's method and reads its return.
@@ -148,14 +145,15 @@ func toLua(L *lua.LState, a any) (lua.LValue, error) {
 		return lua.LNumber(v), nil
 	case bool:
 		return lua.LBool(v), nil
-	case *message.Message:
-		return PushMessage(L, v), nil
 	case map[string]string:
 		t := L.NewTable()
 		for k, s := range v {
 			t.RawSetString(k, lua.LString(s))
 		}
 		return t, nil
+	}
+	if v, ok := convert(L, a); ok {
+		return v, nil
 	}
 	return nil, fmt.Errorf("luahost: cannot pass a %T to Lua", a)
 }

@@ -30,6 +30,7 @@ func (st *state) openMsys() {
 	msys := L.NewTable()
 	L.SetFuncs(msys, map[string]lua.LGFunction{
 		"registerModule": st.registerModule,
+		"type":           Func("type", msysType),
 	})
 	L.SetGlobal("msys", msys)
 	st.loaded().RawSetString("msys", msys)
@@ -66,4 +67,18 @@ func (g *Generation) checkModules(st *state) {
 			log.Warn("module name differs from its script stanza; it runs anyway", "module", m.name, "script", m.script)
 		}
 	}
+}
+
+// msys.type(x) → the class name of engine userdata ("msys.core:_ec_message"),
+// else what type(x) says.
+func msysType(a Args) int {
+	v := a.Any(1)
+	if ud, ok := v.(*lua.LUserData); ok {
+		if mt, ok := ud.Metatable.(*lua.LTable); ok {
+			if name, ok := mt.RawGetString("__name").(lua.LString); ok {
+				return a.Push(name)
+			}
+		}
+	}
+	return a.Push(lua.LString(v.Type().String()))
 }

@@ -26,6 +26,8 @@ import (
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
+	"msyshost/lib/msys/core"
+	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
@@ -156,11 +158,14 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	if print == nil {
 		print = func(script, line string) { log.Info("script printed", "script", script, "line", line) }
 	}
+	svc := &luahost.Services{Logger: log, Now: now, Print: print}
+	msysmstore.Store.Set(svc, p.Store)
+	core.Injector.Set(svc, p)
 	p.Host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: callTimeout,
 		SearchPath:  p.scripts.searchPath(),
-	}, &luahost.Services{Store: p.Store, Injector: p, Logger: log, Now: now, Print: print})
+	}, svc)
 	if err := p.scripts.loadInitial(ctx, cfg); err != nil {
 		return nil, err
 	}
