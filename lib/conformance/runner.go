@@ -138,7 +138,24 @@ func Run(ctx context.Context, s *Scenario, opts Options) *Result {
 	}
 	res.Printed = r.all
 	res.Duration = time.Since(start)
+	if s.FailsWith != "" {
+		res.Failures = invert(s.FailsWith, res.Failures)
+	}
 	return res
+}
+
+// invert judges a scenario that must fail: it passes when some failure
+// contains want.
+func invert(want string, failures []string) []string {
+	if len(failures) == 0 {
+		return []string{fmt.Sprintf("expected a failure containing %q, but every step held", want)}
+	}
+	for _, f := range failures {
+		if strings.Contains(f, want) {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("expected a failure containing %q, got: %s", want, show(failures))}
 }
 
 func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
