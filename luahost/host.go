@@ -318,6 +318,9 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 		L.Push(a)
 	}
 	err := L.PCall(len(args), 1, st.errHandler)
+	if st.out != nil {
+		st.out.flush()
+	}
 	var werr error
 	if st.watch.end(prev, mine) {
 		// The watch fired, even if the call ended first: its channel is

@@ -1,6 +1,7 @@
 package luahost
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,43 @@ type state struct {
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
 	loading    *lua.LUserData
+	// out is a hook state's standard output (nil when standalone).
+	out *lineOutput
+}
+
+// lineOutput is a hook state's standard output: io.write and io.stdout
+// reach the host line by line, as print does, instead of the process's
+// stdout, where they would land in the middle of a report or a daemon's
+// log. A line left open when a call ends is emitted then.
+type lineOutput struct {
+	st  *state
+	buf []byte
+}
+
+// maxOutputLine bounds an unterminated line held back.
+const maxOutputLine = 64 << 10
+
+func (w *lineOutput) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.st.host.emitPrint(w.st.script, string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > maxOutputLine {
+		w.flush()
+	}
+	return len(p), nil
+}
+
+func (w *lineOutput) flush() {
+	if len(w.buf) > 0 {
+		w.st.host.emitPrint(w.st.script, string(w.buf))
+		w.buf = w.buf[:0]
+	}
 }
 
 // sentinel marks a module being loaded in package.loaded.
@@ -85,6 +123,8 @@ func (h *Host) newState(g *Generation) *state {
 	st.errHandler = puc.ErrorHandler(L)
 	dialect.Open(L)
 	if !h.opts.Standalone {
+		st.out = &lineOutput{st: st}
+		puc.SetOutput(L, st.out)
 		oslib := L.GetGlobal("os").(*lua.LTable)
 		oslib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 			L.RaiseError("os.exit is not available to scriptlets: it would stop the host")
