@@ -28,6 +28,8 @@ import (
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys/core"
 	msysmstore "msyshost/lib/msys/mstore"
+	// Every Lua module msyshost has: the host opens them all in every state.
+	_ "msyshost/lib/msys"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
