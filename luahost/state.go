@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -24,6 +25,7 @@ type state struct {
 	// registerModule.
 	script string
 	broken bool // a call timed out or panicked: do not reuse
+	closed atomic.Bool
 	watch  *watch
 	// tostring is the library tostring, for print's fast path.
 	tostring lua.LValue
@@ -32,6 +34,19 @@ type state struct {
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
 	loading    *lua.LUserData
+
+	// building is set while the state runs the scripts' top-level code and
+	// the generation's init and rsrc_setup; replica when another state of
+	// the generation did that first, so this one replays it quietly
+	// (lifecycle.go).
+	building, replica bool
+	frozen            bool           // registerModule refused: the generation is built
+	ordinals          map[string]int // Shared calls so far while building, by kind
+	kept              map[*Callback]*lua.LFunction
+	idle              chan struct{} // signalled when the state goes back to the pool
+	printTo           *strings.Builder
+	onClose           []func()
+	callArgs          []lua.LValue // the arguments of the hook call running
 }
 
 // sentinel marks a module being loaded in package.loaded.
@@ -44,8 +59,18 @@ func (st *state) sentinel() lua.LValue {
 
 // close releases the state and stops watching it.
 func (st *state) close() {
+	for i := len(st.onClose) - 1; i >= 0; i-- {
+		st.onClose[i]()
+	}
+	st.onClose = nil
 	st.host.watchdog.remove(st.watch)
 	st.L.Close()
+	st.closed.Store(true)
+	// A callback waiting for this state looks again (lifecycle.go).
+	select {
+	case st.idle <- struct{}{}:
+	default:
+	}
 }
 
 // module is one msys.registerModule call.
@@ -74,7 +99,8 @@ func (h *Host) newState(g *Generation) *state {
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
 		IncludeGoStackTrace: false,
 	})
-	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch()}
+	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch(),
+		ordinals: map[string]int{}, kept: map[*Callback]*lua.LFunction{}, idle: make(chan struct{}, 1)}
 	L.SetContext(st.watch)
 	h.watchdog.add(st.watch)
 	ud := L.NewUserData()
@@ -171,7 +197,13 @@ func (st *state) print(L *lua.LState) int {
 		b = appendCString(b, string(s))
 	}
 	st.printBuf = b
-	st.host.emitPrint(st.script, string(b))
+	switch {
+	case st.printTo != nil:
+		st.printTo.Write(b)
+		st.printTo.WriteByte('\n')
+	case !st.replica:
+		st.host.emitPrint(st.script, string(b))
+	}
 	return 0
 }
 
