@@ -15,6 +15,8 @@ require (
 
 require (
 	github.com/basho/backoff v0.0.0-20150307023525-2ff7c4694083 // indirect
+	github.com/chzyer/readline v1.5.1 // indirect
+	github.com/fsnotify/fsnotify v1.10.1 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/uuid v1.3.0 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect

@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,6 +146,23 @@ func (h *Host) Generation() int64 {
 	return 0
 }
 
+// Files returns every file the serving generation compiled: its scripts
+// and the modules they required so far, for a reloader to watch.
+func (h *Host) Files() []string {
+	g := h.gen.Load()
+	if g == nil {
+		return nil
+	}
+	g.protoMu.Lock()
+	defer g.protoMu.Unlock()
+	out := make([]string, 0, len(g.protos))
+	for p := range g.protos {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Close retires every generation after its in-flight calls finish; the
 // watchdog keeps their deadlines until then.
 func (h *Host) Close() {
@@ -159,13 +177,20 @@ func (h *Host) Close() {
 	h.watchdog.close()
 }
 
-// CompileError is a script that does not compile.
+// CompileError is a script that does not compile, or whose top-level code
+// fails when a state runs it (Running).
 type CompileError struct {
-	Script string
-	Err    error
+	Script  string // the script's file
+	Running bool
+	Err     error
 }
 
-func (e *CompileError) Error() string { return fmt.Sprintf("compiling %s: %v", e.Script, e.Err) }
+func (e *CompileError) Error() string {
+	if e.Running {
+		return fmt.Sprintf("running %s: %v", e.Script, e.Err)
+	}
+	return fmt.Sprintf("compiling %s: %v", e.Script, e.Err)
+}
 func (e *CompileError) Unwrap() error { return e.Err }
 
 // Compile compiles one file as the host does (the Momentum dialect
@@ -301,7 +326,7 @@ func (g *Generation) runScripts(ctx context.Context, st *state) error {
 			arg = s.Name
 		}
 		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
-			return fmt.Errorf("running %s: %w", s.Path, err)
+			return &CompileError{Script: s.Path, Running: true, Err: err}
 		}
 		if s.Source != "" {
 			if r := st.L.Get(-1); r != lua.LNil {

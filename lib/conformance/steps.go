@@ -46,7 +46,7 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 	} else {
 		sub.Channel = retry.SMPP
 		rd := ""
-		if v, ok := r.cfg.Eval(scope, "smpp_registered_delivery"); ok {
+		if v, ok := r.p.Config().Eval(scope, "smpp_registered_delivery"); ok {
 			rd = v.String()
 		}
 		sub.Save = registeredDelivery(rd)
@@ -54,7 +54,7 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 			hint = fmt.Sprintf(" (not tracked: smpp_registered_delivery is %q for domain %s; set it to \"SMSC_Delivery\")", rd, domain)
 		}
 	}
-	_, err := r.core.Submitted(ctx, sub)
+	_, err := r.p.Retry.Submitted(ctx, sub)
 	return hint, err
 }
 
@@ -69,7 +69,7 @@ func registeredDelivery(v string) bool {
 }
 
 func (r *run) boolOption(s config.Scope, name string, def bool) (bool, error) {
-	v, ok := r.cfg.Eval(s, name)
+	v, ok := r.p.Config().Eval(s, name)
 	if !ok {
 		return def, nil
 	}
@@ -127,7 +127,7 @@ func (r *run) receipt(ctx context.Context, rc *Receipt) error {
 	} else {
 		rr.Channel = retry.SMPP
 	}
-	_, err := r.core.Receipt(ctx, rr)
+	_, err := r.p.Retry.Receipt(ctx, rr)
 	return err
 }
 
@@ -152,12 +152,7 @@ func (r *run) write(ctx context.Context, w *Write) error {
 	if err := os.WriteFile(cp, []byte(w.Content), 0o644); err != nil {
 		return err
 	}
-	for i, s := range r.scripts {
-		if filepath.Clean(s.Path) == orig {
-			r.scripts[i].Path = cp
-		}
-	}
-	return r.host.Load(ctx, r.scripts)
+	return r.p.ReplaceScript(ctx, orig, cp)
 }
 
 func (r *run) overlay() string { return filepath.Join(r.dir, "overlay") }
