@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"msyshost/lib/typo"
 )
 
 // Family groups hooks by the part of the product that calls them.
@@ -76,6 +78,7 @@ func (s Spec) Signature() string { return s.Name + "(" + strings.Join(s.Args, ",
 var (
 	byName  map[string]Spec
 	byLower map[string]string
+	names   []string
 
 	callersMu sync.Mutex
 	callers   = map[string][]string{}
@@ -90,6 +93,7 @@ func init() {
 		}
 		byName[s.Name] = s
 		byLower[strings.ToLower(s.Name)] = s.Name
+		names = append(names, s.Name)
 	}
 }
 
@@ -136,9 +140,8 @@ func Callers(name string) []string {
 }
 
 // Suggest returns the known hook a misspelt name most likely means, or ""
-// when none is close: same name in another case, or within two edits
-// (insertions, deletions, substitutions, transpositions) of a name at least
-// six letters long.
+// when none is close (typo.Near's measure, so every "did you mean" in
+// msyshost agrees).
 func Suggest(name string) string {
 	if _, ok := byName[name]; ok {
 		return ""
@@ -146,50 +149,8 @@ func Suggest(name string) string {
 	if n, ok := byLower[strings.ToLower(name)]; ok {
 		return n
 	}
-	if len(name) < 6 {
-		return ""
+	if near := typo.Near(name, names); len(near) > 0 {
+		return near[0]
 	}
-	const far = 3
-	best, bestD := "", far
-	for _, s := range catalog {
-		d := distance(strings.ToLower(name), strings.ToLower(s.Name), far)
-		if d < bestD || d < far && d == bestD && s.Name < best {
-			best, bestD = s.Name, d
-		}
-	}
-	return best
-}
-
-// distance is the optimal-string-alignment edit distance of a and b, or
-// limit when it is limit or more.
-func distance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= limit {
-			return limit
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return min(prev[len(b)], limit)
+	return ""
 }

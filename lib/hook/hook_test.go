@@ -54,7 +54,7 @@ func TestSuggest(t *testing.T) {
 		"helper":                  "",
 		"init":                    "",
 		"my_private_function":     "",
-		"ini":                     "",
+		"ini":                     "init",
 	} {
 		if got := Suggest(typo); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", typo, got, want)
