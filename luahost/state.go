@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -25,6 +26,7 @@ type state struct {
 	// registerModule.
 	script string
 	broken bool // a call timed out or panicked: do not reuse
+	closed atomic.Bool
 	watch  *watch
 	// tostring is the library tostring, for print's fast path.
 	tostring lua.LValue
@@ -35,6 +37,19 @@ type state struct {
 	loading    *lua.LUserData
 	// out is a hook state's standard output (nil when standalone).
 	out *lineOutput
+
+	// building is set while the state runs the scripts' top-level code and
+	// the generation's init and rsrc_setup; replica when another state of
+	// the generation did that first, so this one replays it quietly
+	// (lifecycle.go).
+	building, replica bool
+	frozen            bool           // registerModule refused: the generation is built
+	ordinals          map[string]int // Shared calls so far while building, by kind
+	kept              map[*Callback]*lua.LFunction
+	idle              chan struct{} // signalled when the state goes back to the pool
+	printTo           *strings.Builder
+	onClose           []func()
+	callArgs          []lua.LValue // the arguments of the hook call running
 }
 
 // lineOutput is a hook state's standard output: io.write and io.stdout
@@ -56,7 +71,7 @@ func (w *lineOutput) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		w.st.host.emitPrint(w.st.script, string(w.buf[:i]))
+		w.st.emitLine(w.buf[:i])
 		w.buf = w.buf[i+1:]
 	}
 	if len(w.buf) > maxOutputLine {
@@ -67,7 +82,7 @@ func (w *lineOutput) Write(p []byte) (int, error) {
 
 func (w *lineOutput) flush() {
 	if len(w.buf) > 0 {
-		w.st.host.emitPrint(w.st.script, string(w.buf))
+		w.st.emitLine(w.buf)
 		w.buf = w.buf[:0]
 	}
 }
@@ -82,8 +97,18 @@ func (st *state) sentinel() lua.LValue {
 
 // close releases the state and stops watching it.
 func (st *state) close() {
+	for i := len(st.onClose) - 1; i >= 0; i-- {
+		st.onClose[i]()
+	}
+	st.onClose = nil
 	st.host.watchdog.remove(st.watch)
 	st.L.Close()
+	st.closed.Store(true)
+	// A callback waiting for this state looks again (lifecycle.go).
+	select {
+	case st.idle <- struct{}{}:
+	default:
+	}
 }
 
 // module is one msys.registerModule call.
@@ -112,7 +137,8 @@ func (h *Host) newState(g *Generation) *state {
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
 		IncludeGoStackTrace: false,
 	})
-	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch()}
+	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch(),
+		ordinals: map[string]int{}, kept: map[*Callback]*lua.LFunction{}, idle: make(chan struct{}, 1)}
 	L.SetContext(st.watch)
 	h.watchdog.add(st.watch)
 	ud := L.NewUserData()
@@ -211,8 +237,21 @@ func (st *state) print(L *lua.LState) int {
 		b = appendCString(b, string(s))
 	}
 	st.printBuf = b
-	st.host.emitPrint(st.script, string(b))
+	st.emitLine(b)
 	return 0
+}
+
+// emitLine sends one line of script output where it goes: a console
+// command's answer while one runs, otherwise the host's output; a replica
+// replaying the load stays quiet.
+func (st *state) emitLine(b []byte) {
+	switch {
+	case st.printTo != nil:
+		st.printTo.Write(b)
+		st.printTo.WriteByte('\n')
+	case !st.replica:
+		st.host.emitPrint(st.script, string(b))
+	}
 }
 
 // appendCString appends s up to its first NUL: PUC's print writes each

@@ -263,6 +263,17 @@ var (
 	channelNames = map[Channel]string{SMPP: "SMPP", MM7: "MM7"}
 )
 
+func init() {
+	for _, n := range storeHooks {
+		hook.CalledBy("retry", n)
+	}
+	for _, byOutcome := range receiptHooks {
+		for _, n := range byOutcome {
+			hook.CalledBy("retry", n)
+		}
+	}
+}
+
 // Receipt classifies r, runs the receipt hooks and the default action.
 // It is safe to call for duplicates, concurrently or not, and for receipts
 // of deleted or expired messages: those are logged, never bounced twice.
