@@ -88,7 +88,7 @@ mm7_mstore_bucket_use_shortcode = false
 scriptlet "scriptlet" { script_ttl = 10 script "a" { source = "a" } }
 mstore { servers = ("h:1") }
 ESMTP_Listener { Listen ":25" { Enable = true } }
-Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Outbound_Connections = 5 }
+Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Deliveries_Per_Connection = 5 }
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +97,7 @@ Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Outbound_Connections =
 	for _, o := range c.Unknown() {
 		got = append(got, o.Name+"@"+o.Pos.String())
 	}
-	want := []string{"Message_Expiration@u.conf:2:1", "Enable@u.conf:6:33", "Max_Outbound_Connections@u.conf:7:55"}
+	want := []string{"Message_Expiration@u.conf:2:1", "Enable@u.conf:6:33", "Max_Deliveries_Per_Connection@u.conf:7:55"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got  %v\nwant %v", got, want)
 	}

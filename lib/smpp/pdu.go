@@ -1,8 +1,9 @@
 // Package smpp owns the SMPP v3.4 wire format: PDU framing and bodies,
 // TLVs, command_status values, the data codings msyshost sends (GSM 03.38
 // default alphabet, Latin-1, UCS-2), long-message segmentation and the
-// delivery receipt text of appendix B. It does no I/O beyond reading and
-// writing one PDU; sessions live in smppclient and smsc.
+// delivery receipt text of appendix B, and Conn, one connection's framing
+// and request/response matching. Binding, windows and policy live in the
+// roles built on it: smppclient (the ESME) and smsc (the simulator).
 //
 // Section numbers in comments refer to "Short Message Peer to Peer
 // Protocol Specification v3.4", issue 1.2 (12 October 1999).

@@ -242,3 +242,45 @@ func IDKey(id string, from, key IDFormat) (string, error) {
 	}
 	return n.Text(10), nil
 }
+
+// registeredDeliveryNames are the values of Momentum's
+// smpp_registered_delivery and the registered_delivery bits they set
+// (5.2.17).
+var registeredDeliveryNames = map[string]uint8{
+	"smsc_delivery": RegDlvSMSC, "smsc_delivery_failure": RegDlvSMSCFail,
+	"intermediate": RegDlvIntermedia, "sme_delivery": RegDlvSMEAck, "sme_user": RegDlvSMEManual,
+}
+
+// ParseRegisteredDelivery reads smpp_registered_delivery: one or more of
+// SMSC_Delivery, SMSC_Delivery_Failure, intermediate, SME_Delivery and
+// SME_User in any case, or a number; "", "none", "no", "false" and "0"
+// ask for nothing. SMSC_Delivery and SMSC_Delivery_Failure exclude each
+// other, as the two-bit field can hold only one.
+func ParseRegisteredDelivery(values []string) (uint8, error) {
+	var flags uint8
+	for _, v := range values {
+		v = strings.ToLower(strings.TrimSpace(v))
+		switch v {
+		case "", "none", "no", "false", "0":
+			continue
+		}
+		if f, ok := registeredDeliveryNames[v]; ok {
+			if f&0x03 != 0 && flags&0x03 != 0 && flags&0x03 != f {
+				return 0, fmt.Errorf("smpp_registered_delivery: SMSC_Delivery and SMSC_Delivery_Failure cannot both be set")
+			}
+			flags |= f
+			continue
+		}
+		var n uint8
+		if _, err := fmt.Sscanf(v, "%d", &n); err == nil && fmt.Sprint(n) == v && n&0x03 != 0x03 {
+			flags |= n
+			continue
+		}
+		return 0, fmt.Errorf("smpp_registered_delivery: %q is not SMSC_Delivery, SMSC_Delivery_Failure, intermediate, SME_Delivery, SME_User or a number", v)
+	}
+	return flags, nil
+}
+
+// ReceiptsAsked reports whether registered_delivery asks the SMSC for a
+// receipt of the final outcome, always or on failure.
+func ReceiptsAsked(flags uint8) bool { return flags&0x03 != 0 }
