@@ -95,6 +95,13 @@ const domain = "smpp.example.com"
 // extra config lines.
 func newRig(t *testing.T, opt smsc.Options, hooks retry.Hooks, extra string) *rig {
 	t.Helper()
+	return newRigWith(t, opt, extra, func(mstore.Store, *spool.Recorder) retry.Hooks { return hooks })
+}
+
+// newRigWith builds the hooks from the rig's store and recorder (for the
+// real Lua host).
+func newRigWith(t *testing.T, opt smsc.Options, extra string, mk func(mstore.Store, *spool.Recorder) retry.Hooks) *rig {
+	t.Helper()
 	ctx := context.Background()
 	sim := smsc.New(opt, nil)
 	if err := sim.Start(ctx); err != nil {
@@ -124,7 +131,8 @@ func newRig(t *testing.T, opt smsc.Options, hooks retry.Hooks, extra string) *ri
 	}
 	t.Cleanup(func() { st.Close() })
 	rec := &spool.Recorder{}
-	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: rec, ParkTimeout: 5 * time.Second}
+	hooks := mk(st, rec)
+	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: rec, ParkTimeout: 2 * time.Second}
 	ch, err := smppclient.NewChannel(cfg, core, smppclient.Domains(cfg), nil)
 	if err != nil {
 		t.Fatal(err)
