@@ -108,7 +108,16 @@ func newRigWith(t *testing.T, opt smsc.Options, extra string, mk func(mstore.Sto
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Stop(context.Background()) })
-	host, port, _ := net.SplitHostPort(sim.Addr())
+	r := newRigAt(t, sim.Addr(), extra, mk)
+	r.smsc = sim
+	return r
+}
+
+// newRigAt binds a channel to an SMSC at addr.
+func newRigAt(t *testing.T, addr, extra string, mk func(mstore.Store, *spool.Recorder) retry.Hooks) *rig {
+	t.Helper()
+	ctx := context.Background()
+	host, port, _ := net.SplitHostPort(addr)
 	conf := fmt.Sprintf(`Domain %q {
   smpp_smsc_server = %q
   smpp_smsc_port = %s
@@ -146,7 +155,7 @@ func newRigWith(t *testing.T, opt smsc.Options, extra string, mk func(mstore.Sto
 	if err := ch.Client(domain).WaitBound(wctx, ch.Client(domain).Settings().Binds); err != nil {
 		t.Fatal(err)
 	}
-	return &rig{smsc: sim, store: st, rec: rec, core: core, hooks: hooks, ch: ch}
+	return &rig{store: st, rec: rec, core: core, hooks: hooks, ch: ch}
 }
 
 func sms(to, body string) *message.Message {

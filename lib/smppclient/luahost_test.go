@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	_ "msyshost/lib/msys"
 	"msyshost/lib/mstore"
+	_ "msyshost/lib/msys"
 	"msyshost/lib/retry"
 	"msyshost/lib/smsc"
 	"msyshost/lib/spool"
@@ -66,7 +66,9 @@ func TestExampleHooksOverTheSimulator(t *testing.T) {
 		}
 	}
 	subs := r.smsc.Submissions()
-	waitFor(t, func() bool { return r.smsc.Pending() == 0 && out.has("negative SMPP receipt") && out.has("positive SMPP receipt") })
+	waitFor(t, func() bool {
+		return r.smsc.Pending() == 0 && out.has("negative SMPP receipt") && out.has("positive SMPP receipt")
+	})
 	for _, s := range subs {
 		if _, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: s.ID}); !errors.Is(err, mstore.ErrNotFound) {
 			t.Errorf("%s still stored after its receipt: %v", s.ID, err)
