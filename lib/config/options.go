@@ -10,8 +10,8 @@ var DataDirectory = Declare(OptionSpec{Name: "Data_Directory", Scopes: []string{
 // The retry feature's options, read by the channels and the scenario
 // runner.
 var (
-	SMPPRegisteredDelivery = Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: StringType,
-		Help: "registered_delivery of submit_sm, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
+	SMPPRegisteredDelivery = Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: ListType,
+		Help: "registered_delivery of submit_sm: a flag or a list of flags, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
 	SMPPSubmitResponseMessageIDFormat = Declare(OptionSpec{Name: "smpp_submit_response_message_id_format", Scopes: Fallback, Type: EnumType,
 		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
 		Help: "how the SMSC writes message ids in submit_sm_resp"})
