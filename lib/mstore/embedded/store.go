@@ -10,8 +10,8 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
