@@ -252,7 +252,7 @@ func checkEnvelope(m *message.Message) error {
 func (s *Spool) storageError(doing string, err error) error {
 	e := &status.Error{Protocol: status.Spool, Temporary: true, Component: "spool " + s.path, Err: fmt.Errorf("%s: %w", doing, err)}
 	switch {
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EFBIG), errors.Is(err, syscall.EDQUOT):
+	case diskFull(err):
 		e.Code, e.Enhanced, e.Text = 452, "4.3.1", "insufficient system storage"
 	case errors.Is(err, groupcommit.ErrClosed):
 		e.Code, e.Enhanced, e.Text = 421, "4.3.2", "spool is shutting down"
@@ -279,6 +279,18 @@ func (s *Spool) Close() error {
 		return fmt.Errorf("closing spool %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// diskFull reports an error of a full disk or quota. bbolt formats some
+// errors with %s (growing the file: "file resize error: ..."), which drops
+// the errno from the chain, so its text is matched too.
+func diskFull(err error) bool {
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EFBIG, syscall.EDQUOT} {
+		if errors.Is(err, errno) || strings.Contains(err.Error(), errno.Error()) {
+			return true
+		}
+	}
+	return false
 }
 
 // dueKey is the key in bucket "due": big-endian next-attempt time (Unix ns,
