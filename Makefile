@@ -11,10 +11,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/msyshost
 
-# Until the daemon exists, msyshost's main job on the embedded defaults is
-# running the example conformance scenarios.
+# The daemon on the default config: embedded store and control socket under
+# data/, everything on 127.0.0.1. Stop it with ^C.
 run: build
-	./$(BIN) test examples/scenarios
+	./$(BIN) run -c examples/msyshost.conf
 
 # Unit, Lua, golden, differential (lua5.1) and scenario tests.
 test: deps build

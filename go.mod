@@ -4,8 +4,10 @@ go 1.26.8
 
 require (
 	github.com/basho/riak-go-client v1.7.0
+	github.com/chzyer/readline v1.5.1
 	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-smtp v0.26.0
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/miekg/dns v1.1.62
 	github.com/spf13/cobra v1.10.2
 	github.com/yuin/gopher-lua v1.1.2
