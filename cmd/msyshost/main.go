@@ -9,6 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	_ "msyshost/lib/msys"
+	// The spool and its routing, SMTP out and SMTP in register their
+	// components with the process.
+	_ "msyshost/lib/route"
+	_ "msyshost/lib/smtpclient"
+	_ "msyshost/lib/smtpserver"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
