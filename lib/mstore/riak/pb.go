@@ -242,7 +242,7 @@ func idleConnection(node *riakclient.Node) bool {
 // execute runs cmd, giving up waiting when ctx ends (the client library
 // takes no context; the command's own timeout ends the call in any case).
 // A write whose caller gave up may have been sent: it is unanswered.
-func (e *pbEndpoint) execute(ctx context.Context, op string, cmd riakclient.Command, write bool) error {
+func (e *pbEndpoint) execute(ctx context.Context, op string, cmd riakclient.Command, limit time.Duration, write bool) error {
 	c, err := e.client(ctx)
 	if err != nil {
 		return err
@@ -250,6 +250,10 @@ func (e *pbEndpoint) execute(ctx context.Context, op string, cmd riakclient.Comm
 	done := make(chan error, 1)
 	go func() {
 		err := e.classify(c, op, c.cluster.Execute(cmd), write)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			err = fmt.Errorf("%w (limit %v)", err, limit.Round(time.Millisecond))
+		}
 		c.done()
 		done <- err
 	}()
@@ -347,7 +351,7 @@ func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*objec
 	if err != nil {
 		return nil, err
 	}
-	if err := e.execute(ctx, "get", cmd, false); err != nil {
+	if err := e.execute(ctx, "get", cmd, limit, false); err != nil {
 		return nil, err
 	}
 	resp := cmd.(*riakclient.FetchValueCommand).Response
@@ -372,6 +376,7 @@ func (e *pbEndpoint) fetch(ctx context.Context, k mstore.Key, head bool) (*objec
 }
 
 func (e *pbEndpoint) store(ctx context.Context, k mstore.Key, vclock []byte, v value) error {
+	limit := e.lim.answer + e.lim.transfer(int64(len(v.data)))
 	cmd, err := riakclient.NewStoreValueCommandBuilder().
 		WithBucket(k.Bucket).WithKey(k.ID).
 		WithContent(&riakclient.Object{
@@ -379,11 +384,11 @@ func (e *pbEndpoint) store(ctx context.Context, k mstore.Key, vclock []byte, v v
 			ContentType: contentType,
 			UserMeta:    []*riakclient.Pair{{Key: metaExpires, Value: strconv.FormatInt(v.expires, 10)}},
 		}).
-		WithVClock(vclock).WithTimeout(e.lim.answer + e.lim.transfer(int64(len(v.data)))).Build()
+		WithVClock(vclock).WithTimeout(limit).Build()
 	if err != nil {
 		return err
 	}
-	return e.execute(ctx, "put", cmd, true)
+	return e.execute(ctx, "put", cmd, limit, true)
 }
 
 func (e *pbEndpoint) remove(ctx context.Context, k mstore.Key, vclock []byte) error {
@@ -392,7 +397,7 @@ func (e *pbEndpoint) remove(ctx context.Context, k mstore.Key, vclock []byte) er
 	if err != nil {
 		return err
 	}
-	return e.execute(ctx, "delete", cmd, true)
+	return e.execute(ctx, "delete", cmd, e.lim.answer, true)
 }
 
 // troubleReplies are the Riak error responses that speak of the node or the
