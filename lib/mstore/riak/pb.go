@@ -144,11 +144,11 @@ func (e *pbEndpoint) client(ctx context.Context) (*client, error) {
 		}
 		e.mu.Lock()
 		err := e.startErr
-		started := e.cur != nil
 		e.mu.Unlock()
-		if !started {
+		if err != nil {
 			return nil, err
 		}
+		// Started (or closed meanwhile): the loop takes it, or says so.
 	}
 }
 
