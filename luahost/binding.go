@@ -123,3 +123,12 @@ func ServicesOf(L *lua.LState) *Services { return stateOf(L).host.services }
 
 // Now returns the host clock's time for L.
 func Now(L *lua.LState) time.Time { return ServicesOf(L).now() }
+
+// Log returns the host's logger, tagged with the script running in L.
+func Log(L *lua.LState) *slog.Logger {
+	st := stateOf(L)
+	if st.script == "" {
+		return st.host.log
+	}
+	return st.host.log.With("script", st.script)
+}

@@ -70,10 +70,35 @@ var constants = map[string]int{
 	// Protocols of an accept construct.
 	"P_SMTP":  1,
 	"P_ESMTP": 2,
+	// msys.log levels: the syslog priorities.
+	"LOG_EMERG":   LogEmerg,
+	"LOG_ALERT":   LogAlert,
+	"LOG_CRIT":    LogCrit,
+	"LOG_ERR":     LogErr,
+	"LOG_WARNING": LogWarning,
+	"LOG_NOTICE":  LogNotice,
+	"LOG_INFO":    LogInfo,
+	"LOG_DEBUG":   LogDebug,
+	// Generic C hook results.
+	"EC_HOOK_CONT":  hook.HookCont,
+	"EC_HOOK_DONE":  hook.HookDone,
+	"EC_HOOK_RETRY": hook.HookRetry,
 	// runInPool completion modes.
 	"ECTP_COMPLETE_CALLBACK":       0,
 	"ECTP_COMPLETE_CALLBACK_SCHED": 1,
 }
+
+// Syslog priorities, as msys.core.LOG_* (msys.log's levels).
+const (
+	LogEmerg = iota
+	LogAlert
+	LogCrit
+	LogErr
+	LogWarning
+	LogNotice
+	LogInfo
+	LogDebug
+)
 
 // Values other bindings need.
 const (
