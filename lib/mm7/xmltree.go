@@ -188,13 +188,33 @@ func charsetReader(charset string, r io.Reader) (io.Reader, error) {
 	return bytes.NewReader(b), nil
 }
 
+// xmlChar reports whether r may appear in an XML document (XML 1.0 §2.2).
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
 // validText reports whether s can be written as XML character data.
 func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
 	for _, r := range s {
-		if r == utf8.RuneError || !(r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF ||
-			r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+		if !xmlChar(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// CleanText makes s writable as XML text: invalid UTF-8 and characters XML
+// cannot carry become U+FFFD. Error details that quote a peer's bytes go
+// through it.
+func CleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return utf8.RuneError
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
