@@ -84,6 +84,18 @@ var evalOptions = map[string]bool{
 	MM7MstoreBucketUseShortcode:        true,
 	SMPPSubmitResponseMessageIDFormat:  true,
 	SMPPDeliveryReceiptMessageIDFormat: true,
+	// The MM7 channel's options (lib/mm7client/options.go) and the MM7
+	// server's (lib/mm7server/options.go), which cannot be imported here.
+	"mm7_vaspid": true, "mm7_vasid": true, "mm7_sender_address": true, "mm7_service_code": true,
+	"mm7_message_class": true, "mm7_read_reply": true, "mm7_number_prefix": true, "mm7_version": true,
+	"mm7_xml_schema": true, "mm7_namespace": true, "mm7_soap_env": true, "mm7_use_namespace_in_body": true,
+	"mm7_soap_attachment_simple_mime": true, "mm7_response_timer": true, "mm7_reply_charging": true,
+	"mm7_reply_charging_size": true, "mm7_reply_deadline": true, "routes": true, "http_uri": true,
+	"http_host": true, "http_basic_auth": true, "mm7_mmsc_server": true, "mm7_mmsc_port": true,
+	"mm7_mmsc_path": true, "mm7_http_auth_user": true, "mm7_http_auth_password": true,
+	"mm7_vasp_uri_paths": true, "mm7_server_version": true, "mm7_server_default_email_from_address": true,
+	"mm7_server_default_email_from_domain": true, "mm7_server_default_email_to_address": true,
+	"mm7_server_default_email_to_domain": true, "mm7_server_basic_auth": true,
 }
 
 // checkedScopes are global scopes whose options this package validates

@@ -107,3 +107,22 @@ func TestAddresses(t *testing.T) {
 		t.Error("an empty sender address was sent")
 	}
 }
+
+// Every option the channel reads is one config knows, so a config using
+// them gets no "unknown option" warning.
+func TestOptionsKnownToConfig(t *testing.T) {
+	var b strings.Builder
+	for _, o := range []string{OptVASPID, OptVASID, OptSenderAddress, OptServiceCode, OptMessageClass, OptReadReply,
+		OptNumberPrefix, OptVersion, OptXMLSchema, OptNamespace, OptSOAPEnv, OptNamespaceInBody, OptSimpleMIME,
+		OptResponseTimer, OptReplyCharging, OptReplyChargingSize, OptReplyDeadline, OptRoutes, OptHTTPURI, OptHTTPHost,
+		OptHTTPBasicAuth, OptMMSCServer, OptMMSCPort, OptMMSCPath, OptHTTPAuthUser, OptHTTPAuthPassword} {
+		b.WriteString(o + " = x\n")
+	}
+	cfg, err := config.Parse("all.conf", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range cfg.Unknown() {
+		t.Errorf("config does not know %s", o.Name)
+	}
+}
