@@ -101,6 +101,9 @@ var errDoctype = errors.New("document type declaration not allowed (SOAP 1.1 §3
 // parsing any other entity reference is an error, and the DOCTYPE that
 // could declare one is refused before that.
 func parseXML(doc []byte, lim Limits) (*node, error) {
+	// Relays on Windows stacks start documents with a UTF-8 byte order
+	// mark, which encoding/xml does not skip.
+	doc = bytes.TrimPrefix(doc, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true
 	d.CharsetReader = charsetReader
