@@ -11,10 +11,10 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/msyshost
 
-# Until the daemon exists, msyshost's main job on the embedded defaults is
-# running the example conformance scenarios.
+# The daemon on the default config: embedded store and control socket under
+# data/, everything on 127.0.0.1. Stop it with ^C.
 run: build
-	./$(BIN) test examples/scenarios
+	./$(BIN) run -c examples/msyshost.conf
 
 # Unit, Lua, golden, differential (lua5.1) and scenario tests.
 test: deps build
@@ -51,6 +51,13 @@ deps:
 	  echo "installing lua5.1 (Debian package)"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq lua5.1; }
+	@# SMPP interop peers: Net::SMPP (Debian) and the npm package smpp,
+	@# pinned in .ci/peers/package-lock.json, installed outside the module.
+	@{ perl -MNet::SMPP -e 1 2>/dev/null && command -v npm >/dev/null; } || { \
+	  echo "installing libnet-smpp-perl, nodejs, npm (Debian packages)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libnet-smpp-perl nodejs npm; }
+	@test -f .ci/peers/node_modules/smpp/package.json || npm ci --prefix .ci/peers --no-audit --no-fund
 
 clean:
 	rm -rf bin

@@ -11,6 +11,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/hook"
 	"msyshost/luahost"
 )
 
@@ -61,7 +62,7 @@ func BenchmarkPositiveReceiptDispatch(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if code := h2.Dispatch(ctx, "smpp_handle_DR_positive", "MADR-12345", "abc"); code != luahost.Continue {
+		if code := h2.Dispatch(ctx, "smpp_handle_DR_positive", "MADR-12345", "abc"); code != hook.Continue {
 			b.Fatalf("dispatch returned %d", code)
 		}
 	}

@@ -8,9 +8,6 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
-
-	"msyshost/lib/mstore"
-	"msyshost/lib/spool"
 )
 
 // Binding is a Lua-facing module that lib/msys packages register in init().
@@ -55,16 +52,19 @@ func registeredBindings() []Binding {
 }
 
 // Services is what bindings reach outside the VM. One Services value serves
-// every generation of a host.
+// every generation of a host. The host's own needs are fields; what a
+// binding needs (msys.mstore's store, msg:inject's spool) is a Service the
+// binding's package declares and the assembly sets, so luahost knows no
+// domain type.
 type Services struct {
-	Store    mstore.Store
-	Injector spool.Injector
-	Logger   *slog.Logger
+	Logger *slog.Logger
 	// Now is the host's clock; the scenario runner moves it.
 	Now func() time.Time
 	// Print receives each line a script prints, with the script's name.
 	// Nil means the structured log only.
 	Print func(script, line string)
+
+	values map[any]any
 }
 
 func (s *Services) now() time.Time {
@@ -72,6 +72,32 @@ func (s *Services) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// Service is a typed slot of Services that a binding package declares for
+// something it reaches outside the VM.
+type Service[T any] struct{ name string }
+
+// NewService declares a service; name says what it is in errors.
+func NewService[T any](name string) *Service[T] { return &Service[T]{name: name} }
+
+// Name is the service's name.
+func (k *Service[T]) Name() string { return k.name }
+
+// Set makes v the service in s. Set services before the host is built.
+func (k *Service[T]) Set(s *Services, v T) *Services {
+	if s.values == nil {
+		s.values = map[any]any{}
+	}
+	s.values[k] = v
+	return s
+}
+
+// Get returns the service of the host that built L; ok is false when the
+// assembly set none.
+func (k *Service[T]) Get(L *lua.LState) (v T, ok bool) {
+	v, ok = ServicesOf(L).values[k].(T)
+	return v, ok
 }
 
 // ServicesOf returns the services of the host that built L.

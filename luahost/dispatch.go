@@ -7,13 +7,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/lib/message"
+	"msyshost/lib/hook"
 	"msyshost/luahost/dialect"
 )
-
-// Continue is the return value every hook family uses for "go on":
-// MSTORE_CONTINUE, SMPP_CONTINUE, MM7_CONTINUE, VALIDATE_CONT are all 0.
-const Continue = 0
 
 // HookCall is one module's answer to one hook.
 type HookCall struct {
@@ -21,25 +17,26 @@ type HookCall struct {
 	Module   string
 	Script   string
 	Returned lua.LValue // what the method returned; LNil on error
-	Code     int        // Returned as a number, Continue when it was not one
+	Code     int        // Returned as a number; hook.Continue when it was not one
 	Err      string     // the error, deadline or bad return, as logged
 }
 
 // Result is the outcome of dispatching a hook to every module that has it.
 type Result struct {
-	// Code is the first non-Continue return; Continue when every module
-	// continued, failed, or none defines the hook.
+	// Code is the first return other than hook.Continue; hook.Continue when
+	// every module continued, failed, or none defines the hook.
 	Code  int
 	Calls []HookCall
 }
 
 // Call dispatches hook to every registered module that defines it, in config
-// order, as a method call with args. The first non-Continue return decides
-// and stops the chain. A module that raises an error, runs past the
+// order, as a method call with args. The first return other than
+// hook.Continue decides and stops the chain. A module that raises an error, runs past the
 // deadline, or returns nil or a non-number is logged with script, hook and
-// position and counts as Continue, so the caller's default action runs.
-// args may be strings, numbers, booleans, nil, *message.Message (an
-// ec_message), map[string]string (a table) or lua.LValue.
+// position and counts as hook.Continue, so the caller's default action runs.
+// args may be strings, numbers, booleans, nil, map[string]string (a
+// table), lua.LValue, or a value whose Go type has a Class (a
+// *message.Message passes as an ec_message).
 func (h *Host) Call(ctx context.Context, hook string, args ...any) Result {
 	var res Result
 	res.Code = h.dispatch(ctx, hook, args, func(c HookCall) { res.Calls = append(res.Calls, c) })
@@ -52,48 +49,55 @@ func (h *Host) Dispatch(ctx context.Context, hook string, args ...any) int {
 	return h.dispatch(ctx, hook, args, nil)
 }
 
-func (h *Host) dispatch(ctx context.Context, hook string, args []any, observe func(HookCall)) int {
+func (h *Host) dispatch(ctx context.Context, name string, args []any, observe func(HookCall)) int {
 	g, st, err := h.acquire(ctx)
 	if err != nil {
 		if err != errNoScripts {
-			h.log.Error("hook not dispatched", "hook", hook, "error", err)
+			h.log.Error("hook not dispatched", "hook", name, "error", err)
 		}
-		return Continue
+		return hook.Continue
 	}
 	defer func() { g.release(st) }()
-	// Modules are visited by index: a state that broke is replaced by a
-	// fresh one of the same generation, whose modules are the same, and the
-	// chain goes on with the next module.
-	for i := 0; i < len(st.modules); i++ {
+	returns := hook.ReturnsCode
+	if spec, ok := hook.Lookup(name); ok {
+		returns = spec.Returns
+	}
+	// The chain was frozen when the generation was built. Modules are
+	// visited by index: a state that broke is replaced by a fresh one of
+	// the same generation, whose modules are the same, and the chain goes
+	// on with the next module.
+	for _, i := range g.chains[name] {
 		mod := st.modules[i]
-		fn, ok := mod.tbl.RawGetString(hook).(*lua.LFunction)
+		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
 		if !ok {
 			continue
 		}
-		call := st.callHook(ctx, hook, mod, fn, args)
+		call := st.callHook(ctx, name, mod, fn, args, returns)
 		if call.Err != "" {
-			h.log.Warn("hook failed; default action applies", "hook", hook, "module", mod.name, "script", mod.script, "error", call.Err)
+			h.log.Warn("hook failed; default action applies", "hook", name, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
 		if observe != nil {
 			observe(call)
 		}
-		if call.Code != Continue {
+		if call.Code != hook.Continue || returns == hook.ReturnsValue && call.Returned != lua.LNil && call.Err == "" {
 			return call.Code
 		}
 		if st.broken {
 			if st = g.replace(st); st == nil {
-				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", hook)
-				return Continue
+				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", name)
+				return hook.Continue
 			}
 		}
 	}
-	return Continue
+	return hook.Continue
 }
 
-// callHook calls one module's method and reads its return.
-func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua.LFunction, args []any) HookCall {
+// callHook calls one module's method and reads its return as the hook's
+// catalog entry says: a code (nil or a non-number is an error), a value, or
+// nothing.
+func (st *state) callHook(ctx context.Context, name string, mod *module, fn *lua.LFunction, args []any, returns hook.Returns) HookCall {
 	L := st.L
-	call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
+	call := HookCall{Hook: name, Module: mod.name, Script: mod.script, Returned: lua.LNil}
 	st.script = mod.script
 	largs := append(st.args[:0], mod.tbl)
 	for _, a := range args {
@@ -105,19 +109,26 @@ func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua
 		largs = append(largs, v)
 	}
 	st.args = largs
-	defer L.SetTop(0)
+	st.callArgs = largs[1:]
+	defer func() {
+		L.SetTop(0)
+		st.callArgs = nil
+	}()
 	if err := st.pcall(ctx, fn, largs...); err != nil {
 		call.Err = err.Error()
 		if !hasPosition.MatchString(call.Err) {
-			call.Err += " (in " + hook + " defined at " + position(fn) + ")"
+			call.Err += " (in " + name + " defined at " + position(fn) + ")"
 		}
 		return call
 	}
 	call.Returned = L.Get(-1)
-	if n, ok := call.Returned.(lua.LNumber); ok {
+	n, isNum := call.Returned.(lua.LNumber)
+	switch {
+	case returns == hook.ReturnsNone:
+	case isNum:
 		call.Code = int(n)
-	} else {
-		call.Err = fmt.Sprintf("%s returned %s, not a number (%s defined at %s)", hook, call.Returned.Type(), hook, position(fn))
+	case returns == hook.ReturnsCode:
+		call.Err = fmt.Sprintf("%s returned %s, not a number (%s defined at %s)", name, call.Returned.Type(), name, position(fn))
 	}
 	return call
 }
@@ -148,14 +159,15 @@ func toLua(L *lua.LState, a any) (lua.LValue, error) {
 		return lua.LNumber(v), nil
 	case bool:
 		return lua.LBool(v), nil
-	case *message.Message:
-		return PushMessage(L, v), nil
 	case map[string]string:
 		t := L.NewTable()
 		for k, s := range v {
 			t.RawSetString(k, lua.LString(s))
 		}
 		return t, nil
+	}
+	if v, ok := convert(L, a); ok {
+		return v, nil
 	}
 	return nil, fmt.Errorf("luahost: cannot pass a %T to Lua", a)
 }

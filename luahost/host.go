@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -145,6 +146,23 @@ func (h *Host) Generation() int64 {
 	return 0
 }
 
+// Files returns every file the serving generation compiled: its scripts
+// and the modules they required so far, for a reloader to watch.
+func (h *Host) Files() []string {
+	g := h.gen.Load()
+	if g == nil {
+		return nil
+	}
+	g.protoMu.Lock()
+	defer g.protoMu.Unlock()
+	out := make([]string, 0, len(g.protos))
+	for p := range g.protos {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Close retires every generation after its in-flight calls finish; the
 // watchdog keeps their deadlines until then.
 func (h *Host) Close() {
@@ -159,13 +177,20 @@ func (h *Host) Close() {
 	h.watchdog.close()
 }
 
-// CompileError is a script that does not compile.
+// CompileError is a script that does not compile, or whose top-level code
+// fails when a state runs it (Running).
 type CompileError struct {
-	Script string
-	Err    error
+	Script  string // the script's file
+	Running bool
+	Err     error
 }
 
-func (e *CompileError) Error() string { return fmt.Sprintf("compiling %s: %v", e.Script, e.Err) }
+func (e *CompileError) Error() string {
+	if e.Running {
+		return fmt.Sprintf("running %s: %v", e.Script, e.Err)
+	}
+	return fmt.Sprintf("compiling %s: %v", e.Script, e.Err)
+}
 func (e *CompileError) Unwrap() error { return e.Err }
 
 // Compile compiles one file as the host does (the Momentum dialect
@@ -195,6 +220,20 @@ type Generation struct {
 	// missing counts states that broke and could not be rebuilt; acquire
 	// tries again rather than let callers wait for a state that never comes.
 	missing atomic.Int32
+
+	// What the first state registered, frozen once it is built
+	// (lifecycle.go): the modules in registration order and, per hook, the
+	// modules that define it.
+	mods   []modInfo
+	chains map[string][]int
+	// primary is the state that ran init; callbacks made while building
+	// run there. A replacement replays the build and takes the role.
+	primary  atomic.Pointer[state]
+	shared   sharedObjects
+	retireMu sync.Mutex
+	onRetire []func()
+	initDone bool // init succeeded: deinit is owed
+	controls controls
 }
 
 func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error) {
@@ -211,9 +250,9 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 		}
 	}
 	for i := 0; i < h.opts.PoolSize; i++ {
-		st, err := g.newState(ctx)
+		st, err := g.newState(ctx, i == 0)
 		if err != nil {
-			g.closeStates()
+			g.finish()
 			return nil, err
 		}
 		if i == 0 {
@@ -251,14 +290,35 @@ func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error
 	return dialect.Load(L, p)
 }
 
-// newState builds a state and runs every script's top-level code in it.
-func (g *Generation) newState(ctx context.Context) (*state, error) {
+// newState builds a state, runs every script's top-level code in it and
+// then the generation's init and rsrc_setup (lifecycle.go). The primary
+// state is the first of a generation: what it registers is frozen for the
+// generation, and its init decides whether the generation may serve. Every
+// other state replays the same code quietly.
+func (g *Generation) newState(ctx context.Context, primary bool) (*state, error) {
 	st := g.host.newState(g)
+	st.building, st.replica = true, !primary
+	if err := g.runScripts(ctx, st); err != nil {
+		st.close()
+		return nil, err
+	}
+	if err := g.setUp(ctx, st, primary); err != nil {
+		st.close()
+		return nil, err
+	}
+	st.building, st.replica = false, false
+	if primary {
+		g.primary.Store(st)
+	}
+	return st, nil
+}
+
+// runScripts runs every script's top-level code in st.
+func (g *Generation) runScripts(ctx context.Context, st *state) error {
 	for _, s := range g.scripts {
 		fn, err := g.loadFile(st.L, s.Path)
 		if err != nil {
-			st.close()
-			return nil, &CompileError{Script: s.Path, Err: err}
+			return &CompileError{Script: s.Path, Err: err}
 		}
 		st.script = s.Name
 		arg := s.Source
@@ -266,8 +326,7 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 			arg = s.Name
 		}
 		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
-			st.close()
-			return nil, fmt.Errorf("running %s: %w", s.Path, err)
+			return &CompileError{Script: s.Path, Running: true, Err: err}
 		}
 		if s.Source != "" {
 			if r := st.L.Get(-1); r != lua.LNil {
@@ -279,7 +338,8 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 		st.L.SetTop(0)
 	}
 	st.script = ""
-	return st, nil
+	st.frozen = true
+	return nil
 }
 
 // pcall calls fn under the host's deadline, leaving its one result on the
@@ -293,6 +353,9 @@ func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValu
 		L.Push(a)
 	}
 	err := L.PCall(len(args), 1, st.errHandler)
+	if st.out != nil {
+		st.out.flush()
+	}
 	var werr error
 	if st.watch.end(prev, mine) {
 		// The watch fired, even if the call ended first: its channel is
@@ -356,7 +419,7 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 			return st, nil
 		}
 		if g.claimMissing() {
-			st, err := g.newState(ctx)
+			st, err := g.newState(ctx, false)
 			if err != nil {
 				g.missing.Add(1)
 				g.pool.signal() // another waiter may try in its turn
@@ -385,16 +448,18 @@ func (g *Generation) claimMissing() bool {
 }
 
 // replace closes a broken state and builds a fresh one for the same caller;
-// nil when that fails (the pool then counts it missing).
+// nil when that fails (the pool then counts it missing). A fresh state
+// replaces the primary in its role.
 func (g *Generation) replace(st *state) *state {
 	st.close()
-	fresh, err := g.newState(context.Background())
+	fresh, err := g.newState(context.Background(), false)
 	if err != nil {
 		g.missing.Add(1)
 		g.pool.signal() // a waiter may rebuild it instead
 		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
 		return nil
 	}
+	g.primary.CompareAndSwap(st, fresh)
 	return fresh
 }
 
@@ -413,11 +478,13 @@ func (g *Generation) release(st *state) {
 	g.pool.put(st)
 }
 
+// retire stops a generation once its in-flight calls are done: deinit,
+// then what its scripts left running (timers, controls), then its states.
 func (g *Generation) retire() {
 	g.inflight.Lock()
 	g.retired = true
 	g.inflight.Unlock()
-	g.closeStates()
+	g.finish()
 }
 
 func (g *Generation) closeStates() {

@@ -12,6 +12,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/hook"
 	"msyshost/luahost"
 )
 
@@ -106,7 +107,7 @@ msys.registerModule("loop", m)`)
 	if time.Since(start) > 3*time.Second {
 		t.Fatalf("infinite loop held the call for %s", time.Since(start))
 	}
-	if res.Code != luahost.Continue || len(res.Calls) != 3 {
+	if res.Code != hook.Continue || len(res.Calls) != 3 {
 		t.Fatalf("res = %+v, want three calls all continuing", res)
 	}
 	for i, want := range []string{"err.lua:2: boom", "returned nil, not a number (", "deadline of 200ms exceeded"} {
@@ -135,7 +136,7 @@ func TestGoPanicInBindingIsContained(t *testing.T) {
 function m:smpp_handle_DR_positive(b, id) require("test.panicky").explode() return 3 end
 msys.registerModule("p", m)`)
 	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
-	if res.Code != luahost.Continue || !strings.Contains(res.Calls[0].Err, "binding bug") {
+	if res.Code != hook.Continue || !strings.Contains(res.Calls[0].Err, "binding bug") {
 		t.Fatalf("res = %+v, want the panic reported and CONTINUE", res)
 	}
 	if res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); len(res.Calls) != 1 {
@@ -213,7 +214,7 @@ end
 msys.registerModule("hog", m)`)
 	start := time.Now()
 	res := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I")
-	if res.Code != luahost.Continue || len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "memory limit of 32 MiB exceeded at ") || !strings.HasSuffix(res.Calls[0].Err, "hog.lua:4") {
+	if res.Code != hook.Continue || len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "memory limit of 32 MiB exceeded at ") || !strings.HasSuffix(res.Calls[0].Err, "hog.lua:4") {
 		t.Fatalf("res = %+v, want the hog stopped by the memory limit", res)
 	}
 	if d := time.Since(start); d > 15*time.Second {
@@ -359,5 +360,22 @@ msys.registerModule("spin", m)`)
 	}
 	if len(res.Calls) != 1 || !strings.Contains(res.Calls[0].Err, "call cancelled") || !strings.HasSuffix(res.Calls[0].Err, "spin.lua:3") {
 		t.Fatalf("res = %+v", res)
+	}
+}
+
+// io.write and io.stdout in a hook reach the host line by line, as print
+// does, never the process's own stdout.
+func TestIOWriteGoesWherePrintGoes(t *testing.T) {
+	h, p := newHost(t, luahost.Options{},
+		"w.lua", `local m = {}
+function m:smpp_handle_DR_positive(bucket, msgid)
+  io.write("one ", bucket, "\n", "two")
+  io.stdout:write(" ", msgid, "\nthree")
+  return 0
+end
+msys.registerModule("w", m)`)
+	h.Call(context.Background(), "smpp_handle_DR_positive", "MADR-1", "x")
+	if got, want := p.all(), "w: one MADR-1\nw: two x\nw: three"; got != want {
+		t.Fatalf("printed %q, want %q", got, want)
 	}
 }

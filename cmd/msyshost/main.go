@@ -21,7 +21,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(testCmd(), checkCmd(), luaCmd(), simCmd(), versionCmd())
+	root.AddCommand(runCmd(), consoleCmd(), configCmd(), testCmd(), checkCmd(), luaCmd(), versionCmd(), simCmd)
 	if err := root.Execute(); err != nil {
 		var code exitCode
 		if asExit(err, &code) {

@@ -16,7 +16,7 @@ import (
 	"msyshost/lib/mmsc"
 )
 
-func init() { simCommands = append(simCommands, simMMSCCmd) }
+func init() { simCmd.AddCommand(simMMSCCmd()) }
 
 func simMMSCCmd() *cobra.Command {
 	var (

@@ -180,19 +180,19 @@ Domain "mm7.example.com" { mm7_delivery_report = enabled mm7_mstore_save_message
 		}
 		return b
 	}
-	if got := str(smpp, SMPPRegisteredDelivery); got != "SMSC_Delivery" {
+	if got := str(smpp, "smpp_registered_delivery"); got != "SMSC_Delivery" {
 		t.Errorf("registered delivery %q", got)
 	}
-	if got := str(smpp, SMPPSubmitResponseMessageIDFormat); got != "hexadecimal" {
+	if got := str(smpp, "smpp_submit_response_message_id_format"); got != "hexadecimal" {
 		t.Errorf("submit id format %q", got)
 	}
-	if got := str(smpp, SMPPDeliveryReceiptMessageIDFormat); got != "decimal" {
+	if got := str(smpp, "smpp_delivery_receipt_message_id_format"); got != "decimal" {
 		t.Errorf("receipt id format %q", got)
 	}
-	if !boolean(mm7, MM7DeliveryReport) || boolean(mm7, MM7MstoreSaveMessage) || boolean(Scope{}, MM7MstoreBucketUseShortcode) {
+	if !boolean(mm7, "mm7_delivery_report") || boolean(mm7, "mm7_mstore_save_message") || boolean(Scope{}, "mm7_mstore_bucket_use_shortcode") {
 		t.Error("wrong MM7 booleans")
 	}
-	if _, ok := c.Eval(smpp, MM7MstoreSaveMessage); ok {
+	if _, ok := c.Eval(smpp, "mm7_mstore_save_message"); ok {
 		t.Error("mm7_mstore_save_message set for the SMPP domain; the caller's default (true) must apply")
 	}
 }

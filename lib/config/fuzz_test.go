@@ -31,7 +31,8 @@ func FuzzParse(f *testing.F) {
 		_ = c.Root().Dump()
 		_ = c.Scripts()
 		_, _ = c.Mstore()
-		_ = c.Unknown()
+		_, _ = c.Check(true)
+		_, _ = c.Check(false)
 		for _, s := range []Scope{{}, {Domain: "d.example.com"}, {BindingGroup: "bg", Binding: "b", Domain: "x"}} {
 			if v, ok := c.Eval(s, "o1"); ok {
 				_, _ = v.Bool()

@@ -81,28 +81,6 @@ func TestLoadSymlinkCycle(t *testing.T) {
 	}
 }
 
-func TestUnknown(t *testing.T) {
-	c, err := Parse("u.conf", []byte(`
-Message_Expiration = 604800
-mm7_mstore_bucket_use_shortcode = false
-scriptlet "scriptlet" { script_ttl = 10 script "a" { source = "a" } }
-mstore { servers = ("h:1") }
-ESMTP_Listener { Listen ":25" { Enable = true } }
-Domain "d" { SMPP_Registered_Delivery = SMSC_Delivery Max_Outbound_Connections = 5 }
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, o := range c.Unknown() {
-		got = append(got, o.Name+"@"+o.Pos.String())
-	}
-	want := []string{"Message_Expiration@u.conf:2:1", "Enable@u.conf:6:33", "Max_Outbound_Connections@u.conf:7:55"}
-	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("got  %v\nwant %v", got, want)
-	}
-}
-
 func TestFiles(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "main.conf", "include \"d\"\ninclude \"d/a.conf\"\n")

@@ -13,11 +13,9 @@ import (
 	"time"
 
 	"msyshost/lib/config"
-	"msyshost/lib/console"
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
-	"msyshost/lib/mstore/embedded"
-	"msyshost/lib/retry"
+	"msyshost/lib/process"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
 )
@@ -39,6 +37,9 @@ type Result struct {
 	Failures []string // empty when it passed
 	Duration time.Duration
 	Printed  []string // every line scripts printed, for reports
+	// Files are what the scenario depends on: its own file, the scripts
+	// and every module they required.
+	Files []string
 }
 
 // Passed reports whether every step held.
@@ -66,25 +67,20 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// run holds one scenario's fresh host and what the current step observed.
+// run holds one scenario's process and what the current step observed.
 type run struct {
-	s       *Scenario
-	opts    Options
-	dir     string
-	clock   *clock
-	cfg     *config.Config
-	store   *embedded.Store
-	rec     *spool.Recorder
-	host    *luahost.Host
-	core    *retry.Core
-	console *console.Console
-	scripts []luahost.Script
+	s     *Scenario
+	opts  Options
+	dir   string
+	clock *clock
+	rec   *spool.Recorder
+	p     *process.Process
 
 	mu      sync.Mutex
 	printed []string
 	calls   []call
 	all     []string
-	search  []string          // the host's search path after the overlay
+	search  []string          // the scenario's search path, before the overlay
 	copies  map[string]string // script file → its copy changed by write steps
 }
 
@@ -93,9 +89,8 @@ type call struct {
 	args []string
 }
 
-// Dispatch records hook calls for the step's expectations.
-func (r *run) Dispatch(ctx context.Context, hook string, args ...any) int {
-	res := r.host.Call(ctx, hook, args...)
+// observe records hook calls for the step's expectations.
+func (r *run) observe(_ string, args []any, res luahost.Result) {
 	strs := make([]string, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
@@ -114,7 +109,28 @@ func (r *run) Dispatch(ctx context.Context, hook string, args ...any) int {
 		r.calls = append(r.calls, call{HookCall: c, args: strs})
 	}
 	r.mu.Unlock()
-	return res.Code
+}
+
+// files lists what the run depended on, for `msyshost test --watch`.
+func (r *run) files() []string {
+	out := []string{r.s.File}
+	for _, p := range r.s.Scripts {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(r.s.File), p)
+		}
+		out = append(out, p)
+	}
+	if r.p != nil {
+		out = append(out, r.p.Host.Files()...)
+		for _, st := range r.p.ScriptStatus() {
+			out = append(out, st.File)
+		}
+	}
+	// A write step's copy stands for the original.
+	for orig := range r.copies {
+		out = append(out, orig)
+	}
+	return out
 }
 
 func (r *run) print(script, line string) {
@@ -146,8 +162,26 @@ func Run(ctx context.Context, s *Scenario, opts Options) *Result {
 		}
 	}
 	res.Printed = r.all
+	res.Files = r.files()
 	res.Duration = time.Since(start)
+	if s.FailsWith != "" {
+		res.Failures = invert(s.FailsWith, res.Failures)
+	}
 	return res
+}
+
+// invert judges a scenario that must fail: it passes when some failure
+// contains want.
+func invert(want string, failures []string) []string {
+	if len(failures) == 0 {
+		return []string{fmt.Sprintf("expected a failure containing %q, but every step held", want)}
+	}
+	for _, f := range failures {
+		if strings.Contains(f, want) {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("expected a failure containing %q, got: %s", want, show(failures))}
 }
 
 func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
@@ -164,7 +198,6 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err != nil {
 		return r, err
 	}
-	r.cfg = cfg
 	ms, err := cfg.Mstore()
 	if err != nil {
 		return r, err
@@ -172,67 +205,50 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if !ms.Embedded() {
 		return r, errors.New("scenarios run on the embedded store; remove mstore servers from the config")
 	}
-	r.store, err = embedded.Open(filepath.Join(dir, "mstore.db"), embedded.Options{
-		Retention: ms.Retention, Now: r.clock.Now, Logger: log, SweepInterval: -1,
-	})
-	if err != nil {
-		return r, err
-	}
-	sc := cfg.Scriptlet()
 	base := filepath.Dir(s.File)
 	r.search = append([]string{base}, opts.SearchPath...)
-	r.host = luahost.New(luahost.Options{
-		PoolSize:    sc.PoolSize,
-		CallTimeout: firstNonZero(opts.CallTimeout, sc.CallTimeout),
-		// write steps put their copies in the overlay, which shadows the
-		// files they replace for require and script sources.
-		SearchPath: append([]string{r.overlay()}, r.search...),
-	}, &luahost.Services{Store: r.store, Injector: r.rec, Logger: log, Now: r.clock.Now, Print: r.print})
+	var scripts []luahost.Script
 	for _, p := range s.Scripts {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(base, p)
 		}
-		r.scripts = append(r.scripts, luahost.Script{Name: strings.TrimSuffix(filepath.Base(p), ".lua"), Path: p})
+		scripts = append(scripts, luahost.Script{Name: strings.TrimSuffix(filepath.Base(p), ".lua"), Path: p})
 	}
-	for _, cs := range cfg.Scripts() {
-		p, err := r.host.Resolve(cs.Source)
-		if err != nil {
-			return r, fmt.Errorf("%s:%d: %w", cs.File, cs.Line, err)
-		}
-		r.scripts = append(r.scripts, luahost.Script{Name: cs.Name, Path: p, Source: cs.Source})
-	}
-	if err := r.host.Load(ctx, r.scripts); err != nil {
+	r.p, err = process.Build(ctx, process.Options{
+		Mode:    process.Scenario,
+		Config:  cfg,
+		DataDir: dir,
+		Logger:  log,
+		Now:     r.clock.Now,
+		// write steps put their copies in the overlay, which shadows the
+		// files they replace for require and script sources.
+		SearchPath:  append([]string{r.overlay()}, r.search...),
+		Scripts:     scripts,
+		Print:       r.print,
+		OnHook:      r.observe,
+		Outbox:      r.rec,
+		CallTimeout: opts.CallTimeout,
+		// Steps run one after another: a receipt never overtakes a save,
+		// so receipts for unknown messages need not wait.
+		ParkTimeout:   -1,
+		SweepInterval: -1,
+	})
+	if err != nil {
 		return r, err
 	}
-	// Steps run one after another: a receipt never overtakes a save, so
-	// receipts for unknown messages need not wait.
-	r.core = &retry.Core{Store: r.store, Hooks: r, Bouncer: r.rec, Log: log, Now: r.clock.Now, ParkTimeout: -1}
-	r.console = console.New()
-	r.console.AddMstore(r.store, r.rec, retry.MessageOf)
-	r.console.Add(console.Command{Name: "config reload", Usage: "config reload", Run: func(ctx context.Context, _ []string) (string, error) {
-		if err := r.host.Load(ctx, r.scripts); err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("Reloaded: generation %d\n", r.host.Generation()), nil
-	}})
+	if err := r.p.Start(ctx); err != nil {
+		return r, err
+	}
 	// What setup printed belongs to no step.
 	r.printed = nil
 	return r, nil
 }
 
-func firstNonZero(a, b time.Duration) time.Duration {
-	if a != 0 {
-		return a
-	}
-	return b
-}
-
 func (r *run) close() {
-	if r.host != nil {
-		r.host.Close()
-	}
-	if r.store != nil {
-		r.store.Close()
+	if r.p != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r.p.Stop(ctx)
+		cancel()
 	}
 	os.RemoveAll(r.dir)
 }
@@ -253,12 +269,14 @@ func (r *run) step(ctx context.Context, st Step) []string {
 	case "receipt":
 		err = r.receipt(ctx, st.Receipt)
 	case "console":
-		output, err = r.console.Exec(ctx, st.Console)
+		output, err = r.p.Console.Exec(ctx, st.Console)
 	case "advance":
 		r.clock.add(st.Advance)
-		_, err = r.store.Sweep(ctx)
+		if sw, ok := r.p.Store.(mstore.Sweeper); ok {
+			_, err = sw.Sweep(ctx)
+		}
 	case "lua":
-		err = r.host.Run(ctx, "lua step", st.Lua)
+		err = r.p.Host.Run(ctx, "lua step", st.Lua)
 	case "write":
 		err = r.write(ctx, st.Write)
 	}
@@ -339,7 +357,7 @@ func (r *run) present(ctx context.Context, k string) error {
 	if i < 0 {
 		return fmt.Errorf("key %q is not BUCKET/MSGID", k)
 	}
-	_, err := r.store.Load(ctx, mstore.Key{Bucket: k[:i], ID: k[i+1:]})
+	_, err := r.p.Store.Load(ctx, mstore.Key{Bucket: k[:i], ID: k[i+1:]})
 	return err
 }
 

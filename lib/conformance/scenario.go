@@ -24,6 +24,11 @@ type Scenario struct {
 	Scripts []string // resolved paths, in load order
 	Config  string
 	Steps   []Step
+	// FailsWith, when set, inverts the verdict: the scenario passes only
+	// if a step fails with a message containing it. The runner's own
+	// checks are proved this way: a check that stopped failing would
+	// leave its scenario failing.
+	FailsWith string
 }
 
 // Step is one event and what must hold after it.
@@ -124,7 +129,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	p := &parser{file: file}
 	s := &Scenario{File: file}
 	root := doc.Content[0]
-	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "steps")
+	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "steps", "fails_with")
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +149,14 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	if n, ok := fields["config"]; ok {
 		if s.Config, err = p.str(n, "config"); err != nil {
 			return nil, err
+		}
+	}
+	if n, ok := fields["fails_with"]; ok {
+		if s.FailsWith, err = p.str(n, "fails_with"); err != nil {
+			return nil, err
+		}
+		if s.FailsWith == "" {
+			return nil, p.errf(n, `"fails_with" is empty: give the failure text the scenario must produce`)
 		}
 	}
 	steps, ok := fields["steps"]

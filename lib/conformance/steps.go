@@ -27,7 +27,7 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 	var hint string
 	if s.Via == "mm7" {
 		// The MM7 channel decides with the same policy (lib/mm7client).
-		p, err := retry.MM7PolicyOf(r.cfg, scope)
+		p, err := retry.MM7PolicyOf(r.p.Config(), scope)
 		if err != nil {
 			return "", err
 		}
@@ -40,27 +40,13 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 		}
 	} else {
 		sub.Channel = retry.SMPP
-		rd := ""
-		if v, ok := r.cfg.Eval(scope, "smpp_registered_delivery"); ok {
-			rd = v.String()
-		}
-		sub.Save = registeredDelivery(rd)
-		if !sub.Save {
-			hint = fmt.Sprintf(" (not tracked: smpp_registered_delivery is %q for domain %s; set it to \"SMSC_Delivery\")", rd, domain)
+		var err error
+		if _, sub.Save, hint, err = retry.SMPPTracking(r.p.Config(), scope); err != nil {
+			return "", err
 		}
 	}
-	_, err := r.core.Submitted(ctx, sub)
+	_, err := r.p.Retry.Submitted(ctx, sub)
 	return hint, err
-}
-
-// registeredDelivery reports whether an smpp_registered_delivery value asks
-// the SMSC for receipts.
-func registeredDelivery(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "none", "0", "no", "false":
-		return false
-	}
-	return true
 }
 
 func (r *run) rfc5322(s *Submit) []byte {
@@ -110,7 +96,7 @@ func (r *run) receipt(ctx context.Context, rc *Receipt) error {
 			TransactionID: "scenario-" + rc.MsgID,
 		}.Receipt(rc.Bucket)
 	}
-	_, err := r.core.Receipt(ctx, rr)
+	_, err := r.p.Retry.Receipt(ctx, rr)
 	return err
 }
 
@@ -135,12 +121,7 @@ func (r *run) write(ctx context.Context, w *Write) error {
 	if err := os.WriteFile(cp, []byte(w.Content), 0o644); err != nil {
 		return err
 	}
-	for i, s := range r.scripts {
-		if filepath.Clean(s.Path) == orig {
-			r.scripts[i].Path = cp
-		}
-	}
-	return r.host.Load(ctx, r.scripts)
+	return r.p.ReplaceScript(ctx, orig, cp)
 }
 
 func (r *run) overlay() string { return filepath.Join(r.dir, "overlay") }

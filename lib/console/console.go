@@ -9,18 +9,41 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+
+	"msyshost/lib/typo"
 )
 
 // Command handles one command line whose first words matched its name.
 type Command struct {
 	Name  string // "mstore display"
 	Usage string // "mstore display BUCKET MSGID [body|full|resource]"
+	Help  string // one line for `help`
 	Run   func(ctx context.Context, args []string) (string, error)
 }
 
-// Console is a set of commands.
+// Console is a set of commands. It is safe for concurrent use: sessions on
+// the control socket run commands while others are added.
 type Console struct {
+	mu       sync.RWMutex
 	commands map[string]Command
+	dynamic  Dynamic
+}
+
+// Dynamic supplies commands that come and go with the scripts
+// (msys.registerControl): Names lists them for help and suggestions, Run
+// runs a line and reports whether one of them took it. Built-in commands
+// win over a dynamic one of the same name.
+type Dynamic interface {
+	Names() []string
+	Run(ctx context.Context, line string) (out string, handled bool, err error)
+}
+
+// SetDynamic installs the source of script-registered commands.
+func (c *Console) SetDynamic(d Dynamic) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dynamic = d
 }
 
 // New returns an empty console.
@@ -28,10 +51,13 @@ func New() *Console { return &Console{commands: map[string]Command{}} }
 
 // Add registers a command; a duplicate name panics.
 func (c *Console) Add(cmd Command) {
-	if _, dup := c.commands[cmd.Name]; dup {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := strings.ToLower(cmd.Name)
+	if _, dup := c.commands[key]; dup {
 		panic("console: command " + cmd.Name + " registered twice")
 	}
-	c.commands[cmd.Name] = cmd
+	c.commands[key] = cmd
 }
 
 // Exec runs one command line and returns its output.
@@ -43,34 +69,118 @@ func (c *Console) Exec(ctx context.Context, line string) (string, error) {
 	if len(words) == 0 {
 		return "", nil
 	}
-	if words[0] == "help" {
-		return c.help(), nil
+	if strings.EqualFold(words[0], "help") {
+		return c.help(words[1:])
 	}
+	c.mu.RLock()
+	var (
+		cmd   Command
+		found bool
+		n     int
+	)
 	// The longest command name that prefixes the words wins.
-	for n := len(words); n > 0; n-- {
-		if cmd, ok := c.commands[strings.ToLower(strings.Join(words[:n], " "))]; ok {
-			return cmd.Run(ctx, words[n:])
+	for n = len(words); n > 0; n-- {
+		if cmd, found = c.commands[strings.ToLower(strings.Join(words[:n], " "))]; found {
+			break
 		}
 	}
-	return "", fmt.Errorf("unknown command %q%s", strings.Join(words, " "), c.suggest(words))
+	dyn := c.dynamic
+	c.mu.RUnlock()
+	if !found && dyn != nil {
+		if out, handled, err := dyn.Run(ctx, line); handled {
+			return out, err
+		}
+	}
+	if !found {
+		return "", fmt.Errorf("unknown command %q%s", strings.Join(words, " "), c.suggest(words))
+	}
+	return cmd.Run(ctx, words[n:])
 }
 
-func (c *Console) help() string {
-	var lines []string
-	for _, cmd := range c.commands {
-		lines = append(lines, cmd.Usage)
+// help lists every command, or those whose name starts with topic.
+func (c *Console) help(topic []string) (string, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	prefix := strings.ToLower(strings.Join(topic, " "))
+	matches := func(name string) bool {
+		return prefix == "" || name == prefix || strings.HasPrefix(name, prefix+" ")
 	}
-	sort.Strings(lines)
-	return strings.Join(lines, "\n") + "\n"
+	var names []string
+	for name := range c.commands {
+		if matches(name) {
+			names = append(names, name)
+		}
+	}
+	var scripted []string
+	if c.dynamic != nil {
+		for _, name := range c.dynamic.Names() {
+			if _, builtin := c.commands[strings.ToLower(name)]; !builtin && matches(strings.ToLower(name)) {
+				scripted = append(scripted, name)
+			}
+		}
+	}
+	if len(names) == 0 && len(scripted) == 0 {
+		return "", fmt.Errorf("help: no command %q%s", strings.Join(topic, " "), c.suggestLocked(topic))
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		cmd := c.commands[name]
+		b.WriteString(cmd.Usage)
+		if cmd.Help != "" {
+			b.WriteString("\n    " + cmd.Help)
+		}
+		b.WriteString("\n")
+	}
+	for _, name := range scripted {
+		b.WriteString(name + " ...\n    registered by a script (msys.registerControl)\n")
+	}
+	if prefix == "" {
+		b.WriteString("help [COMMAND]\n    this list, or one command's usage\n")
+	}
+	return b.String(), nil
 }
 
 // suggest names the commands closest to what was typed.
 func (c *Console) suggest(words []string) string {
-	first := strings.ToLower(words[0])
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.suggestLocked(words)
+}
+
+func (c *Console) suggestLocked(words []string) string {
+	if len(words) == 0 {
+		return "; try \"help\""
+	}
+	// Whole names first: "mstore dispaly" is one letter pair from
+	// "mstore display".
 	var near []string
 	for name, cmd := range c.commands {
+		k := strings.Count(name, " ") + 1
+		if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), name) <= 2 {
+			near = append(near, cmd.Usage)
+		}
+	}
+	if len(near) > 0 {
+		sort.Strings(near)
+		return "; did you mean: " + strings.Join(near, " | ")
+	}
+	if c.dynamic != nil {
+		for _, name := range c.dynamic.Names() {
+			k := strings.Count(name, " ") + 1
+			if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), strings.ToLower(name)) <= 2 {
+				near = append(near, name+" ...")
+			}
+		}
+		if len(near) > 0 {
+			sort.Strings(near)
+			return "; did you mean: " + strings.Join(near, " | ")
+		}
+	}
+	first := strings.ToLower(words[0])
+	for name, cmd := range c.commands {
 		head := strings.SplitN(name, " ", 2)[0]
-		if head == first || distance(head, first) <= 2 {
+		if head == first || typo.Distance(head, first) <= 2 {
 			near = append(near, cmd.Usage)
 		}
 	}
@@ -79,27 +189,6 @@ func (c *Console) suggest(words []string) string {
 	}
 	sort.Strings(near)
 	return "; did you mean: " + strings.Join(near, " | ")
-}
-
-// distance is the Levenshtein distance, for typo suggestions.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // Split splits a command line into words; double or single quotes group

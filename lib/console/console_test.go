@@ -50,8 +50,14 @@ func TestExecDispatchAndSuggestions(t *testing.T) {
 	if _, err := c.Exec(ctx, "frobnicate"); err == nil || !strings.Contains(err.Error(), `try "help"`) {
 		t.Fatalf("unknown error = %v", err)
 	}
-	if out, _ := c.Exec(ctx, "help"); out != "config reload\nmstore display B M\n" {
+	if out, _ := c.Exec(ctx, "help"); out != "config reload\nmstore display B M\nhelp [COMMAND]\n    this list, or one command's usage\n" {
 		t.Fatalf("help = %q", out)
+	}
+	if out, err := c.Exec(ctx, "help mstore"); err != nil || out != "mstore display B M\n" {
+		t.Fatalf("help mstore = %q, %v", out, err)
+	}
+	if _, err := c.Exec(ctx, "help mstroe"); err == nil || !strings.Contains(err.Error(), `help: no command "mstroe"; did you mean: mstore display B M`) {
+		t.Fatalf("help typo = %v", err)
 	}
 	defer func() {
 		if recover() == nil {

@@ -15,6 +15,7 @@ import (
 	"msyshost/lib/mm7"
 	"msyshost/lib/mm7server"
 	"msyshost/lib/mstore/embedded"
+	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/retry"
 	"msyshost/luahost"
 )
@@ -55,7 +56,7 @@ func benchReports(b *testing.B, script string, pool int) {
 	defer st.Close()
 	var hooks retry.Hooks = noHooks{}
 	if script != "" {
-		host := luahost.New(luahost.Options{PoolSize: pool}, &luahost.Services{Store: st})
+		host := luahost.New(luahost.Options{PoolSize: pool}, msysmstore.Store.Set(&luahost.Services{}, st))
 		defer host.Close()
 		if err := host.Load(ctx, []luahost.Script{{Name: "mm7_hooks", Path: script}}); err != nil {
 			b.Fatal(err)

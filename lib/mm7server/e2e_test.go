@@ -19,6 +19,8 @@ import (
 	"msyshost/lib/mmsc"
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
+	msyscore "msyshost/lib/msys/core"
+	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
@@ -68,11 +70,14 @@ func newFlow(t *testing.T, script string, simOpts mmsc.Options) *flow {
 	}
 	t.Cleanup(func() { st.Close() })
 	f.store = st
-	host := luahost.New(luahost.Options{}, &luahost.Services{Store: st, Injector: f.rec, Print: func(_, line string) {
+	svc := &luahost.Services{Print: func(_, line string) {
 		f.mu.Lock()
 		f.printed = append(f.printed, line)
 		f.mu.Unlock()
-	}})
+	}}
+	msysmstore.Store.Set(svc, st)
+	msyscore.Injector.Set(svc, f.rec)
+	host := luahost.New(luahost.Options{}, svc)
 	t.Cleanup(host.Close)
 	if err := host.Load(ctx, []luahost.Script{{Name: "mm7_hooks", Path: script}}); err != nil {
 		t.Fatal(err)

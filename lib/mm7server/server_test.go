@@ -436,19 +436,3 @@ mm7_serv {
 		t.Errorf("bad path: %v", err)
 	}
 }
-
-func TestOptionsKnownToConfig(t *testing.T) {
-	var b strings.Builder
-	b.WriteString("mm7_serv {\n")
-	for _, o := range []string{mm7server.OptURIPaths, mm7server.OptServerVersion, mm7server.OptDefaultFromAddr,
-		mm7server.OptDefaultFromDom, mm7server.OptDefaultToAddr, mm7server.OptDefaultToDom, mm7server.OptBasicAuth} {
-		b.WriteString(o + " = x\n")
-	}
-	cfg, err := config.Parse("all.conf", []byte(b.String()+"}\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, o := range cfg.Unknown() {
-		t.Errorf("config does not know %s", o.Name)
-	}
-}

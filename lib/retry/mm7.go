@@ -30,27 +30,16 @@ type MM7Policy struct {
 // mm7_mstore_bucket_use_shortcode for the global scope only, so it is
 // read there whatever the scope.
 func MM7PolicyOf(cfg *config.Config, scope config.Scope) (MM7Policy, error) {
-	p := MM7Policy{SaveMessage: true, UseShortcode: true}
-	for _, o := range []struct {
-		name  string
-		scope config.Scope
-		dst   *bool
-	}{
-		{config.MM7DeliveryReport, scope, &p.DeliveryReport},
-		{config.MM7MstoreSaveMessage, scope, &p.SaveMessage},
-		{config.MM7MstoreBucketUseShortcode, config.Scope{}, &p.UseShortcode},
-	} {
-		v, ok := cfg.Eval(o.scope, o.name)
-		if !ok {
-			continue
-		}
-		b, err := v.Bool()
-		if err != nil {
-			return p, err
-		}
-		*o.dst = b
+	var p MM7Policy
+	var err error
+	if p.DeliveryReport, err = config.MM7DeliveryReport.Bool(cfg, scope); err != nil {
+		return p, err
 	}
-	return p, nil
+	if p.SaveMessage, err = config.MM7MstoreSaveMessage.Bool(cfg, scope); err != nil {
+		return p, err
+	}
+	p.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{})
+	return p, err
 }
 
 // Tracked reports whether a submission is kept until its delivery report:

@@ -14,19 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"msyshost/lib/hook"
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
 	"msyshost/lib/spool"
-)
-
-// Hook return values, as msys.mstore / msys.smpp / msys.mms publish them.
-const (
-	MstoreContinue = 0
-	MstoreDone     = 1
-	SMPPContinue   = 0
-	SMPPDelivered  = 3
-	MM7Continue    = 0
-	MM7Delivered   = 3
 )
 
 // Hooks dispatches a hook to the loaded scripts and returns the deciding
@@ -120,7 +111,7 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	if err := c.saveAliases(ctx, key, origin); err != nil {
 		return key, err
 	}
-	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == MstoreDone {
+	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == hook.MstoreDone {
 		c.log().Info("store skipped by hook", "hook", storeHooks[s.Channel], "key", key.String())
 		c.mu.Lock()
 		c.external.put(key, struct{}{}, c.now())
@@ -272,6 +263,17 @@ var (
 	channelNames = map[Channel]string{SMPP: "SMPP", MM7: "MM7"}
 )
 
+func init() {
+	for _, n := range storeHooks {
+		hook.CalledBy("retry", n)
+	}
+	for _, byOutcome := range receiptHooks {
+		for _, n := range byOutcome {
+			hook.CalledBy("retry", n)
+		}
+	}
+}
+
 // Receipt classifies r, runs the receipt hooks and the default action.
 // It is safe to call for duplicates, concurrently or not, and for receipts
 // of deleted or expired messages: those are logged, never bounced twice.
@@ -342,13 +344,14 @@ func (c *Core) act(ctx context.Context, r Receipt, out Outcome, rec *mstore.Reco
 			return fmt.Errorf("loading %s before its negative receipt: %w", key, err)
 		}
 	}
-	hook := receiptHooks[r.Channel][out]
+	name := receiptHooks[r.Channel][out]
 	if r.Channel == MM7 {
-		res.Code = c.Hooks.Dispatch(ctx, hook, r.Trx, key.Bucket, key.ID)
+		res.Code = c.Hooks.Dispatch(ctx, name, r.Trx, key.Bucket, key.ID)
 	} else {
-		res.Code = c.Hooks.Dispatch(ctx, hook, key.Bucket, key.ID)
+		res.Code = c.Hooks.Dispatch(ctx, name, key.Bucket, key.ID)
 	}
-	if out != Negative || res.Code != SMPPContinue {
+	// SMPP_CONTINUE and MM7_CONTINUE are both hook.Continue.
+	if out != Negative || res.Code != hook.Continue {
 		return nil
 	}
 	if rec == nil {

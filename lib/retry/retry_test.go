@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"msyshost/lib/hook"
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
@@ -98,7 +99,7 @@ func TestNegativeReceiptBouncesOnceAndDeletes(t *testing.T) {
 }
 
 func TestHookDecisionsSkipDefaults(t *testing.T) {
-	hooks := &fakeHooks{returns: map[string]int{"smpp_store_submit": retry.MstoreDone, "smpp_handle_DR_negative": retry.SMPPDelivered}}
+	hooks := &fakeHooks{returns: map[string]int{"smpp_store_submit": hook.MstoreDone, "smpp_handle_DR_negative": hook.SMPPDelivered}}
 	core, rec, st := newCore(t, hooks)
 	ctx := context.Background()
 	key, _ := core.Submitted(ctx, sms("abc"))
@@ -106,7 +107,7 @@ func TestHookDecisionsSkipDefaults(t *testing.T) {
 		t.Fatalf("MSTORE_DONE must skip the default store, Load = %v", err)
 	}
 	res, _ := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: key.Bucket, ID: key.ID, Status: "EXPIRED"})
-	if res.Bounced || res.Code != retry.SMPPDelivered {
+	if res.Bounced || res.Code != hook.SMPPDelivered {
 		t.Fatalf("SMPP_DELIVERED must skip the bounce: %+v", res)
 	}
 	if _, b := rec.Take(); len(b) != 0 {

@@ -16,17 +16,17 @@ import (
 // vctxs are the validation contexts msys.core_test.vctx made.
 var vctxs []*core.Vctx
 
-// A test binding: a function that panics, to show that core.Func contains
+// A test binding: a function that panics, to show that luahost.Func contains
 // it, and a vctx constructor (the SMTP layer makes them in the daemon).
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.core_test", Open: func(L *lua.LState) lua.LValue {
 		t := L.NewTable()
-		core.SetFuncs(L, t, map[string]lua.LGFunction{
-			"boom": core.Func("boom", func(a core.Args) int { panic("kaboom") }),
-			"vctx": core.Func("vctx", func(a core.Args) int {
-				v := core.NewVctx(luahost.ToMessage(a.L.Get(1)))
+		luahost.SetFuncs(L, t, map[string]lua.LGFunction{
+			"boom": luahost.Func("boom", func(a luahost.Args) int { panic("kaboom") }),
+			"vctx": luahost.Func("vctx", func(a luahost.Args) int {
+				v := core.NewVctx(core.MessageClass.To(a.L.Get(1)))
 				vctxs = append(vctxs, v)
-				return a.Push(core.PushVctx(a.L, v))
+				return a.Push(core.VctxClass.Push(a.L, v))
 			}),
 		})
 		return t

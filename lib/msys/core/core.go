@@ -1,18 +1,27 @@
 // Package core is the Lua module msys.core: Momentum's constants, the
-// clock, ec_string and ec_message constructors, msys.type, and the msg and
+// clock, ec_string and ec_message constructors, and the msg and
 // msgpart methods that Momentum makes available without a require
 // (msg:context_*, get_message_size, get_delivery_method, is_mcmt,
-// msgpart:unlink). It also holds what the other msys.* message bindings
-// share: argument checking with PUC's error texts, ECString and the
-// msgpart handle.
+// msgpart:unlink). It owns the Lua types the other msys.* bindings share:
+// ec_message (MessageClass), ec_string, msgpart, vctx and io_object, and
+// the spool service msg:inject and msys.mstore.inject hand messages to.
 package core
 
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/hook"
 	"msyshost/lib/message"
+	"msyshost/lib/spool"
 	"msyshost/luahost"
 )
+
+// MessageClass is the class of ec_message.
+var MessageClass = luahost.NewClass[message.Message]("msys.core:_ec_message", "ec_message")
+
+// Injector is the spool that msg:inject and msys.mstore.inject hand
+// messages to.
+var Injector = luahost.NewService[spool.Injector]("spool")
 
 // Constants of msys.core. Momentum publishes no numeric values for them
 // (scripts compare by name); these are msyshost's choices, distinct within
@@ -26,10 +35,10 @@ var constants = map[string]int{
 	// still reads the dictionary it meant.
 	"VCTX_MESS": VctxMess,
 	"VCTX_CONN": VctxConn,
-	// Validation results (luahost.Continue is VALIDATE_CONT).
-	"VALIDATE_CONT":  luahost.Continue,
-	"VALIDATE_DONE":  1,
-	"VALIDATE_AGAIN": 2,
+	// Validation results.
+	"VALIDATE_CONT":  hook.ValidateCont,
+	"VALIDATE_DONE":  hook.ValidateDone,
+	"VALIDATE_AGAIN": hook.ValidateAgain,
 	// msg:get_envelope2 flags (bits).
 	"EC_MSG_ENV_FROM":     message.EnvFrom,
 	"EC_MSG_ENV_TO":       message.EnvTo,
@@ -46,9 +55,9 @@ var constants = map[string]int{
 	"RELAYED":   4,
 	"EXPANDED":  5,
 	// ac_auth_perform_auth results.
-	"EC_AUTH_OK":    0,
-	"EC_AUTH_FAIL":  1,
-	"EC_AUTH_ERROR": 2,
+	"EC_AUTH_OK":    hook.AuthOK,
+	"EC_AUTH_FAIL":  hook.AuthFail,
+	"EC_AUTH_ERROR": hook.AuthError,
 	// io_wrapper_open flags: Linux's open(2) values; O_BINARY is a no-op.
 	"O_RDONLY": ORdonly,
 	"O_WRONLY": OWronly,
@@ -88,14 +97,11 @@ func open(L *lua.LState) lua.LValue {
 	for k, v := range constants {
 		t.RawSetString(k, lua.LNumber(v))
 	}
-	SetFuncs(L, t, map[string]lua.LGFunction{
-		"get_now_ts":     Func("get_now_ts", getNowTS),
-		"string_new":     Func("string_new", stringNew),
-		"ec_message_new": Func("ec_message_new", ecMessageNew),
+	luahost.SetFuncs(L, t, map[string]lua.LGFunction{
+		"get_now_ts":     luahost.Func("get_now_ts", getNowTS),
+		"string_new":     luahost.Func("string_new", stringNew),
+		"ec_message_new": luahost.Func("ec_message_new", ecMessageNew),
 	})
-	if msys, ok := L.GetGlobal("msys").(*lua.LTable); ok {
-		msys.RawSetString("type", L.NewFunction(Func("type", msysType)))
-	}
 	openIO(L, t)
 	openString(L)
 	openMessage(L)
@@ -106,29 +112,12 @@ func open(L *lua.LState) lua.LValue {
 
 // msys.core.get_now_ts() → epoch seconds (UTC) of the host
 // clock, which the scenario runner moves.
-func getNowTS(a Args) int {
+func getNowTS(a luahost.Args) int {
 	return a.Push(lua.LNumber(luahost.Now(a.L).Unix()))
 }
 
 // msys.core.ec_message_new(nil) → an empty message with a
 // fresh id, for msg:build.
-func ecMessageNew(a Args) int {
-	return a.Push(luahost.PushMessage(a.L, message.New()))
-}
-
-// msys.type(x) → the class name of engine userdata
-// ("msys.core:_ec_message"), else what type(x) says.
-func msysType(a Args) int {
-	if a.L.GetTop() < 1 {
-		a.Error(1, "value expected")
-	}
-	v := a.L.Get(1)
-	if ud, ok := v.(*lua.LUserData); ok {
-		if mt, ok := ud.Metatable.(*lua.LTable); ok {
-			if name, ok := mt.RawGetString("__name").(lua.LString); ok {
-				return a.Push(name)
-			}
-		}
-	}
-	return a.Push(lua.LString(v.Type().String()))
+func ecMessageNew(a luahost.Args) int {
+	return a.Push(MessageClass.Push(a.L, message.New()))
 }

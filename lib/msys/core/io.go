@@ -14,24 +14,14 @@ import (
 	"msyshost/luahost"
 )
 
-// IOClass is the class name of msys.core.io_wrapper_open's handles, as the
-// Momentum docs name it.
-const IOClass = "msys.core:_io_object"
+// IOClass is the class of msys.core.io_wrapper_open's handles, named as
+// the Momentum docs name it.
+var IOClass = luahost.NewClass[IOObject]("msys.core:_io_object", "io_object")
 
 // IOObject is the Go value of an io_object: an open file.
 type IOObject struct {
 	f *os.File
 	r *bufio.Reader // created on first read; writes and seeks drop it
-}
-
-// ToIO returns v as an IOObject, or nil.
-func ToIO(v lua.LValue) *IOObject {
-	if ud, ok := v.(*lua.LUserData); ok {
-		if o, ok := ud.Value.(*IOObject); ok {
-			return o
-		}
-	}
-	return nil
 }
 
 // ReadAll reads what is left of the file (msg:build attaches an io_object
@@ -46,11 +36,9 @@ func (o *IOObject) ReadAll() ([]byte, error) {
 	return io.ReadAll(o.f)
 }
 
-func (a Args) io(n int) *IOObject {
-	o := ToIO(a.L.Get(n))
-	if o == nil {
-		a.TypeError(n, "io_object")
-	}
+// ioArg returns argument n as an open io_object.
+func ioArg(a luahost.Args, n int) *IOObject {
+	o := IOClass.Check(a, n)
 	if o.f == nil {
 		a.Raise("attempt to use a closed io_object")
 	}
@@ -58,16 +46,16 @@ func (a Args) io(n int) *IOObject {
 }
 
 func openIO(L *lua.LState, core *lua.LTable) {
-	core.RawSetString("io_wrapper_open", L.NewFunction(Func("io_wrapper_open", ioWrapperOpen)))
-	SetFuncs(L, luahost.ClassMethods(L, IOClass), map[string]lua.LGFunction{
-		"write": Method("write", ioWrite),
-		"read":  Method("read", ioRead),
-		"seek":  Method("seek", ioSeek),
-		"close": Method("close", ioClose),
+	core.RawSetString("io_wrapper_open", L.NewFunction(luahost.Func("io_wrapper_open", ioWrapperOpen)))
+	luahost.SetFuncs(L, IOClass.Methods(L), map[string]lua.LGFunction{
+		"write": luahost.Method("write", ioWrite),
+		"read":  luahost.Method("read", ioRead),
+		"seek":  luahost.Method("seek", ioSeek),
+		"close": luahost.Method("close", ioClose),
 	})
-	SetFuncs(L, luahost.ClassMeta(L, IOClass), map[string]lua.LGFunction{
-		"__tostring": Func("tostring", func(a Args) int {
-			o := ToIO(a.L.Get(1))
+	luahost.SetFuncs(L, IOClass.Meta(L), map[string]lua.LGFunction{
+		"__tostring": luahost.Func("tostring", func(a luahost.Args) int {
+			o := IOClass.To(a.L.Get(1))
 			if o == nil || o.f == nil {
 				return a.Push(lua.LString("io_object (closed)"))
 			}
@@ -82,7 +70,7 @@ func openIO(L *lua.LState, core *lua.LTable) {
 // octal literals, so the 0644 of Momentum's example arrives as decimal
 // 644; a mode whose decimal digits are all octal digits is read as octal.
 // Writes block; Momentum advises running them in a thread pool.
-func ioWrapperOpen(a Args) int {
+func ioWrapperOpen(a luahost.Args) int {
 	name := a.String(1)
 	flags := a.Int(2)
 	mode := a.OptInt(3, 0o644)
@@ -111,13 +99,13 @@ func ioWrapperOpen(a Args) int {
 	if err != nil {
 		return a.Fail(err)
 	}
-	return a.Push(luahost.NewObject(a.L, IOClass, &IOObject{f: f}))
+	return a.Push(IOClass.Push(a.L, &IOObject{f: f}))
 }
 
 // h:write(data[, len]) → the number of bytes written (the first
 // len bytes of data), or nil and an error.
-func ioWrite(a Args) int {
-	o := a.io(1)
+func ioWrite(a luahost.Args) int {
+	o := ioArg(a, 1)
 	data := a.String(2)
 	n := a.OptInt(3, len(data))
 	if n < 0 || n > len(data) {
@@ -139,8 +127,8 @@ func ioWrite(a Args) int {
 // h:read([format]) → as Lua's file:read: "*l" (the default) a
 // line without its newline, "*a" the rest of the file, a number that many
 // bytes; nil at end of file.
-func ioRead(a Args) int {
-	o := a.io(1)
+func ioRead(a luahost.Args) int {
+	o := ioArg(a, 1)
 	if o.r == nil {
 		o.r = bufio.NewReader(o.f)
 	}
@@ -188,8 +176,8 @@ func ioRead(a Args) int {
 
 // h:seek([whence[, offset]]) → the new position from the start,
 // as Lua's file:seek ("set", "cur" (the default) or "end").
-func ioSeek(a Args) int {
-	o := a.io(1)
+func ioSeek(a luahost.Args) int {
+	o := ioArg(a, 1)
 	whence := io.SeekCurrent
 	switch w := a.OptString(2, "cur"); w {
 	case "set":
@@ -214,8 +202,8 @@ func ioSeek(a Args) int {
 
 // h:close() → true, or nil and an error. Dropping the handle
 // closes the file too, at garbage collection.
-func ioClose(a Args) int {
-	o := a.io(1)
+func ioClose(a luahost.Args) int {
+	o := ioArg(a, 1)
 	err := o.f.Close()
 	o.f, o.r = nil, nil
 	if err != nil {

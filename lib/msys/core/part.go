@@ -7,9 +7,9 @@ import (
 	"msyshost/luahost"
 )
 
-// PartClass is the class name of a MIME part (msgpart) as msys.type
-// reports it. Momentum documents none; this follows its _ec_* naming.
-const PartClass = "msys.core:_ec_mime_part"
+// PartClass is the class of a MIME part (msgpart). Momentum documents no
+// name for msys.type to report; this follows its _ec_* naming.
+var PartClass = luahost.NewClass[PartRef]("msys.core:_ec_mime_part", "msgpart")
 
 // PartRef is the Go value of a msgpart: the part and whether it came from
 // a read-only tree (msg:mime() without false); editing through a
@@ -24,32 +24,13 @@ func PushPart(L *lua.LState, p *message.Part, readOnly bool) lua.LValue {
 	if p == nil {
 		return lua.LNil
 	}
-	return luahost.NewObject(L, PartClass, &PartRef{Part: p, ReadOnly: readOnly})
-}
-
-// ToPart returns v as a PartRef, or nil.
-func ToPart(v lua.LValue) *PartRef {
-	if ud, ok := v.(*lua.LUserData); ok {
-		if p, ok := ud.Value.(*PartRef); ok {
-			return p
-		}
-	}
-	return nil
-}
-
-// Part returns argument n as a msgpart.
-func (a Args) Part(n int) *PartRef {
-	p := ToPart(a.L.Get(n))
-	if p == nil {
-		a.TypeError(n, "msgpart")
-	}
-	return p
+	return PartClass.Push(L, &PartRef{Part: p, ReadOnly: readOnly})
 }
 
 // WritablePart returns argument n as a msgpart that may be edited, or
 // raises the read-only error.
-func (a Args) WritablePart(n int) *PartRef {
-	p := a.Part(n)
+func WritablePart(a luahost.Args, n int) *PartRef {
+	p := PartClass.Check(a, n)
 	if p.ReadOnly {
 		a.Raise("%s: MIME part is read-only (get a writable tree with msg:mime(false))", a.Name)
 	}
@@ -60,8 +41,8 @@ func (a Args) WritablePart(n int) *PartRef {
 // raises the read-only error; a part whose message has replaced the tree
 // it was in (msg:raw(x), a re-parsed container) comes back with
 // message.ErrDetached, which the binding returns as nil, "message".
-func (a Args) EditPart(n int) (*message.Part, error) {
-	p := a.WritablePart(n).Part
+func EditPart(a luahost.Args, n int) (*message.Part, error) {
+	p := WritablePart(a, n).Part
 	if p.Detached() {
 		return p, message.ErrDetached
 	}
@@ -69,20 +50,20 @@ func (a Args) EditPart(n int) (*message.Part, error) {
 }
 
 func openPart(L *lua.LState) {
-	SetFuncs(L, luahost.ClassMethods(L, PartClass), map[string]lua.LGFunction{
-		"unlink": Method("unlink", partUnlink),
+	luahost.SetFuncs(L, PartClass.Methods(L), map[string]lua.LGFunction{
+		"unlink": luahost.Method("unlink", partUnlink),
 	})
-	SetFuncs(L, luahost.ClassMeta(L, PartClass), map[string]lua.LGFunction{
-		"__eq":       Func("__eq", partEq),
-		"__tostring": Func("tostring", partToString),
+	luahost.SetFuncs(L, PartClass.Meta(L), map[string]lua.LGFunction{
+		"__eq":       luahost.Func("__eq", partEq),
+		"__tostring": luahost.Func("tostring", partToString),
 	})
 }
 
 // msgpart:unlink() → true when the part (and its children)
 // was removed from its container, false when it was not linked; nil and an
 // error for a detached part.
-func partUnlink(a Args) int {
-	p, err := a.EditPart(1)
+func partUnlink(a luahost.Args) int {
+	p, err := EditPart(a, 1)
 	if err != nil {
 		return a.Fail(err)
 	}
@@ -90,12 +71,12 @@ func partUnlink(a Args) int {
 }
 
 // p1 == p2: the same part.
-func partEq(a Args) int {
-	x, y := ToPart(a.L.Get(1)), ToPart(a.L.Get(2))
+func partEq(a luahost.Args) int {
+	x, y := PartClass.To(a.L.Get(1)), PartClass.To(a.L.Get(2))
 	return a.Push(lua.LBool(x != nil && y != nil && x.Part == y.Part))
 }
 
 // tostring(p) → "msgpart: <media type>".
-func partToString(a Args) int {
-	return a.Push(lua.LString("msgpart: " + a.Part(1).Part.MediaType()))
+func partToString(a luahost.Args) int {
+	return a.Push(lua.LString("msgpart: " + PartClass.Check(a, 1).Part.MediaType()))
 }

@@ -8,14 +8,14 @@ import (
 	"msyshost/luahost/puc"
 )
 
-// VctxClass is the class name of a validation context (the vctx argument
-// of the validate_* hooks).
-const VctxClass = "msys.core:_validate_context"
+// VctxClass is the class of a validation context (the vctx argument of
+// the validate_* hooks).
+var VctxClass = luahost.NewClass[Vctx]("msys.core:_validate_context", "vctx")
 
 // Vctx is a validation context: the message being validated (whose
 // message and connection contexts back VCTX_MESS and VCTX_CONN) and the
 // reply the script chose. The SMTP layer that dispatches a validate_* hook
-// makes one with NewVctx, pushes it with PushVctx and reads Code and
+// makes one with NewVctx, passes it as a hook argument and reads Code and
 // Disconnect afterwards.
 type Vctx struct {
 	Msg        *message.Message
@@ -32,32 +32,17 @@ func NewVctx(m *message.Message) *Vctx {
 	return &Vctx{Msg: m}
 }
 
-// PushVctx returns v as a Lua vctx.
-func PushVctx(L *lua.LState, v *Vctx) *lua.LUserData {
-	return luahost.NewObject(L, VctxClass, v)
-}
-
-func (a Args) vctx(n int) *Vctx {
-	if ud, ok := a.L.Get(n).(*lua.LUserData); ok {
-		if v, ok := ud.Value.(*Vctx); ok {
-			return v
-		}
-	}
-	a.TypeError(n, "vctx")
-	return nil
-}
-
 func openVctx(L *lua.LState) {
-	SetFuncs(L, luahost.ClassMethods(L, VctxClass), map[string]lua.LGFunction{
-		"get":        Method("get", vctxGet),
-		"set":        Method("set", vctxSet),
-		"set_code":   Method("set_code", vctxSetCode),
-		"disconnect": Method("disconnect", vctxDisconnect),
+	luahost.SetFuncs(L, VctxClass.Methods(L), map[string]lua.LGFunction{
+		"get":        luahost.Method("get", vctxGet),
+		"set":        luahost.Method("set", vctxSet),
+		"set_code":   luahost.Method("set_code", vctxSetCode),
+		"disconnect": luahost.Method("disconnect", vctxDisconnect),
 	})
 }
 
-func (a Args) vctxDict(n int) map[string]string {
-	v := a.vctx(1)
+func vctxDict(a luahost.Args, n int) map[string]string {
+	v := VctxClass.Check(a, 1)
 	d := v.Msg.Ctx(a.Int(n))
 	if d == nil {
 		a.Error(n, "msys.core.VCTX_MESS or VCTX_CONN expected")
@@ -68,8 +53,8 @@ func (a Args) vctxDict(n int) map[string]string {
 // vctx:get(type, key) → the value of a context variable of the message
 // (VCTX_MESS) or connection (VCTX_CONN), nil when it is not set. The
 // dictionaries are the ones msg:context_get reads.
-func vctxGet(a Args) int {
-	d := a.vctxDict(2)
+func vctxGet(a luahost.Args) int {
+	d := vctxDict(a, 2)
 	v, ok := d[a.String(3)]
 	if !ok {
 		return a.Push(lua.LNil)
@@ -82,8 +67,8 @@ func vctxGet(a Args) int {
 // (msg:context_get and mstore read it), so the value is kept as its string
 // form, which vctx:get returns: a number as PUC prints it, a boolean as
 // "true" or "false", a table, function or userdata as tostring shows it.
-func vctxSet(a Args) int {
-	d := a.vctxDict(2)
+func vctxSet(a luahost.Args) int {
+	d := vctxDict(a, 2)
 	key := a.String(3)
 	switch v := a.L.Get(4).(type) {
 	case *lua.LNilType:
@@ -99,22 +84,22 @@ func vctxSet(a Args) int {
 // vctx:set_code(code, message): sets the inbound reply, which rejects the
 // message for a 4xx or 5xx code. code is a number or a numeric string;
 // a multi-line message gets the code on every line.
-func vctxSetCode(a Args) int {
-	v := a.vctx(1)
+func vctxSetCode(a luahost.Args) int {
+	v := VctxClass.Check(a, 1)
 	v.Code = replyOf(a)
 	return 0
 }
 
 // vctx:disconnect(code, message): sets the reply and closes the session
 // after sending it.
-func vctxDisconnect(a Args) int {
-	v := a.vctx(1)
+func vctxDisconnect(a luahost.Args) int {
+	v := VctxClass.Check(a, 1)
 	v.Code = replyOf(a)
 	v.Disconnect = true
 	return 0
 }
 
-func replyOf(a Args) string {
+func replyOf(a luahost.Args) string {
 	code := a.Int(2)
 	if code < 200 || code > 599 {
 		a.Error(2, "SMTP reply code (200-599) expected")

@@ -5,7 +5,7 @@ package mms
 import (
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/lib/retry"
+	"msyshost/lib/hook"
 	"msyshost/luahost"
 )
 
@@ -15,7 +15,7 @@ func init() {
 
 func open(L *lua.LState) lua.LValue {
 	t := L.NewTable()
-	t.RawSetString("MM7_CONTINUE", lua.LNumber(retry.MM7Continue))
-	t.RawSetString("MM7_DELIVERED", lua.LNumber(retry.MM7Delivered))
+	t.RawSetString("MM7_CONTINUE", lua.LNumber(hook.MM7Continue))
+	t.RawSetString("MM7_DELIVERED", lua.LNumber(hook.MM7Delivered))
 	return t
 }

@@ -1,10 +1,15 @@
 package mstore_test
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 
+	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
+	"msyshost/lib/msys/core"
+	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
 	"msyshost/luahost/luatest"
@@ -19,9 +24,29 @@ func TestLua(t *testing.T) {
 	}
 	defer st.Close()
 	rec := &spool.Recorder{}
-	luatest.Run(t, "api_test.lua", &luahost.Services{Store: st, Injector: rec})
+	svc := &luahost.Services{}
+	msysmstore.Store.Set(svc, st)
+	core.Injector.Set(svc, rec)
+	luatest.Run(t, "api_test.lua", svc)
 	injected, _ := rec.Take()
 	if len(injected) != 1 || injected[0].Context["marker"] != "injected-once" {
 		t.Fatalf("msys.mstore.inject must hand the message to the spool; got %+v", injected)
 	}
+}
+
+// downStore fails every operation, as a store whose backend is unreachable.
+type downStore struct{}
+
+func (downStore) Save(context.Context, *mstore.Record) error { return errors.New("riak unreachable") }
+func (downStore) Load(context.Context, mstore.Key) (*mstore.Record, error) {
+	return nil, errors.New("riak unreachable")
+}
+func (downStore) Delete(context.Context, mstore.Key) error { return errors.New("riak unreachable") }
+func (downStore) Close() error                             { return nil }
+
+// TestStoreFailures: a store failure is a runtime failure (nil, "error"),
+// and a host without a store or spool says so.
+func TestStoreFailures(t *testing.T) {
+	luatest.Run(t, "store_down_test.lua", msysmstore.Store.Set(&luahost.Services{}, downStore{}))
+	luatest.Run(t, "store_none_test.lua", nil)
 }

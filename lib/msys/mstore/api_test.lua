@@ -40,11 +40,15 @@ end
 
 function TestBadArguments(t)
   local ok, err = pcall(msys.mstore.save, "not a message", "B", "k")
-  if ok or not string.find(err, "bad argument #1 to ", 1, true) or not string.find(err, "(ec_message expected, got string)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to 'save' (ec_message expected, got string)", 1, true) then
     t:error("save with a string: " .. tostring(err))
   end
   ok, err = pcall(msys.mstore.load, "B")
-  if ok or not string.find(err, "bad argument #2", 1, true) then
+  if ok or not string.find(err, "bad argument #2 to 'load' (string expected, got no value)", 1, true) then
     t:error("load without msgid: " .. tostring(err))
   end
+  -- Numbers are keys as PUC formats them.
+  local msg = msys.core.ec_message_new(nil)
+  if msys.mstore.save(msg, "MADR-1", 12345) ~= true then t:error("numeric msgid") end
+  if msys.mstore.load("MADR-1", "12345") == nil then t:error("numeric msgid must be stored as '12345'") end
 end

@@ -8,10 +8,15 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/hook"
 	"msyshost/lib/mstore"
+	"msyshost/lib/msys/core"
 	"msyshost/lib/retry"
 	"msyshost/luahost"
 )
+
+// Store is the message store msys.mstore works on.
+var Store = luahost.NewService[mstore.Store]("message store")
 
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.mstore", Open: open})
@@ -19,13 +24,13 @@ func init() {
 
 func open(L *lua.LState) lua.LValue {
 	t := L.NewTable()
-	t.RawSetString("MSTORE_CONTINUE", lua.LNumber(retry.MstoreContinue))
-	t.RawSetString("MSTORE_DONE", lua.LNumber(retry.MstoreDone))
-	L.SetFuncs(t, map[string]lua.LGFunction{
-		"save":   save,
-		"load":   load,
-		"inject": inject,
-		"delete": del,
+	t.RawSetString("MSTORE_CONTINUE", lua.LNumber(hook.MstoreContinue))
+	t.RawSetString("MSTORE_DONE", lua.LNumber(hook.MstoreDone))
+	luahost.SetFuncs(L, t, map[string]lua.LGFunction{
+		"save":   luahost.Func("save", save),
+		"load":   luahost.Func("load", load),
+		"inject": luahost.Func("inject", inject),
+		"delete": luahost.Func("delete", del),
 	})
 	return t
 }
@@ -37,79 +42,68 @@ func ctxOf(L *lua.LState) context.Context {
 	return context.Background()
 }
 
-func storeOf(L *lua.LState) mstore.Store {
-	s := luahost.ServicesOf(L).Store
-	if s == nil {
-		L.RaiseError("msys.mstore: no message store is configured")
+func storeOf(a luahost.Args) mstore.Store {
+	s, ok := Store.Get(a.L)
+	if !ok || s == nil {
+		a.Raise("msys.mstore: no message store is configured")
 	}
 	return s
 }
 
-func key(L *lua.LState, n int) mstore.Key {
-	return mstore.Key{Bucket: L.CheckString(n), ID: L.CheckString(n + 1)}
+func key(a luahost.Args, n int) mstore.Key {
+	return mstore.Key{Bucket: a.String(n), ID: a.String(n + 1)}
 }
 
-// save is msys.mstore.save(msg, bucket, msgid) → true | nil, err. It returns
-// once the copy is durable.
-func save(L *lua.LState) int {
-	m := luahost.CheckMessage(L, 1)
-	k := key(L, 2)
-	rec := retry.RecordOf(m, k, mstore.Origin{}, luahost.Now(L))
-	if err := storeOf(L).Save(ctxOf(L), rec); err != nil {
-		return failed(L, err.Error())
+// msys.mstore.save(msg, bucket, msgid) → true, or nil and an error. It
+// returns once the copy is durable.
+func save(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
+	k := key(a, 2)
+	rec := retry.RecordOf(m, k, mstore.Origin{}, luahost.Now(a.L))
+	if err := storeOf(a).Save(ctxOf(a.L), rec); err != nil {
+		return a.Fail(err)
 	}
-	L.Push(lua.LTrue)
-	return 1
+	return a.Push(lua.LTrue)
 }
 
-// load is msys.mstore.load(bucket, msgid) → msg | nil [, err]. A missing
-// or expired message gives nil alone; a store failure gives nil and why.
-func load(L *lua.LState) int {
-	rec, err := storeOf(L).Load(ctxOf(L), key(L, 1))
+// msys.mstore.load(bucket, msgid) → msg, or nil when it is not stored
+// (missing or expired), or nil and an error when the store failed.
+func load(a luahost.Args) int {
+	k := key(a, 1)
+	rec, err := storeOf(a).Load(ctxOf(a.L), k)
 	if errors.Is(err, mstore.ErrNotFound) {
-		L.Push(lua.LNil)
-		return 1
+		return a.Push(lua.LNil)
 	}
 	if err != nil {
-		return failed(L, err.Error())
+		return a.Fail(err)
 	}
-	L.Push(luahost.PushMessage(L, retry.MessageOf(rec)))
-	return 1
+	return a.Push(core.MessageClass.Push(a.L, retry.MessageOf(rec)))
 }
 
-// inject is msys.mstore.inject(msg) → true | nil, err: the message goes back
-// into the spool with its own envelope.
-func inject(L *lua.LState) int {
-	m := luahost.CheckMessage(L, 1)
-	inj := luahost.ServicesOf(L).Injector
-	if inj == nil {
-		return failed(L, "msys.mstore.inject: no spool is configured")
+// msys.mstore.inject(msg) → true, or nil and an error: the message goes
+// back into the spool with its own envelope.
+func inject(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
+	inj, ok := core.Injector.Get(a.L)
+	if !ok || inj == nil {
+		return a.Failf("msys.mstore.inject: no spool is configured")
 	}
-	if err := inj.Inject(ctxOf(L), m.Clone()); err != nil {
-		return failed(L, err.Error())
+	if err := inj.Inject(ctxOf(a.L), m.Clone()); err != nil {
+		return a.Fail(err)
 	}
-	L.Push(lua.LTrue)
-	return 1
+	return a.Push(lua.LTrue)
 }
 
-// del is msys.mstore.delete(bucket, msgid) → true | false (not there) |
-// nil, err.
-func del(L *lua.LState) int {
-	err := storeOf(L).Delete(ctxOf(L), key(L, 1))
+// msys.mstore.delete(bucket, msgid) → true, false when it was not stored,
+// or nil and an error.
+func del(a luahost.Args) int {
+	k := key(a, 1)
+	err := storeOf(a).Delete(ctxOf(a.L), k)
 	switch {
 	case err == nil:
-		L.Push(lua.LTrue)
-		return 1
+		return a.Push(lua.LTrue)
 	case errors.Is(err, mstore.ErrNotFound):
-		L.Push(lua.LFalse)
-		return 1
+		return a.Push(lua.LFalse)
 	}
-	return failed(L, err.Error())
-}
-
-// failed returns nil and why, Lua's convention for a runtime failure.
-func failed(L *lua.LState, why string) int {
-	L.Push(lua.LNil)
-	L.Push(lua.LString(why))
-	return 2
+	return a.Fail(err)
 }

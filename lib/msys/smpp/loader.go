@@ -5,7 +5,7 @@ package smpp
 import (
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/lib/retry"
+	"msyshost/lib/hook"
 	"msyshost/luahost"
 )
 
@@ -15,7 +15,7 @@ func init() {
 
 func open(L *lua.LState) lua.LValue {
 	t := L.NewTable()
-	t.RawSetString("SMPP_CONTINUE", lua.LNumber(retry.SMPPContinue))
-	t.RawSetString("SMPP_DELIVERED", lua.LNumber(retry.SMPPDelivered))
+	t.RawSetString("SMPP_CONTINUE", lua.LNumber(hook.SMPPContinue))
+	t.RawSetString("SMPP_DELIVERED", lua.LNumber(hook.SMPPDelivered))
 	return t
 }

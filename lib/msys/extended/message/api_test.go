@@ -11,7 +11,7 @@ import (
 	"msyshost/luahost"
 	"msyshost/luahost/luatest"
 
-	_ "msyshost/lib/msys/core"
+	"msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
 )
@@ -21,7 +21,7 @@ import (
 func TestAPI(t *testing.T) {
 	rec := &spool.Recorder{}
 	t.Setenv("MSYSHOST_TEST_DIR", t.TempDir())
-	luatest.Run(t, "api_test.lua", &luahost.Services{Injector: rec})
+	luatest.Run(t, "api_test.lua", core.Injector.Set(&luahost.Services{}, rec))
 	injected, _ := rec.Take()
 	var got []string
 	for _, m := range injected {
@@ -69,7 +69,7 @@ func (failingInjector) Inject(context.Context, *message.Message) error {
 // TestInjectFailure checks the nil, "error" convention when the spool
 // refuses, and when the host has no injector at all.
 func TestInjectFailure(t *testing.T) {
-	luatest.Run(t, "inject_fail_test.lua", &luahost.Services{Injector: failingInjector{}})
+	luatest.Run(t, "inject_fail_test.lua", core.Injector.Set(&luahost.Services{}, failingInjector{}))
 	luatest.Run(t, "inject_none_test.lua", nil)
 }
 
@@ -88,7 +88,7 @@ func (r *refusingInjector) Inject(_ context.Context, m *message.Message) error {
 // error counts them.
 func TestInjectPartial(t *testing.T) {
 	inj := &refusingInjector{}
-	luatest.Run(t, "inject_partial_test.lua", &luahost.Services{Injector: inj})
+	luatest.Run(t, "inject_partial_test.lua", core.Injector.Set(&luahost.Services{}, inj))
 	if got := strings.Join(inj.taken, " "); got != "one@example.com two@example.com" {
 		t.Errorf("injected %s", got)
 	}

@@ -8,28 +8,29 @@ import (
 
 	"msyshost/lib/message"
 	"msyshost/lib/msys/core"
+	"msyshost/luahost"
 )
 
 func openContent(L *lua.LState, methods *lua.LTable) {
-	core.SetFuncs(L, methods, map[string]lua.LGFunction{
-		"header":         core.Method("header", msgHeader),
-		"body":           core.Method("body", msgBody),
-		"raw":            core.Method("raw", msgRaw),
-		"text":           core.Method("text", msgText),
-		"build":          core.Method("build", msgBuild),
-		"address_header": core.Method("address_header", msgAddressHeader),
-		"body_match":     core.Method("body_match", msgBodyMatch),
-		"raw_match":      core.Method("raw_match", msgRawMatch),
-		"text_match":     core.Method("text_match", msgTextMatch),
-		"body_replace":   core.Method("body_replace", msgBodyReplace),
-		"raw_replace":    core.Method("raw_replace", msgRawReplace),
-		"text_replace":   core.Method("text_replace", msgTextReplace),
+	luahost.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"header":         luahost.Method("header", msgHeader),
+		"body":           luahost.Method("body", msgBody),
+		"raw":            luahost.Method("raw", msgRaw),
+		"text":           luahost.Method("text", msgText),
+		"build":          luahost.Method("build", msgBuild),
+		"address_header": luahost.Method("address_header", msgAddressHeader),
+		"body_match":     luahost.Method("body_match", msgBodyMatch),
+		"raw_match":      luahost.Method("raw_match", msgRawMatch),
+		"text_match":     luahost.Method("text_match", msgTextMatch),
+		"body_replace":   luahost.Method("body_replace", msgBodyReplace),
+		"raw_replace":    luahost.Method("raw_replace", msgRawReplace),
+		"text_replace":   luahost.Method("text_replace", msgTextReplace),
 	})
 }
 
 // stringList returns a header value argument: a string, or a table of
 // strings (several fields).
-func stringList(a core.Args, n int) []string {
+func stringList(a luahost.Args, n int) []string {
 	t, ok := a.L.Get(n).(*lua.LTable)
 	if !ok {
 		return []string{a.String(n)}
@@ -50,7 +51,7 @@ func stringList(a core.Args, n int) []string {
 
 // headerOp runs msg:header and msgpart:header on part p. nilDeletes says
 // whether an explicit nil value deletes (msgpart) or reads (msg).
-func headerOp(a core.Args, p *message.Part, nilDeletes bool) int {
+func headerOp(a luahost.Args, p *message.Part, nilDeletes bool) int {
 	name := a.String(2)
 	getting := a.L.GetTop() < 3 || (a.IsNone(3) && !nilDeletes)
 	if getting {
@@ -86,8 +87,8 @@ func headerOp(a core.Args, p *message.Part, nilDeletes bool) int {
 //
 // Momentum's page contradicts itself on the default mode (prose: replace,
 // example: append); msyshost follows the prose and msgpart:header.
-func msgHeader(a core.Args) int {
-	return headerOp(a, a.Message(1).Root(), false)
+func msgHeader(a luahost.Args) int {
+	return headerOp(a, core.MessageClass.Check(a, 1).Root(), false)
 }
 
 // msg:body([value]) → the body: everything after the header,
@@ -96,8 +97,8 @@ func msgHeader(a core.Args) int {
 // Momentum; a value set with the terminator Momentum asks for
 // ("...\r\n.\r\n") has it removed, and a value without it is taken as is.
 // Setting returns the new body.
-func msgBody(a core.Args) int {
-	m := a.Message(1)
+func msgBody(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		m.SetBody([]byte(a.String(2)))
 	}
@@ -107,8 +108,8 @@ func msgBody(a core.Args) int {
 // msg:raw([value]) → the whole message (headers and body),
 // replacing it first when value is given. MIME parts taken earlier are
 // detached by a replacement: editing them returns nil and an error.
-func msgRaw(a core.Args) int {
-	m := a.Message(1)
+func msgRaw(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		m.SetRaw([]byte(a.String(2)))
 	}
@@ -122,8 +123,8 @@ func msgRaw(a core.Args) int {
 //   - Setting → true, or nil and an error: replaces the whole body with
 //     value (UTF-8) as type (text/plain) in charset (UTF-8), transfer
 //     encoded as needed; Content-Type and Content-Transfer-Encoding follow.
-func msgText(a core.Args) int {
-	m := a.Message(1)
+func msgText(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if a.L.GetTop() < 2 {
 		return pushTexts(a, m.Texts())
 	}
@@ -133,7 +134,7 @@ func msgText(a core.Args) int {
 	return a.Push(lua.LTrue)
 }
 
-func pushTexts(a core.Args, texts []string) int {
+func pushTexts(a luahost.Args, texts []string) int {
 	switch len(texts) {
 	case 0:
 		return a.Push(lua.LNil)
@@ -155,8 +156,8 @@ func pushTexts(a core.Args, texts []string) int {
 // attachments is an array of {type=, name=, headers=, content=} where
 // content is a string or ec_string (quoted-printable), an io_object (read
 // to its end, base64) or an ec_message (message/rfc822). Header names are written in sorted order.
-func msgBuild(a core.Args) int {
-	m := a.Message(1)
+func msgBuild(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	ht := a.Table(2)
 	var pt, at *lua.LTable
 	if !a.IsNone(3) {
@@ -195,7 +196,7 @@ func msgBuild(a core.Args) int {
 				a.Error(3, "content types must be strings, got a "+k.Type().String())
 			}
 			var content []byte
-			if s := core.ToString(v); s != nil {
+			if s := core.StringClass.To(v); s != nil {
 				content = append(content, s.B...)
 			} else if vs, ok := v.(lua.LString); ok {
 				content = []byte(vs)
@@ -230,9 +231,9 @@ func msgBuild(a core.Args) int {
 			case *lua.LUserData:
 				if msg, ok := c.Value.(*message.Message); ok {
 					att.Message = msg
-				} else if s := core.ToString(c); s != nil {
+				} else if s := core.StringClass.To(c); s != nil {
 					att.Content = append([]byte(nil), s.B...)
-				} else if o := core.ToIO(c); o != nil {
+				} else if o := core.IOClass.To(c); o != nil {
 					b, err := o.ReadAll()
 					if err != nil {
 						return a.Fail(err)
@@ -264,7 +265,7 @@ func altRank(ct string) int {
 }
 
 // addressHeader runs msg:address_header and msgpart:address_header.
-func addressHeader(a core.Args, p *message.Part) int {
+func addressHeader(a luahost.Args, p *message.Part) int {
 	name := a.String(2)
 	comp := a.OptString(3, message.CompAll)
 	list, err := message.AddressHeader(&p.Header, name, comp)
@@ -282,20 +283,20 @@ func addressHeader(a core.Args, p *message.Part) int {
 // component ("all", the default, "localpart", "user", "detail" or
 // "domain", from user+detail@domain) of every address in every field
 // named name.
-func msgAddressHeader(a core.Args) int {
-	return addressHeader(a, a.Message(1).Root())
+func msgAddressHeader(a luahost.Args) int {
+	return addressHeader(a, core.MessageClass.Check(a, 1).Root())
 }
 
 // compile compiles argument n as a PCRE pattern; a bad pattern is a
 // runtime failure (nil, error), as in msys.pcre.
-func compile(a core.Args, n int) (*message.Regexp, error) {
+func compile(a luahost.Args, n int) (*message.Regexp, error) {
 	return message.CompileRegexp(a.String(n))
 }
 
 // pushMatch pushes a match as msys.pcre.match does: [0] the whole match,
 // [1]... the captures, named captures also under their names; false when
 // nothing matched.
-func pushMatch(a core.Args, m *message.Match) int {
+func pushMatch(a luahost.Args, m *message.Match) int {
 	if m == nil {
 		return a.Push(lua.LFalse)
 	}
@@ -315,7 +316,7 @@ func pushMatch(a core.Args, m *message.Match) int {
 
 // matchIn runs pattern argument 2 over subjects in order and pushes the
 // first match.
-func matchIn(a core.Args, subjects func() [][]byte) int {
+func matchIn(a luahost.Args, subjects func() [][]byte) int {
 	re, err := compile(a, 2)
 	if err != nil {
 		return a.Fail(err)
@@ -335,7 +336,7 @@ func matchIn(a core.Args, subjects func() [][]byte) int {
 
 // replaceIn replaces pattern argument 2 with argument 3 in a subject and
 // stores the result when something matched; pushes true or false.
-func replaceIn(a core.Args, get func() []byte, set func([]byte)) int {
+func replaceIn(a luahost.Args, get func() []byte, set func([]byte)) int {
 	re, err := compile(a, 2)
 	if err != nil {
 		return a.Fail(err)
@@ -367,37 +368,37 @@ func textSubjects(parts []*message.Part) func() [][]byte {
 
 // msg:body_match(pattern) → the first PCRE match in the
 // body (as msg:body gives it) as msys.pcre.match's table, or false.
-func msgBodyMatch(a core.Args) int {
-	m := a.Message(1)
+func msgBodyMatch(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	return matchIn(a, func() [][]byte { return [][]byte{m.Body()} })
 }
 
 // msg:raw_match(pattern) → the first match in the whole
 // message, or false.
-func msgRawMatch(a core.Args) int {
-	m := a.Message(1)
+func msgRawMatch(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	return matchIn(a, func() [][]byte { return [][]byte{m.Raw()} })
 }
 
 // msg:text_match(pattern) → the first match in the decoded
 // text parts (in order), or false.
-func msgTextMatch(a core.Args) int {
-	m := a.Message(1)
+func msgTextMatch(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	return matchIn(a, textSubjects(m.TextParts()))
 }
 
 // msg:body_replace(pattern, replacement) → true when
 // something was replaced, false when nothing matched. $1.. and ${name} in
 // replacement stand for captures, $0 for the match.
-func msgBodyReplace(a core.Args) int {
-	m := a.Message(1)
+func msgBodyReplace(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	return replaceIn(a, m.Body, func(b []byte) { m.Root().ReplaceBody(b) })
 }
 
 // msg:raw_replace(pattern, replacement) → true or false,
 // over the whole message.
-func msgRawReplace(a core.Args) int {
-	m := a.Message(1)
+func msgRawReplace(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	return replaceIn(a, m.Raw, m.SetRaw)
 }
 
@@ -405,8 +406,8 @@ func msgRawReplace(a core.Args) int {
 // false: replaces in every text part's decoded text and writes each
 // changed part back in its charset and transfer encoding (a 7bit part that
 // stops being 7-bit clean becomes quoted-printable).
-func msgTextReplace(a core.Args) int {
-	m := a.Message(1)
+func msgTextReplace(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	re, err := compile(a, 2)
 	if err != nil {
 		return a.Fail(err)

@@ -37,8 +37,8 @@ func TestEveryFunctionHasALuaTest(t *testing.T) {
 			})
 		}
 		add(L.GetField(L.GetGlobal("msys"), "core").(*lua.LTable))
-		for _, c := range []string{luahost.MessageClass, luahost.StringClass, core.PartClass, core.IOClass, core.VctxClass} {
-			add(luahost.ClassMethods(L, c))
+		for _, methods := range []*lua.LTable{core.MessageClass.Methods(L), core.StringClass.Methods(L), core.PartClass.Methods(L), core.IOClass.Methods(L), core.VctxClass.Methods(L)} {
+			add(methods)
 		}
 		return nil
 	})

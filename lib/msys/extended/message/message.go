@@ -48,52 +48,43 @@ func init() {
 }
 
 func open(L *lua.LState) lua.LValue {
-	methods := luahost.ClassMethods(L, luahost.MessageClass)
-	core.SetFuncs(L, methods, map[string]lua.LGFunction{
-		"mailfrom":       core.Method("mailfrom", mailfrom),
-		"rcptto":         core.Method("rcptto", rcptto),
-		"inject":         core.Method("inject", inject),
-		"forward":        core.Method("forward", forward),
-		"discard":        core.Method("discard", discard),
-		"code":           core.Method("code", code),
-		"binding":        core.Method("binding", binding),
-		"binding_group":  core.Method("binding_group", bindingGroup),
-		"get_envelope2":  core.Method("get_envelope2", getEnvelope2),
-		"listener_addr":  core.Method("listener_addr", listenerAddr),
-		"reception_peer": core.Method("reception_peer", receptionPeer),
+	methods := core.MessageClass.Methods(L)
+	luahost.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"mailfrom":       luahost.Method("mailfrom", mailfrom),
+		"rcptto":         luahost.Method("rcptto", rcptto),
+		"inject":         luahost.Method("inject", inject),
+		"forward":        luahost.Method("forward", forward),
+		"discard":        luahost.Method("discard", discard),
+		"code":           luahost.Method("code", code),
+		"binding":        luahost.Method("binding", binding),
+		"binding_group":  luahost.Method("binding_group", bindingGroup),
+		"get_envelope2":  luahost.Method("get_envelope2", getEnvelope2),
+		"listener_addr":  luahost.Method("listener_addr", listenerAddr),
+		"reception_peer": luahost.Method("reception_peer", receptionPeer),
 	})
 	openContent(L, methods)
 	openMIME(L, methods)
 
-	ro := func(get func(m *message.Message) string) luahost.FieldGetter {
-		return func(L *lua.LState, ud *lua.LUserData) lua.LValue {
-			if m := luahost.ToMessage(ud); m != nil {
-				return lua.LString(get(m))
-			}
-			return lua.LNil
-		}
+	ro := func(get func(m *message.Message) string) func(*lua.LState, *message.Message) lua.LValue {
+		return func(L *lua.LState, m *message.Message) lua.LValue { return lua.LString(get(m)) }
 	}
-	luahost.ClassField(L, luahost.MessageClass, "id", ro(func(m *message.Message) string { return m.ID }), nil)
-	luahost.ClassField(L, luahost.MessageClass, "conn_id", ro(func(m *message.Message) string { return m.ConnID }), nil)
-	luahost.ClassField(L, luahost.MessageClass, "batch_id", ro(func(m *message.Message) string { return m.BatchID }), nil)
-	luahost.ClassField(L, luahost.MessageClass, "priority", getPriority, setPriority)
+	core.MessageClass.Field(L, "id", ro(func(m *message.Message) string { return m.ID }), nil)
+	core.MessageClass.Field(L, "conn_id", ro(func(m *message.Message) string { return m.ConnID }), nil)
+	core.MessageClass.Field(L, "batch_id", ro(func(m *message.Message) string { return m.BatchID }), nil)
+	core.MessageClass.Field(L, "priority", getPriority, setPriority)
 	return nil
 }
 
 // msg.priority → 0 or 1.
-func getPriority(L *lua.LState, ud *lua.LUserData) lua.LValue {
-	if m := luahost.ToMessage(ud); m != nil {
-		return lua.LNumber(m.Priority)
-	}
-	return lua.LNil
+func getPriority(L *lua.LState, m *message.Message) lua.LValue {
+	return lua.LNumber(m.Priority)
 }
 
 // msg.priority = n: a one-bit field, as Momentum's, so only
 // the lowest bit of n is kept; 1 makes the message leave its queue first.
-func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
-	m := luahost.ToMessage(ud)
+func setPriority(L *lua.LState, m *message.Message, v lua.LValue) {
 	n, ok := v.(lua.LNumber)
-	if !ok || m == nil {
+	if !ok {
 		L.RaiseError("msg.priority must be a number (0 or 1), got %s", v.Type().String())
 		return
 	}
@@ -102,8 +93,8 @@ func setPriority(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 
 // msg:mailfrom([addr]) → the envelope sender, set to addr first
 // when it is given; an address with a line break is a bad argument.
-func mailfrom(a core.Args) int {
-	m := a.Message(1)
+func mailfrom(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		m.MailFrom = address(a, 2)
 	}
@@ -112,8 +103,8 @@ func mailfrom(a core.Args) int {
 
 // msg:rcptto([addr]) → the envelope recipient, set to addr first
 // when it is given; an address with a line break is a bad argument.
-func rcptto(a core.Args) int {
-	m := a.Message(1)
+func rcptto(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		m.RcptTo = address(a, 2)
 	}
@@ -121,7 +112,7 @@ func rcptto(a core.Args) int {
 }
 
 // address returns argument n as an envelope address.
-func address(a core.Args, n int) string {
+func address(a luahost.Args, n int) string {
 	s := a.String(n)
 	if err := message.CheckAddress(s); err != nil {
 		a.Error(n, err.Error())
@@ -156,8 +147,8 @@ func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 			return err
 		}
 	}
-	inj := luahost.ServicesOf(L).Injector
-	if inj == nil {
+	inj, ok := core.Injector.Get(L)
+	if !ok || inj == nil {
 		return errNoInjector
 	}
 	ctx := L.Context()
@@ -184,8 +175,8 @@ func injectCopies(L *lua.LState, m *message.Message, from, to string) error {
 // recipient. A bad address (a line break in it) injects nothing; an
 // injector failure part way leaves the copies before it injected, and the
 // error says how many. The message itself is unchanged.
-func inject(a core.Args) int {
-	m := a.Message(1)
+func inject(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	from := a.String(2)
 	to := a.String(3)
 	if err := injectCopies(a.L, m, from, to); err != nil {
@@ -199,8 +190,8 @@ func inject(a core.Args) int {
 // text and the original as message/rfc822, and injects it to every
 // recipient of the comma-separated rcptto. subject defaults to "Fwd: " and
 // the original subject.
-func forward(a core.Args) int {
-	m := a.Message(1)
+func forward(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	sender, rcpt, text := a.String(2), a.String(3), a.String(4)
 	subject, charset := a.OptString(5, ""), a.OptString(6, "")
 	f, err := m.Forward(sender, rcpt, text, subject, charset)
@@ -217,16 +208,16 @@ func forward(a core.Args) int {
 // sees success) and records the code: reason when it starts with an SMTP
 // code, "550 5.7.0 discarded by policy" without one, "550 5.7.1 [internal]
 // discarded by policy" for other text. The script goes on running.
-func discard(a core.Args) int {
-	a.Message(1).Discard(a.OptString(2, ""))
+func discard(a luahost.Args) int {
+	core.MessageClass.Check(a, 1).Discard(a.OptString(2, ""))
 	return 0
 }
 
 // msg:code([num[, str]]) → the code string (nil when none is set).
 // With num 0 the number is read from str, which must then start with one;
 // otherwise num is prefixed to str, on every line of a multi-line text.
-func code(a core.Args) int {
-	m := a.Message(1)
+func code(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		num := a.Int(2)
 		if num != 0 && (num < 200 || num > 599) {
@@ -250,8 +241,8 @@ func code(a core.Args) int {
 // invalid name. Setting takes a single string ("default" allowed). The
 // name is recorded as given; checking it against the configured bindings
 // needs the config and is not done yet. Unset, the binding is "default".
-func binding(a core.Args) int {
-	m := a.Message(1)
+func binding(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		name := a.String(2)
 		if name == "" {
@@ -267,8 +258,8 @@ func binding(a core.Args) int {
 
 // msg:binding_group([name]) → the binding group name, nil
 // for an empty name or when none was set. Recorded as given (see binding).
-func bindingGroup(a core.Args) int {
-	m := a.Message(1)
+func bindingGroup(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		name := a.String(2)
 		if name == "" {
@@ -286,10 +277,10 @@ func bindingGroup(a core.Args) int {
 // true: fills two ec_strings from the envelope sender (EC_MSG_ENV_FROM) or
 // recipient (EC_MSG_ENV_TO); with EC_MSG_ENV_COMPLETE the bare address
 // goes into localpart_str and domain_str is emptied.
-func getEnvelope2(a core.Args) int {
-	m := a.Message(1)
+func getEnvelope2(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	flags := a.Int(2)
-	lp, dom := a.ECString(3), a.ECString(4)
+	lp, dom := core.StringClass.Check(a, 3), core.StringClass.Check(a, 4)
 	local, domain, err := m.Envelope(flags)
 	if err != nil {
 		a.Error(2, err.Error())
@@ -302,14 +293,14 @@ func getEnvelope2(a core.Args) int {
 // ("10.1.2.3:25"), its "ip" or its "port" ("all", the default, gives both);
 // nil when the message did not arrive over a listener. The host records
 // it in the connection context under message.KeyListenerAddr.
-func listenerAddr(a core.Args) int { return addrOf(a, message.KeyListenerAddr) }
+func listenerAddr(a luahost.Args) int { return addrOf(a, message.KeyListenerAddr) }
 
 // msg:reception_peer([flag]) → the remote peer's address,
 // as listener_addr (context key message.KeyReceptionPeer).
-func receptionPeer(a core.Args) int { return addrOf(a, message.KeyReceptionPeer) }
+func receptionPeer(a luahost.Args) int { return addrOf(a, message.KeyReceptionPeer) }
 
-func addrOf(a core.Args, key string) int {
-	m := a.Message(1)
+func addrOf(a luahost.Args, key string) int {
+	m := core.MessageClass.Check(a, 1)
 	flag := a.OptString(2, "all")
 	addr := m.ConnValue(key)
 	v, err := message.HostPort(addr, flag)

@@ -9,47 +9,40 @@ import (
 )
 
 func openMIME(L *lua.LState, methods *lua.LTable) {
-	core.SetFuncs(L, methods, map[string]lua.LGFunction{
-		"mime":          core.Method("mime", msgMime),
-		"makePart":      core.Method("makePart", msgMakePart),
-		"makeContainer": core.Method("makeContainer", msgMakeContainer),
-		"makeBoundary":  core.Method("makeBoundary", msgMakeBoundary),
+	luahost.SetFuncs(L, methods, map[string]lua.LGFunction{
+		"mime":          luahost.Method("mime", msgMime),
+		"makePart":      luahost.Method("makePart", msgMakePart),
+		"makeContainer": luahost.Method("makeContainer", msgMakeContainer),
+		"makeBoundary":  luahost.Method("makeBoundary", msgMakeBoundary),
 	})
-	core.SetFuncs(L, luahost.ClassMethods(L, core.PartClass), map[string]lua.LGFunction{
-		"addFirstChild":  core.Method("addFirstChild", partAddFirstChild),
-		"addLastChild":   core.Method("addLastChild", partAddLastChild),
-		"insertBefore":   core.Method("insertBefore", partInsertBefore),
-		"insertAfter":    core.Method("insertAfter", partInsertAfter),
-		"content_type":   core.Method("content_type", partContentType),
-		"header":         core.Method("header", partHeader),
-		"address_header": core.Method("address_header", partAddressHeader),
-		"text":           core.Method("text", partText),
-		"body_match":     core.Method("body_match", partBodyMatch),
-		"raw_match":      core.Method("raw_match", partRawMatch),
-		"text_match":     core.Method("text_match", partTextMatch),
-		"body_replace":   core.Method("body_replace", partBodyReplace),
-		"raw_replace":    core.Method("raw_replace", partRawReplace),
-		"text_replace":   core.Method("text_replace", partTextReplace),
+	luahost.SetFuncs(L, core.PartClass.Methods(L), map[string]lua.LGFunction{
+		"addFirstChild":  luahost.Method("addFirstChild", partAddFirstChild),
+		"addLastChild":   luahost.Method("addLastChild", partAddLastChild),
+		"insertBefore":   luahost.Method("insertBefore", partInsertBefore),
+		"insertAfter":    luahost.Method("insertAfter", partInsertAfter),
+		"content_type":   luahost.Method("content_type", partContentType),
+		"header":         luahost.Method("header", partHeader),
+		"address_header": luahost.Method("address_header", partAddressHeader),
+		"text":           luahost.Method("text", partText),
+		"body_match":     luahost.Method("body_match", partBodyMatch),
+		"raw_match":      luahost.Method("raw_match", partRawMatch),
+		"text_match":     luahost.Method("text_match", partTextMatch),
+		"body_replace":   luahost.Method("body_replace", partBodyReplace),
+		"raw_replace":    luahost.Method("raw_replace", partRawReplace),
+		"text_replace":   luahost.Method("text_replace", partTextReplace),
 	})
-	field := func(name string, get func(L *lua.LState, r *core.PartRef) lua.LValue, set luahost.FieldSetter) {
-		luahost.ClassField(L, core.PartClass, name, func(L *lua.LState, ud *lua.LUserData) lua.LValue {
-			if r := core.ToPart(ud); r != nil {
-				return get(L, r)
-			}
-			return lua.LNil
-		}, set)
-	}
-	field("parts", partParts, nil)
-	field("thread", func(L *lua.LState, r *core.PartRef) lua.LValue {
+	field := core.PartClass.Field
+	field(L, "parts", partParts, nil)
+	field(L, "thread", func(L *lua.LState, r *core.PartRef) lua.LValue {
 		return core.PushPart(L, r.Part.Next(), r.ReadOnly)
 	}, nil)
-	field("parent", func(L *lua.LState, r *core.PartRef) lua.LValue {
+	field(L, "parent", func(L *lua.LState, r *core.PartRef) lua.LValue {
 		return core.PushPart(L, r.Part.Parent(), r.ReadOnly)
 	}, nil)
-	field("body_start", func(L *lua.LState, r *core.PartRef) lua.LValue {
+	field(L, "body_start", func(L *lua.LState, r *core.PartRef) lua.LValue {
 		return lua.LNumber(len(r.Part.Bytes()) - len(r.Part.BodyBytes()))
 	}, ignoreOffset)
-	field("body_end", func(L *lua.LState, r *core.PartRef) lua.LValue {
+	field(L, "body_end", func(L *lua.LState, r *core.PartRef) lua.LValue {
 		return lua.LNumber(len(r.Part.Bytes()))
 	}, ignoreOffset)
 }
@@ -70,7 +63,7 @@ func partParts(L *lua.LState, r *core.PartRef) lua.LValue {
 // ignoreOffset accepts msgpart.body_start/body_end = n: Momentum scripts
 // set them on new parts (the addLastChild example); msyshost computes the
 // offsets from the part itself, so the value is only checked.
-func ignoreOffset(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
+func ignoreOffset(L *lua.LState, _ *core.PartRef, v lua.LValue) {
 	if _, ok := v.(lua.LNumber); !ok {
 		L.RaiseError("msgpart offsets are numbers, got %s", v.Type().String())
 	}
@@ -80,8 +73,8 @@ func ignoreOffset(L *lua.LState, ud *lua.LUserData, v lua.LValue) {
 // defaults to true; pass false for a tree you may edit (editing through a
 // read-only tree is a runtime error). part.thread walks the whole tree,
 // part.parts lists a container's parts.
-func msgMime(a core.Args) int {
-	m := a.Message(1)
+func msgMime(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	ro := true
 	if a.L.GetTop() >= 2 {
 		ro = lua.LVAsBool(a.L.Get(2))
@@ -90,11 +83,11 @@ func msgMime(a core.Args) int {
 }
 
 // bodyArg reads an optional body argument: a string or an ec_string.
-func bodyArg(a core.Args, n int) []byte {
+func bodyArg(a luahost.Args, n int) []byte {
 	if a.IsNone(n) {
 		return nil
 	}
-	if s := core.ToString(a.L.Get(n)); s != nil {
+	if s := core.StringClass.To(a.L.Get(n)); s != nil {
 		return append([]byte(nil), s.B...)
 	}
 	return []byte(a.String(n))
@@ -104,8 +97,8 @@ func bodyArg(a core.Args, n int) []byte {
 // leaf part (writable) holding body, transfer encoded with enc
 // (msys.core.EC_MIME_TE_7BIT, the default, _8BIT, _BASE64 or
 // _QUOTED_PRINTABLE); nil and an error for a bad type.
-func msgMakePart(a core.Args) int {
-	m := a.Message(1)
+func msgMakePart(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	mt := a.String(2)
 	body := bodyArg(a, 3)
 	te := a.OptInt(4, message.TE7Bit)
@@ -126,8 +119,8 @@ func msgMakePart(a core.Args) int {
 // add_terminator appends the SMTP
 // end-of-data line, for a part meant to be the top of a message. nil and an
 // error when mimetype is not multipart/*.
-func msgMakeContainer(a core.Args) int {
-	m := a.Message(1)
+func msgMakeContainer(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	mt := a.String(2)
 	boundary := a.OptString(3, "")
 	if boundary != "" {
@@ -145,14 +138,14 @@ func msgMakeContainer(a core.Args) int {
 
 // msg:makeBoundary(...) → a boundary string found
 // neither in the message nor in any part, message or string passed.
-func msgMakeBoundary(a core.Args) int {
-	m := a.Message(1)
+func msgMakeBoundary(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	avoid := [][]byte{m.Raw()}
 	for i := 2; i <= a.L.GetTop(); i++ {
 		v := a.L.Get(i)
-		if p := core.ToPart(v); p != nil {
+		if p := core.PartClass.To(v); p != nil {
 			avoid = append(avoid, p.Part.Bytes())
-		} else if o := luahost.ToMessage(v); o != nil {
+		} else if o := core.MessageClass.To(v); o != nil {
 			avoid = append(avoid, o.Raw())
 		} else if s, ok := v.(lua.LString); ok {
 			avoid = append(avoid, []byte(s))
@@ -167,9 +160,9 @@ func msgMakeBoundary(a core.Args) int {
 // pushes true, false when the edit is not possible (not a container, no
 // parent, a cycle, the top of a message, a clashing boundary), or nil and
 // an error when either part is detached from its message.
-func treeEdit(a core.Args, edit func(self, other *message.Part) error) int {
-	self, err1 := a.EditPart(1)
-	other, err2 := a.EditPart(2)
+func treeEdit(a luahost.Args, edit func(self, other *message.Part) error) int {
+	self, err1 := core.EditPart(a, 1)
+	other, err2 := core.EditPart(a, 2)
 	if err1 != nil || err2 != nil {
 		return a.Fail(message.ErrDetached)
 	}
@@ -181,25 +174,25 @@ func treeEdit(a core.Args, edit func(self, other *message.Part) error) int {
 // message, or a container in child has a boundary that clashes with one
 // enclosing this part. child leaves any container it was in and becomes
 // part of this part's message.
-func partAddFirstChild(a core.Args) int {
+func partAddFirstChild(a luahost.Args) int {
 	return treeEdit(a, func(p, c *message.Part) error { return p.AddFirstChild(c) })
 }
 
 // msgpart:addLastChild(child) → true or false, as
 // addFirstChild.
-func partAddLastChild(a core.Args) int {
+func partAddLastChild(a luahost.Args) int {
 	return treeEdit(a, func(p, c *message.Part) error { return p.AddLastChild(c) })
 }
 
 // msgpart:insertBefore(p) → true, or false when p has
 // no container: places this part just before p.
-func partInsertBefore(a core.Args) int {
+func partInsertBefore(a luahost.Args) int {
 	return treeEdit(a, func(self, p *message.Part) error { return self.InsertBefore(p) })
 }
 
 // msgpart:insertAfter(p) → true or false: places this
 // part just after p.
-func partInsertAfter(a core.Args) int {
+func partInsertAfter(a luahost.Args) int {
 	return treeEdit(a, func(self, p *message.Part) error { return self.InsertAfter(p) })
 }
 
@@ -208,8 +201,8 @@ func partInsertAfter(a core.Args) int {
 // wins over the Content-Type name; is_attachment is true when there is a
 // filename or the disposition is attachment. charset is nil for non-text
 // parts without one, filename nil when there is none.
-func partContentType(a core.Args) int {
-	ci := a.Part(1).Part.ContentInfo()
+func partContentType(a luahost.Args) int {
+	ci := core.PartClass.Check(a, 1).Part.ContentInfo()
 	t := a.L.NewTable()
 	t.RawSetString("mimetype", lua.LString(ci.MimeType))
 	if ci.Charset != "" {
@@ -226,21 +219,21 @@ func partContentType(a core.Args) int {
 // msgpart:header(name[, value[, mode]]): as msg:header, on
 // this part's header, except that an explicit nil value unsets the header
 // (as "" does). Setting needs a writable part.
-func partHeader(a core.Args) int {
+func partHeader(a luahost.Args) int {
 	if a.L.GetTop() >= 3 {
-		p, err := a.EditPart(1)
+		p, err := core.EditPart(a, 1)
 		if err != nil {
 			return a.Fail(err)
 		}
 		return headerOp(a, p, true)
 	}
-	return headerOp(a, a.Part(1).Part, true)
+	return headerOp(a, core.PartClass.Check(a, 1).Part, true)
 }
 
 // msgpart:address_header(name[, component]), as
 // msg:address_header on this part's header.
-func partAddressHeader(a core.Args) int {
-	return addressHeader(a, a.Part(1).Part)
+func partAddressHeader(a luahost.Args) int {
+	return addressHeader(a, core.PartClass.Check(a, 1).Part)
 }
 
 // msgpart:text() → the part's decoded UTF-8 text, nil when it
@@ -248,15 +241,15 @@ func partAddressHeader(a core.Args) int {
 // nil and an error: replaces the content as msg:text does for the whole
 // body, keeping the part's other header fields. No dot-stuffing is done
 // (msyshost never dot-stuffs stored messages).
-func partText(a core.Args) int {
+func partText(a luahost.Args) int {
 	if a.L.GetTop() < 2 {
-		t, ok := a.Part(1).Part.Text()
+		t, ok := core.PartClass.Check(a, 1).Part.Text()
 		if !ok {
 			return a.Push(lua.LNil)
 		}
 		return a.Push(lua.LString(t))
 	}
-	p, err := a.EditPart(1)
+	p, err := core.EditPart(a, 1)
 	if err != nil {
 		return a.Fail(err)
 	}
@@ -269,29 +262,29 @@ func partText(a core.Args) int {
 // msgpart:body_match(pattern) → the first match in the
 // part's body (transfer encoded; a container's whole multipart body), or
 // false.
-func partBodyMatch(a core.Args) int {
-	p := a.Part(1).Part
+func partBodyMatch(a luahost.Args) int {
+	p := core.PartClass.Check(a, 1).Part
 	return matchIn(a, func() [][]byte { return [][]byte{p.BodyBytes()} })
 }
 
 // msgpart:raw_match(pattern) → the first match in the
 // part's header and body, or false.
-func partRawMatch(a core.Args) int {
-	p := a.Part(1).Part
+func partRawMatch(a luahost.Args) int {
+	p := core.PartClass.Check(a, 1).Part
 	return matchIn(a, func() [][]byte { return [][]byte{p.Bytes()} })
 }
 
 // msgpart:text_match(pattern) → the first match in the
 // decoded text of this part, or of the text parts under a container (not
 // attachments, as msg:text_match), or false.
-func partTextMatch(a core.Args) int {
-	return matchIn(a, textSubjects(a.Part(1).Part.TextParts()))
+func partTextMatch(a luahost.Args) int {
+	return matchIn(a, textSubjects(core.PartClass.Check(a, 1).Part.TextParts()))
 }
 
 // msgpart:body_replace(pattern, replacement) → true or
 // false, over the part's body (a container is split into parts again).
-func partBodyReplace(a core.Args) int {
-	p, err := a.EditPart(1)
+func partBodyReplace(a luahost.Args) int {
+	p, err := core.EditPart(a, 1)
 	if err != nil {
 		return a.Fail(err)
 	}
@@ -300,8 +293,8 @@ func partBodyReplace(a core.Args) int {
 
 // msgpart:raw_replace(pattern, replacement) → true or
 // false, over the part's header and body.
-func partRawReplace(a core.Args) int {
-	p, err := a.EditPart(1)
+func partRawReplace(a luahost.Args) int {
+	p, err := core.EditPart(a, 1)
 	if err != nil {
 		return a.Fail(err)
 	}
@@ -311,8 +304,8 @@ func partRawReplace(a core.Args) int {
 // msgpart:text_replace(pattern, replacement) → true or
 // false: as msg:text_replace, for this part (and the text parts under a
 // container, not attachments); nil and an error for a detached part.
-func partTextReplace(a core.Args) int {
-	p, err := a.EditPart(1)
+func partTextReplace(a luahost.Args) int {
+	p, err := core.EditPart(a, 1)
 	if err != nil {
 		return a.Fail(err)
 	}

@@ -17,8 +17,8 @@ func init() {
 }
 
 func open(L *lua.LState) lua.LValue {
-	core.SetFuncs(L, luahost.ClassMethods(L, luahost.MessageClass), map[string]lua.LGFunction{
-		"routing_domain": core.Method("routing_domain", routingDomain),
+	luahost.SetFuncs(L, core.MessageClass.Methods(L), map[string]lua.LGFunction{
+		"routing_domain": luahost.Method("routing_domain", routingDomain),
 	})
 	return nil
 }
@@ -27,8 +27,8 @@ func open(L *lua.LState) lua.LValue {
 // lower case: the one set (domain, when given, is set first), else the
 // envelope recipient's domain. An empty domain clears the setting. The
 // router sends the message to the channel of this domain.
-func routingDomain(a core.Args) int {
-	m := a.Message(1)
+func routingDomain(a luahost.Args) int {
+	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		d := strings.TrimSpace(a.String(2))
 		if strings.ContainsAny(d, " \t\r\n@") {

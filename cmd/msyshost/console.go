@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/chzyer/readline"
+	"github.com/spf13/cobra"
+
+	"msyshost/lib/console"
+)
+
+func consoleCmd() *cobra.Command {
+	var socket string
+	cmd := &cobra.Command{
+		Use:   "console [COMMAND...]",
+		Short: "Talk to a running daemon over its control socket",
+		Long: `Send console commands to a running msyshost, as Momentum's ec_console does.
+With a command on the command line, or when stdin is not a terminal (one command
+per line), it runs in batch mode: prints each answer, errors to stderr, and exits 1
+if any command failed. Otherwise it is interactive, with a prompt and line editing;
+"quit" leaves. "help" lists the commands.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := console.Dial(socket, 5*time.Second)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			if len(args) > 0 {
+				return batch(c, strings.NewReader(joinCommand(args)+"\n"), out, errw)
+			}
+			if f, ok := cmd.InOrStdin().(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
+				return interactive(c, socket, out, errw)
+			}
+			return batch(c, cmd.InOrStdin(), out, errw)
+		},
+	}
+	cmd.Flags().StringVarP(&socket, "socket", "s", "data/control.sock", "the daemon's control `SOCKET`")
+	return cmd
+}
+
+// joinCommand rebuilds one command line from arguments, quoting those the
+// shell had to quote.
+func joinCommand(args []string) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'\\") {
+			a = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a) + `"`
+		}
+		parts[i] = a
+	}
+	return strings.Join(parts, " ")
+}
+
+func batch(c *console.Client, in io.Reader, out, errw io.Writer) error {
+	failed := false
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), console.MaxLine+2)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		res, err := c.Exec(line)
+		var re *console.RemoteError
+		switch {
+		case errors.As(err, &re):
+			fmt.Fprintln(errw, re.Text)
+			failed = true
+		case err != nil:
+			return err
+		default:
+			io.WriteString(out, res)
+		}
+		if strings.EqualFold(line, "quit") || strings.EqualFold(line, "exit") {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading commands: %w", err)
+	}
+	if failed {
+		return exitCode(1)
+	}
+	return nil
+}
+
+func interactive(c *console.Client, socket string, out, errw io.Writer) error {
+	rl, err := readline.NewEx(&readline.Config{Prompt: prompt(socket), Stdout: out, Stderr: errw})
+	if err != nil {
+		return err
+	}
+	defer rl.Close()
+	fmt.Fprintf(out, "msyshost console on %s; \"help\" lists the commands, \"quit\" leaves\n", socket)
+	for {
+		rl.SetPrompt(prompt(socket))
+		line, err := rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			continue
+		}
+		if err != nil { // io.EOF: ^D
+			return nil
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		res, err := c.Exec(line)
+		var re *console.RemoteError
+		switch {
+		case errors.As(err, &re):
+			fmt.Fprintln(errw, re.Text)
+		case err != nil:
+			return err
+		default:
+			io.WriteString(out, res)
+		}
+		if strings.EqualFold(line, "quit") || strings.EqualFold(line, "exit") {
+			return nil
+		}
+	}
+}
+
+// prompt is ec_console's: the time and the endpoint.
+func prompt(socket string) string { return time.Now().Format("15:04:05") + " " + socket + "> " }

@@ -1,0 +1,43 @@
+// Package hook is the contract between msyshost and the Lua hooks it calls:
+// the return codes every hook family uses and the catalog of hook names
+// Momentum documents, with their arguments. It is Lua-free, so the retry
+// flow, the SMTP layer and luahost share it.
+package hook
+
+// Return codes. Momentum publishes numbers only for the mobile families
+// (the retry reference: MSTORE_*, SMPP_*, MM7_*); the others are msyshost's
+// choices, distinct within each family. Every family's "go on" value is 0,
+// so a host that gets nothing usable from a hook continues.
+const (
+	// Continue is the "go on" value shared by every family.
+	Continue = 0
+
+	// validate_* callouts (msys.core.VALIDATE_*).
+	ValidateCont  = Continue
+	ValidateDone  = 1
+	ValidateAgain = 2
+
+	// smpp_store_submit, mm7_store_submit_hook (msys.mstore.MSTORE_*).
+	MstoreContinue = Continue
+	MstoreDone     = 1
+
+	// smpp_handle_DR_* (msys.smpp.SMPP_*).
+	SMPPContinue  = Continue
+	SMPPDelivered = 3
+
+	// mm7_handle_DR_* (msys.mms.MM7_*).
+	MM7Continue  = Continue
+	MM7Delivered = 3
+
+	// ac_auth_perform_auth and msys.registerAuth (msys.core.EC_AUTH_*).
+	AuthOK    = 0
+	AuthFail  = 1
+	AuthError = 2
+
+	// generic_delivery_msg_dispose (msys.delivery.DELIVERY_*).
+	DeliveryContinue   = Continue
+	DeliveryDone       = 1
+	DeliverySuccess    = 2
+	DeliveryPermFailed = 3
+	DeliveryTempFailed = 4
+)

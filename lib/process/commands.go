@@ -1,0 +1,120 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"msyshost/lib/console"
+	"msyshost/lib/retry"
+	"msyshost/luahost"
+)
+
+// addConsoleCommands registers the commands the process itself answers.
+func (p *Process) addConsoleCommands() {
+	c := p.Console
+	c.SetDynamic(scriptControls{p})
+	c.AddMstore(p.Store, p, retry.MessageOf)
+	c.Add(console.Command{
+		Name: "config reload", Usage: "config reload",
+		Help: "read the config file and every script again; on any error nothing changes",
+		Run: func(ctx context.Context, args []string) (string, error) {
+			if len(args) != 0 {
+				return "", errors.New("usage: config reload")
+			}
+			return p.ReloadConfig(ctx)
+		},
+	})
+	c.Add(console.Command{
+		Name: "scriptlet status", Usage: "scriptlet status",
+		Help: "each script: its file, the generation serving it, when that was loaded, and its last error",
+		Run: func(_ context.Context, args []string) (string, error) {
+			if len(args) != 0 {
+				return "", errors.New("usage: scriptlet status")
+			}
+			return p.statusText(), nil
+		},
+	})
+	c.Add(console.Command{
+		Name: "scriptlet call", Usage: "scriptlet call HOOK [ARG...]",
+		Help: "call a hook as the host would, with string arguments (e.g. scriptlet call smpp_handle_DR_positive MADR-12345 abc), and show each module's answer",
+		Run: func(ctx context.Context, args []string) (string, error) {
+			if len(args) == 0 {
+				return "", errors.New("usage: scriptlet call HOOK [ARG...]")
+			}
+			hookArgs := make([]any, len(args)-1)
+			for i, a := range args[1:] {
+				hookArgs[i] = a
+			}
+			res := p.Host.Call(ctx, args[0], hookArgs...)
+			var b strings.Builder
+			if len(res.Calls) == 0 {
+				fmt.Fprintf(&b, "no module defines %s\n", args[0])
+			}
+			for _, c := range res.Calls {
+				if c.Err != "" {
+					fmt.Fprintf(&b, "%s: error: %s\n", c.Module, c.Err)
+				} else {
+					fmt.Fprintf(&b, "%s: returned %s\n", c.Module, c.Returned.String())
+				}
+			}
+			fmt.Fprintf(&b, "decision: %d (generation %d)\n", res.Code, p.Host.Generation())
+			return b.String(), nil
+		},
+	})
+	c.Add(console.Command{
+		Name: "version", Usage: "version", Help: "the msyshost version",
+		Run: func(context.Context, []string) (string, error) {
+			v := p.opts.Version
+			if v == "" {
+				v = "dev"
+			}
+			return "msyshost " + v + "\n", nil
+		},
+	})
+	if p.opts.Shutdown != nil {
+		c.Add(console.Command{
+			Name: "shutdown", Usage: "shutdown",
+			Help: "stop the daemon: stop accepting, let work in flight finish, close the store",
+			Run: func(_ context.Context, args []string) (string, error) {
+				if len(args) != 0 {
+					return "", errors.New("usage: shutdown")
+				}
+				p.opts.Shutdown()
+				return "Shutting down\n", nil
+			},
+		})
+	}
+}
+
+func (p *Process) statusText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Generation %d serving\n", p.Host.Generation())
+	for _, s := range p.ScriptStatus() {
+		fmt.Fprintf(&b, "%s: %s\n", s.Name, s.File)
+		if s.Generation == 0 {
+			b.WriteString("  not loaded\n")
+		} else {
+			fmt.Fprintf(&b, "  generation %d, loaded at %s\n", s.Generation, s.LoadedAt.UTC().Format("2006-01-02T15:04:05.000Z"))
+		}
+		if s.Err != "" {
+			fmt.Fprintf(&b, "  last error at %s: %s\n", s.ErrAt.UTC().Format("2006-01-02T15:04:05.000Z"), s.Err)
+		}
+	}
+	return b.String()
+}
+
+// scriptControls are the console commands the serving generation's
+// scripts registered with msys.registerControl.
+type scriptControls struct{ p *Process }
+
+func (s scriptControls) Names() []string { return s.p.Host.ControlNames() }
+
+func (s scriptControls) Run(ctx context.Context, line string) (string, bool, error) {
+	out, err := s.p.Host.RunControl(ctx, line)
+	if errors.Is(err, luahost.ErrNoControl) {
+		return "", false, nil
+	}
+	return out, true, err
+}

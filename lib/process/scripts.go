@@ -1,0 +1,257 @@
+package process
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"msyshost/lib/config"
+	"msyshost/luahost"
+)
+
+// ScriptStatus is what `scriptlet status` says of one script.
+type ScriptStatus struct {
+	Name       string
+	File       string
+	Generation int64     // the generation serving its code; 0 when none has
+	LoadedAt   time.Time // when that generation was built
+	Err        string    // the last failed load's error for this script, with file:line
+	ErrAt      time.Time
+}
+
+// scriptSet is the process's view of its scripts: which to load, where they
+// resolve, and how each one's last load went. Loads are serialised: the
+// watcher, the console and SIGHUP may ask at once.
+type scriptSet struct {
+	p     *Process
+	extra []luahost.Script
+
+	mu       sync.Mutex
+	replaced map[string]string // a script's file → the copy that stands for it
+	status   map[string]*ScriptStatus
+	order    []string // status keys in load order
+	lastErr  string   // the last failed load's error, once per distinct error
+}
+
+func newScriptSet(p *Process, extra []luahost.Script) *scriptSet {
+	return &scriptSet{p: p, extra: extra, replaced: map[string]string{}, status: map[string]*ScriptStatus{}}
+}
+
+// searchPath is where sources and require resolve: the caller's folders,
+// then the config file's own folder.
+func (s *scriptSet) searchPath() []string {
+	path := append([]string(nil), s.p.opts.SearchPath...)
+	if f := s.p.opts.ConfigFile; f != "" {
+		dir := filepath.Dir(f)
+		if abs, err := filepath.Abs(dir); err == nil {
+			dir = abs
+		}
+		path = append(path, dir)
+	}
+	return path
+}
+
+// resolve lists the scripts of cfg in load order: the extra ones, then the
+// config's script stanzas resolved on the search path.
+func (s *scriptSet) resolve(cfg *config.Config) ([]luahost.Script, error) {
+	var out []luahost.Script
+	for _, sc := range s.extra {
+		if cp, ok := s.replaced[filepath.Clean(sc.Path)]; ok {
+			sc.Path = cp
+		}
+		out = append(out, sc)
+	}
+	for _, cs := range cfg.Scripts() {
+		path, err := s.p.Host.Resolve(cs.Source)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: script %q: %w", cs.File, cs.Line, cs.Name, err)
+		}
+		out = append(out, luahost.Script{Name: cs.Name, Path: path, Source: cs.Source})
+	}
+	return out, nil
+}
+
+// loadInitial loads cfg's scripts at start. A script that does not load
+// stops the start, unless AllowBrokenScripts: then it is left out, loudly,
+// and shows in `scriptlet status` until a reload brings it back.
+func (s *scriptSet) loadInitial(ctx context.Context, cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	scripts, err := s.resolve(cfg)
+	if err != nil {
+		return err
+	}
+	configured := scripts
+	for {
+		err := s.p.Host.Load(ctx, scripts)
+		s.record(configured, scripts, err)
+		if err == nil {
+			return nil
+		}
+		var ce *luahost.CompileError
+		if !s.p.opts.AllowBrokenScripts || !errors.As(err, &ce) {
+			return fmt.Errorf("loading scripts: %w", err)
+		}
+		kept := scripts[:0:0]
+		for _, sc := range scripts {
+			if sc.Path != ce.Script {
+				kept = append(kept, sc)
+			}
+		}
+		if len(kept) == len(scripts) {
+			return fmt.Errorf("loading scripts: %w", err)
+		}
+		s.p.log.Error("STARTING WITHOUT A BROKEN SCRIPT (--allow-broken-scripts): its hooks do not run until it is fixed",
+			"script", ce.Script, "error", ce.Err.Error())
+		scripts = kept
+	}
+}
+
+// reload builds a new generation from cfg's scripts and swaps it in; on
+// any error the serving generation stays and the error is recorded.
+func (s *scriptSet) reload(ctx context.Context, cfg *config.Config, why string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	scripts, err := s.resolve(cfg)
+	if err == nil {
+		err = s.p.Host.Load(ctx, scripts)
+	}
+	s.record(scripts, scripts, err)
+	if err != nil {
+		if msg := err.Error(); msg != s.lastErr {
+			s.lastErr = msg
+			s.p.log.Error("reload failed; the previous scripts keep serving", "cause", why, "error", msg)
+		}
+		return err
+	}
+	s.lastErr = ""
+	s.p.log.Info("scripts reloaded", "cause", why, "generation", s.p.Host.Generation())
+	return nil
+}
+
+// record notes a load's outcome per script: a success gives every loaded
+// script the new generation and clears its error; a failure marks the
+// script it names (or every script, when it names none) and leaves the
+// rest as they were. Scripts no longer configured leave the status.
+func (s *scriptSet) record(configured, loaded []luahost.Script, err error) {
+	now := s.p.now()
+	seen := map[string]bool{}
+	for _, sc := range configured {
+		seen[sc.Name] = true
+		if _, ok := s.status[sc.Name]; !ok {
+			s.status[sc.Name] = &ScriptStatus{Name: sc.Name, File: sc.Path}
+			s.order = append(s.order, sc.Name)
+		}
+	}
+	for _, sc := range loaded {
+		st := s.status[sc.Name]
+		st.File = sc.Path
+		if err == nil {
+			st.Generation, st.LoadedAt, st.Err = s.p.Host.Generation(), now, ""
+			continue
+		}
+		var ce *luahost.CompileError
+		if !errors.As(err, &ce) || ce.Script == sc.Path {
+			st.Err, st.ErrAt = err.Error(), now
+		}
+	}
+	if err == nil {
+		kept := s.order[:0]
+		for _, k := range s.order {
+			if seen[k] {
+				kept = append(kept, k)
+			} else {
+				delete(s.status, k)
+			}
+		}
+		s.order = kept
+	}
+}
+
+// replace makes copy stand for file in every later load (a scenario's
+// write step).
+func (s *scriptSet) replace(file, copy string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.replaced[filepath.Clean(file)] = copy
+}
+
+// Status returns each script's status, in load order.
+func (s *scriptSet) Status() []ScriptStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]ScriptStatus, 0, len(s.order))
+	for _, k := range s.order {
+		out = append(out, *s.status[k])
+	}
+	return out
+}
+
+// ScriptStatus reports how each script's last load went.
+func (p *Process) ScriptStatus() []ScriptStatus { return p.scripts.Status() }
+
+// ReplaceScript makes copy stand for file in this and every later load,
+// then reloads: a scenario's write step.
+func (p *Process) ReplaceScript(ctx context.Context, file, copy string) error {
+	p.scripts.replace(file, copy)
+	return p.ReloadScripts(ctx, "script "+file+" replaced")
+}
+
+// ReloadScripts recompiles the scripts of the config in force into a new
+// generation. On error the old generation keeps serving.
+func (p *Process) ReloadScripts(ctx context.Context, why string) error {
+	return p.scripts.reload(ctx, p.Config(), why)
+}
+
+// ReloadConfig reads the config file again and reloads the scripts it
+// names, as one transaction: a config that does not parse or check, or a
+// script that does not load, changes nothing. Settings read when the
+// process was built (the store, the data directory, listeners) need a
+// restart; a change to them is reported in the result.
+func (p *Process) ReloadConfig(ctx context.Context) (string, error) {
+	cfg := p.Config()
+	if p.opts.ConfigFile != "" {
+		var err error
+		if cfg, err = p.readConfig(); err != nil {
+			p.log.Error("config reload failed; the previous config stays", "error", err)
+			return "", err
+		}
+	}
+	if err := p.scripts.reload(ctx, cfg, "config reload"); err != nil {
+		return "", err
+	}
+	old := p.cfg.Swap(cfg)
+	var notes []string
+	if restart := restartNeeded(old, cfg); len(restart) > 0 {
+		msg := "changed, but take effect only after a restart: " + strings.Join(restart, ", ")
+		p.log.Warn("config reload: " + msg)
+		notes = append(notes, msg)
+	}
+	out := fmt.Sprintf("Reloaded: generation %d\n", p.Host.Generation())
+	for _, n := range notes {
+		out += n + "\n"
+	}
+	return out, nil
+}
+
+// restartNeeded names what differs between two configs that only a
+// restart applies.
+func restartNeeded(old, cur *config.Config) []string {
+	var out []string
+	om, _ := old.Mstore()
+	cm, _ := cur.Mstore()
+	if fmt.Sprint(om) != fmt.Sprint(cm) {
+		out = append(out, "mstore")
+	}
+	if config.DataDirectory.String(old, config.Scope{}) != config.DataDirectory.String(cur, config.Scope{}) {
+		out = append(out, "Data_Directory")
+	}
+	if os, cs := old.Scriptlet(), cur.Scriptlet(); os.PoolSize != cs.PoolSize || os.CallTimeout != cs.CallTimeout {
+		out = append(out, "scriptlet pool_size/call_timeout")
+	}
+	return out
+}
