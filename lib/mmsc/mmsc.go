@@ -336,6 +336,7 @@ func (s *MMSC) fault(w http.ResponseWriter, tid, ns string, st mm7.Status) {
 	if st.Code >= 3000 && st.Code < 4000 {
 		code = "Server"
 	}
+	st.Text, st.Details = mm7.CleanText(st.Text), mm7.CleanText(st.Details)
 	s.write(w, http.StatusInternalServerError, &mm7.Envelope{TransactionID: tid, Namespace: ns, Fault: &mm7.Fault{
 		Code: code, String: st.Text, Detail: &mm7.ErrorRsp{MM7Version: mm7.DefaultVersion, Status: st},
 	}})
