@@ -8,6 +8,7 @@ package smsc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,9 @@ type Options struct {
 	// Redeliver is how long a receipt waits for its deliver_sm_resp, or
 	// after a temporary error, before it is sent again; default 2s.
 	Redeliver time.Duration
+	// TLS, when set, makes the simulator accept TLS connections only, as
+	// SMSCs offering SMPP over TLS on a separate port do.
+	TLS *tls.Config
 	// Reject answers submits for these destination addresses with the
 	// given command_status, as SMSCs refuse barred or invalid numbers.
 	Reject map[string]smpp.Status
@@ -158,6 +162,9 @@ func (s *Server) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.opt.Addr)
 	if err != nil {
 		return fmt.Errorf("smsc simulator: listening on %s: %w", s.opt.Addr, err)
+	}
+	if s.opt.TLS != nil {
+		ln = tls.NewListener(ln, s.opt.TLS)
 	}
 	s.ln = ln
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
