@@ -163,3 +163,21 @@ func TestSubmitErrorsCarryStatus(t *testing.T) {
 		t.Fatalf("unknown domain: %v, want a permanent error", err)
 	}
 }
+
+// Without a source address the submission is bucketed MADR-SMPP, and its
+// receipt (whose destination_addr is then empty) finds it there.
+func TestNoSourceAddressBucket(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = ""`)
+	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	for _, c := range hooks.calls {
+		if c.args[0] != "MADR-SMPP" {
+			t.Fatalf("%s in bucket %s, want MADR-SMPP", c.hook, c.args[0])
+		}
+	}
+}
