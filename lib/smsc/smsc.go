@@ -88,6 +88,9 @@ type Options struct {
 	// TLS, when set, makes the simulator accept TLS connections only, as
 	// SMSCs offering SMPP over TLS on a separate port do.
 	TLS *tls.Config
+	// Window bounds the receipts awaiting their deliver_sm_resp per
+	// session, as an SMSC's own window does; default 64.
+	Window int
 	// Reject answers submits for these destination addresses with the
 	// given command_status, as SMSCs refuse barred or invalid numbers.
 	Reject map[string]smpp.Status
@@ -141,6 +144,9 @@ func New(opt Options, log *slog.Logger) *Server {
 	}
 	if opt.SystemID == "" {
 		opt.SystemID = "msyshost-smsc"
+	}
+	if opt.Window <= 0 {
+		opt.Window = 64
 	}
 	if opt.Redeliver == 0 {
 		opt.Redeliver = 2 * time.Second
