@@ -13,7 +13,7 @@ type receipt struct {
 	systemID string
 	sub      Submission
 	on       *session // where it is in flight
-	num      uint64 // the number behind the message id
+	num      uint64   // the number behind the message id
 	stat     string
 	due      time.Time
 	inflight bool
