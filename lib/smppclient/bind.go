@@ -184,8 +184,11 @@ func (b *bind) keepalive(ctx context.Context, conn *smpp.Conn) {
 		resp, err := conn.Request(ectx, smpp.EnquireLink, &smpp.Empty{ID: smpp.EnquireLink})
 		cancel()
 		if err != nil || resp.ID != smpp.EnquireLinkResp {
+			if err == nil {
+				err = fmt.Errorf("answered with %s", resp.ID)
+			}
 			b.log.Warn("enquire_link unanswered; closing the session", "error", err)
-			conn.Close()
+			conn.Abort(fmt.Errorf("enquire_link unanswered within %s: %w", set.BindTimeout, err))
 			return
 		}
 	}

@@ -181,3 +181,27 @@ func TestNoSourceAddressBucket(t *testing.T) {
 		}
 	}
 }
+
+// Source and destination TON/NPI, service type and validity period come
+// from the domain's options.
+func TestAddressOptions(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = "MSYSHOST"
+  smpp_esme_type_of_number = "alphanumeric" smpp_esme_numbering_plan = "unknown"
+  smpp_destination_type_of_number = "national" smpp_destination_numbering_plan = "e164"
+  smpp_esme_service_type = "WAP" smpp_esme_validity_period = "000001000000000R"`)
+	if err := r.ch.Deliver(context.Background(), sms("5551234@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	sm := r.smsc.Submissions()[0].SM
+	if sm.SourceAddr != "MSYSHOST" || sm.SourceAddrTON != 5 || sm.SourceAddrNPI != 0 || sm.DestAddrTON != 2 || sm.DestAddrNPI != 1 ||
+		sm.ServiceType != "WAP" || sm.ValidityPeriod != "000001000000000R" {
+		t.Fatalf("submit_sm %+v", sm)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	if hooks.calls[0].args[0] != "MADR-MSYSHOST" {
+		t.Fatalf("bucket %s", hooks.calls[0].args[0])
+	}
+}
