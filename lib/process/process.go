@@ -27,6 +27,7 @@ import (
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/dnslookup"
 	msysmstore "msyshost/lib/msys/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
@@ -161,6 +162,9 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	svc := &luahost.Services{Logger: log, Now: now, Print: print}
 	msysmstore.Store.Set(svc, p.Store)
 	core.Injector.Set(svc, p)
+	dnslookup.Config.Set(svc, dnslookup.ResolvConf(
+		func() string { return config.ResolvConf.String(p.Config(), config.Scope{}) },
+		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
 	p.Host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: callTimeout,
