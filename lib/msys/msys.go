@@ -4,9 +4,9 @@ package msys
 
 import (
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
-	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
