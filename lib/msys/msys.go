@@ -4,6 +4,7 @@ package msys
 
 import (
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/curl"
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
