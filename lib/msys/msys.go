@@ -9,8 +9,12 @@ package msys
 
 import (
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/http/client"
+	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/smpp"
