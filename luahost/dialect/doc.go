@@ -44,7 +44,7 @@
 // hidden locals in PUC's order, then stores right to left (gopher-lua issue
 // #440); a numeric for whose bounds are not all numerals converts them
 // with one hidden-operator call per loop entry, as PUC's OP_FORPREP (numeric
-// strings accepted, PUC's error texts); ^ is a hidden operator on puc.Pow
+// strings accepted, PUC's error texts); ^ is a hidden operator on number.Pow
 // unless gopher-lua folds two constants to the same number. %, arithmetic
 // on numeric strings and # stay gopher-lua's: lowering them would make
 // every such operation a host call (luahost/puc/DIFFERENCES.md has the

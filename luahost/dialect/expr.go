@@ -170,7 +170,7 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr, base int, chained bool) ast.E
 // foldsExactly reports whether gopher-lua's compiler folds lhs ^ rhs to
 // the number PUC computes: both operands constant and the power not NaN
 // (Go's NaN is positive, C's pow gives a negative one). Other powers are
-// lowered onto puc.Pow.
+// lowered onto number.Pow.
 func foldsExactly(lhs, rhs ast.Expr) bool {
 	a, ok := constValue(lhs)
 	if !ok {

@@ -7,7 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // The operators lowered to calls of hidden locals. The order is the order
@@ -180,7 +180,7 @@ func writeNumber(b *strings.Builder, n float64) {
 		b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
 		return
 	}
-	b.WriteString(puc.FormatNumber(n))
+	b.WriteString(number.Format(n))
 }
 
 // concatOp is a lowered a .. b .. c: concat(desc, a, b, c). Strings and
@@ -235,7 +235,7 @@ func toStr(v *lua.LValue) bool {
 	case lua.LString:
 		return true
 	case lua.LNumber:
-		*v = lua.LString(puc.FormatNumber(float64(n)))
+		*v = lua.LString(number.Format(float64(n)))
 		return true
 	}
 	return false
