@@ -23,13 +23,14 @@ const (
 	opIntDiv
 	opPow
 	opForNum
+	opFill
 	numOps
 )
 
 // opLocals are the names of the hidden locals. They are not identifiers,
 // so no script can name, shadow or assign them.
 var opLocals = [numOps]string{
-	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)", "(pow)", "(fornum)",
+	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)", "(pow)", "(fornum)", "(fill)",
 }
 
 var opFuncs = [numOps]lua.LGFunction{
@@ -43,6 +44,7 @@ var opFuncs = [numOps]lua.LGFunction{
 	opIntDiv: intDivOp,
 	opPow:    powOp,
 	opForNum: forNumOp,
+	opFill:   fillOp,
 }
 
 // toInteger is lua_number2integer on x86-64: a C cast to int64_t, which

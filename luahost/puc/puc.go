@@ -48,6 +48,7 @@ func Open(L *lua.LState) {
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
 	openBase(L, h)
+	openPackage(L)
 	strlib.Open(L)
 	openTable(L)
 	openMath(L, h)
