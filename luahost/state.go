@@ -130,7 +130,10 @@ func stateOf(L *lua.LState) *state {
 
 // newState builds a state: libraries, bindings, require, msys; it does not
 // run any script.
-func (h *Host) newState(g *Generation) *state {
+func (h *Host) newState(g *Generation) *state { return h.newStateTraced(g, nil) }
+
+// newStateTraced is newState calling trace after each binding opens.
+func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *state {
 	L := lua.NewState(lua.Options{
 		CallStackSize:       h.opts.CallStackSize,
 		RegistrySize:        1024 * 4,
@@ -163,6 +166,9 @@ func (h *Host) newState(g *Generation) *state {
 	L.SetGlobal("require", L.NewFunction(st.require))
 	loaded := st.loaded()
 	for _, b := range registeredBindings() {
+		if b.Unavailable != "" {
+			continue
+		}
 		v := b.Open(L)
 		if v == nil || v == lua.LNil {
 			v = lua.LTrue
@@ -170,6 +176,9 @@ func (h *Host) newState(g *Generation) *state {
 		loaded.RawSetString(b.Name, v)
 		if t, ok := v.(*lua.LTable); ok {
 			st.setPath(b.Name, t)
+		}
+		if trace != nil {
+			trace(st, b)
 		}
 	}
 	return st
@@ -290,6 +299,9 @@ func (st *state) require(L *lua.LState) int {
 	}
 	path, tried := st.host.resolve(name)
 	if path == "" {
+		if why := unavailable(name); why != "" {
+			raise(L, "module '%s' is not available in msyshost: %s", name, why)
+		}
 		raise(L, "module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
 	}
 	fn, err := st.gen.loadFile(L, path)

@@ -39,6 +39,32 @@ const (
 	OptHostname = "hostname"
 )
 
+func init() {
+	config.Declare(config.OptionSpec{Name: "Generate_Bounces", Scopes: config.Fallback, Type: config.BoolType, Default: "true",
+		Help: "bounce a message that failed for good to its envelope sender"})
+	config.Declare(config.OptionSpec{Name: "Bounces_Inline_Original", Scopes: config.Fallback, Type: config.EnumType,
+		Values: []string{"none", "headers", "all"}, Default: "headers",
+		Help: "how much of the failed message a bounce carries"})
+	config.Declare(config.OptionSpec{Name: "mailerdaemon", Scopes: config.Fallback, Type: config.StringType,
+		Help: "From of bounces; default mailer-daemon@<Hostname>"})
+	config.Declare(config.OptionSpec{Name: "Hostname", Scopes: []string{config.GlobalScope}, Type: config.StringType,
+		Help: "this host's name in greetings, EHLO, Received headers and bounces; default the machine's"})
+}
+
+// Hostname returns the host name msyshost gives itself: the config's
+// Hostname, else the machine's.
+func Hostname(cfg *config.Config) string {
+	if cfg != nil {
+		if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
+			return o.Value.String()
+		}
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}
+
 var (
 	_ spool.Bouncer  = (*Bouncer)(nil)
 	_ spool.Renderer = (*Bouncer)(nil)
@@ -307,16 +333,10 @@ func (bc *Bouncer) config() *config.Config {
 }
 
 func (bc *Bouncer) hostname(cfg *config.Config) string {
-	if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
-		return o.Value.String()
-	}
-	if bc.Hostname != "" {
+	if _, set := cfg.Root().Get(OptHostname); !set && bc.Hostname != "" {
 		return bc.Hostname
 	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
+	return Hostname(cfg)
 }
 
 func (bc *Bouncer) now() time.Time {

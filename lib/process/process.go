@@ -26,6 +26,7 @@ import (
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
+	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
 	msysmstore "msyshost/lib/msys/mstore"
 	// Every Lua module msyshost has: the host opens them all in every state.
@@ -163,10 +164,16 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	svc := &luahost.Services{Logger: log, Now: now, Print: print}
 	msysmstore.Store.Set(svc, p.Store)
 	core.Injector.Set(svc, p)
+	msys.Config.Set(svc, p.Config)
+	pools, err := cfg.ThreadPools()
+	if err != nil {
+		return nil, err
+	}
 	p.Host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: callTimeout,
 		SearchPath:  p.scripts.searchPath(),
+		ThreadPools: pools,
 	}, svc)
 	if err := p.scripts.loadInitial(ctx, cfg); err != nil {
 		return nil, err

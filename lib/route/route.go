@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync/atomic"
 
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
@@ -22,6 +21,11 @@ import (
 // OptDeliveryMethod is Momentum's delivery_method (binding, binding_group,
 // domain and global scopes): ESMTP (the default) or SMTP, SMPP, MM7.
 const OptDeliveryMethod = "delivery_method"
+
+func init() {
+	config.Declare(config.OptionSpec{Name: "Delivery_Method", Scopes: config.Fallback, Type: config.StringType, Default: "ESMTP",
+		Help: "the channel of a domain's mail: ESMTP or SMTP (SMTP out), SMPP or MM7; a method without a configured channel fails the load"})
+}
 
 // Channel names, as channels are registered.
 const (
@@ -42,32 +46,28 @@ var _ channel.Channel = (*Router)(nil)
 // Router hands each message to the channel of its routing domain.
 type Router struct {
 	channels map[string]channel.Channel
-	cfg      atomic.Pointer[config.Config]
+	cfg      func() *config.Config
 }
 
-// New returns a router over channels, by name, for cfg. It fails when cfg
-// routes a domain to a method without a channel, or when there is no smtp
-// channel for every domain that names none.
-func New(cfg *config.Config, channels map[string]channel.Channel) (*Router, error) {
+// New returns a router over channels, by name, reading each message's
+// delivery_method from the config cfg returns (read per message, so a
+// reload applies at once). It fails when that config routes a domain to a
+// method without a channel, or when there is no smtp channel for the
+// domains that name none.
+func New(cfg func() *config.Config, channels map[string]channel.Channel) (*Router, error) {
 	if channels[SMTP] == nil {
 		return nil, fmt.Errorf("routing: no %s channel, which every domain without a delivery_method uses", SMTP)
 	}
-	r := &Router{channels: channels}
-	if err := r.Reload(cfg); err != nil {
+	r := &Router{channels: channels, cfg: cfg}
+	if err := r.Check(cfg()); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// Reload checks cfg against the channels and, when it holds, routes by it
-// from now on; otherwise the old config keeps routing.
-func (r *Router) Reload(cfg *config.Config) error {
-	if err := Check(cfg, r.has); err != nil {
-		return err
-	}
-	r.cfg.Store(cfg)
-	return nil
-}
+// Check reports what in cfg this router could not route: what a config
+// reload must pass before it replaces the config in force.
+func (r *Router) Check(cfg *config.Config) error { return Check(cfg, r.has) }
 
 func (r *Router) has(name string) bool { return r.channels[name] != nil }
 
@@ -126,22 +126,23 @@ func Domain(m *message.Message) string {
 	return spool.DomainOf(m.RcptTo)
 }
 
-// Method returns the channel name m goes to.
+// Method returns the delivery_method m goes by: a channel name, or the
+// config's own word when it names none msyshost has.
 func (r *Router) Method(m *message.Message) string {
-	cfg := r.cfg.Load()
-	v, ok := cfg.Eval(config.Scope{Domain: Domain(m), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
+	v, ok := r.cfg().Eval(config.Scope{Domain: Domain(m), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
 	if !ok {
 		return SMTP
 	}
-	if name, ok := methods[strings.ToLower(strings.TrimSpace(v.String()))]; ok {
+	word := strings.ToLower(strings.TrimSpace(v.String()))
+	if name, ok := methods[word]; ok {
 		return name
 	}
-	return "" // Check refused the config; never reached
+	return word
 }
 
 // Deliver hands m to its channel. A recipient without a domain is a
-// permanent failure; a channel missing at delivery (a config Check did not
-// see) is a temporary one, so the message waits rather than being lost.
+// permanent failure; a method without a channel (a config reloaded without
+// Check) is a temporary one, so the message waits rather than being lost.
 func (r *Router) Deliver(ctx context.Context, m *message.Message) error {
 	if Domain(m) == "" {
 		return &status.Error{Protocol: status.Spool, Code: 550, Enhanced: "5.1.3", Text: fmt.Sprintf("recipient <%s> has no domain to route by", m.RcptTo), Component: "router"}
@@ -149,7 +150,7 @@ func (r *Router) Deliver(ctx context.Context, m *message.Message) error {
 	name := r.Method(m)
 	ch := r.channels[name]
 	if ch == nil {
-		return &status.Error{Protocol: status.Spool, Code: 451, Enhanced: "4.3.5", Text: fmt.Sprintf("no %q channel for domain %s", name, Domain(m)), Temporary: true, Component: "router"}
+		return &status.Error{Protocol: status.Spool, Code: 451, Enhanced: "4.3.5", Text: fmt.Sprintf("delivery_method %q of domain %s has no channel; the message waits", name, Domain(m)), Temporary: true, Component: "router"}
 	}
 	return ch.Deliver(ctx, m)
 }

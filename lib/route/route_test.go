@@ -31,13 +31,13 @@ func (r recorder) Deliver(_ context.Context, m *message.Message) error {
 	return nil
 }
 
-func parse(t *testing.T, text string) *config.Config {
+func parse(t *testing.T, text string) func() *config.Config {
 	t.Helper()
 	cfg, err := config.Parse("route.conf", []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg
+	return func() *config.Config { return cfg }
 }
 
 func TestRoutesByDomain(t *testing.T) {
@@ -99,15 +99,21 @@ func TestUnconfiguredChannelRefusedAtLoad(t *testing.T) {
 	if _, err := New(parse(t, ""), map[string]channel.Channel{SMPP: recorder{SMPP, &got}}); err == nil {
 		t.Error("a router without an smtp channel was built")
 	}
-	r, err := New(parse(t, `Domain "x" { delivery_method = smtp }`), smtpOnly)
+	// A config swapped in without Check: the message waits (temporary),
+	// it is not lost or sent elsewhere.
+	cur := parse(t, `Domain "x" { delivery_method = smtp }`)
+	r, err := New(func() *config.Config { return cur() }, smtpOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Reload(parse(t, `Domain "x" { delivery_method = smpp }`)); err == nil {
-		t.Fatal("reload to an unconfigured channel accepted")
+	reloaded := parse(t, `Domain "x" { delivery_method = smpp }`)
+	if err := r.Check(reloaded()); err == nil {
+		t.Fatal("Check passed a config routing to an unconfigured channel")
 	}
-	if m := r.Method(message.FromRaw("", "u@x", nil)); m != SMTP {
-		t.Fatalf("after a refused reload, x routes to %q; the old config must keep routing", m)
+	cur = reloaded
+	err = r.Deliver(context.Background(), message.FromRaw("a@example.com", "u@x", nil))
+	if st, ok := status.Of(err); !ok || !st.Temporary || len(got) != 0 {
+		t.Fatalf("delivery to an unconfigured channel: %v (delivered %v)", err, got)
 	}
 }
 

@@ -189,6 +189,9 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// Abort ends the connection, recording why (Err returns it).
+func (c *Conn) Abort(why error) { c.fail(why) }
+
 func (c *Conn) fail(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -66,3 +66,40 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReceiptText reads arbitrary receipt text, as short_message and as
+// message_payload: never a panic, and a receipt that parses has an id and
+// a state.
+func FuzzReceiptText(f *testing.F) {
+	f.Add("id:0123456789 sub:001 dlvrd:001 submit date:2601011200 done date:2601011201 stat:DELIVRD err:000 text:hi")
+	f.Add("Stat:undeliv ID:abc Err:1\x00\x00")
+	f.Add("text:id:1 stat:x id:2")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, sm := range []*SM{{ShortMessage: []byte(s)}, {TLVs: TLVs{{TagMessagePayload, []byte(s)}}}} {
+			rc, err := ParseReceipt(sm)
+			if err == nil && (rc.ID == "" || rc.Stat == "") {
+				t.Fatalf("parsed %q without id or state: %+v", s, rc)
+			}
+			IsReceipt(sm)
+		}
+	})
+}
+
+// FuzzIDKey converts arbitrary ids between formats: never a panic, and a
+// numeric key reads back to itself.
+func FuzzIDKey(f *testing.F) {
+	f.Add("0A1B", 2, 1)
+	f.Add("002587", 1, 2)
+	f.Add("x\x00", 0, 0)
+	f.Fuzz(func(t *testing.T, id string, from, key int) {
+		ff, kf := IDFormat(uint(from)%3), IDFormat(uint(key)%3)
+		k, err := IDKey(id, ff, kf)
+		if err != nil || kf == IDString {
+			return
+		}
+		again, err := IDKey(k, kf, kf)
+		if err != nil || again != k {
+			t.Fatalf("key %q of %q does not read back (%q, %v)", k, id, again, err)
+		}
+	})
+}

@@ -23,6 +23,9 @@ const (
 	StateStopped    = "stopped"
 )
 
+// maxDelivers bounds the deliver_sm handled at once per bind.
+const maxDelivers = 1024
+
 // bind is one SMPP session the client keeps open: it connects, binds,
 // serves, and after any failure reconnects with backoff.
 type bind struct {
@@ -52,7 +55,7 @@ func newBind(c *Client, i int) *bind {
 		c: c, index: i, state: StateConnecting,
 		log:      c.log.With("bind", fmt.Sprintf("%s#%d", c.set.Name, i+1)),
 		window:   make(chan struct{}, c.set.Window),
-		delivers: make(chan struct{}, 256),
+		delivers: make(chan struct{}, maxDelivers),
 	}
 }
 
@@ -181,8 +184,11 @@ func (b *bind) keepalive(ctx context.Context, conn *smpp.Conn) {
 		resp, err := conn.Request(ectx, smpp.EnquireLink, &smpp.Empty{ID: smpp.EnquireLink})
 		cancel()
 		if err != nil || resp.ID != smpp.EnquireLinkResp {
+			if err == nil {
+				err = fmt.Errorf("answered with %s", resp.ID)
+			}
 			b.log.Warn("enquire_link unanswered; closing the session", "error", err)
-			conn.Close()
+			conn.Abort(fmt.Errorf("enquire_link unanswered within %s: %w", set.BindTimeout, err))
 			return
 		}
 	}
@@ -210,7 +216,13 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	case smpp.DeliverSM:
 		select {
 		case b.delivers <- struct{}{}:
-		case <-conn.Done():
+		default:
+			// The reader never waits: a submit_sm_resp behind this PDU may
+			// be what the receipts in hand are waiting for. An SMSC keeps
+			// far fewer deliver_sm in flight than this bound; one past it
+			// is refused as a temporary error and sent again later.
+			b.log.Warn("too many deliver_sm in hand; refused for now", "limit", cap(b.delivers))
+			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: smpp.DeliverSMResp})
 			return
 		}
 		go func() {

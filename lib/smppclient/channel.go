@@ -176,7 +176,12 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 		}
 		key, err := smpp.IDKey(id, sc.SubmitIDs, sc.SubmitIDs)
 		if err != nil {
-			return temporary(domain, "4.4.2", err, "message id from the SMSC")
+			// The SMSC has the message: failing here would send it again.
+			// It is kept under the id as written; its receipt will say
+			// whether the configured format is wrong.
+			ch.log.Error("message id does not match smpp_submit_response_message_id_format; stored as written",
+				"id", id, "format", sc.SubmitIDs.String(), "error", err)
+			key, _ = smpp.IDKey(id, smpp.IDString, smpp.IDString)
 		}
 		ids = append(ids, key)
 	}
@@ -198,8 +203,8 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 // Receipt handles a deliver_sm that arrived on a bind of domain: a
 // delivery receipt is correlated (receipted_message_id or the receipt
 // text, the id normalised from the receipt format to the submit format,
-// the bucket from the domain's source address or the receipt's
-// destination) and handed to the retry core. It answers ROK only when the
+// the bucket from the domain's source address, as the submission's was)
+// and handed to the retry core. It answers ROK only when the
 // outcome is durable; a failure is ESME_RX_T_APPN so the SMSC sends it
 // again. What can never be correlated is answered ROK and logged: the
 // SMSC would otherwise send it forever.
@@ -226,16 +231,15 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
 		return smpp.ROK
 	}
-	shortcode := sc.Source
-	if shortcode == "" {
-		shortcode = sm.DestinationAddr
-	}
+	// The bucket is the submission's: the configured source address, not
+	// the receipt's destination_addr, which SMSCs rewrite (a + or a
+	// country prefix added).
 	detail := ""
 	if rc.Err != "" {
 		detail = "err:" + rc.Err
 	}
 	res, err := ch.core.Receipt(ctx, retry.Receipt{
-		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, shortcode, true), ID: key,
+		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key,
 		Status: rc.Stat, Detail: detail,
 	})
 	if err != nil {

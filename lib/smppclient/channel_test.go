@@ -163,3 +163,45 @@ func TestSubmitErrorsCarryStatus(t *testing.T) {
 		t.Fatalf("unknown domain: %v, want a permanent error", err)
 	}
 }
+
+// Without a source address the submission is bucketed MADR-SMPP, and its
+// receipt (whose destination_addr is then empty) finds it there.
+func TestNoSourceAddressBucket(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = ""`)
+	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	for _, c := range hooks.calls {
+		if c.args[0] != "MADR-SMPP" {
+			t.Fatalf("%s in bucket %s, want MADR-SMPP", c.hook, c.args[0])
+		}
+	}
+}
+
+// Source and destination TON/NPI, service type and validity period come
+// from the domain's options.
+func TestAddressOptions(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = "MSYSHOST"
+  smpp_esme_type_of_number = "alphanumeric" smpp_esme_numbering_plan = "unknown"
+  smpp_destination_type_of_number = "national" smpp_destination_numbering_plan = "e164"
+  smpp_esme_service_type = "WAP" smpp_esme_validity_period = "000001000000000R"`)
+	if err := r.ch.Deliver(context.Background(), sms("5551234@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	sm := r.smsc.Submissions()[0].SM
+	if sm.SourceAddr != "MSYSHOST" || sm.SourceAddrTON != 5 || sm.SourceAddrNPI != 0 || sm.DestAddrTON != 2 || sm.DestAddrNPI != 1 ||
+		sm.ServiceType != "WAP" || sm.ValidityPeriod != "000001000000000R" {
+		t.Fatalf("submit_sm %+v", sm)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	if hooks.calls[0].args[0] != "MADR-MSYSHOST" {
+		t.Fatalf("bucket %s", hooks.calls[0].args[0])
+	}
+}

@@ -97,10 +97,10 @@ func TestReceiptAnsweredOnlyWhenDurable(t *testing.T) {
 	r := newRig(t, smsc.Options{Outcomes: []smsc.Weighted{{Stat: "EXPIRED", Weight: 1}}, Redeliver: 100 * time.Millisecond}, hooks, "")
 	f := &failing{Store: r.store}
 	r.core.Store = f
+	f.load.Store(true) // submitting only saves; the receipt's reads fail
 	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
 		t.Fatal(err)
 	}
-	f.load.Store(true)
 	time.Sleep(400 * time.Millisecond)
 	if r.smsc.Pending() != 1 {
 		t.Fatalf("receipt must stay with the SMSC while the store is down (pending %d)", r.smsc.Pending())

@@ -12,7 +12,8 @@ import (
 type receipt struct {
 	systemID string
 	sub      Submission
-	num      uint64 // the number behind the message id
+	on       *session // where it is in flight
+	num      uint64   // the number behind the message id
 	stat     string
 	due      time.Time
 	inflight bool
@@ -101,7 +102,7 @@ func (s *Server) dispatch(ctx context.Context) {
 			var target *session
 			for i := range recv {
 				se := recv[(rr+i)%len(recv)]
-				if se.systemID == r.systemID {
+				if se.systemID == r.systemID && int(se.inflight.Load()) < s.opt.Window {
 					target = se
 					rr = (rr + i + 1) % len(recv)
 					break
@@ -111,6 +112,7 @@ func (s *Server) dispatch(ctx context.Context) {
 				continue
 			}
 			r.inflight = true
+			target.inflight.Add(1)
 			send = append(send, r)
 			to = append(to, target)
 		}
@@ -129,16 +131,21 @@ func (s *Server) deliverNow(ctx context.Context, se *session, r *receipt) {
 		s.queue(r)
 		return
 	}
-	r.inflight = true
-	s.mu.Lock()
-	s.outbox = append(s.outbox, r)
-	s.mu.Unlock()
-	s.send(ctx, se, r)
+	var dup *receipt
 	if s.dup() {
 		cp := *r
-		cp.inflight = false
-		s.queue(&cp)
+		dup = &cp
 	}
+	r.inflight = true
+	se.inflight.Add(1)
+	s.mu.Lock()
+	s.outbox = append(s.outbox, r)
+	if dup != nil {
+		s.outbox = append(s.outbox, dup)
+	}
+	s.mu.Unlock()
+	s.send(ctx, se, r)
+	s.poke()
 }
 
 // send writes r's deliver_sm and settles it when the answer comes:
@@ -147,6 +154,7 @@ func (s *Server) deliverNow(ctx context.Context, se *session, r *receipt) {
 // schedule), a permanent error drops it (SMSCs give up on a rejected
 // receipt).
 func (s *Server) send(ctx context.Context, se *session, r *receipt) {
+	r.on = se
 	wait, err := se.conn.Start(smpp.DeliverSM, s.receiptPDU(r))
 	if err != nil {
 		s.settle(r, smpp.RSysErr, err)
@@ -167,6 +175,10 @@ func (s *Server) send(ctx context.Context, se *session, r *receipt) {
 func (s *Server) settle(r *receipt, st smpp.Status, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.on != nil {
+		r.on.inflight.Add(-1)
+		r.on = nil
+	}
 	r.inflight = false
 	r.tries++
 	if st == smpp.ROK || (err == nil && !st.Temporary() && st != smpp.RSysErr) {

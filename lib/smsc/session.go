@@ -14,6 +14,7 @@ type session struct {
 	srv      *Server
 	conn     *smpp.Conn
 	kind     atomic.Uint32 // the bind command, 0 until bound
+	inflight atomic.Int32  // receipts awaiting their deliver_sm_resp
 	systemID string
 
 	mu          sync.Mutex

@@ -8,6 +8,7 @@ package smsc
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -84,6 +85,12 @@ type Options struct {
 	// Redeliver is how long a receipt waits for its deliver_sm_resp, or
 	// after a temporary error, before it is sent again; default 2s.
 	Redeliver time.Duration
+	// TLS, when set, makes the simulator accept TLS connections only, as
+	// SMSCs offering SMPP over TLS on a separate port do.
+	TLS *tls.Config
+	// Window bounds the receipts awaiting their deliver_sm_resp per
+	// session, as an SMSC's own window does; default 64.
+	Window int
 	// Reject answers submits for these destination addresses with the
 	// given command_status, as SMSCs refuse barred or invalid numbers.
 	Reject map[string]smpp.Status
@@ -138,6 +145,9 @@ func New(opt Options, log *slog.Logger) *Server {
 	if opt.SystemID == "" {
 		opt.SystemID = "msyshost-smsc"
 	}
+	if opt.Window <= 0 {
+		opt.Window = 64
+	}
 	if opt.Redeliver == 0 {
 		opt.Redeliver = 2 * time.Second
 	}
@@ -158,6 +168,9 @@ func (s *Server) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.opt.Addr)
 	if err != nil {
 		return fmt.Errorf("smsc simulator: listening on %s: %w", s.opt.Addr, err)
+	}
+	if s.opt.TLS != nil {
+		ln = tls.NewListener(ln, s.opt.TLS)
 	}
 	s.ln = ln
 	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))

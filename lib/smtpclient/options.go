@@ -56,6 +56,32 @@ const (
 	OptIdleTimeout     = "idle_timeout"
 )
 
+func init() {
+	for _, o := range []config.OptionSpec{
+		{Name: "Routes", Type: config.ListType,
+			Help: "where a domain's mail goes, in order: \"__mx__\" (its MX hosts), \"smtp://host?port=N\", \"host\" or \"host:port\""},
+		{Name: "Gateway", Type: config.StringType,
+			Help: "one smarthost for a domain's mail, host or host:port; below Routes, above MSYSHOST_SMARTHOST"},
+		{Name: "Remote_SMTP_Port", Type: config.IntType, Default: "25", Help: "port of routes that name none"},
+		{Name: "TLS", Type: config.EnumType, Values: []string{"no", "ifavailable", "required"}, Default: "ifavailable",
+			Help: "STARTTLS on SMTP out; Momentum's default is no, msyshost's ifavailable (TLS whenever offered, clear if it fails)"},
+		{Name: "TLS_Verify", Type: config.EnumType, Values: []string{"no", "ca", "host", "optional"}, Default: "no",
+			Help: "checking the server's certificate on SMTP out"},
+		{Name: "TLS_CA", Type: config.StringType, Help: "PEM file of the authorities TLS_Verify trusts; default the system's"},
+		{Name: "EHLO_Hostname", Type: config.StringType, Default: "__hostname__",
+			Help: "the EHLO name of SMTP out: __hostname__, __message__ (the sender's domain) or a name"},
+		{Name: "Connect_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time to connect"},
+		{Name: "EHLO_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the greeting and EHLO replies"},
+		{Name: "Mailfrom_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the MAIL FROM reply"},
+		{Name: "Rcptto_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the RCPT TO reply"},
+		{Name: "Body_Timeout", Type: config.DurationType, Default: "600", Help: "SMTP out: time for the reply to the final dot"},
+		{Name: "Idle_Timeout", Type: config.DurationType, Default: "5", Help: "SMTP out: how long an idle connection is kept for the next message"},
+	} {
+		o.Scopes = config.Fallback
+		config.Declare(o)
+	}
+}
+
 // TLS policies.
 const (
 	tlsNo          = "no"

@@ -29,6 +29,26 @@ const (
 	OptNeverAttemptExpiredMessages = "never_attempt_expired_messages"
 )
 
+func init() {
+	for _, o := range []config.OptionSpec{
+		{Name: "Retry_Interval", Type: config.DurationType, Default: "1200",
+			Help: "base of the retry back-off: the n-th retry comes Retry_Interval × 2^(n-1) after the failure before it"},
+		{Name: "Max_Retry_Interval", Type: config.DurationType, Default: "43200",
+			Help: "caps the back-off, except under Max_Retries = auto"},
+		{Name: "Max_Retries", Type: config.StringType, Default: "auto",
+			Help: "auto (the retries the back-off fits in Message_Expiration), none (until expiry) or a number of retries"},
+		{Name: "Message_Expiration", Type: config.DurationType, Default: "86400",
+			Help: "a message still undelivered this long after it was queued fails and bounces"},
+		{Name: "Never_Retry", Type: config.BoolType, Default: "false",
+			Help: "fail a message at its first temporary failure"},
+		{Name: "Never_Attempt_Expired_Messages", Type: config.BoolType, Default: "false",
+			Help: "fail an expired message without a last delivery attempt"},
+	} {
+		o.Scopes = config.Fallback
+		config.Declare(o)
+	}
+}
+
 // Defaults, as Momentum documents them.
 const (
 	DefaultRetryInterval     = 1200 * time.Second
