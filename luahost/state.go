@@ -50,6 +50,9 @@ type state struct {
 	printTo           *strings.Builder
 	onClose           []func()
 	callArgs          []lua.LValue // the arguments of the hook call running
+	// selfMeta is, per module index, the metatable of a session's self
+	// (session.go): __index is the module table.
+	selfMeta map[int]*lua.LTable
 }
 
 // lineOutput is a hook state's standard output: io.write and io.stdout
