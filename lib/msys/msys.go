@@ -13,9 +13,11 @@ import (
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/extended/vctx"
 	_ "msyshost/lib/msys/http/client"
 	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/smpp"
+	_ "msyshost/lib/msys/validate"
 )

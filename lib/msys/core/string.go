@@ -10,6 +10,10 @@ import (
 // Momentum hands to callbacks and that msg:get_envelope2 fills.
 type ECString struct{ B []byte }
 
+// String returns the content (a validate_* hook's str argument, as
+// scenario reports show it).
+func (s *ECString) String() string { return string(s.B) }
+
 // StringClass is the class of ec_string.
 var StringClass = luahost.NewClass[ECString]("msys.core:_ec_string", "ec_string")
 
