@@ -47,6 +47,9 @@ type Options struct {
 	Bouncer spool.Bouncer
 	// Policy is asked at every phase; nil accepts everything.
 	Policy Policy
+	// InProcess, when set, adds a listener with these settings that has
+	// no socket: Server.Dial connects to it (scenarios).
+	InProcess *Listen
 	// Hostname is the name in the greeting and Received headers.
 	Hostname string
 	Logger   *slog.Logger
@@ -59,6 +62,8 @@ type Server struct {
 	policy  Policy
 	connSeq atomic.Uint64
 	ls      []*listener
+	// inProcess is the in-process listener's, when Options.InProcess is set.
+	inProcess *pipeListener
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -86,7 +91,9 @@ func (s *Server) Name() string { return "smtp in" }
 func (s *Server) Listeners() []string {
 	var out []string
 	for _, l := range s.ls {
-		out = append(out, l.addr())
+		if l.addr() != inProcessAddr {
+			out = append(out, l.addr())
+		}
 	}
 	if out == nil {
 		for _, l := range s.opts.Listens {
@@ -109,6 +116,12 @@ func (s *Server) Start(context.Context) error {
 			return fmt.Errorf("smtp in: listening on %s: %w", cfg.Addr, err)
 		}
 		l := newListener(s, cfg, nl)
+		s.ls = append(s.ls, l)
+		go l.serve()
+	}
+	if s.opts.InProcess != nil {
+		s.inProcess = newPipeListener()
+		l := newListener(s, *s.opts.InProcess, s.inProcess)
 		s.ls = append(s.ls, l)
 		go l.serve()
 	}
@@ -205,7 +218,7 @@ func (l *listener) admit(cc *clientConn) {
 	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
 		r := replyOf(err)
 		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		fmt.Fprintf(cc.Conn, "%d %d.%d.%d %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
+		writeReply(cc.Conn, r)
 		cc.Close()
 		l.s.log.Info("smtp in: connection refused by policy", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "reply", r.Code)
 		return
@@ -255,6 +268,7 @@ type clientConn struct {
 	timedOut  atomic.Bool
 	closeOnce sync.Once
 	release   func()
+	end       func() // the policy's End
 }
 
 func (l *listener) newClientConn(nc net.Conn) *clientConn {
@@ -271,7 +285,11 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		}
 	}
 	st.CanRelay = relay
-	return &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, release: func() { l.active.Add(-1) }}
+	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, release: func() { l.active.Add(-1) }}
+	if e, ok := l.s.policy.(Ender); ok {
+		cc.end = func() { e.End(context.WithoutCancel(l.s.ctx), st) }
+	}
+	return cc
 }
 
 func addrPort(a net.Addr) netip.AddrPort {
@@ -313,6 +331,9 @@ func (c *clientConn) Close() error {
 	c.closeOnce.Do(func() {
 		c.release()
 		err = c.Conn.Close()
+		if c.end != nil {
+			c.end()
+		}
 	})
 	return err
 }
