@@ -122,14 +122,13 @@ func (s *Session) checkHome(st *state) {
 
 // Close ends the session: validate_dealloc runs, with the session's self,
 // in every module that defines it and ran during the session (in this
-// generation). Its return is ignored; failures are logged.
-func (s *Session) Close(ctx context.Context) {
-	if len(s.ran) == 0 {
-		return
-	}
+// generation). Its return is ignored; failures are logged. The result
+// lists the calls.
+func (s *Session) Close(ctx context.Context) SessionResult {
+	defer func() { s.home, s.selfs, s.ran = nil, nil, nil }()
 	g := s.h.gen.Load()
-	if g == nil || g != s.gen || len(g.chains["validate_dealloc"]) == 0 {
-		return
+	if len(s.ran) == 0 || g == nil || g != s.gen || len(g.chains["validate_dealloc"]) == 0 {
+		return SessionResult{Pos: -1}
 	}
 	res := s.callRan(ctx, "validate_dealloc")
 	for _, c := range res.Calls {
@@ -137,7 +136,7 @@ func (s *Session) Close(ctx context.Context) {
 			s.h.log.Warn("validate_dealloc failed", "module", c.Module, "script", c.Script, "error", c.Err)
 		}
 	}
-	s.home, s.selfs, s.ran = nil, nil, nil
+	return res
 }
 
 // callRan calls a hook in the modules that ran, in chain order.

@@ -10,7 +10,8 @@ import (
 
 	_ "msyshost/lib/msys"
 	// The spool and its routing, SMTP out and SMTP in register their
-	// components with the process.
+	// components with the process; reception gives SMTP in its policy.
+	_ "msyshost/lib/reception"
 	_ "msyshost/lib/route"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"

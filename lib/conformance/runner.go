@@ -80,6 +80,7 @@ type run struct {
 	printed []string
 	calls   []call
 	all     []string
+	logged  []string // the host's log lines this step
 	search  []string          // the scenario's search path, before the overlay
 	copies  map[string]string // script file → its copy changed by write steps
 }
@@ -194,6 +195,7 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 		return nil, err
 	}
 	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, copies: map[string]string{}}
+	log = slog.New(&logTap{next: log.Handler(), r: r})
 	cfg, err := config.Parse(s.File+" (config)", []byte(s.Config))
 	if err != nil {
 		return r, err
@@ -239,8 +241,8 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err := r.p.Start(ctx); err != nil {
 		return r, err
 	}
-	// What setup printed belongs to no step.
-	r.printed = nil
+	// What setup printed or logged belongs to no step.
+	r.printed, r.logged = nil, nil
 	return r, nil
 }
 
@@ -256,14 +258,17 @@ func (r *run) close() {
 // step runs one step and checks its expectations.
 func (r *run) step(ctx context.Context, st Step) []string {
 	r.mu.Lock()
-	r.printed, r.calls = nil, nil
+	r.printed, r.calls, r.logged = nil, nil, nil
 	r.mu.Unlock()
 	var (
 		output string
 		err    error
 		hint   string
+		fails  []string
 	)
 	switch st.Kind {
+	case "smtp":
+		fails, err = r.smtp(ctx, st.SMTP)
 	case "submit":
 		hint, err = r.submit(ctx, st.Submit)
 	case "receipt":
@@ -280,7 +285,6 @@ func (r *run) step(ctx context.Context, st Step) []string {
 	case "write":
 		err = r.write(ctx, st.Write)
 	}
-	var fails []string
 	e := st.Expect
 	if e == nil {
 		e = &Expect{}
@@ -300,9 +304,21 @@ func (r *run) step(ctx context.Context, st Step) []string {
 func (r *run) check(ctx context.Context, e *Expect, output, hint string) []string {
 	var fails []string
 	r.mu.Lock()
-	calls, printed := r.calls, r.printed
+	calls, printed, logged := r.calls, r.printed, r.logged
 	r.mu.Unlock()
 	injected, bounces := r.rec.Take()
+	var queued []*message.Message
+	if srv, err := r.smtpServer(); err == nil {
+		queued = srv.Queued()
+	}
+	if e.Queued != nil {
+		fails = append(fails, checkQueued(*e.Queued, queued)...)
+	}
+	for _, want := range e.Logged {
+		if !containsAny(logged, want) {
+			fails = append(fails, fmt.Sprintf("logged: no log line contains %q; logged: %s", want, show(logged)))
+		}
+	}
 	if e.Hooks != nil {
 		fails = append(fails, checkHooks(*e.Hooks, calls)...)
 	}

@@ -34,13 +34,14 @@ type Scenario struct {
 // Step is one event and what must hold after it.
 type Step struct {
 	Line    int
-	Kind    string // submit, receipt, console, advance, lua, write
+	Kind    string // submit, receipt, console, advance, lua, write, smtp
 	Submit  *Submit
 	Receipt *Receipt
 	Console string
 	Advance time.Duration
 	Lua     string
 	Write   *Write
+	SMTP    *SMTPSession
 	Expect  *Expect
 }
 
@@ -80,6 +81,10 @@ type Expect struct {
 	Log      []string
 	Output   []string
 	Error    *string
+	// Queued are the messages SMTP in queued, in order, exactly these.
+	Queued *[]QueuedExpect
+	// Logged are substrings of the host's log lines (not script prints).
+	Logged []string
 }
 
 // HookExpect is one expected hook call.
@@ -235,7 +240,7 @@ func (p *parser) strs(n *yaml.Node, key string) ([]string, error) {
 	return out, nil
 }
 
-var stepKinds = []string{"submit", "receipt", "console", "advance", "lua", "write"}
+var stepKinds = []string{"submit", "receipt", "console", "advance", "lua", "write", "smtp"}
 
 func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 	what := fmt.Sprintf("step %d", num)
@@ -261,6 +266,8 @@ func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 		st.Submit, err = p.submit(v, what)
 	case "receipt":
 		st.Receipt, err = p.receipt(v, what)
+	case "smtp":
+		st.SMTP, err = p.smtp(v, what)
 	case "console":
 		st.Console, err = p.str(v, "console")
 	case "lua":
@@ -404,12 +411,17 @@ func (p *parser) receipt(n *yaml.Node, what string) (*Receipt, error) {
 
 func (p *parser) expect(n *yaml.Node, what string) (*Expect, error) {
 	what += " expect"
-	f, err := p.mapping(n, what, "hooks", "stored", "absent", "injected", "bounces", "log", "output", "error")
+	f, err := p.mapping(n, what, "hooks", "stored", "absent", "injected", "bounces", "log", "output", "error", "queued", "logged")
 	if err != nil {
 		return nil, err
 	}
 	e := &Expect{}
-	for key, dst := range map[string]*[]string{"stored": &e.Stored, "absent": &e.Absent, "log": &e.Log, "output": &e.Output} {
+	if v, ok := f["queued"]; ok {
+		if e.Queued, err = p.queued(v, what); err != nil {
+			return nil, err
+		}
+	}
+	for key, dst := range map[string]*[]string{"stored": &e.Stored, "absent": &e.Absent, "log": &e.Log, "output": &e.Output, "logged": &e.Logged} {
 		if v, ok := f[key]; ok {
 			if *dst, err = p.strs(v, key); err != nil {
 				return nil, err

@@ -29,6 +29,7 @@ import (
 	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
 	"msyshost/lib/msys/dnslookup"
+	msgbind "msyshost/lib/msys/extended/message"
 	msysmstore "msyshost/lib/msys/mstore"
 	// Every Lua module msyshost has: the host opens them all in every state.
 	_ "msyshost/lib/msys"
@@ -169,6 +170,7 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 		func() string { return config.ResolvConf.String(p.Config(), config.Scope{}) },
 		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
 	msys.Config.Set(svc, p.Config)
+	msgbind.Config.Set(svc, p.Config)
 	pools, err := cfg.ThreadPools()
 	if err != nil {
 		return nil, err
@@ -373,10 +375,16 @@ func (p *Process) Bounce(ctx context.Context, b spool.Bounce) error {
 // Dispatch runs a hook through the Lua host; it is the retry core's Hooks.
 func (p *Process) Dispatch(ctx context.Context, hook string, args ...any) int {
 	res := p.Host.Call(ctx, hook, args...)
+	p.Observe(hook, args, res)
+	return res.Code
+}
+
+// Observe reports a hook dispatch made by a component that calls the host
+// itself (SMTP reception's sessions) to Options.OnHook.
+func (p *Process) Observe(hook string, args []any, res luahost.Result) {
 	if p.opts.OnHook != nil {
 		p.opts.OnHook(hook, args, res)
 	}
-	return res.Code
 }
 
 // Components returns the built components, in start order.

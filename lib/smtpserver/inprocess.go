@@ -107,6 +107,13 @@ func (c *memConn) Close() error {
 	return nil
 }
 
+// CloseWrite ends the direction to the peer only, as a TCP half-close:
+// the peer reads EOF, and this end still reads what the peer writes.
+func (c *memConn) CloseWrite() error {
+	c.out.close()
+	return nil
+}
+
 func (c *memConn) LocalAddr() net.Addr  { return c.local }
 func (c *memConn) RemoteAddr() net.Addr { return c.remote }
 

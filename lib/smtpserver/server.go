@@ -329,11 +329,13 @@ func (c *clientConn) Write(b []byte) (int, error) {
 func (c *clientConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
-		c.release()
-		err = c.Conn.Close()
+		// The policy's End first: once the client sees the connection
+		// close, the session is over on this side too.
 		if c.end != nil {
 			c.end()
 		}
+		c.release()
+		err = c.Conn.Close()
 	})
 	return err
 }
