@@ -28,8 +28,10 @@ type SMTPItem struct {
 	// are dot-stuffed, the final "." is added unless Disconnect).
 	Send []string
 	Data *string
-	// Replies are what each reply must start with ("" for any reply), as
-	// read: its lines joined by "\n", without CRLF.
+	// Replies are what each reply must start with, as read: its lines
+	// joined by "\n", without CRLF. None: the replies are read, not
+	// checked. Fewer than Send: the server must close the connection
+	// after them (the next item is Closed).
 	Replies []string
 	// Disconnect: after Data's content the client goes away mid-DATA.
 	Disconnect bool
@@ -89,7 +91,18 @@ func (p *parser) smtp(n *yaml.Node, what string) (*SMTPSession, error) {
 		if err != nil {
 			return nil, err
 		}
+		if i > 0 {
+			// Fewer replies than pipelined commands: the server closes
+			// the connection before it answers the rest.
+			prev := s.Items[i-1]
+			if len(prev.Replies) > 0 && len(prev.Replies) < len(prev.Send) && !item.Closed {
+				return nil, p.errf(items.Content[i-1], "%s session item %d: %d replies for %d commands: the item after must be \"closed: true\"", what, i, len(prev.Replies), len(prev.Send))
+			}
+		}
 		s.Items = append(s.Items, item)
+	}
+	if last := s.Items[len(s.Items)-1]; len(last.Replies) > 0 && len(last.Replies) < len(last.Send) {
+		return nil, p.errf(items.Content[len(items.Content)-1], "%s: %d replies for %d commands: end with \"closed: true\"", what, len(last.Replies), len(last.Send))
 	}
 	return s, nil
 }
@@ -169,7 +182,7 @@ func (p *parser) smtpItem(n *yaml.Node, what string) (SMTPItem, error) {
 			}
 			it.Replies = []string{r}
 		}
-		if want := max(len(it.Send), 1); len(it.Replies) != want {
+		if want := max(len(it.Send), 1); len(it.Replies) > want {
 			return it, p.errf(v, "%s: %d replies for %d commands", what, len(it.Replies), want)
 		}
 	}

@@ -20,7 +20,6 @@ package reception
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -405,5 +404,5 @@ func describe(c luahost.HookCall) string {
 	if c.Err != "" {
 		return c.Err
 	}
-	return fmt.Sprintf("returned %s", c.Returned)
+	return c.Returned.String()
 }
