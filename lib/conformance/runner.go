@@ -80,7 +80,7 @@ type run struct {
 	printed []string
 	calls   []call
 	all     []string
-	logged  []string // the host's log lines this step
+	logged  []string          // the host's log lines this step
 	search  []string          // the scenario's search path, before the overlay
 	copies  map[string]string // script file → its copy changed by write steps
 }

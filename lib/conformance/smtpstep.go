@@ -41,12 +41,12 @@ type SMTPItem struct {
 
 // QueuedExpect is one message SMTP in must have queued in the step.
 type QueuedExpect struct {
-	From     *string // nil: not checked; "" the null sender
-	To       string
-	Headers  map[string]string // header → its first value, exactly
-	Body     string            // a substring of the message, headers included
-	Context  map[string]string // message context key → value
-	Binding  string
+	From    *string // nil: not checked; "" the null sender
+	To      string
+	Headers map[string]string // header → its first value, exactly
+	Body    string            // a substring of the message, headers included
+	Context map[string]string // message context key → value
+	Binding string
 }
 
 var (
