@@ -50,14 +50,18 @@ func (r *run) smtp(ctx context.Context, s *SMTPSession) ([]string, error) {
 	defer c.finish()
 	var fails []string
 	check := func(line int, what, want string, got string, err error) bool {
+		at := what
+		if line > 0 {
+			at = fmt.Sprintf("line %d: %s", line, what)
+		}
 		switch {
 		case err != nil:
-			fails = append(fails, fmt.Sprintf("line %d: %s: no reply (%v), want %q", line, what, err, want))
+			fails = append(fails, fmt.Sprintf("%s: no reply (%v), want %q", at, err, want))
 			return false
 		case !strings.HasPrefix(got, want):
 			// The session went another way: later replies would only
 			// say so again.
-			fails = append(fails, fmt.Sprintf("line %d: %s: reply %q, want %q", line, what, got, want))
+			fails = append(fails, fmt.Sprintf("%s: reply %q, want %q", at, got, want))
 			return false
 		}
 		return true
