@@ -20,6 +20,7 @@ var ErrClosed = errors.New("smpp: connection closed")
 // given to Serve. Conn is safe for concurrent use.
 type Conn struct {
 	nc  net.Conn
+	br  *bufio.Reader // PDUs arrive in bursts: one read system call takes several
 	seq atomic.Uint32
 
 	wmu sync.Mutex
@@ -36,7 +37,7 @@ type Conn struct {
 
 // NewConn wraps an established connection.
 func NewConn(nc net.Conn) *Conn {
-	return &Conn{nc: nc, bw: bufio.NewWriterSize(nc, 16<<10), pending: map[uint32]chan *PDU{}, done: make(chan struct{})}
+	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10), pending: map[uint32]chan *PDU{}, done: make(chan struct{})}
 }
 
 // RemoteAddr is the peer's address.
@@ -140,7 +141,7 @@ func (c *Conn) Start(id CommandID, body Body) (wait func(context.Context) (*PDU,
 // the connection ended.
 func (c *Conn) Serve(handle func(*PDU)) error {
 	for {
-		p, err := Read(c.nc)
+		p, err := Read(c.br)
 		if err != nil {
 			var de *Error
 			if errors.As(err, &de) {
