@@ -216,7 +216,21 @@ func (s *Server) Drop() int {
 	return len(s.sessions)
 }
 
-// Submissions returns what was accepted so far.
+// keepSubmissions bounds the submissions remembered for Submissions, so a
+// simulator left running does not grow without end.
+const keepSubmissions = 100000
+
+func (s *Server) record(sub Submission) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.subs) >= keepSubmissions {
+		s.subs = append(s.subs[:0], s.subs[len(s.subs)-keepSubmissions/2:]...)
+	}
+	s.subs = append(s.subs, sub)
+}
+
+// Submissions returns what was accepted so far (the latest 100,000 at
+// most).
 func (s *Server) Submissions() []Submission {
 	s.mu.Lock()
 	defer s.mu.Unlock()
