@@ -217,21 +217,23 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 // again. What can never be correlated is answered ROK and logged: the
 // SMSC would otherwise send it forever.
 func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM) smpp.Status {
-	log := ch.log.With("bind", bind, "from", sm.SourceAddr)
+	// A logger with these attributes is built only when something is
+	// logged: this is the path every receipt takes.
+	log := func() *slog.Logger { return ch.log.With("bind", bind, "from", sm.SourceAddr) }
 	if !smpp.IsReceipt(sm) {
 		// Mobile-originated SMS to e-mail is not part of msyshost.
-		log.Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
+		log().Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
 		return smpp.RxPAppn
 	}
 	rc, err := smpp.ParseReceipt(sm)
 	if err != nil {
-		log.Error("delivery receipt not understood; acknowledged and dropped", "error", err)
+		log().Error("delivery receipt not understood; acknowledged and dropped", "error", err)
 		return smpp.ROK
 	}
 	sc := ch.submit[domain]
 	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
 	if err != nil {
-		log.Error("delivery receipt id does not match the configured format; acknowledged and dropped",
+		log().Error("delivery receipt id does not match the configured format; acknowledged and dropped",
 			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
 		return smpp.ROK
 	}
@@ -247,10 +249,12 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		Status: rc.Stat, Detail: detail,
 	})
 	if err != nil {
-		log.Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
+		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
 		return smpp.RxTAppn
 	}
-	log.Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	if ch.log.Enabled(ctx, slog.LevelDebug) {
+		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	}
 	return smpp.ROK
 }
 
