@@ -225,7 +225,11 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: smpp.DeliverSMResp})
 			return
 		}
+		// Stop waits for receipts in hand: their outcome reaches the store
+		// before it closes. The run goroutine keeps the group above zero.
+		b.c.wg.Add(1)
 		go func() {
+			defer b.c.wg.Done()
 			defer func() { <-b.delivers }()
 			st := b.c.deliver(ctx, b, p.Body.(*smpp.SM))
 			if st == smpp.ROK {
