@@ -23,6 +23,10 @@ const (
 	StateStopped    = "stopped"
 )
 
+// receiptTimeout bounds the handling of one deliver_sm: the retry core's
+// wait for a stored copy (5s by default) and the hook's deadline.
+const receiptTimeout = 30 * time.Second
+
 // maxDelivers bounds the deliver_sm handled at once per bind.
 const maxDelivers = 1024
 
@@ -225,13 +229,16 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: smpp.DeliverSMResp})
 			return
 		}
-		// Stop waits for receipts in hand: their outcome reaches the store
-		// before it closes. The run goroutine keeps the group above zero.
+		// A receipt in hand is finished even when the client stops (Stop
+		// waits for it; the run goroutine keeps the group above zero), so
+		// its outcome is stored, or refused, before the store closes.
 		b.c.wg.Add(1)
 		go func() {
 			defer b.c.wg.Done()
 			defer func() { <-b.delivers }()
-			st := b.c.deliver(ctx, b, p.Body.(*smpp.SM))
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiptTimeout)
+			defer cancel()
+			st := b.c.deliver(hctx, b, p.Body.(*smpp.SM))
 			if st == smpp.ROK {
 				b.receipts.Add(1)
 			}
