@@ -8,7 +8,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // ErrClosed is returned by requests on a connection that has ended.
@@ -39,9 +38,6 @@ type Conn struct {
 func NewConn(nc net.Conn) *Conn {
 	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10), pending: map[uint32]chan *PDU{}, done: make(chan struct{})}
 }
-
-// RemoteAddr is the peer's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // Done is closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }
@@ -180,9 +176,6 @@ func (c *Conn) Respond(p *PDU, st Status, body Body) error {
 	}
 	return c.Send(&PDU{Header: Header{ID: id, Status: st, Seq: p.Seq}, Body: body})
 }
-
-// SetReadDeadline bounds the next reads (used while binding).
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // Close ends the connection; requests waiting on it fail.
 func (c *Conn) Close() error {
