@@ -79,6 +79,7 @@ func TestReceiptShapes(t *testing.T) {
   smpp_delivery_receipt_message_id_format = "decimal"`},
 		{"intermediate ENROUTE first", smsc.Options{Intermediate: smsc.IntermediateAlways}, ""},
 		{"receipt before submit_sm_resp", smsc.Options{Early: true}, ""},
+		{"receipt in data_sm", smsc.Options{DataSM: true, Style: smsc.TextOnly}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -88,6 +88,10 @@ type Options struct {
 	// TLS, when set, makes the simulator accept TLS connections only, as
 	// SMSCs offering SMPP over TLS on a separate port do.
 	TLS *tls.Config
+	// DataSM sends receipts as data_sm with the text in message_payload,
+	// as some SMSCs (CDMA and US carriers' gateways) do, instead of
+	// deliver_sm.
+	DataSM bool
 	// Window bounds the receipts awaiting their deliver_sm_resp per
 	// session, as an SMSC's own window does; default 64.
 	Window int
