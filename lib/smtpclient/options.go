@@ -118,10 +118,12 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 	}
 	hostname := c.hostname(cfg)
 	p.ehlo = hostname
-	if cfg == nil {
-		cfg, _ = config.Parse("(none)", nil)
+	get := func(name string) (config.Value, bool) {
+		if cfg == nil {
+			return config.Value{}, false
+		}
+		return cfg.Eval(s, name)
 	}
-	get := func(name string) (config.Value, bool) { return cfg.Eval(s, name) }
 	port := 25
 	if v, ok := get(OptRemoteSMTPPort); ok {
 		n, err := v.Int()
