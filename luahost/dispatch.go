@@ -143,6 +143,11 @@ func position(fn *lua.LFunction) string {
 	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
 }
 
+// ToLua converts a Go value to Lua as hook arguments are converted: nil,
+// strings, numbers, booleans, map[string]string, lua.LValue, or a value
+// whose Go type has a Class.
+func ToLua(L *lua.LState, a any) (lua.LValue, error) { return toLua(L, a) }
+
 func toLua(L *lua.LState, a any) (lua.LValue, error) {
 	switch v := a.(type) {
 	case nil:

@@ -44,6 +44,9 @@ type Options struct {
 	// than this many bytes; default 256 MiB. The heap is the process's, so
 	// concurrent calls share the allowance.
 	MemoryLimit uint64
+	// ThreadPools sets msys.runInPool's pools (name → concurrency) over
+	// DefaultThreadPools: `threadpool "NAME" { concurrency = N }`.
+	ThreadPools map[string]int
 }
 
 // Script is one script stanza: `script "Name" { source = "a.b" }`, or a file
@@ -65,6 +68,10 @@ type Host struct {
 	loadMu   sync.Mutex // serialises loads; guards closed
 	closed   bool
 	retiring sync.WaitGroup // generations draining after a swap
+
+	sharedMu sync.Mutex
+	shared   map[any]any // HostShared objects
+	pools    threadPools // msys.runInPool
 }
 
 // New returns a host with no scripts loaded; calls dispatch to nothing until
@@ -91,7 +98,9 @@ func New(opts Options, svc *Services) *Host {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h.SetThreadPools(opts.ThreadPools)
+	return h
 }
 
 // Load compiles scripts into a new generation and swaps it in. On any error
@@ -200,7 +209,7 @@ func Compile(path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = dialect.Compile(src, path)
+	_, err = dialect.CompileFile(src, path)
 	return err
 }
 
@@ -274,7 +283,7 @@ func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := dialect.Compile(src, path)
+	p, err := dialect.CompileFile(src, path)
 	if err != nil {
 		return nil, err
 	}
@@ -346,13 +355,22 @@ func (g *Generation) runScripts(ctx context.Context, st *state) error {
 // stack. A timeout, the memory limit or a Go panic marks the state broken.
 // Errors name the position of the code that failed when it is known.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
+	return st.pcallRet(ctx, fn, 1, args...)
+}
+
+// pcallN is pcall leaving every result on the stack.
+func (st *state) pcallN(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
+	return st.pcallRet(ctx, fn, lua.MultRet, args...)
+}
+
+func (st *state) pcallRet(ctx context.Context, fn *lua.LFunction, nret int, args ...lua.LValue) error {
 	L := st.L
 	prev, mine := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 1, st.errHandler)
+	err := L.PCall(len(args), nret, st.errHandler)
 	if st.out != nil {
 		st.out.flush()
 	}

@@ -335,3 +335,21 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 		}
 	}
 }
+
+// HostShared returns the host's object under key, made by make on first
+// use: state that outlives generations and is shared by every state of a
+// host (the share space, named locks, counters, gauge caches).
+func HostShared[T any](L *lua.LState, key any, make func() T) T {
+	h := stateOf(L).host
+	h.sharedMu.Lock()
+	defer h.sharedMu.Unlock()
+	if v, ok := h.shared[key]; ok {
+		return v.(T)
+	}
+	if h.shared == nil {
+		h.shared = map[any]any{}
+	}
+	v := make()
+	h.shared[key] = v
+	return v
+}

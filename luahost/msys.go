@@ -11,6 +11,7 @@ func (st *state) openMsys() {
 	L.SetFuncs(msys, map[string]lua.LGFunction{
 		"registerModule":  st.registerModule,
 		"registerControl": st.registerControl,
+		"runInPool":       st.runInPool,
 		"type":            Func("type", msysType),
 	})
 	st.openControls()

@@ -26,7 +26,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), consoleCmd(), configCmd(), testCmd(), checkCmd(), luaCmd(), versionCmd())
+	root.AddCommand(runCmd(), consoleCmd(), configCmd(), testCmd(), checkCmd(), apiCmd(), luaCmd(), versionCmd(), simCmd)
 	if err := root.Execute(); err != nil {
 		var code exitCode
 		if asExit(err, &code) {

@@ -10,8 +10,8 @@ var DataDirectory = Declare(OptionSpec{Name: "Data_Directory", Scopes: []string{
 // The retry feature's options, read by the channels and the scenario
 // runner.
 var (
-	SMPPRegisteredDelivery = Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: StringType,
-		Help: "registered_delivery of submit_sm, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
+	SMPPRegisteredDelivery = Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: ListType,
+		Help: "registered_delivery of submit_sm: a flag or a list of flags, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
 	SMPPSubmitResponseMessageIDFormat = Declare(OptionSpec{Name: "smpp_submit_response_message_id_format", Scopes: Fallback, Type: EnumType,
 		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
 		Help: "how the SMSC writes message ids in submit_sm_resp"})
@@ -43,7 +43,7 @@ func init() {
 		Help: "the message store of the retry feature: embedded, or Riak with servers"})
 	DeclareScope(ScopeSpec{Kind: "Control_Listener", Parents: []string{GlobalScope}, Name: NameForbidden,
 		Help: "where the console listens: Listen \"path/to/socket\" { } (Unix sockets only)"})
-	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener"}, Name: NameRequired,
+	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener", "http_listener"}, Name: NameRequired,
 		Help: "one listening address of the enclosing listener"})
 
 	Declare(OptionSpec{Name: "Enabled", Scopes: []string{ModuleScopes}, Type: BoolType, Default: "true",

@@ -40,27 +40,13 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 		}
 	} else {
 		sub.Channel = retry.SMPP
-		rd := ""
-		if v, ok := r.p.Config().Eval(scope, "smpp_registered_delivery"); ok {
-			rd = v.String()
-		}
-		sub.Save = registeredDelivery(rd)
-		if !sub.Save {
-			hint = fmt.Sprintf(" (not tracked: smpp_registered_delivery is %q for domain %s; set it to \"SMSC_Delivery\")", rd, domain)
+		var err error
+		if _, sub.Save, hint, err = retry.SMPPTracking(r.p.Config(), scope); err != nil {
+			return "", err
 		}
 	}
 	_, err := r.p.Retry.Submitted(ctx, sub)
 	return hint, err
-}
-
-// registeredDelivery reports whether an smpp_registered_delivery value asks
-// the SMSC for receipts.
-func registeredDelivery(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "none", "0", "no", "false":
-		return false
-	}
-	return true
 }
 
 func (r *run) rfc5322(s *Submit) []byte {

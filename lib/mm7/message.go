@@ -1,5 +1,7 @@
 package mm7
 
+import "strings"
+
 // AddressKind is which of the three address forms an address element
 // holds (TS 23.140 clause 8, the address choice of Recipients, Sender and
 // SenderAddress).
@@ -217,3 +219,15 @@ type Envelope struct {
 
 // Bool returns a pointer to b, for the optional boolean elements.
 func Bool(b bool) *bool { return &b }
+
+// IsShortCode reports whether an address value reads as a short code: at
+// most eight digits, or not a number at all (an alphanumeric sender). More
+// digits are an MSISDN. The MM7 channel sends such a sender address as a
+// ShortCode and buckets by it; the report receiver reads the relay's echo
+// of it by the same rule.
+func IsShortCode(v string) bool {
+	if v == "" || strings.HasPrefix(v, "+") || strings.Contains(v, "@") {
+		return false
+	}
+	return len(v) <= 8 || strings.Trim(v, "0123456789") != ""
+}

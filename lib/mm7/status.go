@@ -153,9 +153,6 @@ func (s Status) Err() error {
 	} else {
 		e.Enhanced = "5.0.0"
 	}
-	if e.Temporary && e.Enhanced[0] == '5' {
-		e.Enhanced = "4" + e.Enhanced[1:]
-	}
 	return e
 }
 

@@ -101,6 +101,9 @@ var errDoctype = errors.New("document type declaration not allowed (SOAP 1.1 §3
 // parsing any other entity reference is an error, and the DOCTYPE that
 // could declare one is refused before that.
 func parseXML(doc []byte, lim Limits) (*node, error) {
+	// Relays on Windows stacks start documents with a UTF-8 byte order
+	// mark, which encoding/xml does not skip.
+	doc = bytes.TrimPrefix(doc, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true
 	d.CharsetReader = charsetReader
@@ -188,13 +191,33 @@ func charsetReader(charset string, r io.Reader) (io.Reader, error) {
 	return bytes.NewReader(b), nil
 }
 
+// xmlChar reports whether r may appear in an XML document (XML 1.0 §2.2).
+func xmlChar(r rune) bool {
+	return r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
+}
+
 // validText reports whether s can be written as XML character data.
 func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
 	for _, r := range s {
-		if r == utf8.RuneError || !(r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF ||
-			r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+		if !xmlChar(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// CleanText makes s writable as XML text: invalid UTF-8 and characters XML
+// cannot carry become U+FFFD. Error details that quote a peer's bytes go
+// through it.
+func CleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if xmlChar(r) {
+			return r
+		}
+		return utf8.RuneError
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

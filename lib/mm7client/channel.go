@@ -56,6 +56,9 @@ func (ch *Channel) Stop(context.Context) error {
 // the message and tries again, which may send it twice rather than lose
 // track of it.
 func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
+	if m.Context == nil {
+		m.Context = map[string]string{}
+	}
 	domain := m.RoutingDomainOf()
 	scope := config.Scope{BindingGroup: m.BindingGroup, Binding: m.Binding, Domain: domain}
 	s, err := SettingsFor(ch.Config, scope)

@@ -96,7 +96,7 @@ func TestDeliverTrackedSubmission(t *testing.T) {
 		t.Fatalf("%d submissions", len(subs))
 	}
 	req, id := subs[0].Request, subs[0].MessageID
-	if req.VASPID != "harbour" || req.VASID != mm7client.DefaultVASID || req.SenderAddress.Kind != mm7.ShortCode ||
+	if req.VASPID != "harbour" || req.VASID != "MessageSystems-VASID" || req.SenderAddress.Kind != mm7.ShortCode ||
 		req.SenderAddress.Value != "4321" || req.Recipients.To[0].Value != "15557654321" ||
 		req.DeliveryReport == nil || !*req.DeliveryReport || req.Subject != "Café opening" || subs[0].Namespace != mm7.DefaultNamespace {
 		t.Errorf("SubmitReq %+v", req)

@@ -205,8 +205,8 @@ func SenderAddress(v string) (addr *mm7.Address, shortcode string) {
 		return nil, ""
 	case strings.Contains(v, "@"):
 		return &mm7.Address{Kind: mm7.RFC2822Address, Value: v}, ""
-	case strings.HasPrefix(v, "+") || len(v) > 8 && strings.Trim(v, "0123456789") == "":
-		return &mm7.Address{Kind: mm7.Number, Value: v}, ""
+	case mm7.IsShortCode(v):
+		return &mm7.Address{Kind: mm7.ShortCode, Value: v}, v
 	}
-	return &mm7.Address{Kind: mm7.ShortCode, Value: v}, v
+	return &mm7.Address{Kind: mm7.Number, Value: v}, ""
 }

@@ -13,51 +13,10 @@ import (
 	"msyshost/lib/retry"
 )
 
-// Options the MM7 channel reads per message scope (binding, binding group,
-// domain, global), with the names and defaults of Momentum's mobile
-// reference ("Mobile Momentum MM7 Options", "Configuration for MM7").
-// mm7_delivery_report, mm7_mstore_save_message and
-// mm7_mstore_bucket_use_shortcode are read by retry.MM7PolicyOf.
-const (
-	OptVASPID            = "mm7_vaspid"                      // VASPID of SenderIdentification
-	OptVASID             = "mm7_vasid"                       // VASID; default DefaultVASID
-	OptSenderAddress     = "mm7_sender_address"              // SenderAddress (a short code, number or e-mail address)
-	OptServiceCode       = "mm7_service_code"                // ServiceCode, for billing
-	OptMessageClass      = "mm7_message_class"               // MessageClass: Personal, Informational, Advertisement, Auto
-	OptReadReply         = "mm7_read_reply"                  // ReadReply; default false
-	OptNumberPrefix      = "mm7_number_prefix"               // prepended to recipient numbers
-	OptVersion           = "mm7_version"                     // MM7Version; default mm7.DefaultVersion
-	OptXMLSchema         = "mm7_xml_schema"                  // schema namespace; default mm7.DefaultNamespace
-	OptNamespace         = "mm7_namespace"                   // MM7 namespace prefix; default "mm7"
-	OptSOAPEnv           = "mm7_soap_env"                    // SOAP envelope prefix; default "env"
-	OptNamespaceInBody   = "mm7_use_namespace_in_body"       // prefix body elements; default false
-	OptSimpleMIME        = "mm7_soap_attachment_simple_mime" // plain text goes as a bare text/plain; default true
-	OptResponseTimer     = "mm7_response_timer"              // seconds to wait for the answer; default 10
-	OptReplyCharging     = "mm7_reply_charging"              // ReplyCharging; default false
-	OptReplyChargingSize = "mm7_reply_charging_size"         // its replyChargingSize; default 0
-	OptReplyDeadline     = "mm7_reply_deadline"              // its replyDeadline
-
-	// Where the relay is: routes = ("mm7://host/path?port=8080") with
-	// delivery_method = "mm7" (Momentum 3.5.6 on), http_uri and http_host,
-	// http_basic_auth = "user:password"; or the older options below.
-	OptRoutes        = "routes"
-	OptHTTPURI       = "http_uri"
-	OptHTTPHost      = "http_host"
-	OptHTTPBasicAuth = "http_basic_auth"
-
-	OptMMSCServer       = "mm7_mmsc_server"        // deprecated: the relay's host
-	OptMMSCPort         = "mm7_mmsc_port"          // deprecated: its port; default 8080
-	OptMMSCPath         = "mm7_mmsc_path"          // deprecated: the request path; default "/"
-	OptHTTPAuthUser     = "mm7_http_auth_user"     // deprecated: Basic auth user
-	OptHTTPAuthPassword = "mm7_http_auth_password" // deprecated: Basic auth password
-)
-
-// Defaults Momentum documents.
-const (
-	DefaultVASID         = "MessageSystems-VASID"
-	DefaultMMSCPort      = 8080
-	DefaultResponseTimer = 10 * time.Second
-)
+// The options the channel reads are declared in lib/config (mm7.go), with
+// Momentum's names and defaults; mm7_delivery_report,
+// mm7_mstore_save_message and mm7_mstore_bucket_use_shortcode are read by
+// retry.MM7PolicyOf.
 
 // Message context keys Momentum's MM7 hooks read and write (the
 // "MM7-related ec_message context variables"): a script sets the first
@@ -103,36 +62,28 @@ type Settings struct {
 func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 	r := reader{cfg: cfg, scope: scope}
 	s := Settings{
-		VASPID: r.str(OptVASPID, ""), VASID: r.str(OptVASID, DefaultVASID),
-		SenderAddress: r.str(OptSenderAddress, ""), ServiceCode: r.str(OptServiceCode, ""),
-		MessageClass: r.str(OptMessageClass, ""), NumberPrefix: r.str(OptNumberPrefix, ""),
-		Version: r.str(OptVersion, mm7.DefaultVersion),
+		VASPID: r.str(config.MM7VASPID), VASID: r.str(config.MM7VASID),
+		SenderAddress: r.str(config.MM7SenderAddress), ServiceCode: r.str(config.MM7ServiceCode),
+		MessageClass: r.str(config.MM7MessageClass), NumberPrefix: r.str(config.MM7NumberPrefix),
+		Version: r.str(config.MM7Version),
 		Style: mm7.Style{
-			EnvPrefix: r.str(OptSOAPEnv, "env"), Prefix: r.str(OptNamespace, "mm7"),
-			PrefixBody: r.boolean(OptNamespaceInBody, false),
+			EnvPrefix: r.str(config.MM7SOAPEnv), Prefix: r.str(config.MM7Namespace),
+			PrefixBody: r.boolean(config.MM7NamespaceInBody),
 		},
-		ReadReply: r.boolean(OptReadReply, false), SimpleMIME: r.boolean(OptSimpleMIME, true),
-		ReplyCharging: r.boolean(OptReplyCharging, false), ReplyChargingSize: r.str(OptReplyChargingSize, "0"),
-		ReplyDeadline: r.str(OptReplyDeadline, ""), Host: r.str(OptHTTPHost, ""),
+		ReadReply: r.boolean(config.MM7ReadReply), SimpleMIME: r.boolean(config.MM7SimpleMIME),
+		ReplyCharging: r.boolean(config.MM7ReplyCharging), ReplyChargingSize: r.str(config.MM7ReplyChargeSize),
+		ReplyDeadline: r.str(config.MM7ReplyDeadline), Host: r.str(config.HTTPHost),
+		ResponseTimer: r.duration(config.MM7ResponseTimer),
 	}
 	if r.err != nil {
 		return s, r.err
 	}
-	ns := r.str(OptXMLSchema, mm7.DefaultNamespace)
+	ns := r.str(config.MM7XMLSchema)
 	canon, ok := mm7.CanonicalNamespace(ns)
 	if !ok {
-		return s, fmt.Errorf("%s %q is not an MM7 schema namespace (%sREL-5-MM7-1-0 ... REL-6-MM7-1-4)", OptXMLSchema, ns, mm7.NamespaceBase)
+		return s, fmt.Errorf("%s %q is not an MM7 schema namespace (%sREL-5-MM7-1-0 ... REL-6-MM7-1-4)", config.MM7XMLSchema.Name, ns, mm7.NamespaceBase)
 	}
 	s.Namespace = canon
-	if v, ok := cfg.Eval(scope, OptResponseTimer); ok {
-		d, err := v.Duration()
-		if err != nil {
-			return s, err
-		}
-		s.ResponseTimer = d
-	} else {
-		s.ResponseTimer = DefaultResponseTimer
-	}
 	var err error
 	if s.Policy, err = retry.MM7PolicyOf(cfg, scope); err != nil {
 		return s, err
@@ -140,45 +91,49 @@ func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 	if s.URL, err = r.url(); err != nil {
 		return s, err
 	}
-	if auth := r.str(OptHTTPBasicAuth, ""); auth != "" {
+	if auth := r.str(config.HTTPBasicAuth); auth != "" {
 		user, pass, ok := strings.Cut(auth, ":")
 		if !ok {
-			return s, fmt.Errorf("%s must be \"user:password\"", OptHTTPBasicAuth)
+			return s, fmt.Errorf("%s must be \"user:password\"", config.HTTPBasicAuth.Name)
 		}
 		s.User, s.Password = user, pass
 	} else {
-		s.User, s.Password = r.str(OptHTTPAuthUser, ""), r.str(OptHTTPAuthPassword, "")
+		s.User, s.Password = r.str(config.MM7HTTPAuthUser), r.str(config.MM7HTTPAuthPass)
 	}
 	return s, r.err
 }
 
+// reader reads options of one scope, keeping the first error.
 type reader struct {
 	cfg   *config.Config
 	scope config.Scope
 	err   error
 }
 
-func (r *reader) str(name, def string) string {
-	v, ok := r.cfg.Eval(r.scope, name)
-	if !ok {
-		return def
+func (r *reader) keep(err error) {
+	if err != nil && r.err == nil {
+		r.err = err
 	}
-	if v.Kind() != config.Scalar && r.err == nil {
-		r.err = fmt.Errorf("%s: %s must be a single value", v.Pos(), name)
+}
+
+func (r *reader) str(o *config.OptionSpec) string {
+	v, ok := o.Value(r.cfg, r.scope)
+	if ok && v.Kind() != config.Scalar {
+		r.keep(fmt.Errorf("%s: %s must be a single value", v.Pos(), o.Name))
 	}
 	return v.String()
 }
 
-func (r *reader) boolean(name string, def bool) bool {
-	v, ok := r.cfg.Eval(r.scope, name)
-	if !ok {
-		return def
-	}
-	b, err := v.Bool()
-	if err != nil && r.err == nil {
-		r.err = err
-	}
+func (r *reader) boolean(o *config.OptionSpec) bool {
+	b, err := o.Bool(r.cfg, r.scope)
+	r.keep(err)
 	return b
+}
+
+func (r *reader) duration(o *config.OptionSpec) time.Duration {
+	d, err := o.Duration(r.cfg, r.scope)
+	r.keep(err)
+	return d
 }
 
 // url finds the relay: the first of routes (mm7://, http:// or https://;
@@ -186,50 +141,60 @@ func (r *reader) boolean(name string, def bool) bool {
 // mm7_mmsc_port; the path from the route, else http_uri, else
 // mm7_mmsc_path.
 func (r *reader) url() (string, error) {
-	path := r.str(OptHTTPURI, "")
+	path := r.str(config.HTTPURI)
 	if path == "" {
-		path = r.str(OptMMSCPath, "/")
+		path = r.str(config.MM7MMSCPath)
 	}
-	if v, ok := r.cfg.Eval(r.scope, OptRoutes); ok {
+	// routes is SMTP out's option too; lib/smtpclient declares it.
+	if v, ok := r.cfg.Eval(r.scope, "routes"); ok {
 		routes := v.List()
+		name := "routes"
 		if len(routes) == 0 {
-			return "", fmt.Errorf("%s: %s is empty", v.Pos(), OptRoutes)
+			return "", fmt.Errorf("%s: %s is empty", v.Pos(), name)
 		}
 		u, err := url.Parse(routes[0])
 		if err != nil || u.Host == "" {
-			return "", fmt.Errorf("%s: %s entry %q is not a URL such as mm7://host/path?port=8080", v.Pos(), OptRoutes, routes[0])
+			return "", fmt.Errorf("%s: %s entry %q is not a URL such as mm7://host/path?port=8080", v.Pos(), name, routes[0])
 		}
 		switch strings.ToLower(u.Scheme) {
 		case "mm7", "http":
 			u.Scheme = "http"
 		case "https":
 		default:
-			return "", fmt.Errorf("%s: %s entry %q: scheme %s is not mm7, http or https", v.Pos(), OptRoutes, routes[0], u.Scheme)
+			return "", fmt.Errorf("%s: %s entry %q: scheme %s is not mm7, http or https", v.Pos(), name, routes[0], u.Scheme)
 		}
 		q := u.Query()
 		if p := q.Get("port"); p != "" {
 			if n, err := strconv.Atoi(p); err != nil || n <= 0 || n > 65535 {
-				return "", fmt.Errorf("%s: %s entry %q: bad port %q", v.Pos(), OptRoutes, routes[0], p)
+				return "", fmt.Errorf("%s: %s entry %q: bad port %q", v.Pos(), name, routes[0], p)
 			}
 			u.Host = net.JoinHostPort(u.Hostname(), p)
 			q.Del("port")
 			u.RawQuery = q.Encode()
 		} else if u.Port() == "" && u.Scheme == "http" {
-			u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(DefaultMMSCPort))
+			// An MMSC route without a port: mm7_mmsc_port, 8080 by default.
+			port, err := config.MM7MMSCPort.Int(r.cfg, r.scope)
+			if err != nil {
+				return "", err
+			}
+			u.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
 		}
 		if u.Path == "" {
 			u.Path = path
 		}
 		return u.String(), nil
 	}
-	host := r.str(OptMMSCServer, "")
+	host := r.str(config.MM7MMSCServer)
 	if host == "" {
-		return "", fmt.Errorf("no MMSC for domain %q: set %s (for example \"mm7://mmsc.example.net/mm7?port=8080\") or %s",
-			r.scope.Domain, OptRoutes, OptMMSCServer)
+		return "", fmt.Errorf("no MMSC for domain %q: set routes (for example \"mm7://mmsc.example.net/mm7?port=8080\") or %s",
+			r.scope.Domain, config.MM7MMSCServer.Name)
 	}
-	port := r.str(OptMMSCPort, strconv.Itoa(DefaultMMSCPort))
+	port, err := config.MM7MMSCPort.Int(r.cfg, r.scope)
+	if err != nil {
+		return "", err
+	}
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
 	}
-	return "http://" + net.JoinHostPort(host, port) + path, nil
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + path, nil
 }

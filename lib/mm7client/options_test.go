@@ -7,6 +7,7 @@ import (
 
 	"msyshost/lib/config"
 	"msyshost/lib/mm7"
+	_ "msyshost/lib/smtpclient" // declares routes, which MM7 domains share with SMTP ones
 )
 
 func settings(t *testing.T, conf, domain string) (Settings, error) {
@@ -59,7 +60,7 @@ Domain "old.example" { MM7_MMSC_Server = "10.0.0.1" MM7_MMSC_Path = "mm7in" }
 		t.Fatal(err)
 	}
 	if s.URL != "http://10.0.0.1:8080/mm7in" || s.User != "MyID" || s.Password != "mysecret" ||
-		s.VASID != DefaultVASID || s.Namespace != mm7.DefaultNamespace || s.Version != "6.8.0" ||
+		s.VASID != "MessageSystems-VASID" || s.Namespace != mm7.DefaultNamespace || s.Version != "6.8.0" ||
 		s.ResponseTimer != 10*time.Second || s.Policy.DeliveryReport {
 		t.Errorf("defaults %+v", s)
 	}
@@ -105,5 +106,34 @@ func TestAddresses(t *testing.T) {
 	}
 	if a, sc := SenderAddress(""); a != nil || sc != "" {
 		t.Error("an empty sender address was sent")
+	}
+}
+
+// A domain using every MM7 option passes the strict config check.
+func TestOptionsDeclared(t *testing.T) {
+	cfg, err := config.Parse("all.conf", []byte(`
+mm7_mstore_bucket_use_shortcode = false
+Domain "mm7.example.com" {
+  routes = ( "mm7://mmsc.example.net/mm7?port=8086" )
+  http_uri = "/in" http_host = "mmsc" http_basic_auth = "u:p"
+  mm7_mmsc_server = "h" mm7_mmsc_port = 1 mm7_mmsc_path = "/" mm7_http_auth_user = "u" mm7_http_auth_password = "p"
+  mm7_vaspid = "v" mm7_vasid = "s" mm7_sender_address = "4321" mm7_service_code = "c" mm7_message_class = "personal"
+  mm7_read_reply = false mm7_number_prefix = "00" mm7_version = "5.3.0" mm7_xml_schema = "REL-5-MM7-1-2"
+  mm7_namespace = "m" mm7_soap_env = "soapenv" mm7_use_namespace_in_body = true mm7_soap_attachment_simple_mime = false
+  mm7_response_timer = 5 mm7_reply_charging = true mm7_reply_charging_size = 100 mm7_reply_deadline = "P1D"
+  mm7_delivery_report = true mm7_mstore_save_message = true
+}
+HTTP_Listener { Max_Request_Size = 1048576 Listen "127.0.0.1:8089" { } }
+mm7_serv {
+  mm7_vasp_uri_paths = ( "/mm7/" ) mm7_server_version = "6.8.0" mm7_server_basic_auth = "r:p"
+  mm7_server_default_email_from_address = "a@b" mm7_server_default_email_from_domain = "b"
+  mm7_server_default_email_to_address = "c@d" mm7_server_default_email_to_domain = "d"
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Check(false); err != nil {
+		t.Error(err)
 	}
 }

@@ -1,11 +1,20 @@
-// Package msys links every Lua-facing msys module into a binary: import it
-// for its side effect of registering them with luahost.
+// Package msys is the Lua module msys itself: the functions Momentum puts
+// directly under msys.* (sleep, locks, the share space, readfile, macros,
+// config, logging, address parsing, cast), which need no require. Importing
+// it also links every msys.* module into a binary, for their side effect
+// of registering with luahost. msys.registerModule, msys.registerControl,
+// msys.type and msys.runInPool are luahost's own, since they drive the
+// host.
 package msys
 
 import (
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/http/client"
+	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/smpp"

@@ -26,7 +26,9 @@ import (
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
+	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/dnslookup"
 	msysmstore "msyshost/lib/msys/mstore"
 	// Every Lua module msyshost has: the host opens them all in every state.
 	_ "msyshost/lib/msys"
@@ -163,10 +165,19 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	svc := &luahost.Services{Logger: log, Now: now, Print: print}
 	msysmstore.Store.Set(svc, p.Store)
 	core.Injector.Set(svc, p)
+	dnslookup.Config.Set(svc, dnslookup.ResolvConf(
+		func() string { return config.ResolvConf.String(p.Config(), config.Scope{}) },
+		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
+	msys.Config.Set(svc, p.Config)
+	pools, err := cfg.ThreadPools()
+	if err != nil {
+		return nil, err
+	}
 	p.Host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: callTimeout,
 		SearchPath:  p.scripts.searchPath(),
+		ThreadPools: pools,
 	}, svc)
 	if err := p.scripts.loadInitial(ctx, cfg); err != nil {
 		return nil, err
@@ -250,7 +261,8 @@ func (p *Process) openStore(ctx context.Context, cfg *config.Config) (mstore.Sto
 	for i, s := range ms.Servers {
 		servers[i] = s.String()
 	}
-	s, err := riak.Open(servers, riak.Options{Retention: ms.Retention, Now: p.now, Logger: p.log, Timeout: ms.Timeout})
+	s, err := riak.Open(servers, riak.Options{Retention: ms.Retention, Now: p.now, Logger: p.log,
+		Timeout: ms.Timeout, ConnectTimeout: ms.ConnectTimeout, TransferRate: ms.TransferRate})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,63 @@
+package lauxlib
+
+import (
+	"reflect"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Two things PUC's behaviour needs are not in gopher-lua's API: which
+// instruction a frame is executing (to name the variable in a runtime error
+// exactly) and which upvalues are still open (to close those of the frames
+// an error unwinds, see pcall.go). Both are read here, and only here,
+// through reflect from gopher-lua v1.1.2's unexported fields (Debug.frame
+// with its LocalBase and Pc, LState.uvcache with each Upvalue's index and
+// next). Nothing is written through reflect. If a gopher-lua upgrade
+// renames them, these functions report !ok and the callers fall back (the
+// failing line instead of the instruction; escaped closures of a failed
+// call see nil); TestInternals fails so the upgrade is noticed.
+
+// FrameInfo returns the base register of the frame behind dbg and the
+// index of the instruction it is executing.
+func FrameInfo(dbg *lua.Debug) (localBase, pc int, ok bool) {
+	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0, 0, false
+	}
+	f := v.Elem()
+	lb, next := f.FieldByName("LocalBase"), f.FieldByName("Pc")
+	if !lb.IsValid() || !next.IsValid() || lb.Kind() != reflect.Int || next.Kind() != reflect.Int {
+		return 0, 0, false
+	}
+	return int(lb.Int()), int(next.Int()) - 1, true
+}
+
+// OpenUpvalues lists L's open upvalues with the registers they point at.
+func OpenUpvalues(L *lua.LState) (ups []*lua.Upvalue, regs []int, ok bool) {
+	v := reflect.ValueOf(L).Elem().FieldByName("uvcache")
+	for {
+		if !v.IsValid() || v.Kind() != reflect.Pointer {
+			return nil, nil, false
+		}
+		if v.IsNil() {
+			return ups, regs, true
+		}
+		index := v.Elem().FieldByName("index")
+		if !index.IsValid() || index.Kind() != reflect.Int {
+			return nil, nil, false
+		}
+		ups = append(ups, (*lua.Upvalue)(v.UnsafePointer()))
+		regs = append(regs, int(index.Int()))
+		v = v.Elem().FieldByName("next")
+	}
+}
+
+func InstOp(i uint32) int { return int(i >> 26) }
+
+func InstA(i uint32) int { return int(i>>18) & 0xff }
+
+func InstB(i uint32) int { return int(i & 0x1ff) }
+
+func InstC(i uint32) int { return int(i>>9) & 0x1ff }
+
+func InstBx(i uint32) int { return int(i & 0x3ffff) }

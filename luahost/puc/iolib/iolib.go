@@ -1,0 +1,512 @@
+// Package iolib is PUC Lua 5.1's io and os libraries for gopher-lua: file
+// handles of its own with C stdio's reads, writes and errors, strftime and
+// mktime for os.date and os.time, and the script's standard output, which a
+// host may send elsewhere (SetOutput).
+package iolib
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+)
+
+// The io library is replaced as a whole: files are values of its own, so
+// that numbers are written with %.14g, reads follow C stdio ("*n" reads
+// what fscanf("%lf") reads, hex included), errors carry C's texts, and
+// io.stdout writes through the host's output.
+
+const fileTypeName = "FILE*"
+
+// lfile is one Lua file handle.
+type lfile struct {
+	f      *os.File // nil for io.stdout, which writes to the host's output
+	lib    *iolib
+	r      *bufio.Reader // created by the first read
+	std    bool          // io.stdin, io.stdout, io.stderr cannot be closed
+	closed bool
+	cmd    *exec.Cmd // io.popen
+	pipe   io.Closer
+}
+
+func (lf *lfile) writer() io.Writer {
+	if lf.f == nil {
+		return lf.lib.out
+	}
+	return lf.f
+}
+
+func (lf *lfile) reader() *bufio.Reader {
+	if lf.r == nil {
+		var src io.Reader = eofReader{}
+		if lf.f != nil {
+			src = lf.f
+		}
+		lf.r = bufio.NewReader(src)
+	}
+	return lf.r
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, syscall.EBADF }
+
+// unread gives back what the reader buffered but Lua has not read, so
+// that writes and seeks happen at the position Lua sees.
+func (lf *lfile) unread() error {
+	if lf.r == nil || lf.f == nil {
+		return nil
+	}
+	if n := lf.r.Buffered(); n > 0 {
+		if _, err := lf.f.Seek(int64(-n), io.SeekCurrent); err != nil {
+			return err
+		}
+	}
+	lf.r.Reset(lf.f)
+	return nil
+}
+
+// iolib is the io and os libraries' state in one Lua state.
+type iolib struct {
+	out                   io.Writer // the script's standard output
+	meta                  *lua.LTable
+	input, output         *lua.LUserData
+	stdin, stdout, stderr *lua.LUserData
+}
+
+// registryKey holds a state's *iolib in its registry.
+const registryKey = "msyshost.puc.io"
+
+// Open replaces the io and os libraries of L. The script's standard output
+// is os.Stdout until SetOutput says otherwise.
+func Open(L *lua.LState) {
+	lib := &iolib{out: os.Stdout}
+	ud := L.NewUserData()
+	ud.Value = lib
+	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
+	openOS(L)
+	lib.meta = L.NewTable()
+	methods := L.NewTable()
+	for name, fn := range map[string]lua.LGFunction{
+		"close":   lib.fileClose,
+		"flush":   lib.fileFlush,
+		"lines":   lib.fileLines,
+		"read":    lib.fileRead,
+		"seek":    lib.fileSeek,
+		"setvbuf": lib.fileSetvbuf,
+		"write":   lib.fileWrite,
+	} {
+		methods.RawSetString(name, L.NewFunction(fn))
+	}
+	lib.meta.RawSetString("__index", methods)
+	lib.meta.RawSetString("__tostring", L.NewFunction(lib.fileToString))
+	lib.stdin = lib.newFile(L, &lfile{f: os.Stdin, std: true})
+	lib.stdout = lib.newFile(L, &lfile{std: true})
+	lib.stderr = lib.newFile(L, &lfile{f: os.Stderr, std: true})
+	lib.input, lib.output = lib.stdin, lib.stdout
+	t := L.NewTable()
+	for name, fn := range map[string]lua.LGFunction{
+		"close":   lib.ioClose,
+		"flush":   lib.ioFlush,
+		"input":   lib.ioInput,
+		"lines":   lib.ioLines,
+		"open":    lib.ioOpen,
+		"output":  lib.ioOutput,
+		"popen":   lib.ioPopen,
+		"read":    lib.ioRead,
+		"tmpfile": lib.ioTmpfile,
+		"type":    lib.ioType,
+		"write":   lib.ioWrite,
+	} {
+		t.RawSetString(name, L.NewFunction(fn))
+	}
+	t.RawSetString("stdin", lib.stdin)
+	t.RawSetString("stdout", lib.stdout)
+	t.RawSetString("stderr", lib.stderr)
+	L.SetGlobal("io", t)
+	if loaded, ok := L.GetField(L.Get(lua.RegistryIndex), "_LOADED").(*lua.LTable); ok {
+		loaded.RawSetString("io", t)
+	}
+}
+
+// SetOutput sends the script's standard output in L and its coroutines
+// (io.write, io.stdout, and the output of os.execute and io.popen(cmd, "w")
+// children) to w. It panics if Open has not been applied to L.
+func SetOutput(L *lua.LState, w io.Writer) {
+	libOf(L).out = w
+}
+
+// Output is where the script's standard output goes.
+func Output(L *lua.LState) io.Writer {
+	return libOf(L).out
+}
+
+func libOf(L *lua.LState) *iolib {
+	ud, ok := L.GetField(L.Get(lua.RegistryIndex), registryKey).(*lua.LUserData)
+	if !ok {
+		panic("iolib: Open was not applied to this Lua state")
+	}
+	return ud.Value.(*iolib)
+}
+
+func (lib *iolib) newFile(L *lua.LState, lf *lfile) *lua.LUserData {
+	lf.lib = lib
+	ud := L.NewUserData()
+	ud.Value = lf
+	ud.Metatable = lib.meta
+	return ud
+}
+
+// toFile is luaL_checkudata for FILE*, then the check for a closed file.
+func (lib *iolib) toFile(L *lua.LState, n int) *lfile {
+	ud, ok := L.Get(n).(*lua.LUserData)
+	var lf *lfile
+	if ok {
+		lf, ok = ud.Value.(*lfile)
+	}
+	if !ok {
+		lauxlib.TypeError(L, n, fileTypeName)
+	}
+	if lf.closed {
+		lauxlib.Raise(L, "attempt to use a closed file")
+	}
+	return lf
+}
+
+// ioResult is pushresult: true, or nil, "[name: ]C error text", errno.
+func ioResult(L *lua.LState, err error, name string) int {
+	if err == nil {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	msg, code := cError(err)
+	if name != "" {
+		msg = name + ": " + msg
+	}
+	L.Push(lua.LNil)
+	L.Push(lua.LString(msg))
+	L.Push(lua.LNumber(code))
+	return 3
+}
+
+// cError is strerror(errno) for err, with the errno.
+func cError(err error) (string, int) {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		msg := errno.Error()
+		if msg != "" {
+			msg = strings.ToUpper(msg[:1]) + msg[1:]
+		}
+		return msg, int(errno)
+	}
+	return err.Error(), 0
+}
+
+// openFile is fopen: glibc reads the mode's first letter and a '+'.
+func openFile(name, mode string) (*os.File, error) {
+	var flag int
+	switch {
+	case strings.HasPrefix(mode, "r"):
+		flag = os.O_RDONLY
+	case strings.HasPrefix(mode, "w"):
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	case strings.HasPrefix(mode, "a"):
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	default:
+		return nil, syscall.EINVAL
+	}
+	if strings.Contains(mode[1:], "+") {
+		flag = flag&^(os.O_RDONLY|os.O_WRONLY) | os.O_RDWR
+	}
+	return os.OpenFile(name, flag, 0o666)
+}
+
+func (lib *iolib) ioOpen(L *lua.LState) int {
+	name := lauxlib.CheckString(L, 1)
+	mode := lauxlib.OptString(L, 2, "r")
+	f, err := openFile(name, mode)
+	if err != nil {
+		return ioResult(L, err, name)
+	}
+	L.Push(lib.newFile(L, &lfile{f: f}))
+	return 1
+}
+
+func (lib *iolib) ioTmpfile(L *lua.LState) int {
+	f, err := os.CreateTemp("", "lua_")
+	if err != nil {
+		return ioResult(L, err, "")
+	}
+	os.Remove(f.Name())
+	L.Push(lib.newFile(L, &lfile{f: f}))
+	return 1
+}
+
+// ioPopen is io.popen(prog [, mode]) through /bin/sh, as popen(3).
+func (lib *iolib) ioPopen(L *lua.LState) int {
+	prog := lauxlib.CheckString(L, 1)
+	mode := lauxlib.OptString(L, 2, "r")
+	cmd := exec.Command("/bin/sh", "-c", prog)
+	cmd.Stderr = os.Stderr
+	lf := &lfile{cmd: cmd}
+	var err error
+	if strings.HasPrefix(mode, "w") {
+		var w io.WriteCloser
+		if w, err = cmd.StdinPipe(); err == nil {
+			cmd.Stdout = lib.out
+			lf.pipe = w
+			lf.f, err = pipeFile(w)
+		}
+	} else {
+		var r io.ReadCloser
+		if r, err = cmd.StdoutPipe(); err == nil {
+			lf.pipe = r
+			lf.f, err = pipeFile(r)
+		}
+	}
+	if err == nil {
+		err = cmd.Start()
+	}
+	if err != nil {
+		return ioResult(L, err, prog)
+	}
+	L.Push(lib.newFile(L, lf))
+	return 1
+}
+
+// pipeFile returns the *os.File behind an exec pipe.
+func pipeFile(c io.Closer) (*os.File, error) {
+	if f, ok := c.(*os.File); ok {
+		return f, nil
+	}
+	return nil, fmt.Errorf("pipe is %T, not a file", c)
+}
+
+func (lib *iolib) ioType(L *lua.LState) int {
+	lauxlib.CheckAny(L, 1)
+	ud, ok := L.Get(1).(*lua.LUserData)
+	lf, isFile := (*lfile)(nil), false
+	if ok {
+		lf, isFile = ud.Value.(*lfile)
+	}
+	switch {
+	case !isFile:
+		L.Push(lua.LNil)
+	case lf.closed:
+		L.Push(lua.LString("closed file"))
+	default:
+		L.Push(lua.LString("file"))
+	}
+	return 1
+}
+
+func (lib *iolib) fileToString(L *lua.LState) int {
+	ud, _ := L.Get(1).(*lua.LUserData)
+	var lf *lfile
+	if ud != nil {
+		lf, _ = ud.Value.(*lfile)
+	}
+	if lf == nil || lf.closed {
+		L.Push(lua.LString("file (closed)"))
+	} else {
+		L.Push(lua.LString(fmt.Sprintf("file (%p)", lf)))
+	}
+	return 1
+}
+
+// ioFile is io.input/io.output: the current file, or a new one opened
+// from a name, or the file given.
+func (lib *iolib) ioFile(L *lua.LState, cur **lua.LUserData, mode string) int {
+	if !lauxlib.IsNoneOrNil(L, 1) {
+		if name, ok := L.Get(1).(lua.LString); ok {
+			f, err := openFile(string(name), mode)
+			if err != nil {
+				msg, _ := cError(err)
+				lauxlib.ArgError(L, 1, string(name)+": "+msg)
+			}
+			*cur = lib.newFile(L, &lfile{f: f})
+		} else {
+			lib.toFile(L, 1)
+			*cur = L.Get(1).(*lua.LUserData)
+		}
+	}
+	L.Push(*cur)
+	return 1
+}
+
+func (lib *iolib) ioInput(L *lua.LState) int  { return lib.ioFile(L, &lib.input, "r") }
+func (lib *iolib) ioOutput(L *lua.LState) int { return lib.ioFile(L, &lib.output, "w") }
+
+// defaultFile is getiofile: the default input or output, unless closed.
+func (lib *iolib) defaultFile(L *lua.LState, ud *lua.LUserData, what string) *lfile {
+	lf := ud.Value.(*lfile)
+	if lf.closed {
+		lauxlib.Raise(L, "standard %s file is closed", what)
+	}
+	return lf
+}
+
+func (lib *iolib) closeFile(L *lua.LState, lf *lfile) int {
+	if lf.std {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("cannot close standard file"))
+		return 2
+	}
+	lf.closed = true
+	var err error
+	if lf.cmd != nil {
+		err = lf.pipe.Close()
+		if werr := lf.cmd.Wait(); err == nil {
+			var exit *exec.ExitError
+			if !errors.As(werr, &exit) {
+				err = werr
+			}
+		}
+	} else {
+		err = lf.f.Close()
+	}
+	return ioResult(L, err, "")
+}
+
+func (lib *iolib) ioClose(L *lua.LState) int {
+	if lauxlib.IsNoneOrNil(L, 1) {
+		return lib.closeFile(L, lib.defaultFile(L, lib.output, "output"))
+	}
+	return lib.closeFile(L, lib.toFile(L, 1))
+}
+
+func (lib *iolib) fileClose(L *lua.LState) int { return lib.closeFile(L, lib.toFile(L, 1)) }
+
+func (lib *iolib) flush(L *lua.LState, lf *lfile) int {
+	var err error
+	if lf.f != nil && lf.cmd == nil && !lf.std {
+		err = lf.f.Sync()
+		if errors.Is(err, syscall.EINVAL) {
+			err = nil
+		}
+	}
+	return ioResult(L, err, "")
+}
+
+func (lib *iolib) ioFlush(L *lua.LState) int {
+	return lib.flush(L, lib.defaultFile(L, lib.output, "output"))
+}
+
+func (lib *iolib) fileFlush(L *lua.LState) int { return lib.flush(L, lib.toFile(L, 1)) }
+
+// write is g_write: numbers with %.14g, strings as they are.
+func (lib *iolib) write(L *lua.LState, lf *lfile, first int) int {
+	var b strings.Builder
+	for i := first; i <= L.GetTop(); i++ {
+		b.WriteString(lauxlib.CheckString(L, i))
+	}
+	err := lf.unread()
+	if err == nil {
+		_, err = io.WriteString(lf.writer(), b.String())
+	}
+	return ioResult(L, err, "")
+}
+
+func (lib *iolib) ioWrite(L *lua.LState) int {
+	return lib.write(L, lib.defaultFile(L, lib.output, "output"), 1)
+}
+
+func (lib *iolib) fileWrite(L *lua.LState) int { return lib.write(L, lib.toFile(L, 1), 2) }
+
+func (lib *iolib) ioRead(L *lua.LState) int {
+	return lib.read(L, lib.defaultFile(L, lib.input, "input"), 1)
+}
+
+func (lib *iolib) fileRead(L *lua.LState) int { return lib.read(L, lib.toFile(L, 1), 2) }
+
+func (lib *iolib) fileSeek(L *lua.LState) int {
+	lf := lib.toFile(L, 1)
+	whence := checkOption(L, 2, "cur", []string{"set", "cur", "end"})
+	offset := lauxlib.OptInteger(L, 3, 0)
+	if lf.f == nil {
+		return ioResult(L, syscall.ESPIPE, "")
+	}
+	if err := lf.unread(); err != nil {
+		return ioResult(L, err, "")
+	}
+	pos, err := lf.f.Seek(offset, whence)
+	if err != nil {
+		return ioResult(L, err, "")
+	}
+	L.Push(lua.LNumber(pos))
+	return 1
+}
+
+func (lib *iolib) fileSetvbuf(L *lua.LState) int {
+	lib.toFile(L, 1)
+	checkOption(L, 2, "", []string{"no", "full", "line"})
+	lauxlib.OptInteger(L, 3, 0)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// checkOption is luaL_checkoption: the index of the argument in names.
+func checkOption(L *lua.LState, n int, def string, names []string) int {
+	var s string
+	if def != "" {
+		s = lauxlib.OptString(L, n, def)
+	} else {
+		s = lauxlib.CheckString(L, n)
+	}
+	for i, name := range names {
+		if name == s {
+			return i
+		}
+	}
+	lauxlib.ArgError(L, n, "invalid option '"+s+"'")
+	return 0
+}
+
+func (lib *iolib) ioLines(L *lua.LState) int {
+	if lauxlib.IsNoneOrNil(L, 1) {
+		lib.defaultFile(L, lib.input, "input")
+		L.Push(lib.linesIterator(L, lib.input, false))
+		return 1
+	}
+	name := lauxlib.CheckString(L, 1)
+	f, err := openFile(name, "r")
+	if err != nil {
+		msg, _ := cError(err)
+		lauxlib.ArgError(L, 1, name+": "+msg)
+	}
+	L.Push(lib.linesIterator(L, lib.newFile(L, &lfile{f: f}), true))
+	return 1
+}
+
+func (lib *iolib) fileLines(L *lua.LState) int {
+	lib.toFile(L, 1)
+	L.Push(lib.linesIterator(L, L.Get(1).(*lua.LUserData), false))
+	return 1
+}
+
+// linesIterator reads a line per call; io.lines(name) closes its file at
+// the end.
+func (lib *iolib) linesIterator(L *lua.LState, ud *lua.LUserData, closeAtEOF bool) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		lf := ud.Value.(*lfile)
+		if lf.closed {
+			lauxlib.Raise(L, "file is already closed")
+		}
+		if line, ok := readLine(lf.reader()); ok {
+			L.Push(lua.LString(line))
+			return 1
+		}
+		if closeAtEOF {
+			lib.closeFile(L, lf)
+		}
+		return 0
+	})
+}
