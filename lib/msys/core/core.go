@@ -122,9 +122,9 @@ func init() {
 			"msys.core.ec_message_context_nextkey":  "keys in byte order (Momentum's follow its hash table)",
 		},
 		Missing: map[string]string{
-			"msys.core.dns_get_domain":                        "needs the MTA's domain records and queues",
-			"msys.core.mail_queue_delay_domain":               "needs the MTA's delayed queue",
-			"msys.core.scheduler_for_domain":                  "needs the MTA's schedulers",
+			"msys.core.dns_get_domain":                         "needs the MTA's domain records and queues",
+			"msys.core.mail_queue_delay_domain":                "needs the MTA's delayed queue",
+			"msys.core.scheduler_for_domain":                   "needs the MTA's schedulers",
 			"msys.core.accept_construct_get_message_construct": "needs the MTA's inbound session state",
 		}})
 }
