@@ -8,11 +8,14 @@
 package msys
 
 import (
+	_ "msyshost/lib/msys/audit_series"
 	_ "msyshost/lib/msys/base64"
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/counter"
 	_ "msyshost/lib/msys/dumper"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/gauge_cache"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/pcre"
