@@ -16,9 +16,12 @@ import (
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
 	_ "msyshost/lib/msys/gauge_cache"
+	_ "msyshost/lib/msys/idn"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/pcre"
 	_ "msyshost/lib/msys/qp"
 	_ "msyshost/lib/msys/smpp"
+	_ "msyshost/lib/msys/thread"
+	_ "msyshost/lib/msys/timer"
 )
