@@ -371,6 +371,9 @@ func (st *state) pcallRet(ctx context.Context, fn *lua.LFunction, nret int, args
 		L.Push(a)
 	}
 	err := L.PCall(len(args), nret, st.errHandler)
+	if st.out != nil {
+		st.out.flush()
+	}
 	var werr error
 	if st.watch.end(prev, mine) {
 		// The watch fired, even if the call ended first: its channel is

@@ -1,6 +1,7 @@
 package luahost
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,6 +35,8 @@ type state struct {
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
 	loading    *lua.LUserData
+	// out is a hook state's standard output (nil when standalone).
+	out *lineOutput
 
 	// building is set while the state runs the scripts' top-level code and
 	// the generation's init and rsrc_setup; replica when another state of
@@ -47,6 +50,41 @@ type state struct {
 	printTo           *strings.Builder
 	onClose           []func()
 	callArgs          []lua.LValue // the arguments of the hook call running
+}
+
+// lineOutput is a hook state's standard output: io.write and io.stdout
+// reach the host line by line, as print does, instead of the process's
+// stdout, where they would land in the middle of a report or a daemon's
+// log. A line left open when a call ends is emitted then.
+type lineOutput struct {
+	st  *state
+	buf []byte
+}
+
+// maxOutputLine bounds an unterminated line held back.
+const maxOutputLine = 64 << 10
+
+func (w *lineOutput) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.st.emitLine(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > maxOutputLine {
+		w.flush()
+	}
+	return len(p), nil
+}
+
+func (w *lineOutput) flush() {
+	if len(w.buf) > 0 {
+		w.st.emitLine(w.buf)
+		w.buf = w.buf[:0]
+	}
 }
 
 // sentinel marks a module being loaded in package.loaded.
@@ -114,6 +152,8 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 	st.errHandler = puc.ErrorHandler(L)
 	dialect.Open(L)
 	if !h.opts.Standalone {
+		st.out = &lineOutput{st: st}
+		puc.SetOutput(L, st.out)
 		oslib := L.GetGlobal("os").(*lua.LTable)
 		oslib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 			L.RaiseError("os.exit is not available to scriptlets: it would stop the host")
@@ -206,6 +246,14 @@ func (st *state) print(L *lua.LState) int {
 		b = appendCString(b, string(s))
 	}
 	st.printBuf = b
+	st.emitLine(b)
+	return 0
+}
+
+// emitLine sends one line of script output where it goes: a console
+// command's answer while one runs, otherwise the host's output; a replica
+// replaying the load stays quiet.
+func (st *state) emitLine(b []byte) {
 	switch {
 	case st.printTo != nil:
 		st.printTo.Write(b)
@@ -213,7 +261,6 @@ func (st *state) print(L *lua.LState) int {
 	case !st.replica:
 		st.host.emitPrint(st.script, string(b))
 	}
-	return 0
 }
 
 // appendCString appends s up to its first NUL: PUC's print writes each

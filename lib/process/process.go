@@ -28,7 +28,10 @@ import (
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/dnslookup"
 	msysmstore "msyshost/lib/msys/mstore"
+	// Every Lua module msyshost has: the host opens them all in every state.
+	_ "msyshost/lib/msys"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
@@ -162,6 +165,9 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	svc := &luahost.Services{Logger: log, Now: now, Print: print}
 	msysmstore.Store.Set(svc, p.Store)
 	core.Injector.Set(svc, p)
+	dnslookup.Config.Set(svc, dnslookup.ResolvConf(
+		func() string { return config.ResolvConf.String(p.Config(), config.Scope{}) },
+		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
 	msys.Config.Set(svc, p.Config)
 	pools, err := cfg.ThreadPools()
 	if err != nil {
