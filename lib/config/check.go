@@ -19,7 +19,7 @@ func (c *Config) Check(lenient bool) (warnings []error, err error) {
 	var walk func(n *Node, kind string) error
 	walk = func(n *Node, kind string) error {
 		for _, o := range n.Options {
-			spec := lookupOption(o.Name)
+			spec, found := lookupOption(o.Name, kind)
 			if spec == nil {
 				e := errorf(o.Pos, "unknown option %q in %s%s", o.Name, scopeWords(n), optionHint(o.Name))
 				if !lenient {
@@ -28,8 +28,8 @@ func (c *Config) Check(lenient bool) (warnings []error, err error) {
 				warnings = append(warnings, e)
 				continue
 			}
-			if !spec.validIn(kind) {
-				return errorf(o.Pos, "option %s is not valid in %s (valid in: %s)", spec.Name, scopeWords(n), strings.Join(spec.Scopes, ", "))
+			if !found {
+				return errorf(o.Pos, "option %s is not valid in %s (valid in: %s)", spec.Name, scopeWords(n), strings.Join(scopesOf(o.Name), ", "))
 			}
 			if err := spec.check(o.Value); err != nil {
 				return err

@@ -97,14 +97,14 @@ func TestOptionDefaultsAndFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	save := lookupOption("MM7_MSTORE_SAVE_MESSAGE")
+	save, _ := lookupOption("MM7_MSTORE_SAVE_MESSAGE", DomainScope)
 	if v, err := save.Bool(c, Scope{Domain: "mm7.example.com"}); err != nil || v {
 		t.Errorf("domain value: %v %v", v, err)
 	}
 	if v, err := save.Bool(c, Scope{Domain: "other.example.com"}); err != nil || !v {
 		t.Errorf("default: %v %v", v, err)
 	}
-	ret := lookupOption("retention")
+	ret, _ := lookupOption("retention", "mstore")
 	if d, err := ret.Duration(nil, Scope{}); err != nil || d.Hours() != 14*24 {
 		t.Errorf("retention default %v %v", d, err)
 	}
@@ -113,7 +113,7 @@ func TestOptionDefaultsAndFallback(t *testing.T) {
 func TestDeclareTwicePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
-			t.Error("a second declaration of retention did not panic")
+			t.Error("a second declaration of retention for mstore did not panic")
 		}
 	}()
 	Declare(OptionSpec{Name: "Retention", Scopes: []string{"mstore"}, Type: DurationType})

@@ -22,11 +22,6 @@ var (
 		Help: "ask the MMSC for delivery reports; reports asked for mean the message is stored"})
 	MM7MstoreSaveMessage = Declare(OptionSpec{Name: "mm7_mstore_save_message", Scopes: Fallback, Type: BoolType, Default: "true",
 		Help: "keep MM7 submissions in mstore for the retry feature"})
-	// Routes says where a domain's mail goes: SMTP relays
-	// ("smtp://host?port=N", "host", "__mx__") or, with delivery_method
-	// mm7, the MMSC ("mm7://host/path?port=8080", http://, https://).
-	Routes = Declare(OptionSpec{Name: "routes", Scopes: Fallback, Type: ListType,
-		Help: "where a domain's messages go: SMTP hosts (smtp://host?port=N, __mx__) or, for delivery_method mm7, the MMSC (mm7://host/path?port=8080)"})
 	MM7MstoreBucketUseShortcode = Declare(OptionSpec{Name: "mm7_mstore_bucket_use_shortcode", Scopes: []string{GlobalScope}, Type: BoolType, Default: "true",
 		Help: "bucket MM7 messages as MADR-<shortcode> rather than MADR-MM7"})
 )

@@ -82,8 +82,11 @@ type OptionSpec struct {
 var registry = struct {
 	sync.RWMutex
 	scopes  map[string]*ScopeSpec
-	options map[string]*OptionSpec
-}{scopes: map[string]*ScopeSpec{}, options: map[string]*OptionSpec{}}
+	// options holds every declaration of a name: Momentum reuses names
+	// across module scopes (a timeout here and there), so one name may be
+	// declared more than once for scopes that do not overlap.
+	options map[string][]*OptionSpec
+}{scopes: map[string]*ScopeSpec{}, options: map[string][]*OptionSpec{}}
 
 // DeclareScope registers a scope kind. It panics on a second declaration.
 func DeclareScope(s ScopeSpec) {
@@ -97,13 +100,18 @@ func DeclareScope(s ScopeSpec) {
 }
 
 // Declare registers an option and returns it for typed reads. It panics on
-// a second declaration of the same name or a default its type rejects.
+// a second declaration of the same name for a scope already declared, or a
+// default its type rejects.
 func Declare(o OptionSpec) *OptionSpec {
 	registry.Lock()
 	defer registry.Unlock()
 	k := strings.ToLower(o.Name)
-	if _, dup := registry.options[k]; dup {
-		panic("config: option " + o.Name + " declared twice")
+	for _, have := range registry.options[k] {
+		for _, sc := range o.Scopes {
+			if containsFold(have.Scopes, sc) {
+				panic("config: option " + o.Name + " declared twice for scope " + sc)
+			}
+		}
 	}
 	if len(o.Scopes) == 0 {
 		panic("config: option " + o.Name + " declared without scopes")
@@ -113,7 +121,7 @@ func Declare(o OptionSpec) *OptionSpec {
 			panic(fmt.Sprintf("config: default of %s: %v", o.Name, err))
 		}
 	}
-	registry.options[k] = &o
+	registry.options[k] = append(registry.options[k], &o)
 	return &o
 }
 
@@ -126,18 +134,43 @@ func Registered() ([]ScopeSpec, []OptionSpec) {
 		scopes = append(scopes, *s)
 	}
 	var opts []OptionSpec
-	for _, o := range registry.options {
-		opts = append(opts, *o)
+	for _, decls := range registry.options {
+		for _, o := range decls {
+			opts = append(opts, *o)
+		}
 	}
 	slices.SortFunc(scopes, func(a, b ScopeSpec) int { return strings.Compare(strings.ToLower(a.Kind), strings.ToLower(b.Kind)) })
 	slices.SortFunc(opts, func(a, b OptionSpec) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return scopes, opts
 }
 
-func lookupOption(name string) *OptionSpec {
+// lookupOption returns the declaration of name for a scope kind, or, when
+// no declaration covers that kind, any declaration of name (found false);
+// nil when the name is not declared at all.
+func lookupOption(name, kind string) (spec *OptionSpec, found bool) {
+	registry.RLock()
+	decls := registry.options[strings.ToLower(name)]
+	registry.RUnlock()
+	for _, o := range decls {
+		if o.validIn(kind) {
+			return o, true
+		}
+	}
+	if len(decls) > 0 {
+		return decls[0], false
+	}
+	return nil, false
+}
+
+// scopesOf lists every scope kind a name is declared for.
+func scopesOf(name string) []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	return registry.options[strings.ToLower(name)]
+	var out []string
+	for _, o := range registry.options[strings.ToLower(name)] {
+		out = append(out, o.Scopes...)
+	}
+	return out
 }
 
 func lookupScope(kind string) *ScopeSpec {

@@ -145,9 +145,10 @@ func (r *reader) url() (string, error) {
 	if path == "" {
 		path = r.str(config.MM7MMSCPath)
 	}
-	if v, ok := config.Routes.Value(r.cfg, r.scope); ok {
+	// routes is SMTP out's option too; lib/smtpclient declares it.
+	if v, ok := r.cfg.Eval(r.scope, "routes"); ok {
 		routes := v.List()
-		name := config.Routes.Name
+		name := "routes"
 		if len(routes) == 0 {
 			return "", fmt.Errorf("%s: %s is empty", v.Pos(), name)
 		}

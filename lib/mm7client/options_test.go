@@ -7,6 +7,7 @@ import (
 
 	"msyshost/lib/config"
 	"msyshost/lib/mm7"
+	_ "msyshost/lib/smtpclient" // declares routes, which MM7 domains share with SMTP ones
 )
 
 func settings(t *testing.T, conf, domain string) (Settings, error) {

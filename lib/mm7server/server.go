@@ -8,6 +8,7 @@ package mm7server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +126,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("peer", r.RemoteAddr)
 	if s.opts.User != "" {
 		u, p, ok := r.BasicAuth()
-		if !ok || u != s.opts.User || p != s.opts.Password {
+		if !ok || subtle.ConstantTimeCompare([]byte(u+"\x00"+p), []byte(s.opts.User+"\x00"+s.opts.Password)) != 1 {
 			log.Warn("MM7 request with wrong credentials refused")
 			w.Header().Set("WWW-Authenticate", `Basic realm="msyshost MM7"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)

@@ -133,6 +133,9 @@ func New(opts Options, log *slog.Logger) *MMSC {
 	}
 	s := &MMSC{opts: opts, log: log, rnd: mrand.New(mrand.NewPCG(seed, seed>>1)),
 		hc: &http.Client{Timeout: 10 * time.Second}, notify: make(chan struct{}, 1)}
+	// Reports live until Stop, whoever serves the handler (Start, or a
+	// test's own server).
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
@@ -141,13 +144,12 @@ func New(opts Options, log *slog.Logger) *MMSC {
 func (s *MMSC) Name() string { return "mmsc simulator" }
 
 // Start listens and serves until Stop.
-func (s *MMSC) Start(ctx context.Context) error {
+func (s *MMSC) Start(context.Context) error {
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("mmsc simulator: listening on %s: %w", s.opts.Addr, err)
 	}
 	s.ln = ln
-	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	go s.srv.Serve(ln)
 	s.log.Info("MMSC simulator listening", "url", s.URL(), "reports_to", s.opts.ReportURL)
 	return nil
@@ -155,9 +157,7 @@ func (s *MMSC) Start(ctx context.Context) error {
 
 // Stop stops serving and drops the reports not yet posted.
 func (s *MMSC) Stop(ctx context.Context) error {
-	if s.cancel != nil {
-		s.cancel()
-	}
+	s.cancel()
 	err := s.srv.Shutdown(ctx)
 	s.wg.Wait()
 	return err

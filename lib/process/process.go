@@ -261,7 +261,8 @@ func (p *Process) openStore(ctx context.Context, cfg *config.Config) (mstore.Sto
 	for i, s := range ms.Servers {
 		servers[i] = s.String()
 	}
-	s, err := riak.Open(servers, riak.Options{Retention: ms.Retention, Now: p.now, Logger: p.log, Timeout: ms.Timeout})
+	s, err := riak.Open(servers, riak.Options{Retention: ms.Retention, Now: p.now, Logger: p.log,
+		Timeout: ms.Timeout, ConnectTimeout: ms.ConnectTimeout, TransferRate: ms.TransferRate})
 	if err != nil {
 		return nil, err
 	}
