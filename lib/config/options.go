@@ -46,6 +46,9 @@ func init() {
 	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener", "http_listener"}, Name: NameRequired,
 		Help: "one listening address of the enclosing listener"})
 
+	// Read by SMTP out and the MM7 channel: one declaration for both.
+	Declare(OptionSpec{Name: "Routes", Scopes: Fallback, Type: ListType,
+		Help: "where a domain's messages go, in order: SMTP hosts (\"__mx__\", \"smtp://host?port=N\", \"host[:port]\") or, for delivery_method mm7, the MMSC (\"mm7://host/path?port=8080\", http://, https://)"})
 	Declare(OptionSpec{Name: "Enabled", Scopes: []string{ModuleScopes}, Type: BoolType, Default: "true",
 		Help: "accepted in every module scope, as in Momentum; msyshost loads every module it has"})
 	Declare(OptionSpec{Name: "Debug_Level", Scopes: []string{ModuleScopes}, Type: StringType,
@@ -77,6 +80,10 @@ func init() {
 	Declare(OptionSpec{Name: "path", Scopes: []string{"mstore"}, Type: StringType, Default: "mstore.db",
 		Help: "msyshost's own: the embedded store's file, relative to Data_Directory"})
 	Declare(OptionSpec{Name: "timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "5",
-		Help: "msyshost's own: time limit of one Riak request"})
+		Help: "msyshost's own: how long a Riak server may take to start answering a request"})
+	Declare(OptionSpec{Name: "connect_timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "2",
+		Help: "msyshost's own: time limit of connecting to a Riak server"})
+	Declare(OptionSpec{Name: "transfer_rate", Scopes: []string{"mstore"}, Type: StringType, Default: "1M",
+		Help: "msyshost's own: the slowest rate a record may move at, bytes/s with K, M, G (1024-based); a record of n bytes gets n/rate beyond timeout"})
 
 }

@@ -81,7 +81,7 @@ type OptionSpec struct {
 
 var registry = struct {
 	sync.RWMutex
-	scopes  map[string]*ScopeSpec
+	scopes map[string]*ScopeSpec
 	// options holds every declaration of a name: Momentum reuses names
 	// across module scopes (a timeout here and there), so one name may be
 	// declared more than once for scopes that do not overlap.

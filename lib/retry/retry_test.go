@@ -114,8 +114,6 @@ func (c *clock) advance(d time.Duration) {
 	c.waiters = kept
 }
 
-
-
 // submit submits and fails the test on an error.
 func submit(t *testing.T, core *retry.Core, s retry.Submission) mstore.Key {
 	t.Helper()
