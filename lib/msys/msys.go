@@ -13,4 +13,5 @@ import (
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
 	_ "msyshost/lib/msys/smpp"
+	_ "msyshost/lib/msys/xml"
 )
