@@ -3,6 +3,7 @@ module msyshost
 go 1.26.8
 
 require (
+	github.com/antchfx/xpath v1.3.9
 	github.com/basho/riak-go-client v1.7.0
 	github.com/chzyer/readline v1.5.1
 	github.com/emersion/go-message v0.18.2
@@ -14,10 +15,10 @@ require (
 	go.etcd.io/bbolt v1.4.3
 	google.golang.org/protobuf v1.33.0
 	gopkg.in/yaml.v3 v3.0.1
+	modernc.org/sqlite v1.62.0
 )
 
 require (
-	github.com/antchfx/xpath v1.3.9 // indirect
 	github.com/basho/backoff v0.0.0-20150307023525-2ff7c4694083 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect

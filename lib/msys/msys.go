@@ -5,6 +5,8 @@ package msys
 import (
 	_ "msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/datasource"
+	_ "msyshost/lib/msys/db"
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
