@@ -51,6 +51,13 @@ deps:
 	  echo "installing lua5.1 (Debian package)"; \
 	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq lua5.1; }
+	@# SMPP interop peers: Net::SMPP (Debian) and the npm package smpp,
+	@# pinned in .ci/peers/package-lock.json, installed outside the module.
+	@{ perl -MNet::SMPP -e 1 2>/dev/null && command -v npm >/dev/null; } || { \
+	  echo "installing libnet-smpp-perl, nodejs, npm (Debian packages)"; \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libnet-smpp-perl nodejs npm; }
+	@test -f .ci/peers/node_modules/smpp/package.json || npm ci --prefix .ci/peers --no-audit --no-fund
 
 clean:
 	rm -rf bin

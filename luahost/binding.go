@@ -20,6 +20,17 @@ type Binding struct {
 	// binding that only adds methods to a class) is stored in package.loaded
 	// and, for dotted names, at that path under the globals.
 	Open func(L *lua.LState) lua.LValue
+	// Unavailable, instead of Open, names what a module needs that msyshost
+	// cannot have (a vendor engine): require raises an error saying so,
+	// rather than returning a table that fails later or fakes results.
+	Unavailable string
+	// Notes says how functions differ from Momentum's, by Lua name
+	// ("msys.pcre.match", "ec_message:binding"), for the compatibility
+	// matrix and `msyshost check --compat`.
+	Notes map[string]string
+	// Missing lists documented functions of the module that msyshost does
+	// not provide, with why.
+	Missing map[string]string
 }
 
 var (
@@ -36,6 +47,13 @@ func Register(b Binding) {
 		panic(fmt.Sprintf("luahost: binding %q registered twice", b.Name))
 	}
 	bindings[b.Name] = b
+}
+
+// unavailable returns why the named module cannot be had, or "".
+func unavailable(name string) string {
+	bindingsMu.Lock()
+	defer bindingsMu.Unlock()
+	return bindings[name].Unavailable
 }
 
 // registeredBindings returns the bindings sorted by name, so "msys" opens
@@ -105,3 +123,12 @@ func ServicesOf(L *lua.LState) *Services { return stateOf(L).host.services }
 
 // Now returns the host clock's time for L.
 func Now(L *lua.LState) time.Time { return ServicesOf(L).now() }
+
+// Log returns the host's logger, tagged with the script running in L.
+func Log(L *lua.LState) *slog.Logger {
+	st := stateOf(L)
+	if st.script == "" {
+		return st.host.log
+	}
+	return st.host.log.With("script", st.script)
+}

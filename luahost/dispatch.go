@@ -58,23 +58,28 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 		return hook.Continue
 	}
 	defer func() { g.release(st) }()
-	// Modules are visited by index: a state that broke is replaced by a
-	// fresh one of the same generation, whose modules are the same, and the
-	// chain goes on with the next module.
-	for i := 0; i < len(st.modules); i++ {
+	returns := hook.ReturnsCode
+	if spec, ok := hook.Lookup(name); ok {
+		returns = spec.Returns
+	}
+	// The chain was frozen when the generation was built. Modules are
+	// visited by index: a state that broke is replaced by a fresh one of
+	// the same generation, whose modules are the same, and the chain goes
+	// on with the next module.
+	for _, i := range g.chains[name] {
 		mod := st.modules[i]
 		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
 		if !ok {
 			continue
 		}
-		call := st.callHook(ctx, name, mod, fn, args)
+		call := st.callHook(ctx, name, mod, fn, args, returns)
 		if call.Err != "" {
 			h.log.Warn("hook failed; default action applies", "hook", name, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
 		if observe != nil {
 			observe(call)
 		}
-		if call.Code != hook.Continue {
+		if call.Code != hook.Continue || returns == hook.ReturnsValue && call.Returned != lua.LNil && call.Err == "" {
 			return call.Code
 		}
 		if st.broken {
@@ -87,10 +92,12 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 	return hook.Continue
 }
 
-// callHook calls one module's method and reads its return.
-func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua.LFunction, args []any) HookCall {
+// callHook calls one module's method and reads its return as the hook's
+// catalog entry says: a code (nil or a non-number is an error), a value, or
+// nothing.
+func (st *state) callHook(ctx context.Context, name string, mod *module, fn *lua.LFunction, args []any, returns hook.Returns) HookCall {
 	L := st.L
-	call := HookCall{Hook: hook, Module: mod.name, Script: mod.script, Returned: lua.LNil}
+	call := HookCall{Hook: name, Module: mod.name, Script: mod.script, Returned: lua.LNil}
 	st.script = mod.script
 	largs := append(st.args[:0], mod.tbl)
 	for _, a := range args {
@@ -102,19 +109,26 @@ func (st *state) callHook(ctx context.Context, hook string, mod *module, fn *lua
 		largs = append(largs, v)
 	}
 	st.args = largs
-	defer L.SetTop(0)
+	st.callArgs = largs[1:]
+	defer func() {
+		L.SetTop(0)
+		st.callArgs = nil
+	}()
 	if err := st.pcall(ctx, fn, largs...); err != nil {
 		call.Err = err.Error()
 		if !hasPosition.MatchString(call.Err) {
-			call.Err += " (in " + hook + " defined at " + position(fn) + ")"
+			call.Err += " (in " + name + " defined at " + position(fn) + ")"
 		}
 		return call
 	}
 	call.Returned = L.Get(-1)
-	if n, ok := call.Returned.(lua.LNumber); ok {
+	n, isNum := call.Returned.(lua.LNumber)
+	switch {
+	case returns == hook.ReturnsNone:
+	case isNum:
 		call.Code = int(n)
-	} else {
-		call.Err = fmt.Sprintf("%s returned %s, not a number (%s defined at %s)", hook, call.Returned.Type(), hook, position(fn))
+	case returns == hook.ReturnsCode:
+		call.Err = fmt.Sprintf("%s returned %s, not a number (%s defined at %s)", name, call.Returned.Type(), name, position(fn))
 	}
 	return call
 }
@@ -128,6 +142,11 @@ func position(fn *lua.LFunction) string {
 	}
 	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
 }
+
+// ToLua converts a Go value to Lua as hook arguments are converted: nil,
+// strings, numbers, booleans, map[string]string, lua.LValue, or a value
+// whose Go type has a Class.
+func ToLua(L *lua.LState, a any) (lua.LValue, error) { return toLua(L, a) }
 
 func toLua(L *lua.LState, a any) (lua.LValue, error) {
 	switch v := a.(type) {

@@ -44,6 +44,9 @@ type Options struct {
 	// than this many bytes; default 256 MiB. The heap is the process's, so
 	// concurrent calls share the allowance.
 	MemoryLimit uint64
+	// ThreadPools sets msys.runInPool's pools (name → concurrency) over
+	// DefaultThreadPools: `threadpool "NAME" { concurrency = N }`.
+	ThreadPools map[string]int
 }
 
 // Script is one script stanza: `script "Name" { source = "a.b" }`, or a file
@@ -65,6 +68,10 @@ type Host struct {
 	loadMu   sync.Mutex // serialises loads; guards closed
 	closed   bool
 	retiring sync.WaitGroup // generations draining after a swap
+
+	sharedMu sync.Mutex
+	shared   map[any]any // HostShared objects
+	pools    threadPools // msys.runInPool
 }
 
 // New returns a host with no scripts loaded; calls dispatch to nothing until
@@ -91,7 +98,9 @@ func New(opts Options, svc *Services) *Host {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h.SetThreadPools(opts.ThreadPools)
+	return h
 }
 
 // Load compiles scripts into a new generation and swaps it in. On any error
@@ -220,6 +229,20 @@ type Generation struct {
 	// missing counts states that broke and could not be rebuilt; acquire
 	// tries again rather than let callers wait for a state that never comes.
 	missing atomic.Int32
+
+	// What the first state registered, frozen once it is built
+	// (lifecycle.go): the modules in registration order and, per hook, the
+	// modules that define it.
+	mods   []modInfo
+	chains map[string][]int
+	// primary is the state that ran init; callbacks made while building
+	// run there. A replacement replays the build and takes the role.
+	primary  atomic.Pointer[state]
+	shared   sharedObjects
+	retireMu sync.Mutex
+	onRetire []func()
+	initDone bool // init succeeded: deinit is owed
+	controls controls
 }
 
 func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error) {
@@ -236,9 +259,9 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 		}
 	}
 	for i := 0; i < h.opts.PoolSize; i++ {
-		st, err := g.newState(ctx)
+		st, err := g.newState(ctx, i == 0)
 		if err != nil {
-			g.closeStates()
+			g.finish()
 			return nil, err
 		}
 		if i == 0 {
@@ -276,14 +299,35 @@ func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error
 	return dialect.Load(L, p)
 }
 
-// newState builds a state and runs every script's top-level code in it.
-func (g *Generation) newState(ctx context.Context) (*state, error) {
+// newState builds a state, runs every script's top-level code in it and
+// then the generation's init and rsrc_setup (lifecycle.go). The primary
+// state is the first of a generation: what it registers is frozen for the
+// generation, and its init decides whether the generation may serve. Every
+// other state replays the same code quietly.
+func (g *Generation) newState(ctx context.Context, primary bool) (*state, error) {
 	st := g.host.newState(g)
+	st.building, st.replica = true, !primary
+	if err := g.runScripts(ctx, st); err != nil {
+		st.close()
+		return nil, err
+	}
+	if err := g.setUp(ctx, st, primary); err != nil {
+		st.close()
+		return nil, err
+	}
+	st.building, st.replica = false, false
+	if primary {
+		g.primary.Store(st)
+	}
+	return st, nil
+}
+
+// runScripts runs every script's top-level code in st.
+func (g *Generation) runScripts(ctx context.Context, st *state) error {
 	for _, s := range g.scripts {
 		fn, err := g.loadFile(st.L, s.Path)
 		if err != nil {
-			st.close()
-			return nil, &CompileError{Script: s.Path, Err: err}
+			return &CompileError{Script: s.Path, Err: err}
 		}
 		st.script = s.Name
 		arg := s.Source
@@ -291,8 +335,7 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 			arg = s.Name
 		}
 		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
-			st.close()
-			return nil, &CompileError{Script: s.Path, Running: true, Err: err}
+			return &CompileError{Script: s.Path, Running: true, Err: err}
 		}
 		if s.Source != "" {
 			if r := st.L.Get(-1); r != lua.LNil {
@@ -304,20 +347,33 @@ func (g *Generation) newState(ctx context.Context) (*state, error) {
 		st.L.SetTop(0)
 	}
 	st.script = ""
-	return st, nil
+	st.frozen = true
+	return nil
 }
 
 // pcall calls fn under the host's deadline, leaving its one result on the
 // stack. A timeout, the memory limit or a Go panic marks the state broken.
 // Errors name the position of the code that failed when it is known.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
+	return st.pcallRet(ctx, fn, 1, args...)
+}
+
+// pcallN is pcall leaving every result on the stack.
+func (st *state) pcallN(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
+	return st.pcallRet(ctx, fn, lua.MultRet, args...)
+}
+
+func (st *state) pcallRet(ctx context.Context, fn *lua.LFunction, nret int, args ...lua.LValue) error {
 	L := st.L
 	prev, mine := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	err := L.PCall(len(args), 1, st.errHandler)
+	err := L.PCall(len(args), nret, st.errHandler)
+	if st.out != nil {
+		st.out.flush()
+	}
 	var werr error
 	if st.watch.end(prev, mine) {
 		// The watch fired, even if the call ended first: its channel is
@@ -381,7 +437,7 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 			return st, nil
 		}
 		if g.claimMissing() {
-			st, err := g.newState(ctx)
+			st, err := g.newState(ctx, false)
 			if err != nil {
 				g.missing.Add(1)
 				g.pool.signal() // another waiter may try in its turn
@@ -410,16 +466,18 @@ func (g *Generation) claimMissing() bool {
 }
 
 // replace closes a broken state and builds a fresh one for the same caller;
-// nil when that fails (the pool then counts it missing).
+// nil when that fails (the pool then counts it missing). A fresh state
+// replaces the primary in its role.
 func (g *Generation) replace(st *state) *state {
 	st.close()
-	fresh, err := g.newState(context.Background())
+	fresh, err := g.newState(context.Background(), false)
 	if err != nil {
 		g.missing.Add(1)
 		g.pool.signal() // a waiter may rebuild it instead
 		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
 		return nil
 	}
+	g.primary.CompareAndSwap(st, fresh)
 	return fresh
 }
 
@@ -438,11 +496,13 @@ func (g *Generation) release(st *state) {
 	g.pool.put(st)
 }
 
+// retire stops a generation once its in-flight calls are done: deinit,
+// then what its scripts left running (timers, controls), then its states.
 func (g *Generation) retire() {
 	g.inflight.Lock()
 	g.retired = true
 	g.inflight.Unlock()
-	g.closeStates()
+	g.finish()
 }
 
 func (g *Generation) closeStates() {

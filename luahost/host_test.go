@@ -362,3 +362,20 @@ msys.registerModule("spin", m)`)
 		t.Fatalf("res = %+v", res)
 	}
 }
+
+// io.write and io.stdout in a hook reach the host line by line, as print
+// does, never the process's own stdout.
+func TestIOWriteGoesWherePrintGoes(t *testing.T) {
+	h, p := newHost(t, luahost.Options{},
+		"w.lua", `local m = {}
+function m:smpp_handle_DR_positive(bucket, msgid)
+  io.write("one ", bucket, "\n", "two")
+  io.stdout:write(" ", msgid, "\nthree")
+  return 0
+end
+msys.registerModule("w", m)`)
+	h.Call(context.Background(), "smpp_handle_DR_positive", "MADR-1", "x")
+	if got, want := p.all(), "w: one MADR-1\nw: two x\nw: three"; got != want {
+		t.Fatalf("printed %q, want %q", got, want)
+	}
+}

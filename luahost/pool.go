@@ -34,12 +34,29 @@ func (p *pool) tryGet() *state {
 	return st
 }
 
+// take removes st from the idle states; false when st is busy (or gone).
+func (p *pool) take(st *state) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, s := range p.free {
+		if s == st {
+			p.free = append(p.free[:i], p.free[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // put returns a state.
 func (p *pool) put(st *state) {
 	p.mu.Lock()
 	p.free = append(p.free, st)
 	p.mu.Unlock()
 	p.signal()
+	select {
+	case st.idle <- struct{}{}:
+	default:
+	}
 }
 
 func (p *pool) signal() {

@@ -1,10 +1,12 @@
 package luahost
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -24,6 +26,7 @@ type state struct {
 	// registerModule.
 	script string
 	broken bool // a call timed out or panicked: do not reuse
+	closed atomic.Bool
 	watch  *watch
 	// tostring is the library tostring, for print's fast path.
 	tostring lua.LValue
@@ -32,6 +35,56 @@ type state struct {
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
 	loading    *lua.LUserData
+	// out is a hook state's standard output (nil when standalone).
+	out *lineOutput
+
+	// building is set while the state runs the scripts' top-level code and
+	// the generation's init and rsrc_setup; replica when another state of
+	// the generation did that first, so this one replays it quietly
+	// (lifecycle.go).
+	building, replica bool
+	frozen            bool           // registerModule refused: the generation is built
+	ordinals          map[string]int // Shared calls so far while building, by kind
+	kept              map[*Callback]*lua.LFunction
+	idle              chan struct{} // signalled when the state goes back to the pool
+	printTo           *strings.Builder
+	onClose           []func()
+	callArgs          []lua.LValue // the arguments of the hook call running
+}
+
+// lineOutput is a hook state's standard output: io.write and io.stdout
+// reach the host line by line, as print does, instead of the process's
+// stdout, where they would land in the middle of a report or a daemon's
+// log. A line left open when a call ends is emitted then.
+type lineOutput struct {
+	st  *state
+	buf []byte
+}
+
+// maxOutputLine bounds an unterminated line held back.
+const maxOutputLine = 64 << 10
+
+func (w *lineOutput) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			break
+		}
+		w.st.emitLine(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+	if len(w.buf) > maxOutputLine {
+		w.flush()
+	}
+	return len(p), nil
+}
+
+func (w *lineOutput) flush() {
+	if len(w.buf) > 0 {
+		w.st.emitLine(w.buf)
+		w.buf = w.buf[:0]
+	}
 }
 
 // sentinel marks a module being loaded in package.loaded.
@@ -44,8 +97,18 @@ func (st *state) sentinel() lua.LValue {
 
 // close releases the state and stops watching it.
 func (st *state) close() {
+	for i := len(st.onClose) - 1; i >= 0; i-- {
+		st.onClose[i]()
+	}
+	st.onClose = nil
 	st.host.watchdog.remove(st.watch)
 	st.L.Close()
+	st.closed.Store(true)
+	// A callback waiting for this state looks again (lifecycle.go).
+	select {
+	case st.idle <- struct{}{}:
+	default:
+	}
 }
 
 // module is one msys.registerModule call.
@@ -67,14 +130,18 @@ func stateOf(L *lua.LState) *state {
 
 // newState builds a state: libraries, bindings, require, msys; it does not
 // run any script.
-func (h *Host) newState(g *Generation) *state {
+func (h *Host) newState(g *Generation) *state { return h.newStateTraced(g, nil) }
+
+// newStateTraced is newState calling trace after each binding opens.
+func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *state {
 	L := lua.NewState(lua.Options{
 		CallStackSize:       h.opts.CallStackSize,
 		RegistrySize:        1024 * 4,
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
 		IncludeGoStackTrace: false,
 	})
-	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch()}
+	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch(),
+		ordinals: map[string]int{}, kept: map[*Callback]*lua.LFunction{}, idle: make(chan struct{}, 1)}
 	L.SetContext(st.watch)
 	h.watchdog.add(st.watch)
 	ud := L.NewUserData()
@@ -85,6 +152,8 @@ func (h *Host) newState(g *Generation) *state {
 	st.errHandler = puc.ErrorHandler(L)
 	dialect.Open(L)
 	if !h.opts.Standalone {
+		st.out = &lineOutput{st: st}
+		puc.SetOutput(L, st.out)
 		oslib := L.GetGlobal("os").(*lua.LTable)
 		oslib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 			L.RaiseError("os.exit is not available to scriptlets: it would stop the host")
@@ -97,6 +166,9 @@ func (h *Host) newState(g *Generation) *state {
 	L.SetGlobal("require", L.NewFunction(st.require))
 	loaded := st.loaded()
 	for _, b := range registeredBindings() {
+		if b.Unavailable != "" {
+			continue
+		}
 		v := b.Open(L)
 		if v == nil || v == lua.LNil {
 			v = lua.LTrue
@@ -104,6 +176,9 @@ func (h *Host) newState(g *Generation) *state {
 		loaded.RawSetString(b.Name, v)
 		if t, ok := v.(*lua.LTable); ok {
 			st.setPath(b.Name, t)
+		}
+		if trace != nil {
+			trace(st, b)
 		}
 	}
 	return st
@@ -171,8 +246,21 @@ func (st *state) print(L *lua.LState) int {
 		b = appendCString(b, string(s))
 	}
 	st.printBuf = b
-	st.host.emitPrint(st.script, string(b))
+	st.emitLine(b)
 	return 0
+}
+
+// emitLine sends one line of script output where it goes: a console
+// command's answer while one runs, otherwise the host's output; a replica
+// replaying the load stays quiet.
+func (st *state) emitLine(b []byte) {
+	switch {
+	case st.printTo != nil:
+		st.printTo.Write(b)
+		st.printTo.WriteByte('\n')
+	case !st.replica:
+		st.host.emitPrint(st.script, string(b))
+	}
 }
 
 // appendCString appends s up to its first NUL: PUC's print writes each
@@ -211,6 +299,9 @@ func (st *state) require(L *lua.LState) int {
 	}
 	path, tried := st.host.resolve(name)
 	if path == "" {
+		if why := unavailable(name); why != "" {
+			raise(L, "module '%s' is not available in msyshost: %s", name, why)
+		}
 		raise(L, "module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
 	}
 	fn, err := st.gen.loadFile(L, path)

@@ -9,6 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	_ "msyshost/lib/msys"
+	// The spool and its routing, SMTP out and SMTP in register their
+	// components with the process.
+	_ "msyshost/lib/route"
+	_ "msyshost/lib/smtpclient"
+	_ "msyshost/lib/smtpserver"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -21,7 +26,7 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(runCmd(), consoleCmd(), configCmd(), testCmd(), checkCmd(), luaCmd(), versionCmd())
+	root.AddCommand(runCmd(), consoleCmd(), configCmd(), testCmd(), checkCmd(), apiCmd(), luaCmd(), versionCmd(), simCmd)
 	if err := root.Execute(); err != nil {
 		var code exitCode
 		if asExit(err, &code) {

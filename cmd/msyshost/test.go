@@ -4,7 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +19,7 @@ func testCmd() *cobra.Command {
 		tap     bool
 		verbose bool
 		search  []string
+		watch   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "test PATH...",
@@ -48,6 +51,11 @@ Prints a line per scenario and "N passed, N failed"; exits 1 on any failure.`,
 					return err
 				}
 			}
+			if watch {
+				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				return conformance.Watch(ctx, rep, opts, cmd.OutOrStdout())
+			}
 			if rep.Failed() > 0 {
 				return exitCode(1)
 			}
@@ -57,6 +65,7 @@ Prints a line per scenario and "N passed, N failed"; exits 1 on any failure.`,
 	cmd.Flags().StringVar(&junit, "junit", "", "write JUnit XML to `FILE`")
 	cmd.Flags().BoolVar(&tap, "tap", false, "print TAP instead of progress lines")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log the host's activity to stderr")
+	cmd.Flags().BoolVar(&watch, "watch", false, "after the run, rerun the scenarios whose files or scripts change, until ^C")
 	cmd.Flags().StringSliceVarP(&search, "search-path", "I", nil, "extra `DIR` for script sources and require (repeatable)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -10,11 +11,20 @@ import (
 // Mstore is the `mstore { }` singleton: where the retry feature keeps
 // messages. Without a servers option msyshost uses its embedded store, unlike
 // Momentum, whose only store is Riak at ("127.0.0.1:8098").
+//
+// The Riak time limits (riak.Options Timeout, ConnectTimeout, TransferRate)
+// are: connect_timeout for connecting to a server (default 2s); timeout for
+// a server to start answering once a request went out (default 5s); and
+// transfer_rate, the slowest rate in bytes per second a record may move at
+// (default 1M, i.e. 1 MiB/s), which gives a transfer of n bytes n/rate on
+// top of timeout, so a large record does not time out on a healthy server.
 type Mstore struct {
-	Servers   []RiakServer  // servers; empty means the embedded store
-	Retention time.Duration // retention, default 14 days
-	Path      string        // path of the embedded store; relative paths are under the data directory
-	Timeout   time.Duration // timeout of one Riak request, default 5s
+	Servers        []RiakServer  // servers; empty means the embedded store
+	Retention      time.Duration // retention, default 14 days
+	Path           string        // path of the embedded store; relative paths are under the data directory
+	Timeout        time.Duration // wait for a Riak server's answer to start, default 5s
+	ConnectTimeout time.Duration // connecting to a Riak server, default 2s
+	TransferRate   int           // slowest transfer allowed, bytes per second, default 1 MiB/s
 }
 
 // RiakServer is one entry of mstore's servers list: "host:port" speaks Riak's
@@ -37,7 +47,8 @@ func (m Mstore) Embedded() bool { return len(m.Servers) == 0 }
 // Mstore returns the message store settings, defaults filled in. A config
 // without an mstore scope gets the defaults: the embedded store.
 func (c *Config) Mstore() (Mstore, error) {
-	m := Mstore{Retention: 14 * 24 * time.Hour, Path: "mstore.db", Timeout: 5 * time.Second}
+	m := Mstore{Retention: 14 * 24 * time.Hour, Path: "mstore.db", Timeout: 5 * time.Second,
+		ConnectTimeout: 2 * time.Second, TransferRate: 1 << 20}
 	scopes := c.root.Scopes("mstore")
 	if len(scopes) == 0 {
 		return m, nil
@@ -73,11 +84,18 @@ func (c *Config) Mstore() (Mstore, error) {
 			if err == nil && m.Timeout <= 0 {
 				err = v.errorf("must be longer than 0")
 			}
+		case "connect_timeout":
+			m.ConnectTimeout, err = v.Duration()
+			if err == nil && m.ConnectTimeout <= 0 {
+				err = v.errorf("must be longer than 0")
+			}
+		case "transfer_rate":
+			m.TransferRate, err = byteRate(v)
 		case "enabled":
 			_, err = v.Bool()
 		case "debug_level":
 		default:
-			err = errorf(o.Pos, "unknown mstore option %q (known: servers, retention, path, timeout)", o.Name)
+			err = errorf(o.Pos, "unknown mstore option %q (known: servers, retention, path, timeout, connect_timeout, transfer_rate)", o.Name)
 		}
 		if err != nil {
 			return m, err
@@ -109,4 +127,33 @@ func riakServers(v Value) ([]RiakServer, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+var rateUnits = map[string]int64{"": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30}
+
+// byteRate reads a rate in bytes per second: a whole number, more than 0,
+// with an optional unit K, M or G, or KB, MB or GB, binary as Riak's own
+// sizes are (1K is 1024 bytes), as in `transfer_rate = 4M`.
+func byteRate(v Value) (int, error) {
+	const want = "a rate in bytes per second (a whole number with an optional unit K, M or G)"
+	s, err := v.scalar(want)
+	if err != nil {
+		return 0, err
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	unit, ok := rateUnits[strings.ToLower(s[i:])]
+	if i == 0 || !ok {
+		return 0, v.errorf("expected %s, found %q", want, s)
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil || n > math.MaxInt32/unit {
+		return 0, v.errorf("rate %q is out of range", s)
+	}
+	if n == 0 {
+		return 0, v.errorf("must be more than 0")
+	}
+	return int(n * unit), nil
 }

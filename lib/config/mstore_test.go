@@ -8,7 +8,7 @@ import (
 
 func TestMstore(t *testing.T) {
 	const day = 24 * time.Hour
-	defaults := Mstore{Retention: 14 * day, Path: "mstore.db", Timeout: 5 * time.Second}
+	defaults := Mstore{Retention: 14 * day, Path: "mstore.db", Timeout: 5 * time.Second, ConnectTimeout: 2 * time.Second, TransferRate: 1 << 20}
 	with := func(f func(*Mstore)) Mstore { m := defaults; f(&m); return m }
 	tests := []struct {
 		name string
@@ -33,9 +33,18 @@ func TestMstore(t *testing.T) {
 		{"retention bare", `mstore { retention = 7200 }`, with(func(m *Mstore) { m.Retention = 2 * time.Hour }), ""},
 		{"path and timeout", `mstore { path = "/var/lib/msyshost/store.db" timeout = 2s Enabled = true Debug_Level = DEBUG }`,
 			with(func(m *Mstore) { m.Path = "/var/lib/msyshost/store.db"; m.Timeout = 2 * time.Second }), ""},
+		{"riak time limits", `mstore { timeout = 3s connect_timeout = 500ms transfer_rate = 4M }`,
+			with(func(m *Mstore) {
+				m.Timeout = 3 * time.Second
+				m.ConnectTimeout = 500 * time.Millisecond
+				m.TransferRate = 4 << 20
+			}), ""},
+		{"transfer rate bytes", `mstore { transfer_rate = 250000 }`, with(func(m *Mstore) { m.TransferRate = 250000 }), ""},
+		{"transfer rate k", `mstore { transfer_rate = 512k }`, with(func(m *Mstore) { m.TransferRate = 512 << 10 }), ""},
+		{"transfer rate MB", `mstore { transfer_rate = 2MB }`, with(func(m *Mstore) { m.TransferRate = 2 << 20 }), ""},
 
 		{"unknown option", "mstore {\n  servers = (\"h:1\")\n  bucket = x\n}", Mstore{},
-			`m.conf:3:3: unknown mstore option "bucket" (known: servers, retention, path, timeout)`},
+			`m.conf:3:3: unknown mstore option "bucket" (known: servers, retention, path, timeout, connect_timeout, transfer_rate)`},
 		{"bad server", `mstore { servers = ( "h:1" "nohost" ) }`, Mstore{}, `m.conf:1:10: servers: "nohost" is not host:port or pb://host:port`},
 		{"bad port", `mstore { servers = ( "pb://h:99999" ) }`, Mstore{}, `m.conf:1:10: servers: "pb://h:99999" is not host:port or pb://host:port`},
 		{"empty host", `mstore { servers = ( ":8098" ) }`, Mstore{}, `m.conf:1:10: servers: ":8098" is not host:port or pb://host:port`},
@@ -45,6 +54,11 @@ func TestMstore(t *testing.T) {
 		{"retention unit", `mstore { retention = 2y }`, Mstore{}, `m.conf:1:10: retention: expected a duration (a whole number with an optional unit ms, s, m, h, d or w; bare numbers are seconds), found "2y"`},
 		{"zero retention", `mstore { retention = 0 }`, Mstore{}, `m.conf:1:10: retention: must be longer than 0`},
 		{"zero timeout", `mstore { timeout = 0s }`, Mstore{}, `m.conf:1:10: timeout: must be longer than 0`},
+		{"zero connect timeout", `mstore { connect_timeout = 0 }`, Mstore{}, `m.conf:1:10: connect_timeout: must be longer than 0`},
+		{"zero transfer rate", `mstore { transfer_rate = 0M }`, Mstore{}, `m.conf:1:10: transfer_rate: must be more than 0`},
+		{"transfer rate unit", `mstore { transfer_rate = 4Mbit }`, Mstore{}, `m.conf:1:10: transfer_rate: expected a rate in bytes per second (a whole number with an optional unit K, M or G), found "4Mbit"`},
+		{"transfer rate range", `mstore { transfer_rate = 4096G }`, Mstore{}, `m.conf:1:10: transfer_rate: rate "4096G" is out of range`},
+		{"transfer rate list", `mstore { transfer_rate = ( 1 ) }`, Mstore{}, `m.conf:1:10: transfer_rate: expected a rate in bytes per second (a whole number with an optional unit K, M or G), found a list`},
 		{"empty path", `mstore { path = "" }`, Mstore{}, `m.conf:1:10: path: must not be empty`},
 		{"list path", `mstore { path = ( a ) }`, Mstore{}, `m.conf:1:10: path: expected a file path, found a list`},
 		{"named", `mstore "riak" { }`, Mstore{}, `m.conf:1:1: mstore is a singleton and takes no instance name, found "riak"`},

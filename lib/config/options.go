@@ -7,6 +7,30 @@ package config
 var DataDirectory = Declare(OptionSpec{Name: "Data_Directory", Scopes: []string{GlobalScope}, Type: StringType, Default: "data",
 	Help: "msyshost's own: where the embedded store, the spool and the control socket live; relative to the working directory"})
 
+// The retry feature's options, read by the channels and the scenario
+// runner.
+var (
+	SMPPRegisteredDelivery = Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: ListType,
+		Help: "registered_delivery of submit_sm: a flag or a list of flags, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
+	SMPPSubmitResponseMessageIDFormat = Declare(OptionSpec{Name: "smpp_submit_response_message_id_format", Scopes: Fallback, Type: EnumType,
+		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
+		Help: "how the SMSC writes message ids in submit_sm_resp"})
+	SMPPDeliveryReceiptMessageIDFormat = Declare(OptionSpec{Name: "smpp_delivery_receipt_message_id_format", Scopes: Fallback, Type: EnumType,
+		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
+		Help: "how the SMSC writes message ids in delivery receipts"})
+	MM7DeliveryReport = Declare(OptionSpec{Name: "mm7_delivery_report", Scopes: Fallback, Type: BoolType, Default: "false",
+		Help: "ask the MMSC for delivery reports; reports asked for mean the message is stored"})
+	MM7MstoreSaveMessage = Declare(OptionSpec{Name: "mm7_mstore_save_message", Scopes: Fallback, Type: BoolType, Default: "true",
+		Help: "keep MM7 submissions in mstore for the retry feature"})
+	// Routes says where a domain's mail goes: SMTP relays
+	// ("smtp://host?port=N", "host", "__mx__") or, with delivery_method
+	// mm7, the MMSC ("mm7://host/path?port=8080", http://, https://).
+	Routes = Declare(OptionSpec{Name: "routes", Scopes: Fallback, Type: ListType,
+		Help: "where a domain's messages go: SMTP hosts (smtp://host?port=N, __mx__) or, for delivery_method mm7, the MMSC (mm7://host/path?port=8080)"})
+	MM7MstoreBucketUseShortcode = Declare(OptionSpec{Name: "mm7_mstore_bucket_use_shortcode", Scopes: []string{GlobalScope}, Type: BoolType, Default: "true",
+		Help: "bucket MM7 messages as MADR-<shortcode> rather than MADR-MM7"})
+)
+
 func init() {
 	DeclareScope(ScopeSpec{Kind: "Domain", Parents: []string{GlobalScope, BindingScope, BindingGroupScope}, Name: NameRequired,
 		Help: "options for mail to one recipient domain, or to every domain a /regex/ name matches"})
@@ -24,7 +48,7 @@ func init() {
 		Help: "the message store of the retry feature: embedded, or Riak with servers"})
 	DeclareScope(ScopeSpec{Kind: "Control_Listener", Parents: []string{GlobalScope}, Name: NameForbidden,
 		Help: "where the console listens: Listen \"path/to/socket\" { } (Unix sockets only)"})
-	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener"}, Name: NameRequired,
+	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener", "http_listener"}, Name: NameRequired,
 		Help: "one listening address of the enclosing listener"})
 
 	Declare(OptionSpec{Name: "Enabled", Scopes: []string{ModuleScopes}, Type: BoolType, Default: "true",
@@ -60,18 +84,4 @@ func init() {
 	Declare(OptionSpec{Name: "timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "5",
 		Help: "msyshost's own: time limit of one Riak request"})
 
-	Declare(OptionSpec{Name: "smpp_registered_delivery", Scopes: Fallback, Type: StringType,
-		Help: "registered_delivery of submit_sm, e.g. SMSC_Delivery; receipts asked for mean the message is stored"})
-	Declare(OptionSpec{Name: "smpp_submit_response_message_id_format", Scopes: Fallback, Type: EnumType,
-		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
-		Help: "how the SMSC writes message ids in submit_sm_resp"})
-	Declare(OptionSpec{Name: "smpp_delivery_receipt_message_id_format", Scopes: Fallback, Type: EnumType,
-		Values: []string{"string", "decimal", "hexadecimal"}, Default: "string",
-		Help: "how the SMSC writes message ids in delivery receipts"})
-	Declare(OptionSpec{Name: "mm7_delivery_report", Scopes: Fallback, Type: BoolType, Default: "false",
-		Help: "ask the MMSC for delivery reports; reports asked for mean the message is stored"})
-	Declare(OptionSpec{Name: "mm7_mstore_save_message", Scopes: Fallback, Type: BoolType, Default: "true",
-		Help: "keep MM7 submissions in mstore for the retry feature"})
-	Declare(OptionSpec{Name: "mm7_mstore_bucket_use_shortcode", Scopes: []string{GlobalScope}, Type: BoolType, Default: "true",
-		Help: "bucket MM7 messages as MADR-<shortcode> rather than MADR-MM7"})
 }

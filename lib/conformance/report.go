@@ -81,7 +81,7 @@ func RunFiles(ctx context.Context, files []string, opts Options, progress io.Wri
 	for i, f := range files {
 		var res *Result
 		if s, err := Load(f); err != nil {
-			res = &Result{Scenario: &Scenario{File: f, Name: f}, Failures: []string{err.Error()}}
+			res = &Result{Scenario: &Scenario{File: f, Name: f}, Failures: []string{err.Error()}, Files: []string{f}}
 		} else {
 			res = Run(ctx, s, opts)
 		}

@@ -37,6 +37,9 @@ type Result struct {
 	Failures []string // empty when it passed
 	Duration time.Duration
 	Printed  []string // every line scripts printed, for reports
+	// Files are what the scenario depends on: its own file, the scripts
+	// and every module they required.
+	Files []string
 }
 
 // Passed reports whether every step held.
@@ -108,6 +111,28 @@ func (r *run) observe(_ string, args []any, res luahost.Result) {
 	r.mu.Unlock()
 }
 
+// files lists what the run depended on, for `msyshost test --watch`.
+func (r *run) files() []string {
+	out := []string{r.s.File}
+	for _, p := range r.s.Scripts {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(r.s.File), p)
+		}
+		out = append(out, p)
+	}
+	if r.p != nil {
+		out = append(out, r.p.Host.Files()...)
+		for _, st := range r.p.ScriptStatus() {
+			out = append(out, st.File)
+		}
+	}
+	// A write step's copy stands for the original.
+	for orig := range r.copies {
+		out = append(out, orig)
+	}
+	return out
+}
+
 func (r *run) print(script, line string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -137,6 +162,7 @@ func Run(ctx context.Context, s *Scenario, opts Options) *Result {
 		}
 	}
 	res.Printed = r.all
+	res.Files = r.files()
 	res.Duration = time.Since(start)
 	if s.FailsWith != "" {
 		res.Failures = invert(s.FailsWith, res.Failures)

@@ -26,54 +26,27 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 	}
 	var hint string
 	if s.Via == "mm7" {
-		sub.Channel = retry.MM7
-		report, err := r.boolOption(scope, "mm7_delivery_report", false)
+		// The MM7 channel decides with the same policy (lib/mm7client).
+		p, err := retry.MM7PolicyOf(r.p.Config(), scope)
 		if err != nil {
 			return "", err
 		}
-		save, err := r.boolOption(scope, "mm7_mstore_save_message", true)
-		if err != nil {
-			return "", err
+		if len(s.MsgIDs) > 1 {
+			return "", fmt.Errorf("an MM7 submission has one MessageID, not %d", len(s.MsgIDs))
 		}
-		sub.UseShortcode, err = r.boolOption(config.Scope{}, "mm7_mstore_bucket_use_shortcode", true)
-		if err != nil {
-			return "", err
-		}
-		sub.Save = report && save
-		if !sub.Save {
-			hint = fmt.Sprintf(" (not tracked: mm7_delivery_report = %v and mm7_mstore_save_message = %v for domain %s)", report, save, domain)
+		sub = p.Submission(m, s.MsgIDs[0], s.Shortcode, s.Binding, domain)
+		if why := p.Why(domain); why != "" {
+			hint = " (" + why + ")"
 		}
 	} else {
 		sub.Channel = retry.SMPP
-		rd := ""
-		if v, ok := r.p.Config().Eval(scope, "smpp_registered_delivery"); ok {
-			rd = v.String()
-		}
-		sub.Save = registeredDelivery(rd)
-		if !sub.Save {
-			hint = fmt.Sprintf(" (not tracked: smpp_registered_delivery is %q for domain %s; set it to \"SMSC_Delivery\")", rd, domain)
+		var err error
+		if _, sub.Save, hint, err = retry.SMPPTracking(r.p.Config(), scope); err != nil {
+			return "", err
 		}
 	}
 	_, err := r.p.Retry.Submitted(ctx, sub)
 	return hint, err
-}
-
-// registeredDelivery reports whether an smpp_registered_delivery value asks
-// the SMSC for receipts.
-func registeredDelivery(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "", "none", "0", "no", "false":
-		return false
-	}
-	return true
-}
-
-func (r *run) boolOption(s config.Scope, name string, def bool) (bool, error) {
-	v, ok := r.p.Config().Eval(s, name)
-	if !ok {
-		return def, nil
-	}
-	return v.Bool()
 }
 
 func (r *run) rfc5322(s *Submit) []byte {
@@ -115,17 +88,13 @@ func domainOf(addr string) string {
 }
 
 func (r *run) receipt(ctx context.Context, rc *Receipt) error {
-	rr := retry.Receipt{Bucket: rc.Bucket, ID: rc.MsgID, Status: rc.Status, Detail: rc.Err}
+	rr := retry.Receipt{Channel: retry.SMPP, Bucket: rc.Bucket, ID: rc.MsgID, Status: rc.Status, Detail: rc.Err}
 	if rc.Via == "mm7" {
-		rr.Channel = retry.MM7
-		rr.Trx = map[string]string{
-			"message_id":     rc.MsgID,
-			"status":         rc.Status,
-			"status_text":    rc.Err,
-			"transaction_id": "scenario-" + rc.MsgID,
-		}
-	} else {
-		rr.Channel = retry.SMPP
+		// The trx table has the shape the MM7 receiver gives it.
+		rr = retry.MM7Report{
+			MessageID: rc.MsgID, Status: rc.Status, StatusText: rc.Err,
+			TransactionID: "scenario-" + rc.MsgID,
+		}.Receipt(rc.Bucket)
 	}
 	_, err := r.p.Retry.Receipt(ctx, rr)
 	return err

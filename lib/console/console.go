@@ -27,6 +27,23 @@ type Command struct {
 type Console struct {
 	mu       sync.RWMutex
 	commands map[string]Command
+	dynamic  Dynamic
+}
+
+// Dynamic supplies commands that come and go with the scripts
+// (msys.registerControl): Names lists them for help and suggestions, Run
+// runs a line and reports whether one of them took it. Built-in commands
+// win over a dynamic one of the same name.
+type Dynamic interface {
+	Names() []string
+	Run(ctx context.Context, line string) (out string, handled bool, err error)
+}
+
+// SetDynamic installs the source of script-registered commands.
+func (c *Console) SetDynamic(d Dynamic) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dynamic = d
 }
 
 // New returns an empty console.
@@ -67,7 +84,13 @@ func (c *Console) Exec(ctx context.Context, line string) (string, error) {
 			break
 		}
 	}
+	dyn := c.dynamic
 	c.mu.RUnlock()
+	if !found && dyn != nil {
+		if out, handled, err := dyn.Run(ctx, line); handled {
+			return out, err
+		}
+	}
 	if !found {
 		return "", fmt.Errorf("unknown command %q%s", strings.Join(words, " "), c.suggest(words))
 	}
@@ -79,13 +102,24 @@ func (c *Console) help(topic []string) (string, error) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	prefix := strings.ToLower(strings.Join(topic, " "))
+	matches := func(name string) bool {
+		return prefix == "" || name == prefix || strings.HasPrefix(name, prefix+" ")
+	}
 	var names []string
 	for name := range c.commands {
-		if prefix == "" || name == prefix || strings.HasPrefix(name, prefix+" ") {
+		if matches(name) {
 			names = append(names, name)
 		}
 	}
-	if len(names) == 0 {
+	var scripted []string
+	if c.dynamic != nil {
+		for _, name := range c.dynamic.Names() {
+			if _, builtin := c.commands[strings.ToLower(name)]; !builtin && matches(strings.ToLower(name)) {
+				scripted = append(scripted, name)
+			}
+		}
+	}
+	if len(names) == 0 && len(scripted) == 0 {
 		return "", fmt.Errorf("help: no command %q%s", strings.Join(topic, " "), c.suggestLocked(topic))
 	}
 	sort.Strings(names)
@@ -97,6 +131,9 @@ func (c *Console) help(topic []string) (string, error) {
 			b.WriteString("\n    " + cmd.Help)
 		}
 		b.WriteString("\n")
+	}
+	for _, name := range scripted {
+		b.WriteString(name + " ...\n    registered by a script (msys.registerControl)\n")
 	}
 	if prefix == "" {
 		b.WriteString("help [COMMAND]\n    this list, or one command's usage\n")
@@ -127,6 +164,18 @@ func (c *Console) suggestLocked(words []string) string {
 	if len(near) > 0 {
 		sort.Strings(near)
 		return "; did you mean: " + strings.Join(near, " | ")
+	}
+	if c.dynamic != nil {
+		for _, name := range c.dynamic.Names() {
+			k := strings.Count(name, " ") + 1
+			if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), strings.ToLower(name)) <= 2 {
+				near = append(near, name+" ...")
+			}
+		}
+		if len(near) > 0 {
+			sort.Strings(near)
+			return "; did you mean: " + strings.Join(near, " | ")
+		}
 	}
 	first := strings.ToLower(words[0])
 	for name, cmd := range c.commands {

@@ -27,19 +27,23 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 			if err != nil {
 				return "", err
 			}
+			via := ""
+			if rec.ID != args[1] {
+				via = fmt.Sprintf("Segment: %s is a further segment of %s\n", args[1], rec.ID)
+			}
 			mode := ""
 			if len(args) == 3 {
 				mode = strings.ToLower(args[2])
 			}
 			switch mode {
 			case "":
-				return metadata(rec), nil
+				return via + metadata(rec), nil
 			case "body":
 				return string(fromRecord(rec).Body()), nil
 			case "full":
-				return metadata(rec) + "\n" + string(rec.Raw), nil
+				return via + metadata(rec) + "\n" + string(rec.Raw), nil
 			case "resource":
-				return resource(rec), nil
+				return via + resource(rec), nil
 			}
 			return "", fmt.Errorf("mstore display: unknown part %q (body, full or resource)", args[2])
 		},
@@ -72,20 +76,24 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 			if len(args) != 2 {
 				return "", errors.New("usage: mstore delete BUCKET MSGID")
 			}
-			err := store.Delete(ctx, mstore.Key{Bucket: args[0], ID: args[1]})
+			k, err := mstore.DeleteMessage(ctx, store, mstore.Key{Bucket: args[0], ID: args[1]})
 			if errors.Is(err, mstore.ErrNotFound) {
 				return "", fmt.Errorf("no such message %s/%s", args[0], args[1])
 			}
 			if err != nil {
 				return "", err
 			}
+			if k.ID != args[1] {
+				return fmt.Sprintf("Deleted %s, the message %s/%s is a segment of, with its segment aliases\n", k, args[0], args[1]), nil
+			}
 			return fmt.Sprintf("Deleted %s/%s\n", args[0], args[1]), nil
 		},
 	})
 }
 
+// load loads the message a key names, following a segment alias.
 func load(ctx context.Context, store mstore.Store, bucket, id string) (*mstore.Record, error) {
-	rec, err := store.Load(ctx, mstore.Key{Bucket: bucket, ID: id})
+	rec, err := mstore.LoadMessage(ctx, store, mstore.Key{Bucket: bucket, ID: id})
 	if errors.Is(err, mstore.ErrNotFound) {
 		return nil, fmt.Errorf("no such message %s/%s", bucket, id)
 	}

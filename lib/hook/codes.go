@@ -34,6 +34,11 @@ const (
 	AuthFail  = 1
 	AuthError = 2
 
+	// C hooks in general (msys.core.EC_HOOK_*).
+	HookCont  = Continue
+	HookDone  = 1
+	HookRetry = 2
+
 	// generic_delivery_msg_dispose (msys.delivery.DELIVERY_*).
 	DeliveryContinue   = Continue
 	DeliveryDone       = 1

@@ -229,28 +229,41 @@ const (
 // "user+detail@domain": localpart is "user+detail", user "user", detail
 // "detail" ("" without a +), all the whole address.
 func AddressHeader(h *Header, name, comp string) ([]string, error) {
+	var out []string
+	for _, v := range h.RawValues(name) {
+		list, err := AddressList(v, comp)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}
+
+// AddressList parses an RFC 2822 address list (a header value, not an SMTP
+// path) and returns the chosen component of each address, as
+// AddressHeader does.
+func AddressList(v, comp string) ([]string, error) {
 	switch comp {
 	case "", CompAll, CompLocalpart, CompUser, CompDetail, CompDomain:
 	default:
 		return nil, fmt.Errorf("invalid address component %q (all, localpart, user, detail or domain)", comp)
 	}
 	var out []string
-	for _, v := range h.RawValues(name) {
-		for _, a := range parseAddresses(v) {
-			local, domain := SplitAddress(a)
-			user, detail, _ := strings.Cut(local, "+")
-			switch comp {
-			case "", CompAll:
-				out = append(out, a)
-			case CompLocalpart:
-				out = append(out, local)
-			case CompUser:
-				out = append(out, user)
-			case CompDetail:
-				out = append(out, detail)
-			case CompDomain:
-				out = append(out, domain)
-			}
+	for _, a := range parseAddresses(v) {
+		local, domain := SplitAddress(a)
+		user, detail, _ := strings.Cut(local, "+")
+		switch comp {
+		case "", CompAll:
+			out = append(out, a)
+		case CompLocalpart:
+			out = append(out, local)
+		case CompUser:
+			out = append(out, user)
+		case CompDetail:
+			out = append(out, detail)
+		case CompDomain:
+			out = append(out, domain)
 		}
 	}
 	return out, nil

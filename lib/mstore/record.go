@@ -13,7 +13,7 @@ import (
 
 // RecordVersion is the version byte Encode writes. FORMAT.md describes every
 // version; Decode reads all of them, forever.
-const RecordVersion = 1
+const RecordVersion = 2
 
 // crcTable is CRC-32C (Castagnoli), the record trailer's checksum.
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -39,7 +39,7 @@ func checkTime(t time.Time) error {
 	return nil
 }
 
-// Encode serialises r in the current record format (FORMAT.md, version 1).
+// Encode serialises r in the current record format (FORMAT.md, version 2).
 // The encoding is deterministic: map entries are written in key order.
 func Encode(r *Record) ([]byte, error) {
 	if r == nil {
@@ -82,6 +82,7 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	b = appendTime(b, r.Created)
 	b = appendTime(b, r.Expires)
+	b = appendString(b, r.SegmentOf)
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
 }
 
@@ -119,14 +120,20 @@ func decode(data []byte) (*Record, error) {
 		return nil, errors.New("empty record")
 	}
 	switch v := data[0]; v {
-	case 1:
-		return decodeV1(data)
+	case 1, 2:
+		return decodeV12(data, v)
 	default:
 		return nil, fmt.Errorf("unknown record version %d", v)
 	}
 }
 
-func decodeV1(data []byte) (*Record, error) {
+// legacySegmentOf is the message context key version 1 marked segment
+// aliases with, before they had a field of their own.
+const legacySegmentOf = "msyshost.segment_of"
+
+// decodeV12 reads versions 1 and 2: version 2 is version 1 with
+// segment_of before the checksum.
+func decodeV12(data []byte, version byte) (*Record, error) {
 	if len(data) < 1+4 {
 		return nil, fmt.Errorf("record of %d bytes is shorter than its header and checksum", len(data))
 	}
@@ -152,6 +159,15 @@ func decodeV1(data []byte) (*Record, error) {
 	r.Origin.Segments = d.strings("segment ids")
 	r.Created = d.time("created")
 	r.Expires = d.time("expires")
+	if version >= 2 {
+		r.SegmentOf = d.string("segment of")
+	} else if of, ok := r.Context[legacySegmentOf]; ok {
+		r.SegmentOf = of
+		delete(r.Context, legacySegmentOf)
+		if len(r.Context) == 0 {
+			r.Context = nil
+		}
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d unexpected bytes after the last field", len(d.b))
 	}

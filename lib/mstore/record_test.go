@@ -61,10 +61,66 @@ func TestDecodeFixtureV1(t *testing.T) {
 	}
 }
 
+// fixtureV2 is the record stored in testdata/record-v2.bin, written once by
+// Encode at version 2: a segment alias, the kind version 2 added.
+func fixtureV2() *Record {
+	return &Record{
+		Key:       Key{Bucket: "MADR-12345", ID: "1a2b3c05"},
+		Origin:    Origin{Channel: "smpp", Shortcode: "12345", Segments: []string{"1a2b3c04", "1a2b3c05"}},
+		Created:   time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC),
+		Expires:   time.Date(2026, 12, 19, 12, 0, 0, 0, time.UTC),
+		SegmentOf: "1a2b3c04",
+	}
+}
+
+func TestDecodeFixtureV2(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v2.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureV2()
+	got, err := Decode(want.Key, data)
+	if err != nil {
+		t.Fatalf("version 2 fixture no longer decodes: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) || !got.IsAlias() {
+		t.Fatalf("version 2 fixture decodes to\n%+v\nwant\n%+v", got, want)
+	}
+	if RecordVersion == 2 {
+		enc, err := Encode(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(enc, data) {
+			t.Fatalf("Encode at version 2 no longer writes the fixture's bytes")
+		}
+	}
+}
+
+// Version 1 marked aliases with a context key; they decode as aliases.
+func TestDecodeV1Alias(t *testing.T) {
+	r := &Record{Key: Key{Bucket: "MADR-1", ID: "seg2"}, Context: map[string]string{"msyshost.segment_of": "seg1"}}
+	data, err := Encode(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite as version 1: drop segment_of (one empty string) and re-sum.
+	body := append([]byte{1}, data[1:len(data)-5]...)
+	v1 := binary.BigEndian.AppendUint32(body, crc32.Checksum(body, crcTable))
+	got, err := Decode(r.Key, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SegmentOf != "seg1" || got.Context != nil {
+		t.Fatalf("version 1 alias decoded as %+v", got)
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	big := bytes.Repeat([]byte{0, 1, 2, 0xff, '\r', '\n'}, 1<<20)
 	for _, r := range []*Record{
 		fixtureV1(),
+		fixtureV2(),
 		{Key: Key{Bucket: "b", ID: "i"}},
 		{Key: Key{Bucket: "MADR-MM7", ID: "\x00\xff/:%"}, Raw: big, Expires: time.Unix(0, 1).UTC()},
 		{Key: Key{Bucket: "b", ID: "old"}, Created: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},

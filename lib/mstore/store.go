@@ -68,7 +68,15 @@ type Record struct {
 	Origin      Origin
 	Created     time.Time
 	Expires     time.Time // zero: the store's retention applies
+	// SegmentOf marks a segment alias: the record kept under a further
+	// segment id of a long SMS, naming the message id of its first
+	// segment, under which the message itself is stored. An alias holds
+	// no message (no envelope, content or context).
+	SegmentOf string
 }
+
+// IsAlias reports whether r is a segment alias rather than a message.
+func (r *Record) IsAlias() bool { return r.SegmentOf != "" }
 
 // Stamp returns the copy of r a backend stores: a zero Created becomes now,
 // a zero Expires now plus retention (DefaultRetention when retention is not

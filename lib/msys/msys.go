@@ -1,5 +1,10 @@
-// Package msys links every Lua-facing msys module into a binary: import it
-// for its side effect of registering them with luahost.
+// Package msys is the Lua module msys itself: the functions Momentum puts
+// directly under msys.* (sleep, locks, the share space, readfile, macros,
+// config, logging, address parsing, cast), which need no require. Importing
+// it also links every msys.* module into a binary, for their side effect
+// of registering with luahost. msys.registerModule, msys.registerControl,
+// msys.type and msys.runInPool are luahost's own, since they drive the
+// host.
 package msys
 
 import (

@@ -8,11 +8,13 @@ import (
 
 	"msyshost/lib/console"
 	"msyshost/lib/retry"
+	"msyshost/luahost"
 )
 
 // addConsoleCommands registers the commands the process itself answers.
 func (p *Process) addConsoleCommands() {
 	c := p.Console
+	c.SetDynamic(scriptControls{p})
 	c.AddMstore(p.Store, p, retry.MessageOf)
 	c.Add(console.Command{
 		Name: "config reload", Usage: "config reload",
@@ -101,4 +103,18 @@ func (p *Process) statusText() string {
 		}
 	}
 	return b.String()
+}
+
+// scriptControls are the console commands the serving generation's
+// scripts registered with msys.registerControl.
+type scriptControls struct{ p *Process }
+
+func (s scriptControls) Names() []string { return s.p.Host.ControlNames() }
+
+func (s scriptControls) Run(ctx context.Context, line string) (string, bool, error) {
+	out, err := s.p.Host.RunControl(ctx, line)
+	if errors.Is(err, luahost.ErrNoControl) {
+		return "", false, nil
+	}
+	return out, true, err
 }

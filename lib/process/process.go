@@ -26,10 +26,13 @@ import (
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
+	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
 	"msyshost/lib/msys/datasource"
 	"msyshost/lib/msys/dnslookup"
 	msysmstore "msyshost/lib/msys/mstore"
+	// Every Lua module msyshost has: the host opens them all in every state.
+	_ "msyshost/lib/msys"
 	"msyshost/lib/retry"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
@@ -169,10 +172,16 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
 	p.datasources = datasource.NewPool(p.Config, p.dataDir, log, now)
 	datasource.Datasources.Set(svc, p.datasources)
+	msys.Config.Set(svc, p.Config)
+	pools, err := cfg.ThreadPools()
+	if err != nil {
+		return nil, err
+	}
 	p.Host = luahost.New(luahost.Options{
 		PoolSize:    sc.PoolSize,
 		CallTimeout: callTimeout,
 		SearchPath:  p.scripts.searchPath(),
+		ThreadPools: pools,
 	}, svc)
 	if err := p.scripts.loadInitial(ctx, cfg); err != nil {
 		return nil, err

@@ -225,6 +225,10 @@ func (p *Process) ReloadConfig(ctx context.Context) (string, error) {
 		return "", err
 	}
 	old := p.cfg.Swap(cfg)
+	// Momentum applies a pool's new concurrency at run time.
+	if pools, err := cfg.ThreadPools(); err == nil {
+		p.Host.SetThreadPools(pools)
+	}
 	var notes []string
 	if restart := restartNeeded(old, cfg); len(restart) > 0 {
 		msg := "changed, but take effect only after a restart: " + strings.Join(restart, ", ")

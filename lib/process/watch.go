@@ -20,7 +20,7 @@ func init() {
 		if p.Mode() != Daemon {
 			return nil, nil
 		}
-		return []Component{&scriptWatcher{p: p, debounce: 20 * time.Millisecond, resync: 2 * time.Second}}, nil
+		return []Component{&scriptWatcher{p: p, debounce: 10 * time.Millisecond, resync: 2 * time.Second}}, nil
 	})
 }
 

@@ -38,6 +38,9 @@ type Core struct {
 	// another node of a shared store first); zero means 5s. Negative waits
 	// only for saves already under way in this process.
 	ParkTimeout time.Duration
+	// After is the clock's timer, for parking; nil is time.After. Tests
+	// and scenarios give the clock that Now reads.
+	After func(time.Duration) <-chan time.Time
 
 	once     sync.Once
 	mu       sync.Mutex
@@ -108,9 +111,6 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 		Channel: string(s.Channel), Binding: s.Binding, Domain: s.Domain,
 		Shortcode: s.Shortcode, Segments: s.IDs,
 	}
-	if err := c.saveAliases(ctx, key, origin); err != nil {
-		return key, err
-	}
 	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == hook.MstoreDone {
 		c.log().Info("store skipped by hook", "hook", storeHooks[s.Channel], "key", key.String())
 		c.mu.Lock()
@@ -118,38 +118,37 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 		c.mu.Unlock()
 		return key, nil
 	}
-	if err := c.Store.Save(ctx, RecordOf(s.Message, key, origin, c.now())); err != nil {
-		return key, fmt.Errorf("storing submitted message %s: %w", key, err)
-	}
-	return key, nil
+	return key, c.save(ctx, RecordOf(s.Message, key, origin, c.now()))
 }
 
-// AliasOf is the context key of a segment alias: a small record stored
-// under each further segment id of a long SMS, naming the first id, so a
-// receipt for any segment finds its message after a restart or at another
-// node sharing the store.
-const AliasOf = "msyshost.segment_of"
-
-// saveAliases stores the aliases of a long SMS, concurrently so the store
-// commits them together.
-func (c *Core) saveAliases(ctx context.Context, key mstore.Key, origin mstore.Origin) error {
-	if len(origin.Segments) < 2 {
-		return nil
+// save stores a submitted message and, for a long SMS, a segment alias
+// (mstore.Record.SegmentOf) under each further segment id, so a receipt for
+// any segment finds its message after a restart or at another node sharing
+// the store. Aliases exist only beside a stored message. The saves run
+// concurrently, so the store commits them together; any failure fails the
+// submission's storing.
+func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
+	recs := []*mstore.Record{msg}
+	for _, id := range msg.Origin.Segments[min(1, len(msg.Origin.Segments)):] {
+		recs = append(recs, &mstore.Record{
+			Key:       mstore.Key{Bucket: msg.Bucket, ID: id},
+			Origin:    msg.Origin,
+			Created:   msg.Created,
+			SegmentOf: msg.ID,
+		})
 	}
-	errs := make([]error, len(origin.Segments))
+	errs := make([]error, len(recs))
 	var wg sync.WaitGroup
-	for i, id := range origin.Segments[1:] {
+	for i, r := range recs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := &mstore.Record{
-				Key:     mstore.Key{Bucket: key.Bucket, ID: id},
-				Context: map[string]string{AliasOf: key.ID},
-				Origin:  origin,
-				Created: c.now(),
-			}
-			if err := c.Store.Save(ctx, a); err != nil {
-				errs[i] = fmt.Errorf("storing segment alias %s of %s: %w", a.Key, key, err)
+			if err := c.Store.Save(ctx, r); err != nil {
+				what := "submitted message"
+				if r.IsAlias() {
+					what = "segment alias of " + msg.Key.String() + ","
+				}
+				errs[i] = fmt.Errorf("storing %s %s: %w", what, r.Key, err)
 			}
 		}()
 	}
@@ -200,8 +199,8 @@ func (c *Core) recall(rec *mstore.Record) {
 		return
 	}
 	primary := rec.Key
-	if id, ok := rec.Context[AliasOf]; ok {
-		primary.ID = id
+	if rec.IsAlias() {
+		primary.ID = rec.SegmentOf
 	}
 	if primary.ID != rec.Origin.Segments[0] {
 		return
@@ -263,6 +262,17 @@ var (
 	channelNames = map[Channel]string{SMPP: "SMPP", MM7: "MM7"}
 )
 
+func init() {
+	for _, n := range storeHooks {
+		hook.CalledBy("retry", n)
+	}
+	for _, byOutcome := range receiptHooks {
+		for _, n := range byOutcome {
+			hook.CalledBy("retry", n)
+		}
+	}
+}
+
 // Receipt classifies r, runs the receipt hooks and the default action.
 // It is safe to call for duplicates, concurrently or not, and for receipts
 // of deleted or expired messages: those are logged, never bounced twice.
@@ -295,7 +305,7 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 	c.recall(rec)
 	key, out, act := c.segment(key, out)
 	res.Key, res.Outcome = key, out
-	if rec != nil && (rec.Key != key || rec.Context[AliasOf] != "") {
+	if rec != nil && (rec.Key != key || rec.IsAlias()) {
 		rec = nil // an alias, or another segment's record: not the copy to bounce
 	}
 	if !act {
@@ -420,7 +430,7 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	deadline := time.Now().Add(max(timeout, 0))
+	deadline := c.now().Add(max(timeout, 0))
 	for {
 		c.mu.Lock()
 		ch := c.pending[key]
@@ -431,18 +441,16 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 		_, ext := c.external.get(key)
 		c.mu.Unlock()
 		if ch != nil {
-			wait := time.Until(deadline)
+			wait := deadline.Sub(c.now())
 			if timeout < 0 {
 				wait = 5 * time.Second // a save under way here always finishes
 			}
-			t := time.NewTimer(max(wait, 0))
 			select {
 			case <-ch:
-			case <-t.C:
+			case <-c.after(max(wait, 0)):
 				log.Warn("receipt waited for its stored copy past the park timeout")
 			case <-ctx.Done():
 			}
-			t.Stop()
 			return nil
 		}
 		if seg || ext {
@@ -452,13 +460,16 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 		if !errors.Is(err, mstore.ErrNotFound) {
 			return rec // there, or the store is failing: the action will say so
 		}
-		if timeout < 0 || time.Now().After(deadline) || ctx.Err() != nil {
+		if timeout < 0 || !c.now().Before(deadline) || ctx.Err() != nil {
 			if timeout >= 0 {
 				log.Info("receipt for a message not in the store; hooks run without a stored copy")
 			}
 			return nil
 		}
-		time.Sleep(parkPoll)
+		select {
+		case <-c.after(parkPoll):
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -495,6 +506,13 @@ func (c *Core) now() time.Time {
 		return c.Now()
 	}
 	return time.Now()
+}
+
+func (c *Core) after(d time.Duration) <-chan time.Time {
+	if c.After != nil {
+		return c.After(d)
+	}
+	return time.After(d)
 }
 
 func (c *Core) log() *slog.Logger {

@@ -1,7 +1,9 @@
 // Package spool owns what happens to a message after policy is done with it:
-// injection back into delivery and bounces to the original sender. Until the
-// daemon's spool exists, Recorder implements both and keeps what it was given
-// so the scenario runner can assert it.
+// the durable queue (Spool: one bbolt file, FORMAT.md) every accepted
+// message waits in until its channel takes it, the retry schedule of
+// temporary failures, and the interfaces through which messages are
+// injected and bounced. Recorder implements Injector and Bouncer by only
+// remembering, for the scenario runner.
 package spool
 
 import (
@@ -9,6 +11,7 @@ import (
 	"sync"
 
 	"msyshost/lib/message"
+	"msyshost/lib/status"
 )
 
 // Injector takes a message, with its own envelope, for delivery.
@@ -21,6 +24,10 @@ type Bounce struct {
 	To      string // the original envelope sender
 	Message *message.Message
 	Reason  string // e.g. "SMPP delivery receipt stat:UNDELIV err:001"
+	// Err is the status that failed the message, when there is one (the
+	// peer's reply, or the spool's expiry); a DSN takes its Status and
+	// Diagnostic-Code from it.
+	Err *status.Error
 }
 
 // Bouncer generates bounces.

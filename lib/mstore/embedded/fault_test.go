@@ -78,38 +78,6 @@ func TestCloseMidFlight(t *testing.T) {
 	}
 }
 
-// TestAbandonedSave checks a save whose context ends before its commit
-// starts is never applied.
-func TestAbandonedSave(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "mstore.db"), mstoretest.NewClock(time.Now()))
-	defer s.Close()
-	// Hold the writer lock so the commit loop blocks on its current batch.
-	tx, err := s.db.Begin(true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := testRecord(1)
-	o := &op{key: first.Key, rk: recordKey(first.Key), val: make([]byte, 8)}
-	firstDone := make(chan error, 1)
-	go func() { firstDone <- s.submit(context.Background(), o) }()
-	for o.state.Load() != opTaken {
-		time.Sleep(time.Millisecond)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	second := testRecord(2)
-	if err := s.Save(ctx, second); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("save with an expiring context: %v, want DeadlineExceeded", err)
-	}
-	tx.Rollback()
-	if err := <-firstDone; err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Load(context.Background(), second.Key); !errors.Is(err, mstore.ErrNotFound) {
-		t.Fatalf("abandoned save was applied: %v", err)
-	}
-}
-
 // TestCorruptValue checks a damaged record gives an error naming bucket and
 // message id, not a panic or a partial record.
 func TestCorruptValue(t *testing.T) {

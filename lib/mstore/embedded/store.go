@@ -1,7 +1,8 @@
 // Package embedded is the default mstore backend: one bbolt file under the
-// data directory. Writes go through a commit loop that batches every pending
-// save and delete into one bbolt transaction, so concurrent writers share one
-// fsync while Save still returns only once its record is durable. A time
+// data directory. Writes go through a group commit (lib/groupcommit) that
+// batches every pending save and delete into one bbolt transaction, so
+// concurrent writers share one fsync while Save still returns only once its
+// record is durable. A time
 // index (bucket "expiry") lets the retention sweep visit only expired
 // records. The file layout is described in ../FORMAT.md.
 package embedded
@@ -9,14 +10,15 @@ package embedded
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"msyshost/lib/groupcommit"
 	"msyshost/lib/mstore"
 )
 
@@ -64,16 +66,15 @@ type Store struct {
 	log       *slog.Logger
 	sweepN    int
 
-	// mu guards closed: every call takes it shared while it touches the
-	// database or enqueues an operation, Close takes it exclusively, so
-	// nothing is enqueued after the commit loop's final drain.
+	// mu guards closed: reads and sweeps take it shared while they touch
+	// the database, Close takes it exclusively. Writes go through w, which
+	// keeps its own closed state.
 	mu     sync.RWMutex
 	closed bool
 
-	ops      chan *op
-	stop     chan struct{}
-	loopDone chan struct{}
-	sweeps   sync.WaitGroup
+	w      *groupcommit.Writer
+	stop   chan struct{}
+	sweeps sync.WaitGroup
 }
 
 // Open opens or creates the store file at path.
@@ -85,9 +86,7 @@ func Open(path string, opts Options) (*Store, error) {
 		now:       opts.Now,
 		log:       opts.Logger,
 		sweepN:    opts.SweepBatch,
-		ops:       make(chan *op, 4096),
 		stop:      make(chan struct{}),
-		loopDone:  make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -115,7 +114,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening mstore %s: %w", path, err)
 	}
-	go s.commitLoop()
+	s.w = groupcommit.New(db)
 	interval := opts.SweepInterval
 	if interval == 0 {
 		interval = time.Minute
@@ -216,8 +215,8 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.w.Close()
 	close(s.stop)
-	<-s.loopDone
 	s.sweeps.Wait()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("closing mstore %s: %w", s.path, err)
@@ -250,54 +249,34 @@ func expiryKey(exp uint64, rk []byte) []byte {
 // expiry index, so byte order is time order.
 func expiryNanos(t time.Time) uint64 { return uint64(mstore.ExpiryNanos(t)) }
 
-// op is one save or delete waiting for the commit loop.
+// op is one save or delete.
 type op struct {
 	key mstore.Key
 	rk  []byte
 	val []byte // save: 8-byte expiry then the encoded record
 	exp uint64
 	del bool
-
-	// state moves from opPending to opTaken (the loop will apply it) or to
-	// opAbandoned (the caller's context ended first; the loop skips it).
-	state atomic.Int32
-	done  chan error
 }
 
-const (
-	opPending int32 = iota
-	opTaken
-	opAbandoned
-)
-
-// submit hands o to the commit loop and waits for its commit.
+// submit applies o through the group commit and waits for its commit.
 func (s *Store) submit(ctx context.Context, o *op) error {
 	name := "save"
 	if o.del {
 		name = "delete"
 	}
-	o.done = make(chan error, 1)
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return s.fail(name, o.key, mstore.ErrClosed)
-	}
-	select {
-	case s.ops <- o:
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return s.fail(name, o.key, ctx.Err())
-	}
-	s.mu.RUnlock()
-	var err error
-	select {
-	case err = <-o.done:
-	case <-ctx.Done():
-		if o.state.CompareAndSwap(opPending, opAbandoned) {
-			err = ctx.Err()
-		} else {
-			err = <-o.done
+	var result error
+	err := s.w.Do(ctx, len(o.val), func(tx *bolt.Tx) error {
+		result = apply(tx, o, expiryNanos(s.now()))
+		if errors.Is(result, mstore.ErrNotFound) {
+			return nil // the delete's answer, not a failure of the batch
 		}
+		return result
+	})
+	if errors.Is(err, groupcommit.ErrClosed) {
+		err = mstore.ErrClosed
+	}
+	if err == nil {
+		err = result
 	}
 	if err != nil {
 		return s.fail(name, o.key, err)

@@ -108,7 +108,7 @@ func same(t *testing.T, got, want *mstore.Record) {
 	if got.Key != want.Key || got.MailFrom != want.MailFrom || got.RcptTo != want.RcptTo ||
 		!bytes.Equal(got.Raw, want.Raw) || !sameMap(got.Context, want.Context) ||
 		!sameMap(got.ConnContext, want.ConnContext) || !sameOrigin(got.Origin, want.Origin) ||
-		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) {
+		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf {
 		t.Fatalf("loaded %s differs:\n got %+v\nwant %+v", want.Key, brief(got), brief(want))
 	}
 }
@@ -147,6 +147,11 @@ func (s *suite) saveLoad(t *testing.T) {
 	r := full(s.key("MADR-12345", "abc"), "hello")
 	save(t, st, r)
 	same(t, load(t, st, r.Key), r)
+	// A segment alias (FORMAT.md, "Two kinds of record") comes back as one.
+	alias := &mstore.Record{Key: s.key("MADR-12345", "abc-2"), Origin: r.Origin, SegmentOf: r.ID,
+		Created: r.Created, Expires: r.Expires}
+	save(t, st, alias)
+	same(t, load(t, st, alias.Key), alias)
 }
 
 func (s *suite) defaults(t *testing.T) {

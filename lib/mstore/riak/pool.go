@@ -43,14 +43,31 @@ func newPool(eps []endpoint, backoff, maxBackoff time.Duration, log *slog.Logger
 }
 
 // do runs fn against servers until one answers. It returns the server that
-// gave the final answer, or every server tried when all were unavailable.
-func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, err error) {
+// gave the final answer, or every server tried when none did.
+//
+// An unanswered write (an error wrapping ErrOutcomeUnknown) says nothing
+// about the server, which may only be slow: it is neither counted as a
+// failure nor as an answer. With moveOn the request goes on to the next
+// server, as a save may (storing the same record again is harmless);
+// without it the unanswered write is the result, as for a delete, which
+// a second try would misreport as not found.
+func (p *pool) do(ctx context.Context, moveOn bool, fn func(endpoint) error) (where string, err error) {
 	live, spare, err := p.pick()
 	if err != nil {
 		return p.names(), err
 	}
 	var tried []string
 	var errs []error
+	// result is the final answer of s, joined with the failures before it
+	// when one of them was an unanswered write: the record may be stored
+	// even though the last server refused it.
+	result := func(s *server, err error) (string, error) {
+		if err == nil || !slices.ContainsFunc(errs, func(e error) bool { return errors.Is(e, ErrOutcomeUnknown) }) {
+			return s.ep.String(), err
+		}
+		tried, errs = append(tried, s.ep.String()), append(errs, err)
+		return strings.Join(tried, ","), serversError{tried, errs}
+	}
 	attempt := func(s *server) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return true, err
@@ -64,23 +81,29 @@ func (p *pool) do(ctx context.Context, fn func(endpoint) error) (where string, e
 			// The caller gave up: that says nothing about the server.
 			return true, err
 		}
-		if err == nil || !errors.Is(err, errUnavailable) {
+		switch {
+		case errors.Is(err, ErrOutcomeUnknown):
+			if !moveOn {
+				return true, err
+			}
+		case err == nil || !errors.Is(err, errUnavailable):
 			p.succeeded(s, start)
 			return true, err
+		default:
+			p.failed(s, err)
 		}
-		p.failed(s, err)
 		tried = append(tried, s.ep.String())
 		errs = append(errs, err)
 		return false, nil
 	}
 	for _, s := range live {
 		if done, err := attempt(s); done {
-			return s.ep.String(), err
+			return result(s, err)
 		}
 	}
 	if spare != nil {
 		if done, err := attempt(spare); done {
-			return spare.ep.String(), err
+			return result(spare, err)
 		}
 	}
 	if len(errs) == 1 {

@@ -6,13 +6,45 @@
 // Servers are given as Momentum's config lists them: "host:8098" speaks the
 // HTTP API, "pb://host:8087" the Protocol Buffers API (through
 // github.com/basho/riak-go-client). Each request goes to a server picked at
-// random; a server that fails (network or connection error, timeout, HTTP
-// 5xx, or a PB error response saying overload, timeout or too few replicas)
-// is skipped for a backoff that doubles per consecutive outage, and the
-// request moves on to the next server. An error response about the request
-// itself ("Object too large", a bad vclock) goes back to the caller and
-// leaves the server in use. Requests failing together count as one outage,
-// and an answer to a request sent before the outage does not end it.
+// random; a server that fails is skipped for a backoff that doubles per
+// consecutive outage, and the request moves on to the next server. A
+// server fails when it cannot be reached, times out on a read, or answers
+// with server trouble: HTTP 5xx, a 404 that is not Riak's own not-found (a
+// starting node's HTTP listener answers webmachine's HTML 404 for every
+// path until the KV routes exist; Riak's own is text/plain "not found"),
+// or a PB error saying overload, timeout, too few replicas, or "Unknown
+// message code: N" (a starting node whose KV services are not registered
+// yet). An answer about the request itself (Riak's too-large refusal,
+// HTTP 500 "{too_large,N}" or the PB errmsg "{too_large,N}", a bad vclock,
+// an unexpected 406) goes back to the caller and leaves the server in use.
+// Requests failing together count as one outage, and an answer to a
+// request sent before the outage does not end it.
+//
+// A write that went out whole but got no answer (timed out, connection
+// closed, or Riak's own "timeout" on a put or delete) may have been stored:
+// its error wraps ErrOutcomeUnknown, and the server is not counted as
+// failed for it. A save then tries the next server, since storing the same
+// record twice is harmless; a delete reports it.
+//
+// Time limits: connecting to a server has ConnectTimeout; an answer must
+// start within Timeout of the request going out, and a transfer of n bytes
+// (a record saved, or a value loaded over HTTP, whose size its headers
+// give) is allowed n/TransferRate more. A PB load does not know its size
+// before it arrives and riak-go-client puts one deadline on the whole
+// answer, so it is allowed Timeout plus Riak's default max_object_size
+// (50 MiB) at TransferRate.
+//
+// riak-go-client logs to stderr through its own loggers, which have no
+// setter. This package keeps it from logging in practice: it dials a PB
+// server itself before handing it to the client (an unreachable server is
+// reported from that dial, through the pool's slog warning), and on any
+// connection failure it stops that client and starts a fresh one at the
+// next request, so the client's own health check, which logs two lines
+// every interval while a server is down, never runs. What remains is an
+// "[ERROR] [Connection] error when dialing" line and the client's echo of
+// it when the client itself must open an extra connection (concurrent
+// requests) just as the server goes away; RIAK_GO_CLIENT_DEBUG in the
+// environment turns on its debug lines.
 //
 // Writes read first: Save and Delete fetch the object's head (vclock and
 // metadata, no value) and send the vclock back, so an overwrite or delete
@@ -78,15 +110,34 @@ type Options struct {
 	// Logger receives sibling resolutions and server failures; nil means
 	// slog.Default().
 	Logger *slog.Logger
-	// Timeout bounds one request to one server; zero means five seconds.
+	// Timeout bounds the wait for a server's answer to start once the
+	// request went out; zero means five seconds.
 	Timeout time.Duration
 	// ConnectTimeout bounds connecting to a server; zero means two seconds.
 	ConnectTimeout time.Duration
+	// TransferRate is the slowest rate, in bytes per second, a record may
+	// move at: sending or receiving n bytes is allowed n/TransferRate on
+	// top of Timeout. Zero means DefaultTransferRate.
+	TransferRate int
 	// Backoff is how long a failed server is skipped after its first
 	// failure, doubling per consecutive failure up to MaxBackoff; zero
 	// means one second and thirty seconds.
 	Backoff, MaxBackoff time.Duration
 }
+
+// DefaultTransferRate is the TransferRate of zero Options: 1 MiB/s, so a
+// 49 MiB record, near Riak's default max_object_size, has 49 s beyond
+// Timeout.
+const DefaultTransferRate = 1 << 20
+
+// riakMaxObject is Riak's default max_object_size ("50MB"), the largest
+// value a load can bring back unless the cluster raised it.
+const riakMaxObject = 50 << 20
+
+// ErrOutcomeUnknown is wrapped by the error of a Save or Delete whose write
+// reached a server but got no answer, or Riak's own "timeout": the record
+// may or may not be stored (or deleted). Saving again is safe.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
 
 // Store is the Riak backend.
 type Store struct {
@@ -115,20 +166,24 @@ func Open(servers []string, opts Options) (*Store, error) {
 	if opts.ConnectTimeout <= 0 {
 		opts.ConnectTimeout = 2 * time.Second
 	}
+	if opts.TransferRate <= 0 {
+		opts.TransferRate = DefaultTransferRate
+	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = time.Second
 	}
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 30 * time.Second
 	}
+	lim := limits{connect: opts.ConnectTimeout, answer: opts.Timeout, rate: opts.TransferRate}
 	eps := make([]endpoint, 0, len(servers))
 	for _, s := range servers {
 		var ep endpoint
 		var err error
 		if addr, ok := strings.CutPrefix(s, "pb://"); ok {
-			ep, err = newPBEndpoint(addr, opts)
+			ep, err = newPBEndpoint(addr, lim)
 		} else {
-			ep, err = newHTTPEndpoint(s, opts)
+			ep, err = newHTTPEndpoint(s, lim)
 		}
 		if err != nil {
 			for _, e := range eps {
@@ -159,7 +214,7 @@ func (s *Store) Save(ctx context.Context, r *mstore.Record) error {
 		return &mstore.Error{Op: "save", Key: r.Key, Backend: "riak", Err: err}
 	}
 	v := value{data: val, expires: mstore.ExpiryNanos(rec.Expires)}
-	return s.do(ctx, "save", r.Key, func(ep endpoint) error {
+	return s.do(ctx, "save", r.Key, true, func(ep endpoint) error {
 		head, err := ep.fetch(ctx, r.Key, true)
 		if err != nil {
 			return err
@@ -180,7 +235,7 @@ func (s *Store) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error) 
 	}
 	var obj *object
 	var where string
-	err := s.do(ctx, "load", k, func(ep endpoint) error {
+	err := s.do(ctx, "load", k, false, func(ep endpoint) error {
 		var err error
 		obj, err = ep.fetch(ctx, k, false)
 		where = ep.String()
@@ -203,7 +258,7 @@ func (s *Store) Delete(ctx context.Context, k mstore.Key) error {
 	if err := mstore.Precheck(ctx, "delete", "riak", k); err != nil {
 		return err
 	}
-	return s.do(ctx, "delete", k, func(ep endpoint) error {
+	return s.do(ctx, "delete", k, false, func(ep endpoint) error {
 		obj, err := ep.fetch(ctx, k, true)
 		if err != nil {
 			return err
@@ -232,14 +287,19 @@ func (s *Store) Close() error {
 	return s.pool.close()
 }
 
-// do runs fn on the servers as the pool picks them and wraps any error with
-// the operation, key and the server(s) it came from.
-func (s *Store) do(ctx context.Context, op string, k mstore.Key, fn func(endpoint) error) error {
-	where, err := s.pool.do(ctx, fn)
-	if err != nil {
-		return &mstore.Error{Op: op, Key: k, Backend: "riak " + where, Err: err}
+// do runs fn on the servers as the pool picks them (moving on past an
+// unanswered write when moveOn is set) and wraps any error with the
+// operation, key and the server(s) it came from.
+func (s *Store) do(ctx context.Context, op string, k mstore.Key, moveOn bool, fn func(endpoint) error) error {
+	where, err := s.pool.do(ctx, moveOn, fn)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if errors.Is(err, ErrOutcomeUnknown) {
+		done := map[string]string{"save": "stored", "delete": "deleted"}[op]
+		err = fmt.Errorf("%w: the record may or may not be %s: %w", ErrOutcomeUnknown, done, err)
+	}
+	return &mstore.Error{Op: op, Key: k, Backend: "riak " + where, Err: err}
 }
 
 // resolve picks the record Load returns from the object's siblings:
@@ -394,3 +454,24 @@ func (e unavailableError) Is(target error) bool { return target == errUnavailabl
 func (e unavailableError) Unwrap() error        { return e.err }
 
 func unavailable(err error) error { return unavailableError{err} }
+
+// unansweredError is a write that went out whole and got no answer; it
+// wraps ErrOutcomeUnknown.
+type unansweredError struct{ err error }
+
+func (e unansweredError) Error() string        { return e.err.Error() }
+func (e unansweredError) Is(target error) bool { return target == ErrOutcomeUnknown }
+func (e unansweredError) Unwrap() error        { return e.err }
+
+func unanswered(err error) error { return unansweredError{err} }
+
+// limits are the time limits of one server's requests (see Options).
+type limits struct {
+	connect, answer time.Duration
+	rate            int
+}
+
+// transfer is how long n bytes may take at the slowest rate allowed.
+func (l limits) transfer(n int64) time.Duration {
+	return time.Duration(n) * time.Second / time.Duration(l.rate)
+}

@@ -11,6 +11,8 @@ import (
 	"msyshost/lib/msys/core"
 	"msyshost/luahost"
 	"msyshost/luahost/luatest"
+
+	_ "msyshost/lib/msys"
 )
 
 // vctxs are the validation contexts msys.core_test.vctx made.
@@ -23,6 +25,17 @@ func init() {
 		t := L.NewTable()
 		luahost.SetFuncs(L, t, map[string]lua.LGFunction{
 			"boom": luahost.Func("boom", func(a luahost.Args) int { panic("kaboom") }),
+			// A dictionary and a list as the MM7 server hook's trx carries
+			// them: tags, and recipients of another class (ec_string here).
+			"dict": luahost.Func("dict", func(a luahost.Args) int {
+				d := core.NewDict()
+				d.Set("RFC2822Address", "a@example.com")
+				d.Set("Subject", "hi")
+				return a.Push(core.DictClass.Push(a.L, d))
+			}),
+			"list": luahost.Func("list", func(a luahost.Args) int {
+				return a.Push(core.ListClass.Push(a.L, &core.List{Items: []any{&core.ECString{B: []byte("first")}, "second"}}))
+			}),
 			"vctx": luahost.Func("vctx", func(a luahost.Args) int {
 				v := core.NewVctx(core.MessageClass.To(a.L.Get(1)))
 				vctxs = append(vctxs, v)

@@ -229,3 +229,82 @@ function TestVctx(t)
   free:set(core.VCTX_CONN, "x", "y")
   eq(t, free:get(core.VCTX_CONN, "x"), "y", "vctx without a message")
 end
+
+function TestContextFunctions(t)
+  local msg = core.ec_message_new(nil)
+  local M = core.ECMESS_CTX_MESS
+  core.ec_message_context_set(msg, M, "SMS_Destination_Address", "5551234")
+  core.ec_message_context_set(msg, M, "b", 2)
+  eq(t, core.ec_message_context_get(msg, M, "SMS_Destination_Address"), "5551234", "get")
+  eq(t, msg:context_get(M, "b"), "2", "the method sees the same context")
+  eq(t, core.ec_message_context_get(msg, M, "missing"), "", "missing key")
+  eq(t, core.ec_message_context_exists(msg, M, "b"), 1, "exists")
+  eq(t, core.ec_message_context_delete(msg, M, "b"), 1, "delete")
+  eq(t, core.ec_message_context_exists(msg, M, "b"), 0, "deleted")
+  core.ec_message_context_set(msg, M, "a", "1")
+  core.ec_message_context_set(msg, M, "c", "3")
+  local keys, k = {}, core.ec_message_context_firstkey(msg, M)
+  while k != nil do
+    keys[#keys + 1] = k
+    core.ec_message_context_set(msg, M, k, "seen") -- setting while walking visits each key once
+    k = core.ec_message_context_nextkey(msg, M, k)
+  end
+  eq(t, table.concat(keys, ","), "SMS_Destination_Address,a,c", "walk in byte order")
+  eq(t, core.ec_message_context_firstkey(msg, core.ECMESS_CTX_CONN), nil, "empty context")
+  raises(t, function() core.ec_message_context_get("x", M, "k") end, "bad argument #1 to 'ec_message_context_get' (ec_message expected, got string)", "not a message")
+end
+
+function TestBlobjects(t)
+  local msg = core.ec_message_new(nil)
+  eq(t, core.ec_message_blobject_get(msg, "MO_Email_Text"), nil, "no blob")
+  msg:context_set(core.ECMESS_CTX_MESS, "MO_Email_Text", "hello from SMS")
+  local b = core.ec_message_blobject_get(msg, "MO_Email_Text")
+  eq(t, msys.type(b), "msys.core:_ec_blobject", "class")
+  eq(t, tostring(msys.cast(b.self, "msys.core:_ec_string")), "hello from SMS", "blob text as ec_string")
+  core.ec_blobject_delref(b)
+end
+
+function TestStringwrite(t)
+  local s = core.string_new()
+  core.stringwrite(s, "789-4560-321", 12)
+  core.stringwrite(s, "xyz", 1)
+  core.stringwrite(s, "!")
+  eq(t, tostring(s), "789-4560-321x!", "appends")
+  raises(t, function() core.stringwrite(s, "ab", 3) end, "bad argument #3 to 'stringwrite' (length out of range)", "too long")
+end
+
+function TestDicts(t)
+  local d = msys.core_test.dict()
+  local out = core.string_new()
+  core.dict_stringprint(out, d, 0, "  ")
+  eq(t, tostring(out), "  RFC2822Address: a@example.com\n  Subject: hi\n", "stringprint")
+  eq(t, core.dict_key_delete(d, "RFC2822Address"), true, "delete")
+  eq(t, core.dict_key_delete(d, "RFC2822Address"), false, "delete again")
+  core.dict_add_key_value(d, "RFC2822Address", "fred@example.com")
+  eq(t, core.dict_get(d, "RFC2822Address"), "fred@example.com", "add")
+  local it = core.dict_iter2(d)
+  local seen = {}
+  while true do
+    local rc, k, v = core.dict_next(d, it)
+    if rc == 0 then break end
+    seen[#seen + 1] = k .. "=" .. v
+  end
+  core.dict_iter2_free(d, it)
+  eq(t, table.concat(seen, ";"), "Subject=hi;RFC2822Address=fred@example.com", "iteration in insertion order")
+end
+
+function TestDoubleList(t)
+  local l = msys.core_test.list()
+  local first = core.ec_double_list_shift(l)
+  eq(t, msys.type(first), "msys.core:_ec_string", "items keep their class")
+  eq(t, tostring(first), "first", "first item")
+  eq(t, core.ec_double_list_shift(l), "second", "second item")
+  eq(t, core.ec_double_list_shift(l), nil, "empty")
+end
+
+function TestMoreConstants(t)
+  for _, name in ipairs({ "P_SMPP", "P_MM7", "EC_HOOK_CONT", "EC_HOOK_DONE", "EC_HOOK_RETRY" }) do
+    if type(core[name]) ~= "number" then t:error(name .. " missing") end
+  end
+  eq(t, core.EC_HOOK_CONT, 0, "EC_HOOK_CONT")
+end

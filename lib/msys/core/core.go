@@ -70,10 +70,37 @@ var constants = map[string]int{
 	// Protocols of an accept construct.
 	"P_SMTP":  1,
 	"P_ESMTP": 2,
+	"P_SMPP":  3,
+	"P_MM7":   4,
+	// msys.log levels: the syslog priorities.
+	"LOG_EMERG":   LogEmerg,
+	"LOG_ALERT":   LogAlert,
+	"LOG_CRIT":    LogCrit,
+	"LOG_ERR":     LogErr,
+	"LOG_WARNING": LogWarning,
+	"LOG_NOTICE":  LogNotice,
+	"LOG_INFO":    LogInfo,
+	"LOG_DEBUG":   LogDebug,
+	// Generic C hook results.
+	"EC_HOOK_CONT":  hook.HookCont,
+	"EC_HOOK_DONE":  hook.HookDone,
+	"EC_HOOK_RETRY": hook.HookRetry,
 	// runInPool completion modes.
 	"ECTP_COMPLETE_CALLBACK":       0,
 	"ECTP_COMPLETE_CALLBACK_SCHED": 1,
 }
+
+// Syslog priorities, as msys.core.LOG_* (msys.log's levels).
+const (
+	LogEmerg = iota
+	LogAlert
+	LogCrit
+	LogErr
+	LogWarning
+	LogNotice
+	LogInfo
+	LogDebug
+)
 
 // Values other bindings need.
 const (
@@ -89,7 +116,17 @@ const (
 )
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.core", Open: open})
+	luahost.Register(luahost.Binding{Name: "msys.core", Open: open,
+		Notes: map[string]string{
+			"msys.core.ec_message_context_firstkey": "keys in byte order (Momentum's follow its hash table)",
+			"msys.core.ec_message_context_nextkey":  "keys in byte order (Momentum's follow its hash table)",
+		},
+		Missing: map[string]string{
+			"msys.core.dns_get_domain":                        "needs the MTA's domain records and queues",
+			"msys.core.mail_queue_delay_domain":               "needs the MTA's delayed queue",
+			"msys.core.scheduler_for_domain":                  "needs the MTA's schedulers",
+			"msys.core.accept_construct_get_message_construct": "needs the MTA's inbound session state",
+		}})
 }
 
 func open(L *lua.LState) lua.LValue {
@@ -103,6 +140,8 @@ func open(L *lua.LState) lua.LValue {
 		"ec_message_new": luahost.Func("ec_message_new", ecMessageNew),
 	})
 	openIO(L, t)
+	openContext(L, t)
+	openDict(L, t)
 	openString(L)
 	openMessage(L)
 	openPart(L)

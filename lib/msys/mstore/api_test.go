@@ -23,6 +23,17 @@ func TestLua(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// A long SMS as the retry core stores it: the message under its first
+	// segment id, an alias under each further one.
+	origin := mstore.Origin{Channel: "smpp", Shortcode: "12345", Segments: []string{"seg1", "seg2"}}
+	for _, r := range []*mstore.Record{
+		{Key: mstore.Key{Bucket: "MADR-12345", ID: "seg1"}, MailFrom: "a@example.com", RcptTo: "1555@smpp.example.com", Raw: []byte("Subject: long\r\n\r\npart one, part two\r\n"), Origin: origin},
+		{Key: mstore.Key{Bucket: "MADR-12345", ID: "seg2"}, Origin: origin, SegmentOf: "seg1"},
+	} {
+		if err := st.Save(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rec := &spool.Recorder{}
 	svc := &luahost.Services{}
 	msysmstore.Store.Set(svc, st)

@@ -32,6 +32,18 @@ function TestSaveLoadDelete(t)
   if msys.mstore.load("MADR-12345", "id:with/odd chars") ~= nil then t:error("load after delete must return nil") end
 end
 
+function TestSegmentIdsNameTheirMessage(t)
+  local msg = msys.mstore.load("MADR-12345", "seg2")
+  if msg == nil then t:fatal("a further segment's id must load its message") end
+  if msg:mailfrom() ~= "a@example.com" or msg:header("Subject")[1] ~= "long" then
+    t:error("seg2 loaded something else: " .. tostring(msg:mailfrom()))
+  end
+  if msys.mstore.delete("MADR-12345", "seg2") ~= true then t:error("delete by a segment id must delete the message") end
+  if msys.mstore.load("MADR-12345", "seg1") ~= nil or msys.mstore.load("MADR-12345", "seg2") ~= nil then
+    t:error("the message and its aliases must all be gone")
+  end
+end
+
 function TestInjectGoesToTheSpool(t)
   local msg = msys.core.ec_message_new(nil)
   msg:context_set(msys.core.ECMESS_CTX_MESS, "marker", "injected-once")

@@ -67,10 +67,11 @@ func save(a luahost.Args) int {
 }
 
 // msys.mstore.load(bucket, msgid) → msg, or nil when it is not stored
-// (missing or expired), or nil and an error when the store failed.
+// (missing or expired), or nil and an error when the store failed. The id
+// of any segment of a long SMS loads the message.
 func load(a luahost.Args) int {
 	k := key(a, 1)
-	rec, err := storeOf(a).Load(ctxOf(a.L), k)
+	rec, err := mstore.LoadMessage(ctxOf(a.L), storeOf(a), k)
 	if errors.Is(err, mstore.ErrNotFound) {
 		return a.Push(lua.LNil)
 	}
@@ -95,10 +96,11 @@ func inject(a luahost.Args) int {
 }
 
 // msys.mstore.delete(bucket, msgid) → true, false when it was not stored,
-// or nil and an error.
+// or nil and an error. For a long SMS, the id of any segment deletes the
+// message and every segment alias.
 func del(a luahost.Args) int {
 	k := key(a, 1)
-	err := storeOf(a).Delete(ctxOf(a.L), k)
+	_, err := mstore.DeleteMessage(ctxOf(a.L), storeOf(a), k)
 	switch {
 	case err == nil:
 		return a.Push(lua.LTrue)

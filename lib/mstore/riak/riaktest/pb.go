@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -31,9 +31,9 @@ const (
 // anything the tests send.
 const maxFrame = 64 << 20
 
-func (s *Server) servePB() {
+func (s *Server) servePB(ln net.Listener) {
 	for {
-		c, err := s.pbLn.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -55,7 +55,7 @@ func (s *Server) servePB() {
 // pbConn serves one connection: frames of <length:32 big-endian> <code:8>
 // <message>, where length counts the code byte and the message.
 func (s *Server) pbConn(c net.Conn) {
-	r := bufio.NewReader(c)
+	r := bufio.NewReader(pacedReader{c, s.currentRate})
 	for {
 		var hdr [4]byte
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -69,22 +69,57 @@ func (s *Server) pbConn(c net.Conn) {
 		if _, err := io.ReadFull(r, frame); err != nil {
 			return
 		}
-		code, msg := s.pbHandle(frame[0], frame[1:])
+		node := s.admit()
+		code, msg := s.pbHandle(node, frame[0], frame[1:])
 		out := binary.BigEndian.AppendUint32(nil, uint32(1+len(msg)))
 		out = append(out, code)
-		if _, err := c.Write(append(out, msg...)); err != nil {
-			return
+		out = append(out, msg...)
+		if frame[0] == codePutReq || frame[0] == codeDelReq {
+			time.Sleep(node.writeDelay)
+		}
+		for len(out) > 0 {
+			k := len(out)
+			if node.rate > 0 {
+				k = min(k, pacedChunk)
+			}
+			if _, err := c.Write(out[:k]); err != nil {
+				return
+			}
+			pace(k, node.rate)
+			out = out[k:]
 		}
 	}
 }
 
-func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
-	if s.admit() {
-		return pbError("overload", 1)
+// registered reports whether a node in phase p has registered the PB
+// service for code: riak_api registers ping and server info when it
+// starts, riak_kv its get, put and del later (riak_api_app's SERVICES,
+// riak_kv_pb_object's registration).
+func registered(p Phase, code byte) bool {
+	switch p {
+	case APIStarting:
+		return false
+	case KVStarting:
+		return code == codePingReq || code == codeGetServerInfoReq
+	}
+	return true
+}
+
+func (s *Server) pbHandle(n node, code byte, msg []byte) (byte, []byte) {
+	if !registered(n.phase, code) {
+		// riak_api_pb_server answers a code no service has registered
+		// with this errmsg (errcode 0) and keeps the connection.
+		return pbError(fmt.Sprintf("Unknown message code: %d", code))
+	}
+	if n.fail {
+		return pbError("overload")
+	}
+	if code == codePutReq || code == codeDelReq {
+		s.writes.Add(1)
 	}
 	f, err := parseFields(msg)
 	if err != nil {
-		return pbError(fmt.Sprintf("bad message %d: %v", code, err), 1)
+		return pbError(fmt.Sprintf("Message decoding error: %v", err))
 	}
 	switch code {
 	case codePingReq:
@@ -100,9 +135,9 @@ func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
 		// type = 13.
 		loc, err := f.location(13)
 		if err != nil {
-			return pbError(err.Error(), 1)
+			return pbError(err.Error())
 		}
-		vclock, sibs, found := s.get(loc)
+		vclock, sibs, found := s.c.get(loc)
 		if !found {
 			// Not found is an RpbGetResp with no content and no vclock;
 			// a tombstone's vclock is returned when deletedvclock asks.
@@ -125,63 +160,78 @@ func (s *Server) pbHandle(code byte, msg []byte) (byte, []byte) {
 		// type = 16. Return-body options are not supported.
 		loc, err := f.location(16)
 		if err != nil {
-			return pbError(err.Error(), 1)
+			return pbError(err.Error())
 		}
 		if f.varint(7) != 0 || f.varint(11) != 0 {
-			return pbError("riaktest: return_body and return_head are not supported", 1)
+			return pbError("riaktest: return_body and return_head are not supported")
 		}
 		content, ok := f.bytes(4)
 		if !ok {
-			return pbError("content is required", 1)
+			return pbError("content is required")
 		}
 		cf, err := parseFields(content)
 		if err != nil {
-			return pbError("bad content: "+err.Error(), 1)
+			return pbError("Message decoding error: " + err.Error())
 		}
-		// RpbContent: value = 1, content_type = 2, usermeta = 9
-		// (RpbPair: key = 1, value = 2).
+		// RpbContent: value = 1, content_type = 2, charset = 3,
+		// content_encoding = 4, usermeta = 9 (RpbPair: key = 1,
+		// value = 2). A charset or encoding field that is present is
+		// stored even when empty, as riak_pb_kv_codec:decode_content/1
+		// stores any value but undefined.
 		value, _ := cf.bytes(1)
 		ct, _ := cf.bytes(2)
-		meta := map[string]string{}
-		for _, pair := range cf.all(9) {
-			pf, err := parseFields(pair)
+		sb := &sibling{value: value, contentType: string(ct)}
+		if v, ok := cf.bytes(3); ok {
+			sb.charset = optional{string(v), true}
+		}
+		if v, ok := cf.bytes(4); ok {
+			sb.encoding = optional{string(v), true}
+		}
+		for _, p := range cf.all(9) {
+			pf, err := parseFields(p)
 			if err != nil {
-				return pbError("bad usermeta: "+err.Error(), 1)
+				return pbError("Message decoding error: " + err.Error())
 			}
 			k, _ := pf.bytes(1)
 			v, _ := pf.bytes(2)
-			meta[strings.ToLower(string(k))] = string(v)
+			sb.meta = append(sb.meta, pair{string(k), string(v)})
 		}
 		vclock, _ := f.bytes(3)
-		if err := s.put(loc, vclock, value, string(ct), meta); err != nil {
-			return pbError(err.Error(), 0)
+		if err := s.c.put(loc, vclock, sb); err != nil {
+			// riak_kv_pb_object passes {error, Reason} on as
+			// {format, Reason}: the errmsg is the reason printed with ~p,
+			// "{too_large,N}".
+			return pbError(err.Error())
 		}
 		return codePutResp, nil
 	case codeDelReq:
-		// RpbDelReq: bucket = 1, key = 2, vclock = 4, type = 13.
+		// RpbDelReq: bucket = 1, key = 2, vclock = 4, type = 13. A delete
+		// of a missing key succeeds.
 		loc, err := f.location(13)
 		if err != nil {
-			return pbError(err.Error(), 1)
+			return pbError(err.Error())
 		}
 		vclock, _ := f.bytes(4)
-		s.del(loc, vclock)
+		s.c.del(loc, vclock)
 		return codeDelResp, nil
 	default:
-		return pbError(fmt.Sprintf("riaktest: unsupported message code %d", code), 1)
+		return pbError(fmt.Sprintf("Unknown message code: %d", code))
 	}
 }
 
-// pbError is an RpbErrorResp: errmsg = 1, errcode = 2.
-func pbError(msg string, code uint64) (byte, []byte) {
+// pbError is an RpbErrorResp: errmsg = 1, errcode = 2. riak_api_pb_server
+// sends every error with errcode 0.
+func pbError(msg string) (byte, []byte) {
 	b := protowire.AppendTag(nil, 1, protowire.BytesType)
 	b = protowire.AppendBytes(b, []byte(msg))
 	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	return codeErrorResp, protowire.AppendVarint(b, code)
+	return codeErrorResp, protowire.AppendVarint(b, 0)
 }
 
 // encodeContent writes an RpbContent: value = 1 (required, so present even
-// for a head fetch), content_type = 2, vtag = 5, last_mod = 7,
-// last_mod_usecs = 8, usermeta = 9, deleted = 11.
+// for a head fetch), content_type = 2, charset = 3 and content_encoding = 4
+// when stored, vtag = 5, last_mod = 7, last_mod_usecs = 8, usermeta = 9
+// under the names they were stored with, deleted = 11.
 func encodeContent(sb *sibling, head bool) []byte {
 	value := sb.value
 	if head {
@@ -191,20 +241,28 @@ func encodeContent(sb *sibling, head bool) []byte {
 	b = protowire.AppendBytes(b, value)
 	b = protowire.AppendTag(b, 2, protowire.BytesType)
 	b = protowire.AppendBytes(b, []byte(sb.contentType))
+	if sb.charset.set {
+		b = protowire.AppendTag(b, 3, protowire.BytesType)
+		b = protowire.AppendBytes(b, []byte(sb.charset.v))
+	}
+	if sb.encoding.set {
+		b = protowire.AppendTag(b, 4, protowire.BytesType)
+		b = protowire.AppendBytes(b, []byte(sb.encoding.v))
+	}
 	b = protowire.AppendTag(b, 5, protowire.BytesType)
 	b = protowire.AppendBytes(b, []byte(sb.vtag))
 	b = protowire.AppendTag(b, 7, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(sb.lastMod.Unix()))
 	b = protowire.AppendTag(b, 8, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(sb.lastMod.Nanosecond()/1000))
-	for k, v := range sb.meta {
-		var p []byte
-		p = protowire.AppendTag(p, 1, protowire.BytesType)
-		p = protowire.AppendBytes(p, []byte(k))
-		p = protowire.AppendTag(p, 2, protowire.BytesType)
-		p = protowire.AppendBytes(p, []byte(v))
+	for _, p := range sb.meta {
+		var pb []byte
+		pb = protowire.AppendTag(pb, 1, protowire.BytesType)
+		pb = protowire.AppendBytes(pb, []byte(p.key))
+		pb = protowire.AppendTag(pb, 2, protowire.BytesType)
+		pb = protowire.AppendBytes(pb, []byte(p.value))
 		b = protowire.AppendTag(b, 9, protowire.BytesType)
-		b = protowire.AppendBytes(b, p)
+		b = protowire.AppendBytes(b, pb)
 	}
 	if sb.deleted {
 		b = protowire.AppendTag(b, 11, protowire.VarintType)

@@ -44,7 +44,15 @@ import (
 )
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open})
+	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open, Notes: map[string]string{
+		"ec_message:binding":       "records the name without checking it against the configured bindings; allowed in every phase",
+		"ec_message:binding_group": "records the name; no adaptive choice among the group's bindings",
+		"ec_message:rcptto":        "settable in every phase, not only from validate_data_spool_each_rcpt on",
+		"ec_message:discard":       "allowed in every phase, validate_set_binding included",
+		"ec_message:code":          "allowed in every phase, validate_set_binding included",
+		"ec_message:text":          "text in charsets other than UTF-8, US-ASCII, ISO-8859-1 and Windows-1252 comes back as its bytes",
+		"ec_message:header":        "header(name, value) replaces by default (the doc's prose), not appends (its example)",
+	}})
 }
 
 func open(L *lua.LState) lua.LValue {

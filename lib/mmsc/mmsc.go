@@ -1,0 +1,366 @@
+// Package mmsc is msyshost's MMSC (MMS Relay/Server) simulator: it accepts
+// MM7 SubmitReq over HTTP as a relay does, answers SubmitRsp, and posts a
+// DeliveryReportReq per recipient back to the VASP after a delay, with a
+// configurable mix of statuses. Policy authors try their hooks against it
+// without a carrier; tests start it in-process on 127.0.0.1. Every answer
+// it gives follows what deployed relays do; the comment beside each says
+// which behaviour it models.
+package mmsc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"msyshost/lib/mm7"
+)
+
+// Options configure a simulator. Zero values take the defaults.
+type Options struct {
+	// Addr is where it listens; default 127.0.0.1:0 (a free port).
+	Addr string
+	// Path is the request path VASPs post to; default "/mm7".
+	Path string
+	// User and Password, when User is set, are the Basic credentials
+	// VASPs must present.
+	User, Password string
+	// VASPID, when set, is the only VASPID accepted.
+	VASPID string
+	// MaxSize bounds a request body; default 1 MiB, a common relay limit
+	// for MMS.
+	MaxSize int64
+
+	// ReportURL is where delivery reports go (the VASP's receiver, such as
+	// http://127.0.0.1:8089/mm7/); none are sent when it is empty.
+	ReportURL                  string
+	ReportUser, ReportPassword string
+	// ReportDelay is how long after the SubmitRsp a report is posted;
+	// default 1s.
+	ReportDelay time.Duration
+	// Mix weighs the final MMStatus of each recipient's report; default
+	// all Retrieved.
+	Mix map[string]int
+	// Statuses fix the MMStatus for recipients starting with a prefix
+	// (the longest matching prefix wins), before the mix is drawn.
+	Statuses map[string]string
+	// Progress are intermediate statuses (Forwarded, Deferred) reported
+	// before the final one, each after ReportDelay.
+	Progress []string
+	// Reject answers the SubmitReq of recipients starting with a prefix
+	// with that StatusCode instead of accepting it.
+	Reject map[string]int
+	// ReportAttempts bounds how often one report is posted when the VASP
+	// does not answer 1000; default 3.
+	ReportAttempts int
+	// Seed makes the mix draw repeatable; 0 seeds from the clock.
+	Seed uint64
+}
+
+// Submission is a SubmitReq the simulator took.
+type Submission struct {
+	TransactionID string
+	Namespace     string
+	Request       *mm7.SubmitReq
+	MessageID     string // "" when it was refused
+	Status        mm7.Status
+}
+
+// Report is one DeliveryReportReq post and how the VASP answered.
+type Report struct {
+	Request  *mm7.DeliveryReportReq
+	Document []byte // the HTTP body as posted
+	Attempt  int
+	Answer   *mm7.Envelope // nil when there was no readable answer
+	Err      error
+}
+
+// MMSC is a running simulator.
+type MMSC struct {
+	opts Options
+	log  *slog.Logger
+	srv  *http.Server
+	ln   net.Listener
+	hc   *http.Client
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu          sync.Mutex
+	rnd         *mrand.Rand
+	seq         uint64
+	submissions []Submission
+	reports     []Report
+	notify      chan struct{}
+}
+
+// New returns a simulator that Start brings up.
+func New(opts Options, log *slog.Logger) *MMSC {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Path == "" {
+		opts.Path = "/mm7"
+	}
+	if opts.MaxSize <= 0 {
+		opts.MaxSize = 1 << 20
+	}
+	if opts.ReportDelay <= 0 {
+		opts.ReportDelay = time.Second
+	}
+	if len(opts.Mix) == 0 {
+		opts.Mix = map[string]int{mm7.MMStatusRetrieved: 1}
+	}
+	if opts.ReportAttempts <= 0 {
+		opts.ReportAttempts = 3
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	s := &MMSC{opts: opts, log: log, rnd: mrand.New(mrand.NewPCG(seed, seed>>1)),
+		hc: &http.Client{Timeout: 10 * time.Second}, notify: make(chan struct{}, 1)}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+// Name is the component's name.
+func (s *MMSC) Name() string { return "mmsc simulator" }
+
+// Start listens and serves until Stop.
+func (s *MMSC) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("mmsc simulator: listening on %s: %w", s.opts.Addr, err)
+	}
+	s.ln = ln
+	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go s.srv.Serve(ln)
+	s.log.Info("MMSC simulator listening", "url", s.URL(), "reports_to", s.opts.ReportURL)
+	return nil
+}
+
+// Stop stops serving and drops the reports not yet posted.
+func (s *MMSC) Stop(ctx context.Context) error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	err := s.srv.Shutdown(ctx)
+	s.wg.Wait()
+	return err
+}
+
+// URL is where VASPs post (mm7://host:port/path in Momentum's routes
+// syntax is the same place).
+func (s *MMSC) URL() string { return "http://" + s.ln.Addr().String() + s.opts.Path }
+
+// Addr is the listening address.
+func (s *MMSC) Addr() string { return s.ln.Addr().String() }
+
+// Submissions returns what was submitted so far.
+func (s *MMSC) Submissions() []Submission {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Submission(nil), s.submissions...)
+}
+
+// Reports returns every report post so far.
+func (s *MMSC) Reports() []Report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Report(nil), s.reports...)
+}
+
+// WaitReports waits until n report posts were made.
+func (s *MMSC) WaitReports(ctx context.Context, n int) ([]Report, error) {
+	for {
+		if r := s.Reports(); len(r) >= n {
+			return r, nil
+		}
+		select {
+		case <-ctx.Done():
+			return s.Reports(), fmt.Errorf("waiting for %d delivery reports: %w", n, ctx.Err())
+		case <-s.notify:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// messageID returns a relay message id: relays hand out opaque
+// alphanumeric ids, unique per relay.
+func (s *MMSC) messageID() string {
+	s.mu.Lock()
+	s.seq++
+	n := s.seq
+	s.mu.Unlock()
+	var b [3]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%08X%s", n, strings.ToUpper(hex.EncodeToString(b[:])))
+}
+
+// ServeHTTP answers one VASP request.
+func (s *MMSC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != s.opts.Path {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		http.Error(w, "MM7 requests are POSTed", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.opts.User != "" {
+		// Relays behind a web front end challenge at the HTTP level
+		// before reading the SOAP body.
+		u, p, ok := r.BasicAuth()
+		if !ok || u != s.opts.User || p != s.opts.Password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="MM7"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxSize))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		// Relays refuse an MM over their size limit as content they will
+		// not carry.
+		s.fault(w, "", mm7.DefaultNamespace, mm7.Status{Code: mm7.MultimediaContentRefused,
+			Text: "Multimedia content refused", Details: fmt.Sprintf("request larger than %d bytes", s.opts.MaxSize)})
+		return
+	}
+	if err != nil {
+		return
+	}
+	env, err := mm7.Decode(r.Header.Get("Content-Type"), body, mm7.Limits{})
+	if err != nil {
+		// A request the relay cannot read gets a SOAP Fault with an
+		// RSErrorRsp (TS 23.140 clause 8, MM7_RS_error.RES) and HTTP 500.
+		code := mm7.ValidationError
+		var me *mm7.Error
+		if errors.As(err, &me) {
+			code = me.Code
+		}
+		ns, tid := mm7.DefaultNamespace, ""
+		if env != nil {
+			ns, tid = orDefault(env.Namespace), env.TransactionID
+		}
+		s.fault(w, tid, ns, mm7.Status{Code: code, Text: mm7.StatusText(code), Details: err.Error()})
+		return
+	}
+	ns, known := mm7.CanonicalNamespace(env.Namespace)
+	if !known {
+		// A relay validates against the schema releases it implements.
+		s.fault(w, env.TransactionID, mm7.DefaultNamespace, mm7.Status{Code: mm7.UnsupportedVersion,
+			Text: "Unsupported version", Details: fmt.Sprintf("namespace %q", env.Namespace)})
+		return
+	}
+	req, ok := env.Body.(*mm7.SubmitReq)
+	if !ok {
+		// The simulator implements submission only; cancel and replace
+		// are optional for relays and often refused.
+		s.fault(w, env.TransactionID, ns, mm7.Status{Code: mm7.UnsupportedOperation, Text: "Unsupported operation",
+			Details: bodyName(env)})
+		return
+	}
+	s.submit(w, env.TransactionID, ns, req)
+}
+
+func orDefault(ns string) string {
+	if ns == "" {
+		return mm7.DefaultNamespace
+	}
+	return ns
+}
+
+func bodyName(env *mm7.Envelope) string {
+	if env.Body != nil {
+		return env.Body.Name()
+	}
+	return "SOAP Fault"
+}
+
+// submit checks a SubmitReq, answers it and schedules its reports.
+func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq) {
+	st := mm7.NewStatus(mm7.Success)
+	if s.opts.VASPID != "" && req.VASPID != s.opts.VASPID {
+		// Relays identify the VASP by VASPID and answer 4001 for one they
+		// do not know.
+		st = mm7.Status{Code: mm7.ImproperIdentification, Text: "Improper identification", Details: "VASPID " + req.VASPID}
+	}
+	rcpts := req.Recipients.All()
+	for _, a := range rcpts {
+		if st.Code != mm7.Success {
+			break
+		}
+		if a.Kind == mm7.Number && strings.Trim(strings.TrimPrefix(a.Value, "+"), "0123456789") != "" {
+			// A number with other characters is an address error.
+			st = mm7.Status{Code: mm7.AddressError, Text: "Address Error", Details: a.Value}
+		} else if code, ok := longestPrefix(s.opts.Reject, a.Value); ok {
+			st = mm7.Status{Code: code, Text: mm7.StatusText(code), Details: a.Value}
+		}
+	}
+	rsp := &mm7.SubmitRsp{MM7Version: req.MM7Version, Status: st}
+	if st.Code == mm7.Success {
+		rsp.MessageID = s.messageID()
+	}
+	s.mu.Lock()
+	s.submissions = append(s.submissions, Submission{TransactionID: tid, Namespace: ns, Request: req, MessageID: rsp.MessageID, Status: st})
+	s.mu.Unlock()
+	// Refusals of a readable request come as a SubmitRsp with the status,
+	// HTTP 200, as relays answer address and policy failures.
+	s.write(w, http.StatusOK, &mm7.Envelope{TransactionID: tid, Namespace: ns, Body: rsp})
+	s.log.Info("SubmitReq", "transaction_id", tid, "recipients", len(rcpts), "status", st.Code, "message_id", rsp.MessageID)
+	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && s.opts.ReportURL != "" {
+		for _, a := range rcpts {
+			s.schedule(ns, req, rsp.MessageID, a)
+		}
+	}
+}
+
+// fault answers HTTP 500 with a SOAP Fault carrying an RSErrorRsp.
+func (s *MMSC) fault(w http.ResponseWriter, tid, ns string, st mm7.Status) {
+	code := "Client"
+	if st.Code >= 3000 && st.Code < 4000 {
+		code = "Server"
+	}
+	st.Text, st.Details = mm7.CleanText(st.Text), mm7.CleanText(st.Details)
+	s.write(w, http.StatusInternalServerError, &mm7.Envelope{TransactionID: tid, Namespace: ns, Fault: &mm7.Fault{
+		Code: code, String: st.Text, Detail: &mm7.ErrorRsp{MM7Version: mm7.DefaultVersion, Status: st},
+	}})
+	s.log.Info("request refused", "transaction_id", tid, "status", st.Code, "details", st.Details)
+}
+
+func (s *MMSC) write(w http.ResponseWriter, code int, env *mm7.Envelope) {
+	ct, body, err := mm7.Style{}.Encode(env)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(code)
+	w.Write(body)
+}
+
+func longestPrefix[V any](m map[string]V, s string) (V, bool) {
+	var best V
+	n, found := -1, false
+	for p, v := range m {
+		if strings.HasPrefix(s, p) && len(p) > n {
+			best, n, found = v, len(p), true
+		}
+	}
+	return best, found
+}

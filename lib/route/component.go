@@ -1,0 +1,69 @@
+package route
+
+import (
+	"context"
+	"path/filepath"
+
+	"msyshost/lib/channel"
+	"msyshost/lib/dsn"
+	"msyshost/lib/process"
+	"msyshost/lib/spool"
+)
+
+// SpoolFile is the spool's file in the data directory.
+const SpoolFile = "spool.db"
+
+// The daemon's queue stage: the spool in the data directory, delivering
+// through a router over the channels the channel stage added, its bounces
+// rendered by lib/dsn. It takes every injection and bounce of the process
+// (msg:inject, msys.mstore.inject, mstore reinstate, the retry core) and
+// adds the queue commands to the console. Scenarios keep their recording
+// outbox: nothing is built outside the daemon.
+func init() {
+	process.Register("spool", process.StageQueue, func(p *process.Process) ([]process.Component, error) {
+		if p.Mode() != process.Daemon {
+			return nil, nil
+		}
+		if err := spool.CheckConfig(p.Config()); err != nil {
+			return nil, err
+		}
+		channels := map[string]channel.Channel{}
+		for _, name := range []string{SMTP, SMPP, MM7} {
+			if ch, ok := p.Channel(name); ok {
+				channels[name] = ch
+			}
+		}
+		r, err := New(p.Config, channels)
+		if err != nil {
+			return nil, err
+		}
+		b := &dsn.Bouncer{Config: p.Config, Now: p.Now, Logger: p.Logger()}
+		sp, err := spool.Open(filepath.Join(p.DataDir(), SpoolFile), spool.Options{
+			Router: r, Bouncer: b, Config: p.Config, Now: p.Now, Logger: p.Logger(),
+		})
+		if err != nil {
+			return nil, err
+		}
+		b.Injector = sp
+		p.SetSpool(sp, b)
+		p.Console.AddQueue(sp)
+		return []process.Component{&QueueStage{Spool: sp, Bouncer: b, Router: r}}, nil
+	})
+}
+
+// QueueStage is the queue stage as a component; SMTP in finds the spool
+// it queues to here.
+type QueueStage struct {
+	Spool   *spool.Spool
+	Bouncer *dsn.Bouncer
+	Router  *Router
+}
+
+func (q *QueueStage) Name() string                    { return "spool" }
+func (q *QueueStage) Start(ctx context.Context) error { return q.Spool.Start(ctx) }
+
+// Stop lets deliveries under way finish within ctx and closes the file.
+func (q *QueueStage) Stop(ctx context.Context) error {
+	q.Spool.Stop(ctx)
+	return q.Spool.Close()
+}

@@ -1,0 +1,187 @@
+package smpp
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func roundTrip(t *testing.T, p *PDU) *PDU {
+	t.Helper()
+	b, err := Encode(p)
+	if err != nil {
+		t.Fatalf("Encode %s: %v", p.ID, err)
+	}
+	q, err := Decode(b)
+	if err != nil {
+		t.Fatalf("Decode %s: %v", p.ID, err)
+	}
+	if !reflect.DeepEqual(p, q) {
+		t.Fatalf("round trip of %s:\n got %+v\nwant %+v", p.ID, q.Body, p.Body)
+	}
+	return q
+}
+
+func TestRoundTrips(t *testing.T) {
+	var tl TLVs
+	tl.SetString(TagReceiptedMessageID, "1a2b")
+	tl.SetUint8(TagMessageState, 2)
+	tl.Set(TagNetworkErrorCode, []byte{3, 0, 1})
+	tl.Set(Tag(0x1401), []byte("vendor")) // unknown: carried through
+	for _, p := range []*PDU{
+		{Header: Header{ID: BindTransceiver, Seq: 1}, Body: &Bind{ID: BindTransceiver, SystemID: "esme", Password: "secret", SystemType: "VMA", InterfaceVersion: Version34, AddrTON: 1, AddrNPI: 1, AddressRange: "^1555"}},
+		{Header: Header{ID: BindTransceiverResp, Seq: 1}, Body: &BindResp{ID: BindTransceiverResp, SystemID: "smsc", TLVs: TLVs{{TagSCInterfaceVersion, []byte{0x34}}}}},
+		{Header: Header{ID: SubmitSM, Seq: 2}, Body: &SM{ID: SubmitSM, SourceAddr: "12345", DestinationAddr: "15551234", DestAddrTON: 1, DestAddrNPI: 1, RegisteredDelivery: RegDlvSMSC, ValidityPeriod: "000001000000000R", ShortMessage: []byte("hi"), TLVs: TLVs{{TagSarMsgRefNum, []byte{0, 7}}}}},
+		{Header: Header{ID: SubmitSMResp, Seq: 2}, Body: &SMResp{ID: SubmitSMResp, MessageID: "0A1B"}},
+		{Header: Header{ID: DeliverSM, Seq: 9}, Body: &SM{ID: DeliverSM, SourceAddr: "15551234", DestinationAddr: "12345", EsmClass: EsmDeliveryRcpt, ShortMessage: []byte("id:1a2b stat:DELIVRD"), TLVs: tl}},
+		{Header: Header{ID: DeliverSMResp, Seq: 9}, Body: &SMResp{ID: DeliverSMResp}},
+		{Header: Header{ID: EnquireLink, Seq: 3}, Body: &Empty{ID: EnquireLink}},
+		{Header: Header{ID: Unbind, Seq: 4}, Body: &Empty{ID: Unbind}},
+		{Header: Header{ID: GenericNack, Status: RInvCmdID, Seq: 5}, Body: &Empty{ID: GenericNack}},
+		{Header: Header{ID: Outbind, Seq: 6}, Body: &OutbindBody{SystemID: "smsc", Password: "pw"}},
+		{Header: Header{ID: AlertNotification, Seq: 7}, Body: &Alert{SourceAddr: "15551234", ESMEAddr: "12345", TLVs: TLVs{{TagMsAvailabilityStatus, []byte{0}}}}},
+	} {
+		roundTrip(t, p)
+	}
+}
+
+// A submit_sm as the specification lays it out, octet by octet (4.4.1).
+func TestSubmitSMWireLayout(t *testing.T) {
+	p := &PDU{Header: Header{ID: SubmitSM, Seq: 1}, Body: &SM{ID: SubmitSM, SourceAddrTON: 5, SourceAddr: "AB", DestAddrTON: 1, DestAddrNPI: 1, DestinationAddr: "1", RegisteredDelivery: 1, ShortMessage: []byte("x")}}
+	b, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "00000025" + "00000004" + "00000000" + "00000001" + // header
+		"00" + "05" + "00" + "414200" + "01" + "01" + "3100" + // service_type .. destination_addr
+		"00" + "00" + "00" + "00" + "00" + // esm_class protocol_id priority schedule validity
+		"01" + "00" + "00" + "00" + "01" + "78" // registered_delivery .. short_message
+	if got := hex.EncodeToString(b); got != want {
+		t.Fatalf("wire form\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestEncodeRefusesOverLimitFields(t *testing.T) {
+	for _, c := range []struct {
+		body  Body
+		field string
+	}{
+		{&Bind{ID: BindTransmitter, SystemID: strings.Repeat("s", 16)}, "system_id"},
+		{&Bind{ID: BindTransmitter, Password: strings.Repeat("p", 9)}, "password"},
+		{&Bind{ID: BindTransmitter, SystemType: strings.Repeat("t", 13)}, "system_type"},
+		{&SM{ID: SubmitSM, DestinationAddr: strings.Repeat("1", 21)}, "destination_addr"},
+		{&SM{ID: SubmitSM, SourceAddr: "a\x00b"}, "source_addr"},
+		{&SM{ID: SubmitSM, ShortMessage: make([]byte, 255)}, "short_message"},
+		{&SM{ID: SubmitSM, ValidityPeriod: "1d"}, "validity_period"},
+		{&SM{ID: SubmitSM, TLVs: TLVs{{TagMessageState, []byte{1, 2}}}}, "message_state"},
+		{&SMResp{ID: SubmitSMResp, MessageID: strings.Repeat("9", 65)}, "message_id"},
+	} {
+		_, err := Encode(&PDU{Header: Header{ID: c.body.Command()}, Body: c.body})
+		if err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%s: error %v, want one naming %s", c.body.Command(), err, c.field)
+		}
+	}
+}
+
+func mustEncode(t *testing.T, p *PDU) []byte {
+	t.Helper()
+	b, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// patch rewrites the command_length of b after it was edited.
+func patch(b []byte) []byte {
+	n := len(b)
+	b[0], b[1], b[2], b[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return b
+}
+
+func TestDecodeErrorsCarryTheAnsweringStatus(t *testing.T) {
+	submit := mustEncode(t, &PDU{Header: Header{ID: SubmitSM, Seq: 42}, Body: &SM{ID: SubmitSM, SourceAddr: "1", DestinationAddr: "2", ShortMessage: []byte("abc")}})
+	bind := mustEncode(t, &PDU{Header: Header{ID: BindTransmitter, Seq: 7}, Body: &Bind{ID: BindTransmitter, SystemID: "a", Password: "b"}})
+	cases := []struct {
+		name   string
+		b      []byte
+		status Status
+		answer CommandID
+	}{
+		{"unknown command", patch(append(mustEncode(t, &PDU{Header: Header{ID: EnquireLink, Seq: 42}})[:4:4], 0, 0, 0x0F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 42)), RInvCmdID, GenericNack},
+		{"truncated body", patch(append([]byte(nil), submit[:30]...)), RInvCmdLen, SubmitSMResp},
+		{"sm_length past the end", patch(append(append([]byte(nil), submit[:len(submit)-3]...), 'a')), RInvMsgLen, SubmitSMResp},
+		{"sm_length over 254", func() []byte {
+			b := append([]byte(nil), submit[:len(submit)-4]...)
+			b = append(b, 255)
+			return patch(append(b, make([]byte, 255)...))
+		}(), RInvMsgLen, SubmitSMResp},
+		{"TLV cut short", patch(append(append([]byte(nil), submit...), 0x04, 0x27, 0, 5, 1)), RInvOptParStream, SubmitSMResp},
+		{"stray octets", patch(append(append([]byte(nil), submit...), 0x04)), RInvOptParStream, SubmitSMResp},
+		{"known TLV wrong size", patch(append(append([]byte(nil), submit...), 0x04, 0x27, 0, 2, 1, 1)), RInvParLen, SubmitSMResp},
+		{"system_id too long", patch(append(append(append([]byte(nil), bind[:16]...), []byte(strings.Repeat("x", 20)+"\x00")...), bind[18:]...)), RInvSysID, BindTransmitterResp},
+		{"source_addr without NUL", patch(append(append([]byte(nil), submit[:19]...), []byte(strings.Repeat("1", 30))...)), RInvSrcAdr, SubmitSMResp},
+		{"bad validity period", func() []byte {
+			b := mustEncode(t, &PDU{Header: Header{ID: SubmitSM, Seq: 42}, Body: &SM{ID: SubmitSM, ValidityPeriod: "000001000000000R"}})
+			i := bytes.Index(b, []byte("000001000000000R"))
+			return patch(append(append(append([]byte(nil), b[:i]...), "0001\x00"...), b[i+17:]...))
+		}(), RInvExpiry, SubmitSMResp},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Decode(c.b)
+			var de *Error
+			if !errors.As(err, &de) {
+				t.Fatalf("Decode error %v, want *Error", err)
+			}
+			if de.Status != c.status {
+				t.Fatalf("status %s (%v), want %s", de.Status, err, c.status)
+			}
+			a := Answer(p, de)
+			if a.ID != c.answer || a.Status != c.status || (p != nil && a.Seq != p.Seq) {
+				t.Fatalf("answer %s %s seq %d, want %s %s", a.ID, a.Status, a.Seq, c.answer, c.status)
+			}
+			if _, err := Encode(a); err != nil {
+				t.Fatalf("answer does not encode: %v", err)
+			}
+		})
+	}
+}
+
+func TestReadBoundsCommandLength(t *testing.T) {
+	for _, n := range []uint32{0, 15, MaxLen + 1, 0xFFFFFFFF} {
+		b := []byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n), 0, 0, 0, 4}
+		_, err := Read(bytes.NewReader(b))
+		var de *Error
+		if !errors.As(err, &de) || de.Status != RInvCmdLen || !de.Fatal {
+			t.Errorf("command_length %d: %v, want a fatal ESME_RINVCMDLEN", n, err)
+		}
+	}
+	// A sane PDU followed by another: the stream stays in step after a
+	// body that could not be decoded.
+	bad := mustEncode(t, &PDU{Header: Header{ID: SubmitSM, Seq: 1}, Body: &SM{ID: SubmitSM}})
+	bad = patch(append(bad, 0xFF))
+	good := mustEncode(t, &PDU{Header: Header{ID: EnquireLink, Seq: 2}})
+	r := bytes.NewReader(append(bad, good...))
+	if _, err := Read(r); err == nil {
+		t.Fatal("a body with a stray octet must not decode")
+	}
+	p, err := Read(r)
+	if err != nil || p.ID != EnquireLink || p.Seq != 2 {
+		t.Fatalf("next PDU = %v, %v", p, err)
+	}
+}
+
+func TestNegativeResponseHasNoBody(t *testing.T) {
+	b := mustEncode(t, &PDU{Header: Header{ID: SubmitSMResp, Status: RThrottled, Seq: 3}, Body: &SMResp{ID: SubmitSMResp, MessageID: "ignored"}})
+	if len(b) != HeaderLen {
+		t.Fatalf("negative submit_sm_resp is %d octets, want a bare header", len(b))
+	}
+	p, err := Decode(b)
+	if err != nil || p.Status != RThrottled || !p.Status.Temporary() {
+		t.Fatalf("Decode = %+v, %v", p, err)
+	}
+}

@@ -1,0 +1,309 @@
+package smppclient
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"msyshost/lib/smpp"
+)
+
+// Bind states, as the console shows them.
+const (
+	StateConnecting = "connecting"
+	StateBinding    = "binding"
+	StateBound      = "bound"
+	StateWaiting    = "waiting to reconnect"
+	StateStopped    = "stopped"
+)
+
+// maxDelivers bounds the deliver_sm handled at once per bind.
+const maxDelivers = 1024
+
+// bind is one SMPP session the client keeps open: it connects, binds,
+// serves, and after any failure reconnects with backoff.
+type bind struct {
+	c     *Client
+	index int
+	log   *slog.Logger
+
+	window chan struct{} // a slot per outstanding submit
+
+	mu             sync.Mutex
+	state          string
+	conn           *smpp.Conn
+	lastErr        string
+	lastErrAt      time.Time
+	throttledUntil time.Time
+	since          time.Time
+
+	submits  atomic.Int64
+	failed   atomic.Int64
+	receipts atomic.Int64
+	inflight atomic.Int64
+	delivers chan struct{} // bounds deliver_sm being handled at once
+}
+
+func newBind(c *Client, i int) *bind {
+	return &bind{
+		c: c, index: i, state: StateConnecting,
+		log:      c.log.With("bind", fmt.Sprintf("%s#%d", c.set.Name, i+1)),
+		window:   make(chan struct{}, c.set.Window),
+		delivers: make(chan struct{}, maxDelivers),
+	}
+}
+
+func (b *bind) setState(st string, conn *smpp.Conn, err error) {
+	b.mu.Lock()
+	b.state, b.conn, b.since = st, conn, time.Now()
+	if err != nil {
+		b.lastErr, b.lastErrAt = err.Error(), time.Now()
+	}
+	b.mu.Unlock()
+	b.c.changed()
+}
+
+// ready returns the connection when the bind can submit now.
+func (b *bind) ready() *smpp.Conn {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != StateBound || b.c.set.BindType == smpp.BindReceiver || time.Now().Before(b.throttledUntil) {
+		return nil
+	}
+	return b.conn
+}
+
+// run keeps the session up until ctx ends.
+func (b *bind) run(ctx context.Context) {
+	delay := b.c.set.ReconnectMin
+	for ctx.Err() == nil {
+		started := time.Now()
+		err := b.session(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		b.log.Warn("SMPP session ended; reconnecting", "error", err, "in", delay)
+		b.setState(StateWaiting, nil, err)
+		// A session that stayed up a while starts the backoff afresh.
+		if time.Since(started) > 10*b.c.set.ReconnectMin+time.Second {
+			delay = b.c.set.ReconnectMin
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		delay = min(2*delay, b.c.set.ReconnectMax)
+	}
+	b.setState(StateStopped, nil, nil)
+}
+
+// session connects, binds and serves one connection until it ends.
+func (b *bind) session(ctx context.Context) error {
+	set := &b.c.set
+	b.setState(StateConnecting, nil, nil)
+	d := net.Dialer{Timeout: set.BindTimeout}
+	nc, err := d.DialContext(ctx, "tcp", set.Addr)
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", set.Addr, err)
+	}
+	if set.TLS != nil {
+		tc := tls.Client(nc, set.TLS)
+		hctx, cancel := context.WithTimeout(ctx, set.BindTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			return fmt.Errorf("TLS handshake with %s: %w", set.Addr, err)
+		}
+		nc = tc
+	}
+	conn := smpp.NewConn(nc)
+	b.setState(StateBinding, conn, nil)
+	served := make(chan error, 1)
+	go func() { served <- conn.Serve(func(p *smpp.PDU) { b.handle(ctx, conn, p) }) }()
+	stop := context.AfterFunc(ctx, func() { b.unbind(conn) })
+	defer stop()
+	if err := b.bindRequest(ctx, conn); err != nil {
+		conn.Close()
+		<-served
+		return err
+	}
+	b.setState(StateBound, conn, nil)
+	b.log.Info("SMPP bound", "addr", set.Addr, "system_id", set.SystemID, "as", set.BindType.String())
+	go b.keepalive(ctx, conn)
+	err = <-served
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+func (b *bind) bindRequest(ctx context.Context, conn *smpp.Conn) error {
+	set := &b.c.set
+	bctx, cancel := context.WithTimeout(ctx, set.BindTimeout)
+	defer cancel()
+	resp, err := conn.Request(bctx, set.BindType, &smpp.Bind{
+		ID: set.BindType, SystemID: set.SystemID, Password: set.Password, SystemType: set.SystemType,
+		InterfaceVersion: smpp.Version34,
+	})
+	if err != nil {
+		return fmt.Errorf("binding to %s: %w", set.Addr, err)
+	}
+	if resp.Status != smpp.ROK {
+		return fmt.Errorf("%s refused by %s: %s", set.BindType, set.Addr, resp.Status)
+	}
+	if resp.ID != set.BindType.Response() {
+		return fmt.Errorf("binding to %s: answered with %s", set.Addr, resp.ID)
+	}
+	return nil
+}
+
+// keepalive sends enquire_link after EnquireLink of quiet (4.11) and ends
+// the session when the SMSC does not answer within the response timer.
+func (b *bind) keepalive(ctx context.Context, conn *smpp.Conn) {
+	set := &b.c.set
+	t := time.NewTicker(set.EnquireLink)
+	defer t.Stop()
+	for {
+		select {
+		case <-conn.Done():
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ectx, cancel := context.WithTimeout(ctx, set.BindTimeout)
+		resp, err := conn.Request(ectx, smpp.EnquireLink, &smpp.Empty{ID: smpp.EnquireLink})
+		cancel()
+		if err != nil || resp.ID != smpp.EnquireLinkResp {
+			if err == nil {
+				err = fmt.Errorf("answered with %s", resp.ID)
+			}
+			b.log.Warn("enquire_link unanswered; closing the session", "error", err)
+			conn.Abort(fmt.Errorf("enquire_link unanswered within %s: %w", set.BindTimeout, err))
+			return
+		}
+	}
+}
+
+// unbind ends a session politely (4.2) when the client stops.
+func (b *bind) unbind(conn *smpp.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_, _ = conn.Request(ctx, smpp.Unbind, &smpp.Empty{ID: smpp.Unbind})
+	conn.Close()
+}
+
+// handle answers the SMSC's requests. deliver_sm is handed to the
+// client's handler on its own goroutine, bounded per bind, so a receipt
+// waiting for its stored copy never holds up the submit_sm_resp that
+// would store it.
+func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
+	switch p.ID {
+	case smpp.EnquireLink:
+		_ = conn.Respond(p, smpp.ROK, nil)
+	case smpp.Unbind:
+		_ = conn.Respond(p, smpp.ROK, nil)
+		conn.Close()
+	case smpp.DeliverSM:
+		select {
+		case b.delivers <- struct{}{}:
+		default:
+			// The reader never waits: a submit_sm_resp behind this PDU may
+			// be what the receipts in hand are waiting for. An SMSC keeps
+			// far fewer deliver_sm in flight than this bound; one past it
+			// is refused as a temporary error and sent again later.
+			b.log.Warn("too many deliver_sm in hand; refused for now", "limit", cap(b.delivers))
+			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: smpp.DeliverSMResp})
+			return
+		}
+		go func() {
+			defer func() { <-b.delivers }()
+			st := b.c.deliver(ctx, b, p.Body.(*smpp.SM))
+			if st == smpp.ROK {
+				b.receipts.Add(1)
+			}
+			if err := conn.Respond(p, st, &smpp.SMResp{ID: smpp.DeliverSMResp}); err != nil && !errors.Is(err, smpp.ErrClosed) {
+				b.log.Debug("deliver_sm_resp not sent; the SMSC will send the deliver_sm again", "error", err)
+			}
+		}()
+	case smpp.AlertNotification, smpp.Outbind:
+		// No response exists (4.12, 4.1.7); msyshost keeps its own binds.
+	default:
+		_ = conn.Send(&smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
+	}
+}
+
+// submit sends one submit_sm on this bind, within its window.
+func (b *bind) submit(ctx context.Context, conn *smpp.Conn, sm *smpp.SM) (*smpp.PDU, error) {
+	select {
+	case b.window <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-conn.Done():
+		return nil, smpp.ErrClosed
+	}
+	b.inflight.Add(1)
+	defer func() { <-b.window; b.inflight.Add(-1) }()
+	sctx, cancel := context.WithTimeout(ctx, b.c.set.SubmitTimeout)
+	defer cancel()
+	resp, err := conn.Request(sctx, smpp.SubmitSM, sm)
+	if err != nil {
+		b.failed.Add(1)
+		return nil, err
+	}
+	if resp.Status == smpp.ROK {
+		b.submits.Add(1)
+	} else {
+		b.failed.Add(1)
+	}
+	if resp.Status == smpp.RThrottled && b.c.set.ThrottleTimeout > 0 {
+		b.mu.Lock()
+		b.throttledUntil = time.Now().Add(b.c.set.ThrottleTimeout)
+		b.mu.Unlock()
+		b.log.Info("SMSC throttled submissions; pausing this bind", "for", b.c.set.ThrottleTimeout)
+	}
+	return resp, nil
+}
+
+// Status is one bind's state for the console.
+type Status struct {
+	Client    string
+	Index     int
+	Addr      string
+	SystemID  string
+	BindType  string
+	State     string
+	Since     time.Time
+	Window    int // submits awaiting their response
+	WindowMax int
+	Submits   int64
+	Failed    int64
+	Receipts  int64
+	LastError string
+	LastErrAt time.Time
+}
+
+func (b *bind) status() Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st := b.state
+	if st == StateBound && time.Now().Before(b.throttledUntil) {
+		st = "bound (throttled)"
+	}
+	return Status{
+		Client: b.c.set.Name, Index: b.index + 1, Addr: b.c.set.Addr, SystemID: b.c.set.SystemID,
+		BindType: b.c.set.BindType.String(), State: st, Since: b.since,
+		Window: int(b.inflight.Load()), WindowMax: b.c.set.Window,
+		Submits: b.submits.Load(), Failed: b.failed.Load(), Receipts: b.receipts.Load(),
+		LastError: b.lastErr, LastErrAt: b.lastErrAt,
+	}
+}

@@ -1,0 +1,293 @@
+package smppclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+
+	"msyshost/lib/channel"
+	"msyshost/lib/config"
+	"msyshost/lib/message"
+	"msyshost/lib/retry"
+	"msyshost/lib/smpp"
+	"msyshost/lib/status"
+)
+
+// Channel delivers messages to SMPP domains: one Client per domain, the
+// per-message options read from the config at each delivery, receipts
+// handed to the retry core.
+type Channel struct {
+	cfg  *config.Config
+	core *retry.Core
+	log  *slog.Logger
+
+	mu      sync.RWMutex
+	clients map[string]*Client // by lower-case domain
+}
+
+var _ channel.Channel = (*Channel)(nil)
+
+// NewChannel builds a client for each domain from its config scope.
+// Nothing connects until Start.
+func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ch := &Channel{cfg: cfg, core: core, log: log, clients: map[string]*Client{}}
+	for _, d := range domains {
+		set, err := FromConfig(cfg, d)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := SubmitConfig(cfg, d); err != nil {
+			return nil, fmt.Errorf("domain %s: %w", d, err)
+		}
+		if _, _, _, err := retry.SMPPTracking(cfg, config.Scope{Domain: d}); err != nil {
+			return nil, fmt.Errorf("domain %s: %w", d, err)
+		}
+		ch.add(d, set)
+	}
+	return ch, nil
+}
+
+func (ch *Channel) add(domain string, set Settings) *Client {
+	domain = strings.ToLower(domain)
+	c := New(set, func(ctx context.Context, bind string, sm *smpp.SM) smpp.Status {
+		return ch.Receipt(ctx, domain, bind, sm)
+	}, ch.log)
+	ch.clients[domain] = c
+	return c
+}
+
+// Domains lists the named Domain scopes of cfg that set smpp_smsc_server:
+// the domains this channel serves.
+func Domains(cfg *config.Config) []string {
+	var out []string
+	for _, d := range cfg.Root().Scopes("domain") {
+		if d.Named && d.Regex() == nil {
+			if _, ok := d.Get(config.SMPPSMSCServer); ok {
+				out = append(out, d.Name)
+			}
+		}
+	}
+	return out
+}
+
+// Name is the component name.
+func (ch *Channel) Name() string { return "smpp channel" }
+
+// Start opens every client's binds.
+func (ch *Channel) Start(ctx context.Context) error {
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	for _, c := range ch.clients {
+		if err := c.Start(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop closes them.
+func (ch *Channel) Stop(ctx context.Context) error {
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	var errs []error
+	for _, c := range ch.clients {
+		errs = append(errs, c.Stop(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// Client returns the client of a domain.
+func (ch *Channel) Client(domain string) *Client {
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	return ch.clients[strings.ToLower(domain)]
+}
+
+// Clients returns every client, for the console.
+func (ch *Channel) Clients() []*Client {
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	out := make([]*Client, 0, len(ch.clients))
+	for _, c := range ch.clients {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Deliver submits m as an SMS: the text of its first text part (text/plain
+// preferred) to the local part of its recipient, segmented as the domain
+// says. Once every segment is accepted, the submission goes to the retry
+// core (store hook, durable copy) when a receipt was asked for; only then
+// does Deliver return nil. A store failure is a temporary error, so the
+// spool keeps the message.
+func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
+	local, domain := splitAddr(m.RcptTo)
+	c := ch.Client(domain)
+	if c == nil {
+		return permanent(domain, "5.1.2", "no SMPP binding for domain %q", domain)
+	}
+	sc, err := SubmitConfig(ch.cfg, domain)
+	if err != nil {
+		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
+	}
+	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(ch.cfg, config.Scope{Domain: domain}); err != nil {
+		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
+	}
+	if local == "" {
+		return permanent(domain, "5.1.3", "recipient %q has no number before the @", m.RcptTo)
+	}
+	text := Text(m)
+	coding := uint8(sc.Coding)
+	if sc.Coding < 0 {
+		coding = smpp.PickCoding(text)
+	}
+	sc.Split.Ref = uint16(rand.IntN(0x10000))
+	if sc.Split.RefLen == 1 {
+		sc.Split.Ref &= 0xFF
+	}
+	segs, err := smpp.Split(text, coding, sc.Split)
+	if err != nil {
+		return permanent(domain, "5.6.0", "%v", err)
+	}
+	ids := make([]string, 0, len(segs))
+	for _, seg := range segs {
+		sm := &smpp.SM{
+			ID: smpp.SubmitSM, ServiceType: sc.ServiceType,
+			SourceAddrTON: sc.SourceTON, SourceAddrNPI: sc.SourceNPI, SourceAddr: sc.Source,
+			DestAddrTON: sc.DestTON, DestAddrNPI: sc.DestNPI, DestinationAddr: local,
+			EsmClass: seg.EsmClass, ValidityPeriod: sc.ValidityPeriod,
+			RegisteredDelivery: sc.RegisteredDelivery, DataCoding: coding,
+			ShortMessage: seg.ShortMessage, TLVs: seg.TLVs,
+		}
+		id, err := c.Submit(ctx, sm)
+		if err != nil {
+			if len(ids) > 0 {
+				ch.log.Warn("long SMS failed after some segments were accepted; the retry sends them again",
+					"to", m.RcptTo, "accepted", len(ids), "of", len(segs), "error", err)
+			}
+			return err
+		}
+		key, err := smpp.IDKey(id, sc.SubmitIDs, sc.SubmitIDs)
+		if err != nil {
+			// The SMSC has the message: failing here would send it again.
+			// It is kept under the id as written; its receipt will say
+			// whether the configured format is wrong.
+			ch.log.Error("message id does not match smpp_submit_response_message_id_format; stored as written",
+				"id", id, "format", sc.SubmitIDs.String(), "error", err)
+			key, _ = smpp.IDKey(id, smpp.IDString, smpp.IDString)
+		}
+		ids = append(ids, key)
+	}
+	if !sc.Track {
+		return nil
+	}
+	_, err = ch.core.Submitted(ctx, retry.Submission{
+		Channel: retry.SMPP, Message: m, IDs: ids, Shortcode: sc.Source,
+		Binding: c.set.Name, Domain: domain, UseShortcode: true, Save: true,
+	})
+	if err != nil {
+		e := status.Temporaryf(status.Store, 0, "4.3.0", "SMS %s submitted but not stored for its receipt", strings.Join(ids, ","))
+		e.Component, e.Err = "smpp "+domain, err
+		return e
+	}
+	return nil
+}
+
+// Receipt handles a deliver_sm that arrived on a bind of domain: a
+// delivery receipt is correlated (receipted_message_id or the receipt
+// text, the id normalised from the receipt format to the submit format,
+// the bucket from the domain's source address, as the submission's was)
+// and handed to the retry core. It answers ROK only when the
+// outcome is durable; a failure is ESME_RX_T_APPN so the SMSC sends it
+// again. What can never be correlated is answered ROK and logged: the
+// SMSC would otherwise send it forever.
+func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM) smpp.Status {
+	log := ch.log.With("bind", bind, "from", sm.SourceAddr)
+	if !smpp.IsReceipt(sm) {
+		// Mobile-originated SMS to e-mail is not part of msyshost.
+		log.Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
+		return smpp.RxPAppn
+	}
+	rc, err := smpp.ParseReceipt(sm)
+	if err != nil {
+		log.Error("delivery receipt not understood; acknowledged and dropped", "error", err)
+		return smpp.ROK
+	}
+	sc, err := SubmitConfig(ch.cfg, domain)
+	if err != nil {
+		log.Error("delivery receipt held: SMPP options of the domain are broken", "error", err)
+		return smpp.RxTAppn
+	}
+	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
+	if err != nil {
+		log.Error("delivery receipt id does not match the configured format; acknowledged and dropped",
+			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
+		return smpp.ROK
+	}
+	// The bucket is the submission's: the configured source address, not
+	// the receipt's destination_addr, which SMSCs rewrite (a + or a
+	// country prefix added).
+	detail := ""
+	if rc.Err != "" {
+		detail = "err:" + rc.Err
+	}
+	res, err := ch.core.Receipt(ctx, retry.Receipt{
+		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key,
+		Status: rc.Stat, Detail: detail,
+	})
+	if err != nil {
+		log.Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
+		return smpp.RxTAppn
+	}
+	log.Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	return smpp.ROK
+}
+
+// Text is the SMS text of m: its first text/plain part, else its first
+// text part, line breaks as LF and surrounding white space trimmed.
+func Text(m *message.Message) string {
+	parts := m.TextParts()
+	var pick *message.Part
+	for _, p := range parts {
+		if p.MediaType() == "text/plain" {
+			pick = p
+			break
+		}
+	}
+	if pick == nil && len(parts) > 0 {
+		pick = parts[0]
+	}
+	if pick == nil {
+		return ""
+	}
+	t, _ := pick.Text()
+	return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n"))
+}
+
+func splitAddr(addr string) (local, domain string) {
+	addr = strings.Trim(addr, "<> ")
+	i := strings.LastIndex(addr, "@")
+	if i < 0 {
+		return addr, ""
+	}
+	return addr[:i], strings.ToLower(addr[i+1:])
+}
+
+func permanent(domain, enh, format string, args ...any) error {
+	e := status.Permanentf(status.SMPP, 0, enh, format, args...)
+	e.Component = "smpp " + domain
+	return e
+}
+
+func temporary(domain, enh string, err error, format string, args ...any) error {
+	e := status.Temporaryf(status.SMPP, 0, enh, format, args...)
+	e.Component, e.Err = "smpp "+domain, err
+	return e
+}

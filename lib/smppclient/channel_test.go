@@ -1,0 +1,207 @@
+package smppclient_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"msyshost/lib/mstore"
+	"msyshost/lib/smpp"
+	"msyshost/lib/smsc"
+	"msyshost/lib/status"
+)
+
+func TestPositiveAndNegativeReceipts(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{Outcomes: []smsc.Weighted{{Stat: "DELIVRD", Weight: 1}, {Stat: "UNDELIV", Weight: 1}}, ReceiptDelay: 20 * time.Millisecond}, hooks, "")
+	ctx := context.Background()
+	for _, to := range []string{"15550001@" + domain, "15550002@" + domain} {
+		if err := r.ch.Deliver(ctx, sms(to, "hello")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs := r.smsc.Submissions()
+	if len(subs) != 2 || subs[0].Dest != "15550001" || subs[0].Source != "12345" || subs[0].Text != "hello" {
+		t.Fatalf("SMSC saw %+v", subs)
+	}
+	if subs[0].SM.RegisteredDelivery != smpp.RegDlvSMSC {
+		t.Fatalf("registered_delivery = %d", subs[0].SM.RegisteredDelivery)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.await(t, "smpp_handle_DR_negative", 1)
+	if hooks.count("smpp_store_submit") != 2 {
+		t.Fatalf("store hook ran %d times", hooks.count("smpp_store_submit"))
+	}
+	// The negative receipt bounced (the fake hooks continue) and deleted
+	// the copy; the positive one leaves the copy to the hook.
+	waitFor(t, func() bool { _, b := r.rec.Take(); return len(b) == 1 })
+	waitFor(t, func() bool {
+		_, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: subs[1].ID})
+		return errors.Is(err, mstore.ErrNotFound)
+	})
+	rec, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: subs[0].ID})
+	if err != nil || rec.Origin.Channel != "smpp" || rec.Origin.Shortcode != "12345" || rec.Origin.Domain != domain {
+		t.Fatalf("stored copy %+v, %v", rec, err)
+	}
+	waitFor(t, func() bool { return r.smsc.Pending() == 0 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Every receipt shape real SMSCs send correlates to its stored message,
+// and the hook runs exactly once.
+func TestReceiptShapes(t *testing.T) {
+	hex, dec := smpp.IDHex, smpp.IDDecimal
+	cases := []struct {
+		name  string
+		opt   smsc.Options
+		extra string
+	}{
+		{"TLV only", smsc.Options{Style: smsc.TLVOnly}, ""},
+		{"text only", smsc.Options{Style: smsc.TextOnly}, ""},
+		{"trailing NULs", smsc.Options{TrailingNUL: true}, ""},
+		{"duplicates", smsc.Options{DuplicateEvery: 1}, ""},
+		{"hex submit ids, decimal receipts", smsc.Options{IDFormat: hex, ReceiptIDFormat: &dec, Style: smsc.TextOnly},
+			`smpp_submit_response_message_id_format = "Hexadecimal"
+  smpp_delivery_receipt_message_id_format = "decimal"`},
+		{"decimal with leading zeros", smsc.Options{IDFormat: dec}, `smpp_submit_response_message_id_format = "decimal"
+  smpp_delivery_receipt_message_id_format = "decimal"`},
+		{"intermediate ENROUTE first", smsc.Options{Intermediate: smsc.IntermediateAlways}, ""},
+		{"receipt before submit_sm_resp", smsc.Options{Early: true}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			hooks := newRecHooks()
+			r := newRig(t, c.opt, hooks, c.extra)
+			if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "hi")); err != nil {
+				t.Fatal(err)
+			}
+			hooks.await(t, "smpp_handle_DR_positive", 1)
+			waitFor(t, func() bool { return r.smsc.Pending() == 0 })
+			time.Sleep(50 * time.Millisecond)
+			if n := hooks.count("smpp_handle_DR_positive"); n != 1 {
+				t.Fatalf("positive hook ran %d times", n)
+			}
+			hooks.mu.Lock()
+			calls := hooks.calls
+			hooks.mu.Unlock()
+			// The receipt hook sees the key the store hook saw.
+			if calls[0].args[1] != calls[1].args[1] || calls[0].args[0] != "MADR-12345" {
+				t.Fatalf("calls %+v", calls)
+			}
+		})
+	}
+}
+
+func TestLongMessageSegments(t *testing.T) {
+	for _, extra := range []string{"", "smpp_esme_udh_segment = true\n smpp_csms_refnum_length = 1", "smpp_esme_message_payload = true"} {
+		t.Run(extra, func(t *testing.T) {
+			hooks := newRecHooks()
+			r := newRig(t, smsc.Options{Outcomes: []smsc.Weighted{{Stat: "DELIVRD", Weight: 1}}}, hooks, extra)
+			body := strings.Repeat("0123456789", 40)
+			if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, body)); err != nil {
+				t.Fatal(err)
+			}
+			subs := r.smsc.Submissions()
+			want := 3
+			if strings.Contains(extra, "payload") {
+				want = 1
+			}
+			if len(subs) != want {
+				t.Fatalf("%d submit_sm, want %d", len(subs), want)
+			}
+			var text string
+			for _, s := range subs {
+				text += s.Text
+			}
+			if text != body {
+				t.Fatalf("SMSC reassembled %q", text)
+			}
+			hooks.await(t, "smpp_handle_DR_positive", 1)
+			waitFor(t, func() bool { return r.smsc.Pending() == 0 })
+			if n := hooks.count("smpp_handle_DR_positive"); n != 1 {
+				t.Fatalf("positive hook ran %d times for one message", n)
+			}
+		})
+	}
+}
+
+func TestSubmitErrorsCarryStatus(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{MaxRate: 1, Reject: map[string]smpp.Status{"15559999": smpp.RInvDstAdr}}, hooks, "")
+	ctx := context.Background()
+	err := r.ch.Deliver(ctx, sms("15559999@"+domain, "x"))
+	e, ok := status.Of(err)
+	if !ok || e.Temporary || e.Code != int(smpp.RInvDstAdr) || e.Enhanced != "5.1.1" {
+		t.Fatalf("refused destination: %v", err)
+	}
+	var throttled int
+	for i := 0; i < 3; i++ {
+		err := r.ch.Deliver(ctx, sms("15550001@"+domain, "x"))
+		if e, ok := status.Of(err); ok && e.Code == int(smpp.RThrottled) {
+			if !e.Temporary {
+				t.Fatalf("ESME_RTHROTTLED must be temporary: %v", err)
+			}
+			throttled++
+		}
+	}
+	if throttled == 0 {
+		t.Fatal("no submit was throttled at 1/s")
+	}
+	if err := r.ch.Deliver(ctx, sms("nobody@other.example", "x")); err == nil || status.IsTemporary(err) {
+		t.Fatalf("unknown domain: %v, want a permanent error", err)
+	}
+}
+
+// Without a source address the submission is bucketed MADR-SMPP, and its
+// receipt (whose destination_addr is then empty) finds it there.
+func TestNoSourceAddressBucket(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = ""`)
+	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	for _, c := range hooks.calls {
+		if c.args[0] != "MADR-SMPP" {
+			t.Fatalf("%s in bucket %s, want MADR-SMPP", c.hook, c.args[0])
+		}
+	}
+}
+
+// Source and destination TON/NPI, service type and validity period come
+// from the domain's options.
+func TestAddressOptions(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_esme_address = "MSYSHOST"
+  smpp_esme_type_of_number = "alphanumeric" smpp_esme_numbering_plan = "unknown"
+  smpp_destination_type_of_number = "national" smpp_destination_numbering_plan = "e164"
+  smpp_esme_service_type = "WAP" smpp_esme_validity_period = "000001000000000R"`)
+	if err := r.ch.Deliver(context.Background(), sms("5551234@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	sm := r.smsc.Submissions()[0].SM
+	if sm.SourceAddr != "MSYSHOST" || sm.SourceAddrTON != 5 || sm.SourceAddrNPI != 0 || sm.DestAddrTON != 2 || sm.DestAddrNPI != 1 ||
+		sm.ServiceType != "WAP" || sm.ValidityPeriod != "000001000000000R" {
+		t.Fatalf("submit_sm %+v", sm)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	if hooks.calls[0].args[0] != "MADR-MSYSHOST" {
+		t.Fatalf("bucket %s", hooks.calls[0].args[0])
+	}
+}

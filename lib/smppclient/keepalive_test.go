@@ -1,0 +1,56 @@
+package smppclient_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"msyshost/lib/smpp"
+	"msyshost/lib/smppclient"
+)
+
+// An SMSC that binds but stops answering enquire_link (a hung process, a
+// half-open TCP flow) is given up on and bound again.
+func TestEnquireLinkUnansweredReconnects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var binds, enquiries atomic.Int32
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn := smpp.NewConn(nc)
+			go conn.Serve(func(p *smpp.PDU) {
+				switch p.ID {
+				case smpp.BindTransceiver:
+					binds.Add(1)
+					conn.Respond(p, smpp.ROK, &smpp.BindResp{ID: smpp.BindTransceiverResp, SystemID: "hung"})
+				case smpp.EnquireLink:
+					enquiries.Add(1) // never answered
+				}
+			})
+		}
+	}()
+	c := smppclient.New(smppclient.Settings{Name: "hung", Addr: ln.Addr().String(),
+		EnquireLink: 50 * time.Millisecond, BindTimeout: 100 * time.Millisecond, ReconnectMin: 10 * time.Millisecond}, nil, nil)
+	c.Start(context.Background())
+	defer c.Stop(context.Background())
+	deadline := time.Now().Add(5 * time.Second)
+	for binds.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("bound %d times, %d enquire_link sent", binds.Load(), enquiries.Load())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := c.Statuses()[0]; !strings.Contains(s.LastError, "enquire_link unanswered") {
+		t.Fatalf("last error %q", s.LastError)
+	}
+}

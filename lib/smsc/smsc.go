@@ -1,0 +1,340 @@
+// Package smsc is an SMSC simulator: it accepts SMPP v3.4 binds, answers
+// submit_sm with message ids in a chosen format and sends delivery
+// receipts after a delay with a configurable mix of outcomes, in the
+// shapes real SMSCs use, odd ones included. Policy authors run it with
+// `msyshost sim smsc`; tests and the daemon start it in-process on
+// 127.0.0.1. Each modelled behaviour names the real one it copies.
+package smsc
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"msyshost/lib/smpp"
+)
+
+// ReceiptStyle is where a receipt carries its id and state.
+type ReceiptStyle int
+
+const (
+	// Both: receipted_message_id and message_state TLVs beside the
+	// appendix B text, as SMPP v3.4 SMSCs (Kannel's bearerbox, most
+	// carrier SMSCs) send.
+	Both ReceiptStyle = iota
+	// TextOnly: the appendix B text alone, as SMPP v3.3-era SMSCs and
+	// many aggregators still send.
+	TextOnly
+	// TLVOnly: the TLVs and an empty short_message, as some SMSCs do to
+	// save octets.
+	TLVOnly
+)
+
+// Weighted is one outcome of the mix and its share.
+type Weighted struct {
+	Stat   string // DELIVRD, UNDELIV, EXPIRED, REJECTD, DELETED, UNKNOWN
+	Weight int
+}
+
+// Options configure the simulator. Zero values take the defaults noted.
+type Options struct {
+	// Addr to listen on; default 127.0.0.1:0 (a free port).
+	Addr string
+	// SystemID the SMSC names itself in bind responses; default "msyshost-smsc".
+	SystemID string
+	// Accounts maps system_id to password; empty accepts any bind.
+	Accounts map[string]string
+	// IDFormat is how submit_sm_resp writes message ids; ReceiptIDFormat
+	// how receipts write them (default: the same). Decimal ids are
+	// zero-padded to 10 digits and hex ids upper-case to 8 digits, as
+	// SMSCs that print a fixed-width counter do; string ids are
+	// alphanumeric.
+	IDFormat        smpp.IDFormat
+	ReceiptIDFormat *smpp.IDFormat
+	// ReceiptDelay is how long after the submit a receipt goes out.
+	ReceiptDelay time.Duration
+	// Outcomes is the mix of final states, taken in turn by weight so a
+	// run is reproducible; default all DELIVRD.
+	Outcomes []Weighted
+	// Intermediate sends ENROUTE before the final receipt when the submit
+	// asked for intermediate notifications (registered_delivery 0x10), or
+	// always when set to Always.
+	Intermediate IntermediateMode
+	Style        ReceiptStyle
+	// TrailingNUL adds a NUL inside receipted_message_id's value beyond
+	// the terminating one ("1a2b\x00\x00"), as some SMSCs do, and ends the
+	// receipt text with NUL padding.
+	TrailingNUL bool
+	// DuplicateEvery sends every nth receipt twice (0: never), as SMSCs do
+	// when their deliver_sm_resp timer fires before our answer arrives.
+	DuplicateEvery int
+	// Early sends a submission's receipt before its submit_sm_resp, as
+	// SMSCs with a separate receipt path do when the delivery is instant.
+	Early bool
+	// MaxRate throttles submits per second per bind with
+	// ESME_RTHROTTLED, as carriers enforce a contracted throughput; 0
+	// means unlimited.
+	MaxRate int
+	// Redeliver is how long a receipt waits for its deliver_sm_resp, or
+	// after a temporary error, before it is sent again; default 2s.
+	Redeliver time.Duration
+	// TLS, when set, makes the simulator accept TLS connections only, as
+	// SMSCs offering SMPP over TLS on a separate port do.
+	TLS *tls.Config
+	// Window bounds the receipts awaiting their deliver_sm_resp per
+	// session, as an SMSC's own window does; default 64.
+	Window int
+	// Reject answers submits for these destination addresses with the
+	// given command_status, as SMSCs refuse barred or invalid numbers.
+	Reject map[string]smpp.Status
+}
+
+// IntermediateMode says when ENROUTE receipts are sent.
+type IntermediateMode int
+
+const (
+	IntermediateRequested IntermediateMode = iota
+	IntermediateAlways
+	IntermediateNever
+)
+
+// Submission is a submit_sm the simulator accepted.
+type Submission struct {
+	SystemID string
+	ID       string // the message id as submit_sm_resp wrote it
+	Source   string
+	Dest     string
+	Text     string // decoded, user data header removed
+	SM       *smpp.SM
+	Segment  *smpp.Concatenation // nil for a single message
+	Outcome  string              // the final state its receipt will carry
+}
+
+// Server is the simulator.
+type Server struct {
+	opt Options
+	log *slog.Logger
+	ln  net.Listener
+
+	counter atomic.Uint64 // message ids
+	picks   atomic.Uint64 // outcomes taken
+	rcpts   atomic.Uint64 // receipts sent, for DuplicateEvery
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	outbox   []*receipt // receipts waiting for a receiver bind
+	subs     []Submission
+	wake     chan struct{}
+	stopped  bool
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+}
+
+// New returns a simulator; Start listens.
+func New(opt Options, log *slog.Logger) *Server {
+	if opt.Addr == "" {
+		opt.Addr = "127.0.0.1:0"
+	}
+	if opt.SystemID == "" {
+		opt.SystemID = "msyshost-smsc"
+	}
+	if opt.Window <= 0 {
+		opt.Window = 64
+	}
+	if opt.Redeliver == 0 {
+		opt.Redeliver = 2 * time.Second
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{opt: opt, log: log, sessions: map[*session]struct{}{}, wake: make(chan struct{}, 1)}
+}
+
+// Name is the component name.
+func (s *Server) Name() string { return "smsc simulator" }
+
+// Addr is where the simulator listens, once started.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Start listens and serves until Stop.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opt.Addr)
+	if err != nil {
+		return fmt.Errorf("smsc simulator: listening on %s: %w", s.opt.Addr, err)
+	}
+	if s.opt.TLS != nil {
+		ln = tls.NewListener(ln, s.opt.TLS)
+	}
+	s.ln = ln
+	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.wg.Add(2)
+	go s.accept(ctx)
+	go s.dispatch(ctx)
+	s.log.Info("smsc simulator listening", "addr", s.Addr())
+	return nil
+}
+
+// Stop closes the listener and every session.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	s.stopped = true
+	for se := range s.sessions {
+		se.conn.Close()
+	}
+	s.mu.Unlock()
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Drop closes every bound session at once, as an SMSC restarting or a
+// firewall timing out idle flows does; submits in flight get no answer.
+func (s *Server) Drop() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for se := range s.sessions {
+		se.conn.Close()
+	}
+	return len(s.sessions)
+}
+
+// Submissions returns what was accepted so far.
+func (s *Server) Submissions() []Submission {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Submission(nil), s.subs...)
+}
+
+// Sessions returns the number of bound sessions.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for se := range s.sessions {
+		if se.bound() != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Pending returns the receipts not yet acknowledged by the ESME.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.outbox)
+}
+
+func (s *Server) accept(ctx context.Context) {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				s.log.Error("smsc simulator: accept failed", "error", err)
+			}
+			return
+		}
+		se := &session{srv: s, conn: smpp.NewConn(nc)}
+		s.mu.Lock()
+		if s.stopped {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.sessions[se] = struct{}{}
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			err := se.conn.Serve(func(p *smpp.PDU) { se.handle(ctx, p) })
+			s.mu.Lock()
+			delete(s.sessions, se)
+			s.mu.Unlock()
+			s.log.Debug("smsc simulator: session ended", "system_id", se.systemID, "error", err)
+		}()
+	}
+}
+
+// nextID returns the next message id as submit_sm_resp writes it, and
+// the number behind it.
+func (s *Server) nextID() (string, uint64) {
+	n := s.counter.Add(1) + 0x1A2B00
+	return formatID(n, s.opt.IDFormat), n
+}
+
+func formatID(n uint64, f smpp.IDFormat) string {
+	switch f {
+	case smpp.IDDecimal:
+		return fmt.Sprintf("%010d", n)
+	case smpp.IDHex:
+		return fmt.Sprintf("%08X", n)
+	}
+	// String ids: letters and digits, as carriers that hand out opaque
+	// references (UUID fragments, base-36 counters) do.
+	return "m" + strings.ToLower(fmt.Sprintf("%x", n*2654435761%0xFFFFFFFFFF)) + fmt.Sprint(n)
+}
+
+// outcome takes the next final state of the mix.
+func (s *Server) outcome() string {
+	if len(s.opt.Outcomes) == 0 {
+		return "DELIVRD"
+	}
+	total := 0
+	for _, w := range s.opt.Outcomes {
+		total += w.Weight
+	}
+	if total <= 0 {
+		return "DELIVRD"
+	}
+	k := int(s.picks.Add(1)-1) % total
+	for _, w := range s.opt.Outcomes {
+		if k < w.Weight {
+			return strings.ToUpper(w.Stat)
+		}
+		k -= w.Weight
+	}
+	return "DELIVRD"
+}
+
+// ParseOutcomes reads "DELIVRD=8,UNDELIV=1,EXPIRED=1".
+func ParseOutcomes(s string) ([]Weighted, error) {
+	var out []Weighted
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, weight, found := strings.Cut(part, "=")
+		w := 1
+		if found {
+			if _, err := fmt.Sscanf(weight, "%d", &w); err != nil || w < 0 {
+				return nil, fmt.Errorf("outcome %q: weight %q is not a whole number", part, weight)
+			}
+		}
+		name = strings.ToUpper(strings.TrimSpace(name))
+		if _, ok := smpp.StateOf(name); !ok || name == "ENROUTE" || name == "ACCEPTD" {
+			return nil, fmt.Errorf("outcome %q: want DELIVRD, UNDELIV, EXPIRED, REJECTD, DELETED or UNKNOWN", name)
+		}
+		out = append(out, Weighted{Stat: name, Weight: w})
+	}
+	return out, nil
+}

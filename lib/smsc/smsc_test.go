@@ -1,0 +1,197 @@
+package smsc
+
+import (
+	"context"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"msyshost/lib/smpp"
+)
+
+// esme is a bare SMPP client that records the deliver_sm it gets and
+// answers them with the status in answer.
+type esme struct {
+	conn   *smpp.Conn
+	mu     sync.Mutex
+	got    []*smpp.SM
+	answer smpp.Status
+}
+
+func dial(t *testing.T, s *Server) *esme {
+	t.Helper()
+	nc, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &esme{conn: smpp.NewConn(nc)}
+	go e.conn.Serve(func(p *smpp.PDU) {
+		if p.ID == smpp.DeliverSM {
+			e.mu.Lock()
+			e.got = append(e.got, p.Body.(*smpp.SM))
+			st := e.answer
+			e.mu.Unlock()
+			e.conn.Respond(p, st, nil)
+		}
+	})
+	t.Cleanup(func() { e.conn.Close() })
+	return e
+}
+
+func (e *esme) req(t *testing.T, id smpp.CommandID, body smpp.Body) *smpp.PDU {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p, err := e.conn.Request(ctx, id, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (e *esme) bind(t *testing.T, id smpp.CommandID, sys, pw string) smpp.Status {
+	return e.req(t, id, &smpp.Bind{ID: id, SystemID: sys, Password: pw, InterfaceVersion: smpp.Version34}).Status
+}
+
+func (e *esme) submit(t *testing.T, dest string, rd uint8) *smpp.PDU {
+	return e.req(t, smpp.SubmitSM, &smpp.SM{ID: smpp.SubmitSM, SourceAddr: "12345", DestinationAddr: dest, RegisteredDelivery: rd, ShortMessage: []byte("hello")})
+}
+
+func (e *esme) receipts() []smpp.Receipt {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []smpp.Receipt
+	for _, sm := range e.got {
+		rc, _ := smpp.ParseReceipt(sm)
+		out = append(out, rc)
+	}
+	return out
+}
+
+func start(t *testing.T, opt Options) *Server {
+	t.Helper()
+	s := New(opt, nil)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Stop(context.Background()) })
+	return s
+}
+
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in 5s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBindRules(t *testing.T) {
+	s := start(t, Options{Accounts: map[string]string{"esme": "pw"}})
+	if st := dial(t, s).bind(t, smpp.BindTransceiver, "esme", "bad"); st != smpp.RInvPaswd {
+		t.Fatalf("wrong password: %s", st)
+	}
+	if st := dial(t, s).bind(t, smpp.BindTransceiver, "who", "pw"); st != smpp.RInvSysID {
+		t.Fatalf("unknown system_id: %s", st)
+	}
+	e := dial(t, s)
+	if p := e.submit(t, "1", 0); p.Status != smpp.RInvBndSts {
+		t.Fatalf("submit before bind: %s", p.Status)
+	}
+	if st := e.bind(t, smpp.BindReceiver, "esme", "pw"); st != smpp.ROK {
+		t.Fatalf("bind: %s", st)
+	}
+	if st := e.bind(t, smpp.BindReceiver, "esme", "pw"); st != smpp.RAlyBnd {
+		t.Fatalf("second bind: %s", st)
+	}
+	if p := e.submit(t, "1", 0); p.Status != smpp.RInvBndSts {
+		t.Fatalf("submit on a receiver bind: %s", p.Status)
+	}
+	if p := e.req(t, smpp.CommandID(0x77), &smpp.Empty{ID: 0x77}); p.ID != smpp.GenericNack || p.Status != smpp.RInvCmdID {
+		t.Fatalf("unknown command answered %s %s", p.ID, p.Status)
+	}
+}
+
+func TestRegisteredDeliveryDecidesReceipts(t *testing.T) {
+	s := start(t, Options{Outcomes: []Weighted{{"DELIVRD", 1}, {"UNDELIV", 1}}})
+	e := dial(t, s)
+	e.bind(t, smpp.BindTransceiver, "a", "")
+	e.submit(t, "1", 0)                    // none asked: DELIVRD, no receipt
+	e.submit(t, "2", smpp.RegDlvSMSCFail)  // failure only: UNDELIV, receipt
+	e.submit(t, "3", smpp.RegDlvSMSCFail)  // failure only: DELIVRD, none
+	e.submit(t, "4", smpp.RegDlvSMSC|0x10) // final and intermediate: UNDELIV
+	eventually(t, func() bool { return len(e.receipts()) == 3 })
+	time.Sleep(50 * time.Millisecond)
+	got := e.receipts()
+	if len(got) != 3 || got[0].Stat != "UNDELIV" || got[1].Stat != "ENROUTE" || got[2].Stat != "UNDELIV" {
+		t.Fatalf("receipts %+v", got)
+	}
+	subs := s.Submissions()
+	if got[0].ID != subs[1].ID || got[2].ID != subs[3].ID {
+		t.Fatalf("receipt ids %q %q for submissions %q %q", got[0].ID, got[2].ID, subs[1].ID, subs[3].ID)
+	}
+}
+
+// A refused receipt is sent again; one with no receiver bound waits for
+// the next bind.
+func TestReceiptsAreRedeliveredAndHeld(t *testing.T) {
+	s := start(t, Options{Redeliver: 50 * time.Millisecond})
+	tx := dial(t, s)
+	tx.bind(t, smpp.BindTransmitter, "a", "")
+	tx.submit(t, "1", smpp.RegDlvSMSC)
+	time.Sleep(100 * time.Millisecond)
+	if s.Pending() != 1 {
+		t.Fatalf("receipt without a receiver bind: pending %d", s.Pending())
+	}
+	rx := dial(t, s)
+	rx.answer = smpp.RxTAppn
+	rx.bind(t, smpp.BindReceiver, "a", "")
+	eventually(t, func() bool { return len(rx.receipts()) >= 2 })
+	if s.Pending() != 1 {
+		t.Fatal("a refused receipt must stay pending")
+	}
+	rx.mu.Lock()
+	rx.answer = smpp.ROK
+	rx.mu.Unlock()
+	eventually(t, func() bool { return s.Pending() == 0 })
+}
+
+func TestThrottleAndIDFormats(t *testing.T) {
+	dec := smpp.IDDecimal
+	s := start(t, Options{MaxRate: 2, IDFormat: smpp.IDHex, ReceiptIDFormat: &dec, Style: TLVOnly, TrailingNUL: true})
+	e := dial(t, s)
+	e.bind(t, smpp.BindTransceiver, "a", "")
+	var ok, throttled int
+	var first string
+	for i := 0; i < 4; i++ {
+		p := e.submit(t, "1", smpp.RegDlvSMSC)
+		switch p.Status {
+		case smpp.ROK:
+			ok++
+			if first == "" {
+				first = p.Body.(*smpp.SMResp).MessageID
+			}
+		case smpp.RThrottled:
+			throttled++
+		}
+	}
+	if ok != 2 || throttled != 2 {
+		t.Fatalf("%d accepted, %d throttled at 2/s", ok, throttled)
+	}
+	eventually(t, func() bool { return len(e.receipts()) == 2 })
+	e.mu.Lock()
+	raw, _ := e.got[0].TLVs.Get(smpp.TagReceiptedMessageID)
+	e.mu.Unlock()
+	if len(raw) < 2 || raw[len(raw)-1] != 0 || raw[len(raw)-2] != 0 {
+		t.Fatalf("receipted_message_id %q lacks the extra NUL", raw)
+	}
+	rc := e.receipts()[0]
+	a, _ := smpp.IDKey(first, smpp.IDHex, smpp.IDHex)
+	b, _ := smpp.IDKey(rc.ID, smpp.IDDecimal, smpp.IDHex)
+	if len(first) != 8 || a != b || !rc.FromTLV {
+		t.Fatalf("submit id %q, receipt %+v", first, rc)
+	}
+}

@@ -1,0 +1,358 @@
+// Package smtpclient delivers messages by SMTP (RFC 5321): to the route
+// the config gives the recipient's domain (Routes, Gateway), else to the
+// smarthost of MSYSHOST_SMARTHOST, with STARTTLS when the server offers it
+// (RFC 3207), PIPELINING (RFC 2920) and connection reuse. Every reply and
+// network failure comes back as a *status.Error (code, enhanced code,
+// temporary or permanent) for the spool to retry or bounce. With no route
+// at all, mail for a domain is held: a temporary status that says why.
+package smtpclient
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"msyshost/lib/channel"
+	"msyshost/lib/config"
+	"msyshost/lib/message"
+	"msyshost/lib/route"
+	"msyshost/lib/status"
+)
+
+var _ channel.Channel = (*Client)(nil)
+
+// Resolver is what DNS lookups need; *net.Resolver is one.
+type Resolver interface {
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
+	LookupHost(ctx context.Context, host string) ([]string, error)
+}
+
+// Options configure a Client.
+type Options struct {
+	// Config returns the config routes and options are read from; nil
+	// means none (everything held unless Smarthost is set).
+	Config func() *config.Config
+	// Smarthost is host:port for mail the config gives no route, usually
+	// from MSYSHOST_SMARTHOST.
+	Smarthost string
+	// Resolver looks up MX and address records; nil means
+	// net.DefaultResolver.
+	Resolver Resolver
+	// Hostname is the EHLO name when the config sets no Hostname; empty
+	// means the machine's.
+	Hostname string
+	// RootCAs are the authorities TLS_Verify = ca or host trust when the
+	// config names no TLS_CA; nil means the system's.
+	RootCAs *x509.CertPool
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+}
+
+// maxEndpoints bounds the addresses one delivery attempt tries.
+const maxEndpoints = 10
+
+// Client is the SMTP channel.
+type Client struct {
+	opts Options
+	log  *slog.Logger
+
+	mu   sync.Mutex
+	idle map[string][]*session // by pool key, most recently used last
+	stop chan struct{}
+	done chan struct{}
+}
+
+// New returns a client; Start runs its idle-connection reaper.
+func New(opts Options) *Client {
+	c := &Client{opts: opts, log: opts.Logger, idle: map[string][]*session{}}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.opts.Resolver == nil {
+		c.opts.Resolver = net.DefaultResolver
+	}
+	return c
+}
+
+// Name names the client as a component of the process.
+func (c *Client) Name() string { return "smtp out" }
+
+// Start closes idle connections once they outlive idle_timeout.
+func (c *Client) Start(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		return errors.New("smtp out: already started")
+	}
+	c.stop, c.done = make(chan struct{}), make(chan struct{})
+	go c.reap(c.stop, c.done)
+	return nil
+}
+
+// Stop says QUIT on every idle connection and stops the reaper.
+func (c *Client) Stop(context.Context) error {
+	c.mu.Lock()
+	stop, done := c.stop, c.done
+	c.stop = nil
+	idle := c.idle
+	c.idle = map[string][]*session{}
+	c.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+	for _, ss := range idle {
+		for _, s := range ss {
+			s.quit()
+		}
+	}
+	return nil
+}
+
+func (c *Client) reap(stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		var old []*session
+		c.mu.Lock()
+		for k, ss := range c.idle {
+			keep := ss[:0]
+			for _, s := range ss {
+				if time.Since(s.used) > s.idleFor {
+					old = append(old, s)
+				} else {
+					keep = append(keep, s)
+				}
+			}
+			c.idle[k] = keep
+		}
+		c.mu.Unlock()
+		for _, s := range old {
+			s.quit()
+		}
+	}
+}
+
+// Deliver sends m to its domain's route. A refusal by the server is its
+// status; when no route is configured the message is held (a temporary
+// status naming what to set).
+func (c *Client) Deliver(ctx context.Context, m *message.Message) error {
+	var cfg *config.Config
+	if c.opts.Config != nil {
+		cfg = c.opts.Config()
+	}
+	domain := route.Domain(m)
+	p, err := c.params(cfg, config.Scope{Domain: domain, Binding: m.Binding, BindingGroup: m.BindingGroup}, domain, m.MailFrom)
+	if err != nil {
+		return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.3.5", Temporary: true, Component: "smtp out",
+			Text: "route options malformed", Err: err}
+	}
+	if len(p.routes) == 0 {
+		return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.3.5", Temporary: true, Component: "smtp out",
+			Text: fmt.Sprintf("held: no route for mail to %s: set %s or Gateway for a smarthost, or Routes = (\"__mx__\") to deliver to its MX hosts", domain, SmarthostEnv)}
+	}
+	eps, err := c.endpoints(ctx, p.routes)
+	if err != nil {
+		return err
+	}
+	t := transaction{from: m.MailFrom, to: m.RcptTo, raw: m.Raw()}
+	var last error
+	for _, ep := range eps {
+		err := c.deliverTo(ctx, ep, p, t)
+		var unreachable *unreachableError
+		if !errors.As(err, &unreachable) {
+			return err
+		}
+		last = unreachable.err
+		c.log.Info("smtp out: server unreachable; trying the next", "server", ep.host, "addr", ep.addr, "error", last)
+	}
+	return last
+}
+
+// endpoint is one address to try.
+type endpoint struct {
+	host string // MX host or gateway name
+	addr string // ip:port
+}
+
+// endpoints resolves routes into addresses, in order: MX hosts by
+// preference (RFC 5321 5.1), each host's addresses as the resolver gives
+// them.
+func (c *Client) endpoints(ctx context.Context, routes []target) ([]endpoint, error) {
+	var eps []endpoint
+	var last error
+	for _, r := range routes {
+		hosts := []string{r.host}
+		if r.mx {
+			var err error
+			if hosts, err = c.mxHosts(ctx, r.host); err != nil {
+				if st, ok := status.Of(err); ok && !st.Temporary || len(routes) == 1 {
+					return nil, err
+				}
+				last = err
+				continue
+			}
+		}
+		for _, h := range hosts {
+			addrs := []string{h}
+			if net.ParseIP(h) == nil {
+				var err error
+				if addrs, err = c.opts.Resolver.LookupHost(ctx, h); err != nil {
+					last = dnsError(h, "address", err)
+					continue
+				}
+			}
+			for _, a := range addrs {
+				eps = append(eps, endpoint{host: h, addr: net.JoinHostPort(a, strconv.Itoa(r.port))})
+			}
+		}
+	}
+	if len(eps) == 0 {
+		if last == nil {
+			last = &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.4.4", Temporary: true, Component: "smtp out", Text: "no address to deliver to"}
+		}
+		return nil, last
+	}
+	return eps[:min(len(eps), maxEndpoints)], nil
+}
+
+// mxHosts returns the MX hosts of domain, best first; a domain without MX
+// records is its own (the implicit MX of RFC 5321 5.1), one with a null
+// MX (RFC 7505) takes no mail, and one that does not exist is permanent.
+func (c *Client) mxHosts(ctx context.Context, domain string) ([]string, error) {
+	mxs, err := c.opts.Resolver.LookupMX(ctx, domain)
+	var de *net.DNSError
+	if err != nil && !(errors.As(err, &de) && de.IsNotFound) {
+		return nil, dnsError(domain, "MX", err)
+	}
+	if len(mxs) == 0 {
+		if _, herr := c.opts.Resolver.LookupHost(ctx, domain); herr != nil {
+			if errors.As(herr, &de) && de.IsNotFound {
+				return nil, &status.Error{Protocol: status.SMTP, Code: 550, Enhanced: "5.1.2", Component: "smtp out",
+					Text: fmt.Sprintf("domain %s has no MX and no address", domain)}
+			}
+			return nil, dnsError(domain, "address", herr)
+		}
+		return []string{domain}, nil
+	}
+	if len(mxs) == 1 && (mxs[0].Host == "." || mxs[0].Host == "") {
+		return nil, &status.Error{Protocol: status.SMTP, Code: 556, Enhanced: "5.1.10", Component: "smtp out",
+			Text: fmt.Sprintf("domain %s accepts no mail (null MX)", domain)}
+	}
+	hosts := make([]string, 0, len(mxs))
+	for _, mx := range mxs {
+		hosts = append(hosts, trimDot(mx.Host))
+	}
+	return hosts, nil
+}
+
+func trimDot(h string) string {
+	if len(h) > 1 && h[len(h)-1] == '.' {
+		return h[:len(h)-1]
+	}
+	return h
+}
+
+func dnsError(name, kind string, err error) error {
+	return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.4.3", Temporary: true, Component: "smtp out",
+		Text: fmt.Sprintf("looking up the %s of %s failed", kind, name), Err: err}
+}
+
+// unreachableError is a failure before any transaction started (connect,
+// greeting, EHLO, TLS): the next address may do better.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// deliverTo sends t through ep, on an idle connection when there is one.
+// A connection that broke before answering (a stale idle one) is replaced
+// by a fresh one, once.
+func (c *Client) deliverTo(ctx context.Context, ep endpoint, p params, t transaction) error {
+	key := ep.addr + " " + ep.host + " " + p.tls + " " + p.verify + " " + p.ehlo
+	for fresh := false; ; fresh = true {
+		s := c.take(key)
+		if s == nil {
+			fresh = true
+			var err error
+			if s, err = c.connect(ctx, ep, p); err != nil {
+				return &unreachableError{err}
+			}
+		}
+		err := s.send(ctx, t)
+		var broken *brokenError
+		switch {
+		case err == nil:
+			c.put(key, s, p.idle)
+			return nil
+		case errors.As(err, &broken):
+			s.close()
+			if !fresh && ctx.Err() == nil {
+				continue
+			}
+			return broken.st
+		default:
+			if s.reset() == nil {
+				c.put(key, s, p.idle)
+			} else {
+				s.close()
+			}
+			return err
+		}
+	}
+}
+
+// connect dials ep with the TLS policy: ifavailable falls back to a plain
+// connection when STARTTLS fails, required does not.
+func (c *Client) connect(ctx context.Context, ep endpoint, p params) (*session, error) {
+	if p.tls == tlsNo {
+		return dial(ctx, ep.addr, ep.host, p.ehlo, nil, false, p.timeout)
+	}
+	warn := func(err error) {
+		c.log.Warn("smtp out: certificate not verified (TLS_Verify = optional); delivering anyway", "server", ep.host, "error", err)
+	}
+	s, err := dial(ctx, ep.addr, ep.host, p.ehlo, p.tlsConfig(ep.host, warn), p.tls == tlsRequired, p.timeout)
+	var te *tlsError
+	if p.tls == tlsIfAvailable && errors.As(err, &te) {
+		c.log.Warn("smtp out: STARTTLS failed; delivering without TLS (TLS = ifavailable)", "server", ep.host, "addr", ep.addr, "error", err)
+		return dial(ctx, ep.addr, ep.host, p.ehlo, nil, false, p.timeout)
+	}
+	return s, err
+}
+
+func (c *Client) take(key string) *session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for ss := c.idle[key]; len(ss) > 0; ss = c.idle[key] {
+		s := ss[len(ss)-1]
+		c.idle[key] = ss[:len(ss)-1]
+		if time.Since(s.used) <= s.idleFor {
+			return s
+		}
+		go s.quit()
+	}
+	return nil
+}
+
+func (c *Client) put(key string, s *session, idle time.Duration) {
+	if idle <= 0 {
+		s.quit()
+		return
+	}
+	s.used, s.idleFor = time.Now(), idle
+	c.mu.Lock()
+	c.idle[key] = append(c.idle[key], s)
+	c.mu.Unlock()
+}

@@ -1,0 +1,69 @@
+package smtpserver
+
+import (
+	"context"
+	"net/netip"
+
+	"msyshost/lib/message"
+)
+
+// Conn is what a policy sees of one SMTP connection. Phases run on the
+// connection's own goroutine, one at a time, so a policy may change it
+// (CanRelay, Context) without locking.
+type Conn struct {
+	ID     string
+	Remote netip.AddrPort
+	Local  netip.AddrPort
+	// Helo is the name the client gave in EHLO or HELO.
+	Helo string
+	TLS  bool
+	// AuthUser is the user SMTP AUTH authenticated, "" before.
+	AuthUser string
+	// CanRelay says the client may send to any domain: a Relay_Hosts
+	// address, Open_Relay, an authenticated user, or a policy's say
+	// (Momentum's can_relay).
+	CanRelay bool
+	// Context is the connection context (ECMESS_CTX_CONN); every message
+	// of the connection shares it.
+	Context map[string]string
+}
+
+// Policy is asked at each phase of an SMTP session, in Momentum's order
+// (connect, ehlo, mailfrom, rcptto, data, data_spool,
+// data_spool_each_rcpt, set_binding, final_validation), with the state so
+// far. A nil error accepts. An error refuses: a *status.Error with an SMTP
+// code gives the reply (Momentum's vctx:set_code), any other error 451
+// 4.3.0. A phase may also change the message (headers, context, routing
+// domain, binding) or discard it (m.Discarded: answered 250, not queued).
+//
+// The message of rcptto, data and data_spool is the transaction's, with
+// the envelope so far (RcptTo is the first recipient); data_spool_each_rcpt,
+// set_binding and final_validation see each recipient's own copy, which is
+// what is queued.
+type Policy interface {
+	Connect(ctx context.Context, c *Conn) error
+	Ehlo(ctx context.Context, c *Conn, name string) error
+	MailFrom(ctx context.Context, c *Conn, from string) error
+	RcptTo(ctx context.Context, c *Conn, m *message.Message, rcpt string) error
+	Data(ctx context.Context, c *Conn, m *message.Message) error
+	DataSpool(ctx context.Context, c *Conn, m *message.Message) error
+	DataSpoolEachRcpt(ctx context.Context, c *Conn, m *message.Message) error
+	SetBinding(ctx context.Context, c *Conn, m *message.Message) error
+	FinalValidation(ctx context.Context, c *Conn, m *message.Message) error
+}
+
+// AcceptAll is the policy without scripts: every phase accepts. Embed it
+// to implement only some phases.
+type AcceptAll struct{}
+
+var _ Policy = AcceptAll{}
+
+func (AcceptAll) Connect(context.Context, *Conn) error                             { return nil }
+func (AcceptAll) Ehlo(context.Context, *Conn, string) error                        { return nil }
+func (AcceptAll) MailFrom(context.Context, *Conn, string) error                    { return nil }
+func (AcceptAll) RcptTo(context.Context, *Conn, *message.Message, string) error    { return nil }
+func (AcceptAll) Data(context.Context, *Conn, *message.Message) error              { return nil }
+func (AcceptAll) DataSpool(context.Context, *Conn, *message.Message) error         { return nil }
+func (AcceptAll) DataSpoolEachRcpt(context.Context, *Conn, *message.Message) error { return nil }
+func (AcceptAll) SetBinding(context.Context, *Conn, *message.Message) error        { return nil }
+func (AcceptAll) FinalValidation(context.Context, *Conn, *message.Message) error   { return nil }

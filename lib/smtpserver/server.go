@@ -1,0 +1,337 @@
+// Package smtpserver is SMTP in (RFC 5321 over emersion/go-smtp), the
+// front door of mail for SMS and MMS: ESMTP with SIZE, 8BITMIME,
+// PIPELINING and ENHANCEDSTATUSCODES, STARTTLS and SMTP AUTH (PLAIN, LOGIN)
+// when configured. Every recipient of an accepted message becomes its own
+// message (as Momentum's ec_message), all queued in one durable transaction
+// before the 250. It is no open relay: only Relay_Hosts (loopback unless
+// configured), authenticated clients and Relay_Domains reach other domains.
+// A Policy is asked at every phase, as Momentum's validate_* hooks.
+package smtpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"msyshost/lib/message"
+	"msyshost/lib/spool"
+)
+
+// Queue is where accepted messages go: the spool.
+type Queue interface {
+	// NewID returns an id unique in the queue: the transaction's, written
+	// in the Received header.
+	NewID() string
+	// Enqueue queues messages in one durable transaction, or none.
+	Enqueue(ctx context.Context, msgs ...*message.Message) error
+}
+
+// Options configure a Server.
+type Options struct {
+	Listens []Listen
+	Queue   Queue
+	// Bouncer receives bounces for recipients policy refused after DATA
+	// when others were accepted; when it is a spool.Renderer they are
+	// queued with the accepted copies.
+	Bouncer spool.Bouncer
+	// Policy is asked at every phase; nil accepts everything.
+	Policy Policy
+	// Hostname is the name in the greeting and Received headers.
+	Hostname string
+	Logger   *slog.Logger
+}
+
+// Server is SMTP in: one go-smtp server per Listen address.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	policy  Policy
+	connSeq atomic.Uint64
+	ls      []*listener
+
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// New returns a server; Start binds its addresses.
+func New(opts Options) *Server {
+	s := &Server{opts: opts, log: opts.Logger, policy: opts.Policy}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.policy == nil {
+		s.policy = AcceptAll{}
+	}
+	if s.opts.Hostname == "" {
+		s.opts.Hostname, _ = os.Hostname()
+	}
+	return s
+}
+
+// Name names SMTP in as a component of the process.
+func (s *Server) Name() string { return "smtp in" }
+
+// Listeners returns the addresses served (after Start: the bound ones).
+func (s *Server) Listeners() []string {
+	var out []string
+	for _, l := range s.ls {
+		out = append(out, l.addr())
+	}
+	if out == nil {
+		for _, l := range s.opts.Listens {
+			out = append(out, l.Addr)
+		}
+	}
+	return out
+}
+
+// Start binds every address and serves; if one cannot be bound, none is.
+func (s *Server) Start(context.Context) error {
+	if s.opts.Queue == nil {
+		return errors.New("smtp in: no queue")
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	for _, cfg := range s.opts.Listens {
+		nl, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			s.Stop(s.ctx)
+			return fmt.Errorf("smtp in: listening on %s: %w", cfg.Addr, err)
+		}
+		l := newListener(s, cfg, nl)
+		s.ls = append(s.ls, l)
+		go l.serve()
+	}
+	return nil
+}
+
+// Stop closes the listeners, lets sessions finish within ctx, then drops
+// those left (their transactions are not acknowledged, so the clients
+// keep their messages).
+func (s *Server) Stop(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, l := range s.ls {
+		wg.Go(func() { l.stop(ctx) })
+	}
+	wg.Wait()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.ls = nil
+	return nil
+}
+
+// listener is one Listen address: its accept gate and go-smtp server.
+type listener struct {
+	s        *Server
+	cfg      Listen
+	nl       net.Listener
+	srv      *smtp.Server
+	admitted chan net.Conn
+	closed   chan struct{}
+	once     sync.Once
+	active   atomic.Int32
+	served   chan struct{}
+}
+
+func newListener(s *Server, cfg Listen, nl net.Listener) *listener {
+	l := &listener{s: s, cfg: cfg, nl: nl, admitted: make(chan net.Conn), closed: make(chan struct{}), served: make(chan struct{})}
+	srv := smtp.NewServer(smtp.BackendFunc(l.newSession))
+	srv.Domain = s.opts.Hostname
+	srv.MaxMessageBytes = cfg.MaxMessageSize
+	srv.MaxRecipients = cfg.MaxRecipients
+	srv.MaxLineLength = cfg.MaxLineLength
+	srv.TLSConfig = cfg.TLS
+	// Whether AUTH is offered is decided per connection (TLS or loopback)
+	// by the session; go-smtp's own check would refuse loopback without TLS.
+	srv.AllowInsecureAuth = true
+	srv.ErrorLog = errorLog{s.log.With("listen", cfg.Addr)}
+	l.srv = srv
+	return l
+}
+
+func (l *listener) addr() string { return l.nl.Addr().String() }
+
+func (l *listener) serve() {
+	defer close(l.served)
+	go l.accept()
+	l.srv.Serve(gate{l})
+}
+
+// accept takes connections, turns away those over Listener_Sessions and
+// asks the policy about the rest (validate_connect) before go-smtp greets
+// them.
+func (l *listener) accept() {
+	var delay time.Duration
+	for {
+		nc, err := l.nl.Accept()
+		if err != nil {
+			select {
+			case <-l.closed:
+				return
+			default:
+			}
+			// Out of file descriptors and the like: back off, as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			l.s.log.Error("smtp in: accepting", "listen", l.cfg.Addr, "error", err)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		if l.cfg.Sessions > 0 && int(l.active.Load()) >= l.cfg.Sessions {
+			nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			fmt.Fprintf(nc, "421 4.4.5 Service unavailable, concurrency limit reached.\r\n")
+			nc.Close()
+			l.s.log.Warn("smtp in: connection refused at Listener_Sessions", "listen", l.cfg.Addr, "remote", nc.RemoteAddr().String(), "limit", l.cfg.Sessions)
+			continue
+		}
+		l.active.Add(1)
+		cc := l.newClientConn(nc)
+		go l.admit(cc)
+	}
+}
+
+func (l *listener) admit(cc *clientConn) {
+	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
+		r := replyOf(err)
+		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(cc.Conn, "%d %d.%d.%d %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
+		cc.Close()
+		l.s.log.Info("smtp in: connection refused by policy", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "reply", r.Code)
+		return
+	}
+	select {
+	case l.admitted <- cc:
+	case <-l.closed:
+		cc.Close()
+	}
+}
+
+func (l *listener) stop(ctx context.Context) {
+	l.once.Do(func() { close(l.closed) })
+	if err := l.srv.Shutdown(ctx); err != nil {
+		l.srv.Close()
+	}
+	<-l.served
+}
+
+// gate is the net.Listener go-smtp serves: the connections accept let in.
+type gate struct{ l *listener }
+
+func (g gate) Accept() (net.Conn, error) {
+	select {
+	case c := <-g.l.admitted:
+		return c, nil
+	case <-g.l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (g gate) Close() error {
+	g.l.once.Do(func() { close(g.l.closed) })
+	return g.l.nl.Close()
+}
+
+func (g gate) Addr() net.Addr { return g.l.nl.Addr() }
+
+// clientConn is a client's connection: it holds the session state the
+// policy sees, disconnects a client silent for Idle_Time, and gives its
+// Listener_Sessions slot back when closed.
+type clientConn struct {
+	net.Conn
+	state     *Conn
+	relayHost bool // the address may relay (before AUTH or policy)
+	idle      time.Duration
+	timedOut  atomic.Bool
+	closeOnce sync.Once
+	release   func()
+}
+
+func (l *listener) newClientConn(nc net.Conn) *clientConn {
+	st := &Conn{
+		ID:      strconv.FormatUint(l.s.connSeq.Add(1), 10),
+		Remote:  addrPort(nc.RemoteAddr()),
+		Local:   addrPort(nc.LocalAddr()),
+		Context: map[string]string{},
+	}
+	relay := l.cfg.OpenRelay
+	for _, p := range l.cfg.RelayHosts {
+		if p.Contains(st.Remote.Addr().Unmap()) {
+			relay = true
+		}
+	}
+	st.CanRelay = relay
+	return &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, release: func() { l.active.Add(-1) }}
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	ap, _ := netip.ParseAddrPort(a.String())
+	return ap
+}
+
+// Read waits at most Idle_Time for the client. Once that has run out every
+// later read fails at once, so go-smtp answers 421 4.4.2 and closes
+// instead of waiting again.
+func (c *clientConn) Read(b []byte) (int, error) {
+	if c.timedOut.Load() {
+		return 0, os.ErrDeadlineExceeded
+	}
+	if c.idle > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	}
+	n, err := c.Conn.Read(b)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.timedOut.Store(true)
+	}
+	return n, err
+}
+
+// Write gives a client that does not read Idle_Time to take a reply.
+func (c *clientConn) Write(b []byte) (int, error) {
+	if c.idle > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *clientConn) Close() error {
+	err := net.ErrClosed
+	c.closeOnce.Do(func() {
+		c.release()
+		err = c.Conn.Close()
+	})
+	return err
+}
+
+// clientOf finds the clientConn under go-smtp's connection, through TLS.
+func clientOf(c *smtp.Conn) *clientConn {
+	nc := c.Conn()
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	cc, _ := nc.(*clientConn)
+	return cc
+}
+
+// errorLog passes go-smtp's internal errors to the structured log.
+type errorLog struct{ log *slog.Logger }
+
+func (e errorLog) Printf(format string, v ...any) {
+	e.log.Warn("smtp in: " + fmt.Sprintf(format, v...))
+}
+
+func (e errorLog) Println(v ...any) { e.log.Warn("smtp in: " + fmt.Sprint(v...)) }

@@ -1,0 +1,324 @@
+package smtpserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"msyshost/lib/message"
+	"msyshost/lib/spool"
+	"msyshost/lib/status"
+)
+
+// session is one EHLO..QUIT of a connection, as go-smtp drives it; a
+// STARTTLS starts a new one on the same connection.
+type session struct {
+	l     *listener
+	cc    *clientConn
+	st    *Conn
+	m     *message.Message // the transaction, from MAIL FROM
+	rcpts []string
+}
+
+var (
+	_ smtp.Session     = (*session)(nil)
+	_ smtp.AuthSession = (*session)(nil)
+)
+
+// newSession runs at EHLO/HELO: the policy's ehlo phase.
+func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
+	cc := clientOf(c)
+	if cc == nil {
+		return nil, errors.New("connection of unknown type")
+	}
+	st := cc.state
+	st.Helo = c.Hostname()
+	_, tlsOn := c.TLSConnectionState()
+	if tlsOn && !st.TLS {
+		// RFC 3207 4.2: what was learnt before STARTTLS is forgotten.
+		st.AuthUser, st.CanRelay = "", cc.relayHost
+		delete(st.Context, "auth_user")
+	}
+	st.TLS = tlsOn
+	if err := l.s.policy.Ehlo(l.s.ctx, st, st.Helo); err != nil {
+		return nil, replyOf(err)
+	}
+	return &session{l: l, cc: cc, st: st}, nil
+}
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	if err := s.l.s.policy.MailFrom(s.l.s.ctx, s.st, from); err != nil {
+		return replyOf(err)
+	}
+	m := message.New()
+	m.MailFrom, m.ConnID, m.ConnContext = from, s.st.ID, s.st.Context
+	s.m, s.rcpts = m, nil
+	return nil
+}
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if spool.DomainOf(to) == "" {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	}
+	if len(s.rcpts) == 0 {
+		s.m.RcptTo = to
+	}
+	if err := s.l.s.policy.RcptTo(s.l.s.ctx, s.st, s.m, to); err != nil {
+		return replyOf(err)
+	}
+	if !s.st.CanRelay && !s.relayDomain(to) {
+		s.l.s.log.Info("smtp in: relaying denied", "conn", s.st.ID, "remote", s.st.Remote.String(), "to", to)
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+// relayDomain reports a recipient domain of Relay_Domains ("*.x" matches
+// the subdomains of x, not x itself, as Momentum's left globs).
+func (s *session) relayDomain(to string) bool {
+	d := spool.DomainOf(to)
+	for _, r := range s.l.cfg.RelayDomains {
+		if suffix, ok := strings.CutPrefix(r, "*"); ok {
+			if strings.HasSuffix(d, suffix) && len(d) > len(suffix) {
+				return true
+			}
+		} else if d == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Data reads the message, runs the data phases and queues one copy per
+// recipient in one transaction; only then does go-smtp answer 250.
+func (s *session) Data(r io.Reader) error {
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return dataError(err, s.l.cfg.MaxLineLength)
+	}
+	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
+	m.BatchID = s.l.s.opts.Queue.NewID()
+	m.SetRaw(append(s.received(m.BatchID), body...))
+	if err := pol.Data(ctx, s.st, m); err != nil {
+		return replyOf(err)
+	}
+	if err := pol.DataSpool(ctx, s.st, m); err != nil {
+		return replyOf(err)
+	}
+	var accepted, dsns []*message.Message
+	var refused []error
+	for _, rcpt := range s.rcpts {
+		c := m.Clone()
+		c.RcptTo, c.BatchID = rcpt, m.BatchID
+		err := pol.DataSpoolEachRcpt(ctx, s.st, c)
+		if err == nil {
+			err = pol.SetBinding(ctx, s.st, c)
+		}
+		if err == nil {
+			err = pol.FinalValidation(ctx, s.st, c)
+		}
+		switch {
+		case err != nil:
+			refused = append(refused, err)
+			if d, err := s.refusedBounce(ctx, c, err); err != nil {
+				return replyOf(err)
+			} else if d != nil {
+				dsns = append(dsns, d)
+			}
+		case c.Discarded:
+			s.l.s.log.Info("smtp in: discarded by policy", "batch", m.BatchID, "to", rcpt)
+		default:
+			accepted = append(accepted, c)
+		}
+	}
+	if len(accepted) == 0 && len(refused) > 0 {
+		return replyOf(refused[0])
+	}
+	if err := s.l.s.opts.Queue.Enqueue(ctx, append(accepted, dsns...)...); err != nil {
+		s.l.s.log.Error("smtp in: message not queued; answered with a temporary failure", "batch", m.BatchID, "error", err)
+		return replyOf(err)
+	}
+	s.l.s.log.Info("smtp in: accepted", "batch", m.BatchID, "conn", s.st.ID, "from", m.MailFrom,
+		"recipients", len(accepted), "refused", len(refused), "size", len(body))
+	return nil
+}
+
+// refusedBounce is the bounce owed for a recipient policy refused after
+// DATA while others were accepted: rendered to go in the same transaction
+// when the bouncer can, else sent now.
+func (s *session) refusedBounce(ctx context.Context, c *message.Message, why error) (*message.Message, error) {
+	b := s.l.s.opts.Bouncer
+	if b == nil || c.MailFrom == "" || !s.l.cfg.BounceRejected {
+		return nil, nil
+	}
+	r := replyOf(why)
+	bn := spool.Bounce{To: c.MailFrom, Message: c, Reason: r.Message,
+		Err: &status.Error{Protocol: status.Policy, Code: r.Code, Enhanced: enhancedString(r.EnhancedCode), Text: r.Message}}
+	if rd, ok := b.(spool.Renderer); ok {
+		return rd.Render(ctx, bn)
+	}
+	return nil, b.Bounce(ctx, bn)
+}
+
+// received is the trace header of RFC 5321 4.4, with the transaction id
+// and RFC 3848's protocol names.
+func (s *session) received(id string) []byte {
+	proto := "ESMTP"
+	if s.st.TLS {
+		proto += "S"
+	}
+	if s.st.AuthUser != "" {
+		proto += "A"
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (msyshost) with %s id %s", oneWord(s.st.Helo), s.st.Remote.Addr().Unmap(), s.l.s.opts.Hostname, proto, id)
+	if len(s.rcpts) == 1 {
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", s.rcpts[0])
+	}
+	fmt.Fprintf(&b, ";\r\n\t%s\r\n", time.Now().Format(time.RFC1123Z))
+	return b.Bytes()
+}
+
+func oneWord(s string) string {
+	if s == "" || strings.ContainsAny(s, " \t\r\n()") {
+		return "unknown"
+	}
+	return s
+}
+
+func (s *session) Reset() { s.m, s.rcpts = nil, nil }
+
+func (s *session) Logout() error { return nil }
+
+// AuthMechanisms offers AUTH over TLS or to a loopback client only: PLAIN
+// and LOGIN send the password as it is.
+func (s *session) AuthMechanisms() []string {
+	if !s.authSafe() {
+		return nil
+	}
+	return s.l.cfg.Mechanisms
+}
+
+func (s *session) authSafe() bool { return s.st.TLS || s.st.Remote.Addr().Unmap().IsLoopback() }
+
+func (s *session) Auth(mech string) (sasl.Server, error) {
+	if len(s.l.cfg.Mechanisms) > 0 && !s.authSafe() {
+		return nil, &smtp.SMTPError{Code: 538, EnhancedCode: smtp.EnhancedCode{5, 7, 11}, Message: "Encryption required for requested authentication mechanism"}
+	}
+	if !slices.Contains(s.l.cfg.Mechanisms, mech) {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	verify := func(user, pass string) error {
+		want, ok := s.l.cfg.Users[user]
+		if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(pass)) != 1 {
+			s.l.s.log.Warn("smtp in: authentication failed", "conn", s.st.ID, "remote", s.st.Remote.String(), "user", user, "mechanism", mech)
+			return smtp.ErrAuthFailed
+		}
+		s.st.AuthUser, s.st.CanRelay = user, true
+		s.st.Context["auth_user"], s.st.Context["auth_name"], s.st.Context["auth_status"] = user, mech, "ok"
+		s.st.Context["can_relay"] = "true"
+		return nil
+	}
+	if mech == "PLAIN" {
+		return sasl.NewPlainServer(func(identity, user, pass string) error {
+			if identity != "" && identity != user {
+				return smtp.ErrAuthFailed
+			}
+			return verify(user, pass)
+		}), nil
+	}
+	return &loginServer{verify: verify}, nil
+}
+
+// loginServer is the server side of the LOGIN mechanism
+// (draft-murchison-sasl-login): it asks for the user name, then the
+// password; go-sasl has only the client side.
+type loginServer struct {
+	verify func(user, pass string) error
+	state  int
+	user   string
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	switch l.state {
+	case 0:
+		l.state = 1
+		if resp == nil {
+			return []byte("Username:"), false, nil
+		}
+		fallthrough
+	case 1:
+		l.user, l.state = string(resp), 2
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.verify(l.user, string(resp))
+	}
+}
+
+// dataError answers a message that could not be read in full.
+func dataError(err error, maxLine int) error {
+	var se *smtp.SMTPError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se):
+		return se // go-smtp's 552 5.3.4 for a message over Max_Message_Size
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "line too long (the limit is " + strconv.Itoa(maxLine) + " bytes)"}
+	case errors.As(err, &ne) && ne.Timeout():
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "Idle timeout, closing connection"}
+	}
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "message not received in full"}
+}
+
+// replyOf is the SMTP reply of a refusal: its own for a go-smtp reply, a
+// policy's code, or a spool failure (452 4.3.1 for a full disk); 451 4.3.0
+// for anything that says nothing.
+func replyOf(err error) *smtp.SMTPError {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se
+	}
+	code, enh, text := status.SMTPReply(err)
+	if st, ok := status.Of(err); ok && st.Protocol == status.Spool && st.Code >= 400 && st.Code < 600 {
+		code, enh = st.Code, st.Enhanced
+	}
+	if text == "" {
+		text = "refused"
+	}
+	return &smtp.SMTPError{Code: code, EnhancedCode: parseEnhanced(enh, code), Message: text}
+}
+
+func parseEnhanced(s string, code int) smtp.EnhancedCode {
+	parts := strings.Split(s, ".")
+	if len(parts) == 3 {
+		var e smtp.EnhancedCode
+		ok := true
+		for i, p := range parts {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 || n > 999 {
+				ok = false
+			}
+			e[i] = n
+		}
+		if ok && e[0] == code/100 {
+			return e
+		}
+	}
+	return smtp.EnhancedCode{code / 100, 0, 0}
+}
+
+func enhancedString(e smtp.EnhancedCode) string {
+	return fmt.Sprintf("%d.%d.%d", e[0], e[1], e[2])
+}

@@ -1,0 +1,185 @@
+package luahost
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Thread pools for msys.runInPool: `threadpool "NAME" { concurrency = N }`
+// in the config, over Momentum's standard pools and their default sizes.
+// A closure belongs to the Lua state that made it, so it runs in that state;
+// the pool bounds how many jobs of that pool run at once across the host,
+// which is what a pool's concurrency does in Momentum.
+
+// DefaultThreadPools are Momentum's standard pools and their concurrency.
+var DefaultThreadPools = map[string]int{
+	"SwapOut": 5, "SwapIn": 5, "Unlink": 6, "Batch_Unlink": 4, "Close": 0,
+	"CPU": 4, "IO": 50, "SpoolIn": 1,
+}
+
+type threadPool struct {
+	name  string
+	id    int
+	slots chan struct{}
+}
+
+type threadPools struct {
+	mu     sync.Mutex
+	byName map[string]*threadPool
+	byID   []*threadPool
+}
+
+// SetThreadPools sets the pools' concurrency (name → N) over the defaults;
+// jobs already waiting keep the pool they asked for. A concurrency below 1
+// is 1: a pool always runs its jobs.
+func (h *Host) SetThreadPools(sizes map[string]int) {
+	all := map[string]int{}
+	for n, c := range DefaultThreadPools {
+		all[n] = c
+	}
+	for n, c := range sizes {
+		all[n] = c
+	}
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	p := &h.pools
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.byName = map[string]*threadPool{}
+	p.byID = nil
+	for i, n := range names {
+		tp := &threadPool{name: n, id: i + 1, slots: make(chan struct{}, max(all[n], 1))}
+		p.byName[n] = tp
+		p.byID = append(p.byID, tp)
+	}
+}
+
+func (p *threadPools) find(a Args) *threadPool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch v := a.Get(1).(type) {
+	case lua.LNumber:
+		if id := int(v); id >= 1 && id <= len(p.byID) {
+			return p.byID[id-1]
+		}
+		a.Error(1, fmt.Sprintf("no thread pool with id %d", int(v)))
+	case lua.LString:
+		if tp := p.byName[string(v)]; tp != nil {
+			return tp
+		}
+		a.Error(1, "no thread pool named '"+string(v)+"' (declare it with threadpool \""+string(v)+"\" { concurrency = N })")
+	default:
+		a.TypeError(1, "thread pool name or id")
+	}
+	return nil
+}
+
+// enter waits for a slot of the pool.
+func (tp *threadPool) enter(ctx context.Context) error {
+	select {
+	case tp.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (tp *threadPool) leave() { <-tp.slots }
+
+// msys.runInPool(pool, closure[, async | completion[, mode]]):
+//   - without a third argument (or false): runs closure under the pool's
+//     bound and returns what pcall would: true and its results, or false
+//     and the error;
+//   - true: runs closure later, after the calling code has returned, and
+//     returns nothing;
+//   - a function: as true, then calls it with closure's results.
+//
+// mode (msys.core.ECTP_COMPLETE_CALLBACK_SCHED) is accepted; the
+// completion runs in the closure's state either way.
+func (st *state) runInPool(L *lua.LState) int {
+	a := Args{L: L, Name: "runInPool"}
+	tp := st.host.pools.find(a)
+	fn := a.Function(2)
+	third := a.Get(3)
+	if third == lua.LNil || third == lua.LFalse {
+		if err := tp.enter(L.Context()); err != nil {
+			a.Raise("msys.runInPool: waiting for pool '%s': %v", tp.name, err)
+		}
+		defer tp.leave()
+		base := L.GetTop()
+		L.Push(fn)
+		if err := L.PCall(0, lua.MultRet, nil); err != nil {
+			L.Push(lua.LFalse)
+			L.Push(errValue(err))
+			return 2
+		}
+		n := L.GetTop() - base
+		L.Insert(lua.LTrue, base+1)
+		return n + 1
+	}
+	var done *lua.LFunction
+	switch v := third.(type) {
+	case lua.LBool:
+	case *lua.LFunction:
+		done = v
+	default:
+		a.TypeError(3, "boolean or function")
+	}
+	if Quiet(L) {
+		// The primary state queued this job while the generation loaded.
+		return 0
+	}
+	job := KeepOnce(L, fn)
+	var completion *Callback
+	if done != nil {
+		completion = KeepOnce(L, done)
+	}
+	log := Log(L)
+	go func() {
+		ctx := context.Background()
+		if err := tp.enter(ctx); err != nil {
+			return
+		}
+		defer tp.leave()
+		err := job.Run(ctx, func(L *lua.LState, fn *lua.LFunction) error {
+			st := stateOf(L)
+			base := L.GetTop()
+			if err := st.pcallN(ctx, fn); err != nil {
+				return err
+			}
+			results := make([]lua.LValue, L.GetTop()-base)
+			for i := range results {
+				results[i] = L.Get(base + 1 + i)
+			}
+			L.SetTop(base)
+			if completion == nil {
+				return nil
+			}
+			cfn, ok := st.kept[completion]
+			if !ok {
+				return ErrGone
+			}
+			delete(st.kept, completion)
+			return st.pcall(ctx, cfn, results...)
+		})
+		if err != nil {
+			log.Warn("msys.runInPool job failed", "pool", tp.name, "error", err)
+		}
+	}()
+	return 0
+}
+
+// errValue is the error object a protected call raised.
+func errValue(err error) lua.LValue {
+	if e, ok := err.(*lua.ApiError); ok {
+		return e.Object
+	}
+	return lua.LString(err.Error())
+}
