@@ -7,6 +7,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // Args checks the arguments of one call the way PUC's lauxlib does, so
@@ -14,7 +15,7 @@ import (
 // (string expected, got nil)" with the caller's position in front. For a
 // method the receiver is not counted, and a bad receiver reads "calling
 // 'header' on bad self (...)". Numbers are read as PUC reads them
-// (puc.ToNumber) and narrowed as C narrows them.
+// (puc/number.ToNumber) and narrowed as C narrows them.
 //
 // Every Lua-facing function of lib/msys is written against Args and
 // wrapped by Func or Method, so all of them share the argument checks, the
@@ -154,7 +155,7 @@ func ToNumber(v lua.LValue) (float64, bool) {
 	case lua.LNumber:
 		return float64(x), true
 	case lua.LString:
-		return puc.ToNumber(string(x))
+		return number.ToNumber(string(x))
 	}
 	return 0, false
 }

@@ -49,13 +49,6 @@ func Register(b Binding) {
 	bindings[b.Name] = b
 }
 
-// unavailable returns why the named module cannot be had, or "".
-func unavailable(name string) string {
-	bindingsMu.Lock()
-	defer bindingsMu.Unlock()
-	return bindings[name].Unavailable
-}
-
 // registeredBindings returns the bindings sorted by name, so "msys" opens
 // before "msys.core" before "msys.core.x".
 func registeredBindings() []Binding {

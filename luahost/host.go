@@ -209,7 +209,7 @@ func Compile(path string) error {
 	if err != nil {
 		return err
 	}
-	_, err = dialect.Compile(src, path)
+	_, err = dialect.CompileFile(src, path)
 	return err
 }
 
@@ -283,7 +283,7 @@ func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := dialect.Compile(src, path)
+	p, err := dialect.CompileFile(src, path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,11 @@ package luahost
 
 import (
 	"context"
+	"errors"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/dialect"
 )
 
 // RunMain runs a Lua file as the lua5.1 interpreter does: `arg` holds the
@@ -23,6 +26,10 @@ func (h *Host) RunMain(ctx context.Context, path string, args []string) error {
 		}
 		L.SetGlobal("arg", argt)
 		fn, err := st.gen.loadFile(L, path)
+		var se *dialect.SyntaxError
+		if errors.As(err, &se) {
+			return errors.New(se.LuaMessage()) // lua.c prints no column
+		}
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package luahost
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -34,7 +35,6 @@ type state struct {
 	printBuf []byte       // reused by print
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
-	loading    *lua.LUserData
 	// out is a hook state's standard output (nil when standalone).
 	out *lineOutput
 
@@ -85,14 +85,6 @@ func (w *lineOutput) flush() {
 		w.st.emitLine(w.buf)
 		w.buf = w.buf[:0]
 	}
-}
-
-// sentinel marks a module being loaded in package.loaded.
-func (st *state) sentinel() lua.LValue {
-	if st.loading == nil {
-		st.loading = st.L.NewUserData()
-	}
-	return st.loading
 }
 
 // close releases the state and stops watching it.
@@ -163,10 +155,18 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
-	L.SetGlobal("require", L.NewFunction(st.require))
+	st.openRequire()
 	loaded := st.loaded()
+	preload, _ := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
 	for _, b := range registeredBindings() {
 		if b.Unavailable != "" {
+			// require fails at once, naming what the module needs,
+			// rather than searching the path for it.
+			name, why := b.Name, b.Unavailable
+			preload.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
+				raise(L, "module '%s' is not available in msyshost: %s", name, why)
+				return 0
+			}))
 			continue
 		}
 		v := b.Open(L)
@@ -278,63 +278,35 @@ func callable(L *lua.LState, v lua.LValue) bool {
 	return v.Type() == lua.LTFunction || L.GetMetaField(v, "__call").Type() == lua.LTFunction
 }
 
-// require resolves msys bindings (already in package.loaded) and Lua files
-// on the search path, as Momentum resolves a script's `source`: dots or
-// slashes separate folders and the .lua suffix is implied.
-func (st *state) require(L *lua.LState) int {
-	name := L.CheckString(1)
-	loaded := st.loaded()
-	if v := loaded.RawGetString(name); v != lua.LNil {
-		if v == st.sentinel() {
-			raise(L, "loop or previous error loading module '%s'", name)
+// openRequire points require (puc's, as PUC's loadlib.c) at the search
+// path, and at the generation's compiled code: a module is compiled once per
+// generation whichever state requires it. msyshost lua takes LUA_PATH and
+// LUA_CPATH as lua5.1 does.
+func (st *state) openRequire() {
+	var templates []string
+	for _, dir := range st.host.opts.SearchPath {
+		templates = append(templates, strings.TrimSuffix(dir, "/")+"/?.lua")
+	}
+	env, cenv := "", ""
+	if st.host.opts.Standalone {
+		env, cenv = "LUA_PATH", "LUA_CPATH"
+	}
+	puc.SetPath(st.L, "path", env, strings.Join(templates, ";"))
+	puc.SetPath(st.L, "cpath", cenv, "")
+	puc.SetFileLoader(st.L, func(L *lua.LState, path string) (*lua.LFunction, error) {
+		fn, err := st.gen.loadFile(L, path)
+		var se *dialect.SyntaxError
+		if errors.As(err, &se) {
+			return nil, errors.New(se.LuaMessage())
 		}
-		L.Push(v)
-		return 1
-	}
-	if pre, ok := L.GetField(L.GetField(L.GetGlobal("package"), "preload"), name).(*lua.LFunction); ok {
-		L.Push(pre)
-		L.Push(lua.LString(name))
-		L.Call(1, 1)
-		return st.finishRequire(name, L.Get(-1))
-	}
-	path, tried := st.host.resolve(name)
-	if path == "" {
-		if why := unavailable(name); why != "" {
-			raise(L, "module '%s' is not available in msyshost: %s", name, why)
-		}
-		raise(L, "module '%s' not found:\n\tno field package.preload['%s']%s", name, name, tried)
-	}
-	fn, err := st.gen.loadFile(L, path)
-	if err != nil {
-		raise(L, "error loading module '%s' from file '%s':\n\t%s", name, path, err)
-	}
-	// PUC's sentinel: a require loop, or a module whose loading failed
-	// earlier in this state, is an error rather than a silent `true`.
-	loaded.RawSetString(name, st.sentinel())
-	L.Push(fn)
-	L.Push(lua.LString(name))
-	L.Call(1, 1)
-	return st.finishRequire(name, L.Get(-1))
+		return fn, err
+	})
 }
 
 // raise raises an error without a position, as PUC's C library functions
 // do (luaL_error from a C function has no Lua line to name).
 func raise(L *lua.LState, format string, args ...any) {
 	L.Error(lua.LString(fmt.Sprintf(format, args...)), 0)
-}
-
-func (st *state) finishRequire(name string, v lua.LValue) int {
-	loaded := st.loaded()
-	if v != lua.LNil {
-		loaded.RawSetString(name, v)
-	}
-	r := loaded.RawGetString(name)
-	if r == lua.LNil || r == st.sentinel() {
-		r = lua.LTrue
-		loaded.RawSetString(name, r)
-	}
-	st.L.Push(r)
-	return 1
 }
 
 // resolve finds a module's file on the search path.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"msyshost/luahost/lua51"
 )
 
 var binary string
@@ -159,14 +161,10 @@ func TestLuaCommandOptions(t *testing.T) {
 }
 
 func TestLuaCommandErrorMatchesLua51(t *testing.T) {
-	lua51, err := exec.LookPath("lua5.1")
-	if err != nil {
-		t.Fatal("lua5.1 is needed as the reference: apt-get install lua5.1")
-	}
 	dir := t.TempDir()
 	write(t, dir, "e.lua", "local t = {}\nprint('x' .. 1e15)\nprint(t.a.b)\n")
 	out, errOut, code := run(t, dir, "lua", "e.lua")
-	cmd := exec.Command(lua51, "e.lua")
+	cmd := lua51.Command(t, "e.lua")
 	cmd.Dir = dir
 	var o, e strings.Builder
 	cmd.Stdout, cmd.Stderr = &o, &e

@@ -58,8 +58,6 @@ const (
 
 func init() {
 	for _, o := range []config.OptionSpec{
-		{Name: "Routes", Type: config.ListType,
-			Help: "where a domain's mail goes, in order: \"__mx__\" (its MX hosts), \"smtp://host?port=N\", \"host\" or \"host:port\""},
 		{Name: "Gateway", Type: config.StringType,
 			Help: "one smarthost for a domain's mail, host or host:port; below Routes, above MSYSHOST_SMARTHOST"},
 		{Name: "Remote_SMTP_Port", Type: config.IntType, Default: "25", Help: "port of routes that name none"},

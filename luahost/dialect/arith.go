@@ -3,7 +3,7 @@ package dialect
 import (
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // Plain Lua operations whose gopher-lua version differs from PUC's, run
@@ -17,12 +17,12 @@ func arithNumber(v lua.LValue) (float64, bool) {
 	case lua.LNumber:
 		return float64(v), true
 	case lua.LString:
-		return puc.ToNumber(string(v))
+		return number.ToNumber(string(v))
 	}
 	return 0, false
 }
 
-// powOp is a ^ b as PUC's OP_POW runs it: C's pow on numbers (puc.Pow,
+// powOp is a ^ b as PUC's OP_POW runs it: C's pow on numbers (number.Pow,
 // whose NaN is negative as glibc's is), numeric strings converted, else
 // __pow, else "attempt to perform arithmetic on" the first operand that
 // is not a number.
@@ -30,7 +30,7 @@ func powOp(L *lua.LState) int {
 	a, b := L.Get(1), L.Get(2)
 	if x, ok := a.(lua.LNumber); ok {
 		if y, ok := b.(lua.LNumber); ok {
-			L.Push(lua.LNumber(puc.Pow(float64(x), float64(y))))
+			L.Push(lua.LNumber(number.Pow(float64(x), float64(y))))
 			return 1
 		}
 	}
@@ -38,7 +38,7 @@ func powOp(L *lua.LState) int {
 	y, oky := arithNumber(b)
 	switch {
 	case okx && oky:
-		L.Push(lua.LNumber(puc.Pow(x, y)))
+		L.Push(lua.LNumber(number.Pow(x, y)))
 	case !callBinTM(L, "__pow", a, b):
 		if !okx {
 			typeError(L, a, descAt(L.Get(3), 0), "perform arithmetic on")

@@ -7,7 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // BenchmarkConcat compares .. lowered to the host's concat with gopher-lua's
@@ -103,7 +103,7 @@ func BenchmarkCompile(b *testing.B) {
 // would cost.
 func BenchmarkLowered(b *testing.B) {
 	mod := func(L *lua.LState) int {
-		L.Push(lua.LNumber(puc.Mod(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
+		L.Push(lua.LNumber(number.Mod(float64(L.CheckNumber(1)), float64(L.CheckNumber(2)))))
 		return 1
 	}
 	add := func(L *lua.LState) int {

@@ -22,9 +22,17 @@ import (
 // gopher-lua, until the chunk compiles or a function overflows with none
 // left: PUC's "function or expression too complex" (luaK_checkstack).
 func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
+	return compileAt(src, chunkName, 1)
+}
+
+// compileAt compiles src with calls levels of C calls already counted
+// against PUC's limit of 200 syntax levels (LUAI_MAXCCALLS, which the
+// parser shares with the C calls active when it runs): 1 for a chunk
+// lua.c loads, more for loadstring called from Lua (cCalls).
+func compileAt(src []byte, chunkName string, calls int) (*lua.FunctionProto, error) {
 	native := map[int]bool{}
 	for {
-		proto, line, err := compileOnce(src, chunkName, native)
+		proto, line, err := compileOnce(src, chunkName, native, calls)
 		if err == nil || line < 0 {
 			return proto, err
 		}
@@ -36,9 +44,10 @@ func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 // native left unlowered. When gopher-lua runs out of registers in a
 // function that was lowered, it returns that function's line to retry
 // with; otherwise line is -1.
-func compileOnce(src []byte, chunkName string, native map[int]bool) (proto *lua.FunctionProto, line int, err error) {
+func compileOnce(src []byte, chunkName string, native map[int]bool, calls int) (proto *lua.FunctionProto, line int, err error) {
 	p := newParser(src, chunkName, true)
 	p.native = native
+	p.depth = calls
 	stmts, err := p.parse()
 	if err != nil {
 		return nil, -1, err

@@ -44,8 +44,11 @@
 // hidden locals in PUC's order, then stores right to left (gopher-lua issue
 // #440); a numeric for whose bounds are not all numerals converts them
 // with one hidden-operator call per loop entry, as PUC's OP_FORPREP (numeric
-// strings accepted, PUC's error texts); ^ is a hidden operator on puc.Pow
-// unless gopher-lua folds two constants to the same number. %, arithmetic
+// strings accepted, PUC's error texts); ^ is a hidden operator on number.Pow
+// unless gopher-lua folds two constants to the same number; a table
+// constructor of more than 512 fields is built by chunk functions
+// (constructor.go), as gopher-lua loses list items past 25,550 and
+// compiles many constants in quadratic time. %, arithmetic
 // on numeric strings and # stay gopher-lua's: lowering them would make
 // every such operation a host call (luahost/puc/DIFFERENCES.md has the
 // figures). Lowered code needs more registers than gopher-lua's own: a

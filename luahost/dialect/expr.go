@@ -170,7 +170,7 @@ func (p *parser) binary(op int, lhs, rhs ast.Expr, base int, chained bool) ast.E
 // foldsExactly reports whether gopher-lua's compiler folds lhs ^ rhs to
 // the number PUC computes: both operands constant and the power not NaN
 // (Go's NaN is positive, C's pow gives a negative one). Other powers are
-// lowered onto puc.Pow.
+// lowered onto number.Pow.
 func foldsExactly(lhs, rhs ast.Expr) bool {
 	a, ok := constValue(lhs)
 	if !ok {
@@ -481,6 +481,7 @@ func (p *parser) funcArgs() []ast.Expr {
 
 func (p *parser) constructor() ast.Expr {
 	open := p.tok
+	base := p.live()
 	p.checkNext('{')
 	p.hold(1) // the table
 	pending := 0
@@ -515,8 +516,28 @@ func (p *parser) constructor() ast.Expr {
 		}
 	}
 	p.release(1 + pending)
-	p.checkMatch('}', '{', open.line)
+	closing := p.checkMatch('}', '{', open.line)
+	if p.lowering() && len(fields) > bigFields {
+		if e, ok := p.bigConstructor(fields, open.line, closing.line, base); ok {
+			return e
+		}
+		if listItems(fields) > 511*lua.FieldsPerFlush {
+			// gopher-lua would lose the items past its OP_SETLIST limit.
+			p.limitError("function or expression too complex")
+		}
+	}
 	t := &ast.TableExpr{Fields: fields}
 	t.SetLine(open.line)
 	return t
+}
+
+// listItems counts the list items of a constructor.
+func listItems(fields []*ast.Field) int {
+	n := 0
+	for _, f := range fields {
+		if f.Key == nil {
+			n++
+		}
+	}
+	return n
 }

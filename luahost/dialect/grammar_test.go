@@ -56,7 +56,7 @@ func TestGrammarRun(t *testing.T) {
 				t.Errorf("gopher-lua vs dialect differ at %s", firstDiff(want, got))
 			}
 			// lua5.1 names a chunk read from stdin "stdin".
-			if puc := strings.ReplaceAll(lua51(t, src), "stdin:", "t:"); puc != got {
+			if puc := strings.ReplaceAll(runLua51(t, src), "stdin:", "t:"); puc != got {
 				t.Errorf("lua5.1 vs dialect differ at %s", firstDiff(puc, got))
 			}
 		})
@@ -78,7 +78,7 @@ func sameAsLua51(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	got := runDialect(t, string(src), "t")
-	want := strings.ReplaceAll(lua51(t, string(src)), "stdin:", "t:")
+	want := strings.ReplaceAll(runLua51(t, string(src)), "stdin:", "t:")
 	if got != want {
 		t.Errorf("lua5.1 vs dialect differ at %s\n--- dialect:\n%s", firstDiff(want, got), got)
 	}

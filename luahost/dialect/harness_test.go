@@ -3,8 +3,6 @@ package dialect
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +10,8 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/ast"
 	"github.com/yuin/gopher-lua/parse"
+
+	"msyshost/luahost/lua51"
 )
 
 // newTestState returns a state whose print and io.write append to out.
@@ -84,14 +84,10 @@ func errorMessage(err error) string {
 	return err.Error()
 }
 
-// lua51 runs src with the reference interpreter, or skips.
-func lua51(t testing.TB, src string) string {
+// runLua51 runs src with the reference interpreter.
+func runLua51(t testing.TB, src string) string {
 	t.Helper()
-	bin := "/usr/bin/lua5.1"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("lua5.1 not installed; install Debian's lua5.1 to compare with PUC Lua")
-	}
-	cmd := exec.Command(bin, "-")
+	cmd := lua51.Command(t, "-")
 	cmd.Stdin = strings.NewReader(src)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -8,10 +9,13 @@ import (
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc"
 )
 
-// Open replaces loadstring, load, loadfile and dofile in L's globals so
-// that code loaded at run time is Momentum Lua too. They behave as Lua
+// Open replaces loadstring, load, loadfile and dofile in L's globals, and
+// makes puc's require compile with LoadFile, so that code loaded at run
+// time is Momentum Lua too. They behave as Lua
 // 5.1's: the load functions return nil and "chunk:line: message" on a
 // syntax error, chunk names are shown as PUC's luaO_chunkid shows them
 // ([string "..."], file names, =names).
@@ -20,6 +24,26 @@ func Open(L *lua.LState) {
 	L.SetGlobal("load", L.NewFunction(loadReader))
 	L.SetGlobal("loadfile", L.NewFunction(loadFile))
 	L.SetGlobal("dofile", L.NewFunction(doFile))
+	puc.SetFileLoader(L, LoadFile)
+}
+
+// LoadFile compiles the Lua file at path into a function of L as
+// luaL_loadfile does (a first line starting with '#' skipped, the chunk
+// named after the file); an error's text is what lua5.1's would be.
+func LoadFile(L *lua.LState, path string) (*lua.LFunction, error) {
+	src, chunkName, msg := readChunkFile(path)
+	if msg != "" {
+		return nil, errors.New(msg)
+	}
+	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			se.File = chunkID(chunkName, maxSrc)
+		}
+		return nil, errors.New(luaMessage(err))
+	}
+	return Load(L, proto)
 }
 
 // Buffer sizes luaO_chunkid is given: LUA_IDSIZE for runtime errors
@@ -76,7 +100,7 @@ func luaMessage(err error) string {
 
 // load compiles src and pushes the function, or nil and the message.
 func load(L *lua.LState, src []byte, chunkName string) int {
-	proto, err := Compile(src, chunkID(chunkName, idSize))
+	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		se.File = chunkID(chunkName, maxSrc)
@@ -162,14 +186,57 @@ func readChunkFile(name string) (src []byte, chunkName string, msg string) {
 			return nil, "", "cannot " + what + " " + name + ": " + strerror(err)
 		}
 	}
-	if len(src) > 0 && src[0] == '#' {
-		if i := strings.IndexByte(string(src), '\n'); i >= 0 {
-			src = src[i:]
-		} else {
-			src = nil
+	return skipComment(src), chunkName, ""
+}
+
+// skipComment drops a first line starting with '#' (a Unix "#!" line) as
+// luaL_loadfile does, keeping its newline so line numbers stay.
+func skipComment(src []byte) []byte {
+	if len(src) == 0 || src[0] != '#' {
+		return src
+	}
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		return src[i:]
+	}
+	return nil
+}
+
+// CompileFile compiles the contents of a script file as Compile does,
+// skipping a first line that starts with '#' as lua5.1 does for every file
+// it loads (the main script, dofile, loadfile, require).
+func CompileFile(src []byte, chunkName string) (*lua.FunctionProto, error) {
+	return Compile(skipComment(src), chunkName)
+}
+
+// cCalls estimates PUC's count of nested C calls (nCcalls) for a chunk
+// the running Go function loads: one for lua.c's start, plus one for each
+// Go function below on the stack that called back into Lua (lua.c's
+// pcall of the script, pcall, require calling its loader), as PUC's
+// lua_call and luaD_call count them; a coroutine counts from its resumer's
+// count plus one, as lua_resume does. A metamethod gopher-lua's VM calls
+// has no Go frame to count.
+func cCalls(L *lua.LState) int {
+	n := 1 + callbacks(L)
+	for p := L.Parent; p != nil; p = p.Parent {
+		n += 1 + callbacks(p)
+	}
+	return n
+}
+
+// callbacks counts the Go functions on L's stack below the running one.
+func callbacks(L *lua.LState) int {
+	n := 0
+	for level := 1; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return n
+		}
+		if fn, err := L.GetInfo("f", dbg, nil); err == nil {
+			if f, ok := fn.(*lua.LFunction); ok && f.IsG {
+				n++
+			}
 		}
 	}
-	return src, chunkName, ""
 }
 
 // strerror spells err as C's strerror does ("No such file or directory").

@@ -31,7 +31,7 @@ func TestLoadlibAgainstLua51(t *testing.T) {
 	}
 	src := "local DIR = '" + dir + "'\n" + string(script)
 	got := runDialect(t, src, "loadlib.lua")
-	want := strings.ReplaceAll(lua51(t, src), "stdin:", "loadlib.lua:")
+	want := strings.ReplaceAll(runLua51(t, src), "stdin:", "loadlib.lua:")
 	if got != want {
 		t.Errorf("dialect vs lua5.1 differ at %s\n--- dialect:\n%s", firstDiff(want, got), got)
 	}

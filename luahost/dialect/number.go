@@ -4,7 +4,7 @@ import (
 	"math"
 	"strings"
 
-	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // str2d converts s to a number as thrlua's luaO_str2d does (src/lobject.c),
@@ -25,14 +25,14 @@ func str2d(s string) (float64, bool) {
 	if len(p) > 0 && p[0] == '0' && (len(p) == 1 || p[1] != '.') {
 		v, end = strtol(s)
 	} else {
-		v, end = puc.Strtod(s)
+		v, end = number.Strtod(s)
 	}
 	if end == 0 {
 		return 0, false
 	}
 	if end < len(s) && (s[end] == 'x' || s[end] == 'X') {
 		var u uint64
-		u, end = puc.Strtoul(s, 16)
+		u, end = number.Strtoul(s, 16)
 		v = float64(u)
 	}
 	for ; end < len(s); end++ {

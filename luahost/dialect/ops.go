@@ -7,7 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
-	"msyshost/luahost/puc"
+	"msyshost/luahost/puc/number"
 )
 
 // The operators lowered to calls of hidden locals. The order is the order
@@ -23,13 +23,14 @@ const (
 	opIntDiv
 	opPow
 	opForNum
+	opFill
 	numOps
 )
 
 // opLocals are the names of the hidden locals. They are not identifiers,
 // so no script can name, shadow or assign them.
 var opLocals = [numOps]string{
-	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)", "(pow)", "(fornum)",
+	"(concat)", "(band)", "(bor)", "(bxor)", "(shl)", "(shr)", "(bnot)", "(intdiv)", "(pow)", "(fornum)", "(fill)",
 }
 
 var opFuncs = [numOps]lua.LGFunction{
@@ -43,6 +44,7 @@ var opFuncs = [numOps]lua.LGFunction{
 	opIntDiv: intDivOp,
 	opPow:    powOp,
 	opForNum: forNumOp,
+	opFill:   fillOp,
 }
 
 // toInteger is lua_number2integer on x86-64: a C cast to int64_t, which
@@ -180,7 +182,7 @@ func writeNumber(b *strings.Builder, n float64) {
 		b.Write(strconv.AppendInt(buf[:0], int64(n), 10))
 		return
 	}
-	b.WriteString(puc.FormatNumber(n))
+	b.WriteString(number.Format(n))
 }
 
 // concatOp is a lowered a .. b .. c: concat(desc, a, b, c). Strings and
@@ -235,7 +237,7 @@ func toStr(v *lua.LValue) bool {
 	case lua.LString:
 		return true
 	case lua.LNumber:
-		*v = lua.LString(puc.FormatNumber(float64(n)))
+		*v = lua.LString(number.Format(float64(n)))
 		return true
 	}
 	return false

@@ -264,17 +264,18 @@ func (p *parser) leaveBlock() {
 	p.fs.actives = p.fs.actives[:b.nactive]
 }
 
-func (p *parser) limitExceeded(limit int, what string) {
-	if p.fs.line == 0 {
+// limitExceeded is luaY_checklimit's error for the function fs.
+func (p *parser) limitExceeded(fs *funcState, limit int, what string) {
+	if fs.line == 0 {
 		p.limitError(fmt.Sprintf("main function has more than %d %s", limit, what))
 	}
-	p.limitError(fmt.Sprintf("function at line %d has more than %d %s", p.fs.line, limit, what))
+	p.limitError(fmt.Sprintf("function at line %d has more than %d %s", fs.line, limit, what))
 }
 
 // checkLocals is luaY_checklimit for n locals about to be declared.
 func (p *parser) checkLocals(n int) {
 	if len(p.fs.actives)+n > maxLocals {
-		p.limitExceeded(maxLocals, "local variables")
+		p.limitExceeded(p.fs, maxLocals, "local variables")
 	}
 }
 
@@ -342,15 +343,19 @@ func (p *parser) resolve(name string) string {
 			if depth == 0 {
 				return "local"
 			}
-			key := upvalKey{fs, i}
+			// PUC's singlevaraux adds the upvalue to the outermost
+			// function first, so that one reports the limit.
+			var chain []*funcState
 			for f := p.fs; f != fs; f = f.parent {
+				chain = append(chain, f)
+			}
+			key := upvalKey{fs, i}
+			for j := len(chain) - 1; j >= 0; j-- {
+				f := chain[j]
 				if !f.upvals[key] {
 					f.upvals[key] = true
 					if len(f.upvals) > maxUpvalues {
-						saved := p.fs
-						p.fs = f
-						p.limitExceeded(maxUpvalues, "upvalues")
-						p.fs = saved
+						p.limitExceeded(f, maxUpvalues, "upvalues")
 					}
 				}
 			}

@@ -4,10 +4,11 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"msyshost/luahost/lua51"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output of golden files")
@@ -61,11 +62,7 @@ func TestSyntaxErrors(t *testing.T) {
 // lua51Load returns lua5.1's loadstring message for src, named "=t".
 func lua51Load(t *testing.T, src string) string {
 	t.Helper()
-	bin := "/usr/bin/lua5.1"
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("lua5.1 not installed; install Debian's lua5.1 to compare with PUC Lua")
-	}
-	cmd := exec.Command(bin, "-e", `io.write(select(2, loadstring(io.read("*a"), "=t")) or "")`)
+	cmd := lua51.Command(t, "-e", `io.write(select(2, loadstring(io.read("*a"), "=t")) or "")`)
 	cmd.Stdin = strings.NewReader(src)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -7,6 +7,10 @@ import (
 	"weak"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/iolib"
+	"msyshost/luahost/puc/number"
 )
 
 // base holds the replacement base functions that need each other: print
@@ -39,7 +43,7 @@ func openBase(L *lua.LState, h *host) {
 	g.RawSetString("pcall", p.pcallFn)
 	g.RawSetString("xpcall", p.xpcallFn)
 	g.RawSetString("_printregs", lua.LNil)
-	setFuncs(L, "", map[string]lua.LGFunction{
+	lauxlib.SetFuncs(L, "", map[string]lua.LGFunction{
 		"assert":         baseAssert,
 		"collectgarbage": b.collectGarbage,
 		"error":          baseError,
@@ -63,7 +67,7 @@ func openBase(L *lua.LState, h *host) {
 func tostringValue(v lua.LValue) string {
 	switch x := v.(type) {
 	case lua.LNumber:
-		return FormatNumber(float64(x))
+		return number.Format(float64(x))
 	case lua.LString:
 		return string(x)
 	}
@@ -72,11 +76,11 @@ func tostringValue(v lua.LValue) string {
 
 // baseToString is tostring(v).
 func baseToString(L *lua.LState) int {
-	v := checkAny(L, 1)
+	v := lauxlib.CheckAny(L, 1)
 	if mm := L.GetMetaField(v, "__tostring"); mm != lua.LNil {
 		L.Push(mm)
 		L.Push(v)
-		call(L, 1, 1)
+		lauxlib.Call(L, 1, 1)
 		return 1
 	}
 	L.Push(lua.LString(tostringValue(v)))
@@ -96,48 +100,48 @@ func (b *base) print(L *lua.LState) int {
 		v := L.Get(i)
 		// Each piece goes through C's fputs, which stops at a NUL.
 		if fn == b.tostring && L.GetMetaField(v, "__tostring") == lua.LNil {
-			sb.WriteString(cString(tostringValue(v)))
+			sb.WriteString(number.CString(tostringValue(v)))
 			continue
 		}
 		L.Push(fn)
 		L.Push(v)
-		call(L, 1, 1)
+		lauxlib.Call(L, 1, 1)
 		s, ok := L.Get(-1).(lua.LString)
 		if !ok {
 			if n, isNum := L.Get(-1).(lua.LNumber); isNum {
-				s, ok = lua.LString(FormatNumber(float64(n))), true
+				s, ok = lua.LString(number.Format(float64(n))), true
 			}
 		}
 		L.Pop(1)
 		if !ok {
-			raise(L, "'tostring' must return a string to 'print'")
+			lauxlib.Raise(L, "'tostring' must return a string to 'print'")
 		}
-		sb.WriteString(cString(string(s)))
+		sb.WriteString(number.CString(string(s)))
 	}
 	sb.WriteByte('\n')
-	io.WriteString(b.h.out, sb.String())
+	io.WriteString(iolib.Output(L), sb.String())
 	return 0
 }
 
 // baseToNumber is tonumber(e [, base]).
 func baseToNumber(L *lua.LState) int {
-	base := optInt(L, 2, 10)
+	base := lauxlib.OptInt(L, 2, 10)
 	if base == 10 {
-		checkAny(L, 1)
-		if f, ok := toNumber(L.Get(1)); ok {
+		lauxlib.CheckAny(L, 1)
+		if f, ok := lauxlib.ToNumber(L.Get(1)); ok {
 			L.Push(lua.LNumber(f))
 			return 1
 		}
 		L.Push(lua.LNil)
 		return 1
 	}
-	s := cString(checkString(L, 1))
+	s := number.CString(lauxlib.CheckString(L, 1))
 	if base < 2 || base > 36 {
-		argError(L, 2, "base out of range")
+		lauxlib.ArgError(L, 2, "base out of range")
 	}
-	n, end := strtoul(s, base)
+	n, end := number.Strtoul(s, base)
 	if end > 0 {
-		for end < len(s) && isSpace(s[end]) {
+		for end < len(s) && number.IsSpace(s[end]) {
 			end++
 		}
 		if end == len(s) {
@@ -152,20 +156,20 @@ func baseToNumber(L *lua.LState) int {
 // baseError is error(message [, level]): a string or number message gets
 // the position of the function at level in front.
 func baseError(L *lua.LState) int {
-	level := optInt(L, 2, 1)
+	level := lauxlib.OptInt(L, 2, 1)
 	L.SetTop(1)
 	v := L.Get(1)
-	if s, ok := toString(v); ok && level > 0 {
-		v = lua.LString(where(L, level) + s)
+	if s, ok := lauxlib.ToString(v); ok && level > 0 {
+		v = lua.LString(lauxlib.Where(L, level) + s)
 	}
 	L.Error(v, 0)
 	return 0
 }
 
 func baseAssert(L *lua.LState) int {
-	checkAny(L, 1)
+	lauxlib.CheckAny(L, 1)
 	if !lua.LVAsBool(L.Get(1)) {
-		raise(L, "%s", optString(L, 2, "assertion failed!"))
+		lauxlib.Raise(L, "%s", lauxlib.OptString(L, 2, "assertion failed!"))
 	}
 	return L.GetTop()
 }
@@ -173,8 +177,8 @@ func baseAssert(L *lua.LState) int {
 // collectGarbage is collectgarbage([opt [, arg]]) with 5.1's options and
 // result types; Go's collector does the work.
 func (b *base) collectGarbage(L *lua.LState) int {
-	opt := optString(L, 1, "collect")
-	arg := optNumber(L, 2, 0)
+	opt := lauxlib.OptString(L, 1, "collect")
+	arg := lauxlib.OptNumber(L, 2, 0)
 	switch opt {
 	case "collect":
 		runtime.GC()
@@ -196,7 +200,7 @@ func (b *base) collectGarbage(L *lua.LState) int {
 		L.Push(lua.LNumber(b.stepMul))
 		b.stepMul = arg
 	default:
-		argError(L, 1, "invalid option '"+opt+"'")
+		lauxlib.ArgError(L, 1, "invalid option '"+opt+"'")
 	}
 	return 1
 }
@@ -220,7 +224,7 @@ func (b *base) newProxy(L *lua.LState) int {
 			mt, _ = other.Metatable.(*lua.LTable)
 		}
 		if mt == nil || !b.proxyMetas[weak.Make(mt)] {
-			argError(L, 1, "boolean or proxy expected")
+			lauxlib.ArgError(L, 1, "boolean or proxy expected")
 		}
 		ud.Metatable = mt
 	}
@@ -234,19 +238,19 @@ func baseGCInfo(L *lua.LState) int {
 }
 
 func baseGetMetatable(L *lua.LState) int {
-	checkAny(L, 1)
+	lauxlib.CheckAny(L, 1)
 	L.Push(L.GetMetatable(L.Get(1)))
 	return 1
 }
 
 func baseSetMetatable(L *lua.LState) int {
 	t := L.Get(2).Type()
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	if L.GetTop() < 2 || (t != lua.LTNil && t != lua.LTTable) {
-		argError(L, 2, "nil or table expected")
+		lauxlib.ArgError(L, 2, "nil or table expected")
 	}
 	if L.GetMetaField(tb, "__metatable") != lua.LNil {
-		raise(L, "cannot change a protected metatable")
+		lauxlib.Raise(L, "cannot change a protected metatable")
 	}
 	L.SetMetatable(tb, L.Get(2))
 	L.SetTop(1)
@@ -254,7 +258,7 @@ func baseSetMetatable(L *lua.LState) int {
 }
 
 func baseRawEqual(L *lua.LState) int {
-	a, b := checkAny(L, 1), checkAny(L, 2)
+	a, b := lauxlib.CheckAny(L, 1), lauxlib.CheckAny(L, 2)
 	L.Push(lua.LBool(rawEqual(a, b)))
 	return 1
 }
@@ -268,20 +272,20 @@ func rawEqual(a, b lua.LValue) bool {
 }
 
 func baseRawGet(L *lua.LState) int {
-	tb := checkTable(L, 1)
-	L.Push(tb.RawGet(checkAny(L, 2)))
+	tb := lauxlib.CheckTable(L, 1)
+	L.Push(tb.RawGet(lauxlib.CheckAny(L, 2)))
 	return 1
 }
 
 func baseRawSet(L *lua.LState) int {
-	tb := checkTable(L, 1)
-	k := checkAny(L, 2)
-	v := checkAny(L, 3)
+	tb := lauxlib.CheckTable(L, 1)
+	k := lauxlib.CheckAny(L, 2)
+	v := lauxlib.CheckAny(L, 3)
 	if k == lua.LNil {
-		raise(L, "table index is nil")
+		lauxlib.Raise(L, "table index is nil")
 	}
 	if n, ok := k.(lua.LNumber); ok && n != n {
-		raise(L, "table index is NaN")
+		lauxlib.Raise(L, "table index is NaN")
 	}
 	tb.RawSet(k, v)
 	L.SetTop(1)
@@ -295,39 +299,39 @@ func baseSelect(L *lua.LState) int {
 		L.Push(lua.LNumber(n - 1))
 		return 1
 	}
-	i := checkInt(L, 1)
+	i := lauxlib.CheckInt(L, 1)
 	if i < 0 {
 		i = n + i
 	} else if i > n {
 		i = n
 	}
 	if i < 1 {
-		argError(L, 1, "index out of range")
+		lauxlib.ArgError(L, 1, "index out of range")
 	}
 	return n - i
 }
 
 func baseType(L *lua.LState) int {
-	L.Push(lua.LString(checkAny(L, 1).Type().String()))
+	L.Push(lua.LString(lauxlib.CheckAny(L, 1).Type().String()))
 	return 1
 }
 
 // baseUnpack is unpack(t [, i [, j]]).
 func baseUnpack(L *lua.LState) int {
-	tb := checkTable(L, 1)
-	i := optInt(L, 2, 1)
+	tb := lauxlib.CheckTable(L, 1)
+	i := lauxlib.OptInt(L, 2, 1)
 	var e int
-	if isNoneOrNil(L, 3) {
+	if lauxlib.IsNoneOrNil(L, 3) {
 		e = tb.Len()
 	} else {
-		e = checkInt(L, 3)
+		e = lauxlib.CheckInt(L, 3)
 	}
 	if i > e {
 		return 0
 	}
 	n := int64(e) - int64(i) + 1
 	if n+int64(L.GetTop()) > 8000 { // LUAI_MAXCSTACK
-		raise(L, "too many results to unpack")
+		lauxlib.Raise(L, "too many results to unpack")
 	}
 	for k := i; k <= e; k++ {
 		L.Push(tb.RawGetInt(k))
@@ -336,7 +340,7 @@ func baseUnpack(L *lua.LState) int {
 }
 
 func baseNext(L *lua.LState) int {
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	L.SetTop(2)
 	// PUC raises "invalid key to 'next'" for a key that was never in the
 	// table; LTable.Next cannot tell one from a key cleared during the
@@ -352,7 +356,7 @@ func baseNext(L *lua.LState) int {
 }
 
 func (b *base) pairs(L *lua.LState) int {
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	L.Push(b.next)
 	L.Push(tb)
 	L.Push(lua.LNil)
@@ -360,7 +364,7 @@ func (b *base) pairs(L *lua.LState) int {
 }
 
 func (b *base) ipairs(L *lua.LState) int {
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	L.Push(b.inext)
 	L.Push(tb)
 	L.Push(lua.LNumber(0))
@@ -368,8 +372,8 @@ func (b *base) ipairs(L *lua.LState) int {
 }
 
 func baseINext(L *lua.LState) int {
-	i := checkInt(L, 2)
-	tb := checkTable(L, 1)
+	i := lauxlib.CheckInt(L, 2)
+	tb := lauxlib.CheckTable(L, 1)
 	i++
 	v := tb.RawGetInt(i)
 	if v == lua.LNil {

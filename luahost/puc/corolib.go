@@ -2,6 +2,8 @@ package puc
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
 
 // bodyMaker is compiled once per state: it wraps a coroutine's body so
@@ -60,14 +62,14 @@ func openCoroutine(L *lua.LState, h *host) {
 	checkCo := func(L *lua.LState) *lua.LState {
 		th, ok := L.Get(1).(*lua.LState)
 		if !ok {
-			argError(L, 1, "coroutine expected")
+			lauxlib.ArgError(L, 1, "coroutine expected")
 		}
 		return th
 	}
 	newThread := func(L *lua.LState) *lua.LState {
 		fn, ok := L.Get(1).(*lua.LFunction)
 		if !ok || fn.IsG {
-			argError(L, 1, "Lua function expected")
+			lauxlib.ArgError(L, 1, "Lua function expected")
 		}
 		L.SetTop(0)
 		L.Push(wrapBody)
@@ -91,7 +93,7 @@ func openCoroutine(L *lua.LState, h *host) {
 		L.Remove(-n)
 		return ok, n - 1
 	}
-	setFuncs(L, "coroutine", map[string]lua.LGFunction{
+	lauxlib.SetFuncs(L, "coroutine", map[string]lua.LGFunction{
 		"create": func(L *lua.LState) int {
 			newThread(L)
 			return 1
@@ -120,8 +122,8 @@ func openCoroutine(L *lua.LState, h *host) {
 				ok, n := resumeAux(L, th)
 				if !ok {
 					v := L.Get(-1)
-					if s, isStr := toString(v); isStr {
-						v = lua.LString(where(L, 1) + s)
+					if s, isStr := lauxlib.ToString(v); isStr {
+						v = lua.LString(lauxlib.Where(L, 1) + s)
 					}
 					L.Error(v, 0)
 				}

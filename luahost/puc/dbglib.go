@@ -5,13 +5,16 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 func openDebug(L *lua.LState) {
 	if _, ok := L.GetGlobal("debug").(*lua.LTable); !ok {
 		return
 	}
-	setFuncs(L, "debug", map[string]lua.LGFunction{
+	lauxlib.SetFuncs(L, "debug", map[string]lua.LGFunction{
 		"getinfo":   dbgGetinfo,
 		"traceback": dbgTraceback,
 	})
@@ -36,10 +39,10 @@ func dbgTraceback(L *lua.LState) int {
 	if L1 == L {
 		level = 1
 	}
-	level = optInt(L, arg+2, level)
+	level = lauxlib.OptInt(L, arg+2, level)
 	var b strings.Builder
 	if L.GetTop() > arg {
-		msg, ok := toString(L.Get(arg + 1))
+		msg, ok := lauxlib.ToString(L.Get(arg + 1))
 		if !ok {
 			L.Push(L.Get(arg + 1))
 			return 1
@@ -175,19 +178,19 @@ func dbgGetinfo(L *lua.LState) int {
 	if th, ok := L.Get(1).(*lua.LState); ok {
 		L1, arg = th, 1
 	}
-	options := optString(L, arg+2, "flnSu")
+	options := lauxlib.OptString(L, arg+2, "flnSu")
 	var fn *lua.LFunction
 	dbg := &lua.Debug{CurrentLine: -1}
 	level := -1
 	switch v := L.Get(arg + 1).(type) {
 	case lua.LNumber:
-		level = int(toInteger(float64(v)))
+		level = int(number.ToInteger(float64(v)))
 		d, ok := L1.GetStack(level)
 		if !ok || level < 0 {
 			L.Push(lua.LNil)
 			return 1
 		}
-		if tailLevel(L1, level) {
+		if lauxlib.TailLevel(L1, level) {
 			L.Push(tailInfo(L, options))
 			return 1
 		}
@@ -204,7 +207,7 @@ func dbgGetinfo(L *lua.LState) int {
 	case *lua.LFunction:
 		fn = v
 	default:
-		argError(L, arg+1, "function or level expected")
+		lauxlib.ArgError(L, arg+1, "function or level expected")
 	}
 	t := L.NewTable()
 	for _, c := range options {
@@ -234,7 +237,7 @@ func dbgGetinfo(L *lua.LState) int {
 		case 'n':
 			kind := ""
 			if level >= 0 && frameNamed(dbg.Name) {
-				kind = callKind(L1, level+1, dbg.Name)
+				kind = lauxlib.CallKind(L1, level+1, dbg.Name)
 			}
 			if kind != "" {
 				t.RawSetString("name", lua.LString(dbg.Name))
@@ -252,7 +255,7 @@ func dbgGetinfo(L *lua.LState) int {
 				t.RawSetString("activelines", lines)
 			}
 		default:
-			argError(L, arg+2, "invalid option")
+			lauxlib.ArgError(L, arg+2, "invalid option")
 		}
 	}
 	L.Push(t)

@@ -12,11 +12,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/luahost/lua51"
 	"msyshost/luahost/puc"
 )
-
-// oracle is the reference interpreter. CI installs it from Debian.
-const oracle = "/usr/bin/lua5.1"
 
 func TestMain(m *testing.M) {
 	// The corpus prints dates with TZ=UTC on the oracle's side; os.date
@@ -30,9 +28,7 @@ func TestMain(m *testing.M) {
 // gopher-lua with puc.Open applied and requires byte-identical stdout,
 // except for output lines whose label is listed in knownDifferences.
 func TestDifferential(t *testing.T) {
-	if _, err := os.Stat(oracle); err != nil {
-		t.Fatalf("%s is missing (%v): run `apt-get install lua5.1`; the differential test needs PUC Lua 5.1 as its oracle", oracle, err)
-	}
+	lua51.Path(t)
 	files, err := filepath.Glob("testdata/diff/*.lua")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus files in testdata/diff: %v", err)
@@ -52,9 +48,7 @@ func TestDifferential(t *testing.T) {
 // print and require, the dialect) must give the same output as lua5.1,
 // with the same allowlist.
 func TestDifferentialThroughMsyshostLua(t *testing.T) {
-	if _, err := os.Stat(oracle); err != nil {
-		t.Fatalf("%s is missing (%v): run `apt-get install lua5.1`", oracle, err)
-	}
+	lua51.Path(t)
 	bin := filepath.Join(t.TempDir(), "msyshost")
 	if out, err := exec.Command("go", "build", "-o", bin, "msyshost/cmd/msyshost").CombinedOutput(); err != nil {
 		t.Fatalf("building msyshost: %v\n%s", err, out)
@@ -81,7 +75,7 @@ func TestDifferentialThroughMsyshostLua(t *testing.T) {
 
 func runOracle(t *testing.T, name string) string {
 	t.Helper()
-	cmd := exec.Command(oracle, name)
+	cmd := lua51.Command(t, name)
 	cmd.Dir = "testdata/diff"
 	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
 	var stdout, stderr bytes.Buffer

@@ -2,6 +2,8 @@ package puc
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
 
 // envFunc is getfunc in lbaselib: the function argument itself, or the
@@ -12,24 +14,24 @@ func envFunc(L *lua.LState, optional bool) (*lua.LFunction, int) {
 	}
 	var level int
 	if optional {
-		level = optInt(L, 1, 1)
+		level = lauxlib.OptInt(L, 1, 1)
 	} else {
-		level = checkInt(L, 1)
+		level = lauxlib.CheckInt(L, 1)
 	}
 	if level < 0 {
-		argError(L, 1, "level must be non-negative")
+		lauxlib.ArgError(L, 1, "level must be non-negative")
 	}
 	if level == 0 {
 		return nil, 0
 	}
 	dbg, ok := L.GetStack(level)
 	if !ok {
-		argError(L, 1, "invalid level")
+		lauxlib.ArgError(L, 1, "invalid level")
 	}
 	v, err := L.GetInfo("f", dbg, nil)
 	fn, isFn := v.(*lua.LFunction)
 	if err != nil || !isFn {
-		raise(L, "no function environment for tail call at level %d", level)
+		lauxlib.Raise(L, "no function environment for tail call at level %d", level)
 	}
 	return fn, level
 }
@@ -45,14 +47,14 @@ func baseGetfenv(L *lua.LState) int {
 }
 
 func baseSetfenv(L *lua.LState) int {
-	env := checkTable(L, 2)
+	env := lauxlib.CheckTable(L, 2)
 	fn, level := envFunc(L, false)
 	if level == 0 && fn == nil {
 		L.Env = env
 		return 0
 	}
 	if fn.IsG {
-		raise(L, "'setfenv' cannot change environment of given object")
+		lauxlib.Raise(L, "'setfenv' cannot change environment of given object")
 	}
 	fn.Env = env
 	L.Push(fn)

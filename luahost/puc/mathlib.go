@@ -4,35 +4,38 @@ import (
 	"math"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 func openMath(L *lua.LState, h *host) {
 	fn1 := func(f func(float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
-			x := checkNumber(L, 1)
-			L.Push(lua.LNumber(cNaN(f(x), x, 0, true)))
+			x := lauxlib.CheckNumber(L, 1)
+			L.Push(lua.LNumber(number.CNaN(f(x), x, 0, true)))
 			return 1
 		}
 	}
 	// glibc's acos, asin and log10 return a positive NaN out of domain.
 	fn1p := func(f func(float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
-			x := checkNumber(L, 1)
-			L.Push(lua.LNumber(cNaN(f(x), x, 0, false)))
+			x := lauxlib.CheckNumber(L, 1)
+			L.Push(lua.LNumber(number.CNaN(f(x), x, 0, false)))
 			return 1
 		}
 	}
 	fn2 := func(f func(float64, float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
-			x, y := checkNumber(L, 1), checkNumber(L, 2)
-			L.Push(lua.LNumber(cNaN(f(x, y), x, y, true)))
+			x, y := lauxlib.CheckNumber(L, 1), lauxlib.CheckNumber(L, 2)
+			L.Push(lua.LNumber(number.CNaN(f(x, y), x, y, true)))
 			return 1
 		}
 	}
 	const radiansPerDegree = math.Pi / 180
-	m := setFuncs(L, "math", map[string]lua.LGFunction{
+	m := lauxlib.SetFuncs(L, "math", map[string]lua.LGFunction{
 		"abs": func(L *lua.LState) int {
-			L.Push(lua.LNumber(math.Abs(checkNumber(L, 1)))) // fabs clears a NaN's sign too
+			L.Push(lua.LNumber(math.Abs(lauxlib.CheckNumber(L, 1)))) // fabs clears a NaN's sign too
 			return 1
 		},
 		"acos":  fn1p(math.Acos),
@@ -53,7 +56,7 @@ func openMath(L *lua.LState, h *host) {
 		"max":   mathMax,
 		"min":   mathMin,
 		"modf":  mathModf,
-		"pow":   fn2(Pow),
+		"pow":   fn2(number.Pow),
 		"rad":   fn1(func(x float64) float64 { return x * radiansPerDegree }),
 		"sin":   fn1(math.Sin),
 		"sinh":  fn1(math.Sinh),
@@ -64,7 +67,7 @@ func openMath(L *lua.LState, h *host) {
 			return mathRandom(L, &h.rand)
 		},
 		"randomseed": func(L *lua.LState) int {
-			h.rand.seed(uint32(checkInt(L, 1)))
+			h.rand.seed(uint32(lauxlib.CheckInt(L, 1)))
 			return 0
 		},
 	})
@@ -73,42 +76,23 @@ func openMath(L *lua.LState, h *host) {
 	m.RawSetString("pi", lua.LNumber(math.Pi))
 }
 
-// cNaN gives a NaN that a libm function made from non-NaN arguments the
-// sign glibc gives it on x86-64: mostly the negative "default NaN" (log(-1)
-// prints as -nan), positive for a few functions. Go's math package always
-// returns a positive NaN, and does not always pass a NaN argument through
-// with its sign as C does.
-func cNaN(r, x, y float64, negative bool) float64 {
-	switch {
-	case r == r:
-		return r
-	case x != x:
-		return x
-	case y != y:
-		return y
-	case negative:
-		return math.Copysign(math.NaN(), -1)
-	}
-	return r
-}
-
 func mathFrexp(L *lua.LState) int {
-	f, e := math.Frexp(checkNumber(L, 1))
+	f, e := math.Frexp(lauxlib.CheckNumber(L, 1))
 	L.Push(lua.LNumber(f))
 	L.Push(lua.LNumber(e))
 	return 2
 }
 
 func mathLdexp(L *lua.LState) int {
-	x := checkNumber(L, 1)
-	L.Push(lua.LNumber(math.Ldexp(x, checkInt(L, 2))))
+	x := lauxlib.CheckNumber(L, 1)
+	L.Push(lua.LNumber(math.Ldexp(x, lauxlib.CheckInt(L, 2))))
 	return 1
 }
 
 // mathModf is C's modf, whose fraction of an infinity is a zero (Go's
 // math.Modf gives NaN).
 func mathModf(L *lua.LState) int {
-	x := checkNumber(L, 1)
+	x := lauxlib.CheckNumber(L, 1)
 	ip, fp := math.Modf(x)
 	if math.IsInf(x, 0) {
 		fp = math.Copysign(0, x)
@@ -120,9 +104,9 @@ func mathModf(L *lua.LState) int {
 
 func mathMin(L *lua.LState) int {
 	n := L.GetTop()
-	best := checkNumber(L, 1)
+	best := lauxlib.CheckNumber(L, 1)
 	for i := 2; i <= n; i++ {
-		if d := checkNumber(L, i); d < best {
+		if d := lauxlib.CheckNumber(L, i); d < best {
 			best = d
 		}
 	}
@@ -132,9 +116,9 @@ func mathMin(L *lua.LState) int {
 
 func mathMax(L *lua.LState) int {
 	n := L.GetTop()
-	best := checkNumber(L, 1)
+	best := lauxlib.CheckNumber(L, 1)
 	for i := 2; i <= n; i++ {
-		if d := checkNumber(L, i); d > best {
+		if d := lauxlib.CheckNumber(L, i); d > best {
 			best = d
 		}
 	}
@@ -150,19 +134,19 @@ func mathRandom(L *lua.LState, g *glibcRand) int {
 	case 0:
 		L.Push(lua.LNumber(r))
 	case 1:
-		u := checkInt(L, 1)
+		u := lauxlib.CheckInt(L, 1)
 		if u < 1 {
-			argError(L, 1, "interval is empty")
+			lauxlib.ArgError(L, 1, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u)) + 1))
 	case 2:
-		l, u := checkInt(L, 1), checkInt(L, 2)
+		l, u := lauxlib.CheckInt(L, 1), lauxlib.CheckInt(L, 2)
 		if l > u {
-			argError(L, 2, "interval is empty")
+			lauxlib.ArgError(L, 2, "interval is empty")
 		}
 		L.Push(lua.LNumber(math.Floor(r*float64(u-l+1)) + float64(l)))
 	default:
-		raise(L, "wrong number of arguments")
+		lauxlib.Raise(L, "wrong number of arguments")
 	}
 	return 1
 }

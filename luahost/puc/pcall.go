@@ -4,22 +4,9 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
-
-// callable reports whether calling v can work: a function or a value
-// with __call.
-func callable(L *lua.LState, v lua.LValue) bool {
-	return v.Type() == lua.LTFunction || L.GetMetaField(v, "__call").Type() == lua.LTFunction
-}
-
-// call is lua_call from Go code: calling what cannot be called fails with
-// PUC's text and no position, as the running function is not Lua code.
-func call(L *lua.LState, nargs, nret int) {
-	if f := L.Get(-nargs - 1); !callable(L, f) {
-		L.Error(lua.LString("attempt to call a "+f.Type().String()+" value"), 0)
-	}
-	L.Call(nargs, nret)
-}
 
 // errorValue is the Lua value an error returned by LState.PCall carries.
 func errorValue(err error) lua.LValue {
@@ -92,14 +79,14 @@ func (p *protected) closeUnwound(L *lua.LState) {
 		if fn, isFn := v.(*lua.LFunction); err != nil || !isFn || fn == p.pcallFn || fn == p.xpcallFn {
 			break
 		}
-		if tailLevel(L, level) {
+		if lauxlib.TailLevel(L, level) {
 			continue
 		}
-		if base, _, ok := frameInfo(dbg); ok && (low < 0 || base < low) {
+		if base, _, ok := lauxlib.FrameInfo(dbg); ok && (low < 0 || base < low) {
 			low = base
 		}
 	}
-	ups, regs, ok := openUpvalues(L)
+	ups, regs, ok := lauxlib.OpenUpvalues(L)
 	if !ok || low < 0 {
 		return
 	}
@@ -122,8 +109,8 @@ func (p *protected) unlinkUpvalues(L *lua.LState) {
 // pcall is pcall(f, ...); calling what cannot be called fails with PUC's
 // text and no position, since pcall itself is not Lua code.
 func (p *protected) pcall(L *lua.LState) int {
-	f := checkAny(L, 1)
-	if !callable(L, f) {
+	f := lauxlib.CheckAny(L, 1)
+	if !lauxlib.Callable(L, f) {
 		L.Push(lua.LFalse)
 		L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
 		return 2
@@ -155,12 +142,12 @@ func (p *protected) callHandler(L *lua.LState) int {
 // xpcall is xpcall(f, handler): f runs without arguments, and the handler
 // runs where the error happened.
 func (p *protected) xpcall(L *lua.LState) int {
-	checkAny(L, 2)
+	lauxlib.CheckAny(L, 2)
 	L.SetTop(2)
 	f := L.Get(1)
 	p.handlers = append(p.handlers, L.Get(2))
 	defer func() { p.handlers = p.handlers[:len(p.handlers)-1] }()
-	if !callable(L, f) {
+	if !lauxlib.Callable(L, f) {
 		L.Push(p.xhandler)
 		L.Push(lua.LString("attempt to call a " + f.Type().String() + " value"))
 		L.Call(1, 1)

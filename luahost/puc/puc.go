@@ -11,16 +11,20 @@
 // own runtime errors in PUC's words, naming the variable involved, and
 // close upvalues as PUC does; PCall offers the same to a host.
 //
-// What only the compiler or VM can fix is listed in DIFFERENCES.md with the
-// differential test (testdata/diff) that shows it. FormatNumber, Mod, Pow
-// and ToNumber are for luahost/dialect, which lowers operators onto them.
+// The string library is in strlib, io and os in iolib, number conversions
+// in number (which luahost/dialect also calls for the operators it lowers);
+// internal/lauxlib holds what they share. What only the compiler or VM can
+// fix is listed in DIFFERENCES.md with the differential test
+// (testdata/diff) that shows it.
 package puc
 
 import (
 	"io"
-	"os"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/iolib"
+	"msyshost/luahost/puc/strlib"
 )
 
 // registryKey holds the per-state host data in the Lua registry.
@@ -28,7 +32,6 @@ const registryKey = "msyshost.puc"
 
 // host is what the replacement functions of one Lua state share.
 type host struct {
-	out          io.Writer
 	rand         glibcRand
 	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
 	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
@@ -40,16 +43,16 @@ type host struct {
 // apart from PUC Lua 5.1's. The script's standard output is os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
-	h := &host{out: os.Stdout, hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
+	h := &host{hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
 	openBase(L, h)
-	openString(L)
+	openPackage(L)
+	strlib.Open(L)
 	openTable(L)
 	openMath(L, h)
-	openOS(L)
-	openIO(L, h)
+	iolib.Open(L)
 	openCoroutine(L, h)
 	openDebug(L)
 }
@@ -59,7 +62,7 @@ func Open(L *lua.LState) {
 // io.popen(cmd, "w") children) to w. It panics if Open has not been
 // applied to L.
 func SetOutput(L *lua.LState, w io.Writer) {
-	hostOf(L).out = w
+	iolib.SetOutput(L, w)
 }
 
 func hostOf(L *lua.LState) *host {
@@ -68,23 +71,4 @@ func hostOf(L *lua.LState) *host {
 		panic("puc: Open was not applied to this Lua state")
 	}
 	return ud.Value.(*host)
-}
-
-// setFuncs installs fns into the table global name (nil: the globals).
-func setFuncs(L *lua.LState, name string, fns map[string]lua.LGFunction) *lua.LTable {
-	var tb *lua.LTable
-	if name == "" {
-		tb = L.G.Global
-	} else {
-		t, ok := L.GetGlobal(name).(*lua.LTable)
-		if !ok {
-			t = L.NewTable()
-			L.SetGlobal(name, t)
-		}
-		tb = t
-	}
-	for k, f := range fns {
-		tb.RawSetString(k, L.NewFunction(f))
-	}
-	return tb
 }

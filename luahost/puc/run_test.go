@@ -6,13 +6,13 @@ import (
 	"msyshost/luahost/dialect"
 )
 
-// runChunk compiles a corpus file with the dialect front-end, which lowers
+// runChunk compiles a corpus file as a file with the dialect front-end, which lowers
 // `..` onto FormatNumber, and runs it; dialect.Open makes loadstring and
 // friends compile the same way. The chunk name is the file name, as
 // lua5.1 reports it in messages.
 func runChunk(L *lua.LState, src, name string) error {
 	dialect.Open(L)
-	proto, err := dialect.Compile([]byte(src), name)
+	proto, err := dialect.CompileFile([]byte(src), name)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,12 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
 
 func openTable(L *lua.LState) {
-	setFuncs(L, "table", map[string]lua.LGFunction{
+	lauxlib.SetFuncs(L, "table", map[string]lua.LGFunction{
 		"concat":   tabConcat,
 		"foreach":  tabForeach,
 		"foreachi": tabForeachi,
@@ -22,26 +24,26 @@ func openTable(L *lua.LState) {
 
 // getn is aux_getn: the table argument's length (#t).
 func getn(L *lua.LState, n int) (*lua.LTable, int) {
-	tb := checkTable(L, n)
+	tb := lauxlib.CheckTable(L, n)
 	return tb, tb.Len()
 }
 
 func tabConcat(L *lua.LState) int {
-	sep := optString(L, 2, "")
-	tb := checkTable(L, 1)
-	i := optInt(L, 3, 1)
+	sep := lauxlib.OptString(L, 2, "")
+	tb := lauxlib.CheckTable(L, 1)
+	i := lauxlib.OptInt(L, 3, 1)
 	var last int
-	if isNoneOrNil(L, 4) {
+	if lauxlib.IsNoneOrNil(L, 4) {
 		last = tb.Len()
 	} else {
-		last = checkInt(L, 4)
+		last = lauxlib.CheckInt(L, 4)
 	}
 	var b strings.Builder
 	for ; i <= last; i++ {
 		v := tb.RawGetInt(i)
-		s, ok := toString(v)
+		s, ok := lauxlib.ToString(v)
 		if !ok {
-			raise(L, "invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i)
+			lauxlib.Raise(L, "invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i)
 		}
 		b.WriteString(s)
 		if i != last {
@@ -53,10 +55,10 @@ func tabConcat(L *lua.LState) int {
 }
 
 func tabForeach(L *lua.LState) int {
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	fn := L.Get(2)
 	if fn.Type() != lua.LTFunction {
-		typeError(L, 2, "function")
+		lauxlib.TypeError(L, 2, "function")
 	}
 	for k, v := tb.Next(lua.LNil); k != lua.LNil; k, v = tb.Next(k) {
 		L.Push(fn)
@@ -75,7 +77,7 @@ func tabForeachi(L *lua.LState) int {
 	tb, n := getn(L, 1)
 	fn := L.Get(2)
 	if fn.Type() != lua.LTFunction {
-		typeError(L, 2, "function")
+		lauxlib.TypeError(L, 2, "function")
 	}
 	for i := 1; i <= n; i++ {
 		L.Push(fn)
@@ -97,14 +99,14 @@ func tabGetn(L *lua.LState) int {
 }
 
 func tabSetn(L *lua.LState) int {
-	checkTable(L, 1)
-	raise(L, "'setn' is obsolete")
+	lauxlib.CheckTable(L, 1)
+	lauxlib.Raise(L, "'setn' is obsolete")
 	return 0
 }
 
 // tabMaxn is table.maxn: the largest positive numeric key, or 0.
 func tabMaxn(L *lua.LState) int {
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	best := 0.0
 	for k, _ := tb.Next(lua.LNil); k != lua.LNil; k, _ = tb.Next(k) {
 		if n, ok := k.(lua.LNumber); ok && float64(n) > best {
@@ -123,7 +125,7 @@ func tabInsert(L *lua.LState) int {
 	case 2:
 		pos = e
 	case 3:
-		pos = checkInt(L, 2)
+		pos = lauxlib.CheckInt(L, 2)
 		if pos > e {
 			e = pos
 		}
@@ -131,7 +133,7 @@ func tabInsert(L *lua.LState) int {
 			tb.RawSetInt(i, tb.RawGetInt(i-1))
 		}
 	default:
-		raise(L, "wrong number of arguments to 'insert'")
+		lauxlib.Raise(L, "wrong number of arguments to 'insert'")
 	}
 	tb.RawSetInt(pos, L.Get(L.GetTop()))
 	return 0
@@ -139,7 +141,7 @@ func tabInsert(L *lua.LState) int {
 
 func tabRemove(L *lua.LState) int {
 	tb, e := getn(L, 1)
-	pos := optInt(L, 2, e)
+	pos := lauxlib.OptInt(L, 2, e)
 	if pos < 1 || pos > e {
 		return 0
 	}
@@ -157,8 +159,8 @@ func tabRemove(L *lua.LState) int {
 // tell apart end up where PUC puts them, and with its error texts.
 func tabSort(L *lua.LState) int {
 	tb, n := getn(L, 1)
-	if !isNoneOrNil(L, 2) && L.Get(2).Type() != lua.LTFunction {
-		typeError(L, 2, "function")
+	if !lauxlib.IsNoneOrNil(L, 2) && L.Get(2).Type() != lua.LTFunction {
+		lauxlib.TypeError(L, 2, "function")
 	}
 	s := sorter{L: L, t: tb}
 	if fn, ok := L.Get(2).(*lua.LFunction); ok {
@@ -222,12 +224,12 @@ func (s *sorter) sort(l, u int) {
 		for {
 			for i++; s.less(s.get(i), pivot); i++ {
 				if i > u {
-					raise(s.L, "invalid order function for sorting")
+					lauxlib.Raise(s.L, "invalid order function for sorting")
 				}
 			}
 			for j--; s.less(pivot, s.get(j)); j-- {
 				if j < l {
-					raise(s.L, "invalid order function for sorting")
+					lauxlib.Raise(s.L, "invalid order function for sorting")
 				}
 			}
 			if j < i {
@@ -266,7 +268,7 @@ func lessThan(L *lua.LState, a, b lua.LValue) bool {
 			L.Push(mm)
 			L.Push(a)
 			L.Push(b)
-			call(L, 2, 1)
+			lauxlib.Call(L, 2, 1)
 			r := lua.LVAsBool(L.Get(-1))
 			L.Pop(1)
 			return r

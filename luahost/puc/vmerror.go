@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
 
 // gopher-lua's VM words its runtime errors its own way ("attempt to index
@@ -51,7 +53,7 @@ func translateVMError(L *lua.LState, v lua.LValue, level int) lua.LValue {
 	if err != nil || !isFn || fn.IsG || dbg.CurrentLine <= 0 {
 		return v
 	}
-	prefix := where(L, level)
+	prefix := lauxlib.Where(L, level)
 	body, ok := strings.CutPrefix(string(s), prefix)
 	if !ok {
 		return v
@@ -60,7 +62,7 @@ func translateVMError(L *lua.LState, v lua.LValue, level int) lua.LValue {
 		return lua.LString(prefix + fixed)
 	}
 	f := frameCode{L: L, dbg: dbg, p: fn.Proto, line: dbg.CurrentLine, pc: -1}
-	if _, pc, ok := frameInfo(dbg); ok && pc >= 0 && pc < len(fn.Proto.Code) {
+	if _, pc, ok := lauxlib.FrameInfo(dbg); ok && pc >= 0 && pc < len(fn.Proto.Code) {
 		f.pc = pc
 	}
 	var out string
@@ -95,12 +97,6 @@ type frameCode struct {
 	pc   int // the failing instruction, -1 when unknown
 }
 
-func instOp(i uint32) int { return int(i >> 26) }
-func instA(i uint32) int  { return int(i>>18) & 0xff }
-func instB(i uint32) int  { return int(i & 0x1ff) }
-func instC(i uint32) int  { return int(i>>9) & 0x1ff }
-func instBx(i uint32) int { return int(i & 0x3ffff) }
-
 const rkConstant = 1 << 8 // an RK operand with this bit names a constant
 
 // pcs lists the instructions with one of ops that may have failed: the
@@ -108,7 +104,7 @@ const rkConstant = 1 << 8 // an RK operand with this bit names a constant
 func (f *frameCode) pcs(ops ...int) []int {
 	if f.pc >= 0 {
 		for _, op := range ops {
-			if instOp(f.p.Code[f.pc]) == op {
+			if lauxlib.InstOp(f.p.Code[f.pc]) == op {
 				return []int{f.pc}
 			}
 		}
@@ -117,7 +113,7 @@ func (f *frameCode) pcs(ops ...int) []int {
 	for pc, inst := range f.p.Code {
 		if pc < len(f.p.DbgSourcePositions) && f.p.DbgSourcePositions[pc] == f.line {
 			for _, op := range ops {
-				if instOp(inst) == op {
+				if lauxlib.InstOp(inst) == op {
 					out = append(out, pc)
 				}
 			}
@@ -153,23 +149,23 @@ func (f *frameCode) describe(pc, r int) string {
 	}
 	for k := pc - 1; k >= 0; k-- {
 		inst := f.p.Code[k]
-		op := instOp(inst)
-		if instA(inst) != r || !writesA(op) {
+		op := lauxlib.InstOp(inst)
+		if lauxlib.InstA(inst) != r || !writesA(op) {
 			continue
 		}
 		switch op {
 		case lua.OP_GETGLOBAL:
-			return "global '" + f.constName(instBx(inst)|rkConstant) + "'"
+			return "global '" + f.constName(lauxlib.InstBx(inst)|rkConstant) + "'"
 		case lua.OP_GETTABLE, lua.OP_GETTABLEKS:
-			return "field '" + f.constName(instC(inst)) + "'"
+			return "field '" + f.constName(lauxlib.InstC(inst)) + "'"
 		case lua.OP_SELF:
-			return "method '" + f.constName(instC(inst)) + "'"
+			return "method '" + f.constName(lauxlib.InstC(inst)) + "'"
 		case lua.OP_GETUPVAL:
-			if b := instB(inst); b < len(f.p.DbgUpvalues) && !strings.HasPrefix(f.p.DbgUpvalues[b], "(") {
+			if b := lauxlib.InstB(inst); b < len(f.p.DbgUpvalues) && !strings.HasPrefix(f.p.DbgUpvalues[b], "(") {
 				return "upvalue '" + f.p.DbgUpvalues[b] + "'"
 			}
 		case lua.OP_MOVE:
-			if b := instB(inst); b < r {
+			if b := lauxlib.InstB(inst); b < r {
 				return f.describe(k, b)
 			}
 		}
@@ -240,9 +236,9 @@ func (f *frameCode) indexError(typ, key string) string {
 	var found []string
 	for _, pc := range f.pcs(lua.OP_GETTABLE, lua.OP_GETTABLEKS, lua.OP_SELF, lua.OP_SETTABLE, lua.OP_SETTABLEKS) {
 		inst := f.p.Code[pc]
-		obj, keyOperand := instB(inst), instC(inst)
-		if op := instOp(inst); op == lua.OP_SETTABLE || op == lua.OP_SETTABLEKS {
-			obj, keyOperand = instA(inst), instB(inst)
+		obj, keyOperand := lauxlib.InstB(inst), lauxlib.InstC(inst)
+		if op := lauxlib.InstOp(inst); op == lua.OP_SETTABLE || op == lua.OP_SETTABLEKS {
+			obj, keyOperand = lauxlib.InstA(inst), lauxlib.InstB(inst)
 		}
 		k, _ := f.rk(keyOperand)
 		if f.reg(obj).Type().String() != typ || k.String() != key {
@@ -256,9 +252,9 @@ func (f *frameCode) indexError(typ, key string) string {
 func (f *frameCode) callError() string {
 	var found, types []string
 	for _, pc := range f.pcs(lua.OP_CALL, lua.OP_TAILCALL) {
-		a := instA(f.p.Code[pc])
+		a := lauxlib.InstA(f.p.Code[pc])
 		v := f.reg(a)
-		if callable(f.L, v) {
+		if lauxlib.Callable(f.L, v) {
 			continue
 		}
 		found = append(found, withName("call", f.describe(pc, a), v.Type().String()))
@@ -270,9 +266,9 @@ func (f *frameCode) callError() string {
 func (f *frameCode) unaryError(op int, what string) string {
 	var found, types []string
 	for _, pc := range f.pcs(op) {
-		b := instB(f.p.Code[pc])
+		b := lauxlib.InstB(f.p.Code[pc])
 		v := f.reg(b)
-		if _, isNum := toNumber(v); isNum && op == lua.OP_UNM {
+		if _, isNum := lauxlib.ToNumber(v); isNum && op == lua.OP_UNM {
 			continue
 		}
 		if op == lua.OP_LEN && (v.Type() == lua.LTString || v.Type() == lua.LTTable) {
@@ -288,7 +284,7 @@ func (f *frameCode) unaryError(op int, what string) string {
 // names a numeric string "number", having converted it.
 func arithType(v lua.LValue, typ string) bool {
 	if _, ok := v.(lua.LString); ok && typ == "number" {
-		_, isNum := toNumber(v)
+		_, isNum := lauxlib.ToNumber(v)
 		return isNum
 	}
 	return v.Type().String() == typ
@@ -304,14 +300,14 @@ func (f *frameCode) arithError(opName, t1, t2 string) string {
 	var found []string
 	for _, pc := range f.pcs(arithOps[opName]) {
 		inst := f.p.Code[pc]
-		x, xConst := f.rk(instB(inst))
-		y, yConst := f.rk(instC(inst))
+		x, xConst := f.rk(lauxlib.InstB(inst))
+		y, yConst := f.rk(lauxlib.InstC(inst))
 		if !arithType(x, t1) || !arithType(y, t2) {
 			continue
 		}
-		blamed, operand, isConst := y, instC(inst), yConst
-		if _, ok := toNumber(x); !ok {
-			blamed, operand, isConst = x, instB(inst), xConst
+		blamed, operand, isConst := y, lauxlib.InstC(inst), yConst
+		if _, ok := lauxlib.ToNumber(x); !ok {
+			blamed, operand, isConst = x, lauxlib.InstB(inst), xConst
 		}
 		desc := ""
 		if !isConst {

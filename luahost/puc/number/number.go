@@ -1,4 +1,8 @@
-package puc
+// Package number converts between numbers and text as PUC Lua 5.1 does
+// on glibc/x86-64: tostring's "%.14g", strtod and strtoul (what
+// tonumber and the VM accept), C's printf conversions (string.format),
+// and the operators whose C results differ from Go's (%, ^, NaN signs).
+package number
 
 import (
 	"math"
@@ -7,50 +11,50 @@ import (
 )
 
 // FormatNumber formats n as PUC Lua 5.1 does (LUA_NUMBER_FMT "%.14g").
-func FormatNumber(n float64) string {
+func Format(n float64) string {
 	if n == math.Trunc(n) && math.Abs(n) < 1e14 {
 		if n == 0 && math.Signbit(n) {
 			return "-0"
 		}
 		return strconv.FormatInt(int64(n), 10)
 	}
-	return formatG(n, 14, false, false)
+	return FormatG(n, 14, false, false)
 }
 
-// isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool {
+// IsSpace is C's isspace in the C locale.
+func IsSpace(c byte) bool {
 	return c == ' ' || (c >= '\t' && c <= '\r')
 }
 
-// cString cuts s at its first NUL: PUC hands Lua strings to C functions
+// CString cuts s at its first NUL: PUC hands Lua strings to C functions
 // (strtod, strtoul, sprintf) that stop there.
-func cString(s string) string {
+func CString(s string) string {
 	if i := strings.IndexByte(s, 0); i >= 0 {
 		return s[:i]
 	}
 	return s
 }
 
-// str2number is luaO_str2d: what the whole string reads as under strtod,
+// ToNumber is luaO_str2d: what the whole string reads as under strtod,
 // surrounding whitespace allowed. Like glibc's strtod it takes hex
 // (with or without a binary exponent), inf, infinity and nan.
-func str2number(s string) (float64, bool) {
-	s = cString(s)
-	f, end := strtod(s)
+func ToNumber(s string) (float64, bool) {
+	s = CString(s)
+	f, end := Strtod(s)
 	if end == 0 {
 		return 0, false
 	}
-	for end < len(s) && isSpace(s[end]) {
+	for end < len(s) && IsSpace(s[end]) {
 		end++
 	}
 	return f, end == len(s)
 }
 
-// strtod parses the longest prefix of s that C's strtod accepts and
+// Strtod parses the longest prefix of s that C's strtod accepts and
 // returns its value and length; length 0 means no conversion.
-func strtod(s string) (float64, int) {
+func Strtod(s string) (float64, int) {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && IsSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -74,7 +78,7 @@ func strtod(s string) (float64, int) {
 		end := i + 3
 		if end < len(s) && s[end] == '(' {
 			j := end + 1
-			for j < len(s) && (isAlnum(s[j]) || s[j] == '_') {
+			for j < len(s) && (IsAlnum(s[j]) || s[j] == '_') {
 				j++
 			}
 			if j < len(s) && s[j] == ')' {
@@ -90,7 +94,7 @@ func strtod(s string) (float64, int) {
 		return sign(0), i + 1
 	}
 	start := i
-	i, digits := mantissa(s, i, isDigit)
+	i, digits := mantissa(s, i, IsDigit)
 	if digits == 0 {
 		return 0, 0
 	}
@@ -124,8 +128,8 @@ func exponent(s string, i int, mark byte) int {
 		if j < len(s) && (s[j] == '+' || s[j] == '-') {
 			j++
 		}
-		if j < len(s) && isDigit(s[j]) {
-			for j < len(s) && isDigit(s[j]) {
+		if j < len(s) && IsDigit(s[j]) {
+			for j < len(s) && IsDigit(s[j]) {
 				j++
 			}
 			return j
@@ -136,7 +140,7 @@ func exponent(s string, i int, mark byte) int {
 
 // hexFloat parses the part of a C hex float after "0x".
 func hexFloat(s string) (float64, int) {
-	i, digits := mantissa(s, 0, isXDigit)
+	i, digits := mantissa(s, 0, IsXDigit)
 	if digits == 0 {
 		return 0, 0
 	}
@@ -153,12 +157,12 @@ func hexFloat(s string) (float64, int) {
 	return f, i
 }
 
-// strtoul is C's strtoul as tonumber(s, base) uses it: it returns the value,
+// Strtoul is C's strtoul as tonumber(s, base) uses it: it returns the value,
 // wrapped like C's unsigned long for a minus sign and saturated on overflow,
 // and the length read (0: no conversion).
-func strtoul(s string, base int) (uint64, int) {
+func Strtoul(s string, base int) (uint64, int) {
 	i := 0
-	for i < len(s) && isSpace(s[i]) {
+	for i < len(s) && IsSpace(s[i]) {
 		i++
 	}
 	neg := false
@@ -166,14 +170,14 @@ func strtoul(s string, base int) (uint64, int) {
 		neg = s[i] == '-'
 		i++
 	}
-	if base == 16 && i+2 < len(s) && s[i] == '0' && (s[i+1]|0x20) == 'x' && isXDigit(s[i+2]) {
+	if base == 16 && i+2 < len(s) && s[i] == '0' && (s[i+1]|0x20) == 'x' && IsXDigit(s[i+2]) {
 		i += 2
 	}
 	start := i
 	var n uint64
 	overflow := false
 	for ; i < len(s); i++ {
-		d := digitValue(s[i])
+		d := DigitValue(s[i])
 		if d >= base {
 			break
 		}
@@ -202,9 +206,9 @@ func bitsMulAdd(a, b, c uint64) (hi, lo uint64) {
 	return 0, a*b + c
 }
 
-func digitValue(c byte) int {
+func DigitValue(c byte) int {
 	switch {
-	case isDigit(c):
+	case IsDigit(c):
 		return int(c - '0')
 	case c >= 'a' && c <= 'z':
 		return int(c-'a') + 10
@@ -214,7 +218,16 @@ func digitValue(c byte) int {
 	return 99
 }
 
-func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
-func isXDigit(c byte) bool { return digitValue(c) < 16 }
-func isAlpha(c byte) bool  { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
-func isAlnum(c byte) bool  { return isAlpha(c) || isDigit(c) }
+func IsDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func IsXDigit(c byte) bool { return DigitValue(c) < 16 }
+func IsAlpha(c byte) bool  { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+func IsAlnum(c byte) bool  { return IsAlpha(c) || IsDigit(c) }
+
+// ToInteger converts as a C cast from double does on amd64 (cvttsd2si):
+// truncation, and the "integer indefinite" value for NaN and overflow.
+func ToInteger(f float64) int64 {
+	if f != f || f >= 1<<63 || f < -(1<<63) {
+		return math.MinInt64
+	}
+	return int64(f)
+}

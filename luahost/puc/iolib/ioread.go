@@ -1,4 +1,4 @@
-package puc
+package iolib
 
 import (
 	"bufio"
@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 // read is g_read: each argument is a format ("*n", "*l", "*a") or a byte
@@ -24,11 +27,11 @@ func (lib *iolib) read(L *lua.LState, lf *lfile, first int) int {
 		var ok bool
 		switch v := L.Get(i).(type) {
 		case lua.LNumber:
-			s, ok = readChars(r, toInteger(float64(v)))
+			s, ok = readChars(r, number.ToInteger(float64(v)))
 		default:
-			p, isStr := toString(v)
+			p, isStr := lauxlib.ToString(v)
 			if !isStr || !strings.HasPrefix(p, "*") {
-				argError(L, i, "invalid option")
+				lauxlib.ArgError(L, i, "invalid option")
 			}
 			switch p[1:min(2, len(p))] {
 			case "n":
@@ -44,7 +47,7 @@ func (lib *iolib) read(L *lua.LState, lf *lfile, first int) int {
 				s, _ = readChars(r, -1)
 				ok = true
 			default:
-				argError(L, i, "invalid format")
+				lauxlib.ArgError(L, i, "invalid format")
 			}
 		}
 		pushRead(L, s, ok)
@@ -99,7 +102,7 @@ func readNumber(r *bufio.Reader) (float64, bool) {
 		if err != nil {
 			return 0, false
 		}
-		if !isSpace(c) {
+		if !number.IsSpace(c) {
 			r.UnreadByte()
 			break
 		}
@@ -119,7 +122,7 @@ func readNumber(r *bufio.Reader) (float64, bool) {
 	}
 	digits := func(hex bool) int {
 		n := 0
-		for c := peek(); isDigit(c) || (hex && isXDigit(c)); c = peek() {
+		for c := peek(); number.IsDigit(c) || (hex && number.IsXDigit(c)); c = peek() {
 			take()
 			n++
 		}
@@ -160,6 +163,6 @@ func readNumber(r *bufio.Reader) (float64, bool) {
 			digits(false)
 		}
 	}
-	f, n := strtod(string(b))
+	f, n := number.Strtod(string(b))
 	return f, n == len(b) && n > 0
 }

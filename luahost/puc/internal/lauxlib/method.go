@@ -1,4 +1,4 @@
-package puc
+package lauxlib
 
 import (
 	lua "github.com/yuin/gopher-lua"
@@ -14,11 +14,11 @@ import (
 // the caller is executing (internals.go), or else found by name on the
 // caller's line.
 
-// callKind returns PUC's namewhat ("global", "local", "method", "field",
+// CallKind returns PUC's namewhat ("global", "local", "method", "field",
 // "upvalue", or "") for the call of name that the Lua function at level is
 // executing. Without the instruction, when the function's line holds
 // several calls of that name that disagree, it returns "".
-func callKind(L *lua.LState, level int, name string) string {
+func CallKind(L *lua.LState, level int, name string) string {
 	dbg, ok := L.GetStack(level)
 	if !ok {
 		return ""
@@ -32,8 +32,8 @@ func callKind(L *lua.LState, level int, name string) string {
 		return ""
 	}
 	p := fn.Proto
-	if _, pc, ok := frameInfo(dbg); ok && pc >= 0 && pc < len(p.Code) {
-		if op := instOp(p.Code[pc]); op == lua.OP_CALL || op == lua.OP_TAILCALL {
+	if _, pc, ok := FrameInfo(dbg); ok && pc >= 0 && pc < len(p.Code) {
+		if op := InstOp(p.Code[pc]); op == lua.OP_CALL || op == lua.OP_TAILCALL {
 			return loadKind(p.Code, pc)
 		}
 	}
@@ -51,10 +51,10 @@ func callKind(L *lua.LState, level int, name string) string {
 	return kind
 }
 
-// isMethodCall reports whether the running Go function, known to its
+// IsMethodCall reports whether the running Go function, known to its
 // caller as name, was called with method syntax.
-func isMethodCall(L *lua.LState, name string) bool {
-	return callKind(L, 1, name) == "method"
+func IsMethodCall(L *lua.LState, name string) bool {
+	return CallKind(L, 1, name) == "method"
 }
 
 // loadKind walks back from the call at pc to the instruction that loaded

@@ -1,4 +1,8 @@
-package puc
+// Package iolib is PUC Lua 5.1's io and os libraries for gopher-lua: file
+// handles of its own with C stdio's reads, writes and errors, strftime and
+// mktime for os.date and os.time, and the script's standard output, which a
+// host may send elsewhere (SetOutput).
+package iolib
 
 import (
 	"bufio"
@@ -11,6 +15,8 @@ import (
 	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
 )
 
 // The io library is replaced as a whole: files are values of its own, so
@@ -23,7 +29,7 @@ const fileTypeName = "FILE*"
 // lfile is one Lua file handle.
 type lfile struct {
 	f      *os.File // nil for io.stdout, which writes to the host's output
-	h      *host
+	lib    *iolib
 	r      *bufio.Reader // created by the first read
 	std    bool          // io.stdin, io.stdout, io.stderr cannot be closed
 	closed bool
@@ -33,7 +39,7 @@ type lfile struct {
 
 func (lf *lfile) writer() io.Writer {
 	if lf.f == nil {
-		return lf.h.out
+		return lf.lib.out
 	}
 	return lf.f
 }
@@ -68,15 +74,25 @@ func (lf *lfile) unread() error {
 	return nil
 }
 
+// iolib is the io and os libraries' state in one Lua state.
 type iolib struct {
-	h                     *host
+	out                   io.Writer // the script's standard output
 	meta                  *lua.LTable
 	input, output         *lua.LUserData
 	stdin, stdout, stderr *lua.LUserData
 }
 
-func openIO(L *lua.LState, h *host) {
-	lib := &iolib{h: h}
+// registryKey holds a state's *iolib in its registry.
+const registryKey = "msyshost.puc.io"
+
+// Open replaces the io and os libraries of L. The script's standard output
+// is os.Stdout until SetOutput says otherwise.
+func Open(L *lua.LState) {
+	lib := &iolib{out: os.Stdout}
+	ud := L.NewUserData()
+	ud.Value = lib
+	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
+	openOS(L)
 	lib.meta = L.NewTable()
 	methods := L.NewTable()
 	for name, fn := range map[string]lua.LGFunction{
@@ -121,8 +137,28 @@ func openIO(L *lua.LState, h *host) {
 	}
 }
 
+// SetOutput sends the script's standard output in L and its coroutines
+// (io.write, io.stdout, and the output of os.execute and io.popen(cmd, "w")
+// children) to w. It panics if Open has not been applied to L.
+func SetOutput(L *lua.LState, w io.Writer) {
+	libOf(L).out = w
+}
+
+// Output is where the script's standard output goes.
+func Output(L *lua.LState) io.Writer {
+	return libOf(L).out
+}
+
+func libOf(L *lua.LState) *iolib {
+	ud, ok := L.GetField(L.Get(lua.RegistryIndex), registryKey).(*lua.LUserData)
+	if !ok {
+		panic("iolib: Open was not applied to this Lua state")
+	}
+	return ud.Value.(*iolib)
+}
+
 func (lib *iolib) newFile(L *lua.LState, lf *lfile) *lua.LUserData {
-	lf.h = lib.h
+	lf.lib = lib
 	ud := L.NewUserData()
 	ud.Value = lf
 	ud.Metatable = lib.meta
@@ -137,10 +173,10 @@ func (lib *iolib) toFile(L *lua.LState, n int) *lfile {
 		lf, ok = ud.Value.(*lfile)
 	}
 	if !ok {
-		typeError(L, n, fileTypeName)
+		lauxlib.TypeError(L, n, fileTypeName)
 	}
 	if lf.closed {
-		raise(L, "attempt to use a closed file")
+		lauxlib.Raise(L, "attempt to use a closed file")
 	}
 	return lf
 }
@@ -194,8 +230,8 @@ func openFile(name, mode string) (*os.File, error) {
 }
 
 func (lib *iolib) ioOpen(L *lua.LState) int {
-	name := checkString(L, 1)
-	mode := optString(L, 2, "r")
+	name := lauxlib.CheckString(L, 1)
+	mode := lauxlib.OptString(L, 2, "r")
 	f, err := openFile(name, mode)
 	if err != nil {
 		return ioResult(L, err, name)
@@ -216,8 +252,8 @@ func (lib *iolib) ioTmpfile(L *lua.LState) int {
 
 // ioPopen is io.popen(prog [, mode]) through /bin/sh, as popen(3).
 func (lib *iolib) ioPopen(L *lua.LState) int {
-	prog := checkString(L, 1)
-	mode := optString(L, 2, "r")
+	prog := lauxlib.CheckString(L, 1)
+	mode := lauxlib.OptString(L, 2, "r")
 	cmd := exec.Command("/bin/sh", "-c", prog)
 	cmd.Stderr = os.Stderr
 	lf := &lfile{cmd: cmd}
@@ -225,7 +261,7 @@ func (lib *iolib) ioPopen(L *lua.LState) int {
 	if strings.HasPrefix(mode, "w") {
 		var w io.WriteCloser
 		if w, err = cmd.StdinPipe(); err == nil {
-			cmd.Stdout = lib.h.out
+			cmd.Stdout = lib.out
 			lf.pipe = w
 			lf.f, err = pipeFile(w)
 		}
@@ -255,7 +291,7 @@ func pipeFile(c io.Closer) (*os.File, error) {
 }
 
 func (lib *iolib) ioType(L *lua.LState) int {
-	checkAny(L, 1)
+	lauxlib.CheckAny(L, 1)
 	ud, ok := L.Get(1).(*lua.LUserData)
 	lf, isFile := (*lfile)(nil), false
 	if ok {
@@ -289,12 +325,12 @@ func (lib *iolib) fileToString(L *lua.LState) int {
 // ioFile is io.input/io.output: the current file, or a new one opened
 // from a name, or the file given.
 func (lib *iolib) ioFile(L *lua.LState, cur **lua.LUserData, mode string) int {
-	if !isNoneOrNil(L, 1) {
+	if !lauxlib.IsNoneOrNil(L, 1) {
 		if name, ok := L.Get(1).(lua.LString); ok {
 			f, err := openFile(string(name), mode)
 			if err != nil {
 				msg, _ := cError(err)
-				argError(L, 1, string(name)+": "+msg)
+				lauxlib.ArgError(L, 1, string(name)+": "+msg)
 			}
 			*cur = lib.newFile(L, &lfile{f: f})
 		} else {
@@ -313,7 +349,7 @@ func (lib *iolib) ioOutput(L *lua.LState) int { return lib.ioFile(L, &lib.output
 func (lib *iolib) defaultFile(L *lua.LState, ud *lua.LUserData, what string) *lfile {
 	lf := ud.Value.(*lfile)
 	if lf.closed {
-		raise(L, "standard %s file is closed", what)
+		lauxlib.Raise(L, "standard %s file is closed", what)
 	}
 	return lf
 }
@@ -341,7 +377,7 @@ func (lib *iolib) closeFile(L *lua.LState, lf *lfile) int {
 }
 
 func (lib *iolib) ioClose(L *lua.LState) int {
-	if isNoneOrNil(L, 1) {
+	if lauxlib.IsNoneOrNil(L, 1) {
 		return lib.closeFile(L, lib.defaultFile(L, lib.output, "output"))
 	}
 	return lib.closeFile(L, lib.toFile(L, 1))
@@ -370,7 +406,7 @@ func (lib *iolib) fileFlush(L *lua.LState) int { return lib.flush(L, lib.toFile(
 func (lib *iolib) write(L *lua.LState, lf *lfile, first int) int {
 	var b strings.Builder
 	for i := first; i <= L.GetTop(); i++ {
-		b.WriteString(checkString(L, i))
+		b.WriteString(lauxlib.CheckString(L, i))
 	}
 	err := lf.unread()
 	if err == nil {
@@ -394,7 +430,7 @@ func (lib *iolib) fileRead(L *lua.LState) int { return lib.read(L, lib.toFile(L,
 func (lib *iolib) fileSeek(L *lua.LState) int {
 	lf := lib.toFile(L, 1)
 	whence := checkOption(L, 2, "cur", []string{"set", "cur", "end"})
-	offset := optInteger(L, 3, 0)
+	offset := lauxlib.OptInteger(L, 3, 0)
 	if lf.f == nil {
 		return ioResult(L, syscall.ESPIPE, "")
 	}
@@ -412,7 +448,7 @@ func (lib *iolib) fileSeek(L *lua.LState) int {
 func (lib *iolib) fileSetvbuf(L *lua.LState) int {
 	lib.toFile(L, 1)
 	checkOption(L, 2, "", []string{"no", "full", "line"})
-	optInteger(L, 3, 0)
+	lauxlib.OptInteger(L, 3, 0)
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -421,30 +457,30 @@ func (lib *iolib) fileSetvbuf(L *lua.LState) int {
 func checkOption(L *lua.LState, n int, def string, names []string) int {
 	var s string
 	if def != "" {
-		s = optString(L, n, def)
+		s = lauxlib.OptString(L, n, def)
 	} else {
-		s = checkString(L, n)
+		s = lauxlib.CheckString(L, n)
 	}
 	for i, name := range names {
 		if name == s {
 			return i
 		}
 	}
-	argError(L, n, "invalid option '"+s+"'")
+	lauxlib.ArgError(L, n, "invalid option '"+s+"'")
 	return 0
 }
 
 func (lib *iolib) ioLines(L *lua.LState) int {
-	if isNoneOrNil(L, 1) {
+	if lauxlib.IsNoneOrNil(L, 1) {
 		lib.defaultFile(L, lib.input, "input")
 		L.Push(lib.linesIterator(L, lib.input, false))
 		return 1
 	}
-	name := checkString(L, 1)
+	name := lauxlib.CheckString(L, 1)
 	f, err := openFile(name, "r")
 	if err != nil {
 		msg, _ := cError(err)
-		argError(L, 1, name+": "+msg)
+		lauxlib.ArgError(L, 1, name+": "+msg)
 	}
 	L.Push(lib.linesIterator(L, lib.newFile(L, &lfile{f: f}), true))
 	return 1
@@ -462,7 +498,7 @@ func (lib *iolib) linesIterator(L *lua.LState, ud *lua.LUserData, closeAtEOF boo
 	return L.NewFunction(func(L *lua.LState) int {
 		lf := ud.Value.(*lfile)
 		if lf.closed {
-			raise(L, "file is already closed")
+			lauxlib.Raise(L, "file is already closed")
 		}
 		if line, ok := readLine(lf.reader()); ok {
 			L.Push(lua.LString(line))

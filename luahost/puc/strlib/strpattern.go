@@ -1,13 +1,16 @@
-package puc
+package strlib
 
 import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 func newMatcher(L *lua.LState, src, pat string) *matcher {
-	return &matcher{L: L, src: src, pat: cString(pat)}
+	return &matcher{L: L, src: src, pat: number.CString(pat)}
 }
 
 func strFind(L *lua.LState) int  { return findAux(L, true) }
@@ -15,15 +18,15 @@ func strMatch(L *lua.LState) int { return findAux(L, false) }
 
 // findAux is string.find (find) and string.match.
 func findAux(L *lua.LState, find bool) int {
-	s := checkString(L, 1)
-	p := checkString(L, 2)
-	init := posrelat(optInteger(L, 3, 1), len(s)) - 1
+	s := lauxlib.CheckString(L, 1)
+	p := lauxlib.CheckString(L, 2)
+	init := posrelat(lauxlib.OptInteger(L, 3, 1), len(s)) - 1
 	if init < 0 {
 		init = 0
 	} else if init > int64(len(s)) {
 		init = int64(len(s))
 	}
-	if find && (lua.LVAsBool(L.Get(4)) || !strings.ContainsAny(cString(p), specials)) {
+	if find && (lua.LVAsBool(L.Get(4)) || !strings.ContainsAny(number.CString(p), specials)) {
 		if i := strings.Index(s[init:], p); i >= 0 {
 			L.Push(lua.LNumber(int(init) + i + 1))
 			L.Push(lua.LNumber(int(init) + i + len(p)))
@@ -59,8 +62,8 @@ func findAux(L *lua.LState, find bool) int {
 // strGmatch is string.gmatch; in 5.1 a leading '^' is an ordinary
 // character here.
 func strGmatch(L *lua.LState) int {
-	s := checkString(L, 1)
-	p := checkString(L, 2)
+	s := lauxlib.CheckString(L, 1)
+	p := lauxlib.CheckString(L, 2)
 	pos := 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		m := newMatcher(L, s, p)
@@ -82,14 +85,14 @@ func strGmatch(L *lua.LState) int {
 
 // strGsub is string.gsub(s, pattern, repl [, n]).
 func strGsub(L *lua.LState) int {
-	src := checkString(L, 1)
-	p := checkString(L, 2)
+	src := lauxlib.CheckString(L, 1)
+	p := lauxlib.CheckString(L, 2)
 	switch L.Get(3).Type() {
 	case lua.LTNumber, lua.LTString, lua.LTFunction, lua.LTTable:
 	default:
-		argError(L, 3, "string/function/table expected")
+		lauxlib.ArgError(L, 3, "string/function/table expected")
 	}
-	maxN := int64(optInt(L, 4, len(src)+1))
+	maxN := int64(lauxlib.OptInt(L, 4, len(src)+1))
 	m := newMatcher(L, src, p)
 	pi := 0
 	anchor := m.patAt(0) == '^'
@@ -133,7 +136,7 @@ func (m *matcher) addValue(b *strings.Builder, s, e int) {
 	var v lua.LValue
 	switch r := repl.(type) {
 	case lua.LString, lua.LNumber:
-		rs, _ := toString(r)
+		rs, _ := lauxlib.ToString(r)
 		m.addString(b, rs, s, e)
 		return
 	case *lua.LFunction:
@@ -149,9 +152,9 @@ func (m *matcher) addValue(b *strings.Builder, s, e int) {
 		b.WriteString(m.src[s:e])
 		return
 	}
-	str, ok := toString(v)
+	str, ok := lauxlib.ToString(v)
 	if !ok {
-		raise(L, "invalid replacement value (a %s)", v.Type().String())
+		lauxlib.Raise(L, "invalid replacement value (a %s)", v.Type().String())
 	}
 	b.WriteString(str)
 }
@@ -172,13 +175,13 @@ func (m *matcher) addString(b *strings.Builder, repl string, s, e int) {
 			d = repl[i]
 		}
 		switch {
-		case !isDigit(d):
+		case !number.IsDigit(d):
 			b.WriteByte(d)
 		case d == '0':
 			b.WriteString(m.src[s:e])
 		default:
 			v := m.captureValue(int(d-'1'), s, e)
-			str, _ := toString(v)
+			str, _ := lauxlib.ToString(v)
 			b.WriteString(str)
 		}
 	}

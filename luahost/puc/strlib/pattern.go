@@ -1,7 +1,10 @@
-package puc
+package strlib
 
 import (
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 // The matcher below follows PUC 5.1's backtracking pattern semantics
@@ -29,7 +32,7 @@ type matcher struct {
 }
 
 func (m *matcher) fail(msg string) {
-	raise(m.L, "%s", msg)
+	lauxlib.Raise(m.L, "%s", msg)
 }
 
 // patAt returns the pattern byte at p, and 0 past the end, as the C code
@@ -85,23 +88,23 @@ func matchClass(c, cl byte) bool {
 	var res bool
 	switch cl | 0x20 {
 	case 'a':
-		res = isAlpha(c)
+		res = number.IsAlpha(c)
 	case 'c':
 		res = c < 32 || c == 127
 	case 'd':
-		res = isDigit(c)
+		res = number.IsDigit(c)
 	case 'l':
 		res = c >= 'a' && c <= 'z'
 	case 'p':
-		res = c > 32 && c < 127 && !isAlnum(c)
+		res = c > 32 && c < 127 && !number.IsAlnum(c)
 	case 's':
-		res = isSpace(c)
+		res = number.IsSpace(c)
 	case 'u':
 		res = c >= 'A' && c <= 'Z'
 	case 'w':
-		res = isAlnum(c)
+		res = number.IsAlnum(c)
 	case 'x':
-		res = isXDigit(c)
+		res = number.IsXDigit(c)
 	case 'z':
 		res = c == 0
 	default:
@@ -198,7 +201,7 @@ func (m *matcher) match(s, p int) int {
 				}
 				p = ep
 				continue
-			case isDigit(next):
+			case number.IsDigit(next):
 				s = m.matchCapture(s, next)
 				if s == -1 {
 					return -1

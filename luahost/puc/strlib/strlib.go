@@ -1,13 +1,20 @@
-package puc
+// Package strlib is PUC Lua 5.1's string library for gopher-lua: Lua
+// patterns matched as lstrlib.c matches them, string.format with glibc's
+// printf conversions, and PUC's error texts.
+package strlib
 
 import (
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
-func openString(L *lua.LState) {
-	str := setFuncs(L, "string", map[string]lua.LGFunction{
+// Open replaces the string library of L and the strings' metatable.
+func Open(L *lua.LState) {
+	str := lauxlib.SetFuncs(L, "string", map[string]lua.LGFunction{
 		"byte":    strByte,
 		"char":    strChar,
 		"dump":    strDump,
@@ -48,14 +55,14 @@ func posrelat(pos int64, n int) int64 {
 }
 
 func strLen(L *lua.LState) int {
-	L.Push(lua.LNumber(len(checkString(L, 1))))
+	L.Push(lua.LNumber(len(lauxlib.CheckString(L, 1))))
 	return 1
 }
 
 func strSub(L *lua.LState) int {
-	s := checkString(L, 1)
-	start := posrelat(checkInteger(L, 2), len(s))
-	end := posrelat(optInteger(L, 3, -1), len(s))
+	s := lauxlib.CheckString(L, 1)
+	start := posrelat(lauxlib.CheckInteger(L, 2), len(s))
+	end := posrelat(lauxlib.OptInteger(L, 3, -1), len(s))
 	start = max(start, 1)
 	end = min(end, int64(len(s)))
 	if start > end {
@@ -67,7 +74,7 @@ func strSub(L *lua.LState) int {
 }
 
 func strReverse(L *lua.LState) int {
-	s := checkString(L, 1)
+	s := lauxlib.CheckString(L, 1)
 	b := make([]byte, len(s))
 	for i := range len(s) {
 		b[len(s)-1-i] = s[i]
@@ -79,7 +86,7 @@ func strReverse(L *lua.LState) int {
 // strLower and strUpper map ASCII letters only, as C's tolower and
 // toupper do in the C locale.
 func strLower(L *lua.LState) int {
-	s := checkString(L, 1)
+	s := lauxlib.CheckString(L, 1)
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'A' && c <= 'Z' {
@@ -91,7 +98,7 @@ func strLower(L *lua.LState) int {
 }
 
 func strUpper(L *lua.LState) int {
-	s := checkString(L, 1)
+	s := lauxlib.CheckString(L, 1)
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'a' && c <= 'z' {
@@ -103,8 +110,8 @@ func strUpper(L *lua.LState) int {
 }
 
 func strRep(L *lua.LState) int {
-	s := checkString(L, 1)
-	n := int64(checkInt(L, 2)) // luaL_checkint: 2^32+2 repeats twice
+	s := lauxlib.CheckString(L, 1)
+	n := int64(lauxlib.CheckInt(L, 2)) // luaL_checkint: 2^32+2 repeats twice
 	if n <= 0 || s == "" {
 		L.Push(lua.LString(""))
 		return 1
@@ -118,9 +125,9 @@ func strRep(L *lua.LState) int {
 }
 
 func strByte(L *lua.LState) int {
-	s := checkString(L, 1)
-	posi := posrelat(optInteger(L, 2, 1), len(s))
-	pose := posrelat(optInteger(L, 3, posi), len(s))
+	s := lauxlib.CheckString(L, 1)
+	posi := posrelat(lauxlib.OptInteger(L, 2, 1), len(s))
+	pose := posrelat(lauxlib.OptInteger(L, 3, posi), len(s))
 	posi = max(posi, 1)
 	pose = min(pose, int64(len(s)))
 	if posi > pose {
@@ -128,7 +135,7 @@ func strByte(L *lua.LState) int {
 	}
 	n := int(pose - posi + 1)
 	if n+L.GetTop() > 8000 { // LUAI_MAXCSTACK
-		raise(L, "string slice too long")
+		lauxlib.Raise(L, "string slice too long")
 	}
 	for i := posi - 1; i < pose; i++ {
 		L.Push(lua.LNumber(s[i]))
@@ -140,9 +147,9 @@ func strByte(L *lua.LState) int {
 // has no PUC bytecode to offer.
 func strDump(L *lua.LState) int {
 	if L.Get(1).Type() != lua.LTFunction {
-		typeError(L, 1, "function")
+		lauxlib.TypeError(L, 1, "function")
 	}
-	raise(L, "unable to dump given function")
+	lauxlib.Raise(L, "unable to dump given function")
 	return 0
 }
 
@@ -150,9 +157,9 @@ func strChar(L *lua.LState) int {
 	n := L.GetTop()
 	b := make([]byte, n)
 	for i := 1; i <= n; i++ {
-		c := checkInt(L, i)
+		c := lauxlib.CheckInt(L, i)
 		if c < 0 || c > 255 {
-			argError(L, i, "invalid value")
+			lauxlib.ArgError(L, i, "invalid value")
 		}
 		b[i-1] = byte(c)
 	}
@@ -165,7 +172,7 @@ func strChar(L *lua.LState) int {
 // %s arguments without a precision, which are copied whole.
 func strFormat(L *lua.LState) int {
 	top := L.GetTop()
-	fs := checkString(L, 1)
+	fs := lauxlib.CheckString(L, 1)
 	var b strings.Builder
 	arg := 1
 	for i := 0; i < len(fs); {
@@ -182,32 +189,32 @@ func strFormat(L *lua.LState) int {
 		}
 		arg++
 		if arg > top {
-			argError(L, arg, "no value")
+			lauxlib.ArgError(L, arg, "no value")
 		}
-		var sp cSpec
+		var sp number.Spec
 		i = scanFormat(L, fs, i, &sp)
-		switch sp.conv {
+		switch sp.Conv {
 		case 'c':
-			sp.prec = -1
-			out := sp.pad("", "", string([]byte{byte(int32(toInteger(checkNumber(L, arg))))}), false)
-			b.WriteString(cString(out))
+			sp.Prec = -1
+			out := sp.Pad("", "", string([]byte{byte(int32(number.ToInteger(lauxlib.CheckNumber(L, arg))))}), false)
+			b.WriteString(number.CString(out))
 		case 'd', 'i':
-			b.WriteString(sp.formatInt(toInteger(checkNumber(L, arg))))
+			b.WriteString(sp.FormatInt(number.ToInteger(lauxlib.CheckNumber(L, arg))))
 		case 'o', 'u', 'x', 'X':
-			b.WriteString(sp.formatUint(toUnsigned(checkNumber(L, arg))))
+			b.WriteString(sp.FormatUint(number.ToUnsigned(lauxlib.CheckNumber(L, arg))))
 		case 'e', 'E', 'f', 'g', 'G':
-			b.WriteString(sp.formatFloat(checkNumber(L, arg)))
+			b.WriteString(sp.FormatFloat(lauxlib.CheckNumber(L, arg)))
 		case 'q':
-			addQuoted(&b, checkString(L, arg))
+			addQuoted(&b, lauxlib.CheckString(L, arg))
 		case 's':
-			s := checkString(L, arg)
-			if sp.prec < 0 && len(s) >= 100 {
+			s := lauxlib.CheckString(L, arg)
+			if sp.Prec < 0 && len(s) >= 100 {
 				b.WriteString(s)
 			} else {
-				b.WriteString(sp.formatString(s))
+				b.WriteString(sp.FormatString(s))
 			}
 		default:
-			raise(L, "invalid option '%%%s' to 'format'", cString(string(sp.conv)))
+			lauxlib.Raise(L, "invalid option '%%%s' to 'format'", number.CString(string(sp.Conv)))
 		}
 	}
 	L.Push(lua.LString(b.String()))
@@ -216,7 +223,7 @@ func strFormat(L *lua.LState) int {
 
 // scanFormat reads flags, width and precision (two digits each at most)
 // and the conversion letter of the spec that starts at fs[i].
-func scanFormat(L *lua.LState, fs string, i int, sp *cSpec) int {
+func scanFormat(L *lua.LState, fs string, i int, sp *number.Spec) int {
 	at := func(k int) byte {
 		if k < len(fs) {
 			return fs[k]
@@ -227,39 +234,39 @@ func scanFormat(L *lua.LState, fs string, i int, sp *cSpec) int {
 	for strings.IndexByte("-+ #0", at(i)) >= 0 && at(i) != 0 {
 		switch at(i) {
 		case '-':
-			sp.minus = true
+			sp.Minus = true
 		case '+':
-			sp.plus = true
+			sp.Plus = true
 		case ' ':
-			sp.space = true
+			sp.Space = true
 		case '#':
-			sp.alt = true
+			sp.Alt = true
 		case '0':
-			sp.zero = true
+			sp.Zero = true
 		}
 		i++
 	}
 	if i-start >= len("-+ #0")+1 {
-		raise(L, "invalid format (repeated flags)")
+		lauxlib.Raise(L, "invalid format (repeated flags)")
 	}
 	digits := func() int {
 		n := 0
-		for k := 0; k < 2 && isDigit(at(i)); k++ {
+		for k := 0; k < 2 && number.IsDigit(at(i)); k++ {
 			n = n*10 + int(at(i)-'0')
 			i++
 		}
 		return n
 	}
-	sp.width = digits()
-	sp.prec = -1
+	sp.Width = digits()
+	sp.Prec = -1
 	if at(i) == '.' {
 		i++
-		sp.prec = digits()
+		sp.Prec = digits()
 	}
-	if isDigit(at(i)) {
-		raise(L, "invalid format (width or precision too long)")
+	if number.IsDigit(at(i)) {
+		lauxlib.Raise(L, "invalid format (width or precision too long)")
 	}
-	sp.conv = at(i)
+	sp.Conv = at(i)
 	return i + 1
 }
 

@@ -1,4 +1,4 @@
-package puc
+package lauxlib
 
 import (
 	"reflect"
@@ -17,9 +17,9 @@ import (
 // failing line instead of the instruction; escaped closures of a failed
 // call see nil); TestInternals fails so the upgrade is noticed.
 
-// frameInfo returns the base register of the frame behind dbg and the
+// FrameInfo returns the base register of the frame behind dbg and the
 // index of the instruction it is executing.
-func frameInfo(dbg *lua.Debug) (localBase, pc int, ok bool) {
+func FrameInfo(dbg *lua.Debug) (localBase, pc int, ok bool) {
 	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
 	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() {
 		return 0, 0, false
@@ -32,8 +32,8 @@ func frameInfo(dbg *lua.Debug) (localBase, pc int, ok bool) {
 	return int(lb.Int()), int(next.Int()) - 1, true
 }
 
-// openUpvalues lists L's open upvalues with the registers they point at.
-func openUpvalues(L *lua.LState) (ups []*lua.Upvalue, regs []int, ok bool) {
+// OpenUpvalues lists L's open upvalues with the registers they point at.
+func OpenUpvalues(L *lua.LState) (ups []*lua.Upvalue, regs []int, ok bool) {
 	v := reflect.ValueOf(L).Elem().FieldByName("uvcache")
 	for {
 		if !v.IsValid() || v.Kind() != reflect.Pointer {
@@ -51,3 +51,13 @@ func openUpvalues(L *lua.LState) (ups []*lua.Upvalue, regs []int, ok bool) {
 		v = v.Elem().FieldByName("next")
 	}
 }
+
+func InstOp(i uint32) int { return int(i >> 26) }
+
+func InstA(i uint32) int { return int(i>>18) & 0xff }
+
+func InstB(i uint32) int { return int(i & 0x1ff) }
+
+func InstC(i uint32) int { return int(i>>9) & 0x1ff }
+
+func InstBx(i uint32) int { return int(i & 0x3ffff) }

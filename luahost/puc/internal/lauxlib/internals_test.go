@@ -1,4 +1,4 @@
-package puc
+package lauxlib
 
 import (
 	"testing"
@@ -18,12 +18,12 @@ func TestInternals(t *testing.T) {
 		if !ok {
 			t.Fatal("no caller frame")
 		}
-		base, pc, ok := frameInfo(dbg)
+		base, pc, ok := FrameInfo(dbg)
 		if !ok {
 			t.Fatal("frameInfo: gopher-lua's Debug.frame, callFrame.LocalBase or callFrame.Pc changed")
 		}
 		gotBase, gotPC = base, pc
-		ups, regs, ok := openUpvalues(L)
+		ups, regs, ok := OpenUpvalues(L)
 		if !ok {
 			t.Fatal("openUpvalues: gopher-lua's LState.uvcache, Upvalue.index or Upvalue.next changed")
 		}

@@ -1,4 +1,4 @@
-package puc
+package iolib
 
 import (
 	"errors"
@@ -11,13 +11,16 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/number"
 )
 
 // processStart stands in for the CPU-time origin of C's clock().
 var processStart = time.Now()
 
 func openOS(L *lua.LState) {
-	t := setFuncs(L, "os", map[string]lua.LGFunction{
+	t := lauxlib.SetFuncs(L, "os", map[string]lua.LGFunction{
 		"clock":     osClock,
 		"date":      osDate,
 		"difftime":  osDifftime,
@@ -42,7 +45,7 @@ func osClock(L *lua.LState) int {
 // the C locale and stays there: "C", "POSIX" and "" (the environment's,
 // which for a Go process is C) are accepted, any other locale is not.
 func osSetlocale(L *lua.LState) int {
-	locale := optString(L, 1, "C")
+	locale := lauxlib.OptString(L, 1, "C")
 	checkOption(L, 2, "all", []string{"all", "collate", "ctype", "monetary", "numeric", "time"})
 	switch locale {
 	case "C", "POSIX", "":
@@ -58,7 +61,7 @@ func osSetlocale(L *lua.LState) int {
 func osTmpname(L *lua.LState) int {
 	f, err := os.CreateTemp("/tmp", "lua_")
 	if err != nil {
-		raise(L, "unable to generate a unique filename")
+		lauxlib.Raise(L, "unable to generate a unique filename")
 	}
 	f.Close()
 	L.Push(lua.LString(f.Name()))
@@ -66,12 +69,12 @@ func osTmpname(L *lua.LState) int {
 }
 
 func osDifftime(L *lua.LState) int {
-	L.Push(lua.LNumber(checkNumber(L, 1) - optNumber(L, 2, 0)))
+	L.Push(lua.LNumber(lauxlib.CheckNumber(L, 1) - lauxlib.OptNumber(L, 2, 0)))
 	return 1
 }
 
 func osGetenv(L *lua.LState) int {
-	if v, ok := os.LookupEnv(checkString(L, 1)); ok {
+	if v, ok := os.LookupEnv(lauxlib.CheckString(L, 1)); ok {
 		L.Push(lua.LString(v))
 	} else {
 		L.Push(lua.LNil)
@@ -102,31 +105,31 @@ func pushResult(L *lua.LState, err error, name string) int {
 }
 
 func osRemove(L *lua.LState) int {
-	name := checkString(L, 1)
+	name := lauxlib.CheckString(L, 1)
 	return pushResult(L, os.Remove(name), name)
 }
 
 func osRename(L *lua.LState) int {
-	from := checkString(L, 1)
-	to := checkString(L, 2)
+	from := lauxlib.CheckString(L, 1)
+	to := lauxlib.CheckString(L, 2)
 	return pushResult(L, os.Rename(from, to), from)
 }
 
 // osTime is os.time([table]); the table's fields go through mktime's
 // normalisation (month 13 is January of the next year, and so on).
 func osTime(L *lua.LState) int {
-	if isNoneOrNil(L, 1) {
+	if lauxlib.IsNoneOrNil(L, 1) {
 		L.Push(lua.LNumber(time.Now().Unix()))
 		return 1
 	}
-	tb := checkTable(L, 1)
+	tb := lauxlib.CheckTable(L, 1)
 	field := func(key string, def int) int {
 		v := L.GetField(tb, key)
-		if f, ok := toNumber(v); ok {
-			return int(int32(toInteger(f)))
+		if f, ok := lauxlib.ToNumber(v); ok {
+			return int(int32(number.ToInteger(f)))
 		}
 		if def < 0 {
-			raise(L, "field '%s' missing in date table", key)
+			lauxlib.Raise(L, "field '%s' missing in date table", key)
 		}
 		return def
 	}
@@ -158,7 +161,7 @@ func osTime(L *lua.LState) int {
 // checks the argument, so a bad one crashes the process; this checks first.
 // A host that must not die replaces os.exit after Open.
 func osExit(L *lua.LState) int {
-	code := optInt(L, 1, 0)
+	code := lauxlib.OptInt(L, 1, 0)
 	os.Exit(code)
 	return 0
 }
@@ -167,12 +170,12 @@ func osExit(L *lua.LState) int {
 // asked whether a shell exists. The command's output goes to the host's
 // output.
 func osExecute(L *lua.LState) int {
-	if isNoneOrNil(L, 1) {
+	if lauxlib.IsNoneOrNil(L, 1) {
 		L.Push(lua.LNumber(1))
 		return 1
 	}
-	cmd := exec.Command("/bin/sh", "-c", checkString(L, 1))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, hostOf(L).out, os.Stderr
+	cmd := exec.Command("/bin/sh", "-c", lauxlib.CheckString(L, 1))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, libOf(L).out, os.Stderr
 	err := cmd.Run()
 	status := 0
 	var exit *exec.ExitError
@@ -194,10 +197,10 @@ func osExecute(L *lua.LState) int {
 // osDate is os.date([format [, time]]): "*t" gives a table, "!" asks for
 // UTC, and every other conversion is C's strftime in the C locale.
 func osDate(L *lua.LState) int {
-	format := optString(L, 1, "%c")
+	format := lauxlib.OptString(L, 1, "%c")
 	secs := time.Now().Unix()
-	if !isNoneOrNil(L, 2) {
-		secs = toInteger(checkNumber(L, 2))
+	if !lauxlib.IsNoneOrNil(L, 2) {
+		secs = number.ToInteger(lauxlib.CheckNumber(L, 2))
 	}
 	t := time.Unix(secs, 0)
 	utc := strings.HasPrefix(format, "!")
@@ -225,7 +228,7 @@ func osDate(L *lua.LState) int {
 		L.Push(tb)
 		return 1
 	}
-	format = cString(format)
+	format = number.CString(format)
 	var b strings.Builder
 	for i := 0; i < len(format); i++ {
 		if format[i] != '%' || i+1 == len(format) {
