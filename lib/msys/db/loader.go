@@ -20,7 +20,12 @@ import (
 )
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.db", Open: func(L *lua.LState) lua.LValue {
+	const dbNote = "synchronous under the hook's deadline (Momentum suspends the session); the sqlite driver only"
+	luahost.Register(luahost.Binding{Name: "msys.db", Notes: map[string]string{
+		"msys.db.query":     dbNote + "; DATE/DATETIME/TIMESTAMP columns read in SQLite's canonical text form",
+		"msys.db.fetch_row": dbNote + "; DATE/DATETIME/TIMESTAMP columns read in SQLite's canonical text form",
+		"msys.db.execute":   dbNote,
+	}, Open: func(L *lua.LState) lua.LValue {
 		t := L.NewTable()
 		luahost.SetFuncs(L, t, map[string]lua.LGFunction{
 			"query":     luahost.Func("query", query),

@@ -21,7 +21,11 @@ var (
 )
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "xml", Open: open})
+	luahost.Register(luahost.Binding{Name: "xml", Open: open, Notes: map[string]string{
+		"xml.parsexml": "CDATA sections become text; an entity's replacement text is read as text (markup in it " +
+			"is not parsed); external entities are not loaded; input in UTF-8, ISO-8859-1 or US-ASCII",
+		"XML document:xpath": "processing instructions cannot be selected",
+	}})
 }
 
 func open(L *lua.LState) lua.LValue {
