@@ -13,6 +13,8 @@ import (
 	_ "msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/counter"
 	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/datasource"
+	_ "msyshost/lib/msys/db"
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/dumper"
 	_ "msyshost/lib/msys/extended/message"
@@ -28,4 +30,5 @@ import (
 	_ "msyshost/lib/msys/smpp"
 	_ "msyshost/lib/msys/thread"
 	_ "msyshost/lib/msys/timer"
+	_ "msyshost/lib/msys/xml"
 )
