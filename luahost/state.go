@@ -64,6 +64,7 @@ func (h *Host) newState(g *Generation) *state {
 		CallStackSize:       h.opts.CallStackSize,
 		RegistrySize:        1024 * 4,
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
+		RegistryGrowStep:    4096, // deep recursion grows the stack by 64 KiB steps, not 512 B
 		IncludeGoStackTrace: false,
 	})
 	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch()}

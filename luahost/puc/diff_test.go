@@ -92,7 +92,9 @@ func runHost(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	L := lua.NewState()
+	// The call stack and value stack luahost gives its states (host.go,
+	// state.go): recursion.lua needs PUC's depth.
+	L := lua.NewState(lua.Options{CallStackSize: 16384, RegistrySize: 4096, RegistryMaxSize: 1 << 20, RegistryGrowStep: 4096})
 	defer L.Close()
 	puc.Open(L)
 	var out bytes.Buffer
