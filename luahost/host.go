@@ -415,6 +415,14 @@ func (g *Generation) release(st *state) {
 	}
 	st.script = ""
 	st.L.SetTop(0)
+	if puc.CollectDue(st.L) {
+		st.collect()
+		if st.broken {
+			if st = g.replace(st); st == nil {
+				return
+			}
+		}
+	}
 	g.pool.put(st)
 }
 

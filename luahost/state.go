@@ -1,6 +1,7 @@
 package luahost
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -34,8 +35,18 @@ type state struct {
 	errHandler *lua.LFunction
 }
 
-// close releases the state and stops watching it.
+// close releases the state and stops watching it. A state that did not
+// break first runs its finalizers, under the deadline, as lua_close does.
 func (st *state) close() {
+	if !st.broken {
+		fn := st.L.NewFunction(func(L *lua.LState) int {
+			puc.FinalizeAll(L)
+			return 0
+		})
+		if err := st.pcall(context.Background(), fn); err != nil {
+			st.host.log.Warn("finalizing a Lua state failed", "error", err)
+		}
+	}
 	st.host.watchdog.remove(st.watch)
 	st.L.Close()
 }
@@ -88,6 +99,7 @@ func (h *Host) newState(g *Generation) *state {
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
+	puc.SetRoots(L, st.roots)
 	loaded := st.loaded()
 	for _, b := range registeredBindings() {
 		v := b.Open(L)
@@ -166,6 +178,34 @@ func (st *state) print(L *lua.LState) int {
 	st.printBuf = b
 	st.host.emitPrint(st.script, string(b))
 	return 0
+}
+
+// roots are the Lua values the host holds in Go: the registered modules.
+func (st *state) roots() []lua.LValue {
+	r := make([]lua.LValue, len(st.modules))
+	for i, m := range st.modules {
+		r[i] = m.tbl
+	}
+	return r
+}
+
+// collect runs puc.Collect (weak tables, finalizers) under the host's
+// deadline, between calls; what fails is logged.
+func (st *state) collect() {
+	fn := st.L.NewFunction(func(L *lua.LState) int {
+		if err := puc.Collect(L); err != nil {
+			var ae *lua.ApiError
+			if errors.As(err, &ae) {
+				L.Error(ae.Object, 0)
+			}
+			L.Error(lua.LString(err.Error()), 0)
+		}
+		return 0
+	})
+	if err := st.pcall(context.Background(), fn); err != nil {
+		st.host.log.Warn("collecting garbage in a Lua state failed", "error", err)
+	}
+	st.L.SetTop(0)
 }
 
 // raise raises an error without a position, as PUC's C library functions

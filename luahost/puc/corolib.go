@@ -135,7 +135,9 @@ func openCoroutine(L *lua.LState, h *host) {
 		},
 		"wrap": func(L *lua.LState) int {
 			th := newThread(L)
-			L.Push(L.NewFunction(func(L *lua.LState) int {
+			// The thread is also the closure's upvalue, which the
+			// collector (lgc) sees.
+			L.Push(L.NewClosure(func(L *lua.LState) int {
 				L.Insert(lua.LNil, 1)
 				ok, n := resumeAux(L, th)
 				if !ok {
@@ -146,7 +148,7 @@ func openCoroutine(L *lua.LState, h *host) {
 					L.Error(v, 0)
 				}
 				return n
-			}))
+			}, th))
 			return 1
 		},
 	})

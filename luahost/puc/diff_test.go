@@ -102,6 +102,7 @@ func runHost(t *testing.T, name string) string {
 	if err := runChunk(L, string(src), name); err != nil {
 		t.Fatalf("gopher-lua %s: %v\noutput so far:\n%s", name, err, out.String())
 	}
+	puc.FinalizeAll(L) // as lua5.1's lua_close
 	return out.String()
 }
 
