@@ -40,18 +40,18 @@ func (s *Server) Dial(ctx context.Context, remote, local netip.AddrPort) (net.Co
 	}
 }
 
-// pipeListener is a net.Listener without a socket.
-type pipeListener struct {
+// memListener is a net.Listener without a socket.
+type memListener struct {
 	conns chan net.Conn
 	done  chan struct{}
 	once  sync.Once
 }
 
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+func newMemListener() *memListener {
+	return &memListener{conns: make(chan net.Conn), done: make(chan struct{})}
 }
 
-func (p *pipeListener) Accept() (net.Conn, error) {
+func (p *memListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-p.conns:
 		return c, nil
@@ -60,12 +60,12 @@ func (p *pipeListener) Accept() (net.Conn, error) {
 	}
 }
 
-func (p *pipeListener) Close() error {
+func (p *memListener) Close() error {
 	p.once.Do(func() { close(p.done) })
 	return nil
 }
 
-func (p *pipeListener) Addr() net.Addr { return pipeAddr{} }
+func (p *memListener) Addr() net.Addr { return pipeAddr{} }
 
 type pipeAddr struct{}
 

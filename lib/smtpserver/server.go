@@ -63,7 +63,7 @@ type Server struct {
 	connSeq atomic.Uint64
 	ls      []*listener
 	// inProcess is the in-process listener's, when Options.InProcess is set.
-	inProcess *pipeListener
+	inProcess *memListener
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -120,7 +120,7 @@ func (s *Server) Start(context.Context) error {
 		go l.serve()
 	}
 	if s.opts.InProcess != nil {
-		s.inProcess = newPipeListener()
+		s.inProcess = newMemListener()
 		l := newListener(s, *s.opts.InProcess, s.inProcess)
 		s.ls = append(s.ls, l)
 		go l.serve()
