@@ -62,6 +62,9 @@ func (h *Host) NewSession() *Session { return &Session{h: h} }
 // brought a new generation since the last call, the chain starts over at 0.
 func (s *Session) Call(ctx context.Context, name string, from int, args ...any) SessionResult {
 	res := SessionResult{Result: Result{Code: hook.Continue}, Pos: -1}
+	if g := s.h.gen.Load(); g == nil || len(g.chains[name]) == 0 {
+		return res // no module has the hook: no state needed
+	}
 	g, st, moved, err := s.acquire(ctx)
 	if err != nil {
 		if err != errNoScripts {

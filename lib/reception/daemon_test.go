@@ -156,3 +156,5 @@ Control_Listener { Listen "`+filepath.Join(dir, "control.sock")+`" { } }
 		t.Error("no log line for the refusal")
 	}
 }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
