@@ -27,3 +27,17 @@ func TestParseReply(t *testing.T) {
 		t.Error("a 4xx accepted")
 	}
 }
+
+// FuzzParseReply: whatever reply text a script's code produced, reading it
+// back never panics, and a refusal keeps its code.
+func FuzzParseReply(f *testing.F) {
+	for _, s := range []string{"550 5.1.1 No such address", "550-a\r\n550 b", "421", "", "5", "550 5.", "451 4.999.1 x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		code, _, _ := parseReply(s)
+		if err := reply(s, false); err != nil && code < 400 {
+			t.Fatalf("%q refused with code %d", s, code)
+		}
+	})
+}
