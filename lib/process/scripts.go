@@ -41,10 +41,11 @@ func newScriptSet(p *Process, extra []luahost.Script) *scriptSet {
 	return &scriptSet{p: p, extra: extra, replaced: map[string]string{}, status: map[string]*ScriptStatus{}}
 }
 
-// searchPath is where sources and require resolve: the caller's folders,
-// then the config file's own folder.
+// searchPath is where sources and require resolve: the config file's own
+// folder first, so a migrator's module shadows a shipped one of the same
+// name, then the caller's folders (the shipped scriptlets).
 func (s *scriptSet) searchPath() []string {
-	path := append([]string(nil), s.p.opts.SearchPath...)
+	var path []string
 	if f := s.p.opts.ConfigFile; f != "" {
 		dir := filepath.Dir(f)
 		if abs, err := filepath.Abs(dir); err == nil {
@@ -52,7 +53,7 @@ func (s *scriptSet) searchPath() []string {
 		}
 		path = append(path, dir)
 	}
-	return path
+	return append(path, s.p.opts.SearchPath...)
 }
 
 // resolve lists the scripts of cfg in load order: the extra ones, then the
@@ -216,7 +217,10 @@ func (p *Process) ReloadConfig(ctx context.Context) (string, error) {
 	cfg := p.Config()
 	if p.opts.ConfigFile != "" {
 		var err error
-		if cfg, err = p.readConfig(); err != nil {
+		if cfg, err = p.readConfig(); err == nil {
+			err = runChecks(cfg, p)
+		}
+		if err != nil {
 			p.log.Error("config reload failed; the previous config stays", "error", err)
 			return "", err
 		}
