@@ -121,6 +121,8 @@ type Process struct {
 	channels   map[string]channel.Channel
 
 	scripts     *scriptSet
+	reloadMu    sync.Mutex    // one reload at a time: watcher, console, SIGHUP
+	resync      chan struct{} // a reload happened: the watcher looks at the files again
 	components  []Component
 	started     int
 	datasources *datasource.Pool
@@ -136,7 +138,7 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}}
+	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}, resync: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			p.closeCore()
