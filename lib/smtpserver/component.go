@@ -43,6 +43,10 @@ func policyOf(p *process.Process) (Policy, error) {
 // listener (the config's first Listen's settings, or the defaults) and
 // queues to a Recorder, for `smtp:` steps.
 func init() {
+	process.RegisterCheck("smtp in", func(cfg *config.Config, _ *process.Process) error {
+		_, err := ListensOf(cfg)
+		return err
+	})
 	process.Register("smtp in", process.StageListener, func(p *process.Process) ([]process.Component, error) {
 		listens, err := ListensOf(p.Config())
 		if err != nil {
