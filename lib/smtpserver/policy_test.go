@@ -68,7 +68,10 @@ func TestDisconnectByPolicy(t *testing.T) {
 	addr := serve(t, listen(), Options{Queue: q, Policy: p})
 	c := dial(t, addr)
 	c.do("EHLO client.test", 250, "")
-	c.send("MAIL FROM:<bad@example.com>", "RCPT TO:<x@example.net>", "DATA")
+	// One write, as a pipelining client sends them.
+	if _, err := c.nc.Write([]byte("MAIL FROM:<bad@example.com>\r\nRCPT TO:<x@example.net>\r\nDATA\r\n")); err != nil {
+		t.Fatal(err)
+	}
 	r := bufio.NewReader(c.tp.R)
 	var lines []string
 	for {
