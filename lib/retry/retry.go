@@ -164,7 +164,6 @@ func (c *Core) saveOne(ctx context.Context, r *mstore.Record) error {
 	return err
 }
 
-
 // deleteAliases removes a long SMS's aliases once its receipt is acted on;
 // what fails here is left to retention.
 func (c *Core) deleteAliases(ctx context.Context, g *segmentGroup) {
