@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"msyshost/lib/clock"
 	"msyshost/lib/config"
 	"msyshost/lib/hook"
 	"msyshost/lib/message"
@@ -51,30 +52,12 @@ func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 // stored times are the same on every run.
 var Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// clock is the in-process clock a scenario moves with `advance`.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // run holds one scenario's process and what the current step observed.
 type run struct {
 	s     *Scenario
 	opts  Options
 	dir   string
-	clock *clock
+	clock *clock.Manual
 	rec   *spool.Recorder
 	p     *process.Process
 
@@ -153,6 +136,13 @@ func Run(ctx context.Context, s *Scenario, opts Options) *Result {
 	if err != nil {
 		res.Failures = append(res.Failures, "setup: "+err.Error())
 		res.Duration = time.Since(start)
+		if r != nil {
+			// --watch reruns it when a script is fixed.
+			res.Files, res.Printed = r.files(), r.all
+		}
+		if s.FailsWith != "" {
+			res.Failures = invert(s.FailsWith, res.Failures)
+		}
 		return res
 	}
 	for i, st := range s.Steps {
@@ -195,7 +185,7 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, copies: map[string]string{}}
+	r := &run{s: s, opts: opts, dir: dir, clock: clock.New(Start), rec: &spool.Recorder{}, copies: map[string]string{}}
 	cfg, err := config.Parse(s.File+" (config)", []byte(s.Config))
 	if err != nil {
 		return r, err
@@ -273,7 +263,7 @@ func (r *run) step(ctx context.Context, st Step) []string {
 	case "console":
 		output, err = r.p.Console.Exec(ctx, st.Console)
 	case "advance":
-		r.clock.add(st.Advance)
+		r.clock.Advance(st.Advance)
 		if sw, ok := r.p.Store.(mstore.Sweeper); ok {
 			_, err = sw.Sweep(ctx)
 		}

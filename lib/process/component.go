@@ -17,6 +17,14 @@ type Component interface {
 	Stop(ctx context.Context) error
 }
 
+// Closer is a component that takes resources when it is built (a file it
+// opens in its factory): when the process is abandoned before the
+// component starts, Close releases them. A started component releases
+// them in Stop.
+type Closer interface {
+	Close() error
+}
+
 // Listener is a component that accepts connections; its addresses go in
 // the start log line.
 type Listener interface {

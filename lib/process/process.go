@@ -121,8 +121,9 @@ type Process struct {
 	channels   map[string]channel.Channel
 
 	scripts     *scriptSet
-	reloadMu    sync.Mutex    // one reload at a time: watcher, console, SIGHUP
-	resync      chan struct{} // a reload happened: the watcher looks at the files again
+	stopProbe   context.CancelFunc // ends the probing of an unreachable Riak
+	reloadMu    sync.Mutex         // one reload at a time: watcher, console, SIGHUP
+	resync      chan struct{}      // a reload happened: the watcher looks at the files again
 	components  []Component
 	started     int
 	datasources *datasource.Pool
@@ -141,6 +142,7 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}, resync: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
+			p.closeUnstarted(p.started)
 			p.closeCore()
 		}
 	}()
@@ -311,14 +313,19 @@ func (p *Process) probeRiak(ctx context.Context, s mstore.Store, servers []strin
 	}
 	p.log.Error("riak mstore cannot be reached; retrying every 5s (messages wait in the spool meanwhile)",
 		"servers", servers, "error", err)
+	pctx, stop := context.WithCancel(context.Background())
+	p.stopProbe = stop
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
-		for range t.C {
-			if err := probe(context.Background()); err == nil {
-				p.log.Info("riak mstore reachable", "servers", servers)
+		for {
+			select {
+			case <-pctx.Done():
 				return
-			} else if errors.Is(err, mstore.ErrClosed) {
+			case <-t.C:
+			}
+			if err := probe(pctx); err == nil {
+				p.log.Info("riak mstore reachable", "servers", servers)
 				return
 			}
 		}
@@ -371,9 +378,7 @@ func (p *Process) SetSpool(inj spool.Injector, b spool.Bouncer) {
 
 // Inject hands m to the spool.
 func (p *Process) Inject(ctx context.Context, m *message.Message) error {
-	p.spoolMu.RLock()
-	inj := p.injector
-	p.spoolMu.RUnlock()
+	inj, _ := p.spoolTargets()
 	if inj == nil {
 		return errors.New("no spool: the message cannot be queued")
 	}
@@ -382,13 +387,17 @@ func (p *Process) Inject(ctx context.Context, m *message.Message) error {
 
 // Bounce hands a bounce to the spool.
 func (p *Process) Bounce(ctx context.Context, b spool.Bounce) error {
-	p.spoolMu.RLock()
-	bn := p.bouncer
-	p.spoolMu.RUnlock()
+	_, bn := p.spoolTargets()
 	if bn == nil {
 		return errors.New("no spool: the bounce cannot be queued")
 	}
 	return bn.Bounce(ctx, b)
+}
+
+func (p *Process) spoolTargets() (spool.Injector, spool.Bouncer) {
+	p.spoolMu.RLock()
+	defer p.spoolMu.RUnlock()
+	return p.injector, p.bouncer
 }
 
 // Dispatch runs a hook through the Lua host; it is the retry core's Hooks.
@@ -408,7 +417,9 @@ func (p *Process) Components() []Component { return append([]Component(nil), p.c
 func (p *Process) Start(ctx context.Context) error {
 	for _, c := range p.components {
 		if err := c.Start(ctx); err != nil {
+			unstarted := p.started
 			p.stopComponents(ctx)
+			p.closeUnstarted(unstarted)
 			return fmt.Errorf("starting %s: %w", c.Name(), err)
 		}
 		p.started++
@@ -445,6 +456,18 @@ func (p *Process) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// closeUnstarted releases what the components from index from on, which
+// never started, took when they were built.
+func (p *Process) closeUnstarted(from int) {
+	for _, c := range p.components[from:] {
+		if cl, ok := c.(Closer); ok {
+			if err := cl.Close(); err != nil {
+				p.log.Error("releasing a component that did not start", "component", c.Name(), "error", err)
+			}
+		}
+	}
+}
+
 func (p *Process) stopComponents(ctx context.Context) []error {
 	var errs []error
 	for i := p.started - 1; i >= 0; i-- {
@@ -458,6 +481,9 @@ func (p *Process) stopComponents(ctx context.Context) []error {
 }
 
 func (p *Process) closeCore() {
+	if p.stopProbe != nil {
+		p.stopProbe()
+	}
 	if p.Host != nil {
 		p.Host.Close()
 	}
