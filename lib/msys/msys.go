@@ -8,6 +8,7 @@
 package msys
 
 import (
+	_ "msyshost/lib/msys/audit"
 	_ "msyshost/lib/msys/audit_series"
 	_ "msyshost/lib/msys/base64"
 	_ "msyshost/lib/msys/core"
@@ -15,8 +16,10 @@ import (
 	_ "msyshost/lib/msys/curl"
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/dumper"
+	_ "msyshost/lib/msys/extended/ac"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/extended/vctx"
 	_ "msyshost/lib/msys/gauge_cache"
 	_ "msyshost/lib/msys/http/client"
 	_ "msyshost/lib/msys/idn"
