@@ -11,6 +11,7 @@ import (
 	_ "msyshost/lib/msys/audit"
 	_ "msyshost/lib/msys/audit_series"
 	_ "msyshost/lib/msys/base64"
+	_ "msyshost/lib/msys/cidr"
 	_ "msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/counter"
 	_ "msyshost/lib/msys/curl"
