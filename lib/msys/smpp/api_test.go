@@ -45,8 +45,8 @@ func init() {
 				tags.Set("Subject", "photo")
 				return a.Push(mms.TransactionClass.Push(a.L, &mms.Transaction{
 					SOAPEnvelope: "<env/>", SOAPAttachment: "attachment", Tags: tags,
-					Recipients:  &core.List{Items: []any{&mms.Recipient{Address: "+15551234", Type: 1, Disposition: 0}}},
-					StatusCode:  1000, ServiceCode: &core.ECString{}, StatusDetails: &core.ECString{},
+					Recipients: &core.List{Items: []any{&mms.Recipient{Address: "+15551234", Type: 1, Disposition: 0}}},
+					StatusCode: 1000, ServiceCode: &core.ECString{}, StatusDetails: &core.ECString{},
 				}))
 			}),
 		})
