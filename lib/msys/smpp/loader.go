@@ -40,10 +40,11 @@ const (
 var PDUClass = luahost.NewClass[smpp.PDU]("msys.smpp:_smpp_pdu", "SMPP_PDU")
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.smpp", Open: open})
+	luahost.Register(luahost.Binding{Name: "msys.smpp", Open: Open})
 }
 
-func open(L *lua.LState) lua.LValue {
+// Open builds the module table (msys.mobility, its old name, builds one too).
+func Open(L *lua.LState) lua.LValue {
 	t := L.NewTable()
 	for k, v := range map[string]int{
 		"SMPP_CONTINUE": hook.SMPPContinue, "SMPP_DELIVERED": hook.SMPPDelivered,
