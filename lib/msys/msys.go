@@ -26,6 +26,7 @@ import (
 	_ "msyshost/lib/msys/gauge_cache"
 	_ "msyshost/lib/msys/http/client"
 	_ "msyshost/lib/msys/httpclnt"
+	_ "msyshost/lib/msys/httpsrv"
 	_ "msyshost/lib/msys/idn"
 	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
