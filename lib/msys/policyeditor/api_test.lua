@@ -25,6 +25,7 @@ function TestEnvelopeAndHeaders(t)
   eq(t, pe.del_header(ctx, vars, { header = "Subject" }), "Subject", "del returns the name")
   eq(t, #msg:header("Subject"), 0, "deleted")
   eq(t, pe.get_mess_recv_from(ctx, vars, {}), nil, "no peer known")
+  eq(t, pe.get_mess_recv_via(ctx, vars, {}), nil, "no listener known")
   local ok, err = pcall(pe.get_header, ctx, vars, {})
   if ok or not string.find(err, "params.header is missing", 1, true) then t:error(tostring(err)) end
 end
@@ -45,6 +46,8 @@ function TestContextAndVariables(t)
   pe.set_binding(ctx, vars, { binding = "p1, p2" })
   local b = msg:binding()
   eq(t, b == "p1" or b == "p2", true, "picked from a list")
+  eq(t, pe.set_binding_group(ctx, vars, { binding_group = "bulk" }), true, "set_binding_group")
+  eq(t, msg:binding_group(), "bulk", "binding group set")
   eq(t, pe.get_binding_domain_failure_rate, nil, "MTA statistics are not available")
 end
 
