@@ -16,6 +16,8 @@ import (
 	_ "msyshost/lib/msys/core"
 	_ "msyshost/lib/msys/counter"
 	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/datasource"
+	_ "msyshost/lib/msys/db"
 	_ "msyshost/lib/msys/delivery"
 	_ "msyshost/lib/msys/dnslookup"
 	_ "msyshost/lib/msys/dumper"
@@ -42,4 +44,5 @@ import (
 	_ "msyshost/lib/msys/threadpool"
 	_ "msyshost/lib/msys/timer"
 	_ "msyshost/lib/msys/tls_params"
+	_ "msyshost/lib/msys/xml"
 )
