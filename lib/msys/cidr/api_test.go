@@ -1,16 +1,19 @@
 package cidr_test
 
 import (
-	"context"
-	"errors"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"msyshost/lib/config"
 	"msyshost/lib/msys/cidr"
+	"msyshost/lib/msys/datasource"
 	"msyshost/luahost"
 	"msyshost/luahost/luatest"
+
+	_ "modernc.org/sqlite"
 
 	_ "msyshost/lib/msys"
 )
@@ -30,13 +33,22 @@ func TestLua(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "zone.rbl"), []byte(rbl), 0o644)
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
-	ds := cidr.Datasource(func(_ context.Context, cache, q string) ([]string, [][]string, error) {
-		if cache != "mydb" {
-			return nil, nil, errors.New("no cache " + cache)
-		}
-		return []string{"net", "verdict"}, [][]string{{"192.0.2.0/24", "block"}, {"192.0.2.5", "allow"}}, nil
-	})
-	luatest.Run(t, "api_test.lua", cidr.Source.Set(&luahost.Services{}, ds))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "nets.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE nets(net TEXT, verdict TEXT);
+INSERT INTO nets VALUES ('192.0.2.0/24', 'block'), ('192.0.2.5', 'allow')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cfg, err := config.Parse("t.conf", []byte(`datasource "mydb" { uri = ( "sqlite:nets.db" ) }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := datasource.NewPool(func() *config.Config { return cfg }, dir, nil, nil)
+	defer pool.Close()
+	luatest.Run(t, "api_test.lua", datasource.Datasources.Set(&luahost.Services{}, pool))
 }
 
 func FuzzParseRBLDNSD(f *testing.F) {

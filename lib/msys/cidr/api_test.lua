@@ -36,9 +36,10 @@ function TestDatasource(t)
   msys.cidr.define("ds", { type = "datasource", cachename = "mydb", query = "SELECT net, verdict FROM nets", cidr_column = "net", value_column = "verdict", refresh = 0 })
   eq(t, msys.cidr.query("ds", "192.0.2.5"), "allow", "the longest network wins")
   eq(t, msys.cidr.query("ds", "192.0.2.6"), "block", "the /24")
-  msys.cidr.define("ds2", { type = "datasource", cachename = "mydb", query = "q", refresh = 0 })
+  msys.cidr.define("ds2", { type = "datasource", cachename = "mydb", query = "SELECT net FROM nets", refresh = 0 })
   eq(t, msys.cidr.query("ds2", "192.0.2.6"), true, "no value column: true")
-  raises(t, function() msys.cidr.define("bad", { type = "datasource", cachename = "other", query = "q" }) end, "no cache other", "datasource error")
+  raises(t, function() msys.cidr.define("bad", { type = "datasource", cachename = "other", query = "q" }) end, "other", "unknown datasource")
+  raises(t, function() msys.cidr.define("bad", { type = "datasource", cachename = "mydb", query = "SELECT nope FROM nets" }) end, "no such column: nope", "bad query")
 end
 
 function TestEmptyAndErrors(t)

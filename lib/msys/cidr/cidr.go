@@ -17,16 +17,9 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/datasource"
 	"msyshost/luahost"
 )
-
-// Datasource runs a query against a named datasource cache and returns the
-// rows as strings by column name and position (from 1): the datasource
-// layer (msys.datasource) sets it.
-type Datasource func(ctx context.Context, cache, query string) (columns []string, rows [][]string, err error)
-
-// Source is the datasource layer datasource-type CIDRs query.
-var Source = luahost.NewService[Datasource]("datasource layer")
 
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.cidr", Open: open, Notes: map[string]string{
@@ -79,8 +72,8 @@ func open(L *lua.LState) lua.LValue {
 
 // msys.cidr.define(name, options): defines (or redefines) a named table;
 // options.type is "rbldnsd" (options.source, options.value "a" or "txt"),
-// "datasource" (options.cachename, options.query, options.cidr_column,
-// options.value_column) or "empty"; options.refresh reloads it every so
+// "datasource" (options.cachename names an msys.datasource, options.query,
+// options.cidr_column, options.value_column) or "empty"; options.refresh reloads it every so
 // many seconds (default 1800, 0 never); options.default_value is what a
 // query that matches nothing returns; options.interpolate replaces "$" in
 // values with the address queried. options may be the type alone.
@@ -116,9 +109,9 @@ func define(a luahost.Args) int {
 		}
 		c.load = func(context.Context) (*Table, error) { return loadFile(src, value) }
 	case "datasource":
-		ds, ok := Source.Get(a.L)
+		ds, ok := datasource.Datasources.Get(a.L)
 		if !ok || ds == nil {
-			a.Raise("msys.cidr.define(%q): datasource CIDRs need the datasource layer (msys.datasource), which this host does not have", name)
+			a.Raise("msys.cidr.define(%q): datasource CIDRs need msys.datasource, and this host has no datasources configured", name)
 		}
 		cache, q := str("cachename", ""), str("query", "")
 		if cache == "" || q == "" {
@@ -203,11 +196,12 @@ func loadFile(src, value string) (*Table, error) {
 	return t, nil
 }
 
-func loadRows(ctx context.Context, ds Datasource, cache, q, cidrCol, valueCol string) (*Table, error) {
-	cols, rows, err := ds(ctx, cache, q)
+func loadRows(ctx context.Context, ds *datasource.Pool, cache, q, cidrCol, valueCol string) (*Table, error) {
+	res, err := ds.Query(ctx, cache, q, datasource.Params{}, true)
 	if err != nil {
 		return nil, err
 	}
+	cols := res.Columns
 	idx := func(col string) (int, error) {
 		for i, c := range cols {
 			if strings.EqualFold(c, col) {
@@ -231,14 +225,14 @@ func loadRows(ctx context.Context, ds Datasource, cache, q, cidrCol, valueCol st
 		}
 	}
 	t := NewTable()
-	for _, row := range rows {
-		ps, err := parseRange(strings.TrimSpace(row[ci]))
+	for _, row := range res.Rows {
+		ps, err := parseRange(strings.TrimSpace(fmt.Sprint(row[ci])))
 		if err != nil {
 			return nil, err
 		}
 		v := "1"
 		if vi >= 0 {
-			v = row[vi]
+			v = fmt.Sprint(row[vi])
 		}
 		for _, p := range ps {
 			t.Add(p, v, false)
