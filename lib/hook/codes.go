@@ -45,4 +45,5 @@ const (
 	DeliverySuccess    = 2
 	DeliveryPermFailed = 3
 	DeliveryTempFailed = 4
+	DeliveryFail       = 5 // the push guide's request and response hooks
 )

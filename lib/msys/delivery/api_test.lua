@@ -11,7 +11,7 @@ function TestCodes(t)
   local d = msys.delivery
   eq(t, d.DELIVERY_CONTINUE, 0, "CONTINUE is 0")
   local seen = {}
-  for _, n in ipairs({ "DELIVERY_CONTINUE", "DELIVERY_DONE", "DELIVERY_SUCCESS", "DELIVERY_PERMFAILED", "DELIVERY_TEMPFAILED" }) do
+  for _, n in ipairs({ "DELIVERY_CONTINUE", "DELIVERY_DONE", "DELIVERY_SUCCESS", "DELIVERY_PERMFAILED", "DELIVERY_TEMPFAILED", "DELIVERY_FAIL" }) do
     if type(d[n]) ~= "number" or seen[d[n]] then t:error(n .. " missing or repeated") end
     seen[d[n]] = true
   end

@@ -24,6 +24,7 @@ func open(L *lua.LState) lua.LValue {
 		"DELIVERY_SUCCESS":    hook.DeliverySuccess,
 		"DELIVERY_PERMFAILED": hook.DeliveryPermFailed,
 		"DELIVERY_TEMPFAILED": hook.DeliveryTempFailed,
+		"DELIVERY_FAIL":       hook.DeliveryFail,
 	} {
 		t.RawSetString(k, lua.LNumber(v))
 	}
