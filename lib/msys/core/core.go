@@ -150,7 +150,7 @@ func open(L *lua.LState) lua.LValue {
 	openIO(L, t)
 	openContext(L, t)
 	openDict(L, t)
-	openAccept(L)
+	openAccept(L, t)
 	openString(L)
 	openMessage(L)
 	openPart(L)
