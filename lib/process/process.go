@@ -27,6 +27,7 @@ import (
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys"
+	"msyshost/lib/msys/audit"
 	"msyshost/lib/msys/core"
 	"msyshost/lib/msys/datasource"
 	"msyshost/lib/msys/dnslookup"
@@ -112,6 +113,9 @@ type Process struct {
 	Host    *luahost.Host
 	Retry   *retry.Core
 	Console *console.Console
+	// Auditor is inbound_audit's counts for msys.audit, nil when the
+	// config has no inbound_audit scope; the SMTP listener records into it.
+	Auditor *audit.Auditor
 
 	spoolMu  sync.RWMutex
 	injector spool.Injector
@@ -192,6 +196,18 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	p.datasources = datasource.NewPool(p.Config, p.dataDir, log, now)
 	datasource.Datasources.Set(svc, p.datasources)
 	msys.Config.Set(svc, p.Config)
+	if monitors, ok := cfg.InboundAudit(); ok {
+		var ms []audit.Monitor
+		for _, s := range monitors {
+			m, err := audit.ParseMonitor(s)
+			if err != nil {
+				return nil, fmt.Errorf("inbound_audit: %w", err)
+			}
+			ms = append(ms, m)
+		}
+		p.Auditor = audit.NewAuditor(now, ms...)
+		audit.Source.Set(svc, p.Auditor)
+	}
 	pools, err := cfg.ThreadPools()
 	if err != nil {
 		return nil, err

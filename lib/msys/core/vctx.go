@@ -1,6 +1,8 @@
 package core
 
 import (
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/lib/message"
@@ -21,6 +23,14 @@ type Vctx struct {
 	Msg        *message.Message
 	Code       string // the reply set by set_code or disconnect, "" when none
 	Disconnect bool   // disconnect was called
+	// Recipients is the session's recipient list, which
+	// msys.extended.vctx's add_recipient, remove_recipient and
+	// recipient_list edit; RcptListFinal closes it (the
+	// validate_rcptto_list_final phase is over).
+	Recipients    []string
+	RcptListFinal bool
+	// Tarpit is how long vctx:tarpit asked the SMTP session to hold.
+	Tarpit time.Duration
 }
 
 // NewVctx returns a validation context for m (a fresh empty message when m
