@@ -109,10 +109,14 @@ func (b *bind) run(ctx context.Context) {
 func (b *bind) session(ctx context.Context) error {
 	set := &b.c.set
 	b.setState(StateConnecting, nil, nil)
+	addr := set.Addr
+	if set.Resolve != nil {
+		addr = set.Resolve(addr)
+	}
 	d := net.Dialer{Timeout: set.BindTimeout}
-	nc, err := d.DialContext(ctx, "tcp", set.Addr)
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", set.Addr, err)
+		return fmt.Errorf("connecting to %s: %w", addr, err)
 	}
 	if set.TLS != nil {
 		tc := tls.Client(nc, set.TLS)

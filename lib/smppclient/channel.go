@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,9 +22,10 @@ import (
 // per-message options read from the config at each delivery, receipts
 // handed to the retry core.
 type Channel struct {
-	cfg  *config.Config
-	core *retry.Core
-	log  *slog.Logger
+	cfg     func() *config.Config // the config in force, read per message
+	core    *retry.Core
+	log     *slog.Logger
+	resolve func(addr string) string
 
 	mu      sync.RWMutex
 	clients map[string]*Client // by lower-case domain
@@ -34,10 +36,19 @@ var _ channel.Channel = (*Channel)(nil)
 // NewChannel builds a client for each domain from its config scope.
 // Nothing connects until Start.
 func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
+	return newChannel(func() *config.Config { return cfg }, nil, core, domains, log)
+}
+
+// newChannel builds the channel over the config cfg returns, read again
+// for every message and receipt (so a reload applies at once to what is
+// read per message); resolve, when set, says where a bind connects
+// instead of the configured address (a scenario's peers).
+func newChannel(cfgf func() *config.Config, resolve func(string) string, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ch := &Channel{cfg: cfg, core: core, log: log, clients: map[string]*Client{}}
+	ch := &Channel{cfg: cfgf, resolve: resolve, core: core, log: log, clients: map[string]*Client{}}
+	cfg := cfgf()
 	for _, d := range domains {
 		set, err := FromConfig(cfg, d)
 		if err != nil {
@@ -56,6 +67,7 @@ func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slo
 
 func (ch *Channel) add(domain string, set Settings) *Client {
 	domain = strings.ToLower(domain)
+	set.Resolve = ch.resolve
 	c := New(set, func(ctx context.Context, bind string, sm *smpp.SM) smpp.Status {
 		return ch.Receipt(ctx, domain, bind, sm)
 	}, ch.log)
@@ -63,19 +75,28 @@ func (ch *Channel) add(domain string, set Settings) *Client {
 	return c
 }
 
-// Domains lists the named Domain scopes of cfg that set smpp_smsc_server:
-// the domains this channel serves.
+// Domains lists the named Domain scopes of cfg that this channel serves:
+// those whose delivery_method (with Momentum's fallback) is smpp, and
+// those that set smpp_smsc_server. Lower-case, in config order.
 func Domains(cfg *config.Config) []string {
 	var out []string
 	for _, d := range cfg.Root().Scopes("domain") {
-		if d.Named && d.Regex() == nil {
-			if _, ok := d.Get(config.SMPPSMSCServer); ok {
-				out = append(out, d.Name)
-			}
+		if !d.Named || d.Regex() != nil {
+			continue
+		}
+		_, server := d.Get(config.SMPPSMSCServer)
+		method, _ := cfg.Eval(config.Scope{Domain: d.Name}, deliveryMethod)
+		name := strings.ToLower(d.Name)
+		if (server || strings.EqualFold(strings.TrimSpace(method.String()), "smpp")) && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	return out
 }
+
+// deliveryMethod is Momentum's option choosing a domain's channel (lib/route
+// declares it).
+const deliveryMethod = "delivery_method"
 
 // Name is the component name.
 func (ch *Channel) Name() string { return "smpp channel" }
@@ -129,15 +150,20 @@ func (ch *Channel) Clients() []*Client {
 // spool keeps the message.
 func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	local, domain := splitAddr(m.RcptTo)
+	cfg := ch.cfg()
 	c := ch.Client(domain)
 	if c == nil {
+		if slices.Contains(Domains(cfg), domain) {
+			// Configured by a reload: binds open at start only.
+			return temporary(domain, "4.3.5", nil, "domain %s got its SMPP options after msyshost started: restart it to open the binds", domain)
+		}
 		return permanent(domain, "5.1.2", "no SMPP binding for domain %q", domain)
 	}
-	sc, err := SubmitConfig(ch.cfg, domain)
+	sc, err := SubmitConfig(cfg, domain)
 	if err != nil {
 		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
 	}
-	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(ch.cfg, config.Scope{Domain: domain}); err != nil {
+	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(cfg, config.Scope{Domain: domain}); err != nil {
 		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
 	}
 	if local == "" {
@@ -220,7 +246,7 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log.Error("delivery receipt not understood; acknowledged and dropped", "error", err)
 		return smpp.ROK
 	}
-	sc, err := SubmitConfig(ch.cfg, domain)
+	sc, err := SubmitConfig(ch.cfg(), domain)
 	if err != nil {
 		log.Error("delivery receipt held: SMPP options of the domain are broken", "error", err)
 		return smpp.RxTAppn

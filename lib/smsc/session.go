@@ -150,7 +150,7 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 	se.srv.mu.Lock()
 	se.srv.subs = append(se.srv.subs, sub)
 	se.srv.mu.Unlock()
-	if se.srv.opt.Early && len(rcpts) > 0 {
+	if se.srv.opt.Early && len(rcpts) > 0 && !se.srv.held.Load() {
 		// Delivery was instant: the final receipt goes out first, on this
 		// session when it can take it, and the answer to the submit
 		// follows; there was no time for an ENROUTE.
