@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
@@ -18,17 +19,27 @@ import (
 	"msyshost/lib/status"
 )
 
-// Channel delivers messages to SMPP domains: one Client per domain, the
-// per-message options read from the config at each delivery, receipts
-// handed to the retry core.
+// Channel delivers messages to SMPP domains: one Client per domain, each
+// domain's per-message options read once per config, receipts handed to
+// the retry core.
 type Channel struct {
-	cfg     func() *config.Config // the config in force, read per message
+	cfg     func() *config.Config // the config in force
 	core    *retry.Core
 	log     *slog.Logger
 	resolve func(addr string) string
 
 	mu      sync.RWMutex
 	clients map[string]*Client // by lower-case domain
+	// submit holds each domain's per-message options read from one
+	// config; a reload's new config is read again at its first use.
+	submit atomic.Pointer[submitOptions]
+}
+
+// submitOptions are the domains' per-message options as one config says.
+type submitOptions struct {
+	cfg  *config.Config
+	by   map[string]Submit
+	errs map[string]error
 }
 
 var _ channel.Channel = (*Channel)(nil)
@@ -39,10 +50,11 @@ func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slo
 	return newChannel(func() *config.Config { return cfg }, nil, core, domains, log)
 }
 
-// newChannel builds the channel over the config cfg returns, read again
-// for every message and receipt (so a reload applies at once to what is
-// read per message); resolve, when set, says where a bind connects
-// instead of the configured address (a scenario's peers).
+// newChannel builds the channel over the config cfgf returns: the binds
+// from the config in force now, the per-message options from the one in
+// force at each message and receipt (so a reload applies to them).
+// resolve, when set, says where a bind connects instead of the configured
+// address (a scenario's peers).
 func newChannel(cfgf func() *config.Config, resolve func(string) string, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -54,15 +66,54 @@ func newChannel(cfgf func() *config.Config, resolve func(string) string, core *r
 		if err != nil {
 			return nil, err
 		}
-		if _, err := SubmitConfig(cfg, d); err != nil {
-			return nil, fmt.Errorf("domain %s: %w", d, err)
-		}
-		if _, _, _, err := retry.SMPPTracking(cfg, config.Scope{Domain: d}); err != nil {
-			return nil, fmt.Errorf("domain %s: %w", d, err)
+		if _, err := domainSubmit(cfg, d); err != nil {
+			return nil, err
 		}
 		ch.add(d, set)
 	}
+	ch.options(cfg)
 	return ch, nil
+}
+
+// options returns the per-message options of the config in force, read
+// once per config.
+func (ch *Channel) options(cfg *config.Config) *submitOptions {
+	if o := ch.submit.Load(); o != nil && o.cfg == cfg {
+		return o
+	}
+	o := &submitOptions{cfg: cfg, by: map[string]Submit{}, errs: map[string]error{}}
+	ch.mu.RLock()
+	for d := range ch.clients {
+		if sc, err := domainSubmit(cfg, d); err != nil {
+			o.errs[d] = err
+		} else {
+			o.by[d] = sc
+		}
+	}
+	ch.mu.RUnlock()
+	ch.submit.Store(o)
+	return o
+}
+
+// submitOf returns a domain's per-message options in the config in force.
+func (ch *Channel) submitOf(domain string) (Submit, error) {
+	o := ch.options(ch.cfg())
+	if err := o.errs[domain]; err != nil {
+		return Submit{}, err
+	}
+	return o.by[domain], nil
+}
+
+// domainSubmit reads a domain's per-message options and tracking policy.
+func domainSubmit(cfg *config.Config, domain string) (Submit, error) {
+	sc, err := SubmitConfig(cfg, domain)
+	if err != nil {
+		return sc, fmt.Errorf("domain %s: %w", domain, err)
+	}
+	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(cfg, config.Scope{Domain: domain}); err != nil {
+		return sc, fmt.Errorf("domain %s: %w", domain, err)
+	}
+	return sc, nil
 }
 
 func (ch *Channel) add(domain string, set Settings) *Client {
@@ -94,8 +145,8 @@ func Domains(cfg *config.Config) []string {
 	return out
 }
 
-// deliveryMethod is Momentum's option choosing a domain's channel (lib/route
-// declares it).
+// deliveryMethod is Momentum's option choosing a domain's channel
+// (declared by lib/route).
 const deliveryMethod = "delivery_method"
 
 // Name is the component name.
@@ -150,20 +201,16 @@ func (ch *Channel) Clients() []*Client {
 // spool keeps the message.
 func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	local, domain := splitAddr(m.RcptTo)
-	cfg := ch.cfg()
 	c := ch.Client(domain)
 	if c == nil {
-		if slices.Contains(Domains(cfg), domain) {
+		if slices.Contains(Domains(ch.cfg()), domain) {
 			// Configured by a reload: binds open at start only.
 			return temporary(domain, "4.3.5", nil, "domain %s got its SMPP options after msyshost started: restart it to open the binds", domain)
 		}
 		return permanent(domain, "5.1.2", "no SMPP binding for domain %q", domain)
 	}
-	sc, err := SubmitConfig(cfg, domain)
+	sc, err := ch.submitOf(domain)
 	if err != nil {
-		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
-	}
-	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(cfg, config.Scope{Domain: domain}); err != nil {
 		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
 	}
 	if local == "" {
@@ -235,25 +282,27 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 // again. What can never be correlated is answered ROK and logged: the
 // SMSC would otherwise send it forever.
 func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM) smpp.Status {
-	log := ch.log.With("bind", bind, "from", sm.SourceAddr)
+	// A logger with these attributes is built only when something is
+	// logged: this is the path every receipt takes.
+	log := func() *slog.Logger { return ch.log.With("bind", bind, "from", sm.SourceAddr) }
 	if !smpp.IsReceipt(sm) {
 		// Mobile-originated SMS to e-mail is not part of msyshost.
-		log.Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
+		log().Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
 		return smpp.RxPAppn
 	}
 	rc, err := smpp.ParseReceipt(sm)
 	if err != nil {
-		log.Error("delivery receipt not understood; acknowledged and dropped", "error", err)
+		log().Error("delivery receipt not understood; acknowledged and dropped", "error", err)
 		return smpp.ROK
 	}
-	sc, err := SubmitConfig(ch.cfg(), domain)
+	sc, err := ch.submitOf(domain)
 	if err != nil {
-		log.Error("delivery receipt held: SMPP options of the domain are broken", "error", err)
+		log().Error("delivery receipt held: the SMPP options of the domain are broken", "error", err)
 		return smpp.RxTAppn
 	}
 	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
 	if err != nil {
-		log.Error("delivery receipt id does not match the configured format; acknowledged and dropped",
+		log().Error("delivery receipt id does not match the configured format; acknowledged and dropped",
 			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
 		return smpp.ROK
 	}
@@ -269,10 +318,12 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		Status: rc.Stat, Detail: detail,
 	})
 	if err != nil {
-		log.Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
+		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
 		return smpp.RxTAppn
 	}
-	log.Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	if ch.log.Enabled(ctx, slog.LevelDebug) {
+		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	}
 	return smpp.ROK
 }
 
