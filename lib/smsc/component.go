@@ -40,7 +40,7 @@ var (
 		Help: "message ids in submit_sm_resp: string, decimal (10 digits, zero-padded) or hexadecimal (8 upper-case digits)"})
 	optReceiptIDFormat = config.Declare(config.OptionSpec{Name: "receipt_id_format", Scopes: scopes, Type: config.EnumType,
 		Values: []string{"string", "decimal", "hexadecimal"},
-		Help: "message ids in receipts (default: as id_format)"})
+		Help:   "message ids in receipts (default: as id_format)"})
 	optDelay = config.Declare(config.OptionSpec{Name: "delay", Scopes: scopes, Type: config.DurationType, Default: "1",
 		Help: "time from a submit to its receipt (e.g. 1, 200ms)"})
 	optOutcomes = config.Declare(config.OptionSpec{Name: "outcomes", Scopes: scopes, Type: config.DictType,
