@@ -94,7 +94,7 @@ type run struct {
 	printed []string
 	calls   []call
 	all     []string
-	msgid   string // the last id a submission was stored under: {msgid}
+	msgid   string            // the last id a submission was stored under: {msgid}
 	search  []string          // the scenario's search path, before the overlay
 	copies  map[string]string // script file → its copy changed by write steps
 }
@@ -252,11 +252,11 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 		Now:     r.clock.Now,
 		// write steps put their copies in the overlay, which shadows the
 		// files they replace for require and script sources.
-		SearchPath:  append([]string{r.overlay()}, r.search...),
-		Scripts:     scripts,
-		Print:       r.print,
-		OnHook:      r.observe,
-		Outbox:      r.rec,
+		SearchPath:    append([]string{r.overlay()}, r.search...),
+		Scripts:       scripts,
+		Print:         r.print,
+		OnHook:        r.observe,
+		Outbox:        r.rec,
 		CallTimeout:   opts.CallTimeout,
 		ParkTimeout:   park,
 		SweepInterval: -1,
