@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -135,4 +136,64 @@ func smtpAddr(t *testing.T, d *daemon) string {
 	}
 	t.Fatalf("no SMTP listener in the start line: %s", line)
 	return ""
+}
+
+// TestExampleConfigSMSFlow runs the shipped examples/msyshost.conf (its
+// ports moved to free ones, so a `make run` elsewhere does not collide)
+// and drives what README tells a new user to try: mail in by SMTP
+// becomes an SMS to the SMSC simulator the daemon started; its receipt
+// comes back; the example hooks delete the delivered one and re-route
+// the undelivered one to e-mail, which waits in the spool.
+func TestExampleConfigSMSFlow(t *testing.T) {
+	dir := t.TempDir()
+	conf, err := os.ReadFile(filepath.Join("..", "..", "examples", "msyshost.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"smpp_hooks.lua", "mm7_hooks.lua"} {
+		src, err := os.ReadFile(filepath.Join("..", "..", "examples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, dir, f, string(src))
+	}
+	text := string(conf)
+	for _, fixed := range []string{"127.0.0.1:2525", "2775"} {
+		if !strings.Contains(text, fixed) {
+			t.Fatalf("examples/msyshost.conf no longer has %s; update this test", fixed)
+		}
+	}
+	text = strings.ReplaceAll(text, "127.0.0.1:2525", "127.0.0.1:0")
+	text = strings.ReplaceAll(text, "2775", freePort(t))
+	write(t, dir, "msyshost.conf", text)
+	d := startDaemon(t, dir)
+	if !d.waitLog("SMPP bound", 10*time.Second) {
+		t.Fatalf("the SMPP channel did not bind to the simulator; log:\n%s", d.logText())
+	}
+	for _, rcpt := range []string{"15551234@smpp.example.com", "16661234@smpp.example.com"} {
+		if err := sendOne(smtpAddr(t, d), rcpt); err != nil {
+			t.Fatalf("SMTP in refused %s: %v", rcpt, err)
+		}
+	}
+	// The simulator's delay is 2 s.
+	if !d.waitLog("QA: positive SMPP receipt", 15*time.Second) || !d.waitLog("QA: negative SMPP receipt", 5*time.Second) {
+		t.Fatalf("the receipts' hooks did not run; log:\n%s", d.logText())
+	}
+	d.until("showqueue all", "john@example.messagesystems.com", 5*time.Second)
+	d.until("smpp status", "bound", time.Second)
+	if out, _ := d.console("smpp status"); !strings.Contains(out, "smpp.example.com") || !regexp.MustCompile(`\s2\s+0\s+2\s`).MatchString(out) {
+		t.Fatalf("smpp status does not count 2 submits and 2 receipts:\n%s", out)
+	}
+}
+
+// freePort returns a loopback port nothing listens on right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port := splitAddr(t, ln.Addr().String())
+	return port
 }

@@ -61,6 +61,8 @@ var (
 		Help: "send the receipt before the submit_sm_resp"})
 	optMaxRate = config.Declare(config.OptionSpec{Name: "max_rate", Scopes: scopes, Type: config.IntType, Default: "0",
 		Help: "submits per second per bind before ESME_RTHROTTLED (0: unlimited)"})
+	optDataSM = config.Declare(config.OptionSpec{Name: "data_sm", Scopes: scopes, Type: config.BoolType, Default: "false",
+		Help: "send receipts as data_sm (text in message_payload) instead of deliver_sm"})
 	optRedeliver = config.Declare(config.OptionSpec{Name: "redeliver", Scopes: scopes, Type: config.DurationType, Default: "2",
 		Help: "time before a receipt unanswered or refused with a temporary error is sent again"})
 )
@@ -192,6 +194,9 @@ func FromConfig(n *config.Node) (Options, error) {
 		return o, err
 	}
 	if o.Early, err = boolean(n, optEarly); err != nil {
+		return o, err
+	}
+	if o.DataSM, err = boolean(n, optDataSM); err != nil {
 		return o, err
 	}
 	if o.DuplicateEvery, err = whole(n, optDuplicateEvery); err != nil {
