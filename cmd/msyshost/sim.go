@@ -27,9 +27,9 @@ func init() { simCmd.AddCommand(smscCmd()) }
 func smscCmd() *cobra.Command {
 	var (
 		addr, systemID, idFormat, rcptFormat, outcomes, style, accounts, intermediate, outcomeFor string
-		delay, redeliver                                                              time.Duration
-		nul, early, verbose, dataSM                                                   bool
-		dupEvery, maxRate                                                             int
+		delay, redeliver                                                                          time.Duration
+		nul, early, verbose, dataSM                                                               bool
+		dupEvery, maxRate                                                                         int
 	)
 	cmd := &cobra.Command{
 		Use:   "smsc",
