@@ -37,7 +37,12 @@ type Options struct {
 	CallTimeout time.Duration
 	// SearchPath lists folders where require and script sources resolve.
 	SearchPath []string
-	// CallStackSize bounds Lua call depth; default 200.
+	// CallStackSize bounds Lua call depth; default 16384, where PUC 5.1's
+	// call stack, doubling in size, stops short of LUAI_MAXCALLS (20000).
+	// Each state allocates its frames up front (80 bytes each: 1.3 MB at
+	// the default; gopher-lua's growing call stack panics instead of
+	// raising "stack overflow"), and a stack overflow costs gopher-lua time
+	// growing with the square of the depth (its traceback of the error).
 	CallStackSize int
 	// RegistryMaxSize bounds a state's value stack (slots); default 1<<20.
 	RegistryMaxSize int
@@ -88,7 +93,7 @@ func New(opts Options, svc *Services) *Host {
 		opts.CallTimeout = 5 * time.Second
 	}
 	if opts.CallStackSize <= 0 {
-		opts.CallStackSize = 200
+		opts.CallStackSize = 16384
 	}
 	if opts.RegistryMaxSize <= 0 {
 		opts.RegistryMaxSize = 1 << 20
@@ -502,6 +507,14 @@ func (g *Generation) release(st *state) {
 	}
 	st.script = ""
 	st.L.SetTop(0)
+	if puc.CollectDue(st.L) {
+		st.collect()
+		if st.broken {
+			if st = g.replace(st); st == nil {
+				return
+			}
+		}
+	}
 	g.pool.put(st)
 }
 
