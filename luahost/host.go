@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"regexp"
@@ -294,6 +295,20 @@ func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
 		return p, nil
 	}
 	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A file deleted from disk keeps the code the serving generation
+		// compiled from it, so the other scripts still reload.
+		if prev := g.host.gen.Load(); prev != nil && prev != g {
+			prev.protoMu.Lock()
+			p, ok := prev.protos[path]
+			prev.protoMu.Unlock()
+			if ok {
+				g.host.log.Warn("script file missing; its last good code stays", "file", path)
+				g.protos[path] = p
+				return p, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
