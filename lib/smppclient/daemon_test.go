@@ -194,3 +194,75 @@ Domain %q {
 		}
 	}
 }
+
+// A config reload applies to what each message reads at once (here:
+// receipts no longer asked for, so nothing is stored), refuses SMPP
+// options the channel cannot use with their position, and leaves the
+// running binds alone.
+func TestReloadAndSMPPOptions(t *testing.T) {
+	ctx := context.Background()
+	sim := smsc.New(smsc.Options{ReceiptDelay: time.Hour}, nil)
+	if err := sim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Stop(ctx)
+	host, port, _ := net.SplitHostPort(sim.Addr())
+	dir := t.TempDir()
+	file := filepath.Join(dir, "msyshost.conf")
+	conf := func(extra string) {
+		t.Helper()
+		src := fmt.Sprintf(`Domain %q {
+  delivery_method = smpp
+  smpp_smsc_server = %q  smpp_smsc_port = %s
+  smpp_esme_address = "12345"
+  %s
+}
+`, domain, host, port, extra)
+		if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf(`smpp_registered_delivery = "SMSC_Delivery"`)
+	p, err := process.Build(ctx, process.Options{Mode: process.Daemon, ConfigFile: file, DataDir: filepath.Join(dir, "data")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop(ctx)
+	c, _ := p.Channel("smpp")
+	ch := c.(*smppclient.Channel)
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := ch.Client(domain).WaitBound(wctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() bool {
+		subs := sim.Submissions()
+		_, err := p.Store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: subs[len(subs)-1].ID})
+		return err == nil
+	}
+	if err := ch.Deliver(ctx, sms("15551234@"+domain, "tracked")); err != nil || !stored() {
+		t.Fatalf("the first SMS: %v, stored %v", err, stored())
+	}
+
+	conf(`smpp_registered_delivery = "SMSC_Delivery"  smpp_esme_type_of_number = "sideways"`)
+	if _, err := p.ReloadConfig(ctx); err == nil || !strings.Contains(err.Error(), "msyshost.conf:5:") || !strings.Contains(err.Error(), "smpp_esme_type_of_number") {
+		t.Fatalf("a reload with a bad SMPP option: %v", err)
+	}
+	if err := ch.Deliver(ctx, sms("15551235@"+domain, "still tracked")); err != nil || !stored() {
+		t.Fatalf("after the refused reload: %v, stored %v", err, stored())
+	}
+
+	conf(`smpp_registered_delivery = "none"`)
+	if _, err := p.ReloadConfig(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Deliver(ctx, sms("15551236@"+domain, "untracked")); err != nil || stored() {
+		t.Fatalf("after the reload that asks for no receipts: %v, stored %v", err, stored())
+	}
+	if st := ch.Client(domain).Statuses(); st[0].State != smppclient.StateBound || st[0].Submits != 3 {
+		t.Fatalf("the bind across the reloads: %+v", st[0])
+	}
+}

@@ -2,6 +2,7 @@ package smppclient
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -154,7 +155,13 @@ func FromConfig(cfg *config.Config, domain string) (Settings, error) {
 	s := Settings{Name: domain}
 	host := o.str(config.SMPPSMSCServer, "")
 	if host == "" {
-		return s, fmt.Errorf("domain %s: %s is not set", domain, config.SMPPSMSCServer)
+		msg := fmt.Sprintf("domain %s: %s is not set: an SMPP domain names its SMSC", domain, config.SMPPSMSCServer)
+		for _, n := range cfg.Root().Scopes("domain") {
+			if n.Named && strings.EqualFold(n.Name, domain) {
+				return s, &config.Error{Pos: n.Pos, Msg: msg}
+			}
+		}
+		return s, errors.New(msg)
 	}
 	port := o.int(config.SMPPSMSCPort, DefaultPort)
 	s.Addr = net.JoinHostPort(host, strconv.Itoa(port))

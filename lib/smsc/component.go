@@ -71,6 +71,10 @@ func init() {
 	config.DeclareScope(config.ScopeSpec{Kind: ScopeKind, Parents: []string{config.GlobalScope}, Name: config.NameOptional,
 		Help: "an SMSC simulator started with the daemon (`msyshost sim smsc` in-process): SMSC_Simulator { listen = \"127.0.0.1:2775\" }"})
 
+	process.RegisterCheck("smsc simulator", func(cfg *config.Config, _ *process.Process) error {
+		_, err := simulators(cfg)
+		return err
+	})
 	// The simulators listen before the channels binding to them start. A
 	// scenario starts them only when it asks for the smsc peer, on a free
 	// loopback port that the SMPP channel is pointed at instead of the
@@ -85,17 +89,12 @@ func init() {
 		if p.Mode() == process.Scenario && len(nodes) == 0 {
 			return nil, fmt.Errorf("peers: smsc: the config has no %s scope for the scenario's SMPP domains to bind to", ScopeKind)
 		}
+		opts, err := simulators(p.Config())
+		if err != nil {
+			return nil, err
+		}
 		var out []process.Component
-		seen := map[string]config.Pos{}
-		for _, n := range nodes {
-			opt, err := FromConfig(n)
-			if err != nil {
-				return nil, err
-			}
-			if at, dup := seen[opt.Addr]; dup {
-				return nil, &config.Error{Pos: n.Pos, Msg: fmt.Sprintf("%s listens on %s, as the one at %s does", ScopeKind, opt.Addr, at)}
-			}
-			seen[opt.Addr] = n.Pos
+		for _, opt := range opts {
 			if p.Mode() != process.Scenario {
 				out = append(out, New(opt, p.Logger().With("smsc", opt.Addr)))
 				continue
@@ -110,6 +109,31 @@ func init() {
 		}
 		return out, nil
 	})
+}
+
+// simulators reads every SMSC_Simulator scope of cfg: each one's options,
+// or every problem, with where it was set.
+func simulators(cfg *config.Config) ([]Options, error) {
+	var out []Options
+	var errs config.Problems
+	seen := map[string]config.Pos{}
+	for _, n := range cfg.Root().Scopes(ScopeKind) {
+		opt, err := FromConfig(n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if at, dup := seen[opt.Addr]; dup {
+			errs = append(errs, &config.Error{Pos: n.Pos, Msg: fmt.Sprintf("%s listens on %s, as the one at %s does", ScopeKind, opt.Addr, at)})
+			continue
+		}
+		seen[opt.Addr] = n.Pos
+		out = append(out, opt)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
 }
 
 // scenarioSim is a scenario's simulator: it listens on a free port and
