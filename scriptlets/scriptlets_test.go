@@ -9,6 +9,9 @@ import (
 
 	"msyshost/lib/conformance"
 	_ "msyshost/lib/msys"
+	// The SMPP channel and the SMSC simulator of the scenarios with peers.
+	_ "msyshost/lib/smppclient"
+	_ "msyshost/lib/smsc"
 )
 
 func TestScenarios(t *testing.T) {

@@ -14,6 +14,9 @@ import (
 	_ "msyshost/lib/route"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
+	// The SMPP channel and the SMSC simulator the config may start.
+	_ "msyshost/lib/smppclient"
+	_ "msyshost/lib/smsc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

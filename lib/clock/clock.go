@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// Manual is a clock that moves only when told to.
+// Manual is a clock that moves when told to, and, once Run, with real
+// time as well (a scenario with network peers, whose timers are real).
 type Manual struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	since time.Time // when Run was called; zero: the clock stands still
 }
 
 // New starts a clock at t.
@@ -21,7 +23,19 @@ func New(t time.Time) *Manual { return &Manual{now: t} }
 func (c *Manual) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.since.IsZero() {
+		return c.now.Add(time.Since(c.since))
+	}
 	return c.now
+}
+
+// Run makes the clock move with real time from now on, besides Advance.
+func (c *Manual) Run() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.since.IsZero() {
+		c.since = time.Now()
+	}
 }
 
 // Advance moves the clock forward by d.
