@@ -19,17 +19,22 @@ import (
 // Channel delivers messages to MMSCs: the router hands it the messages of
 // domains with delivery_method "mm7".
 type Channel struct {
-	Config *config.Config
+	// Config returns the config in force, read per message so a reload
+	// applies at once.
+	Config func() *config.Config
 	Core   *retry.Core
 	Client *Client
 	Log    *slog.Logger
+	// Relay, when set, receives every submission whatever the domain's
+	// routes say: the MMSC simulator a scenario started as its peer.
+	Relay string
 }
 
 var _ channel.Channel = (*Channel)(nil)
 
-// New returns a channel reading its options from cfg and keeping tracked
-// submissions through core.
-func New(cfg *config.Config, core *retry.Core, log *slog.Logger) *Channel {
+// New returns a channel reading its options from the config cfg returns
+// and keeping tracked submissions through core.
+func New(cfg func() *config.Config, core *retry.Core, log *slog.Logger) *Channel {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +66,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	}
 	domain := m.RoutingDomainOf()
 	scope := config.Scope{BindingGroup: m.BindingGroup, Binding: m.Binding, Domain: domain}
-	s, err := SettingsFor(ch.Config, scope)
+	s, err := settingsFor(ch.Config(), scope, ch.Relay)
 	if err != nil {
 		return &status.Error{Protocol: status.MM7, Temporary: true, Enhanced: "4.3.5",
 			Component: ch.Name(), Text: "config for domain " + domain, Err: err}

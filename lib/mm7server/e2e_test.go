@@ -105,7 +105,7 @@ Domain "mm7.example.com" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.ch = mm7client.New(cfg, core, nil)
+	f.ch = mm7client.New(func() *config.Config { return cfg }, core, nil)
 	return f
 }
 

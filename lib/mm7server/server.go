@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"msyshost/lib/mm7"
@@ -50,7 +51,9 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	srv  *http.Server
-	ln   net.Listener
+	// addr is the bound address once Start listened: a simulator started
+	// before the receiver asks for URL from its own goroutines.
+	addr atomic.Pointer[string]
 }
 
 // New returns a server Start brings up.
@@ -84,9 +87,10 @@ func (s *Server) Start(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mm7 server: listening on %s: %w", s.opts.Addr, err)
 	}
-	s.ln = ln
+	a := ln.Addr().String()
+	s.addr.Store(&a)
 	go s.srv.Serve(ln)
-	s.log.Info("MM7 server listening", "addr", ln.Addr().String(), "paths", s.opts.Paths)
+	s.log.Info("MM7 server listening", "addr", a, "paths", s.opts.Paths)
 	return nil
 }
 
@@ -94,11 +98,30 @@ func (s *Server) Start(context.Context) error {
 // report taken is acted on and answered.
 func (s *Server) Stop(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the listening address; "" before Start.
+func (s *Server) Addr() string {
+	if a := s.addr.Load(); a != nil {
+		return *a
+	}
+	return ""
+}
 
-// URL is the address of the first path, as a relay is told it.
-func (s *Server) URL() string { return "http://" + s.Addr() + s.opts.Paths[0] }
+// URL is the address of the first path, as a relay is told it; "" before
+// Start.
+func (s *Server) URL() string {
+	if a := s.Addr(); a != "" {
+		return "http://" + a + s.opts.Paths[0]
+	}
+	return ""
+}
+
+// Listeners names the receiver in the daemon's start line.
+func (s *Server) Listeners() []string {
+	if u := s.URL(); u != "" {
+		return []string{u}
+	}
+	return []string{"http://" + s.opts.Addr + s.opts.Paths[0]}
+}
 
 // servesPath reports whether p is one of the paths, with or without its
 // trailing slash (Momentum's mm7_vasp_uri_paths end in one; relays are

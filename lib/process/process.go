@@ -78,6 +78,12 @@ type Options struct {
 	Print func(script, line string)
 	// OnHook observes every hook dispatch and its result.
 	OnHook func(hook string, args []any, res luahost.Result)
+	// Peers are the network peers a scenario started in-process, by name
+	// ("mmsc", "smsc") with the address to reach each. In Scenario mode a
+	// component talks to these instead of the hosts its config names, and
+	// builds the listeners they need (an MM7 receiver for the MMSC's
+	// reports); without a peer it builds nothing that touches the network.
+	Peers map[string]string
 	// Outbox receives injections and bounces until a spool component
 	// installs itself (scenarios keep it: nothing leaves the process).
 	Outbox interface {
@@ -310,6 +316,17 @@ func (p *Process) Config() *config.Config { return p.cfg.Load() }
 
 // Mode returns what the process was built for.
 func (p *Process) Mode() Mode { return p.opts.Mode }
+
+// Peer returns the address of a network peer the scenario started
+// (Options.Peers); ok is false in Daemon mode and for peers the scenario did
+// not ask for.
+func (p *Process) Peer(name string) (addr string, ok bool) {
+	if p.opts.Mode != Scenario {
+		return "", false
+	}
+	addr, ok = p.opts.Peers[name]
+	return addr, ok
+}
 
 // DataDir returns the data directory.
 func (p *Process) DataDir() string { return p.dataDir }

@@ -1,0 +1,51 @@
+package mm7client
+
+import (
+	"strings"
+
+	"msyshost/lib/config"
+	"msyshost/lib/process"
+)
+
+// The daemon's MM7 channel: the router hands it the messages of domains
+// whose delivery_method is mm7. It is added in every daemon (it opens no
+// connection until a message comes), so a config reload may route a new
+// domain to an MMSC without a restart. In a scenario it exists only when
+// the scenario started an MMSC simulator as its peer, and then submits
+// there whatever the routes say.
+func init() {
+	process.Register("mm7 out", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
+		relay, peer := p.Peer("mmsc")
+		if p.Mode() != process.Daemon && !peer {
+			return nil, nil
+		}
+		if !peer {
+			if err := CheckConfig(p.Config()); err != nil {
+				return nil, err
+			}
+		}
+		ch := New(p.Config, p.Retry, p.Logger())
+		ch.Relay = relay
+		p.AddChannel("mm7", ch)
+		return []process.Component{ch}, nil
+	})
+}
+
+// CheckConfig reads the settings of every named Domain scope whose
+// delivery_method is mm7, so a missing route, a bad schema or a malformed
+// option stops the start with where it was set, not the first message.
+func CheckConfig(cfg *config.Config) error {
+	for _, d := range cfg.Root().Scopes("domain") {
+		if !d.Named || d.Regex() != nil {
+			continue
+		}
+		scope := config.Scope{Domain: d.Name}
+		if v, ok := cfg.Eval(scope, "delivery_method"); !ok || !strings.EqualFold(v.String(), "mm7") {
+			continue
+		}
+		if _, err := SettingsFor(cfg, scope); err != nil {
+			return &config.Error{Pos: d.Pos, Msg: "Domain \"" + d.Name + "\" (delivery_method mm7): " + err.Error()}
+		}
+	}
+	return nil
+}
