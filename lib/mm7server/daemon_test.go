@@ -181,7 +181,7 @@ MMSC_Simulator {
 		// A report for a message not (yet) stored waits this long for its
 		// save; the daemon's 5 s would only slow the unknown-id test.
 		ParkTimeout: 300 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(d.logs, nil)),
+		Logger:      slog.New(slog.NewTextHandler(d.logs, nil)),
 		OnHook: func(hook string, _ []any, res luahost.Result) {
 			d.mu.Lock()
 			defer d.mu.Unlock()
