@@ -35,6 +35,10 @@ const (
 // Log are for the caller to fill. ok is false when cfg has no mm7_serv
 // scope: no receiver is configured.
 func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
+	// Read with or without mm7_serv: a scenario's receiver has none.
+	if opts.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{}); err != nil {
+		return opts, false, err
+	}
 	root := cfg.Root()
 	servers := root.Scopes("mm7_serv")
 	if len(servers) == 0 {
@@ -93,6 +97,5 @@ func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
 			opts.Addr = listens[0].Name
 		}
 	}
-	opts.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{})
-	return opts, true, err
+	return opts, true, nil
 }

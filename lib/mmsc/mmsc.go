@@ -162,7 +162,7 @@ func (s *MMSC) Start(context.Context) error {
 	reports := s.opts.ReportURL
 	switch {
 	case s.opts.ReportTo != nil:
-		reports = "the daemon's MM7 receiver"
+		reports = "msyshost's MM7 receiver"
 	case s.opts.Manual:
 		reports = "when asked"
 	}
