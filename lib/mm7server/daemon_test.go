@@ -443,7 +443,7 @@ func TestDaemonReportsUnknownAndMalformed(t *testing.T) {
 // stops the start with where it was written, not the first message.
 func TestDaemonRefusesBadMM7Config(t *testing.T) {
 	for conf, want := range map[string]string{
-		"Domain \"mm7.example.com\" {\n  delivery_method = \"mm7\"\n}\n": `m.conf:2:1: Domain "mm7.example.com" (delivery_method mm7): no MMSC for domain "mm7.example.com": set routes`,
+		"Domain \"mm7.example.com\" {\n  delivery_method = \"mm7\"\n}\n":                                                             `m.conf:2:1: Domain "mm7.example.com" (delivery_method mm7): no MMSC for domain "mm7.example.com": set routes`,
 		"Domain \"mm7.example.com\" {\n  delivery_method = \"mm7\"\n  routes = ( \"mm7://h/p\" )\n  mm7_xml_schema = \"REL-9\"\n}\n": `mm7_xml_schema "REL-9" is not an MM7 schema namespace`,
 		"MMSC_Simulator { }\n": `m.conf:2:1: MMSC_Simulator posts its delivery reports to the daemon's MM7 receiver, and the config has none: add mm7_serv { } or set report_url`,
 	} {

@@ -96,11 +96,11 @@ func TestOptionsFromConfig(t *testing.T) {
 		t.Errorf("read %+v", o)
 	}
 	for body, want := range map[string]string{
-		`mix = [ Retreived = 1 ]`:            `sim.conf:2:3: mix: "Retreived" is not an MMStatus (Deferred, DeliveryConditionNotMet, Expired, Forwarded, Indeterminate, Rejected, Retrieved, Unrecognised); did you mean Retrieved?`,
-		`mix = [ Retrieved = many ]`:         `sim.conf:2:3: mix: weight of Retrieved must be a whole number, found "many"`,
-		`reject = [ "1" = 1000 ]`:            `sim.conf:2:3: reject: 1 = "1000" is not a StatusCode (2000-9999)`,
-		`path = "mm7"`:                       `sim.conf:2:3: path "mm7" must start with /`,
-		`delay = 0`:                          `sim.conf:2:3: delay must be more than 0`,
+		`mix = [ Retreived = 1 ]`:                `sim.conf:2:3: mix: "Retreived" is not an MMStatus (Deferred, DeliveryConditionNotMet, Expired, Forwarded, Indeterminate, Rejected, Retrieved, Unrecognised); did you mean Retrieved?`,
+		`mix = [ Retrieved = many ]`:             `sim.conf:2:3: mix: weight of Retrieved must be a whole number, found "many"`,
+		`reject = [ "1" = 1000 ]`:                `sim.conf:2:3: reject: 1 = "1000" is not a StatusCode (2000-9999)`,
+		`path = "mm7"`:                           `sim.conf:2:3: path "mm7" must start with /`,
+		`delay = 0`:                              `sim.conf:2:3: delay must be more than 0`,
 		"Listen \"a:1\" { }\nListen \"b:2\" { }": `sim.conf:3:1: MMSC_Simulator listens on one address`,
 	} {
 		if _, err := OptionsFrom(simulatorScope(t, "  "+body)); err == nil || !strings.Contains(err.Error(), want) {
