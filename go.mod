@@ -3,6 +3,7 @@ module msyshost
 go 1.26.8
 
 require (
+	github.com/antchfx/xpath v1.3.9
 	github.com/basho/riak-go-client v1.7.0
 	github.com/chzyer/readline v1.5.1
 	github.com/emersion/go-message v0.18.2
@@ -16,6 +17,7 @@ require (
 	go.etcd.io/bbolt v1.4.3
 	google.golang.org/protobuf v1.33.0
 	gopkg.in/yaml.v3 v3.0.1
+	modernc.org/sqlite v1.62.0
 )
 
 require (
@@ -35,7 +37,7 @@ require (
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/spf13/pflag v1.0.9 // indirect
-	golang.org/x/net v0.57.0 // indirect
+	golang.org/x/net v0.57.0
 	golang.org/x/sys v0.49.0 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

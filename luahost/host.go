@@ -27,7 +27,11 @@ import (
 
 // Options configure a host. Zero values take the defaults.
 type Options struct {
-	// PoolSize is the number of Lua states per generation; default GOMAXPROCS.
+	// PoolSize bounds the Lua states of a generation; default 64. A
+	// generation starts with as many as there are CPUs (GOMAXPROCS) and
+	// builds more only when every state is busy, so hooks that wait (a
+	// store's fsync, DNS, HTTP) do not queue behind one another, while a
+	// reload stays as quick as building a few states.
 	PoolSize int
 	// CallTimeout bounds every call into Lua; default 5s.
 	CallTimeout time.Duration
@@ -78,7 +82,7 @@ type Host struct {
 // Load succeeds.
 func New(opts Options, svc *Services) *Host {
 	if opts.PoolSize <= 0 {
-		opts.PoolSize = runtime.GOMAXPROCS(0)
+		opts.PoolSize = 64
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = 5 * time.Second
@@ -226,8 +230,9 @@ type Generation struct {
 	// inflight is read-held by every call; retire takes it to wait for them.
 	inflight sync.RWMutex
 	retired  bool
-	// missing counts states that broke and could not be rebuilt; acquire
-	// tries again rather than let callers wait for a state that never comes.
+	// missing counts states not built yet (the pool grows on demand) or
+	// that broke and could not be rebuilt; acquire builds one rather than
+	// let callers wait for a state that never comes.
 	missing atomic.Int32
 
 	// What the first state registered, frozen once it is built
@@ -258,7 +263,11 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 			return nil, &CompileError{Script: s.Path, Err: err}
 		}
 	}
-	for i := 0; i < h.opts.PoolSize; i++ {
+	initial := min(h.opts.PoolSize, runtime.GOMAXPROCS(0))
+	// The rest are built on demand: acquire builds a missing state when
+	// every built one is busy.
+	g.missing.Store(int32(h.opts.PoolSize - initial))
+	for i := 0; i < initial; i++ {
 		st, err := g.newState(ctx, i == 0)
 		if err != nil {
 			g.finish()

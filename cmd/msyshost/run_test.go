@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -304,6 +305,36 @@ func TestDaemonRefusesBadStarts(t *testing.T) {
 		d2 := startDaemon(t, dir)
 		if out, err := d2.console("version"); err != nil || !strings.HasPrefix(out, "msyshost ") {
 			t.Fatalf("after stale socket: %q %v", out, err)
+		}
+	})
+	t.Run("riak unreachable at start", func(t *testing.T) {
+		// A port nothing listens on: the daemon says so, keeps probing,
+		// and never falls back to the embedded store.
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		dir := t.TempDir()
+		write(t, dir, "msyshost.conf", daemonConf+"mstore { servers = (\""+addr+"\") connect_timeout = 1 }\n")
+		write(t, dir, "policy.lua", policy("1"))
+		_, stderr, code := run(t, dir, "run", "-c", "msyshost.conf")
+		if code != 1 || !strings.Contains(stderr, "mstore is a singleton") {
+			t.Fatalf("a config with two mstore scopes: exit %d\n%s", code, stderr)
+		}
+		write(t, dir, "msyshost.conf", strings.Replace(daemonConf, "mstore { retention = 1d }",
+			"mstore { retention = 1d servers = (\""+addr+"\") connect_timeout = 1 }", 1))
+		d := startDaemon(t, dir)
+		log := d.logText()
+		if !strings.Contains(log, "riak mstore cannot be reached; retrying every 5s") || !strings.Contains(log, "store=\"riak "+addr+"\"") {
+			t.Fatalf("start log:\n%s", log)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "data", "mstore.db")); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("an embedded store was created: %v", err)
+		}
+		if _, err := d.console("mstore display MADR-1 x"); err == nil || !strings.Contains(err.Error(), addr) {
+			t.Fatalf("a console read while Riak is down: %v", err)
 		}
 	})
 	t.Run("unwritable data directory", func(t *testing.T) {

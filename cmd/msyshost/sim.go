@@ -28,7 +28,7 @@ func smscCmd() *cobra.Command {
 	var (
 		addr, systemID, idFormat, rcptFormat, outcomes, style, accounts, intermediate string
 		delay, redeliver                                                              time.Duration
-		nul, early, verbose                                                           bool
+		nul, early, verbose, dataSM                                                   bool
 		dupEvery, maxRate                                                             int
 	)
 	cmd := &cobra.Command{
@@ -41,7 +41,7 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt := smsc.Options{Addr: addr, SystemID: systemID, ReceiptDelay: delay, Redeliver: redeliver,
-				TrailingNUL: nul, Early: early, DuplicateEvery: dupEvery, MaxRate: maxRate}
+				TrailingNUL: nul, Early: early, DuplicateEvery: dupEvery, MaxRate: maxRate, DataSM: dataSM}
 			var err error
 			if opt.IDFormat, err = smpp.ParseIDFormat(idFormat); err != nil {
 				return fmt.Errorf("--id-format: %w", err)
@@ -116,6 +116,7 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 	f.StringVar(&style, "receipt", "both", "receipt shape: both (TLVs and text), tlv or text")
 	f.BoolVar(&nul, "trailing-nul", false, "pad receipted_message_id and the receipt text with NULs")
 	f.IntVar(&dupEvery, "duplicate-every", 0, "send every Nth receipt twice (0: never)")
+	f.BoolVar(&dataSM, "data-sm", false, "send receipts in data_sm (text in message_payload) instead of deliver_sm")
 	f.BoolVar(&early, "early", false, "send the receipt before the submit_sm_resp")
 	f.IntVar(&maxRate, "max-rate", 0, "submits per second per bind before ESME_RTHROTTLED (0: unlimited)")
 	f.DurationVar(&redeliver, "redeliver", 2*time.Second, "time before an unanswered or refused receipt is sent again")

@@ -67,7 +67,7 @@ func init() {
 	Declare(OptionSpec{Name: "max_spare_per_master", Scopes: []string{"scriptlet"}, Type: IntType, Default: "5000",
 		Help: "accepted for compatibility: pool_size bounds the states"})
 	Declare(OptionSpec{Name: "pool_size", Scopes: []string{"scriptlet"}, Type: IntType,
-		Help: "msyshost's own: Lua states in the pool; default the number of CPUs"})
+		Help: "msyshost's own: most Lua states per generation, default 64; as many as there are CPUs are built at a load, more when every state is busy"})
 	Declare(OptionSpec{Name: "call_timeout", Scopes: []string{"scriptlet"}, Type: DurationType,
 		Help: "msyshost's own: deadline of one hook call; default 5s"})
 	Declare(OptionSpec{Name: "source", Scopes: []string{"script"}, Type: StringType,

@@ -107,3 +107,26 @@ func fromUTF8(charset, s string) (b []byte, ok bool) {
 	}
 	return nil, false
 }
+
+// ToUTF8 converts b from charset to UTF-8 (msys.base64.decode and
+// msys.qp.decode with a charset). Only the charsets the host knows are
+// converted; others are an error.
+func ToUTF8(charset string, b []byte) (string, error) {
+	if !knownCharset(charset) {
+		return "", fmt.Errorf("unsupported charset %q (msyshost converts UTF-8, US-ASCII, ISO-8859-1 and Windows-1252)", charset)
+	}
+	return toUTF8(charset, b)
+}
+
+// FromUTF8 converts UTF-8 text s to charset; a character the charset cannot
+// hold is an error.
+func FromUTF8(charset, s string) ([]byte, error) {
+	if !knownCharset(charset) {
+		return nil, fmt.Errorf("unsupported charset %q (msyshost converts UTF-8, US-ASCII, ISO-8859-1 and Windows-1252)", charset)
+	}
+	b, ok := fromUTF8(charset, s)
+	if !ok {
+		return nil, fmt.Errorf("the text has characters %s cannot hold", charset)
+	}
+	return b, nil
+}

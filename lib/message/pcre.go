@@ -106,6 +106,33 @@ func (r *Regexp) ReplaceAll(b []byte, repl string) (out []byte, n int, err error
 	return out, n, nil
 }
 
+// Split returns the pieces of b between the matches, as Perl's split does:
+// trailing empty pieces are dropped, and an empty match between two
+// characters splits them.
+func (r *Regexp) Split(b []byte) ([][]byte, error) {
+	all, err := r.findAll(b)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	last := 0
+	for _, idx := range all {
+		if idx[0] < last || idx[1] > len(b) || idx[0] > idx[1] {
+			continue
+		}
+		if idx[1] == 0 || idx[0] == len(b) && idx[0] == idx[1] {
+			continue // an empty match at either end splits nothing
+		}
+		out = append(out, b[last:idx[0]])
+		last = idx[1]
+	}
+	out = append(out, b[last:])
+	for len(out) > 0 && len(out[len(out)-1]) == 0 {
+		out = out[:len(out)-1]
+	}
+	return out, nil
+}
+
 // findAll returns the submatch indexes of every match in b.
 func (r *Regexp) findAll(b []byte) (all [][]int, err error) {
 	defer func() {

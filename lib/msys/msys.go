@@ -8,14 +8,27 @@
 package msys
 
 import (
+	_ "msyshost/lib/msys/audit_series"
+	_ "msyshost/lib/msys/base64"
 	_ "msyshost/lib/msys/core"
+	_ "msyshost/lib/msys/counter"
 	_ "msyshost/lib/msys/curl"
+	_ "msyshost/lib/msys/datasource"
+	_ "msyshost/lib/msys/db"
 	_ "msyshost/lib/msys/dnslookup"
+	_ "msyshost/lib/msys/dumper"
 	_ "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
+	_ "msyshost/lib/msys/gauge_cache"
 	_ "msyshost/lib/msys/http/client"
+	_ "msyshost/lib/msys/idn"
 	_ "msyshost/lib/msys/json"
 	_ "msyshost/lib/msys/mms"
 	_ "msyshost/lib/msys/mstore"
+	_ "msyshost/lib/msys/pcre"
+	_ "msyshost/lib/msys/qp"
 	_ "msyshost/lib/msys/smpp"
+	_ "msyshost/lib/msys/thread"
+	_ "msyshost/lib/msys/timer"
+	_ "msyshost/lib/msys/xml"
 )

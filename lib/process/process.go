@@ -28,6 +28,7 @@ import (
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys"
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/datasource"
 	"msyshost/lib/msys/dnslookup"
 	msysmstore "msyshost/lib/msys/mstore"
 	// Every Lua module msyshost has: the host opens them all in every state.
@@ -123,9 +124,10 @@ type Process struct {
 	channelsMu sync.RWMutex
 	channels   map[string]channel.Channel
 
-	scripts    *scriptSet
-	components []Component
-	started    int
+	scripts     *scriptSet
+	components  []Component
+	started     int
+	datasources *datasource.Pool
 }
 
 // Build assembles a process from opts. Nothing listens until Start.
@@ -174,6 +176,8 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	dnslookup.Config.Set(svc, dnslookup.ResolvConf(
 		func() string { return config.ResolvConf.String(p.Config(), config.Scope{}) },
 		func() bool { b, _ := config.DNSFallbackToTCP.Bool(p.Config(), config.Scope{}); return b }))
+	p.datasources = datasource.NewPool(p.Config, p.dataDir, log, now)
+	datasource.Datasources.Set(svc, p.datasources)
 	msys.Config.Set(svc, p.Config)
 	pools, err := cfg.ThreadPools()
 	if err != nil {
@@ -456,6 +460,11 @@ func (p *Process) stopComponents(ctx context.Context) []error {
 func (p *Process) closeCore() {
 	if p.Host != nil {
 		p.Host.Close()
+	}
+	if p.datasources != nil {
+		if err := p.datasources.Close(); err != nil {
+			p.log.Error("closing datasources", "error", err)
+		}
 	}
 	if p.Store != nil {
 		if err := p.Store.Close(); err != nil {

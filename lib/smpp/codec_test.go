@@ -42,6 +42,8 @@ func TestRoundTrips(t *testing.T) {
 		{Header: Header{ID: Unbind, Seq: 4}, Body: &Empty{ID: Unbind}},
 		{Header: Header{ID: GenericNack, Status: RInvCmdID, Seq: 5}, Body: &Empty{ID: GenericNack}},
 		{Header: Header{ID: Outbind, Seq: 6}, Body: &OutbindBody{SystemID: "smsc", Password: "pw"}},
+		{Header: Header{ID: DataSM, Seq: 8}, Body: &Data{SourceAddr: "15551234", DestinationAddr: "12345", EsmClass: EsmDeliveryRcpt, TLVs: tl}},
+		{Header: Header{ID: DataSMResp, Seq: 8}, Body: &SMResp{ID: DataSMResp, MessageID: "x", TLVs: TLVs{{TagAdditionalStatusInfoText, []byte("ok\x00")}}}},
 		{Header: Header{ID: AlertNotification, Seq: 7}, Body: &Alert{SourceAddr: "15551234", ESMEAddr: "12345", TLVs: TLVs{{TagMsAvailabilityStatus, []byte{0}}}}},
 	} {
 		roundTrip(t, p)

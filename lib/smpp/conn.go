@@ -8,7 +8,6 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // ErrClosed is returned by requests on a connection that has ended.
@@ -20,6 +19,7 @@ var ErrClosed = errors.New("smpp: connection closed")
 // given to Serve. Conn is safe for concurrent use.
 type Conn struct {
 	nc  net.Conn
+	br  *bufio.Reader // PDUs arrive in bursts: one read system call takes several
 	seq atomic.Uint32
 
 	wmu sync.Mutex
@@ -36,11 +36,8 @@ type Conn struct {
 
 // NewConn wraps an established connection.
 func NewConn(nc net.Conn) *Conn {
-	return &Conn{nc: nc, bw: bufio.NewWriterSize(nc, 16<<10), pending: map[uint32]chan *PDU{}, done: make(chan struct{})}
+	return &Conn{nc: nc, br: bufio.NewReaderSize(nc, 16<<10), bw: bufio.NewWriterSize(nc, 16<<10), pending: map[uint32]chan *PDU{}, done: make(chan struct{})}
 }
-
-// RemoteAddr is the peer's address.
-func (c *Conn) RemoteAddr() net.Addr { return c.nc.RemoteAddr() }
 
 // Done is closed when the connection has ended.
 func (c *Conn) Done() <-chan struct{} { return c.done }
@@ -140,7 +137,7 @@ func (c *Conn) Start(id CommandID, body Body) (wait func(context.Context) (*PDU,
 // the connection ended.
 func (c *Conn) Serve(handle func(*PDU)) error {
 	for {
-		p, err := Read(c.nc)
+		p, err := Read(c.br)
 		if err != nil {
 			var de *Error
 			if errors.As(err, &de) {
@@ -179,9 +176,6 @@ func (c *Conn) Respond(p *PDU, st Status, body Body) error {
 	}
 	return c.Send(&PDU{Header: Header{ID: id, Status: st, Seq: p.Seq}, Body: body})
 }
-
-// SetReadDeadline bounds the next reads (used while binding).
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.nc.SetReadDeadline(t) }
 
 // Close ends the connection; requests waiting on it fail.
 func (c *Conn) Close() error {

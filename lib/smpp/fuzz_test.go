@@ -19,6 +19,7 @@ func FuzzRead(f *testing.F) {
 		{Header: Header{ID: AlertNotification, Seq: 4}, Body: &Alert{SourceAddr: "1"}},
 		{Header: Header{ID: Outbind, Seq: 5}, Body: &OutbindBody{SystemID: "s"}},
 		{Header: Header{ID: EnquireLink, Seq: 6}},
+		{Header: Header{ID: DataSM, Seq: 7}, Body: &Data{EsmClass: EsmDeliveryRcpt, TLVs: TLVs{{TagMessagePayload, []byte("id:1 stat:DELIVRD")}}}},
 	}
 	for _, p := range seeds {
 		b, err := Encode(p)
@@ -53,6 +54,9 @@ func FuzzRead(f *testing.F) {
 			}
 			if _, err := Encode(p); err != nil {
 				t.Fatalf("decoded %s does not encode again: %v", p.ID, err)
+			}
+			if d, ok := p.Body.(*Data); ok {
+				p.Body = d.AsSM()
 			}
 			if sm, ok := p.Body.(*SM); ok {
 				if IsReceipt(sm) {

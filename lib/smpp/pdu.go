@@ -135,6 +135,8 @@ func NewBody(id CommandID) Body {
 		return &OutbindBody{}
 	case AlertNotification:
 		return &Alert{}
+	case DataSM:
+		return &Data{}
 	}
 	return nil
 }

@@ -23,6 +23,10 @@ const (
 	StateStopped    = "stopped"
 )
 
+// receiptTimeout bounds the handling of one deliver_sm: the retry core's
+// wait for a stored copy (5s by default) and the hook's deadline.
+const receiptTimeout = 30 * time.Second
+
 // maxDelivers bounds the deliver_sm handled at once per bind.
 const maxDelivers = 1024
 
@@ -213,7 +217,13 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	case smpp.Unbind:
 		_ = conn.Respond(p, smpp.ROK, nil)
 		conn.Close()
-	case smpp.DeliverSM:
+	case smpp.DeliverSM, smpp.DataSM:
+		// Receipts come in deliver_sm (4.6), or from some SMSCs in data_sm
+		// (4.7) with the text in message_payload.
+		sm, ok := p.Body.(*smpp.SM)
+		if !ok {
+			sm = p.Body.(*smpp.Data).AsSM()
+		}
 		select {
 		case b.delivers <- struct{}{}:
 		default:
@@ -222,16 +232,23 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 			// far fewer deliver_sm in flight than this bound; one past it
 			// is refused as a temporary error and sent again later.
 			b.log.Warn("too many deliver_sm in hand; refused for now", "limit", cap(b.delivers))
-			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: smpp.DeliverSMResp})
+			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: p.ID.Response()})
 			return
 		}
+		// A receipt in hand is finished even when the client stops (Stop
+		// waits for it; the run goroutine keeps the group above zero), so
+		// its outcome is stored, or refused, before the store closes.
+		b.c.wg.Add(1)
 		go func() {
+			defer b.c.wg.Done()
 			defer func() { <-b.delivers }()
-			st := b.c.deliver(ctx, b, p.Body.(*smpp.SM))
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiptTimeout)
+			defer cancel()
+			st := b.c.deliver(hctx, b, sm)
 			if st == smpp.ROK {
 				b.receipts.Add(1)
 			}
-			if err := conn.Respond(p, st, &smpp.SMResp{ID: smpp.DeliverSMResp}); err != nil && !errors.Is(err, smpp.ErrClosed) {
+			if err := conn.Respond(p, st, &smpp.SMResp{ID: p.ID.Response()}); err != nil && !errors.Is(err, smpp.ErrClosed) {
 				b.log.Debug("deliver_sm_resp not sent; the SMSC will send the deliver_sm again", "error", err)
 			}
 		}()

@@ -17,9 +17,9 @@ import (
 	"msyshost/lib/status"
 )
 
-// Channel delivers messages to SMPP domains: one Client per domain, the
-// per-message options read from the config at each delivery, receipts
-// handed to the retry core.
+// Channel delivers messages to SMPP domains: one Client per domain, each
+// domain's options read from its config once, receipts handed to the
+// retry core.
 type Channel struct {
 	cfg  *config.Config
 	core *retry.Core
@@ -27,6 +27,9 @@ type Channel struct {
 
 	mu      sync.RWMutex
 	clients map[string]*Client // by lower-case domain
+	// submit holds each domain's per-message options, read once: the
+	// config never changes under a channel (a reload builds a new one).
+	submit map[string]Submit
 }
 
 var _ channel.Channel = (*Channel)(nil)
@@ -37,21 +40,32 @@ func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ch := &Channel{cfg: cfg, core: core, log: log, clients: map[string]*Client{}}
+	ch := &Channel{cfg: cfg, core: core, log: log, clients: map[string]*Client{}, submit: map[string]Submit{}}
 	for _, d := range domains {
 		set, err := FromConfig(cfg, d)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := SubmitConfig(cfg, d); err != nil {
-			return nil, fmt.Errorf("domain %s: %w", d, err)
+		sc, err := domainSubmit(cfg, d)
+		if err != nil {
+			return nil, err
 		}
-		if _, _, _, err := retry.SMPPTracking(cfg, config.Scope{Domain: d}); err != nil {
-			return nil, fmt.Errorf("domain %s: %w", d, err)
-		}
+		ch.submit[strings.ToLower(d)] = sc
 		ch.add(d, set)
 	}
 	return ch, nil
+}
+
+// domainSubmit reads a domain's per-message options and tracking policy.
+func domainSubmit(cfg *config.Config, domain string) (Submit, error) {
+	sc, err := SubmitConfig(cfg, domain)
+	if err != nil {
+		return sc, fmt.Errorf("domain %s: %w", domain, err)
+	}
+	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(cfg, config.Scope{Domain: domain}); err != nil {
+		return sc, fmt.Errorf("domain %s: %w", domain, err)
+	}
+	return sc, nil
 }
 
 func (ch *Channel) add(domain string, set Settings) *Client {
@@ -133,13 +147,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	if c == nil {
 		return permanent(domain, "5.1.2", "no SMPP binding for domain %q", domain)
 	}
-	sc, err := SubmitConfig(ch.cfg, domain)
-	if err != nil {
-		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
-	}
-	if sc.RegisteredDelivery, sc.Track, _, err = retry.SMPPTracking(ch.cfg, config.Scope{Domain: domain}); err != nil {
-		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
-	}
+	sc := ch.submit[domain]
 	if local == "" {
 		return permanent(domain, "5.1.3", "recipient %q has no number before the @", m.RcptTo)
 	}
@@ -209,25 +217,23 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 // again. What can never be correlated is answered ROK and logged: the
 // SMSC would otherwise send it forever.
 func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM) smpp.Status {
-	log := ch.log.With("bind", bind, "from", sm.SourceAddr)
+	// A logger with these attributes is built only when something is
+	// logged: this is the path every receipt takes.
+	log := func() *slog.Logger { return ch.log.With("bind", bind, "from", sm.SourceAddr) }
 	if !smpp.IsReceipt(sm) {
 		// Mobile-originated SMS to e-mail is not part of msyshost.
-		log.Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
+		log().Warn("mobile-originated SMS refused: msyshost handles delivery receipts only")
 		return smpp.RxPAppn
 	}
 	rc, err := smpp.ParseReceipt(sm)
 	if err != nil {
-		log.Error("delivery receipt not understood; acknowledged and dropped", "error", err)
+		log().Error("delivery receipt not understood; acknowledged and dropped", "error", err)
 		return smpp.ROK
 	}
-	sc, err := SubmitConfig(ch.cfg, domain)
-	if err != nil {
-		log.Error("delivery receipt held: SMPP options of the domain are broken", "error", err)
-		return smpp.RxTAppn
-	}
+	sc := ch.submit[domain]
 	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
 	if err != nil {
-		log.Error("delivery receipt id does not match the configured format; acknowledged and dropped",
+		log().Error("delivery receipt id does not match the configured format; acknowledged and dropped",
 			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
 		return smpp.ROK
 	}
@@ -243,10 +249,12 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		Status: rc.Stat, Detail: detail,
 	})
 	if err != nil {
-		log.Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
+		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
 		return smpp.RxTAppn
 	}
-	log.Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	if ch.log.Enabled(ctx, slog.LevelDebug) {
+		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
+	}
 	return smpp.ROK
 }
 

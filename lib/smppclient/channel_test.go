@@ -79,6 +79,7 @@ func TestReceiptShapes(t *testing.T) {
   smpp_delivery_receipt_message_id_format = "decimal"`},
 		{"intermediate ENROUTE first", smsc.Options{Intermediate: smsc.IntermediateAlways}, ""},
 		{"receipt before submit_sm_resp", smsc.Options{Early: true}, ""},
+		{"receipt in data_sm", smsc.Options{DataSM: true, Style: smsc.TextOnly}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,4 +205,19 @@ func TestAddressOptions(t *testing.T) {
 	if hooks.calls[0].args[0] != "MADR-MSYSHOST" {
 		t.Fatalf("bucket %s", hooks.calls[0].args[0])
 	}
+}
+
+// One failed segment makes the whole long SMS negative, once.
+func TestLongMessageOneSegmentFails(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{Outcomes: []smsc.Weighted{{Stat: "DELIVRD", Weight: 1}, {Stat: "UNDELIV", Weight: 1}}}, hooks, "")
+	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, strings.Repeat("x", 400))); err != nil {
+		t.Fatal(err)
+	}
+	hooks.await(t, "smpp_handle_DR_negative", 1)
+	waitFor(t, func() bool { return r.smsc.Pending() == 0 })
+	if p, n := hooks.count("smpp_handle_DR_positive"), hooks.count("smpp_handle_DR_negative"); p != 0 || n != 1 {
+		t.Fatalf("positive %d, negative %d; want 0 and 1", p, n)
+	}
+	waitFor(t, func() bool { _, b := r.rec.Take(); return len(b) == 1 })
 }

@@ -210,8 +210,7 @@ var codings = map[string]int{
 	"utf-16": smpp.CodingUCS2, "utf16": smpp.CodingUCS2, "gsm": smpp.CodingDefault, "gsm0338": smpp.CodingDefault,
 }
 
-// Submit is what the config says about one message's submit_sm: read per
-// message, so a reload or a per-domain override applies at once.
+// Submit is what a domain's config says about its submit_sm.
 type Submit struct {
 	Source                string
 	SourceTON, SourceNPI  uint8

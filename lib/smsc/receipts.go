@@ -155,7 +155,22 @@ func (s *Server) deliverNow(ctx context.Context, se *session, r *receipt) {
 // receipt).
 func (s *Server) send(ctx context.Context, se *session, r *receipt) {
 	r.on = se
-	wait, err := se.conn.Start(smpp.DeliverSM, s.receiptPDU(r))
+	sm := s.receiptPDU(r)
+	var wait func(context.Context) (*smpp.PDU, error)
+	var err error
+	if s.opt.DataSM {
+		payload := sm.TLVs
+		if len(sm.ShortMessage) > 0 {
+			payload.Set(smpp.TagMessagePayload, sm.ShortMessage)
+		}
+		wait, err = se.conn.Start(smpp.DataSM, &smpp.Data{
+			SourceAddrTON: sm.SourceAddrTON, SourceAddrNPI: sm.SourceAddrNPI, SourceAddr: sm.SourceAddr,
+			DestAddrTON: sm.DestAddrTON, DestAddrNPI: sm.DestAddrNPI, DestinationAddr: sm.DestinationAddr,
+			EsmClass: sm.EsmClass, TLVs: payload,
+		})
+	} else {
+		wait, err = se.conn.Start(smpp.DeliverSM, sm)
+	}
 	if err != nil {
 		s.settle(r, smpp.RSysErr, err)
 		return

@@ -147,9 +147,7 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 	}
 	sub.Text = text
 	rcpts := se.srv.plan(&sub, n)
-	se.srv.mu.Lock()
-	se.srv.subs = append(se.srv.subs, sub)
-	se.srv.mu.Unlock()
+	se.srv.record(sub)
 	if se.srv.opt.Early && len(rcpts) > 0 {
 		// Delivery was instant: the final receipt goes out first, on this
 		// session when it can take it, and the answer to the submit

@@ -88,6 +88,10 @@ type Options struct {
 	// TLS, when set, makes the simulator accept TLS connections only, as
 	// SMSCs offering SMPP over TLS on a separate port do.
 	TLS *tls.Config
+	// DataSM sends receipts as data_sm with the text in message_payload,
+	// as some SMSCs (CDMA and US carriers' gateways) do, instead of
+	// deliver_sm.
+	DataSM bool
 	// Window bounds the receipts awaiting their deliver_sm_resp per
 	// session, as an SMSC's own window does; default 64.
 	Window int
@@ -216,7 +220,21 @@ func (s *Server) Drop() int {
 	return len(s.sessions)
 }
 
-// Submissions returns what was accepted so far.
+// keepSubmissions bounds the submissions remembered for Submissions, so a
+// simulator left running does not grow without end.
+const keepSubmissions = 100000
+
+func (s *Server) record(sub Submission) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.subs) >= keepSubmissions {
+		s.subs = append(s.subs[:0], s.subs[len(s.subs)-keepSubmissions/2:]...)
+	}
+	s.subs = append(s.subs, sub)
+}
+
+// Submissions returns what was accepted so far (the latest 100,000 at
+// most).
 func (s *Server) Submissions() []Submission {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -101,8 +101,8 @@ func TestBindRules(t *testing.T) {
 	if p := e.submit(t, "1", 0); p.Status != smpp.RInvBndSts {
 		t.Fatalf("submit before bind: %s", p.Status)
 	}
-	if st := e.bind(t, smpp.BindReceiver, "esme", "pw"); st != smpp.ROK {
-		t.Fatalf("bind: %s", st)
+	if st := e.bind(t, smpp.BindReceiver, "esme", "pw"); st != smpp.ROK || s.Sessions() != 1 {
+		t.Fatalf("bind: %s, %d sessions bound", st, s.Sessions())
 	}
 	if st := e.bind(t, smpp.BindReceiver, "esme", "pw"); st != smpp.RAlyBnd {
 		t.Fatalf("second bind: %s", st)

@@ -319,3 +319,44 @@ func FuzzReadReply(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRoute reads the Routes and Gateway forms Momentum documents.
+func TestParseRoute(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want target
+		err  bool
+	}{
+		{"__mx__", target{host: "example.org", port: 25, mx: true}, false},
+		{"relay.example", target{host: "relay.example", port: 25}, false},
+		{"relay.example:2525", target{host: "relay.example", port: 2525}, false},
+		{"[::1]:587", target{host: "::1", port: 587}, false},
+		{"[fe80::a00]", target{host: "fe80::a00", port: 25}, false},
+		{"smtp://10.0.11.7?pref=10&port=26", target{host: "10.0.11.7", port: 26, pref: 10}, false},
+		{"smtp://mx.example?type=mx", target{host: "mx.example", port: 25, mx: true}, false},
+		{"smtp://h?port=99999", target{}, true},
+		{"smtp://h?type=srv", target{}, true},
+		{"apn://gateway.push.apple.com", target{}, true},
+		{"host:port", target{}, true},
+		{"", target{}, true},
+	} {
+		got, err := parseRoute(tc.in, "example.org", 25)
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("%q: %+v, %v; want %+v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// FuzzParseRoute checks a Routes entry either parses to a usable target
+// (a host and a port in range) or is an error, never a panic.
+func FuzzParseRoute(f *testing.F) {
+	for _, s := range []string{"__mx__", "smtp://h?port=26&pref=1&type=mx", "[::1]:25", "h:1", "smtp://[::1]:99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := parseRoute(s, "example.org", 25)
+		if err == nil && (r.host == "" || r.port < 1 || r.port > 65535) {
+			t.Fatalf("%q parsed to unusable %+v", s, r)
+		}
+	})
+}

@@ -116,10 +116,12 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 	}
 	hostname := c.hostname(cfg)
 	p.ehlo = hostname
-	if cfg == nil {
-		cfg, _ = config.Parse("(none)", nil)
+	get := func(name string) (config.Value, bool) {
+		if cfg == nil {
+			return config.Value{}, false
+		}
+		return cfg.Eval(s, name)
 	}
-	get := func(name string) (config.Value, bool) { return cfg.Eval(s, name) }
 	port := 25
 	if v, ok := get(OptRemoteSMTPPort); ok {
 		n, err := v.Int()
@@ -263,16 +265,21 @@ func parseHostPort(s string, port int) (target, error) {
 	}
 	if h, p, err := net.SplitHostPort(s); err == nil {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 || h == "" {
+		if err != nil || n < 1 || n > 65535 || h == "" || strings.ContainsFunc(h, badHostRune) {
 			return target{}, fmt.Errorf("%q is not host:port", s)
 		}
 		return target{host: h, port: n}, nil
 	}
 	h := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
-	if strings.ContainsAny(h, "[]/ ") || strings.Count(h, ":") == 1 {
+	if h == "" || strings.ContainsFunc(h, badHostRune) || strings.Count(h, ":") == 1 {
 		return target{}, fmt.Errorf("%q is not a host or host:port", s)
 	}
 	return target{host: h, port: port}, nil
+}
+
+// badHostRune is what no host name or address literal holds.
+func badHostRune(r rune) bool {
+	return r <= ' ' || r == 0x7f || strings.ContainsRune("[]/\\@?#", r)
 }
 
 // hostname is the name msyshost gives itself: the global Hostname option,

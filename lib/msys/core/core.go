@@ -142,6 +142,7 @@ func open(L *lua.LState) lua.LValue {
 	openIO(L, t)
 	openContext(L, t)
 	openDict(L, t)
+	openAccept(L)
 	openString(L)
 	openMessage(L)
 	openPart(L)

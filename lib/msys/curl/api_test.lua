@@ -171,6 +171,20 @@ function TestAuthCookiesRangeConditions(t)
   if h:getinfo(curl.INFO_FILETIME) ~= 1577836800 then t:error("INFO_FILETIME " .. tostring(h:getinfo(curl.INFO_FILETIME))) end
 end
 
+function TestProxy(t)
+  -- The test server plays the proxy: it answers the absolute-form request
+  -- itself, which shows the request went to the proxy, not to the host.
+  local proxy = string.gsub(HTTP, "^http://", "")
+  local ok, body, _, err = fetch("http://origin.example.invalid/echo?p=1", {
+    { curl.OPT_PROXY, proxy }, { curl.OPT_PROXYUSERPWD, "pu:pp" } })
+  if not ok then t:fatal("through the proxy: " .. tostring(err)) end
+  has(t, body, "requri=http://origin.example.invalid/echo?p=1\n")
+  has(t, body, "h.proxy-authorization=Basic cHU6cHA=\n")
+  local host, port = string.match(proxy, "^(.*):(%d+)$")
+  ok, body = fetch("http://origin.example.invalid/echo", { { curl.OPT_PROXY, host }, { curl.OPT_PROXYPORT, tonumber(port) } })
+  has(t, body, "requri=http://origin.example.invalid/echo\n")
+end
+
 function TestEncoding(t)
   local ok, body = fetch(HTTP .. "/gzip")
   if body ~= "plain hello" then t:error("no ENCODING: " .. body) end
@@ -248,6 +262,8 @@ function TestTLS(t)
   ok, body, _, err = fetch(HTTPS .. "/echo", { { curl.OPT_CAINFO, os.getenv("MSYSHOST_CA") } })
   if not ok then t:fatal("CAINFO: " .. tostring(err)) end
   has(t, body, "method=GET\n")
+  ok, body, _, err = fetch(HTTPS .. "/echo", { { curl.OPT_CAPATH, os.getenv("MSYSHOST_CA_DIR") } })
+  if not ok then t:error("CAPATH: " .. tostring(err)) end
   ok, body = fetch(HTTPS .. "/echo", { { curl.OPT_SSL_VERIFYPEER, false } })
   if not ok then t:error("SSL_VERIFYPEER false must accept any certificate") end
   -- The certificate names 127.0.0.1 and example.com, not localhost.

@@ -29,7 +29,13 @@ type Handle struct {
 var Class = luahost.NewClass[Handle]("curl", "curl object")
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "curl", Open: open})
+	luahost.Register(luahost.Binding{Name: "curl", Open: open, Notes: map[string]string{
+		"curl object:setopt": "HTTP and HTTPS only: FTP, telnet, netrc and form-post options raise an error naming them; " +
+			"COOKIEFILE takes only \"\" (the in-memory cookie engine); encrypted keys (SSLKEYPASSWD), digest/NTLM " +
+			"authentication and SOCKS proxies are refused; HTTP/1.1 is always spoken",
+		"curl object:perform": "a READFUNCTION upload is gathered before it is sent (64 MiB at most); HEADERFUNCTION " +
+			"gets header names canonicalised, in sorted order",
+	}})
 }
 
 func open(L *lua.LState) lua.LValue {

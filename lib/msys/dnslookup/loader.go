@@ -22,7 +22,10 @@ var Config = luahost.NewService[Source]("DNS resolver")
 var systemResolver = ResolvConf(func() string { return "/etc/resolv.conf" }, nil)
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.dnsLookup", Open: func(L *lua.LState) lua.LValue {
+	luahost.Register(luahost.Binding{Name: "msys.dnsLookup", Notes: map[string]string{
+		"msys.dnsLookup": "synchronous under the hook's deadline (Momentum suspends the session); no dns_cache: " +
+			"each call asks the resolver Resolv_Conf names",
+	}, Open: func(L *lua.LState) lua.LValue {
 		msys := L.GetGlobal("msys").(*lua.LTable)
 		msys.RawSetString("dnsLookup", L.NewFunction(luahost.Func("dnsLookup", lookup)))
 		return nil

@@ -8,6 +8,7 @@ package json
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -99,10 +100,13 @@ func ToLua(L *lua.LState, v any) lua.LValue {
 
 // FromLua converts a Lua value by json-c's assignment rules.
 func FromLua(v lua.LValue) (any, error) {
-	return fromLua(v, map[*lua.LTable]bool{})
+	var seen [8]*lua.LTable
+	return fromLua(v, seen[:0])
 }
 
-func fromLua(v lua.LValue, seen map[*lua.LTable]bool) (any, error) {
+// fromLua converts v; seen holds the tables being converted, outermost
+// first, to refuse a table that contains itself.
+func fromLua(v lua.LValue, seen []*lua.LTable) (any, error) {
 	switch x := v.(type) {
 	case *lua.LNilType:
 		return nil, nil
@@ -117,14 +121,13 @@ func fromLua(v lua.LValue, seen map[*lua.LTable]bool) (any, error) {
 			return j.V, nil
 		}
 	case *lua.LTable:
-		if seen[x] {
+		if slices.Contains(seen, x) {
 			return nil, fmt.Errorf("a table that contains itself cannot be encoded")
 		}
 		if len(seen) >= maxNesting {
 			return nil, errNesting
 		}
-		seen[x] = true
-		defer delete(seen, x)
+		seen = append(seen, x)
 		if x.RawGetInt(1) != lua.LNil {
 			arr := &Array{}
 			for i := 1; ; i++ {

@@ -14,47 +14,76 @@ import (
 // or *Array.
 
 // Object is a JSON object: keys in insertion order, a key set again keeps
-// its place.
+// its place. Small objects (most contexts) are searched in order; an index
+// is built once an object grows past indexAt keys.
 type Object struct {
 	keys  []string
 	vals  []any
 	index map[string]int
 }
 
+const indexAt = 16
+
 // NewObject returns an empty object.
-func NewObject() *Object { return &Object{index: map[string]int{}} }
+func NewObject() *Object { return &Object{} }
+
+func (o *Object) find(key string) int {
+	if o.index != nil {
+		if i, ok := o.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
 
 // Get returns the value of key.
 func (o *Object) Get(key string) (any, bool) {
-	i, ok := o.index[key]
-	if !ok {
-		return nil, false
+	if i := o.find(key); i >= 0 {
+		return o.vals[i], true
 	}
-	return o.vals[i], true
+	return nil, false
 }
 
 // Set sets key, keeping its place when it exists.
 func (o *Object) Set(key string, v any) {
-	if i, ok := o.index[key]; ok {
+	if i := o.find(key); i >= 0 {
 		o.vals[i] = v
 		return
 	}
-	o.index[key] = len(o.keys)
+	if o.keys == nil {
+		o.keys, o.vals = make([]string, 0, 8), make([]any, 0, 8)
+	}
 	o.keys = append(o.keys, key)
 	o.vals = append(o.vals, v)
+	if o.index != nil {
+		o.index[key] = len(o.keys) - 1
+	} else if len(o.keys) > indexAt {
+		o.index = make(map[string]int, len(o.keys))
+		for i, k := range o.keys {
+			o.index[k] = i
+		}
+	}
 }
 
 // Delete removes key.
 func (o *Object) Delete(key string) {
-	i, ok := o.index[key]
-	if !ok {
+	i := o.find(key)
+	if i < 0 {
 		return
 	}
-	delete(o.index, key)
 	o.keys = append(o.keys[:i], o.keys[i+1:]...)
 	o.vals = append(o.vals[:i], o.vals[i+1:]...)
-	for j := i; j < len(o.keys); j++ {
-		o.index[o.keys[j]] = j
+	if o.index != nil {
+		delete(o.index, key)
+		for j := i; j < len(o.keys); j++ {
+			o.index[o.keys[j]] = j
+		}
 	}
 }
 
@@ -200,6 +229,6 @@ func appendString(b []byte, s string) []byte {
 
 // Marshal returns v's JSON text.
 func Marshal(v any) (string, error) {
-	b, err := appendJSON(nil, v, 0)
+	b, err := appendJSON(make([]byte, 0, 256), v, 0)
 	return string(b), err
 }

@@ -40,6 +40,7 @@ type Env struct {
 	HTTPSPort  string
 	MTLS       string // https server that requires a client certificate
 	CAFile     string // PEM of the HTTPS servers' certificates
+	CADir      string // a folder holding CAFile, for CAPATH
 	ClientCert string // PEM client certificate (CN "msyshost-test-client")
 	ClientKey  string
 	Dead       string // http URL of a port nothing listens on
@@ -75,7 +76,11 @@ func Start(t testing.TB) Env {
 		HTTPS:     secure.URL,
 		HTTPSPort: secure.URL[strings.LastIndexByte(secure.URL, ':')+1:],
 		MTLS:      mtls.URL,
-		CAFile:    filepath.Join(dir, "ca.pem"),
+		CADir:     filepath.Join(dir, "ca"),
+	}
+	env.CAFile = filepath.Join(env.CADir, "ca.pem")
+	if err := os.Mkdir(env.CADir, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	write(t, env.CAFile, caPEM.Bytes())
 	env.ClientCert, env.ClientKey = clientCert(t, dir)
@@ -96,6 +101,7 @@ func (env Env) Setenv(t *testing.T) {
 	t.Setenv("MSYSHOST_HTTPS_PORT", env.HTTPSPort)
 	t.Setenv("MSYSHOST_MTLS", env.MTLS)
 	t.Setenv("MSYSHOST_CA", env.CAFile)
+	t.Setenv("MSYSHOST_CA_DIR", env.CADir)
 	t.Setenv("MSYSHOST_CLIENT_CERT", env.ClientCert)
 	t.Setenv("MSYSHOST_CLIENT_KEY", env.ClientKey)
 	t.Setenv("MSYSHOST_DEAD", env.Dead)
@@ -135,7 +141,8 @@ func clientCert(t testing.TB, dir string) (certFile, keyFile string) {
 
 // Handler serves the test paths:
 //
-//	/echo             method, path, sorted request headers and the body as "key=value" lines
+//	/echo             method, path, request URI (absolute when sent to a proxy), sorted request
+//	                  headers and the body as "key=value" lines
 //	/status/N         status N with body "status N"
 //	/redirect/N       302 to /redirect/N-1; /redirect/0 says "landed"
 //	/see-other        303 to /echo
@@ -153,7 +160,7 @@ func Handler() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Echo", "yes")
-		fmt.Fprintf(w, "method=%s\npath=%s\n", r.Method, r.URL.RequestURI())
+		fmt.Fprintf(w, "method=%s\npath=%s\nrequri=%s\n", r.Method, r.URL.RequestURI(), r.RequestURI)
 		keys := make([]string, 0, len(r.Header))
 		for k := range r.Header {
 			keys = append(keys, k)

@@ -37,7 +37,10 @@ var Class = luahost.NewClass[Client]("msys.http.client", "HTTP client")
 const maxBody = 64 << 20
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.http.client", Open: open})
+	luahost.Register(luahost.Binding{Name: "msys.http.client", Open: open, Notes: map[string]string{
+		"HTTP client:get_headers": "header names canonicalised, in sorted order",
+		"HTTP client:do_request":  "redirects are returned, not followed; an answer over 64 MiB fails",
+	}})
 }
 
 func open(L *lua.LState) lua.LValue {
