@@ -43,7 +43,7 @@ func init() {
 		Help: "the message store of the retry feature: embedded, or Riak with servers"})
 	DeclareScope(ScopeSpec{Kind: "Control_Listener", Parents: []string{GlobalScope}, Name: NameForbidden,
 		Help: "where the console listens: Listen \"path/to/socket\" { } (Unix sockets only)"})
-	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener", "http_listener", "mmsc_simulator", "smsc_simulator"}, Name: NameRequired,
+	DeclareScope(ScopeSpec{Kind: "Listen", Parents: []string{"control_listener", "esmtp_listener", "http_listener"}, Name: NameRequired,
 		Help: "one listening address of the enclosing listener"})
 
 	// Read by SMTP out and the MM7 channel: one declaration for both.

@@ -14,7 +14,6 @@ import (
 
 	"msyshost/lib/config"
 	"msyshost/lib/message"
-	"msyshost/lib/mmsc"
 	"msyshost/lib/mstore"
 	"msyshost/lib/process"
 	"msyshost/lib/spool"
@@ -76,10 +75,6 @@ type run struct {
 	clock *clock
 	rec   *spool.Recorder
 	p     *process.Process
-	// mmsc is the scenario's MMSC simulator (peers: [mmsc]); nil when MM7
-	// stays in-process.
-	mmsc     *mmsc.MMSC
-	receiver *receiverURL
 
 	mu      sync.Mutex
 	printed []string
@@ -219,13 +214,8 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 		}
 		scripts = append(scripts, luahost.Script{Name: strings.TrimSuffix(filepath.Base(p), ".lua"), Path: p})
 	}
-	peers, err := r.startPeers(ctx, log)
-	if err != nil {
-		return r, err
-	}
 	r.p, err = process.Build(ctx, process.Options{
 		Mode:    process.Scenario,
-		Peers:   peers,
 		Config:  cfg,
 		DataDir: dir,
 		Logger:  log,
@@ -249,22 +239,16 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err := r.p.Start(ctx); err != nil {
 		return r, err
 	}
-	if err := r.connectPeers(); err != nil {
-		return r, err
-	}
 	// What setup printed belongs to no step.
 	r.printed = nil
 	return r, nil
 }
 
 func (r *run) close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if r.p != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		r.p.Stop(ctx)
-	}
-	if r.mmsc != nil {
-		r.mmsc.Stop(ctx)
+		cancel()
 	}
 	os.RemoveAll(r.dir)
 }

@@ -9,15 +9,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"msyshost/lib/typo"
 )
 
 // Scenario is one parsed scenario file.
@@ -26,12 +23,7 @@ type Scenario struct {
 	Name    string
 	Scripts []string // resolved paths, in load order
 	Config  string
-	// Peers are the network peers the scenario runs against instead of
-	// recorders: "mmsc" starts the MMSC simulator on loopback, and MM7
-	// submissions and reports then travel over real HTTP through the MM7
-	// channel and receiver.
-	Peers []string
-	Steps []Step
+	Steps   []Step
 	// FailsWith, when set, inverts the verdict: the scenario passes only
 	// if a step fails with a message containing it. The runner's own
 	// checks are proved this way: a check that stopped failing would
@@ -137,7 +129,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	p := &parser{file: file}
 	s := &Scenario{File: file}
 	root := doc.Content[0]
-	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "peers", "steps", "fails_with")
+	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "steps", "fails_with")
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +148,6 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	}
 	if n, ok := fields["config"]; ok {
 		if s.Config, err = p.str(n, "config"); err != nil {
-			return nil, err
-		}
-	}
-	if n, ok := fields["peers"]; ok {
-		if s.Peers, err = p.peers(n); err != nil {
 			return nil, err
 		}
 	}
@@ -246,31 +233,6 @@ func (p *parser) strs(n *yaml.Node, key string) ([]string, error) {
 		out = append(out, s)
 	}
 	return out, nil
-}
-
-// KnownPeers are the simulators a scenario may ask for.
-var KnownPeers = []string{"mmsc"}
-
-func (p *parser) peers(n *yaml.Node) ([]string, error) {
-	list, err := p.strs(n, "peers")
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	for i, name := range list {
-		if !slices.Contains(KnownPeers, name) {
-			msg := fmt.Sprintf("peers: unknown peer %q (known: %s)", name, strings.Join(KnownPeers, ", "))
-			if near := typo.Near(name, KnownPeers); len(near) > 0 {
-				msg += "; did you mean " + near[0] + "?"
-			}
-			return nil, p.errf(n.Content[i], "%s", msg)
-		}
-		if seen[name] {
-			return nil, p.errf(n.Content[i], "peers: %q given twice", name)
-		}
-		seen[name] = true
-	}
-	return list, nil
 }
 
 var stepKinds = []string{"submit", "receipt", "console", "advance", "lua", "write"}

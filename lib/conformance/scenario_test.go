@@ -10,10 +10,7 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"steps: []\n", `s.yaml:1: missing required key "name"`},
 		{"name: x\n", `s.yaml:1: missing required key "steps"`},
-		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, peers, steps, fails_with)`},
-		{"name: x\npeers: [mmcs]\nsteps:\n  - console: a\n", `s.yaml:2: peers: unknown peer "mmcs" (known: mmsc); did you mean mmsc?`},
-		{"name: x\npeers: [mmsc, mmsc]\nsteps:\n  - console: a\n", `s.yaml:2: peers: "mmsc" given twice`},
-		{"name: x\npeers: mmsc\nsteps:\n  - console: a\n", `s.yaml:2: "peers" must be a list`},
+		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, steps, fails_with)`},
 		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: a, from: a@b, to: c@d}\n    expect: {stored: [x], hookz: []}\n",
 			`s.yaml:4: unknown key "hookz" in step 1 expect (allowed: hooks, stored, absent, injected, bounces, log, output, error)`},
 		{"name: x\nsteps:\n  - submit: {via: sms, msgid: a, from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: via must be smpp or mm7, not "sms"`},

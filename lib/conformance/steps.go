@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 
 	"msyshost/lib/config"
 	"msyshost/lib/message"
-	"msyshost/lib/mm7client"
 	"msyshost/lib/retry"
 )
 
@@ -27,9 +25,6 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 		Binding: s.Binding, Domain: domain,
 	}
 	var hint string
-	if s.Via == "mm7" && r.mmsc != nil {
-		return r.submitMM7(ctx, s, m, scope)
-	}
 	if s.Via == "mm7" {
 		// The MM7 channel decides with the same policy (lib/mm7client).
 		p, err := retry.MM7PolicyOf(r.p.Config(), scope)
@@ -92,38 +87,7 @@ func domainOf(addr string) string {
 	return ""
 }
 
-// submitMM7 sends m through the process's MM7 channel to the scenario's
-// MMSC simulator, which answers with the step's msgid; the channel stores
-// it as it does in production.
-func (r *run) submitMM7(ctx context.Context, s *Submit, m *message.Message, scope config.Scope) (string, error) {
-	if len(s.MsgIDs) > 1 {
-		return "", fmt.Errorf("an MM7 submission has one MessageID, not %d", len(s.MsgIDs))
-	}
-	p, err := retry.MM7PolicyOf(r.p.Config(), scope)
-	if err != nil {
-		return "", err
-	}
-	var hint string
-	if why := p.Why(scope.Domain); why != "" {
-		hint = " (" + why + ")"
-	}
-	ch, ok := r.p.Channel("mm7")
-	if !ok {
-		return "", errors.New("peers: mmsc: the process has no MM7 channel (is lib/mm7client linked in?)")
-	}
-	m.Binding = s.Binding
-	m.Context = map[string]string{}
-	if s.Shortcode != "" {
-		m.Context[mm7client.CtxSenderAddress] = s.Shortcode
-	}
-	r.mmsc.NextMessageID(s.MsgIDs[0])
-	return hint, ch.Deliver(ctx, m)
-}
-
 func (r *run) receipt(ctx context.Context, rc *Receipt) error {
-	if rc.Via == "mm7" && r.mmsc != nil {
-		return r.reportMM7(ctx, rc)
-	}
 	rr := retry.Receipt{Channel: retry.SMPP, Bucket: rc.Bucket, ID: rc.MsgID, Status: rc.Status, Detail: rc.Err}
 	if rc.Via == "mm7" {
 		// The trx table has the shape the MM7 receiver gives it.
@@ -176,23 +140,4 @@ func (r *run) copyPath(orig string) string {
 	}
 	// Mirrored by full path, so two files of the same name never share a copy.
 	return filepath.Join(r.dir, "outside", abs)
-}
-
-// reportMM7 has the scenario's MMSC simulator post the report over HTTP to
-// the process's receiver, which finds the message as it does in
-// production, from the report's addresses. The step's bucket is where the
-// scenario expects it found: a DR hook that ran with another bucket fails
-// the step.
-func (r *run) reportMM7(ctx context.Context, rc *Receipt) error {
-	if _, err := r.mmsc.Report(ctx, rc.MsgID, rc.Status); err != nil {
-		return err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, c := range r.calls {
-		if strings.HasPrefix(c.Hook, "mm7_handle_DR_") && len(c.args) > 1 && c.args[1] != rc.Bucket {
-			return fmt.Errorf("the MM7 receiver found %s in bucket %s, the step says %s", rc.MsgID, c.args[1], rc.Bucket)
-		}
-	}
-	return nil
 }

@@ -25,9 +25,6 @@ type Channel struct {
 	Core   *retry.Core
 	Client *Client
 	Log    *slog.Logger
-	// Relay, when set, receives every submission whatever the domain's
-	// routes say: the MMSC simulator a scenario started as its peer.
-	Relay string
 }
 
 var _ channel.Channel = (*Channel)(nil)
@@ -66,7 +63,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	}
 	domain := m.RoutingDomainOf()
 	scope := config.Scope{BindingGroup: m.BindingGroup, Binding: m.Binding, Domain: domain}
-	s, err := settingsFor(ch.Config(), scope, ch.Relay)
+	s, err := SettingsFor(ch.Config(), scope)
 	if err != nil {
 		return &status.Error{Protocol: status.MM7, Temporary: true, Enhanced: "4.3.5",
 			Component: ch.Name(), Text: "config for domain " + domain, Err: err}

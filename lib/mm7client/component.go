@@ -8,24 +8,21 @@ import (
 )
 
 // The daemon's MM7 channel: the router hands it the messages of domains
-// whose delivery_method is mm7. It is added in every daemon (it opens no
+// whose delivery_method is mm7. The daemon always has it (it opens no
 // connection until a message comes), so a config reload may route a new
-// domain to an MMSC without a restart. In a scenario it exists only when
-// the scenario started an MMSC simulator as its peer, and then submits
-// there whatever the routes say.
+// domain to an MMSC without a restart. A scenario has it only when it asks
+// for the mmsc peer; its connections then go where the process points the
+// configured MMSC (the simulator on a free port, or an MMSC outside).
 func init() {
-	process.Register("mm7 out", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
-		relay, peer := p.Peer("mmsc")
-		if p.Mode() != process.Daemon && !peer {
+	process.Register("mm7 channel", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
+		if _, wanted := p.Peer("mmsc"); !wanted {
 			return nil, nil
 		}
-		if !peer {
-			if err := CheckConfig(p.Config()); err != nil {
-				return nil, err
-			}
+		if err := CheckConfig(p.Config()); err != nil {
+			return nil, err
 		}
 		ch := New(p.Config, p.Retry, p.Logger())
-		ch.Relay = relay
+		ch.Client.Redirect = p.PeerAddr
 		p.AddChannel("mm7", ch)
 		return []process.Component{ch}, nil
 	})

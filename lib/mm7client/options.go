@@ -60,12 +60,6 @@ type Settings struct {
 // SettingsFor reads the settings of a message's scope. Errors name the
 // option and where it was set.
 func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
-	return settingsFor(cfg, scope, "")
-}
-
-// settingsFor reads the settings with relay, when set, as the URL instead
-// of the scope's routes.
-func settingsFor(cfg *config.Config, scope config.Scope, relay string) (Settings, error) {
 	r := reader{cfg: cfg, scope: scope}
 	s := Settings{
 		VASPID: r.str(config.MM7VASPID), VASID: r.str(config.MM7VASID),
@@ -94,10 +88,8 @@ func settingsFor(cfg *config.Config, scope config.Scope, relay string) (Settings
 	if s.Policy, err = retry.MM7PolicyOf(cfg, scope); err != nil {
 		return s, err
 	}
-	if s.URL = relay; s.URL == "" {
-		if s.URL, err = r.url(); err != nil {
-			return s, err
-		}
+	if s.URL, err = r.url(); err != nil {
+		return s, err
 	}
 	if auth := r.str(config.HTTPBasicAuth); auth != "" {
 		user, pass, ok := strings.Cut(auth, ":")

@@ -166,7 +166,7 @@ Domain "example.com" { Gateway = "` + d.sink.Addr + `" }
 mm7_serv { mm7_vasp_uri_paths = ( "/mm7/" ) }
 HTTP_Listener { Listen "127.0.0.1:0" { } }
 MMSC_Simulator {
-  Listen "` + simAddr + `" { }
+  listen = "` + simAddr + `"
   delay = 20ms
   status = [ "1555000" = "Expired" "1555111" = "Rejected" ]
 }

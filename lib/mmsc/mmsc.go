@@ -68,9 +68,6 @@ type Options struct {
 	ReportAttempts int
 	// Seed makes the mix draw repeatable; 0 seeds from the clock.
 	Seed uint64
-	// Manual posts reports only when Report is called, never on a timer:
-	// a scenario decides when each report arrives and with what status.
-	Manual bool
 }
 
 // Submission is a SubmitReq the simulator took.
@@ -109,7 +106,6 @@ type MMSC struct {
 	submissions []Submission
 	reports     []Report
 	notify      chan struct{}
-	nextIDs     []string
 }
 
 // New returns a simulator that Start brings up.
@@ -160,11 +156,8 @@ func (s *MMSC) Start(context.Context) error {
 	s.ln = ln
 	go s.srv.Serve(ln)
 	reports := s.opts.ReportURL
-	switch {
-	case s.opts.ReportTo != nil:
+	if s.opts.ReportTo != nil {
 		reports = "msyshost's MM7 receiver"
-	case s.opts.Manual:
-		reports = "when asked"
 	}
 	s.log.Info("MMSC simulator listening", "url", s.URL(), "reports_to", reports)
 	return nil
@@ -214,16 +207,6 @@ func (s *MMSC) WaitReports(ctx context.Context, n int) ([]Report, error) {
 	}
 }
 
-// NextMessageID makes the next accepted SubmitReq get id as its
-// MessageID (ids given before are used first), so a scenario names the
-// keys it expects; relays hand out ids of their own choosing, which the
-// VASP must treat as opaque.
-func (s *MMSC) NextMessageID(id string) {
-	s.mu.Lock()
-	s.nextIDs = append(s.nextIDs, id)
-	s.mu.Unlock()
-}
-
 // messageID returns a relay message id: relays hand out opaque
 // alphanumeric ids, unique per relay.
 func (s *MMSC) messageID() string {
@@ -234,20 +217,6 @@ func (s *MMSC) messageID() string {
 	var b [3]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%08X%s", n, strings.ToUpper(hex.EncodeToString(b[:])))
-}
-
-// assignedID is the MessageID of an accepted submission: the next one
-// NextMessageID gave, else a fresh one.
-func (s *MMSC) assignedID() string {
-	s.mu.Lock()
-	if len(s.nextIDs) > 0 {
-		id := s.nextIDs[0]
-		s.nextIDs = s.nextIDs[1:]
-		s.mu.Unlock()
-		return id
-	}
-	s.mu.Unlock()
-	return s.messageID()
 }
 
 // ServeHTTP answers one VASP request.
@@ -353,7 +322,7 @@ func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq)
 	}
 	rsp := &mm7.SubmitRsp{MM7Version: req.MM7Version, Status: st}
 	if st.Code == mm7.Success {
-		rsp.MessageID = s.assignedID()
+		rsp.MessageID = s.messageID()
 	}
 	s.mu.Lock()
 	s.submissions = append(s.submissions, Submission{TransactionID: tid, Namespace: ns, Request: req, MessageID: rsp.MessageID, Status: st})
@@ -362,8 +331,7 @@ func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq)
 	// HTTP 200, as relays answer address and policy failures.
 	s.write(w, http.StatusOK, &mm7.Envelope{TransactionID: tid, Namespace: ns, Body: rsp})
 	s.log.Info("SubmitReq", "transaction_id", tid, "recipients", len(rcpts), "status", st.Code, "message_id", rsp.MessageID)
-	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && !s.opts.Manual &&
-		(s.opts.ReportURL != "" || s.opts.ReportTo != nil) {
+	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && (s.opts.ReportURL != "" || s.opts.ReportTo != nil) {
 		for _, a := range rcpts {
 			s.schedule(ns, req, rsp.MessageID, a)
 		}

@@ -3,6 +3,7 @@ package mmsc
 import (
 	"errors"
 	"fmt"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,11 +14,12 @@ import (
 
 // The simulator started with the daemon: an MMSC_Simulator scope, msyshost's
 // own (Momentum has no simulators). Its options are the flags of `msyshost
-// sim mmsc`, with underscores; the SMSC simulator's SMSC_Simulator scope
-// follows the same rule with `msyshost sim smsc`:
+// sim mmsc`, with underscores, as SMSC_Simulator's are those of `msyshost
+// sim smsc`. Several may be configured, named (MMSC_Simulator "carrier-b"
+// { ... }), each on its own address:
 //
 //	MMSC_Simulator {
-//	  Listen "127.0.0.1:8090" { }
+//	  listen = "127.0.0.1:8090"
 //	  delay = 2s
 //	  mix = [ Retrieved = 8 Expired = 1 Rejected = 1 ]
 //	  status = [ "1555000" = "Expired" ]
@@ -26,11 +28,12 @@ import (
 // Without report_url the reports go to the daemon's MM7 receiver.
 const ScopeKind = "MMSC_Simulator"
 
-// DefaultAddr is where the simulator listens without a Listen stanza, as
-// `msyshost sim mmsc` does.
-const DefaultAddr = "127.0.0.1:8090"
+// DefaultListen is where the simulator listens without a listen option,
+// as `msyshost sim mmsc` does.
+const DefaultListen = "127.0.0.1:8090"
 
 var (
+	optListen         = declare("listen", config.StringType, `"`+DefaultListen+`"`, "host:port the MMSC simulator listens on (loopback); an MM7 domain's routes name it (mm7://127.0.0.1/mm7?port=8090)")
 	optPath           = declare("path", config.StringType, "/mm7", "request path the VASP posts SubmitReq to")
 	optUser           = declare("user", config.StringType, "", "Basic auth user the VASP must present (none when unset)")
 	optPassword       = declare("password", config.StringType, "", "Basic auth password the VASP must present")
@@ -53,20 +56,20 @@ func declare(name string, t config.Type, def, help string) *config.OptionSpec {
 }
 
 func init() {
-	config.DeclareScope(config.ScopeSpec{Kind: ScopeKind, Parents: []string{config.GlobalScope}, Name: config.NameForbidden,
-		Help: "msyshost's own: an MMSC simulator started with the daemon (options as the flags of `msyshost sim mmsc`); Listen \"127.0.0.1:8090\" { } by default"})
+	config.DeclareScope(config.ScopeSpec{Kind: ScopeKind, Parents: []string{config.GlobalScope}, Name: config.NameOptional,
+		Help: "an MMSC simulator started with the daemon (`msyshost sim mmsc` in-process): MMSC_Simulator { listen = \"127.0.0.1:8090\" }"})
 }
 
 // OptionsFrom reads a simulator's options from its MMSC_Simulator scope.
 // Errors name the option and where it was set.
 func OptionsFrom(n *config.Node) (Options, error) {
-	o := Options{Addr: DefaultAddr}
-	if ls := n.Scopes("listen"); len(ls) > 1 {
-		return o, fmt.Errorf("%s: %s listens on one address; the first Listen is at %s", ls[1].Pos, ScopeKind, ls[0].Pos)
-	} else if len(ls) == 1 {
-		o.Addr = ls[0].Name
-	}
+	var o Options
 	str := func(spec *config.OptionSpec) string { v, _ := spec.In(n); return v.String() }
+	o.Addr = str(optListen)
+	if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+		v, _ := optListen.In(n)
+		return o, fmt.Errorf("%s: listen %q is not host:port", v.Pos(), o.Addr)
+	}
 	o.Path, o.User, o.Password, o.VASPID = str(optPath), str(optUser), str(optPassword), str(optVASPID)
 	o.ReportURL, o.ReportUser, o.ReportPassword = str(optReportURL), str(optReportUser), str(optReportPassword)
 	if !strings.HasPrefix(o.Path, "/") {

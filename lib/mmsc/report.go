@@ -52,39 +52,6 @@ func reportOf(req *mm7.SubmitReq, messageID string, rcpt mm7.Address, status str
 	}
 }
 
-// Report posts, now and once, a report with status for each recipient of
-// the submission the simulator answered with messageID, and returns the
-// posts with the VASP's answers; err is the first post the VASP did not
-// take. A scenario steps reports this way (Options.Manual). A relay
-// reports only on messages it accepted, so an unknown messageID is an
-// error.
-func (s *MMSC) Report(ctx context.Context, messageID, status string) ([]Report, error) {
-	var sub *Submission
-	s.mu.Lock()
-	for i := range s.submissions {
-		if s.submissions[i].MessageID == messageID && messageID != "" {
-			sub = &s.submissions[i]
-		}
-	}
-	s.mu.Unlock()
-	if sub == nil {
-		return nil, fmt.Errorf("the MMSC simulator accepted no submission with MessageID %q", messageID)
-	}
-	status = canonicalStatus(status)
-	var (
-		out   []Report
-		first error
-	)
-	for _, rcpt := range sub.Request.Recipients.All() {
-		r := s.postAttempt(ctx, sub.Namespace, reportOf(sub.Request, messageID, rcpt, status), 1)
-		out = append(out, r)
-		if r.Err != nil && first == nil {
-			first = fmt.Errorf("report %s for %s not taken: %w", status, messageID, r.Err)
-		}
-	}
-	return out, first
-}
-
 // statusTexts are the explanations relays put beside an MMStatus.
 var statusTexts = map[string]string{
 	mm7.MMStatusRetrieved:               "Message retrieved by the recipient",

@@ -79,12 +79,6 @@ type Options struct {
 	Print func(script, line string)
 	// OnHook observes every hook dispatch and its result.
 	OnHook func(hook string, args []any, res luahost.Result)
-	// Peers are the network peers a scenario started in-process, by name
-	// ("mmsc", "smsc") with the address to reach each. In Scenario mode a
-	// component talks to these instead of the hosts its config names, and
-	// builds the listeners they need (an MM7 receiver for the MMSC's
-	// reports); without a peer it builds nothing that touches the network.
-	Peers map[string]string
 	// Outbox receives injections and bounces until a spool component
 	// installs itself (scenarios keep it: nothing leaves the process).
 	Outbox interface {
@@ -102,6 +96,13 @@ type Options struct {
 	Version string
 	// Shutdown is called by the console's shutdown command.
 	Shutdown func()
+	// Peers, in Scenario mode, names the network peers a scenario talks
+	// to over real sockets ("smsc", "mmsc"): each maps to the address of
+	// a peer outside the process, or to "" for the simulator the config
+	// describes, started on a free loopback port. A scenario without
+	// Peers reaches no network. The daemon ignores it: it starts what its
+	// config says.
+	Peers map[string]string
 }
 
 // Process is msyshost assembled from one config.
@@ -128,6 +129,9 @@ type Process struct {
 	components  []Component
 	started     int
 	datasources *datasource.Pool
+
+	peersMu   sync.RWMutex
+	peerAddrs map[string]string // configured address → where it is served
 }
 
 // Build assembles a process from opts. Nothing listens until Start.
@@ -321,17 +325,6 @@ func (p *Process) Config() *config.Config { return p.cfg.Load() }
 // Mode returns what the process was built for.
 func (p *Process) Mode() Mode { return p.opts.Mode }
 
-// Peer returns the address of a network peer the scenario started
-// (Options.Peers); ok is false in Daemon mode and for peers the scenario did
-// not ask for.
-func (p *Process) Peer(name string) (addr string, ok bool) {
-	if p.opts.Mode != Scenario {
-		return "", false
-	}
-	addr, ok = p.opts.Peers[name]
-	return addr, ok
-}
-
 // DataDir returns the data directory.
 func (p *Process) DataDir() string { return p.dataDir }
 
@@ -358,6 +351,43 @@ func (p *Process) Channel(method string) (channel.Channel, bool) {
 	defer p.channelsMu.RUnlock()
 	ch, ok := p.channels[method]
 	return ch, ok
+}
+
+// Peer says whether the process talks to the named network peer ("smsc",
+// "mmsc"): always in the daemon; in a scenario when Options.Peers names
+// it. addr is the address of a peer outside the process the scenario was
+// given instead of its configured simulator, "" for none.
+func (p *Process) Peer(name string) (addr string, wanted bool) {
+	if p.opts.Mode == Daemon {
+		return "", true
+	}
+	addr, wanted = p.opts.Peers[name]
+	return addr, wanted
+}
+
+// SetPeerAddr sends connections meant for the configured address to
+// actual: a scenario's simulator listening on a free port, or a peer
+// outside the process. Simulators call it from Start, before the channels
+// (a later stage) connect.
+func (p *Process) SetPeerAddr(configured, actual string) {
+	p.peersMu.Lock()
+	defer p.peersMu.Unlock()
+	if p.peerAddrs == nil {
+		p.peerAddrs = map[string]string{}
+	}
+	p.peerAddrs[configured] = actual
+}
+
+// PeerAddr returns where a connection to the configured address goes:
+// the address itself unless SetPeerAddr moved it. Channels call it each
+// time they connect.
+func (p *Process) PeerAddr(configured string) string {
+	p.peersMu.RLock()
+	defer p.peersMu.RUnlock()
+	if a, ok := p.peerAddrs[configured]; ok {
+		return a
+	}
+	return configured
 }
 
 // SetSpool makes inj and b receive every injection and bounce from now on
