@@ -9,7 +9,7 @@ require("msys.extended.message")
 local hooks = {}
 
 function hooks:mm7_handle_DR_negative(trx, bucket, msgid)
-  print("QA: MM7 ", trx.status, " for ", trx.recipient, "; re-route ", msgid, " stored in ", bucket)
+  print("QA: MM7 " .. trx.status .. " for " .. trx.recipient .. "; re-route " .. msgid .. " stored in " .. bucket)
   local msg = msys.mstore.load(bucket, msgid)
   if msg == nil then
     print("QA: Failed to load message from mstore!")
@@ -21,7 +21,7 @@ function hooks:mm7_handle_DR_negative(trx, bucket, msgid)
 end
 
 function hooks:mm7_handle_DR_positive(trx, bucket, msgid)
-  print("QA: MM7 ", trx.status, " by ", trx.recipient, "; delete ", msgid, " stored in ", bucket)
+  print("QA: MM7 " .. trx.status .. " by " .. trx.recipient .. "; delete " .. msgid .. " stored in " .. bucket)
   msys.mstore.delete(bucket, msgid)
   return msys.mms.MM7_CONTINUE
 end
