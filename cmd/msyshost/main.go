@@ -14,6 +14,9 @@ import (
 	_ "msyshost/lib/route"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
+	// The SMPP channel and the SMSC simulator the config may start.
+	_ "msyshost/lib/smppclient"
+	_ "msyshost/lib/smsc"
 	// The MM7 channel, the MM7 receiver and the MMSC simulator started
 	// with the daemon.
 	_ "msyshost/lib/mm7client"

@@ -47,6 +47,9 @@ type Settings struct {
 	// ReconnectMin and ReconnectMax bound the backoff between attempts;
 	// defaults 100ms and 30s.
 	ReconnectMin, ReconnectMax time.Duration
+	// Resolve, when set, gives the address to connect to for Addr at
+	// each connection (a scenario's simulator on a free port).
+	Resolve func(addr string) string
 }
 
 func (s *Settings) defaults() {
