@@ -15,7 +15,7 @@ function hooks:mm7_handle_DR_negative(trx, bucket, msgid)
     print("QA: Failed to load message from mstore!")
     return msys.mms.MM7_DELIVERED
   end
-  msg:inject("delivery_failure@test.com", "12405678910@smpp.messagesystems.com")
+  msg:inject("delivery_failure@test.com", "12405678910@smpp.example.com")
   msys.mstore.delete(bucket, msgid)
   return msys.mms.MM7_DELIVERED -- handled: no bounce to the sender
 end

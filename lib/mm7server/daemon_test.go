@@ -21,7 +21,6 @@ import (
 	"msyshost/lib/mmsc"
 	"msyshost/lib/mstore"
 	"msyshost/lib/process"
-	"msyshost/lib/smppclient"
 	"msyshost/lib/smsc"
 	"msyshost/lib/smtpclient/smtpsink"
 	"msyshost/luahost"
@@ -29,30 +28,10 @@ import (
 	// The daemon's components, as cmd/msyshost imports them.
 	_ "msyshost/lib/mm7client"
 	_ "msyshost/lib/route"
+	_ "msyshost/lib/smppclient"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
 )
-
-// The SMPP channel of the daemon is lib/smppclient's to register (issue
-// 13); until it does, this test adds it the way the daemon would, and
-// stands aside once the real one is there.
-func init() {
-	process.Register("smpp out (mm7server daemon test)", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
-		if _, ok := p.Channel("smpp"); ok || p.Mode() != process.Daemon {
-			return nil, nil
-		}
-		domains := smppclient.Domains(p.Config())
-		if len(domains) == 0 {
-			return nil, nil
-		}
-		ch, err := smppclient.NewChannel(p.Config(), p.Retry, domains, p.Logger())
-		if err != nil {
-			return nil, err
-		}
-		p.AddChannel("smpp", ch)
-		return []process.Component{ch}, nil
-	})
-}
 
 // syncBuffer collects the daemon's log lines.
 type syncBuffer struct {
@@ -155,7 +134,7 @@ Domain "mm7.example.com" {
   mm7_sender_address = "4321"
   mm7_delivery_report = true
 }
-Domain "smpp.messagesystems.com" {
+Domain "smpp.example.com" {
   delivery_method = "smpp"
   smpp_smsc_server = "` + smscHost + `"
   smpp_smsc_port = ` + smscPort + `

@@ -106,7 +106,7 @@ func TestScenarioPeerIsTheConfiguredSimulator(t *testing.T) {
 	}
 	deliverMMS(t, p, "15550001234@mm7.example.com")
 	injected := waitInjected(t, rec)
-	if injected[0].RcptTo != "12405678910@smpp.messagesystems.com" {
+	if injected[0].RcptTo != "12405678910@smpp.example.com" {
 		t.Errorf("injected to %s", injected[0].RcptTo)
 	}
 	if sim == nil || len(sim.Submissions()) != 1 {

@@ -53,7 +53,8 @@ type Server struct {
 	srv  *http.Server
 	// addr is the bound address once Start listened: a simulator started
 	// before the receiver asks for URL from its own goroutines.
-	addr atomic.Pointer[string]
+	addr  atomic.Pointer[string]
+	fresh FreshConns
 }
 
 // New returns a server Start brings up.
@@ -74,7 +75,7 @@ func New(opts Options) *Server {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: opts.Log}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, ConnState: s.fresh.Track}
 	return s
 }
 
@@ -96,7 +97,7 @@ func (s *Server) Start(context.Context) error {
 
 // Stop stops accepting requests and waits for the ones under way, so every
 // report taken is acted on and answered.
-func (s *Server) Stop(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+func (s *Server) Stop(ctx context.Context) error { return s.fresh.Shutdown(ctx, s.srv) }
 
 // Addr is the listening address; "" before Start.
 func (s *Server) Addr() string {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"msyshost/lib/mm7"
+	"msyshost/lib/mm7server"
 )
 
 // Options configure a simulator. Zero values take the defaults.
@@ -94,7 +95,9 @@ type MMSC struct {
 	log  *slog.Logger
 	srv  *http.Server
 	ln   net.Listener
-	hc   *http.Client
+	// fresh lets Stop close the spare connections VASPs keep open.
+	fresh mm7server.FreshConns
+	hc    *http.Client
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -140,7 +143,7 @@ func New(opts Options, log *slog.Logger) *MMSC {
 	// Reports live until Stop, whoever serves the handler (Start, or a
 	// test's own server).
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.fresh.Track}
 	return s
 }
 
@@ -166,7 +169,7 @@ func (s *MMSC) Start(context.Context) error {
 // Stop stops serving and drops the reports not yet posted.
 func (s *MMSC) Stop(ctx context.Context) error {
 	s.cancel()
-	err := s.srv.Shutdown(ctx)
+	err := s.fresh.Shutdown(ctx, s.srv)
 	s.wg.Wait()
 	return err
 }
