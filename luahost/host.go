@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"regexp"
@@ -37,7 +38,12 @@ type Options struct {
 	CallTimeout time.Duration
 	// SearchPath lists folders where require and script sources resolve.
 	SearchPath []string
-	// CallStackSize bounds Lua call depth; default 200.
+	// CallStackSize bounds Lua call depth; default 16384, where PUC 5.1's
+	// call stack, doubling in size, stops short of LUAI_MAXCALLS (20000).
+	// Each state allocates its frames up front (80 bytes each: 1.3 MB at
+	// the default; gopher-lua's growing call stack panics instead of
+	// raising "stack overflow"), and a stack overflow costs gopher-lua time
+	// growing with the square of the depth (its traceback of the error).
 	CallStackSize int
 	// RegistryMaxSize bounds a state's value stack (slots); default 1<<20.
 	RegistryMaxSize int
@@ -88,7 +94,7 @@ func New(opts Options, svc *Services) *Host {
 		opts.CallTimeout = 5 * time.Second
 	}
 	if opts.CallStackSize <= 0 {
-		opts.CallStackSize = 200
+		opts.CallStackSize = 16384
 	}
 	if opts.RegistryMaxSize <= 0 {
 		opts.RegistryMaxSize = 1 << 20
@@ -289,6 +295,20 @@ func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
 		return p, nil
 	}
 	src, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A file deleted from disk keeps the code the serving generation
+		// compiled from it, so the other scripts still reload.
+		if prev := g.host.gen.Load(); prev != nil && prev != g {
+			prev.protoMu.Lock()
+			p, ok := prev.protos[path]
+			prev.protoMu.Unlock()
+			if ok {
+				g.host.log.Warn("script file missing; its last good code stays", "file", path)
+				g.protos[path] = p
+				return p, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -502,6 +522,14 @@ func (g *Generation) release(st *state) {
 	}
 	st.script = ""
 	st.L.SetTop(0)
+	if puc.CollectDue(st.L) {
+		st.collect()
+		if st.broken {
+			if st = g.replace(st); st == nil {
+				return
+			}
+		}
+	}
 	g.pool.put(st)
 }
 

@@ -2,6 +2,7 @@ package luahost_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -379,3 +380,40 @@ msys.registerModule("w", m)`)
 		t.Fatalf("printed %q, want %q", got, want)
 	}
 }
+
+// TestWeakCacheIsCollectedBetweenCalls: a pooled state's weak cache keeps
+// only what Lua still reaches, though the script never calls
+// collectgarbage: the host collects between calls.
+func TestWeakCacheIsCollectedBetweenCalls(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"cache.lua", `local cache = setmetatable({}, {__mode = "k"})
+local kept = {}
+local mod = {}
+function mod:validate_data(msg)
+  cache[{}] = msg
+  kept[#kept + 1] = {}
+  cache[kept[#kept]] = msg
+  local n = 0
+  for _ in pairs(cache) do n = n + 1 end
+  mod.size = n
+  return 0
+end
+function mod:validate_ehlo() print(mod.size, #kept) return 0 end
+msys.registerModule("cache", mod)`)
+	ctx := context.Background()
+	for i := 0; i < 1000; i++ {
+		h.Dispatch(ctx, "validate_data", "m")
+	}
+	h.Dispatch(ctx, "validate_ehlo")
+	var size, kept int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(p.all(), "cache: "), "%d\t%d", &size, &kept); err != nil {
+		t.Fatalf("printed %q: %v", p.all(), err)
+	}
+	if kept != 1000 || size < kept || size > kept+collectEvery {
+		t.Fatalf("weak cache holds %d entries for %d reachable keys; want at most %d more", size, kept, collectEvery)
+	}
+}
+
+// collectEvery is how often, in calls, the host collects a state with weak
+// tables (puc's lgc).
+const collectEvery = 256

@@ -2,6 +2,7 @@ package luahost
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -87,8 +88,18 @@ func (w *lineOutput) flush() {
 	}
 }
 
-// close releases the state and stops watching it.
+// close releases the state and stops watching it. A state that did not
+// break first runs its finalizers, under the deadline, as lua_close does.
 func (st *state) close() {
+	if !st.broken {
+		fn := st.L.NewFunction(func(L *lua.LState) int {
+			puc.FinalizeAll(L)
+			return 0
+		})
+		if err := st.pcall(context.Background(), fn); err != nil {
+			st.host.log.Warn("finalizing a Lua state failed", "error", err)
+		}
+	}
 	for i := len(st.onClose) - 1; i >= 0; i-- {
 		st.onClose[i]()
 	}
@@ -130,6 +141,7 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 		CallStackSize:       h.opts.CallStackSize,
 		RegistrySize:        1024 * 4,
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
+		RegistryGrowStep:    4096, // deep recursion grows the stack by 64 KiB steps, not 512 B
 		IncludeGoStackTrace: false,
 	})
 	st := &state{L: L, host: h, gen: g, classes: map[string]*class{}, watch: newWatch(),
@@ -156,6 +168,7 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
+	puc.SetRoots(L, st.roots)
 	loaded := st.loaded()
 	preload, _ := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
 	for _, b := range registeredBindings() {
@@ -263,6 +276,40 @@ func (st *state) emitLine(b []byte) {
 	}
 }
 
+// roots are the Lua values the host holds in Go: the registered modules.
+func (st *state) roots() []lua.LValue {
+	r := make([]lua.LValue, len(st.modules))
+	for i, m := range st.modules {
+		r[i] = m.tbl
+	}
+	return r
+}
+
+// collect runs puc.Collect (weak tables, finalizers) under the host's
+// deadline, between calls; what fails is logged.
+func (st *state) collect() {
+	fn := st.L.NewFunction(func(L *lua.LState) int {
+		if err := puc.Collect(L); err != nil {
+			var ae *lua.ApiError
+			if errors.As(err, &ae) {
+				L.Error(ae.Object, 0)
+			}
+			L.Error(lua.LString(err.Error()), 0)
+		}
+		return 0
+	})
+	if err := st.pcall(context.Background(), fn); err != nil {
+		st.host.log.Warn("collecting garbage in a Lua state failed", "error", err)
+	}
+	st.L.SetTop(0)
+}
+
+// raise raises an error without a position, as PUC's C library functions
+// do (luaL_error from a C function has no Lua line to name).
+func raise(L *lua.LState, format string, args ...any) {
+	L.Error(lua.LString(fmt.Sprintf(format, args...)), 0)
+}
+
 // appendCString appends s up to its first NUL: PUC's print writes each
 // piece with fputs, which stops there.
 func appendCString(b []byte, s string) []byte {
@@ -301,12 +348,6 @@ func (st *state) openRequire() {
 		}
 		return fn, err
 	})
-}
-
-// raise raises an error without a position, as PUC's C library functions
-// do (luaL_error from a C function has no Lua line to name).
-func raise(L *lua.LState, format string, args ...any) {
-	L.Error(lua.LString(fmt.Sprintf(format, args...)), 0)
 }
 
 // resolve finds a module's file on the search path.

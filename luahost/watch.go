@@ -21,6 +21,9 @@ type watch struct {
 	heap0    atomic.Uint64 // live heap when the call started
 	parent   atomic.Value  // context.Context of the running call
 	err      atomic.Value  // error, once fired
+
+	afterMu sync.Mutex
+	after   map[*func()]struct{} // AfterFunc callbacks still to run
 }
 
 var _ context.Context = (*watch)(nil)
@@ -44,6 +47,47 @@ func (w *watch) Err() error {
 }
 
 func (w *watch) Value(any) any { return nil }
+
+// AfterFunc runs f in its own goroutine once the watch fires; stop cancels
+// that. gopher-lua gives every coroutine a context.WithCancel of its
+// state's context, and for a parent with this method the context package
+// registers a callback instead of starting a goroutine that would wait,
+// for an abandoned coroutine, as long as the state lives.
+func (w *watch) AfterFunc(f func()) (stop func() bool) {
+	w.afterMu.Lock()
+	defer w.afterMu.Unlock()
+	select {
+	case <-w.done:
+		go f()
+		return func() bool { return false }
+	default:
+	}
+	if w.after == nil {
+		w.after = map[*func()]struct{}{}
+	}
+	key := &f
+	w.after[key] = struct{}{}
+	return func() bool {
+		w.afterMu.Lock()
+		defer w.afterMu.Unlock()
+		_, ok := w.after[key]
+		delete(w.after, key)
+		return ok
+	}
+}
+
+// fire closes the watch's channel and runs the AfterFunc callbacks.
+func (w *watch) fire(err error) {
+	w.err.Store(err)
+	w.afterMu.Lock()
+	close(w.done)
+	after := w.after
+	w.after = nil
+	w.afterMu.Unlock()
+	for f := range after {
+		go (*f)()
+	}
+}
 
 // armed is what a call's arm replaced, for end.
 type armed struct {
@@ -118,8 +162,7 @@ func (w *watch) check(now int64, heap, limit uint64) {
 		}
 	}
 	if err != nil && w.deadline.CompareAndSwap(d, firing) {
-		w.err.Store(err)
-		close(w.done)
+		w.fire(err)
 	}
 }
 

@@ -23,18 +23,26 @@ func configCmd() *cobra.Command {
 	check := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check a config file as msyshost run would, without starting anything",
-		Args:  cobra.ExactArgs(1),
+		Long: `Check a config file as msyshost run would, without opening or starting anything:
+every option and scope against the declared ones (all problems at once, each with
+file:line:col), the store settings, every script source found on the search path
+(the config's folder, then the shipped scriptlets) and compiled, and what each
+component reads (listen addresses, routes, delivery methods).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("usage: msyshost config check FILE [--lenient]")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := config.Load(args[0])
 			if err != nil {
-				return err
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return exitCode(1)
 			}
-			warns, err := c.Check(lenient)
+			warns, err := process.Validate(c, process.Options{ConfigFile: args[0], Lenient: lenient, SearchPath: scriptletDirs()})
 			for _, w := range warns {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
-			}
-			if err == nil {
-				_, err = c.Mstore()
 			}
 			if err != nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), err)
@@ -48,10 +56,6 @@ func configCmd() *cobra.Command {
 	cmd.AddCommand(check)
 	return cmd
 }
-
-// The process package declares what it reads in its own init; importing
-// it here makes sure every declaration is in the registry.
-var _ = process.Daemon
 
 func printOptions(w io.Writer) {
 	scopes, opts := config.Registered()

@@ -21,7 +21,8 @@ func consoleCmd() *cobra.Command {
 		Use:   "console [COMMAND...]",
 		Short: "Talk to a running daemon over its control socket",
 		Long: `Send console commands to a running msyshost, as Momentum's ec_console does.
-With a command on the command line, or when stdin is not a terminal (one command
+With a command on the command line (its words as arguments, or the whole line as
+one quoted argument), or when stdin is not a terminal (one command
 per line), it runs in batch mode: prints each answer, errors to stderr, and exits 1
 if any command failed. Otherwise it is interactive, with a prompt and line editing;
 "quit" leaves. "help" lists the commands.`,
@@ -33,7 +34,7 @@ if any command failed. Otherwise it is interactive, with a prompt and line editi
 			defer c.Close()
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if len(args) > 0 {
-				return batch(c, strings.NewReader(joinCommand(args)+"\n"), out, errw)
+				return batch(c, strings.NewReader(commandLine(args)+"\n"), out, errw)
 			}
 			if f, ok := cmd.InOrStdin().(*os.File); ok && readline.IsTerminal(int(f.Fd())) {
 				return interactive(c, socket, out, errw)
@@ -45,9 +46,14 @@ if any command failed. Otherwise it is interactive, with a prompt and line editi
 	return cmd
 }
 
-// joinCommand rebuilds one command line from arguments, quoting those the
-// shell had to quote.
-func joinCommand(args []string) string {
+// commandLine is the command the arguments give: one argument is the whole
+// line, as written (`msyshost console 'mstore display B "a b"'`); several
+// are words, and those the shell had to quote are quoted again
+// (`msyshost console mstore display B "a b"`).
+func commandLine(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
 	parts := make([]string, len(args))
 	for i, a := range args {
 		if a == "" || strings.ContainsAny(a, " \t\"'\\") {

@@ -108,7 +108,7 @@ func runDaemon(ctx context.Context, opts process.Options, log *slog.Logger, stop
 	}
 	log.Info("msyshost started", "version", version, "config", opts.ConfigFile, "data_dir", p.DataDir(),
 		"store", p.StoreInfo(), "listeners", strings.Join(p.Listeners(), " "),
-		"scripts", len(p.ScriptStatus()), "generation", p.Host.Generation(), "pid", os.Getpid())
+		"scripts", loadedScripts(p), "generation", p.Host.Generation(), "pid", os.Getpid())
 	for running := true; running; {
 		select {
 		case s := <-sigs:
@@ -133,4 +133,20 @@ func runDaemon(ctx context.Context, opts process.Options, log *slog.Logger, stop
 	}
 	log.Info("msyshost stopped")
 	return nil
+}
+
+// loadedScripts is "2", or "1 of 2" when --allow-broken-scripts left some
+// out.
+func loadedScripts(p *process.Process) string {
+	all := p.ScriptStatus()
+	n := 0
+	for _, s := range all {
+		if s.Generation != 0 {
+			n++
+		}
+	}
+	if n == len(all) {
+		return fmt.Sprint(n)
+	}
+	return fmt.Sprintf("%d of %d", n, len(all))
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,7 @@ func TestCheckErrors(t *testing.T) {
 		{"Domain { }\n", `c.conf:1:1: Domain needs a name`},
 		{"mstore \"x\" { }\n", `mstore takes no name, found "x"`},
 		{"Domain \"d\" { Binding_Group \"g\" { } }\n", `c.conf:1:14: Binding_Group "g" may not appear in Domain "d" (it belongs in: global)`},
-		{"Control_Listener { Listen \"s\" { Enable = true } }\n", `unknown option "Enable" in Listen "s"; did you mean Enabled?`},
+		{"mstore { Enabeld = true }\n", `unknown option "Enabeld" in mstore; did you mean Enabled?`},
 		{"mstore { Data_Directory = x }\n", `option Data_Directory is not valid in mstore (valid in: global)`},
 	}
 	for _, tc := range cases {
@@ -117,4 +118,35 @@ func TestDeclareTwicePanics(t *testing.T) {
 		}
 	}()
 	Declare(OptionSpec{Name: "Retention", Scopes: []string{"mstore"}, Type: DurationType})
+}
+
+// Every problem of a file is reported at once, each with its position.
+func TestCheckReportsEveryProblem(t *testing.T) {
+	c, err := Parse("m.conf", []byte("Max_Retrys = 3\nDomian \"d\" { }\nmstore { retention = soon }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Check(false)
+	var p Problems
+	if !errors.As(err, &p) || len(p) != 3 {
+		t.Fatalf("Check = %v, want three problems", err)
+	}
+	for i, want := range []string{"m.conf:1:1: unknown option", "m.conf:2:1: unknown scope Domian", "m.conf:3:10: retention: expected a duration"} {
+		if !strings.HasPrefix(p[i].Error(), want) {
+			t.Errorf("problem %d: %q, want prefix %q", i, p[i], want)
+		}
+	}
+}
+
+// --lenient forgives options msyshost does not know, not one slip away
+// from an option it does, and suggests only what the scope allows.
+func TestLenientKeepsNearMissesAsErrors(t *testing.T) {
+	c, _ := Parse("l.conf", []byte("Domain \"d\" { smpp_registered_delivry = SMSC_Delivery }\nServer_ID = 7\n"))
+	warns, err := c.Check(true)
+	if err == nil || !strings.Contains(err.Error(), `l.conf:1:14: unknown option "smpp_registered_delivry" in Domain "d"; did you mean smpp_registered_delivery?`) {
+		t.Fatalf("near miss under --lenient: %v", err)
+	}
+	if len(warns) != 1 || strings.Contains(warns[0].Error(), "did you mean servers") {
+		t.Fatalf("warnings %v: Server_ID must be a plain warning, and servers is no option of the global scope", warns)
+	}
 }

@@ -66,10 +66,10 @@ func init() {
 		Help: "accepted for compatibility: the pool keeps its states"})
 	Declare(OptionSpec{Name: "max_spare_per_master", Scopes: []string{"scriptlet"}, Type: IntType, Default: "5000",
 		Help: "accepted for compatibility: pool_size bounds the states"})
-	Declare(OptionSpec{Name: "pool_size", Scopes: []string{"scriptlet"}, Type: IntType,
+	Declare(OptionSpec{Name: "pool_size", Scopes: []string{"scriptlet"}, Type: IntType, Default: "64",
 		Help: "msyshost's own: most Lua states per generation, default 64; as many as there are CPUs are built at a load, more when every state is busy"})
-	Declare(OptionSpec{Name: "call_timeout", Scopes: []string{"scriptlet"}, Type: DurationType,
-		Help: "msyshost's own: deadline of one hook call; default 5s"})
+	Declare(OptionSpec{Name: "call_timeout", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "5",
+		Help: "msyshost's own: deadline of one hook call; a call past it counts as CONTINUE and is logged"})
 	Declare(OptionSpec{Name: "source", Scopes: []string{"script"}, Type: StringType,
 		Help: "the module a script stanza loads, dot- or slash-separated, without .lua"})
 

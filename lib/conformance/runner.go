@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"msyshost/lib/config"
+	"msyshost/lib/hook"
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
 	"msyshost/lib/process"
@@ -444,7 +446,11 @@ func (r *run) present(ctx context.Context, k string) error {
 func checkHooks(want []HookExpect, got []call) []string {
 	var fails []string
 	describe := func(c call) string {
-		s := fmt.Sprintf("%s(%s) by %s returned %s", c.Hook, strings.Join(c.args, ", "), c.Module, c.Returned)
+		ret := c.Returned.String()
+		if n, err := strconv.Atoi(ret); err == nil && hook.CodeName(c.Hook, n) != "" {
+			ret += " (" + hook.CodeName(c.Hook, n) + ")"
+		}
+		s := fmt.Sprintf("%s(%s) by %s returned %s", c.Hook, strings.Join(c.args, ", "), c.Module, ret)
 		if c.Err != "" {
 			s += " [" + c.Err + "]"
 		}
@@ -465,7 +471,11 @@ func checkHooks(want []HookExpect, got []call) []string {
 		case w.Module != "" && w.Module != c.Module:
 			fails = append(fails, fmt.Sprintf("hooks[%d]: %s ran in module %s, want %s", i, c.Hook, c.Module, w.Module))
 		case w.Returned != nil && (c.Err != "" || float64(c.Code) != *w.Returned || c.Returned.Type().String() != "number"):
-			fails = append(fails, fmt.Sprintf("hooks[%d]: %s, want it to return %v", i, describe(c), *w.Returned))
+			want := fmt.Sprint(*w.Returned)
+			if name := hook.CodeName(c.Hook, int(*w.Returned)); name != "" && float64(int(*w.Returned)) == *w.Returned {
+				want += " (" + name + ")"
+			}
+			fails = append(fails, fmt.Sprintf("hooks[%d]: %s, want it to return %s", i, describe(c), want))
 		case w.Args != nil && strings.Join(w.Args, "\x00") != strings.Join(c.args, "\x00"):
 			fails = append(fails, fmt.Sprintf("hooks[%d]: %s, want args %s", i, describe(c), show(w.Args)))
 		}

@@ -86,8 +86,12 @@ func Watch(ctx context.Context, rep *Report, opts Options, out io.Writer) error 
 			sort.Strings(files)
 			sort.Strings(names)
 			again := RunFiles(ctx, files, opts, nil, false)
-			fmt.Fprintf(out, "%s %s changed: %d scenarios, %d passed, %d failed\n",
-				time.Now().Format("15:04:05"), strings.Join(names, ", "), len(files), again.Passed(), again.Failed())
+			noun := "scenarios"
+			if len(files) == 1 {
+				noun = "scenario"
+			}
+			fmt.Fprintf(out, "%s %s changed: %d %s, %d passed, %d failed\n",
+				time.Now().Format("15:04:05"), strings.Join(names, ", "), len(files), noun, again.Passed(), again.Failed())
 			for _, res := range again.Results {
 				track(res)
 				if !res.Passed() {

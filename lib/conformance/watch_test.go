@@ -64,12 +64,12 @@ func TestWatchRerunsWhatAChangeTouches(t *testing.T) {
 	}
 	wait("watching")
 	put("p.lua", hook("0"))
-	wait("p.lua changed: 1 scenarios, 0 passed, 1 failed")
+	wait("p.lua changed: 1 scenario, 0 passed, 1 failed")
 	wait("FAIL uses p")
 	put("p.lua", hook("3"))
-	wait("p.lua changed: 1 scenarios, 1 passed, 0 failed")
+	wait("p.lua changed: 1 scenario, 1 passed, 0 failed")
 	put("other.yaml", "name: no scripts\nsteps:\n  - lua: \"error('boom')\"\n")
-	wait("other.yaml changed: 1 scenarios, 0 passed, 1 failed")
+	wait("other.yaml changed: 1 scenario, 0 passed, 1 failed")
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

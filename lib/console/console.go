@@ -70,6 +70,9 @@ func (c *Console) Exec(ctx context.Context, line string) (string, error) {
 		return "", nil
 	}
 	if strings.EqualFold(words[0], "help") {
+		if len(words) == 2 && (strings.EqualFold(words[1], "quit") || strings.EqualFold(words[1], "exit")) {
+			return "quit\n    end the console session (exit does the same)\n", nil
+		}
 		return c.help(words[1:])
 	}
 	c.mu.RLock()
@@ -137,6 +140,7 @@ func (c *Console) help(topic []string) (string, error) {
 	}
 	if prefix == "" {
 		b.WriteString("help [COMMAND]\n    this list, or one command's usage\n")
+		b.WriteString("quit\n    end the console session\n")
 	}
 	return b.String(), nil
 }

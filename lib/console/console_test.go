@@ -50,7 +50,7 @@ func TestExecDispatchAndSuggestions(t *testing.T) {
 	if _, err := c.Exec(ctx, "frobnicate"); err == nil || !strings.Contains(err.Error(), `try "help"`) {
 		t.Fatalf("unknown error = %v", err)
 	}
-	if out, _ := c.Exec(ctx, "help"); out != "config reload\nmstore display B M\nhelp [COMMAND]\n    this list, or one command's usage\n" {
+	if out, _ := c.Exec(ctx, "help"); out != "config reload\nmstore display B M\nhelp [COMMAND]\n    this list, or one command's usage\nquit\n    end the console session\n" {
 		t.Fatalf("help = %q", out)
 	}
 	if out, err := c.Exec(ctx, "help mstore"); err != nil || out != "mstore display B M\n" {

@@ -19,6 +19,7 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 	c.Add(Command{
 		Name:  "mstore display",
 		Usage: "mstore display BUCKET MSGID [body|full|resource]",
+		Help:  "show a stored message: its metadata, its body, both, or its context dictionaries; a segment id shows its long SMS",
 		Run: func(ctx context.Context, args []string) (string, error) {
 			if len(args) < 2 || len(args) > 3 {
 				return "", errors.New("usage: mstore display BUCKET MSGID [body|full|resource]")
@@ -51,6 +52,7 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 	c.Add(Command{
 		Name:  "mstore reinstate",
 		Usage: "mstore reinstate BUCKET MSGID [RCPTTO]",
+		Help:  "queue a stored message again, to its recipient or RCPTTO; the stored copy is kept",
 		Run: func(ctx context.Context, args []string) (string, error) {
 			if len(args) < 2 || len(args) > 3 {
 				return "", errors.New("usage: mstore reinstate BUCKET MSGID [RCPTTO]")
@@ -72,6 +74,7 @@ func (c *Console) AddMstore(store mstore.Store, inj spool.Injector, fromRecord f
 	c.Add(Command{
 		Name:  "mstore delete",
 		Usage: "mstore delete BUCKET MSGID",
+		Help:  "delete a stored message (for a long SMS, with every segment alias)",
 		Run: func(ctx context.Context, args []string) (string, error) {
 			if len(args) != 2 {
 				return "", errors.New("usage: mstore delete BUCKET MSGID")

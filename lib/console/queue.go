@@ -278,7 +278,7 @@ func showqueue(q *spool.Spool, args []string) (string, error) {
 		if e.Active {
 			state = "active"
 		}
-		fmt.Fprintf(&b, "[%s/%s] %s Created: %d\n  From: <%s> To: <%s>\n", state, name, e.ID, e.Created.Unix(), e.MailFrom, e.RcptTo)
+		fmt.Fprintf(&b, "[%s/%s] %s Created: %s\n  From: <%s> To: <%s>\n", state, name, e.ID, stamp(e.Created), e.MailFrom, e.RcptTo)
 		if e.Attempts > 0 {
 			fmt.Fprintf(&b, "  Attempts: %d Next: %s Last: %s\n", e.Attempts, stamp(e.Next), lastError(e))
 		}
@@ -295,7 +295,7 @@ func details(e spool.Entry) string {
 	fmt.Fprintf(&b, "Message: %s\n", e.ID)
 	row := func(k string, v any) { fmt.Fprintf(&b, "%15s: %v\n", k, v) }
 	row("Batch", e.BatchID)
-	row("Created", e.Created.UTC().Format("2006-01-02 15:04:05"))
+	row("Created", stamp(e.Created))
 	row("Next Attempt", e.Next.UTC().Format("2006-01-02 15:04:05"))
 	row("Retries", max(e.Attempts-1, 0))
 	row("Attempts", e.Attempts)

@@ -52,18 +52,11 @@ type Server struct {
 // daemon that died is removed; one a live daemon answers on is not
 // touched, and neither is a path that is not a socket.
 func Listen(path string) (net.Listener, error) {
-	if fi, err := os.Lstat(path); err == nil {
-		if fi.Mode()&os.ModeSocket == 0 {
-			return nil, fmt.Errorf("control socket %s: the path exists and is not a socket; not touching it", path)
-		}
-		c, err := net.DialTimeout("unix", path, time.Second)
-		if err == nil {
-			c.Close()
-			return nil, fmt.Errorf("control socket %s is in use by a running daemon (stop it, or give another Control_Listener path)", path)
-		}
-		if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ENOENT) {
-			return nil, fmt.Errorf("control socket %s: cannot tell whether a daemon owns it: %w", path, err)
-		}
+	stale, err := checkFree(path)
+	if err != nil {
+		return nil, err
+	}
+	if stale {
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("control socket %s: removing the stale socket: %w", path, err)
 		}
@@ -77,6 +70,34 @@ func Listen(path string) (net.Listener, error) {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
 	return l, nil
+}
+
+// CheckFree reports an error when path is a socket a live daemon answers
+// on, or not a socket at all; a daemon checks it before it takes its data
+// directory, so a second one says why at once.
+func CheckFree(path string) error {
+	_, err := checkFree(path)
+	return err
+}
+
+// checkFree reports whether path holds a stale socket to remove.
+func checkFree(path string) (stale bool, err error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return false, nil
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return false, fmt.Errorf("control socket %s: the path exists and is not a socket; not touching it", path)
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return false, fmt.Errorf("control socket %s is in use by a running daemon (stop it, or give another Control_Listener path)", path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, syscall.ENOENT) {
+		return false, fmt.Errorf("control socket %s: cannot tell whether a daemon owns it: %w", path, err)
+	}
+	return true, nil
 }
 
 func (s *Server) init() {

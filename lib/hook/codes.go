@@ -4,6 +4,8 @@
 // flow, the SMTP layer and luahost share it.
 package hook
 
+import "strings"
+
 // Return codes. Momentum publishes numbers only for the mobile families
 // (the retry reference: MSTORE_*, SMPP_*, MM7_*); the others are msyshost's
 // choices, distinct within each family. Every family's "go on" value is 0,
@@ -46,3 +48,34 @@ const (
 	DeliveryPermFailed = 3
 	DeliveryTempFailed = 4
 )
+
+// codeNames names each family's codes as scripts write them.
+var codeNames = []struct {
+	match func(hook string) bool
+	names map[int]string
+}{
+	{func(h string) bool { return h == "smpp_store_submit" || h == "mm7_store_submit_hook" },
+		map[int]string{MstoreContinue: "MSTORE_CONTINUE", MstoreDone: "MSTORE_DONE"}},
+	{func(h string) bool { return strings.HasPrefix(h, "smpp_handle_DR_") },
+		map[int]string{SMPPContinue: "SMPP_CONTINUE", SMPPDelivered: "SMPP_DELIVERED"}},
+	{func(h string) bool { return strings.HasPrefix(h, "mm7_handle_DR_") },
+		map[int]string{MM7Continue: "MM7_CONTINUE", MM7Delivered: "MM7_DELIVERED"}},
+	{func(h string) bool { return strings.HasPrefix(h, "validate_") || h == "core_final_validation" },
+		map[int]string{ValidateCont: "VALIDATE_CONT", ValidateDone: "VALIDATE_DONE", ValidateAgain: "VALIDATE_AGAIN"}},
+	{func(h string) bool { return h == "generic_delivery_msg_dispose" },
+		map[int]string{DeliveryContinue: "DELIVERY_CONTINUE", DeliveryDone: "DELIVERY_DONE", DeliverySuccess: "DELIVERY_SUCCESS",
+			DeliveryPermFailed: "DELIVERY_PERMFAILED", DeliveryTempFailed: "DELIVERY_TEMPFAILED"}},
+	{func(h string) bool { return h == "ac_auth_perform_auth" },
+		map[int]string{AuthOK: "EC_AUTH_OK", AuthFail: "EC_AUTH_FAIL", AuthError: "EC_AUTH_ERROR"}},
+}
+
+// CodeName names what a hook returned as its family's constant
+// ("SMPP_DELIVERED"), or "" when the hook's family has no name for it.
+func CodeName(hook string, code int) string {
+	for _, f := range codeNames {
+		if f.match(hook) {
+			return f.names[code]
+		}
+	}
+	return ""
+}

@@ -70,3 +70,20 @@ func TestCalledByRejectsUnknownHooks(t *testing.T) {
 	}()
 	CalledBy("test", "validate_nothing")
 }
+
+func TestCodeName(t *testing.T) {
+	for _, c := range []struct {
+		hook string
+		code int
+		want string
+	}{
+		{"smpp_handle_DR_negative", 3, "SMPP_DELIVERED"}, {"smpp_handle_DR_positive", 0, "SMPP_CONTINUE"},
+		{"mm7_handle_DR_negative", 3, "MM7_DELIVERED"}, {"smpp_store_submit", 1, "MSTORE_DONE"},
+		{"mm7_store_submit_hook", 0, "MSTORE_CONTINUE"}, {"validate_rcptto", 1, "VALIDATE_DONE"},
+		{"core_final_validation", 2, "VALIDATE_AGAIN"}, {"smpp_handle_DR_negative", 7, ""}, {"init", 0, ""},
+	} {
+		if got := CodeName(c.hook, c.code); got != c.want {
+			t.Errorf("CodeName(%s, %d) = %q, want %q", c.hook, c.code, got, c.want)
+		}
+	}
+}

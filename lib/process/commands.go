@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 
 	"msyshost/lib/console"
+	"msyshost/lib/hook"
 	"msyshost/lib/retry"
 	"msyshost/luahost"
 )
@@ -50,16 +53,24 @@ func (p *Process) addConsoleCommands() {
 			res := p.Host.Call(ctx, args[0], hookArgs...)
 			var b strings.Builder
 			if len(res.Calls) == 0 {
-				fmt.Fprintf(&b, "no module defines %s\n", args[0])
+				fmt.Fprintf(&b, "no module defines %s", args[0])
+				if _, known := hook.Lookup(args[0]); !known {
+					if near := hook.Suggest(args[0]); near != "" {
+						fmt.Fprintf(&b, "; did you mean %s?", near)
+					} else {
+						b.WriteString(" (not a hook Momentum documents)")
+					}
+				}
+				b.WriteString("\n")
 			}
 			for _, c := range res.Calls {
 				if c.Err != "" {
 					fmt.Fprintf(&b, "%s: error: %s\n", c.Module, c.Err)
 				} else {
-					fmt.Fprintf(&b, "%s: returned %s\n", c.Module, c.Returned.String())
+					fmt.Fprintf(&b, "%s: returned %s%s\n", c.Module, c.Returned.String(), codeName(args[0], c.Returned.String()))
 				}
 			}
-			fmt.Fprintf(&b, "decision: %d (generation %d)\n", res.Code, p.Host.Generation())
+			fmt.Fprintf(&b, "decision: %d%s (generation %d)\n", res.Code, codeName(args[0], fmt.Sprint(res.Code)), p.Host.Generation())
 			return b.String(), nil
 		},
 	})
@@ -93,6 +104,9 @@ func (p *Process) statusText() string {
 	fmt.Fprintf(&b, "Generation %d serving\n", p.Host.Generation())
 	for _, s := range p.ScriptStatus() {
 		fmt.Fprintf(&b, "%s: %s\n", s.Name, s.File)
+		if _, err := os.Stat(s.File); err != nil {
+			fmt.Fprintf(&b, "  file missing (%v): its last good code serves until the config drops it\n", err)
+		}
 		if s.Generation == 0 {
 			b.WriteString("  not loaded\n")
 		} else {
@@ -117,4 +131,16 @@ func (s scriptControls) Run(ctx context.Context, line string) (string, bool, err
 		return "", false, nil
 	}
 	return out, true, err
+}
+
+// codeName is " (SMPP_DELIVERED)" for a return a hook's family names.
+func codeName(hookName, returned string) string {
+	n, err := strconv.Atoi(returned)
+	if err != nil {
+		return ""
+	}
+	if name := hook.CodeName(hookName, n); name != "" {
+		return " (" + name + ")"
+	}
+	return ""
 }

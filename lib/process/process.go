@@ -75,7 +75,8 @@ type Options struct {
 	// Scripts are loaded before the config's script stanzas (a scenario's
 	// `scripts:`).
 	Scripts []luahost.Script
-	// Print receives each line a script prints; nil logs it.
+	// Print receives each line a script prints, besides the log (info
+	// level, the line as the message, source=print).
 	Print func(script, line string)
 	// OnHook observes every hook dispatch and its result.
 	OnHook func(hook string, args []any, res luahost.Result)
@@ -111,6 +112,7 @@ type Process struct {
 	log     *slog.Logger
 	now     func() time.Time
 	cfg     atomic.Pointer[config.Config]
+	built   *config.Config // the config the process was built from
 	dataDir string
 
 	Store   mstore.Store
@@ -126,6 +128,8 @@ type Process struct {
 	channels   map[string]channel.Channel
 
 	scripts     *scriptSet
+	reloadMu    sync.Mutex    // one reload at a time: watcher, console, SIGHUP
+	resync      chan struct{} // a reload happened: the watcher looks at the files again
 	components  []Component
 	started     int
 	datasources *datasource.Pool
@@ -144,19 +148,36 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}}
+	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}, resync: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			p.closeCore()
 		}
 	}()
 	cfg, err := p.readConfig()
+	if err == nil {
+		err = runChecks(cfg, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
 	p.cfg.Store(cfg)
+	p.built = cfg
 	if p.dataDir, err = p.prepareDataDir(cfg); err != nil {
 		return nil, err
+	}
+	if opts.Mode == Daemon {
+		// A second daemon on the same socket says so before it waits for
+		// the first one's locked store.
+		paths, err := controlPaths(cfg, p.dataDir)
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range paths {
+			if err := console.CheckFree(path); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if p.Store, err = p.openStore(ctx, cfg); err != nil {
 		return nil, err
@@ -170,11 +191,7 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 		callTimeout = sc.CallTimeout
 	}
 	p.scripts = newScriptSet(p, opts.Scripts)
-	print := opts.Print
-	if print == nil {
-		print = func(script, line string) { log.Info("script printed", "script", script, "line", line) }
-	}
-	svc := &luahost.Services{Logger: log, Now: now, Print: print}
+	svc := &luahost.Services{Logger: log, Now: now, Print: opts.Print}
 	msysmstore.Store.Set(svc, p.Store)
 	core.Injector.Set(svc, p)
 	dnslookup.Config.Set(svc, dnslookup.ResolvConf(
@@ -267,7 +284,7 @@ func (p *Process) openStore(ctx context.Context, cfg *config.Config) (mstore.Sto
 			Retention: ms.Retention, Now: p.now, Logger: p.log, SweepInterval: p.opts.SweepInterval,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("opening embedded mstore %s: %w", path, err)
+			return nil, err
 		}
 		return s, nil
 	}

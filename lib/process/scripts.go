@@ -17,6 +17,7 @@ import (
 type ScriptStatus struct {
 	Name       string
 	File       string
+	Source     string    // the module name a script stanza gave; "" for a file named directly
 	Generation int64     // the generation serving its code; 0 when none has
 	LoadedAt   time.Time // when that generation was built
 	Err        string    // the last failed load's error for this script, with file:line
@@ -41,10 +42,11 @@ func newScriptSet(p *Process, extra []luahost.Script) *scriptSet {
 	return &scriptSet{p: p, extra: extra, replaced: map[string]string{}, status: map[string]*ScriptStatus{}}
 }
 
-// searchPath is where sources and require resolve: the caller's folders,
-// then the config file's own folder.
+// searchPath is where sources and require resolve: the config file's own
+// folder first, so a migrator's module shadows a shipped one of the same
+// name, then the caller's folders (the shipped scriptlets).
 func (s *scriptSet) searchPath() []string {
-	path := append([]string(nil), s.p.opts.SearchPath...)
+	var path []string
 	if f := s.p.opts.ConfigFile; f != "" {
 		dir := filepath.Dir(f)
 		if abs, err := filepath.Abs(dir); err == nil {
@@ -52,7 +54,7 @@ func (s *scriptSet) searchPath() []string {
 		}
 		path = append(path, dir)
 	}
-	return path
+	return append(path, s.p.opts.SearchPath...)
 }
 
 // resolve lists the scripts of cfg in load order: the extra ones, then the
@@ -67,6 +69,14 @@ func (s *scriptSet) resolve(cfg *config.Config) ([]luahost.Script, error) {
 	}
 	for _, cs := range cfg.Scripts() {
 		path, err := s.p.Host.Resolve(cs.Source)
+		if err != nil {
+			// A script deleted from disk keeps its last good code (the
+			// host reuses the serving generation's) until the config
+			// drops it, so the other scripts still reload.
+			if st, ok := s.status[cs.Name]; ok && st.Generation != 0 && st.Source == cs.Source {
+				path, err = st.File, nil
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: script %q: %w", cs.File, cs.Line, cs.Name, err)
 		}
@@ -85,10 +95,10 @@ func (s *scriptSet) loadInitial(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	configured := scripts
+	s.add(scripts)
 	for {
 		err := s.p.Host.Load(ctx, scripts)
-		s.record(configured, scripts, err)
+		s.record(scripts, err)
 		if err == nil {
 			return nil
 		}
@@ -120,7 +130,11 @@ func (s *scriptSet) reload(ctx context.Context, cfg *config.Config, why string) 
 	if err == nil {
 		err = s.p.Host.Load(ctx, scripts)
 	}
-	s.record(scripts, scripts, err)
+	if err == nil {
+		s.add(scripts)
+		s.drop(scripts)
+	}
+	s.record(scripts, err)
 	if err != nil {
 		if msg := err.Error(); msg != s.lastErr {
 			s.lastErr = msg
@@ -133,43 +147,66 @@ func (s *scriptSet) reload(ctx context.Context, cfg *config.Config, why string) 
 	return nil
 }
 
-// record notes a load's outcome per script: a success gives every loaded
-// script the new generation and clears its error; a failure marks the
-// script it names (or every script, when it names none) and leaves the
-// rest as they were. Scripts no longer configured leave the status.
-func (s *scriptSet) record(configured, loaded []luahost.Script, err error) {
-	now := s.p.now()
-	seen := map[string]bool{}
-	for _, sc := range configured {
-		seen[sc.Name] = true
+// add makes a status entry for every script not known yet.
+func (s *scriptSet) add(scripts []luahost.Script) {
+	for _, sc := range scripts {
 		if _, ok := s.status[sc.Name]; !ok {
-			s.status[sc.Name] = &ScriptStatus{Name: sc.Name, File: sc.Path}
+			s.status[sc.Name] = &ScriptStatus{Name: sc.Name, File: sc.Path, Source: sc.Source}
 			s.order = append(s.order, sc.Name)
 		}
 	}
+}
+
+// drop forgets the scripts a loaded config no longer has.
+func (s *scriptSet) drop(loaded []luahost.Script) {
+	keep := map[string]bool{}
 	for _, sc := range loaded {
-		st := s.status[sc.Name]
-		st.File = sc.Path
-		if err == nil {
-			st.Generation, st.LoadedAt, st.Err = s.p.Host.Generation(), now, ""
-			continue
+		keep[sc.Name] = true
+	}
+	kept := s.order[:0]
+	for _, k := range s.order {
+		if keep[k] {
+			kept = append(kept, k)
+		} else {
+			delete(s.status, k)
 		}
-		var ce *luahost.CompileError
-		if !errors.As(err, &ce) || ce.Script == sc.Path {
+	}
+	s.order = kept
+}
+
+// record notes a load's outcome: a success gives every loaded script the
+// new generation and its file, and clears its error; a failure attaches
+// the error to the known script it names (or to every known script when
+// it names none) and changes nothing else, since the old generation still
+// serves what status shows.
+func (s *scriptSet) record(loaded []luahost.Script, err error) {
+	now := s.p.now()
+	if err == nil {
+		for _, sc := range loaded {
+			st := s.status[sc.Name]
+			st.File, st.Source = sc.Path, sc.Source
+			st.Generation, st.LoadedAt, st.Err = s.p.Host.Generation(), now, ""
+		}
+		return
+	}
+	var ce *luahost.CompileError
+	named := errors.As(err, &ce)
+	for _, k := range s.order {
+		st := s.status[k]
+		if !named || ce.Script == st.File || scriptPath(loaded, k) == ce.Script {
 			st.Err, st.ErrAt = err.Error(), now
 		}
 	}
-	if err == nil {
-		kept := s.order[:0]
-		for _, k := range s.order {
-			if seen[k] {
-				kept = append(kept, k)
-			} else {
-				delete(s.status, k)
-			}
+}
+
+// scriptPath is the file a load gave the named script, or "".
+func scriptPath(scripts []luahost.Script, name string) string {
+	for _, sc := range scripts {
+		if sc.Name == name {
+			return sc.Path
 		}
-		s.order = kept
 	}
+	return ""
 }
 
 // replace makes copy stand for file in every later load (a scenario's
@@ -204,42 +241,56 @@ func (p *Process) ReplaceScript(ctx context.Context, file, copy string) error {
 // ReloadScripts recompiles the scripts of the config in force into a new
 // generation. On error the old generation keeps serving.
 func (p *Process) ReloadScripts(ctx context.Context, why string) error {
-	return p.scripts.reload(ctx, p.Config(), why)
+	p.reloadMu.Lock()
+	defer p.reloadMu.Unlock()
+	err := p.scripts.reload(ctx, p.Config(), why)
+	p.reloaded()
+	return err
 }
 
 // ReloadConfig reads the config file again and reloads the scripts it
 // names, as one transaction: a config that does not parse or check, or a
-// script that does not load, changes nothing. Settings read when the
-// process was built (the store, the data directory, listeners) need a
-// restart; a change to them is reported in the result.
+// script that does not load, changes nothing. The new config is in force
+// while its generation is built, so init() reads it; it is put back when
+// the build fails. Reloads are serialised, so the scripts serving and the
+// config in force always belong together. Settings read when the process
+// was built (the store, the data directory, the scriptlet pool, the
+// listeners) need a restart; a change to them is reported in the result.
 func (p *Process) ReloadConfig(ctx context.Context) (string, error) {
+	p.reloadMu.Lock()
+	defer p.reloadMu.Unlock()
 	cfg := p.Config()
 	if p.opts.ConfigFile != "" {
 		var err error
-		if cfg, err = p.readConfig(); err != nil {
+		if cfg, err = p.readConfig(); err == nil {
+			err = runChecks(cfg, p)
+		}
+		if err != nil {
 			p.log.Error("config reload failed; the previous config stays", "error", err)
 			return "", err
 		}
 	}
+	old := p.cfg.Swap(cfg)
 	if err := p.scripts.reload(ctx, cfg, "config reload"); err != nil {
+		p.cfg.Store(old)
 		return "", err
 	}
-	old := p.cfg.Swap(cfg)
-	// Momentum applies a pool's new concurrency at run time.
-	if pools, err := cfg.ThreadPools(); err == nil {
-		p.Host.SetThreadPools(pools)
-	}
-	var notes []string
-	if restart := restartNeeded(old, cfg); len(restart) > 0 {
+	p.reloaded()
+	out := fmt.Sprintf("Reloaded: generation %d\n", p.Host.Generation())
+	if restart := restartNeeded(p.built, cfg); len(restart) > 0 {
 		msg := "changed, but take effect only after a restart: " + strings.Join(restart, ", ")
 		p.log.Warn("config reload: " + msg)
-		notes = append(notes, msg)
-	}
-	out := fmt.Sprintf("Reloaded: generation %d\n", p.Host.Generation())
-	for _, n := range notes {
-		out += n + "\n"
+		out += msg + "\n"
 	}
 	return out, nil
+}
+
+// reloaded tells the script watcher the set of files may have changed.
+func (p *Process) reloaded() {
+	select {
+	case p.resync <- struct{}{}:
+	default:
+	}
 }
 
 // restartNeeded names what differs between two configs that only a
@@ -256,6 +307,33 @@ func restartNeeded(old, cur *config.Config) []string {
 	}
 	if os, cs := old.Scriptlet(), cur.Scriptlet(); os.PoolSize != cs.PoolSize || os.CallTimeout != cs.CallTimeout {
 		out = append(out, "scriptlet pool_size/call_timeout")
+	}
+	for _, kind := range []string{"Control_Listener", "ESMTP_Listener"} {
+		if scopesText(old, kind) != scopesText(cur, kind) {
+			out = append(out, kind)
+		}
+	}
+	return out
+}
+
+// scopesText renders a config's top-level scopes of one kind, to compare.
+func scopesText(c *config.Config, kind string) string {
+	var b strings.Builder
+	for _, n := range c.Root().Scopes(kind) {
+		b.WriteString(strings.Join(dumpLines(n), "\n"))
+	}
+	return b.String()
+}
+
+// dumpLines is a scope's dump without the positions, which move when
+// lines are added elsewhere in the file.
+func dumpLines(n *config.Node) []string {
+	var out []string
+	for _, line := range strings.Split(n.Dump(), "\n") {
+		if i := strings.LastIndex(line, "  # "); i >= 0 {
+			line = line[:i]
+		}
+		out = append(out, line)
 	}
 	return out
 }

@@ -14,7 +14,10 @@ import (
 // saving by rename, create-then-move or truncate-and-write) is debounced
 // into one reload, which compiles the whole set into a new generation and
 // swaps it in, or keeps the old one and says why. fsnotify watches
-// directories, not files, so a file replaced by rename is still seen.
+// directories, not files, so a file replaced by rename is still seen. A
+// reload tells the watcher to look at the set of files again; a slow poll
+// also catches modules required later and folders that come back after a
+// deploy replaced them.
 func init() {
 	Register("script watcher", StageListener, func(p *Process) ([]Component, error) {
 		if p.Mode() != Daemon {
@@ -31,7 +34,8 @@ type scriptWatcher struct {
 
 	w    *fsnotify.Watcher
 	mu   sync.Mutex
-	dirs map[string]bool
+	dirs map[string]bool // folders watched
+	lost map[string]bool // folders that went away or could not be watched
 	want map[string]bool // files whose change reloads
 
 	stop chan struct{}
@@ -45,7 +49,7 @@ func (sw *scriptWatcher) Start(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watching scripts: %w", err)
 	}
-	sw.w, sw.dirs, sw.want = w, map[string]bool{}, map[string]bool{}
+	sw.w, sw.dirs, sw.lost, sw.want = w, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	sw.stop, sw.done = make(chan struct{}), make(chan struct{})
 	sw.sync()
 	go sw.run()
@@ -60,8 +64,10 @@ func (sw *scriptWatcher) Stop(context.Context) error {
 
 // sync watches the folder of every file the serving generation compiled
 // (scripts and required modules) and of every configured script, loaded
-// or not, so fixing a broken one is seen too.
-func (sw *scriptWatcher) sync() {
+// or not, so fixing a broken one is seen too. It reports whether it
+// watched again a folder that had gone (deleted, or replaced by a deploy):
+// its files may have changed unseen.
+func (sw *scriptWatcher) sync() (regained bool) {
 	files := sw.p.Host.Files()
 	for _, s := range sw.p.ScriptStatus() {
 		files = append(files, s.File)
@@ -81,11 +87,33 @@ func (sw *scriptWatcher) sync() {
 			continue
 		}
 		if err := sw.w.Add(dir); err != nil {
-			sw.p.log.Warn("cannot watch a script folder; edits there need config reload", "dir", dir, "error", err)
+			if !sw.lost[dir] {
+				sw.p.log.Warn("cannot watch a script folder; edits there need config reload", "dir", dir, "error", err)
+			}
+			sw.lost[dir] = true
 			continue
 		}
 		sw.dirs[dir] = true
+		if sw.lost[dir] {
+			delete(sw.lost, dir)
+			regained = true
+		}
 	}
+	return regained
+}
+
+// gone forgets a watched folder that was deleted or moved away; sync
+// watches it again when it is back.
+func (sw *scriptWatcher) gone(dir string) bool {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if !sw.dirs[dir] {
+		return false
+	}
+	delete(sw.dirs, dir)
+	sw.lost[dir] = true
+	sw.w.Remove(dir)
+	return true
 }
 
 func (sw *scriptWatcher) wanted(name string) bool {
@@ -97,44 +125,48 @@ func (sw *scriptWatcher) wanted(name string) bool {
 func (sw *scriptWatcher) run() {
 	defer close(sw.done)
 	var (
-		timer   *time.Timer
-		fire    <-chan time.Time
+		timer   = time.NewTimer(time.Hour)
 		changed string
 	)
+	timer.Stop()
+	defer timer.Stop()
+	soon := func(why string) {
+		changed = why
+		timer.Reset(sw.debounce)
+	}
 	resync := time.NewTicker(sw.resync)
 	defer resync.Stop()
 	for {
 		select {
 		case <-sw.stop:
-			if timer != nil {
-				timer.Stop()
-			}
 			return
 		case ev, ok := <-sw.w.Events:
 			if !ok {
 				return
 			}
-			if ev.Op == fsnotify.Chmod || !sw.wanted(ev.Name) {
+			name := filepath.Clean(ev.Name)
+			if ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 && sw.gone(name) {
 				continue
 			}
-			changed = ev.Name
-			if timer == nil {
-				timer = time.NewTimer(sw.debounce)
-			} else {
-				timer.Reset(sw.debounce)
+			if ev.Op == fsnotify.Chmod || !sw.wanted(name) {
+				continue
 			}
-			fire = timer.C
+			soon("file changed: " + name)
 		case err, ok := <-sw.w.Errors:
 			if !ok {
 				return
 			}
 			sw.p.log.Warn("script watcher", "error", err)
-		case <-fire:
-			fire = nil
-			sw.p.ReloadScripts(context.Background(), "file changed: "+changed)
-			sw.sync()
+		case <-timer.C:
+			sw.p.ReloadScripts(context.Background(), changed)
+		case <-sw.p.resync:
+			if sw.sync() {
+				soon("a script folder is back")
+			}
 		case <-resync.C:
-			sw.sync()
+			if sw.sync() {
+				soon("a script folder is back")
+			}
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"msyshost/lib/channel"
+	"msyshost/lib/config"
 	"msyshost/lib/dsn"
 	"msyshost/lib/process"
 	"msyshost/lib/spool"
@@ -20,6 +21,20 @@ const SpoolFile = "spool.db"
 // adds the queue commands to the console. Scenarios keep their recording
 // outbox: nothing is built outside the daemon.
 func init() {
+	process.RegisterCheck("spool and routes", func(cfg *config.Config, p *process.Process) error {
+		if err := spool.CheckConfig(cfg); err != nil {
+			return err
+		}
+		// Checked alone, a method needs only to be one msyshost carries;
+		// at a reload, also one whose channel runs.
+		return Check(cfg, func(name string) bool {
+			if p == nil {
+				return true
+			}
+			_, ok := p.Channel(name)
+			return ok || name == SMTP && p.Mode() != process.Daemon
+		})
+	})
 	process.Register("spool", process.StageQueue, func(p *process.Process) ([]process.Component, error) {
 		if p.Mode() != process.Daemon {
 			return nil, nil

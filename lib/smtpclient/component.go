@@ -12,6 +12,7 @@ import (
 // SMTP out is the daemon's smtp channel: every domain whose
 // delivery_method names no other goes here.
 func init() {
+	process.RegisterCheck("smtp out", func(cfg *config.Config, _ *process.Process) error { return CheckConfig(cfg) })
 	process.Register("smtp out", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
 		if p.Mode() != process.Daemon {
 			return nil, nil

@@ -3,6 +3,7 @@ package smtpserver
 import (
 	"errors"
 
+	"msyshost/lib/config"
 	"msyshost/lib/dsn"
 	"msyshost/lib/process"
 	"msyshost/lib/route"
@@ -11,6 +12,10 @@ import (
 // SMTP in listens when the config has an ESMTP_Listener scope, and queues
 // to the spool of the queue stage.
 func init() {
+	process.RegisterCheck("smtp in", func(cfg *config.Config, _ *process.Process) error {
+		_, err := ListensOf(cfg)
+		return err
+	})
 	process.Register("smtp in", process.StageListener, func(p *process.Process) ([]process.Component, error) {
 		if p.Mode() != process.Daemon {
 			return nil, nil

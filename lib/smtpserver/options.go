@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,9 @@ func listenAddr(s string) (string, error) {
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
 		return "", fmt.Errorf("expected host:port or :port")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	if host == "" || host == "*" {
 		host = "127.0.0.1"

@@ -106,7 +106,7 @@ func (s *Server) Start(context.Context) error {
 		nl, err := net.Listen("tcp", cfg.Addr)
 		if err != nil {
 			s.Stop(s.ctx)
-			return fmt.Errorf("smtp in: listening on %s: %w", cfg.Addr, err)
+			return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 		}
 		l := newListener(s, cfg, nl)
 		s.ls = append(s.ls, l)

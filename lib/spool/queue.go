@@ -124,6 +124,9 @@ func Open(path string, opts Options) (*Spool, error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("spool %s is locked by another process (another msyshost on the same data directory?): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening spool %s: %w", path, err)
 	}

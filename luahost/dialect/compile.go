@@ -30,9 +30,15 @@ func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 // parser shares with the C calls active when it runs): 1 for a chunk
 // lua.c loads, more for loadstring called from Lua (cCalls).
 func compileAt(src []byte, chunkName string, calls int) (*lua.FunctionProto, error) {
+	return compileSource(&source{data: src}, chunkName, calls)
+}
+
+// compileSource is compileAt for a source that may still be read (a
+// retry parses the bytes the first parse read).
+func compileSource(in *source, chunkName string, calls int) (*lua.FunctionProto, error) {
 	native := map[int]bool{}
 	for {
-		proto, line, err := compileOnce(src, chunkName, native, calls)
+		proto, line, err := compileOnce(in, chunkName, native, calls)
 		if err == nil || line < 0 {
 			return proto, err
 		}
@@ -44,8 +50,8 @@ func compileAt(src []byte, chunkName string, calls int) (*lua.FunctionProto, err
 // native left unlowered. When gopher-lua runs out of registers in a
 // function that was lowered, it returns that function's line to retry
 // with; otherwise line is -1.
-func compileOnce(src []byte, chunkName string, native map[int]bool, calls int) (proto *lua.FunctionProto, line int, err error) {
-	p := newParser(src, chunkName, true)
+func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (proto *lua.FunctionProto, line int, err error) {
+	p := newSourceParser(in, chunkName, true)
 	p.native = native
 	p.depth = calls
 	stmts, err := p.parse()

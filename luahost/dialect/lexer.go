@@ -83,7 +83,7 @@ type token struct {
 // lexer turns source bytes into tokens, following llex.c of thrlua
 // (Lua 5.1 plus the bitwise-operator, hex/unicode escape and octal patches).
 type lexer struct {
-	src       []byte
+	in        *source
 	file      string
 	pos       int
 	line      int
@@ -92,16 +92,36 @@ type lexer struct {
 
 const eoz = -1
 
+// source is the chunk's bytes, read as the lexer needs them when pull is
+// set (load's reader function), as PUC's lexer fills its buffer.
+type source struct {
+	data []byte
+	pull func() ([]byte, bool) // the next piece; false at the end
+}
+
+// has reports whether byte i is there, pulling pieces until it is.
+func (in *source) has(i int) bool {
+	for i >= len(in.data) && in.pull != nil {
+		piece, ok := in.pull()
+		if !ok {
+			in.pull = nil
+			break
+		}
+		in.data = append(in.data, piece...)
+	}
+	return i < len(in.data)
+}
+
 func (lx *lexer) cur() int {
-	if lx.pos < len(lx.src) {
-		return int(lx.src[lx.pos])
+	if lx.in.has(lx.pos) {
+		return int(lx.in.data[lx.pos])
 	}
 	return eoz
 }
 
 func (lx *lexer) peekAt(off int) int {
-	if lx.pos+off < len(lx.src) {
-		return int(lx.src[lx.pos+off])
+	if lx.in.has(lx.pos + off) {
+		return int(lx.in.data[lx.pos+off])
 	}
 	return eoz
 }
@@ -157,6 +177,14 @@ func (lx *lexer) errorf(tok token, near string, format string, args ...any) *Syn
 
 // next scans one token. Errors are returned as *SyntaxError.
 func (lx *lexer) next() (token, error) {
+	tok, err := lx.scan()
+	// PUC's lexer reads the character after a token before returning it
+	// (its "current"), which a reader function of load sees.
+	lx.cur()
+	return tok, err
+}
+
+func (lx *lexer) scan() (token, error) {
 	for {
 		c := lx.cur()
 		tok := token{line: lx.line, col: lx.col()}
@@ -164,7 +192,7 @@ func (lx *lexer) next() (token, error) {
 		simple := func(kind, width int) (token, error) {
 			lx.pos += width
 			tok.kind = kind
-			tok.text = string(lx.src[start:lx.pos])
+			tok.text = string(lx.in.data[start:lx.pos])
 			tok.endLine = lx.line
 			return tok, nil
 		}
@@ -203,14 +231,14 @@ func (lx *lexer) next() (token, error) {
 					return tok, err
 				}
 				tok.kind, tok.str = tkString, s
-				tok.text = string(lx.src[start:lx.pos])
+				tok.text = string(lx.in.data[start:lx.pos])
 				tok.endLine = lx.line
 				return tok, nil
 			case sep == -1:
 				lx.pos = start
 				return simple('[', 1)
 			default:
-				return tok, lx.errorf(tok, string(lx.src[start:lx.pos]), "invalid long string delimiter")
+				return tok, lx.errorf(tok, string(lx.in.data[start:lx.pos]), "invalid long string delimiter")
 			}
 		case c == '=':
 			if lx.peekAt(1) == '=' {
@@ -264,7 +292,7 @@ func (lx *lexer) next() (token, error) {
 		case isAlpha(c) || c == '_':
 			for lx.pos++; isAlnum(lx.cur()) || lx.cur() == '_'; lx.pos++ {
 			}
-			tok.text = string(lx.src[start:lx.pos])
+			tok.text = string(lx.in.data[start:lx.pos])
 			tok.endLine = lx.line
 			if k, ok := keywords[tok.text]; ok {
 				tok.kind = k
@@ -319,14 +347,14 @@ func (lx *lexer) longString(sep int, tok token, isString bool) (string, error) {
 					return "", lx.errorf(tok, "[", "nesting of [[...]] is deprecated")
 				}
 			}
-			b.Write(lx.src[save:lx.pos])
+			b.Write(lx.in.data[save:lx.pos])
 		case c == ']':
 			save := lx.pos
 			if lx.skipSep() == sep {
 				lx.pos++
 				return b.String(), nil
 			}
-			b.Write(lx.src[save:lx.pos])
+			b.Write(lx.in.data[save:lx.pos])
 		case isNewline(c):
 			b.WriteByte('\n')
 			lx.newline()
@@ -467,7 +495,7 @@ func (lx *lexer) numeral(tok token) (token, error) {
 	for isAlnum(lx.cur()) || lx.cur() == '_' {
 		lx.pos++
 	}
-	tok.text = string(lx.src[start:lx.pos])
+	tok.text = string(lx.in.data[start:lx.pos])
 	tok.endLine = lx.line
 	v, ok := str2d(tok.text)
 	if !ok {

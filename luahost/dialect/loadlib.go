@@ -3,6 +3,7 @@ package dialect
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -100,7 +101,11 @@ func luaMessage(err error) string {
 
 // load compiles src and pushes the function, or nil and the message.
 func load(L *lua.LState, src []byte, chunkName string) int {
-	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	return loadSource(L, &source{data: src}, chunkName)
+}
+
+func loadSource(L *lua.LState, in *source, chunkName string) int {
+	proto, err := compileSource(in, chunkID(chunkName, idSize), cCalls(L))
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		se.File = chunkID(chunkName, maxSrc)
@@ -123,46 +128,54 @@ func loadString(L *lua.LState) int {
 	return load(L, []byte(s), L.OptString(2, s))
 }
 
-// load(func [, chunkname]): pieces from func until nil or "".
+// load(func [, chunkname]): pieces from func until nil or "", read as the
+// lexer needs them, as PUC's lua_load reads: a syntax error stops the
+// reading. An error the reader raises, or a piece that is not a string,
+// is load's error.
 func loadReader(L *lua.LState) int {
 	reader := L.CheckFunction(1)
 	name := L.OptString(2, "=(load)")
-	var src []byte
-	for {
+	var readErr lua.LValue
+	in := &source{pull: func() ([]byte, bool) {
 		L.Push(reader)
 		if err := L.PCall(0, 1, nil); err != nil {
-			L.Push(lua.LNil)
 			var ae *lua.ApiError
 			if errors.As(err, &ae) {
-				L.Push(ae.Object)
+				readErr = ae.Object
 			} else {
-				L.Push(lua.LString(err.Error()))
+				readErr = lua.LString(err.Error())
 			}
-			return 2
+			return nil, false
 		}
 		piece := L.Get(-1)
 		L.Pop(1)
 		if piece == lua.LNil {
-			break
+			return nil, false
 		}
 		if !isStrNum(piece) {
-			// luaL_error: positioned at load's caller
+			// luaL_error(L, ...) in load: at the position of load's
+			// caller, when that is Lua code.
 			msg := "reader function must return a string"
-			if where := L.Where(1); where != "" {
-				msg = where + " " + msg
+			if dbg, ok := L.GetStack(1); ok {
+				if _, err := L.GetInfo("Sl", dbg, nil); err == nil && dbg.CurrentLine > 0 {
+					msg = fmt.Sprintf("%s:%d: %s", dbg.Source, dbg.CurrentLine, msg)
+				}
 			}
-			L.Push(lua.LNil)
-			L.Push(lua.LString(msg))
-			return 2
+			readErr = lua.LString(msg)
+			return nil, false
 		}
 		toStr(&piece)
 		s := string(piece.(lua.LString))
-		if s == "" {
-			break
-		}
-		src = append(src, s...)
+		return []byte(s), s != ""
+	}}
+	n := loadSource(L, in, name)
+	if readErr != nil {
+		L.Pop(n)
+		L.Push(lua.LNil)
+		L.Push(readErr)
+		return 2
 	}
-	return load(L, src, name)
+	return n
 }
 
 // readChunkFile reads a file as luaL_loadfile does: stdin when name is

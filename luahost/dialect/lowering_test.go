@@ -88,7 +88,7 @@ func TestLoweringFitsRegisters(t *testing.T) {
 					t.Errorf("%q, %d locals, tail %d: %s", head, n, k, got)
 				}
 				// Plain Lua needs no retry: the parser's count is not low.
-				if _, line, _ := compileOnce([]byte(src), "t", map[int]bool{}, 1); line >= 0 {
+				if _, line, _ := compileOnce(&source{data: []byte(src)}, "t", map[int]bool{}, 1); line >= 0 {
 					t.Errorf("%q, %d locals, tail %d: lowered code overflowed gopher-lua's registers", head, n, k)
 				}
 			}
@@ -126,7 +126,7 @@ func TestLoweringFallbackPerFunction(t *testing.T) {
 	}
 	b.WriteString("return (v1 .. v2 .. v3) & 255\nend\nprint(small(), big())\n")
 	src := b.String()
-	if _, line, _ := compileOnce([]byte(src), "t", map[int]bool{}, 1); line != 2 {
+	if _, line, _ := compileOnce(&source{data: []byte(src)}, "t", map[int]bool{}, 1); line != 2 {
 		t.Fatalf("lowered, gopher-lua overflowed in the function at line %d, want 2: the test no longer shows the retry", line)
 	}
 	if got, want := runDialect(t, src, "t"), "0.3\t123\n"; got != want {

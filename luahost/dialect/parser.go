@@ -107,8 +107,12 @@ type parser struct {
 // are lowered), which the AST comparison tests and the operator capturer
 // rely on.
 func newParser(src []byte, file string, lower bool) *parser {
+	return newSourceParser(&source{data: src}, file, lower)
+}
+
+func newSourceParser(in *source, file string, lower bool) *parser {
 	return &parser{
-		lx:    &lexer{src: src, file: file, line: 1},
+		lx:    &lexer{in: in, file: file, line: 1},
 		lower: lower,
 	}
 }
@@ -578,13 +582,17 @@ func (p *parser) forStat(line int) ast.Stmt {
 			names = append(names, p.checkName().str)
 		}
 		p.checkNext(tkIn)
+		// PUC's OP_TFORLOOP, where a generator that cannot be called
+		// fails, carries the line of the token after 'in'; gopher-lua
+		// gives it the statement's.
+		exprLine := p.tok.line
 		exprs := p.exprList()
 		p.checkLocals(3 + len(names))
 		p.activate("(for generator)", "(for state)", "(for control)")
 		body := p.forBody(names...)
 		end := p.checkMatch(tkEnd, tkFor, line)
 		s := &ast.GenericForStmt{Names: names, Exprs: exprs, Stmts: body}
-		s.SetLine(line)
+		s.SetLine(exprLine)
 		s.SetLastLine(end.line)
 		return s
 	default:

@@ -4,6 +4,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/internal/lgc"
 	"msyshost/luahost/puc/number"
 )
 
@@ -24,3 +25,24 @@ func TypeError(L *lua.LState, n int, expected string) {
 // FormatNumber formats n as PUC Lua 5.1's tostring does (LUA_NUMBER_FMT
 // "%.14g"), for Go bindings that turn Lua numbers into text.
 func FormatNumber(n float64) string { return number.Format(n) }
+
+// Collect runs a collection of L's weak tables and userdata finalizers,
+// which gopher-lua does not have: entries of weak tables whose weak key or
+// value Lua can no longer reach are removed, and unreachable userdata with
+// a __gc metamethod (newproxy's, files) are finalized. An error a
+// finalizer raises is returned.
+func Collect(L *lua.LState) error { return lgc.Collect(L) }
+
+// CollectDue reports whether a state that has weak tables or userdata to
+// finalize is due a Collect; a host asks between calls into the state,
+// and runs Collect under its deadline (finalizers are Lua code). It costs
+// a counter increment.
+func CollectDue(L *lua.LState) bool { return lgc.Due(L) }
+
+// SetRoots tells Collect about the Lua values the host holds in Go (hook
+// module tables): what they reach keeps its place in weak tables.
+func SetRoots(L *lua.LState, roots func() []lua.LValue) { lgc.SetRoots(L, roots) }
+
+// FinalizeAll calls the finalizers of every userdata that has one, as
+// lua_close does before a state goes: a host calls it before LState.Close.
+func FinalizeAll(L *lua.LState) { lgc.FinalizeAll(L) }

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/internal/lgc"
 	"msyshost/luahost/puc/iolib"
 	"msyshost/luahost/puc/number"
 )
@@ -181,15 +182,16 @@ func (b *base) collectGarbage(L *lua.LState) int {
 	arg := lauxlib.OptNumber(L, 2, 0)
 	switch opt {
 	case "collect":
-		runtime.GC()
+		collect(L)
 		L.Push(lua.LNumber(0))
 	case "count":
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		L.Push(lua.LNumber(float64(ms.HeapAlloc) / 1024))
+		L.Push(lua.LNumber(float64(lgc.Count(L)) / 1024))
 	case "step":
-		runtime.GC()
-		L.Push(lua.LFalse) // what a default-sized 5.1 step usually answers
+		done, err := lgc.Step(L, arg, b.stepMul)
+		if err != nil {
+			L.Error(errorValue(err), 0)
+		}
+		L.Push(lua.LBool(done))
 
 	case "stop", "restart":
 		L.Push(lua.LNumber(0))
@@ -215,6 +217,7 @@ func (b *base) newProxy(L *lua.LState) int {
 			mt := L.NewTable()
 			b.proxyMetas[weak.Make(mt)] = true
 			ud.Metatable = mt
+			lgc.Track(L, ud)
 		}
 	case *lua.LNilType:
 	default:
@@ -227,14 +230,25 @@ func (b *base) newProxy(L *lua.LState) int {
 			lauxlib.ArgError(L, 1, "boolean or proxy expected")
 		}
 		ud.Metatable = mt
+		lgc.Track(L, ud)
 	}
 	L.Push(ud)
 	return 1
 }
 
+// baseGCInfo is gcinfo(): the kilobytes in use, as an integer.
 func baseGCInfo(L *lua.LState) int {
-	L.Push(lua.LNumber(0))
+	L.Push(lua.LNumber(lgc.Count(L) / 1024))
 	return 1
+}
+
+// collect runs Go's collector and then Collect, raising a finalizer's
+// error as collectgarbage's.
+func collect(L *lua.LState) {
+	runtime.GC()
+	if err := lgc.Collect(L); err != nil {
+		L.Error(errorValue(err), 0)
+	}
 }
 
 func baseGetMetatable(L *lua.LState) int {
@@ -251,6 +265,9 @@ func baseSetMetatable(L *lua.LState) int {
 	}
 	if L.GetMetaField(tb, "__metatable") != lua.LNil {
 		lauxlib.Raise(L, "cannot change a protected metatable")
+	}
+	if mt, ok := L.Get(2).(*lua.LTable); ok && mt.RawGetString("__mode") != lua.LNil {
+		lgc.TrackedOf(L).Weak = true
 	}
 	L.SetMetatable(tb, L.Get(2))
 	L.SetTop(1)

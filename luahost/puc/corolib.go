@@ -29,6 +29,14 @@ func translatingPanic(orig func(*lua.LState)) func(*lua.LState) {
 	}
 }
 
+// threadRegistrySize is a coroutine's first value stack, in slots.
+const threadRegistrySize = 256
+
+// growingStackOverflow is the panic of gopher-lua's growing call stack when
+// it is full (its IsFull never says so, so the VM's "stack overflow" error
+// is not raised); resume reports PUC's message at the overflowing call.
+const growingStackOverflow = "lua callstack overflow"
+
 // openCoroutine wraps gopher-lua's coroutine functions with PUC's checks
 // and messages; the thread machinery itself stays gopher-lua's.
 func openCoroutine(L *lua.LState, h *host) {
@@ -76,7 +84,14 @@ func openCoroutine(L *lua.LState, h *host) {
 		L.Push(fn)
 		L.Call(1, 1)
 		h.hiddenProtos[L.Get(1).(*lua.LFunction).Proto] = true
+		// A thread copies its creator's options. Its stacks start small
+		// and grow, as PUC's do: a fixed call stack of the host's depth
+		// would cost every coroutine megabytes.
+		saved := L.Options
+		L.Options.MinimizeStackMemory = true
+		L.Options.RegistrySize = threadRegistrySize
 		create(L)
+		L.Options = saved
 		return L.Get(-1).(*lua.LState)
 	}
 	// resumeAux resumes th with the values above index 1 and returns
@@ -91,6 +106,9 @@ func openCoroutine(L *lua.LState, h *host) {
 		n = resume(L)
 		ok = L.Get(-n) == lua.LTrue
 		L.Remove(-n)
+		if !ok && L.Get(-1) == lua.LString(growingStackOverflow) {
+			L.Replace(-1, lua.LString(lauxlib.Where(th, 0)+"stack overflow"))
+		}
 		return ok, n - 1
 	}
 	lauxlib.SetFuncs(L, "coroutine", map[string]lua.LGFunction{
@@ -117,7 +135,9 @@ func openCoroutine(L *lua.LState, h *host) {
 		},
 		"wrap": func(L *lua.LState) int {
 			th := newThread(L)
-			L.Push(L.NewFunction(func(L *lua.LState) int {
+			// The thread is also the closure's upvalue, which the
+			// collector (lgc) sees.
+			L.Push(L.NewClosure(func(L *lua.LState) int {
 				L.Insert(lua.LNil, 1)
 				ok, n := resumeAux(L, th)
 				if !ok {
@@ -128,7 +148,7 @@ func openCoroutine(L *lua.LState, h *host) {
 					L.Error(v, 0)
 				}
 				return n
-			}))
+			}, th))
 			return 1
 		},
 	})

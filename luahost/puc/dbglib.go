@@ -14,10 +14,11 @@ func openDebug(L *lua.LState) {
 	if _, ok := L.GetGlobal("debug").(*lua.LTable); !ok {
 		return
 	}
-	lauxlib.SetFuncs(L, "debug", map[string]lua.LGFunction{
+	dbg := lauxlib.SetFuncs(L, "debug", map[string]lua.LGFunction{
 		"getinfo":   dbgGetinfo,
 		"traceback": dbgTraceback,
 	})
+	hostOf(L).prot.traceback, _ = dbg.RawGetString("traceback").(*lua.LFunction)
 }
 
 // Tracebacks show the first levels1 levels and the last levels2 ones.
@@ -52,6 +53,15 @@ func dbgTraceback(L *lua.LState) int {
 	}
 	b.WriteString("stack traceback:")
 	frames := stackFrames(L, L1, nil)
+	writeFrames(&b, frames, level)
+	L.Push(lua.LString(b.String()))
+	return 1
+}
+
+// writeFrames writes the traceback lines of frames from level on, each
+// after "\n\t", as db_errorfb does: past level levels1 only the last
+// levels2, after "...".
+func writeFrames(b *strings.Builder, frames []string, level int) {
 	first := true
 	for level < len(frames) {
 		level++
@@ -68,8 +78,6 @@ func dbgTraceback(L *lua.LState) int {
 		b.WriteString("\n\t")
 		b.WriteString(frames[level-1])
 	}
-	L.Push(lua.LString(b.String()))
-	return 1
 }
 
 // stackFrames lists the traceback lines of L1's frames, innermost first,
@@ -89,9 +97,18 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 		frames = append(frames, "[C]: in function 'yield'")
 	}
 	hidden, hiddenProtos := hostOf(L).hidden, hostOf(L).hiddenProtos
+	// GetStack walks from the top, so listing n levels costs n squared;
+	// a deep stack (a stack overflow) is read only near both ends, which
+	// is all a traceback shows, and the middle counted.
+	depth := stackDepth(L1)
 	var levels []*lua.Debug
 	var fns []lua.LValue
-	for level := 0; ; level++ {
+	for level := 0; level < depth; level++ {
+		if level == traceWindow && depth > 2*traceWindow {
+			for ; level < depth-traceWindow; level++ {
+				levels, fns = append(levels, nil), append(fns, nil)
+			}
+		}
 		dbg, ok := L1.GetStack(level)
 		if !ok {
 			break
@@ -106,6 +123,10 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 	// for it with the bottom frame; PUC shows "(tail call): ?".
 	last := len(levels) - 1
 	for i, dbg := range levels {
+		if dbg == nil {
+			frames = append(frames, "")
+			continue
+		}
 		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto] || fn.IsG && loweredOperator(L1, dbg)) {
 			continue
 		}
@@ -116,6 +137,34 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 		frames = append(frames, frameText(L1, dbg))
 	}
 	return frames
+}
+
+// traceWindow is how many levels at each end of a deep stack stackFrames
+// reads: more than a traceback's levels1 and levels2, for hidden frames.
+const traceWindow = 40
+
+// stackDepth counts L's levels in O(n log n) GetStack steps.
+func stackDepth(L *lua.LState) int {
+	hi := 1
+	for {
+		if _, ok := L.GetStack(hi); !ok {
+			break
+		}
+		hi *= 2
+	}
+	lo := hi / 2 // a level that exists (or 0)
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if _, ok := L.GetStack(mid); ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	if _, ok := L.GetStack(0); !ok {
+		return 0
+	}
+	return lo + 1
 }
 
 // loweredOperator reports whether the Go frame dbg runs an operation that

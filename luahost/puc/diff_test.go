@@ -92,7 +92,9 @@ func runHost(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	L := lua.NewState()
+	// The call stack and value stack luahost gives its states (host.go,
+	// state.go): recursion.lua needs PUC's depth.
+	L := lua.NewState(lua.Options{CallStackSize: 16384, RegistrySize: 4096, RegistryMaxSize: 1 << 20, RegistryGrowStep: 4096})
 	defer L.Close()
 	puc.Open(L)
 	var out bytes.Buffer
@@ -100,6 +102,7 @@ func runHost(t *testing.T, name string) string {
 	if err := runChunk(L, string(src), name); err != nil {
 		t.Fatalf("gopher-lua %s: %v\noutput so far:\n%s", name, err, out.String())
 	}
+	puc.FinalizeAll(L) // as lua5.1's lua_close
 	return out.String()
 }
 

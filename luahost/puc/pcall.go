@@ -29,6 +29,13 @@ type protected struct {
 	translate *lua.LFunction // pcall's handler
 	xhandler  *lua.LFunction // xpcall's handler, calling the user's
 	handlers  []lua.LValue   // the user handlers of the running xpcalls
+	handled   int            // handler runs so far, to tell whether one ran
+	// runner calls an xpcall's function with a panic function that keeps
+	// the traceback of a stack overflow (overflowTrace), for a handler
+	// that cannot run on the full stack.
+	runner        *lua.LFunction
+	overflowTrace string
+	traceback     *lua.LFunction // the library's debug.traceback
 }
 
 func newProtected(L *lua.LState, h *host) *protected {
@@ -43,6 +50,8 @@ func newProtected(L *lua.LState, h *host) *protected {
 		return 1
 	})
 	p.xhandler = L.NewFunction(p.callHandler)
+	p.runner = L.NewFunction(p.run)
+	h.hidden[p.runner] = true
 	fn, err := L.LoadString("return function() end")
 	if err != nil {
 		panic("puc: compiling an empty function: " + err.Error())
@@ -129,6 +138,7 @@ func (p *protected) pcall(L *lua.LState) int {
 // error; a handler that fails, or is not a function, gives "error in
 // error handling". Tracebacks do not show this function's frame.
 func (p *protected) callHandler(L *lua.LState) int {
+	p.handled++
 	msg := translateVMError(L, L.Get(1), 1)
 	p.closeUnwound(L)
 	L.Push(p.handlers[len(p.handlers)-1])
@@ -158,15 +168,67 @@ func (p *protected) xpcall(L *lua.LState) int {
 		return 2
 	}
 	L.SetTop(1)
-	if err := L.PCall(0, lua.MultRet, p.xhandler); err != nil {
+	L.Insert(p.runner, 1)
+	handled := p.handled
+	if err := L.PCall(1, lua.MultRet, p.xhandler); err != nil {
 		p.unlinkUpvalues(L)
+		msg := errorValue(err)
+		if p.handled == handled {
+			msg = p.lateHandler(L, msg)
+		}
+		p.overflowTrace = ""
 		L.SetTop(0)
 		L.Push(lua.LFalse)
-		L.Push(errorValue(err))
+		L.Push(msg)
 		return 2
 	}
+	p.overflowTrace = ""
 	L.Insert(lua.LTrue, 1)
 	return L.GetTop()
+}
+
+// run is xpcall's function runner: it calls its argument with a panic
+// function that, on a stack overflow, records the traceback while the
+// frames are still there. gopher-lua then fails to call the handler,
+// which needs a frame of the full stack; PUC grows its stack for it.
+func (p *protected) run(L *lua.LState) int {
+	prev := L.Panic
+	L.Panic = func(L *lua.LState) {
+		if s, ok := L.Get(-1).(lua.LString); ok && strings.HasSuffix(string(s), "stack overflow") {
+			// As debug.traceback called as the handler of the error
+			// sees it: its own frame first, then this one.
+			var b strings.Builder
+			b.WriteString("stack traceback:")
+			writeFrames(&b, append([]string{""}, stackFrames(L, L, nil)...), 1)
+			p.overflowTrace = b.String()
+		}
+		prev(L)
+	}
+	L.Call(0, lua.MultRet)
+	L.Panic = prev
+	return L.GetTop()
+}
+
+// lateHandler runs the innermost xpcall's handler after the error unwound
+// the stack, when it could not run where the error happened (a stack
+// overflow): the library's debug.traceback gives the traceback recorded
+// at the overflow, another handler runs at xpcall's level.
+func (p *protected) lateHandler(L *lua.LState, msg lua.LValue) lua.LValue {
+	h := p.handlers[len(p.handlers)-1]
+	if h == lua.LValue(p.traceback) && p.overflowTrace != "" {
+		if s, ok := lauxlib.ToString(msg); ok {
+			return lua.LString(s + "\n" + p.overflowTrace)
+		}
+		return msg
+	}
+	L.Push(h)
+	L.Push(msg)
+	if err := L.PCall(1, 1, nil); err != nil {
+		return lua.LString("error in error handling")
+	}
+	r := L.Get(-1)
+	L.Pop(1)
+	return r
 }
 
 // PCall is LState.PCall for a host calling into scripts, behaving as PUC's

@@ -251,13 +251,19 @@ func (f *frameCode) indexError(typ, key string) string {
 
 func (f *frameCode) callError() string {
 	var found, types []string
-	for _, pc := range f.pcs(lua.OP_CALL, lua.OP_TAILCALL) {
+	for _, pc := range f.pcs(lua.OP_CALL, lua.OP_TAILCALL, lua.OP_TFORLOOP) {
 		a := lauxlib.InstA(f.p.Code[pc])
 		v := f.reg(a)
 		if lauxlib.Callable(f.L, v) {
 			continue
 		}
-		found = append(found, withName("call", f.describe(pc, a), v.Type().String()))
+		name := ""
+		if lauxlib.InstOp(f.p.Code[pc]) != lua.OP_TFORLOOP {
+			// PUC calls a generic for's generator through a copy that
+			// its debug information does not name.
+			name = f.describe(pc, a)
+		}
+		found = append(found, withName("call", name, v.Type().String()))
 		types = append(types, withName("call", "", v.Type().String()))
 	}
 	return pick(found, pick(types, ""))

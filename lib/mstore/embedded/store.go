@@ -106,6 +106,9 @@ func Open(path string, opts Options) (*Store, error) {
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
 	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("mstore %s is locked by another process (another msyshost on the same data directory?): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening mstore %s: %w", path, err)
 	}

@@ -17,6 +17,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/internal/lauxlib"
+	"msyshost/luahost/puc/internal/lgc"
 )
 
 // The io library is replaced as a whole: files are values of its own, so
@@ -108,6 +109,7 @@ func Open(L *lua.LState) {
 	}
 	lib.meta.RawSetString("__index", methods)
 	lib.meta.RawSetString("__tostring", L.NewFunction(lib.fileToString))
+	lib.meta.RawSetString("__gc", L.NewFunction(lib.fileGC))
 	lib.stdin = lib.newFile(L, &lfile{f: os.Stdin, std: true})
 	lib.stdout = lib.newFile(L, &lfile{std: true})
 	lib.stderr = lib.newFile(L, &lfile{f: os.Stderr, std: true})
@@ -157,12 +159,46 @@ func libOf(L *lua.LState) *iolib {
 	return ud.Value.(*iolib)
 }
 
+// newFile makes a file handle. One that is not a standard file is
+// tracked, so that the collector closes it once unreachable, as PUC's
+// __gc does: a collection may run first.
 func (lib *iolib) newFile(L *lua.LState, lf *lfile) *lua.LUserData {
 	lf.lib = lib
 	ud := L.NewUserData()
 	ud.Value = lf
 	ud.Metatable = lib.meta
+	if !lf.std {
+		if err := lgc.MaybeCollect(L); err != nil {
+			L.Error(errorObject(err), 0)
+		}
+		lgc.Track(L, ud)
+	}
 	return ud
+}
+
+// errorObject is the Lua value an error of LState.PCall carries.
+func errorObject(err error) lua.LValue {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		return ae.Object
+	}
+	return lua.LString(err.Error())
+}
+
+// fileGC is the handles' __gc, io_gc: it closes a file still open.
+func (lib *iolib) fileGC(L *lua.LState) int {
+	ud, ok := L.Get(1).(*lua.LUserData)
+	var lf *lfile
+	if ok {
+		lf, ok = ud.Value.(*lfile)
+	}
+	if !ok {
+		lauxlib.TypeError(L, 1, fileTypeName)
+	}
+	if !lf.closed && !lf.std {
+		lib.closeFile(L, lf)
+	}
+	return 0
 }
 
 // toFile is luaL_checkudata for FILE*, then the check for a closed file.
@@ -495,7 +531,8 @@ func (lib *iolib) fileLines(L *lua.LState) int {
 // linesIterator reads a line per call; io.lines(name) closes its file at
 // the end.
 func (lib *iolib) linesIterator(L *lua.LState, ud *lua.LUserData, closeAtEOF bool) *lua.LFunction {
-	return L.NewFunction(func(L *lua.LState) int {
+	// The handle is the closure's upvalue, which the collector sees.
+	return L.NewClosure(func(L *lua.LState) int {
 		lf := ud.Value.(*lfile)
 		if lf.closed {
 			lauxlib.Raise(L, "file is already closed")
@@ -508,5 +545,5 @@ func (lib *iolib) linesIterator(L *lua.LState, ud *lua.LUserData, closeAtEOF boo
 			lib.closeFile(L, lf)
 		}
 		return 0
-	})
+	}, ud)
 }

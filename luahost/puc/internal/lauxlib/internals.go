@@ -2,20 +2,24 @@ package lauxlib
 
 import (
 	"reflect"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Two things PUC's behaviour needs are not in gopher-lua's API: which
+// Three things PUC's behaviour needs are not in gopher-lua's API: which
 // instruction a frame is executing (to name the variable in a runtime error
-// exactly) and which upvalues are still open (to close those of the frames
-// an error unwinds, see pcall.go). Both are read here, and only here,
-// through reflect from gopher-lua v1.1.2's unexported fields (Debug.frame
-// with its LocalBase and Pc, LState.uvcache with each Upvalue's index and
-// next). Nothing is written through reflect. If a gopher-lua upgrade
-// renames them, these functions report !ok and the callers fall back (the
-// failing line instead of the instruction; escaped closures of a failed
-// call see nil); TestInternals fails so the upgrade is noticed.
+// exactly), which upvalues are still open (to close those of the frames an
+// error unwinds, see pcall.go), and what a thread's value stack holds (the
+// roots of collectgarbage's marking, see gc.go). They are read here, and
+// only here, through reflect from gopher-lua v1.1.2's unexported fields
+// (Debug.frame with its LocalBase and Pc, LState.uvcache with each
+// Upvalue's index and next, LState.reg with its array and top). Nothing is
+// written through reflect. If a gopher-lua upgrade renames them, these
+// functions report !ok and the callers fall back (the failing line instead
+// of the instruction; escaped closures of a failed call see nil; no
+// collection of weak tables); TestInternals fails so the upgrade is
+// noticed.
 
 // FrameInfo returns the base register of the frame behind dbg and the
 // index of the instruction it is executing.
@@ -61,3 +65,22 @@ func InstB(i uint32) int { return int(i & 0x1ff) }
 func InstC(i uint32) int { return int(i>>9) & 0x1ff }
 
 func InstBx(i uint32) int { return int(i & 0x3ffff) }
+
+// Registers returns the values on L's value stack, every frame's, up to
+// its top. The slice is L's own: read it before L runs again.
+func Registers(L *lua.LState) ([]lua.LValue, bool) {
+	reg := reflect.ValueOf(L).Elem().FieldByName("reg")
+	if !reg.IsValid() || reg.Kind() != reflect.Pointer || reg.IsNil() {
+		return nil, false
+	}
+	array, top := reg.Elem().FieldByName("array"), reg.Elem().FieldByName("top")
+	if !array.IsValid() || !top.IsValid() || top.Kind() != reflect.Int || array.Type() != reflect.TypeOf([]lua.LValue(nil)) {
+		return nil, false
+	}
+	values := *(*[]lua.LValue)(unsafe.Pointer(array.UnsafeAddr()))
+	n := int(top.Int())
+	if n < 0 || n > len(values) {
+		return nil, false
+	}
+	return values[:n], true
+}

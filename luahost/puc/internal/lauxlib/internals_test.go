@@ -33,10 +33,22 @@ func TestInternals(t *testing.T) {
 			}
 		}
 		gotUps = len(ups)
+		regs2, ok := Registers(L)
+		if !ok {
+			t.Fatal("Registers: gopher-lua's LState.reg, registry.array or registry.top changed")
+		}
+		found := false
+		for _, v := range regs2 {
+			found = found || v == lua.LString("marker")
+		}
+		if !found {
+			t.Errorf("Registers misses the local holding \"marker\": %v", regs2)
+		}
 		return 0
 	}))
 	fn, err := L.LoadString(`local x = 1
 		local f = function() return x end
+		local m = "marker"
 		probe()`)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,343 @@
+// Package lgc is PUC 5.1's collector where gopher-lua has none: weak
+// tables that lose their unreachable entries and __gc finalizers of
+// userdata, for the libraries of luahost/puc (see Collect).
+package lgc
+
+import (
+	"errors"
+	"runtime/metrics"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc/internal/lauxlib"
+)
+
+// gopher-lua's tables hold their keys and values strongly and it never
+// calls __gc, so on their own weak tables grow without bound and
+// finalizers never run. Collect does what PUC 5.1's atomic phase does
+// (lgc.c), over what Lua can reach: it marks every object reachable from
+// the registry, the globals, the value stacks of the threads and the
+// host's roots (SetRoots), treating the weak parts of tables with __mode
+// as not reaching; finds the tracked userdata (newproxy's, files) that
+// were not reached and keep them, and what they reach, for their
+// finalizers; removes from weak tables the entries whose weak key or value
+// was not reached (or is a userdata being finalized, as a value); then
+// calls the finalizers, newest first, each once.
+//
+// What Go code holds is not seen: a value only a Go closure or a Go
+// binding's struct refers to counts as unreachable, so an entry for it
+// leaves a weak table (a cache miss, never a dangling value: the value
+// itself stays alive for Go). Go's collector then frees what is really
+// garbage.
+
+// rooter is the host's Go-held roots, set by SetRoots.
+type rooter func() []lua.LValue
+
+const rootsKey = "msyshost.puc.roots"
+
+// SetRoots tells Collect about Lua values the host holds in Go (hook
+// module tables), which must keep their entries in weak tables.
+func SetRoots(L *lua.LState, roots func() []lua.LValue) {
+	ud := L.NewUserData()
+	ud.Value = rooter(roots)
+	L.G.Registry.RawSetString(rootsKey, ud)
+}
+
+// collectEvery is how many calls of MaybeCollect, or new tracked
+// userdata, a collection waits for.
+const collectEvery = 256
+
+// MaybeCollect runs Collect every collectEvery calls in a state that has
+// weak tables or userdata to finalize, and after collectEvery new tracked
+// userdata: a host calls it between calls into the state, so that a
+// long-lived state's weak caches and unclosed files do not pile up when
+// its scripts never call collectgarbage. A state without either costs a
+// counter increment.
+func MaybeCollect(L *lua.LState) error {
+	if Due(L) {
+		return Collect(L)
+	}
+	return nil
+}
+
+// Due counts a chance to collect and reports whether MaybeCollect would
+// collect now.
+func Due(L *lua.LState) bool {
+	t := TrackedOf(L)
+	t.Calls++
+	return t.Since >= collectEvery || (t.Weak || len(t.Userdata) > 0) && t.Calls >= collectEvery
+}
+
+type marker struct {
+	bytes  int // what the marked objects would take in PUC's heap
+	seen   map[any]bool
+	work   []lua.LValue
+	weak   []*lua.LTable
+	weakKV map[*lua.LTable][2]bool // weak keys, weak values
+}
+
+// isCollectable reports whether v is an object a weak table can lose:
+// strings, numbers and booleans are values.
+func isCollectable(v lua.LValue) bool {
+	switch v.(type) {
+	case *lua.LTable, *lua.LFunction, *lua.LUserData, *lua.LState:
+		return true
+	}
+	return false
+}
+
+func (m *marker) push(v lua.LValue) {
+	if v == nil || !isCollectable(v) || m.seen[v] {
+		return
+	}
+	m.seen[v] = true
+	m.work = append(m.work, v)
+}
+
+// weakMode reads __mode from t's metatable.
+func weakMode(t *lua.LTable) (keys, values bool) {
+	mt, ok := t.Metatable.(*lua.LTable)
+	if !ok {
+		return false, false
+	}
+	mode, ok := mt.RawGetString("__mode").(lua.LString)
+	if !ok {
+		return false, false
+	}
+	return strings.ContainsRune(string(mode), 'k'), strings.ContainsRune(string(mode), 'v')
+}
+
+// propagate marks everything reachable from the pushed objects.
+func (m *marker) propagate() {
+	for len(m.work) > 0 {
+		v := m.work[len(m.work)-1]
+		m.work = m.work[:len(m.work)-1]
+		switch v := v.(type) {
+		case *lua.LTable:
+			m.bytes += sizeTable
+			m.push(v.Metatable)
+			wk, wv := weakMode(v)
+			if wk || wv {
+				if _, ok := m.weakKV[v]; !ok {
+					m.weak = append(m.weak, v)
+				}
+				m.weakKV[v] = [2]bool{wk, wv}
+			}
+			v.ForEach(func(k, val lua.LValue) {
+				m.bytes += sizeSlot + stringBytes(k) + stringBytes(val)
+				if !wk {
+					m.push(k)
+				}
+				if !wv {
+					m.push(val)
+				}
+			})
+		case *lua.LFunction:
+			m.bytes += sizeClosure + sizeUpvalue*len(v.Upvalues)
+			if v.Env != nil {
+				m.push(v.Env)
+			}
+			for _, uv := range v.Upvalues {
+				if uv != nil {
+					m.push(uv.Value())
+				}
+			}
+		case *lua.LUserData:
+			m.bytes += sizeUserdata
+			m.push(v.Metatable)
+			if v.Env != nil {
+				m.push(v.Env)
+			}
+		case *lua.LState:
+			m.bytes += sizeThread
+			if v.Env != nil {
+				m.push(v.Env)
+			}
+			if v.Parent != nil {
+				m.push(v.Parent)
+			}
+			if regs, ok := lauxlib.Registers(v); ok {
+				for _, r := range regs {
+					m.push(r)
+				}
+			}
+		}
+	}
+}
+
+// roots pushes what is reachable without a table: the registry, the
+// globals, the threads running, the builtin types' metatables, the host's
+// roots.
+func (m *marker) roots(L *lua.LState) {
+	g := L.G
+	for _, v := range []lua.LValue{g.Registry, g.Global, g.MainThread, g.CurrentThread, L, L.Env} {
+		m.push(v)
+	}
+	for _, v := range []lua.LValue{lua.LString(""), lua.LNumber(0), lua.LTrue, lua.LNil, L.NewFunction(nil), L} {
+		m.push(L.GetMetatable(v))
+	}
+	if ud, ok := g.Registry.RawGetString(rootsKey).(*lua.LUserData); ok {
+		if roots, ok := ud.Value.(rooter); ok {
+			for _, v := range roots() {
+				m.push(v)
+			}
+		}
+	}
+}
+
+// Collect runs a collection of L's weak tables and finalizers (see
+// above). An error a finalizer raises is returned; the finalizers not yet
+// run wait for the next collection.
+func Collect(L *lua.LState) error {
+	if _, ok := lauxlib.Registers(L); !ok {
+		return nil // gopher-lua changed: marking would miss the stacks
+	}
+	t := TrackedOf(L)
+	t.Since, t.Calls, t.stepWork = 0, 0, 0
+	m := &marker{seen: map[any]bool{}, weakKV: map[*lua.LTable][2]bool{}}
+	m.roots(L)
+	m.propagate()
+	t.markBytes, t.heapAtMark = m.bytes, heapInUse()
+	// Unreached tracked userdata: kept alive (with what they reach) for
+	// their finalizers, cleared from weak tables' values.
+	var finalize []*lua.LUserData
+	finalizing := map[*lua.LUserData]bool{}
+	live := t.Userdata[:0]
+	for _, ud := range t.Userdata {
+		if m.seen[ud] {
+			live = append(live, ud)
+			continue
+		}
+		if L.GetMetaField(ud, "__gc").Type() == lua.LTFunction {
+			finalize = append(finalize, ud)
+			finalizing[ud] = true
+			m.push(ud)
+		}
+	}
+	t.Userdata = live
+	m.propagate()
+	cleared := func(v lua.LValue, isKey bool) bool {
+		if !isCollectable(v) {
+			return false
+		}
+		if ud, ok := v.(*lua.LUserData); ok && !isKey && finalizing[ud] {
+			return true
+		}
+		return !m.seen[v]
+	}
+	for _, wt := range m.weak {
+		kv := m.weakKV[wt]
+		var dead []lua.LValue
+		wt.ForEach(func(k, v lua.LValue) {
+			if kv[0] && cleared(k, true) || kv[1] && cleared(v, false) {
+				dead = append(dead, k)
+			}
+		})
+		for _, k := range dead {
+			wt.RawSet(k, lua.LNil)
+		}
+	}
+	for i := len(finalize) - 1; i >= 0; i-- {
+		ud := finalize[i]
+		L.Push(L.GetMetaField(ud, "__gc"))
+		L.Push(ud)
+		if err := L.PCall(1, 0, nil); err != nil {
+			t.Userdata = append(t.Userdata, finalize[:i]...)
+			return err
+		}
+	}
+	return nil
+}
+
+// What objects take in PUC 5.1's heap on x86-64 (sizeof Table, Node,
+// Closure, UpVal, Udata, lua_State with its first stacks, TString), for
+// gcinfo's and collectgarbage("count")'s estimate of the state's heap.
+const (
+	sizeTable    = 64
+	sizeSlot     = 40
+	sizeClosure  = 40
+	sizeUpvalue  = 48
+	sizeUserdata = 40
+	sizeThread   = 1200
+	sizeString   = 25
+)
+
+func stringBytes(v lua.LValue) int {
+	if s, ok := v.(lua.LString); ok {
+		return sizeString + len(s)
+	}
+	return 0
+}
+
+// heapInUse is the bytes of heap objects the process holds, live or not
+// yet collected.
+func heapInUse() int {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int(sample[0].Value.Uint64())
+}
+
+// Count estimates the bytes L's objects take, as PUC's totalbytes counts
+// them (collectgarbage("count"), gcinfo()): what the last collection found
+// reachable, plus what the process allocated since and Go has not
+// collected yet. So it grows as the script allocates, and falls when Go's
+// collector runs, as PUC's count does with its own.
+func Count(L *lua.LState) int {
+	t := TrackedOf(L)
+	if t.heapAtMark == 0 {
+		if err := measure(L); err != nil {
+			return 0
+		}
+	}
+	return t.markBytes + max(0, heapInUse()-t.heapAtMark)
+}
+
+// measure marks without collecting, to set Count's baseline.
+func measure(L *lua.LState) error {
+	if _, ok := lauxlib.Registers(L); !ok {
+		return errors.New("gopher-lua's value stacks cannot be read")
+	}
+	t := TrackedOf(L)
+	m := &marker{seen: map[any]bool{}, weakKV: map[*lua.LTable][2]bool{}}
+	m.roots(L)
+	m.propagate()
+	t.markBytes, t.heapAtMark = m.bytes, heapInUse()
+	return nil
+}
+
+// Step is collectgarbage("step", kb) with the step multiplier stepmul (a
+// percentage): PUC's incremental collector does about 10 * stepmul bytes
+// of work per step, plus kb kilobytes' worth, and a cycle about twice the
+// heap's bytes. Collect is atomic, so Step counts that work and collects
+// when a cycle's worth is done, reporting true as PUC does when a step
+// ends a cycle.
+func Step(L *lua.LState, kb, stepmul float64) (bool, error) {
+	t := TrackedOf(L)
+	t.stepWork += 10*max(stepmul, 1) + max(kb, 0)*1024*max(stepmul, 1)/100
+	if t.stepWork < float64(2*Count(L)) {
+		return false, nil
+	}
+	return true, Collect(L)
+}
+
+// FinalizeAll calls the finalizers of every tracked userdata that has
+// one, newest first, as lua_close does; an error stops only the
+// finalizer that raised it.
+func FinalizeAll(L *lua.LState) {
+	t := TrackedOf(L)
+	uds := t.Userdata
+	t.Userdata = nil
+	for i := len(uds) - 1; i >= 0; i-- {
+		gc := L.GetMetaField(uds[i], "__gc")
+		if gc.Type() != lua.LTFunction {
+			continue
+		}
+		L.Push(gc)
+		L.Push(uds[i])
+		_ = L.PCall(1, 0, nil) // lua_close goes on after a failed finalizer
+	}
+}
