@@ -14,12 +14,10 @@ import (
 // for the mmsc peer; its connections then go where the process points the
 // configured MMSC (the simulator on a free port, or an MMSC outside).
 func init() {
+	process.RegisterCheck("mm7 channel", func(cfg *config.Config, _ *process.Process) error { return CheckConfig(cfg) })
 	process.Register("mm7 channel", process.StageChannel, func(p *process.Process) ([]process.Component, error) {
 		if _, wanted := p.Peer("mmsc"); !wanted {
 			return nil, nil
-		}
-		if err := CheckConfig(p.Config()); err != nil {
-			return nil, err
 		}
 		ch := New(p.Config, p.Retry, p.Logger())
 		ch.Client.Redirect = p.PeerAddr

@@ -1,6 +1,7 @@
 package mm7server
 
 import (
+	"msyshost/lib/config"
 	"msyshost/lib/process"
 )
 
@@ -12,6 +13,10 @@ import (
 // simulator reports; given an MMSC outside the process instead, on the
 // configured address, where that MMSC can be told to report.
 func init() {
+	process.RegisterCheck("mm7 receiver", func(cfg *config.Config, _ *process.Process) error {
+		_, _, err := OptionsFrom(cfg)
+		return err
+	})
 	process.Register("mm7 receiver", process.StageListener, func(p *process.Process) ([]process.Component, error) {
 		ext, wanted := p.Peer("mmsc")
 		if !wanted {

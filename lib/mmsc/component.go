@@ -18,27 +18,26 @@ import (
 // to the scenario's receiver; given an MMSC outside the process instead,
 // it starts none and points the channel there.
 func init() {
+	process.RegisterCheck("mmsc simulator", func(cfg *config.Config, _ *process.Process) error {
+		_, err := simulators(cfg)
+		return err
+	})
 	process.Register("mmsc simulator", process.StagePeer, func(p *process.Process) ([]process.Component, error) {
 		ext, wanted := p.Peer("mmsc")
 		if !wanted {
 			return nil, nil
 		}
 		cfg := p.Config()
-		nodes := cfg.Root().Scopes(ScopeKind)
-		if p.Mode() == process.Scenario && len(nodes) == 0 {
+		sims, err := simulators(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if p.Mode() == process.Scenario && len(sims) == 0 {
 			return nil, fmt.Errorf("peers: mmsc: the config has no %s scope for the scenario's MM7 domains to submit to", ScopeKind)
 		}
 		var out []process.Component
-		seen := map[string]config.Pos{}
-		for _, n := range nodes {
-			o, err := OptionsFrom(n)
-			if err != nil {
-				return nil, err
-			}
-			if at, dup := seen[o.Addr]; dup {
-				return nil, &config.Error{Pos: n.Pos, Msg: fmt.Sprintf("%s listens on %s, as the one at %s does", ScopeKind, o.Addr, at)}
-			}
-			seen[o.Addr] = n.Pos
+		for _, sim := range sims {
+			o, n := sim.opts, sim.node
 			if p.Mode() == process.Scenario {
 				if ext != "" {
 					p.SetPeerAddr(o.Addr, ext)
@@ -72,6 +71,30 @@ func init() {
 		}
 		return out, nil
 	})
+}
+
+type simulator struct {
+	opts Options
+	node *config.Node
+}
+
+// simulators reads every MMSC_Simulator scope of cfg; two on one address
+// are an error naming both.
+func simulators(cfg *config.Config) ([]simulator, error) {
+	var out []simulator
+	seen := map[string]config.Pos{}
+	for _, n := range cfg.Root().Scopes(ScopeKind) {
+		o, err := OptionsFrom(n)
+		if err != nil {
+			return nil, err
+		}
+		if at, dup := seen[o.Addr]; dup {
+			return nil, &config.Error{Pos: n.Pos, Msg: fmt.Sprintf("%s listens on %s, as the one at %s does", ScopeKind, o.Addr, at)}
+		}
+		seen[o.Addr] = n.Pos
+		out = append(out, simulator{o, n})
+	}
+	return out, nil
 }
 
 // scenarioSim is a scenario's simulator: it listens on a free port and
