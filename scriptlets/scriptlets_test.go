@@ -5,17 +5,21 @@ package scriptlets_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"msyshost/lib/conformance"
 	_ "msyshost/lib/msys"
-	// The SMPP channel and the SMSC simulator of the scenarios with peers.
-	_ "msyshost/lib/smppclient"
-	_ "msyshost/lib/smsc"
 )
 
 func TestScenarios(t *testing.T) {
 	files, err := conformance.Collect([]string{"testdata", "../examples/scenarios"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Absolute, as `msyshost test` finds the shipped scriptlets: status
+	// lines name scriptlets/msys/boot.lua.
+	here, err := filepath.Abs(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +29,7 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := conformance.Run(context.Background(), s, conformance.Options{SearchPath: []string{"."}})
+			res := conformance.Run(context.Background(), s, conformance.Options{SearchPath: []string{here}})
 			for _, fl := range res.Failures {
 				t.Error(fl)
 			}

@@ -30,7 +30,9 @@ embedded store in a temporary folder, recording outbox and bounce sink.
 Prints a line per scenario and "N passed, N failed"; exits 1 on any failure.
 A scenario with "peers: [smsc]" talks SMPP over loopback to the SMSC simulator
 its config describes; --peer smsc=HOST:PORT sends it to that SMSC instead (a
-carrier's test SMSC, or another implementation).`,
+carrier's test SMSC, or another implementation). "peers: [mmsc]" does the same
+for MM7 over HTTP with the MMSC simulator (--peer mmsc=HOST:PORT; the MM7
+receiver then listens on the config's HTTP_Listener for that MMSC's reports).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			files, err := conformance.Collect(args)
@@ -74,7 +76,7 @@ carrier's test SMSC, or another implementation).`,
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log the host's activity to stderr")
 	cmd.Flags().BoolVar(&watch, "watch", false, "after the run, rerun the scenarios whose files or scripts change, until ^C")
 	cmd.Flags().StringSliceVarP(&search, "search-path", "I", nil, "extra `DIR` for script sources and require (repeatable)")
-	cmd.Flags().StringArrayVar(&peers, "peer", nil, "`NAME=ADDR`: the scenarios' peer NAME (smsc) is the one at ADDR, not the configured simulator (repeatable)")
+	cmd.Flags().StringArrayVar(&peers, "peer", nil, "`NAME=ADDR`: the scenarios' peer NAME (smsc, mmsc) is the one at ADDR, not the configured simulator (repeatable)")
 	return cmd
 }
 

@@ -73,8 +73,10 @@ type Deliver struct {
 }
 
 // KnownPeers are the peers a scenario may name, each the simulator of a
-// config scope: smsc (SMSC_Simulator, for the SMPP channel).
-var KnownPeers = []string{"smsc"}
+// config scope: smsc (SMSC_Simulator, for the SMPP channel) and mmsc
+// (MMSC_Simulator, for the MM7 channel; the process's MM7 receiver takes
+// its reports).
+var KnownPeers = []string{"smsc", "mmsc"}
 
 // ParsePeers reads NAME=ADDR pairs (`msyshost test --peer`).
 func ParsePeers(pairs []string) (map[string]string, error) {

@@ -11,7 +11,7 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"steps: []\n", `s.yaml:1: missing required key "name"`},
 		{"name: x\n", `s.yaml:1: missing required key "steps"`},
 		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, peers, steps, fails_with)`},
-		{"name: x\npeers: [smsc, mmsx]\nsteps:\n  - console: a\n", `s.yaml:2: peers: unknown peer "mmsx" (known: smsc)`},
+		{"name: x\npeers: [smsc, mmsx]\nsteps:\n  - console: a\n", `s.yaml:2: peers: unknown peer "mmsx" (known: smsc, mmsc)`},
 		{"name: x\npeers: []\nsteps:\n  - console: a\n", `s.yaml:2: "peers" is empty`},
 		{"name: x\nsteps:\n  - deliver: {from: a@b}\n", `s.yaml:3: step 1 deliver: missing required key "to"`},
 		{"name: x\nsteps:\n  - deliver: {from: a@b, to: c@d, msgid: x}\n", `s.yaml:3: unknown key "msgid" in step 1 deliver (allowed: from, to, body, headers, binding)`},
