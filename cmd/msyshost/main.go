@@ -15,6 +15,14 @@ import (
 	_ "msyshost/lib/route"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
+	// The SMPP channel and the SMSC simulator the config may start.
+	_ "msyshost/lib/smppclient"
+	_ "msyshost/lib/smsc"
+	// The MM7 channel, the MM7 receiver and the MMSC simulator started
+	// with the daemon.
+	_ "msyshost/lib/mm7client"
+	_ "msyshost/lib/mm7server"
+	_ "msyshost/lib/mmsc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -10,14 +10,18 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"steps: []\n", `s.yaml:1: missing required key "name"`},
 		{"name: x\n", `s.yaml:1: missing required key "steps"`},
-		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, steps, fails_with)`},
+		{"name: x\nsteps: []\nbogus: 1\n", `s.yaml:3: unknown key "bogus" in scenario (allowed: name, scripts, config, peers, steps, fails_with)`},
+		{"name: x\npeers: [smsc, mmsx]\nsteps:\n  - console: a\n", `s.yaml:2: peers: unknown peer "mmsx" (known: smsc, mmsc)`},
+		{"name: x\npeers: []\nsteps:\n  - console: a\n", `s.yaml:2: "peers" is empty`},
+		{"name: x\nsteps:\n  - deliver: {from: a@b}\n", `s.yaml:3: step 1 deliver: missing required key "to"`},
+		{"name: x\nsteps:\n  - deliver: {from: a@b, to: c@d, msgid: x}\n", `s.yaml:3: unknown key "msgid" in step 1 deliver (allowed: from, to, body, headers, binding)`},
 		{"name: x\nsteps:\n  - submit: {via: smpp, msgid: a, from: a@b, to: c@d}\n    expect: {stored: [x], hookz: []}\n",
 			`s.yaml:4: unknown key "hookz" in step 1 expect (allowed: hooks, stored, absent, injected, bounces, log, output, error, queued, logged)`},
 		{"name: x\nsteps:\n  - submit: {via: sms, msgid: a, from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: via must be smpp or mm7, not "sms"`},
 		{"name: x\nsteps:\n  - submit: {via: smpp, from: a@b, to: c@d}\n", `s.yaml:3: step 1 submit: missing required key "msgid" (or "msgids")`},
 		{"name: x\nsteps:\n  - receipt: {via: smpp, bucket: B, msgid: m, status: Expired}\n", `s.yaml:3: step 1 receipt: an SMPP receipt has "stat", not "status"`},
 		{"name: x\nsteps:\n  - advance: 3 days\n", `s.yaml:3: advance: bad duration "3 days"`},
-		{"name: x\nsteps:\n  - lua: x\n    console: y\n", `s.yaml:3: step 1 must have exactly one of submit, receipt, console, advance, lua, write, smtp, has [console lua]`},
+		{"name: x\nsteps:\n  - lua: x\n    console: y\n", `s.yaml:3: step 1 must have exactly one of submit, receipt, deliver, console, advance, lua, write, smtp, has [console lua]`},
 		{"name: x\nsteps:\n  - expect: {}\n", `s.yaml:3: step 1 must have exactly one of`},
 		{"name: [x\n", `s.yaml:1: did not find expected`},
 		{"name: x\nsteps:\n  - console: a\n    expect: {hooks: [{name: h, returned: many}]}\n", `s.yaml:4: step 1 expect: returned must be a number`},
@@ -55,6 +59,7 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 func TestParseScenario(t *testing.T) {
 	s, err := Parse("dir/s.yaml", []byte(`name: full
 scripts: [a.lua, b.lua]
+peers: [smsc]
 config: |
   x = 1
 steps:
@@ -66,11 +71,12 @@ steps:
       bounces: []
   - advance: 1d12h
   - write: {file: a.lua, content: "return 1"}
+  - deliver: {from: a@b, to: 1555@smpp.example.com, body: hi, headers: {Subject: s}, binding: b1}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "full" || len(s.Scripts) != 2 || s.Config != "x = 1\n" || len(s.Steps) != 4 {
+	if s.Name != "full" || len(s.Scripts) != 2 || s.Config != "x = 1\n" || len(s.Steps) != 5 || len(s.Peers) != 1 || s.Peers[0] != "smsc" {
 		t.Fatalf("parsed %+v", s)
 	}
 	if got := s.Steps[0].Submit.MsgIDs; len(got) != 2 || got[1] != "p2" {
@@ -85,6 +91,9 @@ steps:
 	}
 	if s.Steps[3].Write.File != "a.lua" {
 		t.Errorf("write = %+v", s.Steps[3].Write)
+	}
+	if d := s.Steps[4].Deliver; d == nil || d.To != "1555@smpp.example.com" || d.Body != "hi" || d.Headers["Subject"] != "s" || d.Binding != "b1" {
+		t.Errorf("deliver = %+v", d)
 	}
 }
 

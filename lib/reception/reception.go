@@ -28,8 +28,8 @@ import (
 
 	"msyshost/lib/hook"
 	"msyshost/lib/message"
+	"msyshost/lib/msys/audit"
 	"msyshost/lib/msys/core"
-	"msyshost/lib/msys/extended/vctx"
 	"msyshost/lib/smtpserver"
 	"msyshost/lib/status"
 	"msyshost/luahost"
@@ -73,6 +73,10 @@ type Policy struct {
 	// AgainPause the first pause, doubled at each call up to 100 ms.
 	AgainLimit int
 	AgainPause time.Duration
+	// Auditor, when inbound_audit is configured, counts the connections,
+	// messages received and refusals per client and the SMTP sessions
+	// open now (msys.audit, ac:inbound_session_count).
+	Auditor *audit.Auditor
 }
 
 var (
@@ -90,6 +94,7 @@ type conn struct {
 	// the one made at MAIL FROM, then smtpserver's from the first RCPT.
 	tx       *message.Message
 	tarpit   time.Duration // held so far
+	audited  bool          // counted as an open session
 	messages int
 	rcpts    int // RCPTs on the connection
 	txRcpts  int // RCPTs since MAIL FROM
@@ -129,7 +134,24 @@ func (p *Policy) Connect(ctx context.Context, c *smtpserver.Conn) error {
 	c.Context[message.KeyListenerAddr] = c.Local.String()
 	st.vctx.Msg.ConnContext = c.Context
 	st.sync(c)
-	return p.run(ctx, c, st, HookConnect, st.vctx, st.ac, st.vctx)
+	if p.Auditor != nil {
+		st.audited = true
+		p.Auditor.SessionOpened(auditService, c.Remote.Addr().Unmap())
+		p.Auditor.Record(audit.Connection, c.Remote.Addr().Unmap())
+	}
+	return p.audit(c, p.run(ctx, c, st, HookConnect, st.vctx, st.ac, st.vctx))
+}
+
+// auditService is the service SMTP sessions count under
+// (ac:inbound_session_count's default).
+const auditService = "SMTP"
+
+// audit counts a refusal, and passes it on.
+func (p *Policy) audit(c *smtpserver.Conn, err error) error {
+	if err != nil && p.Auditor != nil {
+		p.Auditor.Record(audit.Rejection, c.Remote.Addr().Unmap())
+	}
+	return err
 }
 
 // Ehlo runs validate_ehlo(str, ac, vctx); str is the name the client gave.
@@ -140,7 +162,7 @@ func (p *Policy) Ehlo(ctx context.Context, c *smtpserver.Conn, name string) erro
 	c.Context["ehlo_domain"] = name
 	c.Context["ehlo_string"] = "EHLO " + name
 	st.sync(c)
-	return p.run(ctx, c, st, HookEhlo, st.vctx, str(name), st.ac, st.vctx)
+	return p.audit(c, p.run(ctx, c, st, HookEhlo, st.vctx, str(name), st.ac, st.vctx))
 }
 
 // MailFrom runs validate_mailfrom(str, ac, vctx) on a new transaction:
@@ -160,7 +182,7 @@ func (p *Policy) MailFrom(ctx context.Context, c *smtpserver.Conn, from string) 
 	st.txRcpts = 0
 	c.Context["connection_message_count"] = strconv.Itoa(st.messages)
 	st.sync(c)
-	return p.run(ctx, c, st, HookMailFrom, st.vctx, str(from), st.ac, st.vctx)
+	return p.audit(c, p.run(ctx, c, st, HookMailFrom, st.vctx, str(from), st.ac, st.vctx))
 }
 
 // RcptTo runs validate_rcptto(msg, str, ac, vctx); msg:rcptto() is the
@@ -179,9 +201,9 @@ func (p *Policy) RcptTo(ctx context.Context, c *smtpserver.Conn, m *message.Mess
 	m.RcptTo = rcpt
 	defer func() { m.RcptTo = prev }()
 	st.sync(c)
-	return p.withRecipients(c, st, func() error {
+	return p.audit(c, p.withRecipients(c, st, func() error {
 		return p.run(ctx, c, st, HookRcptTo, st.vctx, m, str(rcpt), st.ac, st.vctx)
-	})
+	}))
 }
 
 // adopt makes m, smtpserver's message of the transaction, the one the
@@ -230,9 +252,14 @@ func (p *Policy) message(ctx context.Context, c *smtpserver.Conn, m *message.Mes
 	defer st.mu.Unlock()
 	st.adopt(m)
 	st.sync(c)
-	return p.withRecipients(c, st, func() error {
+	err := p.audit(c, p.withRecipients(c, st, func() error {
 		return p.run(ctx, c, st, name, st.vctx, m, st.ac, st.vctx)
-	})
+	}))
+	if err == nil && name == HookDataSpool && p.Auditor != nil {
+		// The message passed the phases that judge it whole: received.
+		p.Auditor.Record(audit.Reception, c.Remote.Addr().Unmap())
+	}
+	return err
 }
 
 // DataSpoolEachRcpt runs validate_data_spool_each_rcpt(msg, ac, vctx) on
@@ -259,12 +286,12 @@ func (p *Policy) copy(ctx context.Context, c *smtpserver.Conn, m *message.Messag
 	defer st.mu.Unlock()
 	setRcptVars(m, m.RcptTo)
 	v := core.NewVctx(m)
-	v.Recipients, v.RecipientsFinal = append([]string{}, c.Rcpts...), true
+	v.Recipients, v.RcptListFinal = append([]string{}, c.Rcpts...), true
 	st.sync(c)
 	if !withCtx {
-		return p.run(ctx, c, st, name, v, m)
+		return p.audit(c, p.run(ctx, c, st, name, v, m))
 	}
-	return p.run(ctx, c, st, name, v, m, st.ac, v)
+	return p.audit(c, p.run(ctx, c, st, name, v, m, st.ac, v))
 }
 
 // End runs validate_dealloc() in the modules that ran on the connection.
@@ -275,6 +302,9 @@ func (p *Policy) End(ctx context.Context, c *smtpserver.Conn) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.audited {
+		p.Auditor.SessionClosed(auditService, c.Remote.Addr().Unmap())
+	}
 	res := st.lua.Close(ctx)
 	if len(res.Calls) > 0 {
 		p.observe(HookDealloc, nil, res.Result)
@@ -305,8 +335,9 @@ func splitAddr(addr string) (local, domain string) {
 	return addr, ""
 }
 
-// maxTarpit bounds the hold of a whole session.
-const maxTarpit = vctx.MaxTarpit
+// maxTarpit bounds the hold of a whole session (vctx:tarpit), so a script
+// cannot keep a connection forever.
+const maxTarpit = 5 * time.Minute
 
 func (p *Policy) hold(ctx context.Context, st *conn, v *core.Vctx) {
 	d := min(v.Tarpit, maxTarpit-st.tarpit)

@@ -19,6 +19,7 @@ func init() {
 			Log:      p.Logger(),
 			Hostname: dsn.Hostname(p.Config()),
 			Observe:  p.Observe,
+			Auditor:  p.Auditor,
 		}, nil
 	})
 }
@@ -29,7 +30,7 @@ func init() {
 // phase ends, whichever module set them and whether or not it returned
 // VALIDATE_DONE.
 func (p *Policy) run(ctx context.Context, c *smtpserver.Conn, st *conn, name string, v *core.Vctx, args ...any) error {
-	v.Code, v.Disconnect, v.Phase = "", false, name
+	v.Code, v.Disconnect = "", false
 	limit, pause := p.againLimit()
 	pos, again := 0, 0
 	for {
@@ -67,6 +68,11 @@ func (p *Policy) run(ctx context.Context, c *smtpserver.Conn, st *conn, name str
 		break
 	}
 	p.hold(ctx, st, v)
+	if v.Recipients != nil && (name == HookConnect || name == HookEhlo || name == HookMailFrom) {
+		// Before the first RCPT there is no transaction to add to.
+		p.Log.Warn("reception: recipients added before the first RCPT are not kept", "hook", name, "recipients", v.Recipients, "conn", c.ID)
+		v.Recipients = nil
+	}
 	if v.Code == "" {
 		return nil
 	}

@@ -312,3 +312,13 @@ function TestMoreConstants(t)
   end
   eq(t, core.EC_HOOK_CONT, 0, "EC_HOOK_CONT")
 end
+
+function TestProtocols(t)
+  eq(t, core.protocol_string(core.P_MM7), "MM7", "MM7")
+  eq(t, core.protocol_string(core.P_ESMTP), "ESMTP", "ESMTP")
+  eq(t, core.protocol_string(99), "UNKNOWN", "unknown")
+  local msg = core.ec_message_new(nil)
+  eq(t, msg.recv_method, 0, "a message made by a script")
+  msg:context_set(core.ECMESS_CTX_CONN, "msyshost:recv_method", "mm7")
+  eq(t, msg.recv_method, core.P_MM7, "received over MM7")
+end

@@ -102,16 +102,18 @@ const (
 	LogDebug
 )
 
+// Protocols of an accept construct (msys.core.P_*).
+const (
+	PSMTP = iota + 1
+	PESMTP
+	PSMPP
+	PMM7
+)
+
 // Values other bindings need.
 const (
 	VctxMess = message.CtxMess
 	VctxConn = message.CtxConn
-
-	// Protocols of an accept construct (msys.core.P_*).
-	PSMTP  = 1
-	PESMTP = 2
-	PSMPP  = 3
-	PMM7   = 4
 
 	ORdonly = 0x0
 	OWronly = 0x1
@@ -148,7 +150,7 @@ func open(L *lua.LState) lua.LValue {
 	openIO(L, t)
 	openContext(L, t)
 	openDict(L, t)
-	openAccept(L)
+	openAccept(L, t)
 	openString(L)
 	openMessage(L)
 	openPart(L)

@@ -24,18 +24,13 @@ type Vctx struct {
 	Msg        *message.Message
 	Code       string // the reply set by set_code or disconnect, "" when none
 	Disconnect bool   // disconnect was called
-
-	// What msys.extended.vctx reaches of the inbound session, set by the
-	// SMTP layer around each call.
-	//
-	// Phase is the validate_* hook running ("validate_data").
-	Phase string
-	// Recipients is the transaction's recipient list, nil before the first
-	// recipient; RecipientsFinal says it can no longer change (from
-	// validate_data_spool_each_rcpt on).
-	Recipients      []string
-	RecipientsFinal bool
-	// Tarpit is how long vctx:tarpit asked the session to be held.
+	// Recipients is the session's recipient list, which
+	// msys.extended.vctx's add_recipient, remove_recipient and
+	// recipient_list edit; RcptListFinal closes it (the
+	// validate_rcptto_list_final phase is over).
+	Recipients    []string
+	RcptListFinal bool
+	// Tarpit is how long vctx:tarpit asked the SMTP session to hold.
 	Tarpit time.Duration
 }
 

@@ -1,73 +1,39 @@
--- Lua tests of msys.extended.vctx.
+-- msys.extended.vctx: the session's recipient list and tarpit.
 
-local mod = require("msys.extended.vctx")
+require("msys.extended.vctx")
+local tv = require("test.vctx")
 
 local function eq(t, got, want, what)
-  if got ~= want then
-    t:error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want)))
-  end
+  if got ~= want then t:error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want))) end
 end
 
-local function raises(t, f, want, what)
-  local ok, err = pcall(f)
-  if ok then
-    t:error(what .. ": no error")
-  elseif not string.find(err, want, 1, true) then
-    t:error(what .. ": error " .. err .. " does not contain " .. want)
-  end
-end
-
--- the list as Momentum's example walks it: from 0 to #t
 local function joined(list)
   local out = {}
   for i = 0, #list do out[#out + 1] = list[i] end
   return table.concat(out, " ")
 end
 
-function TestRequire(t)
-  eq(t, mod, true, "require result")
+function TestRecipients(t)
+  local vctx = tv.new(false)
+  local list = vctx:recipient_list()
+  eq(t, list[0], "a@example.com", "the list starts at index 0")
+  eq(t, joined(list), "a@example.com b@example.com", "walked from 0 to #list")
+  vctx:add_recipient("c@example.com")
+  vctx:add_recipient({ "d@example.com", "e@example.com" })
+  eq(t, joined(vctx:recipient_list()), "a@example.com b@example.com c@example.com d@example.com e@example.com", "added")
+  vctx:remove_recipient("B@EXAMPLE.COM")
+  vctx:remove_recipient({ "d@example.com", "nobody@example.com" })
+  eq(t, joined(vctx:recipient_list()), "a@example.com c@example.com e@example.com", "removed")
+  eq(t, joined(vctx:recipient_list({ "x@example.com" })), "x@example.com", "replaced")
+  eq(t, joined(vctx:recipient_list("y@example.com")), "y@example.com", "replaced by one address")
+  vctx:tarpit(1.5)
 end
 
-function TestRecipientList(t)
-  local v = vctx_test.new("data", "validate_data", {"a@example.com", "b@example.com"})
-  eq(t, joined(v:recipient_list()), "a@example.com b@example.com", "list from index 0")
-  v:add_recipient("c@example.com")
-  v:add_recipient("A@Example.com") -- already there, other case
-  eq(t, joined(v:recipient_list()), "a@example.com b@example.com c@example.com", "added once")
-  v:remove_recipient({"b@example.com"})
-  eq(t, joined(v:recipient_list()), "a@example.com c@example.com", "removed by table")
-  raises(t, function() v:add_recipient("no-domain") end, "bad argument #1 to 'add_recipient' (address expected", "not an address")
-  raises(t, function() v:add_recipient(3) end, "string or table expected, got number", "not a string")
-  raises(t, function() v:add_recipient({"x@y", 4}) end, "address expected at [2], got number", "bad table item")
-end
-
-function TestRecipientListReplaced(t)
-  local v = vctx_test.new("replaced", "validate_data_spool", {"a@example.com"})
-  local l = v:recipient_list({[0] = "x@example.com", "y@example.com"})
-  eq(t, joined(l), "x@example.com y@example.com", "replaced from a 0-based table")
-  eq(t, joined(v:recipient_list("<z@example.com>")), "z@example.com", "replaced by one address, brackets dropped")
-  v:remove_recipient("z@example.com")
-  eq(t, #v:recipient_list(), 0, "empty list")
-  eq(t, v:recipient_list()[0], nil, "nothing at 0")
-end
-
-function TestPhases(t)
-  local final = vctx_test.new("final", "validate_data_spool_each_rcpt", {"a@example.com"}, true)
-  eq(t, joined(final:recipient_list()), "a@example.com", "reading a final list")
-  raises(t, function() final:add_recipient("b@example.com") end, "add_recipient: the recipient list is final in validate_data_spool_each_rcpt", "add after final")
-  raises(t, function() final:remove_recipient("a@example.com") end, "the recipient list is final", "remove after final")
-  raises(t, function() final:recipient_list({"b@example.com"}) end, "the recipient list is final", "set after final")
-  local early = vctx_test.new("early", "validate_mailfrom", nil)
-  raises(t, function() early:add_recipient("b@example.com") end, "no recipient list in validate_mailfrom", "add before RCPT")
-  local rcpt = vctx_test.new("rcpt", "validate_rcptto", {"a@example.com"})
-  raises(t, function() rcpt:recipient_list() end, "not available in validate_rcptto", "list in rcptto")
-  rcpt:add_recipient("b@example.com")
-end
-
-function TestTarpit(t)
-  local v = vctx_test.new("tarpit", "validate_connect", nil)
-  v:tarpit(1)
-  v:tarpit("0.5")
-  raises(t, function() v:tarpit(-1) end, "must not be negative", "negative")
-  raises(t, function() v:tarpit() end, "number expected, got no value", "missing")
+function TestFinalList(t)
+  local vctx = tv.new(true)
+  local ok, err = pcall(vctx.add_recipient, vctx, "late@example.com")
+  if ok or not string.find(err, "vctx:add_recipient: the recipient list is final", 1, true) then t:error(tostring(err)) end
+  ok, err = pcall(vctx.remove_recipient, vctx, "a@example.com")
+  if ok or not string.find(err, "the recipient list is final", 1, true) then t:error(tostring(err)) end
+  eq(t, joined(vctx:recipient_list()), "a@example.com b@example.com", "still readable")
 end
