@@ -105,6 +105,7 @@ func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (
 			return nil, -1, fmt.Errorf("compiling %s: %w", chunkName, err)
 		}
 	}
+	fixScopes(proto, p.scopes)
 	return proto, -1, nil
 }
 

@@ -25,7 +25,56 @@ func Open(L *lua.LState) {
 	L.SetGlobal("load", L.NewFunction(loadReader))
 	L.SetGlobal("loadfile", L.NewFunction(loadFile))
 	L.SetGlobal("dofile", L.NewFunction(doFile))
+	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
+		dbg.RawSetString("debug", L.NewFunction(debugDebug))
+	}
 	puc.SetFileLoader(L, LoadFile)
+}
+
+// debugDebug is debug.debug(): lines from standard input (through
+// io.stdin, so that reads stay in order) run as chunks named
+// "=(debug command)" until "cont" or the end of input; errors go to
+// standard error, as ldblib.c's db_debug does.
+func debugDebug(L *lua.LState) int {
+	top := L.GetTop()
+	for {
+		os.Stderr.WriteString("lua_debug> ")
+		line, ok := stdinLine(L)
+		if !ok || line == "cont" {
+			return 0
+		}
+		if load(L, []byte(line+"\n"), "=(debug command)") == 1 {
+			if err := L.PCall(0, 0, nil); err != nil {
+				var ae *lua.ApiError
+				msg := err.Error()
+				if errors.As(err, &ae) {
+					msg = ae.Object.String()
+				}
+				os.Stderr.WriteString(msg + "\n")
+			}
+		} else {
+			os.Stderr.WriteString(L.Get(-1).String() + "\n")
+		}
+		L.SetTop(top)
+	}
+}
+
+// stdinLine reads a line with io.stdin:read("*l").
+func stdinLine(L *lua.LState) (string, bool) {
+	stdin := L.GetField(L.GetGlobal("io"), "stdin")
+	read := L.GetField(stdin, "read")
+	if read.Type() != lua.LTFunction {
+		return "", false
+	}
+	L.Push(read)
+	L.Push(stdin)
+	L.Push(lua.LString("*l"))
+	if err := L.PCall(2, 1, nil); err != nil {
+		return "", false
+	}
+	s, ok := L.Get(-1).(lua.LString)
+	L.Pop(1)
+	return string(s), ok
 }
 
 // LoadFile compiles the Lua file at path into a function of L as

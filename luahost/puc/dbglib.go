@@ -15,8 +15,18 @@ func openDebug(L *lua.LState) {
 		return
 	}
 	dbg := lauxlib.SetFuncs(L, "debug", map[string]lua.LGFunction{
-		"getinfo":   dbgGetinfo,
-		"traceback": dbgTraceback,
+		"getinfo":      dbgGetinfo,
+		"traceback":    dbgTraceback,
+		"getlocal":     dbgGetlocal,
+		"setlocal":     dbgSetlocal,
+		"getregistry":  dbgGetregistry,
+		"gethook":      dbgGethook,
+		"sethook":      dbgSethook,
+		"getupvalue":   dbgGetupvalue,
+		"setupvalue":   dbgSetupvalue,
+		"getfenv":      dbgGetfenv,
+		"setfenv":      dbgSetfenv,
+		"setmetatable": dbgSetmetatable,
 	})
 	hostOf(L).prot.traceback, _ = dbg.RawGetString("traceback").(*lua.LFunction)
 }
