@@ -77,6 +77,21 @@ func stdinLine(L *lua.LState) (string, bool) {
 	return string(s), ok
 }
 
+// LoadString compiles src into a function of L as luaL_loadbuffer does:
+// chunkName is "=name", "@file" or the source itself, shown as PUC shows
+// them; an error's text is what lua5.1's would be.
+func LoadString(L *lua.LState, src []byte, chunkName string) (*lua.LFunction, error) {
+	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			se.File = chunkID(chunkName, maxSrc)
+		}
+		return nil, errors.New(luaMessage(err))
+	}
+	return Load(L, proto)
+}
+
 // LoadFile compiles the Lua file at path into a function of L as
 // luaL_loadfile does (a first line starting with '#' skipped, the chunk
 // named after the file); an error's text is what lua5.1's would be.

@@ -181,7 +181,7 @@ func localName(p *lua.FunctionProto, r, pc int) string {
 		if l.StartPc > pc {
 			break
 		}
-		if pc < l.EndPc {
+		if pc <= l.EndPc { // EndPc is the scope's last instruction
 			if r == 0 {
 				return l.Name
 			}
