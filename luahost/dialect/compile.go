@@ -82,12 +82,14 @@ func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (
 		}
 		stmts = append([]ast.Stmt{prologue}, stmts...)
 	}
+	ps := renumber(stmts)
 	proto, err = lua.Compile(stmts, chunkName)
 	if err != nil {
 		var ce *lua.CompileError
 		if !errors.As(err, &ce) {
 			return nil, -1, err
 		}
+		ce.Line = ps.line(ce.Line)
 		if !strings.Contains(ce.Message, "register overflow") && !strings.Contains(ce.Message, "too many local variables") {
 			return nil, -1, &SyntaxError{File: chunkName, Line: ce.Line, Msg: ce.Message}
 		}
@@ -105,7 +107,7 @@ func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (
 			return nil, -1, fmt.Errorf("compiling %s: %w", chunkName, err)
 		}
 	}
-	fixScopes(proto, p.scopes)
+	ps.restore(proto)
 	return proto, -1, nil
 }
 

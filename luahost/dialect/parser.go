@@ -73,11 +73,6 @@ type funcState struct {
 	peakAt  int // the line where peak was reached
 	defined int // the line gopher-lua gives as the function's LineDefined; 0 for the main chunk
 	native  bool
-	// scopes records each local, in the order gopher-lua registers them,
-	// with the line its block ends on (scopes.go); activeScope maps
-	// actives to it.
-	scopes      *funcScopes
-	activeScope []int
 }
 
 // parseError aborts parsing; parse() recovers it.
@@ -105,7 +100,6 @@ type parser struct {
 	// chained marks the .. nodes a concatenation chain is built from
 	// before the whole chain becomes one call.
 	chained map[*ast.StringConcatOpExpr]bool
-	scopes  []*funcScopes // every function's locals, for fixScopes
 }
 
 // newParser returns a parser for src. With lower false, plain Lua comes
@@ -136,12 +130,10 @@ func (p *parser) parse() (stmts []ast.Stmt, err error) {
 	}()
 	// The main chunk's prologue declares up to numOps operator locals.
 	p.fs = &funcState{vararg: true, upvals: map[upvalKey]bool{}, hidden: numOps, native: p.native[0]}
-	p.fs.scopes = p.newScopes(0)
 	p.fs.blocks = append(p.fs.blocks, blockScope{})
 	p.next()
 	stmts = p.chunk()
 	p.check(tkEOS)
-	p.endScopes(0, p.tok.line)
 	p.recordPeak()
 	return stmts, nil
 }
@@ -247,12 +239,10 @@ func (p *parser) leaveLevel() { p.depth-- }
 func (p *parser) openFunc(line, defined int) {
 	fs := &funcState{parent: p.fs, line: line, defined: defined, upvals: map[upvalKey]bool{}, native: p.native[defined]}
 	fs.blocks = append(fs.blocks, blockScope{})
-	fs.scopes = p.newScopes(defined)
 	p.fs = fs
 }
 
 func (p *parser) closeFunc() {
-	p.endScopes(0, p.lastLine)
 	p.recordPeak()
 	p.fs = p.fs.parent
 }
@@ -275,14 +265,6 @@ func (p *parser) enterBlock(breakable bool) {
 func (p *parser) leaveBlock() {
 	b := p.fs.blocks[len(p.fs.blocks)-1]
 	p.fs.blocks = p.fs.blocks[:len(p.fs.blocks)-1]
-	// The block ends at its closing token ('end', 'else', 'until' ...)
-	// when that is next, else at the last token read (a for's 'end', a
-	// repeat's condition).
-	end := p.lastLine
-	if blockFollow(p.tok.kind) || p.tok.kind == tkElseif {
-		end = p.tok.line
-	}
-	p.endScopes(b.nactive, end)
 	p.fs.actives = p.fs.actives[:b.nactive]
 }
 
@@ -351,9 +333,6 @@ func (p *parser) release(n int) { p.fs.temps -= n }
 
 func (p *parser) activate(names ...string) {
 	p.fs.actives = append(p.fs.actives, names...)
-	for _, name := range names {
-		p.fs.activeScope = append(p.fs.activeScope, p.fs.scopes.add(name))
-	}
 	p.need(0)
 }
 
