@@ -63,6 +63,7 @@ print("sethook off", debug.sethook(), debug.gethook())
 -- Names in runtime errors follow the same scopes: a local whose block
 -- ended on the same line no longer names its register.
 for _, src in ipairs({"a={}; do local a=1 end a:bbbb(3)", "local t = nil; t.x = 1",
-    "do local t = {} end local u; u.x = 1", "for i = 1, 1 do local v end local w = nil; w()"}) do
+    "do local t = {} end local u; u.x = 1", "for i = 1, 1 do local v end local w = nil; w()",
+    "local up; local function f() missing(function() up = 0 end) end f()"}) do
   print("scope error", pcall(loadstring(src, "=chunk")))
 end
