@@ -28,7 +28,7 @@ func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 // compileAt compiles src with calls levels of C calls already counted
 // against PUC's limit of 200 syntax levels (LUAI_MAXCCALLS, which the
 // parser shares with the C calls active when it runs): 1 for a chunk
-// lua.c loads, more for loadstring called from Lua (cCalls).
+// lua.c loads, more for loadstring called from Lua (puc.CCalls).
 func compileAt(src []byte, chunkName string, calls int) (*lua.FunctionProto, error) {
 	return compileSource(&source{data: src}, chunkName, calls)
 }

@@ -81,7 +81,7 @@ func stdinLine(L *lua.LState) (string, bool) {
 // chunkName is "=name", "@file" or the source itself, shown as PUC shows
 // them; an error's text is what lua5.1's would be.
 func LoadString(L *lua.LState, src []byte, chunkName string) (*lua.LFunction, error) {
-	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	proto, err := compileAt(src, chunkID(chunkName, idSize), puc.CCalls(L))
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -100,7 +100,7 @@ func LoadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 	if msg != "" {
 		return nil, errors.New(msg)
 	}
-	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	proto, err := compileAt(src, chunkID(chunkName, idSize), puc.CCalls(L))
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -169,7 +169,7 @@ func load(L *lua.LState, src []byte, chunkName string) int {
 }
 
 func loadSource(L *lua.LState, in *source, chunkName string) int {
-	proto, err := compileSource(in, chunkID(chunkName, idSize), cCalls(L))
+	proto, err := compileSource(in, chunkID(chunkName, idSize), puc.CCalls(L))
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		se.File = chunkID(chunkName, maxSrc)
@@ -283,37 +283,6 @@ func skipComment(src []byte) []byte {
 // it loads (the main script, dofile, loadfile, require).
 func CompileFile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 	return Compile(skipComment(src), chunkName)
-}
-
-// cCalls estimates PUC's count of nested C calls (nCcalls) for a chunk
-// the running Go function loads: one for lua.c's start, plus one for each
-// Go function below on the stack that called back into Lua (lua.c's
-// pcall of the script, pcall, require calling its loader), as PUC's
-// lua_call and luaD_call count them; a coroutine counts from its resumer's
-// count plus one, as lua_resume does. A metamethod gopher-lua's VM calls
-// has no Go frame to count.
-func cCalls(L *lua.LState) int {
-	n := 1 + callbacks(L)
-	for p := L.Parent; p != nil; p = p.Parent {
-		n += 1 + callbacks(p)
-	}
-	return n
-}
-
-// callbacks counts the Go functions on L's stack below the running one.
-func callbacks(L *lua.LState) int {
-	n := 0
-	for level := 1; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			return n
-		}
-		if fn, err := L.GetInfo("f", dbg, nil); err == nil {
-			if f, ok := fn.(*lua.LFunction); ok && f.IsG {
-				n++
-			}
-		}
-	}
 }
 
 // strerror spells err as C's strerror does ("No such file or directory").

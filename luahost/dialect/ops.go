@@ -1,12 +1,14 @@
 package dialect
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/luahost/puc"
 	"msyshost/luahost/puc/number"
 )
 
@@ -189,6 +191,15 @@ func writeNumber(b *strings.Builder, n float64) {
 // numbers are joined in one pass; anything else goes through luaV_concat's
 // right-to-left algorithm.
 func concatOp(L *lua.LState) int {
+	// Concatenation allocates: PUC's collector may run here (OP_CONCAT's
+	// luaC_checkGC), and so does the host's weak-table collection.
+	if err := puc.Poll(L); err != nil {
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			L.Error(ae.Object, 0)
+		}
+		L.Error(lua.LString(err.Error()), 0)
+	}
 	top := L.GetTop()
 	if top == 3 {
 		if a, ok := L.Get(2).(lua.LString); ok {

@@ -29,6 +29,10 @@ func translatingPanic(orig func(*lua.LState)) func(*lua.LState) {
 	}
 }
 
+// maxCCalls is LUAI_MAXCCALLS, PUC's bound on nested C calls, which
+// bounds nested coroutine resumes.
+const maxCCalls = 200
+
 // threadRegistrySize is a coroutine's first value stack, in slots.
 const threadRegistrySize = 256
 
@@ -100,6 +104,12 @@ func openCoroutine(L *lua.LState, h *host) {
 	resumeAux := func(L *lua.LState, th *lua.LState) (ok bool, n int) {
 		if st := L.Status(th); st != "suspended" {
 			L.Push(lua.LString("cannot resume " + st + " coroutine"))
+			return false, 1
+		}
+		// Each resume nests the Go stack; PUC stops nested C calls at
+		// LUAI_MAXCCALLS (lua_resume's "C stack overflow").
+		if CCalls(L) >= maxCCalls {
+			L.Push(lua.LString("C stack overflow"))
 			return false, 1
 		}
 		L.Replace(1, th)
