@@ -1,6 +1,8 @@
 package puc
 
 import (
+	"weak"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/internal/lauxlib"
@@ -21,10 +23,19 @@ return function(f)
 end`
 
 // translatingPanic puts VM errors raised in a coroutine in PUC's words
-// while the failing frame is still there, then panics as before.
-func translatingPanic(orig func(*lua.LState)) func(*lua.LState) {
+// while the failing frame is still there, then panics as before. A Go
+// function that raised the error (error, assert) is remembered: PUC keeps
+// its frame on the dead coroutine's stack, gopher-lua drops it.
+func translatingPanic(h *host, orig func(*lua.LState)) func(*lua.LState) {
 	return func(L *lua.LState) {
 		L.Replace(-1, translateVMError(L, L.Get(-1), 0))
+		if dbg, ok := L.GetStack(0); ok {
+			if fn, err := L.GetInfo("f", dbg, nil); err == nil {
+				if f, ok := fn.(*lua.LFunction); ok && f.IsG && !h.hidden[f] {
+					h.raisedBy[weak.Make(L)] = frameText(L, dbg)
+				}
+			}
+		}
 		orig(L)
 	}
 }
@@ -64,7 +75,7 @@ func openCoroutine(L *lua.LState, h *host) {
 	}
 	L.Push(maker)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		L.Panic = translatingPanic(L.Panic)
+		L.Panic = translatingPanic(h, L.Panic)
 		return 0
 	}))
 	L.Push(L.GetGlobal("select"))

@@ -20,6 +20,7 @@ package puc
 
 import (
 	"io"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -36,6 +37,9 @@ type host struct {
 	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
 	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
 	prot         *protected
+	// raisedBy is, for a coroutine that died with an error a Go function
+	// raised, that function's traceback line.
+	raisedBy map[weak.Pointer[lua.LState]]string
 }
 
 // Open replaces, in a state whose standard libraries gopher-lua has
@@ -43,7 +47,7 @@ type host struct {
 // apart from PUC Lua 5.1's. The script's standard output is os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
-	h := &host{hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
+	h := &host{hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}, raisedBy: map[weak.Pointer[lua.LState]]string{}}
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)

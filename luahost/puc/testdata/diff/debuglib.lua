@@ -67,3 +67,18 @@ for _, src in ipairs({"a={}; do local a=1 end a:bbbb(3)", "local t = nil; t.x = 
     "local up; local function f() missing(function() up = 0 end) end f()"}) do
   print("scope error", pcall(loadstring(src, "=chunk")))
 end
+-- Other threads' frames as PUC shows them: coroutine.yield at level 0,
+-- tail calls, the function that raised the error that killed one.
+local function down(n) if n > 0 then return down(n - 1) else coroutine.yield() end end
+local tc = coroutine.create(down)
+coroutine.resume(tc, 3)
+print(debug.traceback(tc))
+print("yield level", debug.getinfo(tc, 0, "S").what, debug.getinfo(tc, 1, "S").what, debug.getinfo(tc, 5))
+local function fails(i) if i == 0 then error(i) else coroutine.yield() fails(i - 1) end end
+local dc = coroutine.create(function(x) fails(x) end)
+coroutine.resume(dc, 1)
+print(debug.traceback(dc))
+coroutine.resume(dc)
+print(debug.traceback(dc))
+local function tailenv() return (function() return pcall(getfenv, 3) end)() end
+print("tail level env", tailenv())
