@@ -204,13 +204,18 @@ func (r *run) docall(fn lua.LValue, args []lua.LValue) (results []lua.LValue, o 
 			L.Push(a)
 		}
 		if err := L.PCall(len(args), lua.MultRet, puc.TracebackHandler(L)); err != nil {
-			puc.AfterError(L)
 			var ae *lua.ApiError
 			if errors.As(err, &ae) {
 				o.err = ae.Object
 			} else {
 				o.err = lua.LString(err.Error())
 			}
+			if ctx := L.Context(); ctx != nil && ctx.Err() != nil {
+				// The host's watch stopped the call (memory limit,
+				// cancellation): the state runs no more Lua.
+				return 0
+			}
+			puc.AfterError(L)
 			if err := puc.Collect(L); err != nil {
 				o.err = lua.LString(err.Error())
 			}
