@@ -106,3 +106,15 @@ func runAs(t *testing.T, path, dir string, c luaCase) string {
 	}
 	return "stdout:\n" + o.String() + "stderr:\n" + e.String() + "status: " + string(rune('0'+code))
 }
+
+// TestCheckSkipsAFirstLineComment: msyshost check reads a script as
+// lua5.1 loads files, skipping a first line that starts with '#'.
+func TestCheckSkipsAFirstLineComment(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "shebang.lua", "#!/usr/bin/env lua5.1\nlocal x = 1\n")
+	write(t, dir, "broken.lua", "#!/usr/bin/env lua5.1\nlocal x = = 1\n")
+	out, errOut, code := run(t, dir, "check", "shebang.lua", "broken.lua")
+	if code != 1 || !strings.Contains(out, "shebang.lua: ok") || !strings.Contains(errOut, "broken.lua:2:") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
