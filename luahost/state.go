@@ -33,6 +33,8 @@ type state struct {
 	printBuf []byte       // reused by print
 	// errHandler puts errors in PUC's words (puc.ErrorHandler).
 	errHandler *lua.LFunction
+	// collectDue says when to collect weak tables and finalizers.
+	collectDue func() bool
 }
 
 // close releases the state and stops watching it. A state that did not
@@ -100,6 +102,7 @@ func (h *Host) newState(g *Generation) *state {
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
 	puc.SetRoots(L, st.roots)
+	st.collectDue = puc.CollectDue(L)
 	loaded := st.loaded()
 	for _, b := range registeredBindings() {
 		v := b.Open(L)

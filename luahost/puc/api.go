@@ -33,11 +33,11 @@ func FormatNumber(n float64) string { return number.Format(n) }
 // finalizer raises is returned.
 func Collect(L *lua.LState) error { return lgc.Collect(L) }
 
-// CollectDue reports whether a state that has weak tables or userdata to
-// finalize is due a Collect; a host asks between calls into the state,
-// and runs Collect under its deadline (finalizers are Lua code). It costs
-// a counter increment.
-func CollectDue(L *lua.LState) bool { return lgc.Due(L) }
+// CollectDue returns L's check whether a state that has weak tables or
+// userdata to finalize is due a Collect; a host asks between calls into
+// the state, and runs Collect under its deadline (finalizers are Lua
+// code). A check costs a counter increment.
+func CollectDue(L *lua.LState) func() bool { return lgc.DueFunc(L) }
 
 // SetRoots tells Collect about the Lua values the host holds in Go (hook
 // module tables): what they reach keeps its place in weak tables.

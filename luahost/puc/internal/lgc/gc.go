@@ -65,8 +65,12 @@ func MaybeCollect(L *lua.LState) error {
 
 // Due counts a chance to collect and reports whether MaybeCollect would
 // collect now.
-func Due(L *lua.LState) bool {
-	t := TrackedOf(L)
+func Due(L *lua.LState) bool { return TrackedOf(L).due() }
+
+// DueFunc is Due for L without finding L's list each time.
+func DueFunc(L *lua.LState) func() bool { return TrackedOf(L).due }
+
+func (t *Tracked) due() bool {
 	t.Calls++
 	return t.Since >= collectEvery || (t.Weak || len(t.Userdata) > 0) && t.Calls >= collectEvery
 }
