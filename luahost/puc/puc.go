@@ -11,8 +11,8 @@
 // own runtime errors in PUC's words, naming the variable involved, and
 // close upvalues as PUC does; PCall offers the same to a host.
 //
-// The string library is in strlib, io and os in iolib, number conversions
-// in number (which luahost/dialect also calls for the operators it lowers);
+// The string library is in strlib, io and os in iolib, math in mathlib,
+// table in tablelib, number conversions in number (which luahost/dialect also calls for the operators it lowers);
 // internal/lauxlib holds what they share. What only the compiler or VM can
 // fix is listed in DIFFERENCES.md with the differential test
 // (testdata/diff) that shows it.
@@ -25,7 +25,9 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/iolib"
+	"msyshost/luahost/puc/mathlib"
 	"msyshost/luahost/puc/strlib"
+	"msyshost/luahost/puc/tablelib"
 )
 
 // registryKey holds the per-state host data in the Lua registry.
@@ -33,7 +35,6 @@ const registryKey = "msyshost.puc"
 
 // host is what the replacement functions of one Lua state share.
 type host struct {
-	rand         glibcRand
 	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
 	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
 	prot         *protected
@@ -54,8 +55,8 @@ func Open(L *lua.LState) {
 	openBase(L, h)
 	openPackage(L)
 	strlib.Open(L)
-	openTable(L)
-	openMath(L, h)
+	tablelib.Open(L)
+	mathlib.Open(L)
 	iolib.Open(L)
 	openCoroutine(L, h)
 	openDebug(L)
