@@ -140,11 +140,7 @@ func (h *Host) newState(g *Generation) *state { return h.newStateTraced(g, nil) 
 // newStateTraced is newState calling trace after each binding opens.
 func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *state {
 	L := lua.NewState(lua.Options{
-		CallStackSize: h.opts.CallStackSize,
-		// The call stack grows as calls nest, up to CallStackSize: a
-		// fixed one of 16,384 frames costs every state (and every
-		// coroutine) its full size at once.
-		MinimizeStackMemory: true,
+		CallStackSize:       h.opts.CallStackSize,
 		RegistrySize:        1024 * 4,
 		RegistryMaxSize:     h.opts.RegistryMaxSize,
 		RegistryGrowStep:    4096, // deep recursion grows the stack by 64 KiB steps, not 512 B
