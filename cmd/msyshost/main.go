@@ -29,6 +29,9 @@ import (
 var version = "dev"
 
 func main() {
+	if code, ok := asLua(); ok {
+		os.Exit(code)
+	}
 	root := &cobra.Command{
 		Use:           "msyshost",
 		Short:         "Run Momentum Lua scriptlets and the SMPP/MM7 retry flow",
