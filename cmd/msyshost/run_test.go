@@ -233,7 +233,7 @@ func TestDaemonConsoleHotReloadAndShutdown(t *testing.T) {
 		t.Fatalf("store not closed cleanly: %v", err)
 	}
 	defer st.Close()
-	if _, err := st.Load(context.Background(), mstore.Key{Bucket: "MADR-12345", ID: "def"}); !errors.Is(err, mstore.ErrNotFound) {
+	if _, err := mstore.LoadMessage(context.Background(), st, mstore.Key{Bucket: "MADR-12345", ID: "def"}); !errors.Is(err, mstore.ErrNotFound) {
 		t.Errorf("the hook's delete did not reach the store: %v", err)
 	}
 }

@@ -439,7 +439,9 @@ func (r *run) present(ctx context.Context, k string) error {
 	if i < 0 {
 		return fmt.Errorf("key %q is not BUCKET/MSGID", k)
 	}
-	_, err := r.p.Store.Load(ctx, mstore.Key{Bucket: k[:i], ID: k[i+1:]})
+	// A message, as the Lua API loads it: a segment id names its message,
+	// and a receipt marker left once the receipt was handled is none.
+	_, err := mstore.LoadMessage(ctx, r.p.Store, mstore.Key{Bucket: k[:i], ID: k[i+1:]})
 	return err
 }
 

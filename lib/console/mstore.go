@@ -120,6 +120,9 @@ func metadata(r *mstore.Record) string {
 	line("Created", stamp(r.Created))
 	line("Expires", stamp(r.Expires))
 	line("Size", fmt.Sprint(len(r.Raw)))
+	if !r.Handled.IsZero() {
+		line("Receipt-Handled", r.Outcome+" at "+stamp(r.Handled))
+	}
 	return b.String()
 }
 

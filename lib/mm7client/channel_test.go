@@ -134,7 +134,7 @@ func TestDeliverUntracked(t *testing.T) {
 			t.Fatal(err)
 		}
 		sub := f.sim.Submissions()[0]
-		if _, err := f.store.Load(context.Background(), mstore.Key{Bucket: "MADR-4321", ID: sub.MessageID}); !errors.Is(err, mstore.ErrNotFound) {
+		if _, err := mstore.LoadMessage(context.Background(), f.store, mstore.Key{Bucket: "MADR-4321", ID: sub.MessageID}); !errors.Is(err, mstore.ErrNotFound) {
 			t.Errorf("%q: stored anyway (%v)", extra, err)
 		}
 		if len(f.hooks.calls) != 0 {

@@ -142,7 +142,7 @@ HTTP_Listener { Listen "127.0.0.1:0" { } }
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
 	// The hook's delete happened (or, without a hook, nothing did).
-	_, err = p.Store.Load(ctx, mstore.Key{Bucket: "MADR-4321", ID: fmt.Sprintf("bench-%d", b.N-1)})
+	_, err = mstore.LoadMessage(ctx, p.Store, mstore.Key{Bucket: "MADR-4321", ID: fmt.Sprintf("bench-%d", b.N-1)})
 	if deleted := errors.Is(err, mstore.ErrNotFound); deleted != (scriptlet != "") {
 		b.Fatalf("last stored copy after its report: %v (hook loaded: %t)", err, scriptlet != "")
 	}

@@ -280,7 +280,7 @@ func (d *daemon) reportTaken(t *testing.T, id string) mmsc.Report {
 
 func (d *daemon) stored(t *testing.T, bucket, id string) bool {
 	t.Helper()
-	_, err := d.p.Store.Load(context.Background(), mstore.Key{Bucket: bucket, ID: id})
+	_, err := mstore.LoadMessage(context.Background(), d.p.Store, mstore.Key{Bucket: bucket, ID: id})
 	if err != nil && !errors.Is(err, mstore.ErrNotFound) {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func TestFlowNegativeReportReroutes(t *testing.T) {
 	if len(bounces) != 0 {
 		t.Errorf("bounced %+v", bounces)
 	}
-	if _, err := f.store.Load(context.Background(), key); !errors.Is(err, mstore.ErrNotFound) {
+	if _, err := mstore.LoadMessage(context.Background(), f.store, key); !errors.Is(err, mstore.ErrNotFound) {
 		t.Errorf("stored copy left: %v", err)
 	}
 }
@@ -166,7 +166,7 @@ func TestFlowPositiveReportDeletes(t *testing.T) {
 	if len(calls) != 1 || calls[0].Hook != "mm7_handle_DR_positive" {
 		t.Fatalf("hooks %+v (the Forwarded report must run none)", calls)
 	}
-	if _, err := f.store.Load(context.Background(), key); !errors.Is(err, mstore.ErrNotFound) {
+	if _, err := mstore.LoadMessage(context.Background(), f.store, key); !errors.Is(err, mstore.ErrNotFound) {
 		t.Errorf("stored copy left: %v", err)
 	}
 	if injected, bounces := f.rec.Take(); len(injected)+len(bounces) != 0 {
@@ -190,7 +190,7 @@ msys.registerModule("mm7_hooks", hooks)
 	if len(bounces) != 1 || bounces[0].To != "promo@example.com" {
 		t.Fatalf("bounces %+v", bounces)
 	}
-	if _, err := f.store.Load(context.Background(), key); !errors.Is(err, mstore.ErrNotFound) {
+	if _, err := mstore.LoadMessage(context.Background(), f.store, key); !errors.Is(err, mstore.ErrNotFound) {
 		t.Errorf("stored copy left after the bounce: %v", err)
 	}
 	f.mu.Lock()

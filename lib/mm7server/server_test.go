@@ -206,7 +206,7 @@ func TestPositiveReport(t *testing.T) {
 		}
 	}
 	// The answer came after the hook's delete was durable.
-	if _, err := f.store.Load(context.Background(), mstore.Key{Bucket: "MADR-4321", ID: "m1"}); !errors.Is(err, mstore.ErrNotFound) {
+	if _, err := mstore.LoadMessage(context.Background(), f.store, mstore.Key{Bucket: "MADR-4321", ID: "m1"}); !errors.Is(err, mstore.ErrNotFound) {
 		t.Errorf("copy still there after the answer: %v", err)
 	}
 }

@@ -12,11 +12,13 @@ import (
 )
 
 // RecordVersion is the newest record format. FORMAT.md describes every
-// version; Decode reads all of them, forever. Encode writes a message as
-// version 1, which every release reads, so nodes of an older release
-// sharing a Riak cluster during a rolling upgrade still read them; only a
-// segment alias needs version 2.
-const RecordVersion = 2
+// version; Decode reads all of them, forever. Encode writes each record in
+// the oldest version that can hold it, so nodes of an older release
+// sharing a Riak cluster during a rolling upgrade still read most of
+// them: a message as version 1, a segment alias as version 2, and only
+// the receipt state (a receipt marker, a message marked handled, a
+// segment marked delivered) as version 3.
+const RecordVersion = 3
 
 // crcTable is CRC-32C (Castagnoli), the record trailer's checksum.
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
@@ -42,9 +44,28 @@ func checkTime(t time.Time) error {
 	return nil
 }
 
-// Encode serialises r (FORMAT.md): version 1 for a message, version 2 for
-// a segment alias.
-// The encoding is deterministic: map entries are written in key order.
+// Record kinds as version 3 writes them (FORMAT.md).
+const (
+	kindMessage byte = iota
+	kindSegmentAlias
+	kindReceiptMarker
+)
+
+// version is the oldest record version that holds r.
+func (r *Record) version() byte {
+	switch {
+	case r.Marker || !r.Handled.IsZero() || r.Outcome != "" || !r.Delivered.IsZero():
+		return 3
+	case r.SegmentOf != "":
+		return 2
+	}
+	return 1
+}
+
+// Encode serialises r (FORMAT.md) in the oldest version that holds it:
+// version 1 for a message, 2 for a segment alias, 3 once it carries
+// receipt state. The encoding is deterministic: map entries are written
+// in key order.
 func Encode(r *Record) ([]byte, error) {
 	if r == nil {
 		return nil, errors.New("encoding record: nil record")
@@ -52,10 +73,16 @@ func Encode(r *Record) ([]byte, error) {
 	if err := r.Key.Check(); err != nil {
 		return nil, &recordError{"encoding", r.Key, err}
 	}
+	if r.Marker && r.SegmentOf != "" {
+		return nil, &recordError{"encoding", r.Key, errors.New("a record cannot be both a segment alias and a receipt marker")}
+	}
+	if r.Marker && r.Handled.IsZero() {
+		return nil, &recordError{"encoding", r.Key, errors.New("a receipt marker without the time its receipt was handled")}
+	}
 	for _, t := range []struct {
 		field string
 		t     time.Time
-	}{{"created", r.Created}, {"expires", r.Expires}} {
+	}{{"created", r.Created}, {"expires", r.Expires}, {"handled", r.Handled}, {"delivered", r.Delivered}} {
 		if err := checkTime(t.t); err != nil {
 			return nil, &recordError{"encoding", r.Key, fmt.Errorf("%s: %w", t.field, err)}
 		}
@@ -68,10 +95,7 @@ func Encode(r *Record) ([]byte, error) {
 		n += len(k) + len(v) + 2*binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, n)
-	version := byte(1)
-	if r.SegmentOf != "" {
-		version = 2
-	}
+	version := r.version()
 	b = append(b, version)
 	for _, s := range []string{r.Bucket, r.ID, r.MailFrom, r.RcptTo} {
 		b = appendString(b, s)
@@ -90,8 +114,21 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	b = appendTime(b, r.Created)
 	b = appendTime(b, r.Expires)
-	if version == 2 {
+	if version >= 2 {
 		b = appendString(b, r.SegmentOf)
+	}
+	if version >= 3 {
+		kind := kindMessage
+		switch {
+		case r.SegmentOf != "":
+			kind = kindSegmentAlias
+		case r.Marker:
+			kind = kindReceiptMarker
+		}
+		b = append(b, kind)
+		b = appendTime(b, r.Handled)
+		b = appendString(b, r.Outcome)
+		b = appendTime(b, r.Delivered)
 	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
 }
@@ -130,8 +167,8 @@ func decode(data []byte) (*Record, error) {
 		return nil, errors.New("empty record")
 	}
 	switch v := data[0]; v {
-	case 1, 2:
-		return decodeV12(data, v)
+	case 1, 2, 3:
+		return decodeV123(data, v)
 	default:
 		return nil, fmt.Errorf("unknown record version %d", v)
 	}
@@ -141,9 +178,10 @@ func decode(data []byte) (*Record, error) {
 // aliases with, before they had a field of their own.
 const legacySegmentOf = "msyshost.segment_of"
 
-// decodeV12 reads versions 1 and 2: version 2 is version 1 with
-// segment_of before the checksum.
-func decodeV12(data []byte, version byte) (*Record, error) {
+// decodeV123 reads versions 1 to 3: version 2 is version 1 with
+// segment_of before the checksum, version 3 is version 2 with the kind
+// and the receipt state after it.
+func decodeV123(data []byte, version byte) (*Record, error) {
 	if len(data) < 1+4 {
 		return nil, fmt.Errorf("record of %d bytes is shorter than its header and checksum", len(data))
 	}
@@ -176,6 +214,26 @@ func decodeV12(data []byte, version byte) (*Record, error) {
 		delete(r.Context, legacySegmentOf)
 		if len(r.Context) == 0 {
 			r.Context = nil
+		}
+	}
+	if version >= 3 {
+		kind := d.byte("kind")
+		r.Handled = d.time("handled")
+		r.Outcome = d.string("outcome")
+		r.Delivered = d.time("delivered")
+		switch {
+		case d.err != nil:
+		case kind == kindSegmentAlias && r.SegmentOf == "":
+			d.fail("kind", "a segment alias without segment_of")
+		case kind != kindSegmentAlias && r.SegmentOf != "":
+			d.fail("kind", "kind %d with segment_of %q", kind, r.SegmentOf)
+		case kind == kindReceiptMarker:
+			r.Marker = true
+			if r.Handled.IsZero() {
+				d.fail("kind", "a receipt marker without the time its receipt was handled")
+			}
+		case kind > kindReceiptMarker:
+			d.fail("kind", "unknown record kind %d", kind)
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {
@@ -211,8 +269,8 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
-// decoder reads v1 fields; the first error sticks and later reads return
-// zero values, so decodeV12 reads straight through and checks once.
+// decoder reads fields; the first error sticks and later reads return
+// zero values, so decodeV123 reads straight through and checks once.
 type decoder struct {
 	b   []byte
 	err error
@@ -252,6 +310,19 @@ func (d *decoder) bytes(field string) []byte {
 }
 
 func (d *decoder) string(field string) string { return string(d.bytes(field)) }
+
+func (d *decoder) byte(field string) byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.fail(field, "missing")
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
 
 // count reads an element count; each element takes at least one byte, so a
 // count above the bytes left is corrupt and never drives an allocation.

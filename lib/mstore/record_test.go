@@ -98,6 +98,73 @@ func TestDecodeFixtureV2(t *testing.T) {
 	}
 }
 
+// fixtureV3 is the record stored in testdata/record-v3.bin, written once by
+// Encode at version 3: a receipt marker, the kind version 3 added.
+func fixtureV3() *Record {
+	return &Record{
+		Key:     Key{Bucket: "MADR-12345", ID: "1a2b3c04"},
+		Origin:  Origin{Channel: "smpp", Shortcode: "12345", Segments: []string{"1a2b3c04", "1a2b3c05"}},
+		Created: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC),
+		Expires: time.Date(2026, 12, 19, 12, 0, 1, 0, time.UTC),
+		Marker:  true,
+		Handled: time.Date(2026, 12, 5, 12, 0, 4, 500000000, time.UTC),
+		Outcome: "negative",
+	}
+}
+
+func TestDecodeFixtureV3(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v3.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureV3()
+	got, err := Decode(want.Key, data)
+	if err != nil {
+		t.Fatalf("version 3 fixture no longer decodes: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) || !got.IsMarker() || got.IsMessage() {
+		t.Fatalf("version 3 fixture decodes to\n%+v\nwant\n%+v", got, want)
+	}
+	if data[0] != 3 {
+		t.Fatalf("fixture version %d", data[0])
+	}
+	enc, err := Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(enc, data) {
+		t.Fatalf("Encode of a receipt marker no longer writes the version 3 fixture's bytes")
+	}
+}
+
+// Records carrying receipt state are written as version 3, and only
+// they: a plain message stays version 1 and an alias version 2, which
+// older releases read.
+func TestVersionByKind(t *testing.T) {
+	handled := fixtureV1()
+	handled.Handled, handled.Outcome = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC), "positive"
+	delivered := fixtureV2()
+	delivered.Delivered = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)
+	failed := fixtureV2()
+	failed.Outcome = "negative"
+	for _, c := range []struct {
+		r    *Record
+		want byte
+	}{{fixtureV1(), 1}, {fixtureV2(), 2}, {fixtureV3(), 3}, {handled, 3}, {delivered, 3}, {failed, 3}} {
+		data, err := Encode(c.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data[0] != c.want {
+			t.Errorf("%+v encodes as version %d, want %d", c.r, data[0], c.want)
+		}
+		got, err := Decode(c.r.Key, data)
+		if err != nil || !reflect.DeepEqual(got, c.r) {
+			t.Errorf("round trip of version %d: %+v, %v", c.want, got, err)
+		}
+	}
+}
+
 // Version 1 marked aliases with a context key; they decode as aliases.
 func TestDecodeV1Alias(t *testing.T) {
 	r := &Record{Key: Key{Bucket: "MADR-1", ID: "seg2"}, Context: map[string]string{"msyshost.segment_of": "seg1"}}
@@ -122,6 +189,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, r := range []*Record{
 		fixtureV1(),
 		fixtureV2(),
+		fixtureV3(),
 		{Key: Key{Bucket: "b", ID: "i"}},
 		{Key: Key{Bucket: "MADR-MM7", ID: "\x00\xff/:%"}, Raw: big, Expires: time.Unix(0, 1).UTC()},
 		{Key: Key{Bucket: "b", ID: "old"}, Created: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
@@ -131,7 +199,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := byte(1 + min(len(r.SegmentOf), 1)); data[0] != want {
+		if want := r.version(); data[0] != want {
 			t.Fatalf("version byte %d, want %d", data[0], want)
 		}
 		got, err := Decode(r.Key, data)
@@ -168,6 +236,9 @@ func TestEncodeRejects(t *testing.T) {
 		{"expires", Record{Key: k, Expires: time.Unix(math.MaxInt64, 0)}},
 		{"expires", Record{Key: k, Expires: time.Unix(1<<62, 0)}},
 		{"created", Record{Key: k, Created: time.Unix(MinUnix-1, 999999999)}},
+		{"handled", Record{Key: k, Marker: true, Handled: time.Unix(MaxUnix+1, 0)}},
+		{"receipt marker without", Record{Key: k, Marker: true}},
+		{"both a segment alias and a receipt marker", Record{Key: k, Marker: true, Handled: time.Unix(1, 0), SegmentOf: "y"}},
 	} {
 		_, err := Encode(&c.r)
 		if err == nil || !strings.Contains(err.Error(), "MADR-1/x") || !strings.Contains(err.Error(), c.field) {
@@ -208,6 +279,26 @@ func TestDecodeCorrupt(t *testing.T) {
 	check("unknown version", v9)
 	if _, err := Decode(Key{Bucket: "MADR-12345", ID: "other"}, good); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("record under the wrong key: %v, want ErrCorrupt", err)
+	}
+	// A version 3 kind must agree with segment_of, and a marker have its
+	// time; the checksum is right, the content is not.
+	v3 := fixtureV3()
+	marker, err := Encode(v3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// From the end: checksum, delivered (zero time: 6 + 1), outcome,
+	// handled (5 + 5 octets for this time), then the kind.
+	kindAt := len(marker) - 4 - 7 - (1 + len(v3.Outcome)) - 10 - 1
+	if marker[kindAt] != kindReceiptMarker {
+		t.Fatalf("kind not at %d: % x", kindAt, marker)
+	}
+	for _, kind := range []byte{kindSegmentAlias, 7} {
+		bad := bytes.Clone(marker[:len(marker)-4])
+		bad[kindAt] = kind
+		if _, err := Decode(v3.Key, checksummed(bad)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "kind") {
+			t.Errorf("kind %d: %v, want ErrCorrupt naming the kind", kind, err)
+		}
 	}
 }
 
@@ -281,7 +372,9 @@ func TestDecodeAllocBound(t *testing.T) {
 
 func FuzzDecode(f *testing.F) {
 	k := fixtureV1().Key
-	for _, r := range []*Record{fixtureV1(), {Key: k}} {
+	v3 := fixtureV3()
+	v3.Key = k
+	for _, r := range []*Record{fixtureV1(), {Key: k}, v3} {
 		data, err := Encode(r)
 		if err != nil {
 			f.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
@@ -49,5 +50,55 @@ func TestLoadAndDeleteFollowSegmentAliases(t *testing.T) {
 	_, err = mstore.LoadMessage(ctx, st, mstore.Key{Bucket: "B", ID: "o2"})
 	if !errors.Is(err, mstore.ErrNotFound) || !strings.HasPrefix(err.Error(), "B/o2 is a segment of B/o1: ") {
 		t.Fatalf("orphan alias: %v", err)
+	}
+}
+
+// A receipt marker is no message: LoadMessage and DeleteMessage, given its
+// key or a segment id of its message, say it is gone and leave it, so the
+// receipt sent again still finds it. Deleting a message a hook kept after
+// its receipt leaves a marker.
+func TestMarkersAreNoMessages(t *testing.T) {
+	ctx := context.Background()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	origin := mstore.Origin{Channel: "smpp", Segments: []string{"s1", "s2"}}
+	handled := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	msg := &mstore.Record{Key: mstore.Key{Bucket: "B", ID: "s1"}, MailFrom: "a@example.com", Raw: []byte("x"), Origin: origin}
+	for _, r := range []*mstore.Record{
+		mstore.MarkerOf(msg, handled, "negative"),
+		{Key: mstore.Key{Bucket: "B", ID: "s2"}, Origin: origin, SegmentOf: "s1"},
+	} {
+		if err := st.Save(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"s1", "s2"} {
+		k := mstore.Key{Bucket: "B", ID: id}
+		if m, err := mstore.LoadMessage(ctx, st, k); !errors.Is(err, mstore.ErrNotFound) || !strings.Contains(err.Error(), "negative receipt was handled at 2026-12-05T12:00:00Z") {
+			t.Errorf("LoadMessage %s = %+v, %v; want not found, saying the receipt was handled", k, m, err)
+		}
+		if _, err := mstore.DeleteMessage(ctx, st, k); !errors.Is(err, mstore.ErrNotFound) && id == "s1" {
+			t.Errorf("DeleteMessage %s = %v", k, err)
+		}
+	}
+	if m, err := st.Load(ctx, msg.Key); err != nil || !m.IsMarker() {
+		t.Fatalf("the marker was deleted: %+v, %v", m, err)
+	}
+
+	kept := &mstore.Record{Key: mstore.Key{Bucket: "B", ID: "k1"}, MailFrom: "a@example.com", Raw: []byte("x"), Handled: handled, Outcome: "positive"}
+	if err := st.Save(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := mstore.LoadMessage(ctx, st, kept.Key); err != nil || string(m.Raw) != "x" {
+		t.Fatalf("a kept message whose receipt was handled must load: %+v, %v", m, err)
+	}
+	if _, err := mstore.DeleteMessage(ctx, st, kept.Key); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := st.Load(ctx, kept.Key); err != nil || !m.IsMarker() || !m.Handled.Equal(handled) || m.Outcome != "positive" || m.Raw != nil {
+		t.Fatalf("deleting a handled message must leave its marker: %+v, %v", m, err)
 	}
 }

@@ -79,10 +79,34 @@ type Record struct {
 	// segment, under which the message itself is stored. An alias holds
 	// no message (no envelope, content or context).
 	SegmentOf string
+	// Marker marks a receipt marker: the record left under a message's
+	// key once its final receipt was acted on and the message itself is
+	// gone (deleted by a hook or bounced). It holds no message, only
+	// Handled, Outcome and the origin, so a receipt the peer sends again
+	// (after a crash before it was answered) is known as a duplicate.
+	Marker bool
+	// Handled is when the final receipt of the message under this key was
+	// acted on: set on a receipt marker, and on a message a hook kept
+	// after its receipt. Zero until then.
+	Handled time.Time
+	// Outcome is what that receipt said: "positive" or "negative".
+	Outcome string
+	// Delivered is when a long SMS's segment was reported delivered: on a
+	// segment alias its segment's, on the message its first segment's.
+	// The message is delivered when every segment is, whichever node each
+	// receipt arrived at.
+	Delivered time.Time
 }
 
 // IsAlias reports whether r is a segment alias rather than a message.
 func (r *Record) IsAlias() bool { return r.SegmentOf != "" }
+
+// IsMarker reports whether r is a receipt marker rather than a message.
+func (r *Record) IsMarker() bool { return r.Marker }
+
+// IsMessage reports whether r holds a message: neither a segment alias
+// nor a receipt marker.
+func (r *Record) IsMessage() bool { return !r.IsAlias() && !r.IsMarker() }
 
 // Stamp returns the copy of r a backend stores: a zero Created becomes now,
 // a zero Expires now plus retention (DefaultRetention when retention is not

@@ -2,9 +2,7 @@ package retry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"msyshost/lib/config"
 	"msyshost/lib/message"
@@ -102,54 +100,22 @@ func (r MM7Report) Receipt(bucket string) Receipt {
 	return Receipt{Channel: MM7, Bucket: bucket, ID: r.MessageID, Status: r.Status, Detail: r.StatusText, Trx: r.Trx()}
 }
 
-// Locate finds which of keys names a message the core knows of: stored,
-// being stored, kept elsewhere by a hook, a segment of a known message, or
-// one whose receipt was already acted on. A report may name its message
-// ambiguously (the bucket depends on how the relay echoes the sender) and
-// may overtake the save, so every key is tried until one appears or
-// ParkTimeout passes. ok is false for a message the core does not know; err
-// is set when the store could not answer.
+// Locate finds which of keys names a message the core knows of: stored
+// (a receipt marker included), being stored, kept elsewhere by a hook, a
+// segment of a known message, or one whose receipt was already acted on.
+// A report may name its message ambiguously (the bucket depends on how
+// the relay echoes the sender) and may overtake the save, so every key is
+// tried until one appears or ParkTimeout passes, as a receipt is parked.
+// ok is false for a message the core does not know; err is set when the
+// store could not answer.
 func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, ok bool, err error) {
 	if len(keys) == 0 {
 		return mstore.Key{}, false, nil
 	}
 	c.init()
-	timeout := c.ParkTimeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
+	f, err := c.park(ctx, MM7, keys, c.log().With("channel", string(MM7), "key", keys[0].String()))
+	if err != nil {
+		return f.key, false, err
 	}
-	deadline := c.now().Add(max(timeout, 0))
-	poll := parkPoll
-	for {
-		c.mu.Lock()
-		for _, k := range keys {
-			_, pending := c.pending[k]
-			_, seg := c.segments.get(k)
-			_, ext := c.external.get(k)
-			_, done := c.handled.get(k)
-			if pending || seg || ext || done {
-				c.mu.Unlock()
-				return k, true, nil
-			}
-		}
-		c.mu.Unlock()
-		for _, k := range keys {
-			_, err := c.Store.Load(ctx, k)
-			if err == nil {
-				return k, true, nil
-			}
-			if !errors.Is(err, mstore.ErrNotFound) {
-				return k, false, fmt.Errorf("looking up %s: %w", k, err)
-			}
-		}
-		if timeout < 0 || !c.now().Before(deadline) {
-			return keys[0], false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return keys[0], false, ctx.Err()
-		case <-c.after(min(poll, deadline.Sub(c.now()))):
-		}
-		poll = min(2*poll, parkPollMax)
-	}
+	return f.key, f.known(), nil
 }

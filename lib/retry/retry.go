@@ -4,6 +4,12 @@
 // to the *_handle_DR_* hooks, and when they continue on a negative receipt
 // the original sender gets a bounce. The SMPP and MM7 channels and the
 // scenario runner drive the same two calls, Submitted and Receipt.
+//
+// The store is the only shared truth: a receipt may arrive at another
+// node, or after a restart. What a receipt did is written to the store
+// before the channel answers the peer (a receipt marker, FORMAT.md in
+// lib/mstore), and so is the progress of a long SMS's segments, so a
+// receipt sent again finds its work done wherever it arrives.
 package retry
 
 import (
@@ -11,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -45,15 +52,15 @@ type Core struct {
 	once     sync.Once
 	mu       sync.Mutex
 	pending  map[mstore.Key]chan struct{}       // saves under way
-	segments *memory[mstore.Key, *segmentGroup] // segment id → its message
+	segments *memory[mstore.Key, *segmentGroup] // segment id → its message, while saved and when kept elsewhere
 	external *memory[mstore.Key, struct{}]      // kept elsewhere by a hook (MSTORE_DONE)
-	handled  *memory[mstore.Key, struct{}]      // final receipts acted on
+	handled  *memory[mstore.Key, struct{}]      // final receipts acted on here
 	claimed  map[mstore.Key]struct{}            // final receipts being acted on
 }
 
 // What the core remembers in memory about receipts and segments is bounded
-// by age and count; the stored copy, deleted once a receipt is acted on,
-// is what stops a late duplicate for good.
+// by age and count. It spares store reads for what this process did; the
+// store's receipt markers are what stop a late duplicate for good.
 const (
 	memoryPeriod  = 12 * time.Hour
 	memoryEntries = 1 << 20
@@ -67,13 +74,6 @@ func (c *Core) init() {
 		c.external = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
 		c.handled = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
 	})
-}
-
-type segmentGroup struct {
-	primary   mstore.Key
-	ids       []string // every segment id, the primary's first
-	remaining map[string]bool
-	decided   Outcome // Positive or Negative once decided; Intermediate until then
 }
 
 // Submission is a message the SMSC or MMSC accepted.
@@ -94,8 +94,9 @@ type Submission struct {
 
 // Submitted runs the store-submit hook and, unless a module returned
 // MSTORE_DONE, stores the message under (bucket, first id). An error means
-// the message is not stored: the channel must keep it for retry rather
-// than forget it.
+// the message is not stored, and nothing of it is left in the store: the
+// channel keeps the accepted ids and calls Submitted again, rather than
+// send the message again or forget it.
 func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) {
 	if len(s.IDs) == 0 || s.IDs[0] == "" {
 		return mstore.Key{}, errors.New("submission without a message id")
@@ -125,8 +126,10 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 // alias (mstore.Record.SegmentOf) under each further segment id, so a
 // receipt for any segment finds its message after a restart or at another
 // node sharing the store. Aliases are written only once their message is
-// stored, concurrently so the store commits them together; any failure
-// fails the submission's storing.
+// stored, concurrently so the store commits them together. Any failure
+// fails the storing, and what was written of it is deleted again: a
+// message stored under its first id only would take a receipt for it as
+// the message's while the channel sends it again.
 func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
 	if err := c.saveOne(ctx, msg); err != nil {
 		return fmt.Errorf("storing submitted message %s: %w", msg.Key, err)
@@ -136,19 +139,53 @@ func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
 		return nil
 	}
 	errs := make([]error, len(segs)-1)
+	c.each(segs[1:], func(i int, id string) {
+		a := &mstore.Record{Key: mstore.Key{Bucket: msg.Bucket, ID: id}, Origin: msg.Origin, Created: msg.Created, SegmentOf: msg.ID}
+		if err := c.saveOne(ctx, a); err != nil {
+			errs[i] = fmt.Errorf("storing segment alias of %s, %s: %w", msg.Key, a.Key, err)
+		}
+	})
+	err := errors.Join(errs...)
+	if err != nil {
+		c.unsave(context.WithoutCancel(ctx), msg)
+	}
+	return err
+}
+
+// unsave deletes a long SMS's message and aliases after its storing
+// failed. What cannot be deleted is logged: retention removes it, and the
+// channel's next try writes it again.
+func (c *Core) unsave(ctx context.Context, msg *mstore.Record) {
+	c.each(msg.Origin.Segments, func(_ int, id string) {
+		k := mstore.Key{Bucket: msg.Bucket, ID: id}
+		if err := c.Store.Delete(ctx, k); err != nil && !errors.Is(err, mstore.ErrNotFound) {
+			c.log().Warn("part of a message whose storing failed is left in the store", "key", k.String(), "error", err)
+		}
+	})
+}
+
+// each runs f for every id concurrently, so the store commits the writes
+// together, and waits for all. A panic in f is recovered and logged, so
+// one bad record cannot take the process down.
+func (c *Core) each(ids []string, f func(i int, id string)) {
 	var wg sync.WaitGroup
-	for i, id := range segs[1:] {
+	for i, id := range ids {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a := &mstore.Record{Key: mstore.Key{Bucket: msg.Bucket, ID: id}, Origin: msg.Origin, Created: msg.Created, SegmentOf: msg.ID}
-			if err := c.saveOne(ctx, a); err != nil {
-				errs[i] = fmt.Errorf("storing segment alias of %s, %s: %w", msg.Key, a.Key, err)
-			}
+			defer c.recoverPanic("store write", id)
+			f(i, id)
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+}
+
+// recoverPanic logs a panic of a goroutine the core started, with what it
+// was doing, instead of ending the process.
+func (c *Core) recoverPanic(doing, id string) {
+	if p := recover(); p != nil {
+		c.log().Error("panic recovered", "doing", doing, "id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
 }
 
 // saveOne saves r. A save whose outcome the store could not tell (sent,
@@ -162,62 +199,6 @@ func (c *Core) saveOne(ctx context.Context, r *mstore.Record) error {
 		err = c.Store.Save(ctx, r)
 	}
 	return err
-}
-
-// deleteAliases removes a long SMS's aliases once its receipt is acted on;
-// what fails here is left to retention.
-func (c *Core) deleteAliases(ctx context.Context, g *segmentGroup) {
-	var wg sync.WaitGroup
-	for _, id := range g.ids[1:] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			k := mstore.Key{Bucket: g.primary.Bucket, ID: id}
-			if err := c.Store.Delete(ctx, k); err != nil && !errors.Is(err, mstore.ErrNotFound) {
-				c.log().Warn("segment alias not deleted; retention will remove it", "key", k.String(), "error", err)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func newSegmentGroup(primary mstore.Key, ids []string) *segmentGroup {
-	g := &segmentGroup{primary: primary, ids: ids, remaining: map[string]bool{}}
-	for _, id := range ids {
-		g.remaining[id] = true
-	}
-	return g
-}
-
-// remember maps every segment of g to it. The caller holds c.mu.
-func (c *Core) remember(g *segmentGroup) {
-	now := c.now()
-	for _, id := range g.ids {
-		c.segments.put(mstore.Key{Bucket: g.primary.Bucket, ID: id}, g, now)
-	}
-}
-
-// recall rebuilds the segment map of a long SMS from its stored record or
-// alias, when memory no longer has it (a restart, another node). Segments
-// delivered before are not known again, so a positive outcome then waits
-// for receipts that may never come and the copy ages out: never a false
-// positive, and a failing segment still decides.
-func (c *Core) recall(rec *mstore.Record) {
-	if rec == nil || len(rec.Origin.Segments) < 2 {
-		return
-	}
-	primary := rec.Key
-	if rec.IsAlias() {
-		primary.ID = rec.SegmentOf
-	}
-	if primary.ID != rec.Origin.Segments[0] {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, known := c.segments.get(rec.Key); !known {
-		c.remember(newSegmentGroup(primary, rec.Origin.Segments))
-	}
 }
 
 // beginSave records a save in flight (and the segment ids of a long SMS)
@@ -236,284 +217,6 @@ func (c *Core) beginSave(key mstore.Key, ids []string) func() {
 		c.mu.Unlock()
 		close(ch)
 	}
-}
-
-// Receipt is a delivery receipt (SMPP) or delivery report (MM7).
-type Receipt struct {
-	Channel Channel
-	Bucket  string
-	ID      string
-	// Status is the SMPP stat word or message_state number, or the MM7
-	// MMStatus.
-	Status string
-	// Detail is what the bounce says went wrong (err: code, StatusText).
-	Detail string
-	// Trx is the MM7 transaction passed to the MM7 hooks.
-	Trx map[string]string
-}
-
-// Result tells the channel what was done with a receipt.
-type Result struct {
-	Outcome   Outcome
-	Key       mstore.Key // the stored message it concerned
-	Code      int        // the deciding hook return
-	Bounced   bool
-	Duplicate bool
-}
-
-var (
-	storeHooks   = map[Channel]string{SMPP: "smpp_store_submit", MM7: "mm7_store_submit_hook"}
-	receiptHooks = map[Channel]map[Outcome]string{
-		SMPP: {Positive: "smpp_handle_DR_positive", Negative: "smpp_handle_DR_negative"},
-		MM7:  {Positive: "mm7_handle_DR_positive", Negative: "mm7_handle_DR_negative"},
-	}
-	channelNames = map[Channel]string{SMPP: "SMPP", MM7: "MM7"}
-)
-
-func init() {
-	for _, n := range storeHooks {
-		hook.CalledBy("retry", n)
-	}
-	for _, byOutcome := range receiptHooks {
-		for _, n := range byOutcome {
-			hook.CalledBy("retry", n)
-		}
-	}
-}
-
-// Receipt classifies r, runs the receipt hooks and the default action.
-// It is safe to call for duplicates, concurrently or not, and for receipts
-// of deleted or expired messages: those are logged, never bounced twice.
-// On an error nothing is marked done, so the receipt can be retried.
-func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
-	c.init()
-	var out Outcome
-	if r.Channel == MM7 {
-		out = MM7Outcome(r.Status)
-	} else {
-		out = SMPPOutcome(r.Status)
-	}
-	key := mstore.Key{Bucket: r.Bucket, ID: r.ID}
-	res := Result{Outcome: out, Key: key}
-	log := c.log().With("channel", string(r.Channel), "key", key.String(), "status", r.Status)
-	switch out {
-	case Unrecognised:
-		log.Warn("receipt status not recognised; treated as intermediate")
-		return res, nil
-	case Intermediate:
-		log.Debug("intermediate receipt")
-		return res, nil
-	}
-	if c.seen(key) {
-		res.Duplicate = true
-		log.Info("duplicate receipt ignored")
-		return res, nil
-	}
-	rec := c.park(ctx, key, log)
-	c.recall(rec)
-	key, out, act := c.segment(key, out)
-	res.Key, res.Outcome = key, out
-	if rec != nil && (rec.Key != key || rec.IsAlias()) {
-		rec = nil // an alias, or another segment's record: not the copy to bounce
-	}
-	if !act {
-		log.Debug("segment receipt recorded; waiting for the other segments")
-		return res, nil
-	}
-	if !c.claim(key) {
-		res.Duplicate = true
-		log.Info("duplicate receipt ignored")
-		return res, nil
-	}
-	err := c.act(ctx, r, out, rec, &res, log)
-	c.settle(key, err == nil)
-	if err == nil {
-		c.mu.Lock()
-		g, seg := c.segments.get(key)
-		c.mu.Unlock()
-		if seg {
-			c.deleteAliases(ctx, g)
-		}
-	}
-	return res, err
-}
-
-// act runs the receipt hook and, for a negative receipt the hooks
-// continued, the bounce. rec is the stored copy when park already read it.
-func (c *Core) act(ctx context.Context, r Receipt, out Outcome, rec *mstore.Record, res *Result, log *slog.Logger) error {
-	key := res.Key
-	// The copy to bounce is read before the hook runs: a hook that deletes
-	// it and then fails still leaves the bounce owed.
-	if out == Negative && rec == nil {
-		var err error
-		rec, err = c.Store.Load(ctx, key)
-		if err != nil && !errors.Is(err, mstore.ErrNotFound) {
-			return fmt.Errorf("loading %s before its negative receipt: %w", key, err)
-		}
-	}
-	name := receiptHooks[r.Channel][out]
-	if r.Channel == MM7 {
-		res.Code = c.Hooks.Dispatch(ctx, name, r.Trx, key.Bucket, key.ID)
-	} else {
-		res.Code = c.Hooks.Dispatch(ctx, name, key.Bucket, key.ID)
-	}
-	// SMPP_CONTINUE and MM7_CONTINUE are both hook.Continue.
-	if out != Negative || res.Code != hook.Continue {
-		return nil
-	}
-	if rec == nil {
-		log.Warn("negative receipt: no stored copy to bounce")
-		return nil
-	}
-	m := MessageOf(rec)
-	reason := fmt.Sprintf("%s delivery receipt: %s", channelNames[r.Channel], r.Status)
-	if r.Detail != "" {
-		reason += " (" + r.Detail + ")"
-	}
-	if m.MailFrom == "" {
-		log.Info("negative receipt for a message from the null sender: no bounce")
-	} else if err := c.Bouncer.Bounce(ctx, spool.Bounce{To: m.MailFrom, Message: m, Reason: reason}); err != nil {
-		return fmt.Errorf("bouncing %s: %w", key, err)
-	} else {
-		res.Bounced = true
-	}
-	// The bounce is out: the receipt is done whatever happens to the copy.
-	// One left behind is harmless (retention removes it; a repeated receipt
-	// is a duplicate), a receipt retried after it would bounce twice.
-	if err := c.Store.Delete(ctx, key); err != nil && !errors.Is(err, mstore.ErrNotFound) {
-		log.Error("bounced, but the stored copy could not be deleted; retention will remove it", "error", err)
-	}
-	return nil
-}
-
-// claim marks a final receipt as being acted on; false means it is, or was,
-// already.
-func (c *Core) claim(key mstore.Key) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, busy := c.claimed[key]; busy {
-		return false
-	}
-	if _, done := c.handled.get(key); done {
-		return false
-	}
-	c.claimed[key] = struct{}{}
-	return true
-}
-
-// seen reports a receipt for a message already acted on, directly or
-// through one of its segments.
-func (c *Core) seen(key mstore.Key) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, done := c.handled.get(key); done {
-		return true
-	}
-	if g, ok := c.segments.get(key); ok {
-		_, done := c.handled.get(g.primary)
-		return done
-	}
-	return false
-}
-
-// settle ends a claim; a receipt that failed can be tried again.
-func (c *Core) settle(key mstore.Key, done bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.claimed, key)
-	if done {
-		c.handled.put(key, struct{}{}, c.now())
-	}
-}
-
-// A parked receipt looks for its stored copy after parkPoll, then twice as
-// long each time up to parkPollMax: a save at another node shows within
-// moments, and a receipt nobody stored does not cost hundreds of loads.
-const (
-	parkPoll    = 20 * time.Millisecond
-	parkPollMax = 500 * time.Millisecond
-)
-
-// park holds a receipt until its message is known: stored, being stored,
-// a segment of a known message, or kept elsewhere by a hook. It gives up
-// after ParkTimeout, and the receipt goes on (the hooks may know better).
-// It returns the stored record (or alias) when it read one.
-func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *mstore.Record {
-	timeout := c.ParkTimeout
-	if timeout == 0 {
-		timeout = 5 * time.Second
-	}
-	deadline := c.now().Add(max(timeout, 0))
-	poll := parkPoll
-	for {
-		c.mu.Lock()
-		ch := c.pending[key]
-		g, seg := c.segments.get(key)
-		if seg && ch == nil {
-			ch = c.pending[g.primary]
-		}
-		_, ext := c.external.get(key)
-		c.mu.Unlock()
-		if ch != nil {
-			wait := deadline.Sub(c.now())
-			if timeout < 0 {
-				wait = 5 * time.Second // a save under way here always finishes
-			}
-			select {
-			case <-ch:
-			case <-c.after(max(wait, 0)):
-				log.Warn("receipt waited for its stored copy past the park timeout")
-			case <-ctx.Done():
-			}
-			return nil
-		}
-		if seg || ext {
-			return nil
-		}
-		rec, err := c.Store.Load(ctx, key)
-		if !errors.Is(err, mstore.ErrNotFound) {
-			return rec // there, or the store is failing: the action will say so
-		}
-		if timeout < 0 || !c.now().Before(deadline) || ctx.Err() != nil {
-			if timeout >= 0 {
-				log.Info("receipt for a message not in the store; hooks run without a stored copy")
-			}
-			return nil
-		}
-		select {
-		case <-c.after(min(poll, deadline.Sub(c.now()))):
-		case <-ctx.Done():
-		}
-		poll = min(2*poll, parkPollMax)
-	}
-}
-
-// segment maps a segment id to its message and says whether this receipt
-// decides, and with which outcome: a negative one as soon as any segment
-// fails, a positive one when every segment is delivered. Once decided,
-// every later receipt of the message carries the deciding outcome, so a
-// negative decision whose bounce failed is retried as negative, never
-// overtaken by a positive segment.
-func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, Outcome, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	g, ok := c.segments.get(key)
-	if !ok {
-		return key, out, true
-	}
-	if g.decided != Intermediate {
-		return g.primary, g.decided, true // the duplicate check answers it
-	}
-	if out == Negative {
-		g.decided = Negative
-		return g.primary, Negative, true
-	}
-	delete(g.remaining, key.ID)
-	if len(g.remaining) > 0 {
-		return g.primary, out, false
-	}
-	g.decided = Positive
-	return g.primary, Positive, true
 }
 
 func (c *Core) now() time.Time {

@@ -168,8 +168,11 @@ func TestNegativeReceiptBouncesOnceAndDeletes(t *testing.T) {
 	if len(bounces) != 1 || bounces[0].To != "a@example.com" {
 		t.Fatalf("bounces = %+v, want one to a@example.com", bounces)
 	}
-	if _, err := st.Load(ctx, key); !errors.Is(err, mstore.ErrNotFound) {
-		t.Fatalf("bounced message must be deleted, Load = %v", err)
+	if _, err := mstore.LoadMessage(ctx, st, key); !errors.Is(err, mstore.ErrNotFound) {
+		t.Fatalf("bounced message must be deleted, LoadMessage = %v", err)
+	}
+	if m, err := st.Load(ctx, key); err != nil || !m.IsMarker() || m.Outcome != "negative" || len(m.Raw) != 0 {
+		t.Fatalf("a receipt marker must replace the bounced message: %+v, %v", m, err)
 	}
 	if got := hooks.called(); len(got) != 2 || got[1] != "smpp_handle_DR_negative" {
 		t.Fatalf("hooks called %v", got)
@@ -520,8 +523,12 @@ func TestSegmentsSurviveARestart(t *testing.T) {
 		t.Fatalf("hooks %v", got)
 	}
 	for _, id := range []string{"q1", "q2", "q3"} {
-		if _, err := st.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: id}); !errors.Is(err, mstore.ErrNotFound) {
+		k := mstore.Key{Bucket: "MADR-12345", ID: id}
+		if _, err := mstore.LoadMessage(ctx, st, k); !errors.Is(err, mstore.ErrNotFound) {
 			t.Errorf("%s must be gone once the message is bounced: %v", id, err)
+		}
+		if m, err := st.Load(ctx, k); err != nil || !m.IsMarker() {
+			t.Errorf("%s must hold a receipt marker: %+v, %v", id, m, err)
 		}
 	}
 	if _, b := rec.Take(); len(b) != 1 {

@@ -169,7 +169,7 @@ func benchReceipts(b *testing.B, mode string) {
 	// that does not depend on how busy the shared machine is.
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/receipt")
 	if mode != "nohook" {
-		if _, err := st.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: fmt.Sprintf("r%d", b.N-1)}); err == nil {
+		if _, err := mstore.LoadMessage(ctx, st, mstore.Key{Bucket: "MADR-12345", ID: fmt.Sprintf("r%d", b.N-1)}); err == nil {
 			b.Fatal("the hook did not delete the stored copy")
 		}
 	}

@@ -38,7 +38,7 @@ func TestPositiveAndNegativeReceipts(t *testing.T) {
 	// the copy; the positive one leaves the copy to the hook.
 	waitFor(t, func() bool { _, b := r.rec.Take(); return len(b) == 1 })
 	waitFor(t, func() bool {
-		_, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: subs[1].ID})
+		_, err := mstore.LoadMessage(ctx, r.store, mstore.Key{Bucket: "MADR-12345", ID: subs[1].ID})
 		return errors.Is(err, mstore.ErrNotFound)
 	})
 	rec, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: subs[0].ID})

@@ -189,7 +189,7 @@ Domain %q {
 			t.Errorf("A, which only transmits, ran receipt hooks: %q", got)
 		}
 		// The hook deleted the copy in the cluster both share.
-		if _, err := a.Store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: id}); !errors.Is(err, mstore.ErrNotFound) {
+		if _, err := mstore.LoadMessage(ctx, a.Store, mstore.Key{Bucket: "MADR-12345", ID: id}); !errors.Is(err, mstore.ErrNotFound) {
 			t.Errorf("A still sees %s after B's hook deleted it: %v", id, err)
 		}
 	}

@@ -74,7 +74,7 @@ func TestExampleHooksOverTheSimulator(t *testing.T) {
 		return r.smsc.Pending() == 0 && out.has("negative SMPP receipt") && out.has("positive SMPP receipt")
 	})
 	for _, s := range subs {
-		if _, err := r.store.Load(ctx, mstore.Key{Bucket: "MADR-12345", ID: s.ID}); !errors.Is(err, mstore.ErrNotFound) {
+		if _, err := mstore.LoadMessage(ctx, r.store, mstore.Key{Bucket: "MADR-12345", ID: s.ID}); !errors.Is(err, mstore.ErrNotFound) {
 			t.Errorf("%s still stored after its receipt: %v", s.ID, err)
 		}
 	}

@@ -108,7 +108,8 @@ func same(t *testing.T, got, want *mstore.Record) {
 	if got.Key != want.Key || got.MailFrom != want.MailFrom || got.RcptTo != want.RcptTo ||
 		!bytes.Equal(got.Raw, want.Raw) || !sameMap(got.Context, want.Context) ||
 		!sameMap(got.ConnContext, want.ConnContext) || !sameOrigin(got.Origin, want.Origin) ||
-		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf {
+		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf ||
+		got.Marker != want.Marker || !got.Handled.Equal(want.Handled) || got.Outcome != want.Outcome || !got.Delivered.Equal(want.Delivered) {
 		t.Fatalf("loaded %s differs:\n got %+v\nwant %+v", want.Key, brief(got), brief(want))
 	}
 }
@@ -147,11 +148,20 @@ func (s *suite) saveLoad(t *testing.T) {
 	r := full(s.key("MADR-12345", "abc"), "hello")
 	save(t, st, r)
 	same(t, load(t, st, r.Key), r)
-	// A segment alias (FORMAT.md, "Two kinds of record") comes back as one.
+	// A segment alias (FORMAT.md, "Three kinds of record") comes back as one.
 	alias := &mstore.Record{Key: s.key("MADR-12345", "abc-2"), Origin: r.Origin, SegmentOf: r.ID,
 		Created: r.Created, Expires: r.Expires}
 	save(t, st, alias)
 	same(t, load(t, st, alias.Key), alias)
+	// Receipt state: a segment reported delivered, then a receipt marker
+	// in the message's place.
+	alias.Delivered = r.Created.Add(time.Minute)
+	save(t, st, alias)
+	same(t, load(t, st, alias.Key), alias)
+	marker := mstore.MarkerOf(r, r.Created.Add(2*time.Minute), "positive")
+	marker.Expires = r.Expires
+	save(t, st, marker)
+	same(t, load(t, st, r.Key), marker)
 }
 
 func (s *suite) defaults(t *testing.T) {

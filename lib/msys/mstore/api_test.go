@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/embedded"
@@ -29,6 +30,9 @@ func TestLua(t *testing.T) {
 	for _, r := range []*mstore.Record{
 		{Key: mstore.Key{Bucket: "MADR-12345", ID: "seg1"}, MailFrom: "a@example.com", RcptTo: "1555@smpp.example.com", Raw: []byte("Subject: long\r\n\r\npart one, part two\r\n"), Origin: origin},
 		{Key: mstore.Key{Bucket: "MADR-12345", ID: "seg2"}, Origin: origin, SegmentOf: "seg1"},
+		// What a handled receipt leaves: a marker where its message was.
+		{Key: mstore.Key{Bucket: "MADR-12345", ID: "done1"}, Origin: mstore.Origin{Channel: "smpp"}, Marker: true,
+			Handled: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC), Outcome: "positive"},
 	} {
 		if err := st.Save(context.Background(), r); err != nil {
 			t.Fatal(err)
@@ -39,6 +43,9 @@ func TestLua(t *testing.T) {
 	msysmstore.Store.Set(svc, st)
 	core.Injector.Set(svc, rec)
 	luatest.Run(t, "api_test.lua", svc)
+	if m, err := st.Load(context.Background(), mstore.Key{Bucket: "MADR-12345", ID: "done1"}); err != nil || !m.IsMarker() {
+		t.Fatalf("msys.mstore.delete removed a receipt marker: %+v, %v", m, err)
+	}
 	injected, _ := rec.Take()
 	if len(injected) != 1 || injected[0].Context["marker"] != "injected-once" {
 		t.Fatalf("msys.mstore.inject must hand the message to the spool; got %+v", injected)

@@ -44,6 +44,15 @@ function TestSegmentIdsNameTheirMessage(t)
   end
 end
 
+function TestReceiptMarkersAreNoMessages(t)
+  if msys.mstore.load("MADR-12345", "done1") ~= nil then
+    t:error("load of a key whose receipt was handled (a receipt marker) must return nil")
+  end
+  if msys.mstore.delete("MADR-12345", "done1") ~= false then
+    t:error("delete of a receipt marker must return false: there is no message")
+  end
+end
+
 function TestInjectGoesToTheSpool(t)
   local msg = msys.core.ec_message_new(nil)
   msg:context_set(msys.core.ECMESS_CTX_MESS, "marker", "injected-once")
