@@ -108,7 +108,7 @@ func (bc *Bouncer) Render(_ context.Context, b spool.Bounce) (*message.Message, 
 	}
 	orig := b.Message
 	cfg := bc.config()
-	scope := config.Scope{Domain: routingDomain(orig), Binding: orig.Binding, BindingGroup: orig.BindingGroup}
+	scope := config.Scope{Domain: orig.RoutingDomainOf(), Binding: orig.Binding, BindingGroup: orig.BindingGroup}
 	if v, ok := cfg.Eval(scope, OptGenerateBounces); ok {
 		on, err := v.Bool()
 		if err != nil {
@@ -313,13 +313,6 @@ func token(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func routingDomain(m *message.Message) string {
-	if m.RoutingDomain != "" {
-		return m.RoutingDomain
-	}
-	return spool.DomainOf(m.RcptTo)
 }
 
 func (bc *Bouncer) config() *config.Config {

@@ -21,7 +21,6 @@ import (
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
 	"msyshost/lib/message"
-	"msyshost/lib/route"
 	"msyshost/lib/status"
 )
 
@@ -153,7 +152,7 @@ func (c *Client) Deliver(ctx context.Context, m *message.Message) error {
 	if c.opts.Config != nil {
 		cfg = c.opts.Config()
 	}
-	domain := route.Domain(m)
+	domain := m.RoutingDomainOf()
 	p, err := c.params(cfg, config.Scope{Domain: domain, Binding: m.Binding, BindingGroup: m.BindingGroup}, domain, m.MailFrom)
 	if err != nil {
 		return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.3.5", Temporary: true, Component: "smtp out",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"msyshost/lib/config"
+	"msyshost/lib/message"
 )
 
 // SmarthostEnv names the environment variable giving the smarthost
@@ -182,7 +183,7 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 		switch n := v.String(); strings.ToLower(n) {
 		case "__hostname__":
 		case "__message__":
-			if d := domainOf(mailFrom); d != "" {
+			if d := message.DomainOf(mailFrom); d != "" {
 				p.ehlo = d
 			}
 		default:
@@ -328,12 +329,4 @@ func (p params) tlsConfig(host string, warn func(error)) *tls.Config {
 		}
 	}
 	return cfg
-}
-
-func domainOf(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return ""
-	}
-	return strings.ToLower(addr[i+1:])
 }

@@ -68,7 +68,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if spool.DomainOf(to) == "" {
+	if message.DomainOf(to) == "" {
 		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
 	}
 	if len(s.rcpts) == 0 {
@@ -88,7 +88,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // relayDomain reports a recipient domain of Relay_Domains ("*.x" matches
 // the subdomains of x, not x itself, as Momentum's left globs).
 func (s *session) relayDomain(to string) bool {
-	d := spool.DomainOf(to)
+	d := message.DomainOf(to)
 	for _, r := range s.l.cfg.RelayDomains {
 		if suffix, ok := strings.CutPrefix(r, "*"); ok {
 			if strings.HasSuffix(d, suffix) && len(d) > len(suffix) {

@@ -15,7 +15,7 @@ import (
 
 // recordVersion is the version byte encodeRecord writes. FORMAT.md
 // describes every version; decodeRecord reads all of them, forever.
-const recordVersion = 1
+const recordVersion = 2
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -40,16 +40,37 @@ type record struct {
 	Attempts      int       // delivery attempts made so far
 	LastError     *status.Error
 	Size          int // bytes of content
+	// Content is the key of the message's content in bucket "content":
+	// the id of the first message of the batch that shares it (version 1
+	// records: their own id).
+	Content string
+	// Failed says the message failed for good and only its bounce and
+	// removal are left to do: LastError is the cause, Quiet says no bounce
+	// is owed. It is never delivered again.
+	Failed, Quiet bool
+	// Quarantined says the message was taken out of delivery after its
+	// channel panicked Panics times; an operator retries or fails it.
+	Quarantined bool
+	Panics      int
 }
 
-// recordOf makes the record of m, queued at now for an attempt at once.
-func recordOf(m *message.Message, size int, now time.Time) *record {
+// Record flags (FORMAT.md, version 2).
+const (
+	flagFailed uint64 = 1 << iota
+	flagQuiet
+	flagQuarantined
+	flagsKnown = flagFailed | flagQuiet | flagQuarantined
+)
+
+// recordOf makes the record of m, queued under id at now for an attempt
+// at once, its content stored under content.
+func recordOf(m *message.Message, id, content string, size int, now time.Time) *record {
 	return &record{
-		ID: m.ID, BatchID: m.BatchID, ConnID: m.ConnID,
+		ID: id, BatchID: m.BatchID, ConnID: m.ConnID,
 		MailFrom: m.MailFrom, RcptTo: m.RcptTo,
 		RoutingDomain: m.RoutingDomain, Binding: m.Binding, BindingGroup: m.BindingGroup,
 		Context: m.Context, ConnContext: m.ConnContext,
-		Created: now, Next: now, Size: size,
+		Created: now, Next: now, Size: size, Content: content,
 	}
 }
 
@@ -70,10 +91,7 @@ func (r *record) message(raw []byte) *message.Message {
 // domain is the domain that routes the message: the routing domain policy
 // set, else the recipient's.
 func (r *record) domain() string {
-	if r.RoutingDomain != "" {
-		return r.RoutingDomain
-	}
-	return DomainOf(r.RcptTo)
+	return message.RoutingDomain(r.RoutingDomain, r.RcptTo)
 }
 
 func encodeRecord(r *record) []byte {
@@ -102,6 +120,18 @@ func encodeRecord(r *record) []byte {
 		}
 		b = append(b, temp)
 	}
+	b = appendString(b, r.Content)
+	var flags uint64
+	for _, f := range []struct {
+		on   bool
+		flag uint64
+	}{{r.Failed, flagFailed}, {r.Quiet, flagQuiet}, {r.Quarantined, flagQuarantined}} {
+		if f.on {
+			flags |= f.flag
+		}
+	}
+	b = binary.AppendUvarint(b, flags)
+	b = binary.AppendUvarint(b, uint64(r.Panics))
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
 }
 
@@ -134,14 +164,16 @@ func decodeAny(data []byte) (*record, error) {
 		return nil, errors.New("empty record")
 	}
 	switch v := data[0]; v {
-	case 1:
-		return decodeV1(data)
+	case 1, 2:
+		return decodeV12(data, v)
 	default:
 		return nil, fmt.Errorf("unknown record version %d", v)
 	}
 }
 
-func decodeV1(data []byte) (*record, error) {
+// decodeV12 reads versions 1 and 2: version 2 is version 1 with the
+// content key, flags and panic count before the checksum.
+func decodeV12(data []byte, version byte) (*record, error) {
 	body, err := checked(data)
 	if err != nil {
 		return nil, err
@@ -182,6 +214,19 @@ func decodeV1(data []byte) (*record, error) {
 		r.LastError = e
 	default:
 		d.fail("last error", "flag is neither 0 nor 1")
+	}
+	r.Content = r.ID
+	if version >= 2 {
+		r.Content = d.string("content key")
+		flags := d.uvarint("flags")
+		if flags&^flagsKnown != 0 {
+			d.fail("flags", "unknown flags %#x", flags&^flagsKnown)
+		}
+		r.Failed, r.Quiet, r.Quarantined = flags&flagFailed != 0, flags&flagQuiet != 0, flags&flagQuarantined != 0
+		r.Panics = int(d.uvarintMax("panics", 1<<31))
+		if d.err == nil && r.Content == "" {
+			d.fail("content key", "empty")
+		}
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d unexpected bytes after the last field", len(d.b))
