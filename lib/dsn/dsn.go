@@ -204,7 +204,7 @@ func render(r report) []byte {
 		b.Write(crlf(headerSection(r.original)))
 	case "all":
 		enc := "7bit"
-		if has8bit(r.original) {
+		if message.Has8Bit(r.original) {
 			enc = "8bit"
 		}
 		part("message/rfc822", "Content-Transfer-Encoding: "+enc)
@@ -298,15 +298,6 @@ func crlf(b []byte) []byte {
 // oneLine keeps a value on one header line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
-}
-
-func has8bit(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 func token(n int) string {

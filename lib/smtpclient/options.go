@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"msyshost/lib/config"
@@ -44,7 +45,9 @@ const (
 	OptEHLOHostname = "ehlo_hostname"
 	// OptHostname (global) overrides the machine's host name.
 	OptHostname = "hostname"
-	// Timeouts, in seconds or with a unit: connect (default 300), the
+	// Timeouts, in seconds or with a unit: connect (default 30; Momentum's
+	// is 300, which one server that does not answer would make the cost of
+	// every delivery to it before it is known to be down), the
 	// greeting and commands (the longest of ehlo_timeout, mailfrom_timeout
 	// and rcptto_timeout, default 300), the final dot (body_timeout, 600),
 	// and how long an idle connection is kept for the next message
@@ -69,7 +72,7 @@ func init() {
 		{Name: "TLS_CA", Type: config.StringType, Help: "PEM file of the authorities TLS_Verify trusts; default the system's"},
 		{Name: "EHLO_Hostname", Type: config.StringType, Default: "__hostname__",
 			Help: "the EHLO name of SMTP out: __hostname__, __message__ (the sender's domain) or a name"},
-		{Name: "Connect_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time to connect"},
+		{Name: "Connect_Timeout", Type: config.DurationType, Default: "30", Help: "SMTP out: time to connect (Momentum's default is 300)"},
 		{Name: "EHLO_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the greeting and EHLO replies"},
 		{Name: "Mailfrom_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the MAIL FROM reply"},
 		{Name: "Rcptto_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the RCPT TO reply"},
@@ -98,22 +101,25 @@ type target struct {
 
 // params is everything one delivery reads from the config.
 type params struct {
-	routes  []target
-	tls     string
-	verify  string
-	ca      *x509.CertPool
-	ehlo    string
-	timeout timeouts
-	idle    time.Duration
+	routes   []target
+	tls      string
+	verify   string
+	ca       *x509.CertPool
+	caPath   string // TLS_CA, "" for RootCAs: connections are reused only under the same
+	ehlo     string
+	timeout  timeouts
+	idle     time.Duration
+	maxConns int // Max_Outbound_Connections of the domain
 }
 
 func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom string) (params, error) {
 	p := params{
-		tls:     tlsIfAvailable,
-		verify:  "no",
-		timeout: timeouts{connect: 300 * time.Second, command: 300 * time.Second, body: 600 * time.Second},
-		idle:    5 * time.Second,
-		ca:      c.opts.RootCAs,
+		tls:      tlsIfAvailable,
+		verify:   "no",
+		timeout:  timeouts{connect: 30 * time.Second, command: 300 * time.Second, body: 600 * time.Second},
+		idle:     5 * time.Second,
+		ca:       c.opts.RootCAs,
+		maxConns: DefaultMaxOutboundConnections,
 	}
 	hostname := c.hostname(cfg)
 	p.ehlo = hostname
@@ -170,14 +176,18 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 		}
 	}
 	if v, ok := get(OptTLSCA); ok {
-		pem, err := os.ReadFile(v.String())
+		pool, err := c.cas.pool(v.String())
 		if err != nil {
 			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: %v", OptTLSCA, err)}
 		}
-		p.ca = x509.NewCertPool()
-		if !p.ca.AppendCertsFromPEM(pem) {
-			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: no PEM certificate in %s", OptTLSCA, v.String())}
+		p.ca, p.caPath = pool, v.String()
+	}
+	if v, ok := get(config.MaxOutboundConnections); ok {
+		n, err := v.Int()
+		if err != nil || n < 1 {
+			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("Max_Outbound_Connections: expected a positive number, found %q", v.String())}
 		}
+		p.maxConns = n
 	}
 	if v, ok := get(OptEHLOHostname); ok {
 		switch n := v.String(); strings.ToLower(n) {
@@ -329,4 +339,43 @@ func (p params) tlsConfig(host string, warn func(error)) *tls.Config {
 		}
 	}
 	return cfg
+}
+
+// caCache keeps the pools of TLS_CA files, read again only when a file
+// changes (its size or modification time), so a delivery does not read
+// and parse a PEM file each time.
+type caCache struct {
+	mu    sync.Mutex
+	files map[string]caFile
+}
+
+type caFile struct {
+	mod  time.Time
+	size int64
+	pool *x509.CertPool
+}
+
+func (cc *caCache) pool(path string) (*x509.CertPool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if f, ok := cc.files[path]; ok && f.mod.Equal(fi.ModTime()) && f.size == fi.Size() {
+		return f.pool, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no PEM certificate in %s", path)
+	}
+	if cc.files == nil {
+		cc.files = map[string]caFile{}
+	}
+	cc.files[path] = caFile{mod: fi.ModTime(), size: fi.Size(), pool: pool}
+	return pool, nil
 }
