@@ -119,6 +119,11 @@ type Spool struct {
 
 	wake chan struct{}
 
+	// resMu guards the ids NewID reserved for messages not queued yet.
+	resMu    sync.Mutex
+	reserved map[string]bool
+	resOrder []string
+
 	runMu   sync.Mutex
 	run     *runState
 	closeMu sync.Mutex
@@ -199,10 +204,55 @@ func (s *Spool) initLayout() error {
 
 // NewID returns a message id unique in this spool file, shaped like
 // Momentum's ("53/6B-00042-0000356B"): the sequence's low bytes, the
-// spool's epoch (one per Open) and the sequence number of this run.
+// spool's epoch (one per Open) and the sequence number of this run. The
+// id is reserved: the first message queued with it as its ID keeps it
+// (SMTP in names it in the Received header before it queues the message).
 func (s *Spool) NewID() string {
+	id := s.newID()
+	s.resMu.Lock()
+	defer s.resMu.Unlock()
+	if s.reserved == nil {
+		s.reserved = map[string]bool{}
+	}
+	s.reserved[id] = true
+	s.resOrder = append(s.resOrder, id)
+	if len(s.resOrder) > 2*maxReserved {
+		// Forget the oldest reservations (of transactions refused
+		// after their id was made): a message queued with one of
+		// those gets a fresh id instead.
+		keep := s.resOrder[:0]
+		for i, r := range s.resOrder {
+			if !s.reserved[r] {
+				continue
+			}
+			if len(s.resOrder)-i > maxReserved {
+				delete(s.reserved, r)
+				continue
+			}
+			keep = append(keep, r)
+		}
+		s.resOrder = keep
+	}
+	return id
+}
+
+// maxReserved bounds the ids NewID keeps reserved.
+const maxReserved = 10000
+
+func (s *Spool) newID() string {
 	n := s.seq.Add(1)
 	return fmt.Sprintf("%02X/%02X-%05d-%08X", byte(n>>8), byte(n), s.epoch%100000, uint32(n))
+}
+
+// claimID reports whether id is reserved, and takes it.
+func (s *Spool) claimID(id string) bool {
+	s.resMu.Lock()
+	defer s.resMu.Unlock()
+	if !s.reserved[id] {
+		return false
+	}
+	delete(s.reserved, id)
+	return true
 }
 
 // Inject queues m for delivery with its own envelope (spool.Injector: what
@@ -264,7 +314,10 @@ func (s *Spool) newBatch(msgs []*message.Message, now time.Time) (*batch, error)
 	}
 	b := &batch{}
 	for _, m := range msgs {
-		id, raw := s.NewID(), m.Raw()
+		id, raw := m.ID, m.Raw()
+		if !s.claimID(id) {
+			id = s.newID()
+		}
 		ci := -1
 		for i, c := range b.contents {
 			if sameBytes(c.raw, raw) {
