@@ -75,6 +75,7 @@ type Services struct {
 	// Nil means the structured log only.
 	Print func(script, line string)
 
+	mu     sync.Mutex
 	values map[any]any
 }
 
@@ -87,16 +88,28 @@ func (s *Services) now() time.Time {
 
 // Service is a typed slot of Services that a binding package declares for
 // something it reaches outside the VM.
-type Service[T any] struct{ name string }
+type Service[T any] struct {
+	name string
+	make func() T
+}
 
 // NewService declares a service; name says what it is in errors.
 func NewService[T any](name string) *Service[T] { return &Service[T]{name: name} }
+
+// NewServiceDefault declares a service the host makes itself with make when
+// the assembly sets none: registries that scripts fill (console commands'
+// kin, HTTP endpoints, auth schemes) and Go code reads with From.
+func NewServiceDefault[T any](name string, make func() T) *Service[T] {
+	return &Service[T]{name: name, make: make}
+}
 
 // Name is the service's name.
 func (k *Service[T]) Name() string { return k.name }
 
 // Set makes v the service in s. Set services before the host is built.
 func (k *Service[T]) Set(s *Services, v T) *Services {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.values == nil {
 		s.values = map[any]any{}
 	}
@@ -104,12 +117,25 @@ func (k *Service[T]) Set(s *Services, v T) *Services {
 	return s
 }
 
-// Get returns the service of the host that built L; ok is false when the
-// assembly set none.
-func (k *Service[T]) Get(L *lua.LState) (v T, ok bool) {
-	v, ok = ServicesOf(L).values[k].(T)
-	return v, ok
+// From returns the service in s; a service with a default is made on first
+// use. ok is false when it is unset and has no default.
+func (k *Service[T]) From(s *Services) (v T, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v, ok = s.values[k].(T); ok || k.make == nil {
+		return v, ok
+	}
+	v = k.make()
+	if s.values == nil {
+		s.values = map[any]any{}
+	}
+	s.values[k] = v
+	return v, true
 }
+
+// Get returns the service of the host that built L; ok is false when the
+// assembly set none and it has no default.
+func (k *Service[T]) Get(L *lua.LState) (v T, ok bool) { return k.From(ServicesOf(L)) }
 
 // ServicesOf returns the services of the host that built L.
 func ServicesOf(L *lua.LState) *Services { return stateOf(L).host.services }

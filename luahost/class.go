@@ -3,7 +3,6 @@ package luahost
 import (
 	"fmt"
 	"reflect"
-	"sort"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
@@ -131,18 +130,6 @@ func convert(L *lua.LState, v any) (lua.LValue, bool) {
 		return nil, false
 	}
 	return info.push(L, v), true
-}
-
-// ClassNames returns the declared classes' names, sorted.
-func ClassNames() []string {
-	classesMu.Lock()
-	defer classesMu.Unlock()
-	out := make([]string, 0, len(classNames))
-	for n := range classNames {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // class is the per-state metatable of one userdata class: methods first,

@@ -72,7 +72,7 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 		if !ok {
 			continue
 		}
-		call := st.callHook(ctx, name, mod, fn, args, returns)
+		call := st.callHook(ctx, name, mod, mod.tbl, fn, args, returns)
 		if call.Err != "" {
 			h.log.Warn("hook failed; default action applies", "hook", name, "module", mod.name, "script", mod.script, "error", call.Err)
 		}
@@ -92,14 +92,14 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 	return hook.Continue
 }
 
-// callHook calls one module's method and reads its return as the hook's
-// catalog entry says: a code (nil or a non-number is an error), a value, or
-// nothing.
-func (st *state) callHook(ctx context.Context, name string, mod *module, fn *lua.LFunction, args []any, returns hook.Returns) HookCall {
+// callHook calls one module's method with self (the module table, or a
+// session's own table) and reads its return as the hook's catalog entry
+// says: a code (nil or a non-number is an error), a value, or nothing.
+func (st *state) callHook(ctx context.Context, name string, mod *module, self lua.LValue, fn *lua.LFunction, args []any, returns hook.Returns) HookCall {
 	L := st.L
 	call := HookCall{Hook: name, Module: mod.name, Script: mod.script, Returned: lua.LNil}
 	st.script = mod.script
-	largs := append(st.args[:0], mod.tbl)
+	largs := append(st.args[:0], self)
 	for _, a := range args {
 		v, err := toLua(L, a)
 		if err != nil {

@@ -522,7 +522,7 @@ func (g *Generation) release(st *state) {
 	}
 	st.script = ""
 	st.L.SetTop(0)
-	if puc.CollectDue(st.L) {
+	if st.collectDue() {
 		st.collect()
 		if st.broken {
 			if st = g.replace(st); st == nil {

@@ -311,24 +311,37 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 		if target == nil {
 			target = g.primary.Load()
 		}
-		if target == nil || target.closed.Load() && cb.st != nil || cb.dropped.Load() {
+		if cb.dropped.Load() || cb.st != nil && target.closed.Load() {
 			g.inflight.RUnlock()
 			return ErrGone
 		}
-		if g.pool.take(target) {
-			defer g.release(target)
-			fn, ok := target.kept[cb]
+		var st *state
+		wait := g.pool.wake
+		switch {
+		case target != nil && !target.closed.Load():
+			if g.pool.take(target) {
+				st = target
+			}
+			wait = target.idle
+		default:
+			// The primary broke and could not be rebuilt: every state of
+			// the generation replayed the build, so any has the function.
+			st = g.pool.tryGet()
+		}
+		if st != nil {
+			defer g.release(st)
+			fn, ok := st.kept[cb]
 			if !ok || cb.dropped.Load() {
-				delete(target.kept, cb)
+				delete(st.kept, cb)
 				return ErrGone
 			}
 			if cb.once {
-				delete(target.kept, cb)
+				delete(st.kept, cb)
 			}
-			return f(target.L, fn)
+			return f(st.L, fn)
 		}
 		select {
-		case <-target.idle:
+		case <-wait:
 		case <-ctx.Done():
 			g.inflight.RUnlock()
 			return ctx.Err()

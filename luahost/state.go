@@ -51,6 +51,11 @@ type state struct {
 	printTo           *strings.Builder
 	onClose           []func()
 	callArgs          []lua.LValue // the arguments of the hook call running
+	// selfMeta is, per module index, the metatable of a session's self
+	// (session.go): __index is the module table.
+	selfMeta map[int]*lua.LTable
+	// collectDue says when to collect weak tables and finalizers.
+	collectDue func() bool
 }
 
 // lineOutput is a hook state's standard output: io.write and io.stdout
@@ -169,6 +174,7 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
 	puc.SetRoots(L, st.roots)
+	st.collectDue = puc.CollectDue(L)
 	loaded := st.loaded()
 	preload, _ := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
 	for _, b := range registeredBindings() {
@@ -327,19 +333,24 @@ func callable(L *lua.LState, v lua.LValue) bool {
 
 // openRequire points require (puc's, as PUC's loadlib.c) at the search
 // path, and at the generation's compiled code: a module is compiled once per
-// generation whichever state requires it. msyshost lua takes LUA_PATH and
-// LUA_CPATH as lua5.1 does.
+// generation whichever state requires it. A standalone host (msyshost lua)
+// searches lua5.1's paths after its own and takes LUA_PATH and LUA_CPATH as
+// lua5.1 does.
 func (st *state) openRequire() {
 	var templates []string
 	for _, dir := range st.host.opts.SearchPath {
 		templates = append(templates, strings.TrimSuffix(dir, "/")+"/?.lua")
 	}
+	path, cpath := strings.Join(templates, ";"), ""
 	env, cenv := "", ""
 	if st.host.opts.Standalone {
+		// lua5.1's own paths follow, as LUA_PATH's ";;" stands for.
 		env, cenv = "LUA_PATH", "LUA_CPATH"
+		path = strings.Join(append(templates, puc.DefaultPath), ";")
+		cpath = puc.DefaultCPath
 	}
-	puc.SetPath(st.L, "path", env, strings.Join(templates, ";"))
-	puc.SetPath(st.L, "cpath", cenv, "")
+	puc.SetPath(st.L, "path", env, path)
+	puc.SetPath(st.L, "cpath", cenv, cpath)
 	puc.SetFileLoader(st.L, func(L *lua.LState, path string) (*lua.LFunction, error) {
 		fn, err := st.gen.loadFile(L, path)
 		var se *dialect.SyntaxError

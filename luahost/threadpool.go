@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -25,6 +27,11 @@ type threadPool struct {
 	name  string
 	id    int
 	slots chan struct{}
+
+	invocations atomic.Int64
+	queued      atomic.Int64 // waiting for a slot
+	running     atomic.Int64
+	busyNanos   atomic.Int64 // total time jobs ran
 }
 
 type threadPools struct {
@@ -81,17 +88,54 @@ func (p *threadPools) find(a Args) *threadPool {
 	return nil
 }
 
-// enter waits for a slot of the pool.
-func (tp *threadPool) enter(ctx context.Context) error {
+// enter waits for a slot of the pool; leave frees it, given what enter
+// returned.
+func (tp *threadPool) enter(ctx context.Context) (time.Time, error) {
+	tp.queued.Add(1)
+	defer tp.queued.Add(-1)
 	select {
 	case tp.slots <- struct{}{}:
-		return nil
+		tp.invocations.Add(1)
+		tp.running.Add(1)
+		return time.Now(), nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return time.Time{}, ctx.Err()
 	}
 }
 
-func (tp *threadPool) leave() { <-tp.slots }
+func (tp *threadPool) leave(start time.Time) {
+	tp.busyNanos.Add(int64(time.Since(start)))
+	tp.running.Add(-1)
+	<-tp.slots
+}
+
+// PoolStat is what msys.threadpool.stat reports of a pool.
+type PoolStat struct {
+	Name        string
+	ID          int
+	Concurrency int
+	Invocations int64
+	Queued      int64
+	Running     int64
+	AvgWall     time.Duration // per job
+}
+
+// ThreadPools returns the host's pools, by id.
+func ThreadPools(L *lua.LState) []PoolStat {
+	p := &stateOf(L).host.pools
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]PoolStat, len(p.byID))
+	for i, tp := range p.byID {
+		st := PoolStat{Name: tp.name, ID: tp.id, Concurrency: cap(tp.slots), Invocations: tp.invocations.Load(),
+			Queued: tp.queued.Load(), Running: tp.running.Load()}
+		if st.Invocations > 0 {
+			st.AvgWall = time.Duration(tp.busyNanos.Load() / st.Invocations)
+		}
+		out[i] = st
+	}
+	return out
+}
 
 // msys.runInPool(pool, closure[, async | completion[, mode]]):
 //   - without a third argument (or false): runs closure under the pool's
@@ -109,10 +153,11 @@ func (st *state) runInPool(L *lua.LState) int {
 	fn := a.Function(2)
 	third := a.Get(3)
 	if third == lua.LNil || third == lua.LFalse {
-		if err := tp.enter(L.Context()); err != nil {
+		start, err := tp.enter(L.Context())
+		if err != nil {
 			a.Raise("msys.runInPool: waiting for pool '%s': %v", tp.name, err)
 		}
-		defer tp.leave()
+		defer tp.leave(start)
 		base := L.GetTop()
 		L.Push(fn)
 		if err := L.PCall(0, lua.MultRet, nil); err != nil {
@@ -144,11 +189,12 @@ func (st *state) runInPool(L *lua.LState) int {
 	log := Log(L)
 	go func() {
 		ctx := context.Background()
-		if err := tp.enter(ctx); err != nil {
+		start, err := tp.enter(ctx)
+		if err != nil {
 			return
 		}
-		defer tp.leave()
-		err := job.Run(ctx, func(L *lua.LState, fn *lua.LFunction) error {
+		defer tp.leave(start)
+		err = job.Run(ctx, func(L *lua.LState, fn *lua.LFunction) error {
 			st := stateOf(L)
 			base := L.GetTop()
 			if err := st.pcallN(ctx, fn); err != nil {

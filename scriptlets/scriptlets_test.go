@@ -5,6 +5,7 @@ package scriptlets_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"msyshost/lib/conformance"
@@ -16,13 +17,19 @@ func TestScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Absolute, as `msyshost test` finds the shipped scriptlets: status
+	// lines name scriptlets/msys/boot.lua.
+	here, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range files {
 		t.Run(f, func(t *testing.T) {
 			s, err := conformance.Load(f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res := conformance.Run(context.Background(), s, conformance.Options{SearchPath: []string{"."}})
+			res := conformance.Run(context.Background(), s, conformance.Options{SearchPath: []string{here}})
 			for _, fl := range res.Failures {
 				t.Error(fl)
 			}

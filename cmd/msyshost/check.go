@@ -24,7 +24,8 @@ class methods and hooks it uses and says, per use, whether msyshost supports
 it, supports it with a difference, or not at all. The exit status is 1 when
 any script does not compile or uses something msyshost does not support, so
 a migration can be checked in CI. -I adds folders where the scripts' own Lua
-modules are found (the script's folder is always searched).`,
+modules are found (the script's folder and the Lua shipped with msyshost,
+such as strict.lua, are always searched).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var idx *compat.Index
@@ -48,7 +49,7 @@ modules are found (the script's folder is always searched).`,
 					bad++
 					continue
 				}
-				r, err := idx.Check(f, src, append([]string{filepath.Dir(f)}, search...))
+				r, err := idx.Check(f, src, append(append([]string{filepath.Dir(f)}, search...), scriptletDirs()...))
 				if err != nil {
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: %v\n", f, err)
 					bad++

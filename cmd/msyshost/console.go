@@ -16,7 +16,10 @@ import (
 )
 
 func consoleCmd() *cobra.Command {
-	var socket string
+	var (
+		socket  string
+		timeout time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "console [COMMAND...]",
 		Short: "Talk to a running daemon over its control socket",
@@ -32,6 +35,7 @@ if any command failed. Otherwise it is interactive, with a prompt and line editi
 				return err
 			}
 			defer c.Close()
+			c.Timeout = timeout
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			if len(args) > 0 {
 				return batch(c, strings.NewReader(commandLine(args)+"\n"), out, errw)
@@ -43,6 +47,7 @@ if any command failed. Otherwise it is interactive, with a prompt and line editi
 		},
 	}
 	cmd.Flags().StringVarP(&socket, "socket", "s", "data/control.sock", "the daemon's control `SOCKET`")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up on a command the daemon has not answered in this `DURATION` (0: wait)")
 	return cmd
 }
 

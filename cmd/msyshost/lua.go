@@ -2,42 +2,35 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"msyshost/luahost"
+	"msyshost/luahost/interp"
 )
 
 func luaCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "lua [-e STAT] [-l NAME] [FILE|- [ARGS...]]",
+		Use:   "lua [options] [script [args]]",
 		Short: "Run Lua as lua5.1 does, in the host's environment",
 		Long: `Run Lua the way the lua5.1 interpreter does, with the msys modules and the
-Momentum dialect available: -e STAT runs a statement, -l NAME requires a
-module, FILE (or - for standard input) runs a script with ARGS in arg and
-"...". print goes to stdout; an error prints "lua: <message>" on stderr and
-exits 1.`,
+Momentum dialect available. Options as lua5.1's: -e STAT runs a statement,
+-l NAME requires a module, -i enters interactive mode after the script, -v
+prints the version, -- stops handling options, - runs standard input.
+LUA_INIT runs first (@FILE for a file). The script gets its arguments in
+arg and "...". An error prints "lua: <message>" and a traceback on stderr
+and exits 1. Invoked through a link named lua or lua5.1, msyshost behaves as
+this command.`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
-			h := luahost.New(luahost.Options{
-				PoolSize:    1,
-				Standalone:  true,
-				CallTimeout: 365 * 24 * time.Hour,
-				SearchPath:  append([]string{"."}, scriptletDirs()...),
-			}, &luahost.Services{Print: func(_, line string) { fmt.Fprintln(out, line) }})
-			defer h.Close()
-			if err := runLua(context.Background(), h, args, cmd.InOrStdin()); err != nil {
-				fmt.Fprintln(os.Stderr, "lua:", err)
-				if errors.Is(err, errUsage) {
-					fmt.Fprintln(os.Stderr, "usage: msyshost", cmd.Use)
-				}
-				return exitCode(1)
+			prefix := []string{os.Args[0], "lua"}
+			if code := runLua(prefix, "lua", "msyshost lua", args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
+				return exitCode(code)
 			}
 			return nil
 		},
@@ -45,49 +38,39 @@ exits 1.`,
 	return cmd
 }
 
-var errUsage = errors.New("bad usage")
+// asLua reports whether msyshost was invoked through a link named as the
+// lua5.1 interpreter, and runs as it then.
+func asLua() (int, bool) {
+	name := filepath.Base(os.Args[0])
+	if name != "lua" && name != "lua5.1" {
+		return 0, false
+	}
+	return runLua(os.Args[:1], os.Args[0], os.Args[0], os.Args[1:], os.Stdin, os.Stdout, os.Stderr), true
+}
 
-// runLua handles lua5.1's command line: options in order, then the script.
-func runLua(ctx context.Context, h *luahost.Host, args []string, stdin io.Reader) error {
-	ran := false
-	for len(args) > 0 {
-		a := args[0]
-		switch {
-		case a == "-h" || a == "--help":
-			return fmt.Errorf("%w: options are -e STAT, -l NAME, FILE or -", errUsage)
-		case a == "--":
-			args = args[1:]
-			if len(args) == 0 {
-				return nil
-			}
-			return h.RunMain(ctx, args[0], args[1:])
-		case a == "-e" || a == "-l":
-			if len(args) < 2 {
-				return fmt.Errorf("%w: '%s' needs argument", errUsage, a)
-			}
-			code := args[1]
-			if a == "-l" {
-				code = fmt.Sprintf("require(%q)", args[1])
-			}
-			if err := h.Run(ctx, "(command line)", code); err != nil {
-				return err
-			}
-			ran = true
-			args = args[2:]
-		case a == "-":
-			src, err := io.ReadAll(stdin)
-			if err != nil {
-				return err
-			}
-			return h.Run(ctx, "stdin", string(src))
-		case len(a) > 1 && a[0] == '-':
-			return fmt.Errorf("%w: unrecognized option '%s'", errUsage, a)
-		default:
-			return h.RunMain(ctx, a, args[1:])
-		}
+// runLua runs lua5.1's command line in a one-state host whose print goes
+// to stdout; a standalone host lets scripts end the process with os.exit.
+// msyshost lua finds modules in the scriptlet folders too; as lua or
+// lua5.1 it keeps lua5.1's paths.
+func runLua(prefix []string, name, usage string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var search []string
+	if len(prefix) > 1 {
+		search = append([]string{"."}, scriptletDirs()...)
 	}
-	if !ran {
-		return fmt.Errorf("%w: no script given (interactive mode is not supported)", errUsage)
+	h := luahost.New(luahost.Options{
+		PoolSize:    1,
+		Standalone:  true,
+		CallTimeout: 365 * 24 * time.Hour,
+		SearchPath:  search,
+	}, &luahost.Services{Print: func(_, line string) { fmt.Fprintln(stdout, line) }})
+	defer h.Close()
+	tty := false
+	if f, ok := stdin.(*os.File); ok {
+		tty = interp.StdinIsTerminal(f)
 	}
-	return nil
+	c := &interp.Command{
+		Prefix: prefix, Name: name, Usage: usage, Getenv: os.LookupEnv,
+		Stdin: stdin, StdinIsTerminal: tty, Stdout: stdout, Stderr: stderr,
+	}
+	return c.Main(context.Background(), h, args)
 }

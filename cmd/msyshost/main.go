@@ -10,16 +10,28 @@ import (
 
 	_ "msyshost/lib/msys"
 	// The spool and its routing, SMTP out and SMTP in register their
-	// components with the process.
+	// components with the process; reception gives SMTP in its policy.
+	_ "msyshost/lib/reception"
 	_ "msyshost/lib/route"
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
+	// The SMPP channel and the SMSC simulator the config may start.
+	_ "msyshost/lib/smppclient"
+	_ "msyshost/lib/smsc"
+	// The MM7 channel, the MM7 receiver and the MMSC simulator started
+	// with the daemon.
+	_ "msyshost/lib/mm7client"
+	_ "msyshost/lib/mm7server"
+	_ "msyshost/lib/mmsc"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	if code, ok := asLua(); ok {
+		os.Exit(code)
+	}
 	root := &cobra.Command{
 		Use:           "msyshost",
 		Short:         "Run Momentum Lua scriptlets and the SMPP/MM7 retry flow",

@@ -113,7 +113,9 @@ func runDaemon(ctx context.Context, opts process.Options, log *slog.Logger, stop
 		select {
 		case s := <-sigs:
 			if s == syscall.SIGHUP {
-				if _, err := p.ReloadConfig(ctx); err == nil {
+				if _, err := p.ReloadConfig(ctx); err != nil {
+					log.Error("SIGHUP: config not reloaded; the previous config and scripts keep serving", "error", err.Error())
+				} else {
 					log.Info("config reloaded (SIGHUP)", "generation", p.Host.Generation())
 				}
 				continue
@@ -127,6 +129,16 @@ func runDaemon(ctx context.Context, opts process.Options, log *slog.Logger, stop
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
+	// A second SIGINT or SIGTERM while stopping means now.
+	go func() {
+		for s := range sigs {
+			if s != syscall.SIGHUP {
+				log.Warn("stopping now, without waiting for work in flight", "signal", s.String())
+				cancel()
+				return
+			}
+		}
+	}()
 	if err := p.Stop(sctx); err != nil {
 		log.Error("stopped with errors", "error", err.Error())
 		return exitCode(1)

@@ -196,10 +196,22 @@ func TestDaemonConsoleHotReloadAndShutdown(t *testing.T) {
 	if _, err = d.console("config reload"); err == nil || !strings.Contains(err.Error(), "msyshost.conf:5:1: unknown scope Domian") {
 		t.Fatalf("bad config reload: %v", err)
 	}
-	write(t, dir, "msyshost.conf", daemonConf)
+	// A good one that adds a script applies: the new module answers.
+	write(t, dir, "extra.lua", "local m = {}\nfunction m:smpp_handle_DR_negative() return 3 end\nmsys.registerModule(\"extra\", m)\n")
+	write(t, dir, "msyshost.conf", strings.Replace(daemonConf, `script "policy" { source = "policy" }`,
+		`script "policy" { source = "policy" } script "extra" { source = "extra" }`, 1))
 	if out, err = d.console("config reload"); err != nil || !strings.Contains(out, "Reloaded: generation") {
 		t.Fatalf("reload: %q %v", out, err)
 	}
+	if out, _ = d.console("scriptlet call smpp_handle_DR_negative MADR-12345 x"); !strings.Contains(out, "extra: returned 3 (SMPP_DELIVERED)") {
+		t.Fatalf("the reloaded config's new script does not answer: %q", out)
+	}
+	// SIGHUP is config reload: the script dropped from the config goes.
+	write(t, dir, "msyshost.conf", daemonConf)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	d.until("scriptlet call smpp_handle_DR_negative MADR-12345 x", "no module defines smpp_handle_DR_negative", 5*time.Second)
 
 	// SIGTERM: exit 0, store closed (another process can open it at once).
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -26,10 +26,10 @@ func init() { simCmd.AddCommand(smscCmd()) }
 
 func smscCmd() *cobra.Command {
 	var (
-		addr, systemID, idFormat, rcptFormat, outcomes, style, accounts, intermediate string
-		delay, redeliver                                                              time.Duration
-		nul, early, verbose, dataSM                                                   bool
-		dupEvery, maxRate                                                             int
+		addr, systemID, idFormat, rcptFormat, outcomes, style, accounts, intermediate, outcomeFor string
+		delay, redeliver                                                                          time.Duration
+		nul, early, verbose, dataSM                                                               bool
+		dupEvery, maxRate                                                                         int
 	)
 	cmd := &cobra.Command{
 		Use:   "smsc",
@@ -55,6 +55,9 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 			}
 			if opt.Outcomes, err = smsc.ParseOutcomes(outcomes); err != nil {
 				return fmt.Errorf("--outcomes: %w", err)
+			}
+			if opt.OutcomeFor, err = smsc.ParseOutcomeFor(outcomeFor); err != nil {
+				return fmt.Errorf("--outcome-for: %w", err)
 			}
 			switch strings.ToLower(style) {
 			case "both":
@@ -112,6 +115,7 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 	f.StringVar(&rcptFormat, "receipt-id-format", "", "message ids in receipts (default: as --id-format)")
 	f.DurationVar(&delay, "delay", time.Second, "time from submit to receipt")
 	f.StringVar(&outcomes, "outcomes", "DELIVRD=1", "final states and weights, e.g. DELIVRD=8,UNDELIV=1,EXPIRED=1,REJECTD=1")
+	f.StringVar(&outcomeFor, "outcome-for", "", "`PREFIX=STATE` pairs, comma-separated: the final state of destinations starting with PREFIX (e.g. 1666=UNDELIV)")
 	f.StringVar(&intermediate, "intermediate", "requested", "ENROUTE receipts: requested (registered_delivery 0x10), always or never")
 	f.StringVar(&style, "receipt", "both", "receipt shape: both (TLVs and text), tlv or text")
 	f.BoolVar(&nul, "trailing-nul", false, "pad receipted_message_id and the receipt text with NULs")

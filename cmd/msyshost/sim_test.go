@@ -13,10 +13,11 @@ import (
 )
 
 // `msyshost sim smsc` answers a bind and a submit over a real socket with
-// a hex id, and sends a decimal-id receipt with the configured outcome.
+// a hex id, and sends a decimal-id receipt with the configured outcome:
+// the mix's, or the one fixed for the destination's prefix.
 func TestSimSMSC(t *testing.T) {
 	cmd := exec.Command(binary, "sim", "smsc", "--listen", "127.0.0.1:0", "--id-format", "hexadecimal",
-		"--receipt-id-format", "decimal", "--outcomes", "REJECTD=1", "--delay", "10ms", "--receipt", "text")
+		"--receipt-id-format", "decimal", "--outcomes", "REJECTD=1", "--outcome-for", "1666=UNDELIV,15551=EXPIRED", "--delay", "10ms", "--receipt", "text")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,14 @@ func TestSimSMSC(t *testing.T) {
 	if err != nil || resp.Status != smpp.ROK {
 		t.Fatalf("bind: %v, %v", resp, err)
 	}
-	resp, err = conn.Request(ctx, smpp.SubmitSM, &smpp.SM{ID: smpp.SubmitSM, SourceAddr: "12345", DestinationAddr: "15551234", RegisteredDelivery: 1, ShortMessage: []byte("hi")})
+	for _, c := range []struct{ dest, stat string }{{"15551234", "EXPIRED"}, {"15561234", "REJECTD"}} {
+		checkSimReceipt(ctx, t, conn, receipts, c.dest, c.stat)
+	}
+}
+
+func checkSimReceipt(ctx context.Context, t *testing.T, conn *smpp.Conn, receipts chan *smpp.SM, dest, stat string) {
+	t.Helper()
+	resp, err := conn.Request(ctx, smpp.SubmitSM, &smpp.SM{ID: smpp.SubmitSM, SourceAddr: "12345", DestinationAddr: dest, RegisteredDelivery: 1, ShortMessage: []byte("hi")})
 	if err != nil || resp.Status != smpp.ROK {
 		t.Fatalf("submit: %v, %v", resp, err)
 	}
@@ -57,7 +65,7 @@ func TestSimSMSC(t *testing.T) {
 	select {
 	case sm := <-receipts:
 		rc, err := smpp.ParseReceipt(sm)
-		if err != nil || rc.Stat != "REJECTD" || rc.FromTLV {
+		if err != nil || rc.Stat != stat || rc.FromTLV {
 			t.Fatalf("receipt %+v, %v", rc, err)
 		}
 		a, _ := smpp.IDKey(id, smpp.IDHex, smpp.IDHex)

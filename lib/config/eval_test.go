@@ -196,3 +196,31 @@ Domain "mm7.example.com" { mm7_delivery_report = enabled mm7_mstore_save_message
 		t.Error("mm7_mstore_save_message set for the SMPP domain; the caller's default (true) must apply")
 	}
 }
+
+func TestBindingsAndGroups(t *testing.T) {
+	cfg, err := Parse("b.conf", []byte(`
+Binding "mydomain" { }
+Binding_Group "outbound" {
+  Binding "out1" { }
+  Binding "out2" { }
+}
+Binding_Group "empty" { }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"mydomain": true, "out2": true, "default": true, "outbound": false, "MyDomain": false, "": false} {
+		if got := cfg.HasBinding(name); got != want {
+			t.Errorf("HasBinding(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if bs, ok := cfg.BindingGroup("outbound"); !ok || len(bs) != 2 || bs[0] != "out1" || bs[1] != "out2" {
+		t.Errorf("BindingGroup(outbound) = %v, %v", bs, ok)
+	}
+	if bs, ok := cfg.BindingGroup("empty"); !ok || len(bs) != 0 {
+		t.Errorf("BindingGroup(empty) = %v, %v", bs, ok)
+	}
+	if _, ok := cfg.BindingGroup("mydomain"); ok {
+		t.Error("a binding read as a group")
+	}
+}

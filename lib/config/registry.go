@@ -77,6 +77,8 @@ type OptionSpec struct {
 	Values  []string // the accepted words of an EnumType
 	Default string   // in config syntax; "" when the option has no default
 	Help    string
+
+	def *Value // Default, parsed once by Declare
 }
 
 var registry = struct {
@@ -117,9 +119,11 @@ func Declare(o OptionSpec) *OptionSpec {
 		panic("config: option " + o.Name + " declared without scopes")
 	}
 	if o.Default != "" {
-		if err := o.check(o.defaultValue()); err != nil {
+		v := o.parseDefault()
+		if err := o.check(v); err != nil {
 			panic(fmt.Sprintf("config: default of %s: %v", o.Name, err))
 		}
+		o.def = &v
 	}
 	registry.options[k] = append(registry.options[k], &o)
 	return &o
@@ -181,6 +185,13 @@ func lookupScope(kind string) *ScopeSpec {
 
 // defaultValue is the default as a Value, positioned nowhere.
 func (o *OptionSpec) defaultValue() Value {
+	if o.def != nil {
+		return *o.def
+	}
+	return o.parseDefault()
+}
+
+func (o *OptionSpec) parseDefault() Value {
 	c, err := Parse("default of "+o.Name, []byte("x = "+o.Default))
 	if err != nil {
 		panic(fmt.Sprintf("config: default of %s does not parse: %v", o.Name, err))

@@ -28,3 +28,21 @@ ThreadPool "quiet" { Backlog = 10 }
 		t.Fatal("a non-number concurrency must be an error")
 	}
 }
+
+func TestInboundAudit(t *testing.T) {
+	c, err := Parse("t.conf", []byte(`inbound_audit { monitors = ( "300,6" "1800,4" ) }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Check(false); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := c.InboundAudit()
+	if !ok || len(m) != 2 || m[0] != "300,6" || m[1] != "1800,4" {
+		t.Fatalf("monitors %v, %v", m, ok)
+	}
+	c, _ = Parse("none.conf", []byte(`Max_Outbound_Connections = 3`))
+	if _, ok := c.InboundAudit(); ok {
+		t.Fatal("no inbound_audit scope")
+	}
+}

@@ -12,7 +12,8 @@ import (
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("../../examples/scenarios/*.yaml")
 	more, _ := filepath.Glob("../../scriptlets/testdata/*.yaml")
-	for _, p := range append(seeds, more...) {
+	smtp, _ := filepath.Glob("../../scriptlets/testdata/reception/*.yaml")
+	for _, p := range append(append(seeds, more...), smtp...) {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}

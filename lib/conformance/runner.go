@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"msyshost/lib/clock"
 	"msyshost/lib/config"
 	"msyshost/lib/hook"
 	"msyshost/lib/message"
@@ -31,7 +32,15 @@ type Options struct {
 	Logger *slog.Logger
 	// CallTimeout bounds each hook call; zero is the host default.
 	CallTimeout time.Duration
+	// Peers gives the address of a peer outside the process to use
+	// instead of the configured simulator, by name ("smsc" →
+	// "10.0.0.5:2775"), in the scenarios that name that peer.
+	Peers map[string]string
 }
+
+// AwaitLimit bounds how long a step of a scenario with peers waits for
+// its expectations: receipts arrive when the peer sends them.
+const AwaitLimit = 10 * time.Second
 
 // Result is the outcome of one scenario.
 type Result struct {
@@ -51,30 +60,12 @@ func (r *Result) Passed() bool { return len(r.Failures) == 0 }
 // stored times are the same on every run.
 var Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// clock is the in-process clock a scenario moves with `advance`.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // run holds one scenario's process and what the current step observed.
 type run struct {
 	s     *Scenario
 	opts  Options
 	dir   string
-	clock *clock
+	clock *clock.Manual
 	rec   *spool.Recorder
 	p     *process.Process
 
@@ -82,6 +73,8 @@ type run struct {
 	printed []string
 	calls   []call
 	all     []string
+	logged  []string          // the host's log lines this step
+	msgid   string            // the last id a submission was stored under: {msgid}
 	search  []string          // the scenario's search path, before the overlay
 	copies  map[string]string // script file → its copy changed by write steps
 }
@@ -92,7 +85,7 @@ type call struct {
 }
 
 // observe records hook calls for the step's expectations.
-func (r *run) observe(_ string, args []any, res luahost.Result) {
+func (r *run) observe(hook string, args []any, res luahost.Result) {
 	strs := make([]string, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
@@ -109,6 +102,9 @@ func (r *run) observe(_ string, args []any, res luahost.Result) {
 	r.mu.Lock()
 	for _, c := range res.Calls {
 		r.calls = append(r.calls, call{HookCall: c, args: strs})
+	}
+	if (hook == "smpp_store_submit" || hook == "mm7_store_submit_hook") && len(strs) == 3 {
+		r.msgid = strs[2]
 	}
 	r.mu.Unlock()
 }
@@ -153,6 +149,13 @@ func Run(ctx context.Context, s *Scenario, opts Options) *Result {
 	if err != nil {
 		res.Failures = append(res.Failures, "setup: "+err.Error())
 		res.Duration = time.Since(start)
+		if r != nil {
+			// --watch reruns it when a script is fixed.
+			res.Files, res.Printed = r.files(), r.all
+		}
+		if s.FailsWith != "" {
+			res.Failures = invert(s.FailsWith, res.Failures)
+		}
 		return res
 	}
 	for i, st := range s.Steps {
@@ -195,7 +198,20 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{s: s, opts: opts, dir: dir, clock: &clock{t: Start}, rec: &spool.Recorder{}, copies: map[string]string{}}
+	r := &run{s: s, opts: opts, dir: dir, clock: clock.New(Start), rec: &spool.Recorder{}, copies: map[string]string{}}
+	log = slog.New(&logTap{next: log.Handler(), r: r})
+	var peers map[string]string
+	// Steps run one after another: without peers a receipt never
+	// overtakes a save, so receipts for unknown messages need not wait.
+	park := time.Duration(-1)
+	if len(s.Peers) > 0 {
+		peers = map[string]string{}
+		for _, name := range s.Peers {
+			peers[name] = opts.Peers[name]
+		}
+		r.clock.Run()
+		park = 0 // the retry core's default
+	}
 	cfg, err := config.Parse(s.File+" (config)", []byte(s.Config))
 	if err != nil {
 		return r, err
@@ -224,16 +240,15 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 		Now:     r.clock.Now,
 		// write steps put their copies in the overlay, which shadows the
 		// files they replace for require and script sources.
-		SearchPath:  append([]string{r.overlay()}, r.search...),
-		Scripts:     scripts,
-		Print:       r.print,
-		OnHook:      r.observe,
-		Outbox:      r.rec,
-		CallTimeout: opts.CallTimeout,
-		// Steps run one after another: a receipt never overtakes a save,
-		// so receipts for unknown messages need not wait.
-		ParkTimeout:   -1,
+		SearchPath:    append([]string{r.overlay()}, r.search...),
+		Scripts:       scripts,
+		Print:         r.print,
+		OnHook:        r.observe,
+		Outbox:        r.rec,
+		CallTimeout:   opts.CallTimeout,
+		ParkTimeout:   park,
 		SweepInterval: -1,
+		Peers:         peers,
 	})
 	if err != nil {
 		return r, err
@@ -241,8 +256,8 @@ func setup(ctx context.Context, s *Scenario, opts Options) (*run, error) {
 	if err := r.p.Start(ctx); err != nil {
 		return r, err
 	}
-	// What setup printed belongs to no step.
-	r.printed = nil
+	// What setup printed or logged belongs to no step.
+	r.printed, r.logged = nil, nil
 	return r, nil
 }
 
@@ -258,22 +273,27 @@ func (r *run) close() {
 // step runs one step and checks its expectations.
 func (r *run) step(ctx context.Context, st Step) []string {
 	r.mu.Lock()
-	r.printed, r.calls = nil, nil
+	r.printed, r.calls, r.logged = nil, nil, nil
 	r.mu.Unlock()
 	var (
 		output string
 		err    error
 		hint   string
+		fails  []string
 	)
 	switch st.Kind {
+	case "smtp":
+		fails, err = r.smtp(ctx, st.SMTP)
 	case "submit":
 		hint, err = r.submit(ctx, st.Submit)
 	case "receipt":
 		err = r.receipt(ctx, st.Receipt)
+	case "deliver":
+		err = r.deliver(ctx, st.Deliver)
 	case "console":
-		output, err = r.p.Console.Exec(ctx, st.Console)
+		output, err = r.p.Console.Exec(ctx, r.expand(st.Console))
 	case "advance":
-		r.clock.add(st.Advance)
+		r.clock.Advance(st.Advance)
 		if sw, ok := r.p.Store.(mstore.Sweeper); ok {
 			_, err = sw.Sweep(ctx)
 		}
@@ -282,7 +302,6 @@ func (r *run) step(ctx context.Context, st Step) []string {
 	case "write":
 		err = r.write(ctx, st.Write)
 	}
-	var fails []string
 	e := st.Expect
 	if e == nil {
 		e = &Expect{}
@@ -295,25 +314,86 @@ func (r *run) step(ctx context.Context, st Step) []string {
 	case e.Error == nil && err != nil:
 		fails = append(fails, "unexpected error: "+err.Error())
 	}
-	fails = append(fails, r.check(ctx, e, output, hint)...)
-	return fails
+	// With peers, what the network brings (receipts and what their hooks
+	// do) arrives on its own: the step's expectations are awaited.
+	var seen observed
+	deadline := time.Now().Add(AwaitLimit)
+	for {
+		checks := r.check(ctx, e, output, hint, &seen)
+		if len(checks) == 0 || len(r.s.Peers) == 0 || time.Now().After(deadline) {
+			return append(fails, checks...)
+		}
+		select {
+		case <-time.After(20 * time.Millisecond):
+		case <-ctx.Done():
+			return append(append(fails, checks...), ctx.Err().Error())
+		}
+	}
 }
 
-func (r *run) check(ctx context.Context, e *Expect, output, hint string) []string {
+// observed accumulates a step's injections and bounces while its
+// expectations are awaited.
+type observed struct {
+	injected []*message.Message
+	bounces  []spool.Bounce
+	queued   []*message.Message
+}
+
+// expand replaces {msgid} with the id the last submission was stored
+// under: with peers, the SMSC or MMSC chooses it.
+func (r *run) expand(s string) string {
+	if !strings.Contains(s, "{msgid}") {
+		return s
+	}
+	r.mu.Lock()
+	id := r.msgid
+	r.mu.Unlock()
+	return strings.ReplaceAll(s, "{msgid}", id)
+}
+
+func (r *run) expandAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = r.expand(s)
+	}
+	return out
+}
+
+func (r *run) check(ctx context.Context, e *Expect, output, hint string, seen *observed) []string {
 	var fails []string
 	r.mu.Lock()
-	calls, printed := r.calls, r.printed
+	calls, printed, logged := r.calls, r.printed, r.logged
 	r.mu.Unlock()
-	injected, bounces := r.rec.Take()
-	if e.Hooks != nil {
-		fails = append(fails, checkHooks(*e.Hooks, calls)...)
+	inj, bn := r.rec.Take()
+	seen.injected = append(seen.injected, inj...)
+	seen.bounces = append(seen.bounces, bn...)
+	injected, bounces := seen.injected, seen.bounces
+	if srv, err := r.smtpServer(); err == nil {
+		seen.queued = append(seen.queued, srv.Queued()...)
 	}
-	for _, k := range e.Stored {
+	if e.Queued != nil {
+		fails = append(fails, checkQueued(*e.Queued, seen.queued)...)
+	}
+	for _, want := range e.Logged {
+		if !containsAny(logged, want) {
+			fails = append(fails, fmt.Sprintf("logged: no log line contains %q; logged: %s", want, show(logged)))
+		}
+	}
+	if e.Hooks != nil {
+		want := append([]HookExpect(nil), *e.Hooks...)
+		for i := range want {
+			if want[i].Args != nil {
+				want[i].Args = r.expandAll(want[i].Args)
+			}
+		}
+		fails = append(fails, checkHooks(want, calls)...)
+	}
+	for _, k := range r.expandAll(e.Stored) {
 		if err := r.present(ctx, k); err != nil {
 			fails = append(fails, fmt.Sprintf("stored: %s: %v%s", k, err, hint))
 		}
 	}
-	for _, k := range e.Absent {
+	for _, k := range r.expandAll(e.Absent) {
 		if err := r.present(ctx, k); err == nil {
 			fails = append(fails, fmt.Sprintf("absent: %s is still stored", k))
 		} else if !errors.Is(err, mstore.ErrNotFound) {
@@ -341,12 +421,12 @@ func (r *run) check(ctx context.Context, e *Expect, output, hint string) []strin
 			fails = append(fails, fmt.Sprintf("bounces to %s, want %s", show(got), show(*e.Bounces)))
 		}
 	}
-	for _, want := range e.Log {
+	for _, want := range r.expandAll(e.Log) {
 		if !containsAny(printed, want) {
 			fails = append(fails, fmt.Sprintf("log: no printed line contains %q; printed: %s", want, show(printed)))
 		}
 	}
-	for _, want := range e.Output {
+	for _, want := range r.expandAll(e.Output) {
 		if !strings.Contains(output, want) {
 			fails = append(fails, fmt.Sprintf("output does not contain %q; output was:\n%s", want, output))
 		}

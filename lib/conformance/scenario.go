@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +24,12 @@ type Scenario struct {
 	Name    string
 	Scripts []string // resolved paths, in load order
 	Config  string
-	Steps   []Step
+	// Peers names the network peers the scenario talks to over real
+	// sockets (KnownPeers): the simulators its config describes, started
+	// on free loopback ports, or peers outside the process the runner was
+	// given instead (Options.Peers). Without peers no network is used.
+	Peers []string
+	Steps []Step
 	// FailsWith, when set, inverts the verdict: the scenario passes only
 	// if a step fails with a message containing it. The runner's own
 	// checks are proved this way: a check that stopped failing would
@@ -34,13 +40,15 @@ type Scenario struct {
 // Step is one event and what must hold after it.
 type Step struct {
 	Line    int
-	Kind    string // submit, receipt, console, advance, lua, write
+	Kind    string // submit, receipt, deliver, console, advance, lua, write, smtp
 	Submit  *Submit
+	Deliver *Deliver
 	Receipt *Receipt
 	Console string
 	Advance time.Duration
 	Lua     string
 	Write   *Write
+	SMTP    *SMTPSession
 	Expect  *Expect
 }
 
@@ -53,6 +61,38 @@ type Submit struct {
 	Body      string
 	Headers   map[string]string
 	Binding   string
+}
+
+// Deliver is a message handed to the channel its domain's delivery_method
+// names, as the spool would: over the network to a peer, whose receipts
+// come back on their own.
+type Deliver struct {
+	From, To string
+	Body     string
+	Headers  map[string]string
+	Binding  string
+}
+
+// KnownPeers are the peers a scenario may name, each the simulator of a
+// config scope: smsc (SMSC_Simulator, for the SMPP channel) and mmsc
+// (MMSC_Simulator, for the MM7 channel; the process's MM7 receiver takes
+// its reports).
+var KnownPeers = []string{"smsc", "mmsc"}
+
+// ParsePeers reads NAME=ADDR pairs (`msyshost test --peer`).
+func ParsePeers(pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pr := range pairs {
+		name, addr, ok := strings.Cut(pr, "=")
+		if !ok || addr == "" {
+			return nil, fmt.Errorf("--peer %q: want NAME=ADDR (e.g. smsc=127.0.0.1:2775)", pr)
+		}
+		if !slices.Contains(KnownPeers, name) {
+			return nil, fmt.Errorf("--peer %q: unknown peer %q (known: %s)", pr, name, strings.Join(KnownPeers, ", "))
+		}
+		out[name] = addr
+	}
+	return out, nil
 }
 
 // Receipt is a delivery receipt or report.
@@ -80,6 +120,10 @@ type Expect struct {
 	Log      []string
 	Output   []string
 	Error    *string
+	// Queued are the messages SMTP in queued, in order, exactly these.
+	Queued *[]QueuedExpect
+	// Logged are substrings of the host's log lines (not script prints).
+	Logged []string
 }
 
 // HookExpect is one expected hook call.
@@ -129,7 +173,7 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	p := &parser{file: file}
 	s := &Scenario{File: file}
 	root := doc.Content[0]
-	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "steps", "fails_with")
+	fields, err := p.mapping(root, "scenario", "name", "scripts", "config", "peers", "steps", "fails_with")
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +193,19 @@ func Parse(file string, src []byte) (*Scenario, error) {
 	if n, ok := fields["config"]; ok {
 		if s.Config, err = p.str(n, "config"); err != nil {
 			return nil, err
+		}
+	}
+	if n, ok := fields["peers"]; ok {
+		if s.Peers, err = p.strs(n, "peers"); err != nil {
+			return nil, err
+		}
+		if len(s.Peers) == 0 {
+			return nil, p.errf(n, `"peers" is empty: name the peers (%s) or leave the key out`, strings.Join(KnownPeers, ", "))
+		}
+		for i, name := range s.Peers {
+			if !slices.Contains(KnownPeers, name) {
+				return nil, p.errf(n.Content[i], "peers: unknown peer %q (known: %s)", name, strings.Join(KnownPeers, ", "))
+			}
 		}
 	}
 	if n, ok := fields["fails_with"]; ok {
@@ -235,7 +292,7 @@ func (p *parser) strs(n *yaml.Node, key string) ([]string, error) {
 	return out, nil
 }
 
-var stepKinds = []string{"submit", "receipt", "console", "advance", "lua", "write"}
+var stepKinds = []string{"submit", "receipt", "deliver", "console", "advance", "lua", "write", "smtp"}
 
 func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 	what := fmt.Sprintf("step %d", num)
@@ -261,6 +318,10 @@ func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 		st.Submit, err = p.submit(v, what)
 	case "receipt":
 		st.Receipt, err = p.receipt(v, what)
+	case "deliver":
+		st.Deliver, err = p.deliver(v, what)
+	case "smtp":
+		st.SMTP, err = p.smtp(v, what)
 	case "console":
 		st.Console, err = p.str(v, "console")
 	case "lua":
@@ -351,19 +412,54 @@ func (p *parser) submit(n *yaml.Node, what string) (*Submit, error) {
 	if s.To, err = p.need(f, n, "to", what); err != nil {
 		return nil, err
 	}
-	if h, ok := f["headers"]; ok {
-		if h.Kind != yaml.MappingNode {
-			return nil, p.errf(h, "%s: headers must be a mapping", what)
-		}
-		for i := 0; i+1 < len(h.Content); i += 2 {
-			v, err := p.str(h.Content[i+1], "headers: "+h.Content[i].Value)
-			if err != nil {
-				return nil, err
-			}
-			s.Headers[h.Content[i].Value] = v
-		}
+	if s.Headers, err = p.headers(f, what); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+func (p *parser) deliver(n *yaml.Node, what string) (*Deliver, error) {
+	what += " deliver"
+	f, err := p.mapping(n, what, "from", "to", "body", "headers", "binding")
+	if err != nil {
+		return nil, err
+	}
+	d := &Deliver{}
+	if d.From, err = p.need(f, n, "from", what); err != nil {
+		return nil, err
+	}
+	if d.To, err = p.need(f, n, "to", what); err != nil {
+		return nil, err
+	}
+	if d.Body, err = p.opt(f, "body"); err != nil {
+		return nil, err
+	}
+	if d.Binding, err = p.opt(f, "binding"); err != nil {
+		return nil, err
+	}
+	if d.Headers, err = p.headers(f, what); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (p *parser) headers(f map[string]*yaml.Node, what string) (map[string]string, error) {
+	out := map[string]string{}
+	h, ok := f["headers"]
+	if !ok {
+		return out, nil
+	}
+	if h.Kind != yaml.MappingNode {
+		return nil, p.errf(h, "%s: headers must be a mapping", what)
+	}
+	for i := 0; i+1 < len(h.Content); i += 2 {
+		v, err := p.str(h.Content[i+1], "headers: "+h.Content[i].Value)
+		if err != nil {
+			return nil, err
+		}
+		out[h.Content[i].Value] = v
+	}
+	return out, nil
 }
 
 func (p *parser) receipt(n *yaml.Node, what string) (*Receipt, error) {
@@ -404,12 +500,17 @@ func (p *parser) receipt(n *yaml.Node, what string) (*Receipt, error) {
 
 func (p *parser) expect(n *yaml.Node, what string) (*Expect, error) {
 	what += " expect"
-	f, err := p.mapping(n, what, "hooks", "stored", "absent", "injected", "bounces", "log", "output", "error")
+	f, err := p.mapping(n, what, "hooks", "stored", "absent", "injected", "bounces", "log", "output", "error", "queued", "logged")
 	if err != nil {
 		return nil, err
 	}
 	e := &Expect{}
-	for key, dst := range map[string]*[]string{"stored": &e.Stored, "absent": &e.Absent, "log": &e.Log, "output": &e.Output} {
+	if v, ok := f["queued"]; ok {
+		if e.Queued, err = p.queued(v, what); err != nil {
+			return nil, err
+		}
+	}
+	for key, dst := range map[string]*[]string{"stored": &e.Stored, "absent": &e.Absent, "log": &e.Log, "output": &e.Output, "logged": &e.Logged} {
 		if v, ok := f[key]; ok {
 			if *dst, err = p.strs(v, key); err != nil {
 				return nil, err

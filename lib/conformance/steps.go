@@ -11,6 +11,7 @@ import (
 	"msyshost/lib/config"
 	"msyshost/lib/message"
 	"msyshost/lib/retry"
+	"msyshost/lib/route"
 )
 
 // submit builds the message a client would have sent and runs the retry
@@ -47,6 +48,23 @@ func (r *run) submit(ctx context.Context, s *Submit) (string, error) {
 	}
 	_, err := r.p.Retry.Submitted(ctx, sub)
 	return hint, err
+}
+
+// deliver hands a message to the channel its domain's delivery_method
+// names, as the spool would; it returns once the peer accepted it (and it
+// was stored, when its receipt was asked for). Its receipts come back
+// over the network.
+func (r *run) deliver(ctx context.Context, d *Deliver) error {
+	m := message.FromRaw(d.From, d.To, r.rfc5322(&Submit{From: d.From, To: d.To, Body: d.Body, Headers: d.Headers,
+		MsgIDs: []string{fmt.Sprintf("deliver%d", r.clock.Now().UnixNano())}}))
+	m.Binding = d.Binding
+	method := route.MethodOf(r.p.Config(), m)
+	ch, ok := r.p.Channel(method)
+	if !ok {
+		return fmt.Errorf("no %s channel for %s: a scenario delivers over the network only to the peers it names (peers: [%s])",
+			method, domainOf(d.To), strings.Join(KnownPeers, ", "))
+	}
+	return ch.Deliver(ctx, m)
 }
 
 func (r *run) rfc5322(s *Submit) []byte {
@@ -88,6 +106,7 @@ func domainOf(addr string) string {
 }
 
 func (r *run) receipt(ctx context.Context, rc *Receipt) error {
+	rc = &Receipt{Via: rc.Via, Bucket: r.expand(rc.Bucket), MsgID: r.expand(rc.MsgID), Status: rc.Status, Err: rc.Err}
 	rr := retry.Receipt{Channel: retry.SMPP, Bucket: rc.Bucket, ID: rc.MsgID, Status: rc.Status, Detail: rc.Err}
 	if rc.Via == "mm7" {
 		// The trx table has the shape the MM7 receiver gives it.

@@ -53,14 +53,19 @@ func TestWatchRerunsWhatAChangeTouches(t *testing.T) {
 	out := &syncBuf{}
 	done := make(chan error)
 	go func() { done <- Watch(ctx, rep, Options{}, out) }()
-	wait := func(want string) {
+	// wait waits for the n-th line containing want (the first by default).
+	wait := func(want string, n ...int) {
 		t.Helper()
+		times := 1
+		if len(n) > 0 {
+			times = n[0]
+		}
 		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-			if strings.Contains(out.String(), want) {
+			if strings.Count(out.String(), want) >= times {
 				return
 			}
 		}
-		t.Fatalf("no %q in:\n%s", want, out.String())
+		t.Fatalf("no %q (%d times) in:\n%s", want, times, out.String())
 	}
 	wait("watching")
 	put("p.lua", hook("0"))
@@ -70,6 +75,11 @@ func TestWatchRerunsWhatAChangeTouches(t *testing.T) {
 	wait("p.lua changed: 1 scenario, 1 passed, 0 failed")
 	put("other.yaml", "name: no scripts\nsteps:\n  - lua: \"error('boom')\"\n")
 	wait("other.yaml changed: 1 scenario, 0 passed, 1 failed")
+	// A script that breaks the setup, then is fixed: the scenario reruns.
+	put("p.lua", "local m = {\n")
+	wait("p.lua changed: 1 scenario, 0 passed, 1 failed", 2)
+	put("p.lua", hook("3"))
+	wait("p.lua changed: 1 scenario, 1 passed, 0 failed", 2)
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -14,6 +14,9 @@ import (
 type Client struct {
 	conn net.Conn
 	r    *bufio.Reader
+	// Timeout bounds one command, from sending it to the end of its
+	// answer; zero waits as long as the daemon takes.
+	Timeout time.Duration
 }
 
 // RemoteError is a command the daemon answered with an error.
@@ -36,6 +39,10 @@ func (c *Client) Exec(line string) (string, error) {
 	if strings.ContainsAny(line, "\r\n") {
 		return "", fmt.Errorf("a command is one line")
 	}
+	if c.Timeout > 0 {
+		c.conn.SetDeadline(time.Now().Add(c.Timeout))
+		defer c.conn.SetDeadline(time.Time{})
+	}
 	if _, err := io.WriteString(c.conn, line+"\n"); err != nil {
 		return "", fmt.Errorf("sending to the daemon: %w", err)
 	}
@@ -45,8 +52,11 @@ func (c *Client) Exec(line string) (string, error) {
 	}
 	kind, size, ok := strings.Cut(strings.TrimSuffix(head, "\n"), " ")
 	n, err := strconv.Atoi(size)
-	if !ok || err != nil || n < 0 || n > MaxOutput || (kind != "OK" && kind != "ERR") {
+	if !ok || err != nil || n < 0 || (kind != "OK" && kind != "ERR") {
 		return "", fmt.Errorf("the daemon answered %q, not a console frame", head)
+	}
+	if n > MaxOutput {
+		return "", fmt.Errorf("the daemon's answer of %d bytes is over the console's limit of %d", n, MaxOutput)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(c.r, body); err != nil {

@@ -156,36 +156,35 @@ func (c *Console) suggestLocked(words []string) string {
 	if len(words) == 0 {
 		return "; try \"help\""
 	}
-	// Whole names first: "mstore dispaly" is one letter pair from
-	// "mstore display".
-	var near []string
+	// Whole names first ("mstore dispaly" is one slip from "mstore
+	// display"), matched against the same number of typed words; then
+	// commands whose first word is near the first typed word.
+	usage := map[string]string{}
+	var names []string
 	for name, cmd := range c.commands {
-		k := strings.Count(name, " ") + 1
-		if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), name) <= 2 {
-			near = append(near, cmd.Usage)
-		}
-	}
-	if len(near) > 0 {
-		sort.Strings(near)
-		return "; did you mean: " + strings.Join(near, " | ")
+		names = append(names, name)
+		usage[name] = cmd.Usage
 	}
 	if c.dynamic != nil {
 		for _, name := range c.dynamic.Names() {
-			k := strings.Count(name, " ") + 1
-			if k <= len(words) && typo.Distance(strings.ToLower(strings.Join(words[:k], " ")), strings.ToLower(name)) <= 2 {
-				near = append(near, name+" ...")
-			}
-		}
-		if len(near) > 0 {
-			sort.Strings(near)
-			return "; did you mean: " + strings.Join(near, " | ")
+			names = append(names, strings.ToLower(name))
+			usage[strings.ToLower(name)] = name + " ..."
 		}
 	}
-	first := strings.ToLower(words[0])
-	for name, cmd := range c.commands {
-		head := strings.SplitN(name, " ", 2)[0]
-		if head == first || typo.Distance(head, first) <= 2 {
-			near = append(near, cmd.Usage)
+	var near []string
+	for _, name := range names {
+		k := strings.Count(name, " ") + 1
+		if k <= len(words) && len(typo.Near(strings.Join(words[:k], " "), []string{name})) > 0 {
+			near = append(near, usage[name])
+		}
+	}
+	if len(near) == 0 {
+		first := strings.ToLower(words[0])
+		for _, name := range names {
+			head, _, _ := strings.Cut(name, " ")
+			if head == first || len(typo.Near(first, []string{head})) > 0 {
+				near = append(near, usage[name])
+			}
 		}
 	}
 	if len(near) == 0 {

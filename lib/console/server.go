@@ -23,18 +23,19 @@ import (
 // stored message body included) unambiguous.
 const (
 	MaxLine = 64 << 10
-	// MaxOutput bounds one answer the client accepts.
+	// MaxOutput bounds one answer, on both sides.
 	MaxOutput = 64 << 20
 )
 
 // Server serves a Console on Unix sockets. Each session has its own
 // goroutine, its writes a deadline and its idle time a limit, so a slow
-// or hung client never stalls another; the number of sessions is bounded.
+// or hung client never stalls another. Sessions are bounded; when they are
+// all taken, the one idle longest makes room for a newcomer, so idle
+// clients cannot lock an operator out.
 type Server struct {
 	Console *Console
 	Log     *slog.Logger
-	// MaxSessions bounds concurrent sessions; 0 means 64. A client over
-	// the bound is told so and disconnected.
+	// MaxSessions bounds concurrent sessions; 0 means 64.
 	MaxSessions int
 	// IdleTimeout ends a session silent this long; 0 means 30 minutes.
 	IdleTimeout time.Duration
@@ -44,24 +45,73 @@ type Server struct {
 	mu       sync.Mutex
 	ctx      context.Context
 	cancel   context.CancelFunc
-	sessions map[net.Conn]struct{}
+	closing  bool
+	sessions map[net.Conn]*session
 	wg       sync.WaitGroup
 }
 
-// Listen opens a Unix socket at path with mode 0600. A socket left by a
-// daemon that died is removed; one a live daemon answers on is not
-// touched, and neither is a path that is not a socket.
-func Listen(path string) (net.Listener, error) {
-	stale, err := checkFree(path)
+// session is one client's state the server needs to see from outside it.
+type session struct {
+	idleSince time.Time // when it began waiting for a command; zero while one runs
+}
+
+// Listener is a control socket being listened on. Closing it removes the
+// socket and releases its lock.
+type Listener struct {
+	net.Listener
+	lock *os.File
+	path string
+}
+
+// Close stops listening, removes the socket and releases the lock.
+func (l *Listener) Close() error {
+	err := l.Listener.Close()
+	os.Remove(l.path + ".lock")
+	l.lock.Close()
+	return err
+}
+
+// Listen opens a Unix socket at path with mode 0600. It first takes an
+// exclusive lock on path + ".lock", so two daemons starting at once cannot
+// both decide a socket is stale; then a socket left by a daemon that died
+// is removed, while one a live daemon answers on is not touched, and
+// neither is a path that is not a socket. The socket is created under a
+// umask that leaves it 0600 from its first moment.
+func Listen(path string) (*Listener, error) {
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	if stale {
-		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("control socket %s: removing the stale socket: %w", path, err)
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("control socket %s is in use by a running daemon (its lock %s.lock is held)", path, path)
+	}
+	stale, err := checkFree(path)
+	if err == nil && stale {
+		if rerr := os.Remove(path); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = fmt.Errorf("control socket %s: removing the stale socket: %w", path, rerr)
 		}
 	}
+	var l net.Listener
+	if err == nil {
+		l, err = listenPrivate(path)
+	}
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &Listener{Listener: l, lock: lock, path: path}, nil
+}
+
+// umaskMu serialises the umask change, which is process-wide.
+var umaskMu sync.Mutex
+
+func listenPrivate(path string) (net.Listener, error) {
+	umaskMu.Lock()
+	old := syscall.Umask(0o177)
 	l, err := net.Listen("unix", path)
+	syscall.Umask(old)
+	umaskMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
@@ -104,52 +154,87 @@ func (s *Server) init() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sessions == nil {
-		s.sessions = map[net.Conn]struct{}{}
+		s.sessions = map[net.Conn]*session{}
 		s.ctx, s.cancel = context.WithCancel(context.Background())
 	}
 }
 
-// Serve accepts sessions on l until l is closed.
+func (s *Server) log() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// Serve accepts sessions on l until l is closed. A failed accept (too many
+// open files) is retried after a pause that grows to a second, and logged.
 func (s *Server) Serve(l net.Listener) error {
 	s.init()
-	max := s.MaxSessions
-	if max <= 0 {
-		max = 64
-	}
+	var pause time.Duration
 	for {
 		conn, err := l.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			return err
-		}
-		s.mu.Lock()
-		full := len(s.sessions) >= max
-		if !full {
-			s.sessions[conn] = struct{}{}
-		}
-		s.mu.Unlock()
-		if full {
-			conn.SetWriteDeadline(time.Now().Add(time.Second))
-			writeFrame(conn, "ERR", fmt.Sprintf("too many console sessions (%d); try again later", max))
-			conn.Close()
+			pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+			s.log().Error("control socket: accepting a console session failed; retrying", "error", err, "pause", pause)
+			time.Sleep(pause)
 			continue
 		}
-		s.wg.Add(1)
+		pause = 0
+		if !s.admit(conn) {
+			continue
+		}
 		go s.session(conn)
 	}
 }
 
-// Shutdown ends every session, waiting for commands in flight until ctx
-// ends.
+// admit registers a new session, making room by closing the session idle
+// longest when every place is taken; it refuses (and closes conn) when the
+// server is shutting down or every session is running a command.
+func (s *Server) admit(conn net.Conn) bool {
+	max := s.MaxSessions
+	if max <= 0 {
+		max = 64
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		conn.Close()
+		return false
+	}
+	if len(s.sessions) >= max {
+		var oldest net.Conn
+		var since time.Time
+		for c, ss := range s.sessions {
+			if !ss.idleSince.IsZero() && (oldest == nil || ss.idleSince.Before(since)) {
+				oldest, since = c, ss.idleSince
+			}
+		}
+		if oldest == nil {
+			conn.SetWriteDeadline(time.Now().Add(time.Second))
+			writeFrame(conn, "ERR", fmt.Sprintf("too many console sessions (%d), all busy; try again later", max))
+			conn.Close()
+			return false
+		}
+		// Its reader wakes with an error and the session ends.
+		oldest.SetReadDeadline(time.Now())
+		delete(s.sessions, oldest)
+	}
+	s.sessions[conn] = &session{idleSince: time.Now()}
+	s.wg.Add(1)
+	return true
+}
+
+// Shutdown stops admitting sessions and ends idle ones at once; commands
+// in flight finish until ctx ends, then they are cancelled and their
+// sessions closed.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
-	s.cancel()
 	s.mu.Lock()
+	s.closing = true
 	for c := range s.sessions {
-		// Unblock a session waiting for input; one running a command
-		// finishes it first.
 		c.SetReadDeadline(time.Now())
 	}
 	s.mu.Unlock()
@@ -157,8 +242,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	go func() { s.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		s.cancel()
 		return nil
 	case <-ctx.Done():
+		s.cancel()
 		s.mu.Lock()
 		for c := range s.sessions {
 			c.Close()
@@ -166,6 +253,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// waiting marks a session idle (waiting for a command) or busy, and says
+// whether it may go on.
+func (s *Server) waiting(conn net.Conn, idle bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, ok := s.sessions[conn]
+	if !ok {
+		return false // evicted
+	}
+	if idle {
+		ss.idleSince = time.Now()
+		return !s.closing
+	}
+	ss.idleSince = time.Time{}
+	return true
 }
 
 func (s *Server) session(conn net.Conn) {
@@ -176,13 +280,9 @@ func (s *Server) session(conn net.Conn) {
 		s.mu.Unlock()
 		conn.Close()
 	}()
-	log := s.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	defer func() {
 		if r := recover(); r != nil {
-			log.Error("console session panicked", "panic", fmt.Sprint(r))
+			s.log().Error("console session panicked", "panic", fmt.Sprint(r))
 		}
 	}()
 	idle := s.IdleTimeout
@@ -195,10 +295,13 @@ func (s *Server) session(conn net.Conn) {
 	}
 	r := bufio.NewReaderSize(conn, 4096)
 	for {
-		if s.ctx.Err() != nil {
+		// The deadline first, then the check: Shutdown sets a deadline of
+		// now after it marks the server closing, and neither order of the
+		// two can leave this read waiting past it.
+		conn.SetReadDeadline(time.Now().Add(idle))
+		if !s.waiting(conn, true) {
 			return
 		}
-		conn.SetReadDeadline(time.Now().Add(idle))
 		line, err := readLine(r)
 		if errors.Is(err, errLineTooLong) {
 			conn.SetWriteDeadline(time.Now().Add(wt))
@@ -207,7 +310,7 @@ func (s *Server) session(conn net.Conn) {
 			}
 			continue
 		}
-		if err != nil {
+		if err != nil || !s.waiting(conn, false) {
 			return
 		}
 		cmd := strings.TrimSpace(line)
@@ -220,11 +323,14 @@ func (s *Server) session(conn net.Conn) {
 		kind, body := "OK", out
 		if err != nil {
 			kind, body = "ERR", err.Error()
-			log.Info("console command failed", "command", cmd, "error", body)
+			s.log().Info("console command failed", "command", cmd, "error", body)
+		}
+		if len(body) > MaxOutput {
+			kind, body = "ERR", fmt.Sprintf("the answer of %d bytes is over the console's limit of %d", len(body), MaxOutput)
 		}
 		conn.SetWriteDeadline(time.Now().Add(wt))
 		if err := writeFrame(conn, kind, body); err != nil {
-			log.Info("console client gone", "error", err)
+			s.log().Info("console client gone", "error", err)
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 	"time"
 )
 
-func serve(t *testing.T, path string) (*Server, net.Listener) {
+func serve(t *testing.T, path string) (*Server, *Listener) {
 	t.Helper()
 	c := New()
 	c.Add(Command{Name: "echo", Usage: "echo WORDS...", Run: func(_ context.Context, args []string) (string, error) {
@@ -128,6 +129,11 @@ func TestListenStaleLiveAndForeign(t *testing.T) {
 	if _, err := Listen(stale); err == nil || !strings.Contains(err.Error(), "in use by a running daemon") {
 		t.Fatalf("live socket: %v", err)
 	}
+	// Without the lock (another daemon's, which holds it), a socket a
+	// live daemon answers on is still refused.
+	if err := CheckFree(stale); err == nil || !strings.Contains(err.Error(), "in use by a running daemon") {
+		t.Fatalf("live socket: %v", err)
+	}
 	if _, err := os.Stat(stale); err != nil {
 		t.Fatalf("the live socket was removed: %v", err)
 	}
@@ -139,5 +145,109 @@ func TestListenStaleLiveAndForeign(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(plain); string(b) != "keep" {
 		t.Fatal("a plain file was touched")
+	}
+}
+
+// Idle sessions end after IdleTimeout; when every place is taken, the one
+// idle longest makes room, so idle clients cannot lock an operator out.
+func TestIdleSessionsEndAndMakeRoom(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "control.sock")
+	c := New()
+	c.Add(Command{Name: "ping", Usage: "ping", Run: func(context.Context, []string) (string, error) { return "pong\n", nil }})
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Console: c, MaxSessions: 2, IdleTimeout: 300 * time.Millisecond}
+	go s.Serve(l)
+	defer func() {
+		l.Close()
+		s.Shutdown(context.Background())
+	}()
+	first, err := Dial(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := first.Exec("ping"); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Dial(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if _, err := second.Exec("ping"); err != nil {
+		t.Fatal(err)
+	}
+	// Both places are taken by idle sessions: a third client evicts the
+	// one idle longest (the first) and is served.
+	third, err := Dial(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	if out, err := third.Exec("ping"); err != nil || out != "pong\n" {
+		t.Fatalf("third client: %q %v", out, err)
+	}
+	if _, err := first.Exec("ping"); err == nil {
+		t.Fatal("the session idle longest was not closed to make room")
+	}
+	// An idle session ends by itself after IdleTimeout.
+	time.Sleep(600 * time.Millisecond)
+	if _, err := second.Exec("ping"); err == nil {
+		t.Fatal("an idle session outlived IdleTimeout")
+	}
+}
+
+// Shutdown ends idle sessions at once and lets a command in flight finish.
+func TestShutdownFinishesCommandsInFlight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "control.sock")
+	started, release := make(chan struct{}), make(chan struct{})
+	c := New()
+	c.Add(Command{Name: "slow", Usage: "slow", Run: func(ctx context.Context, _ []string) (string, error) {
+		close(started)
+		<-release
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "done\n", nil
+	}})
+	l, err := Listen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Console: c}
+	go s.Serve(l)
+	idle, err := Dial(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	busy, err := Dial(path, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	answer := make(chan string)
+	go func() {
+		out, err := busy.Exec("slow")
+		answer <- fmt.Sprint(out, err)
+	}()
+	<-started
+	stopped := make(chan error)
+	go func() {
+		l.Close()
+		stopped <- s.Shutdown(context.Background())
+	}()
+	close(release)
+	if got := <-answer; got != "done\n<nil>" {
+		t.Fatalf("the command in flight answered %q", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := idle.Exec("slow"); err == nil {
+		t.Fatal("an idle session survived the shutdown")
 	}
 }

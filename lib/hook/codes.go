@@ -47,6 +47,7 @@ const (
 	DeliverySuccess    = 2
 	DeliveryPermFailed = 3
 	DeliveryTempFailed = 4
+	DeliveryFail       = 5 // the push guide's request and response hooks
 )
 
 // codeNames names each family's codes as scripts write them.

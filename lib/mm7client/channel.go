@@ -19,7 +19,9 @@ import (
 // Channel delivers messages to MMSCs: the router hands it the messages of
 // domains with delivery_method "mm7".
 type Channel struct {
-	Config *config.Config
+	// Config returns the config in force, read per message so a reload
+	// applies at once.
+	Config func() *config.Config
 	Core   *retry.Core
 	Client *Client
 	Log    *slog.Logger
@@ -27,9 +29,9 @@ type Channel struct {
 
 var _ channel.Channel = (*Channel)(nil)
 
-// New returns a channel reading its options from cfg and keeping tracked
-// submissions through core.
-func New(cfg *config.Config, core *retry.Core, log *slog.Logger) *Channel {
+// New returns a channel reading its options from the config cfg returns
+// and keeping tracked submissions through core.
+func New(cfg func() *config.Config, core *retry.Core, log *slog.Logger) *Channel {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -61,7 +63,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	}
 	domain := m.RoutingDomainOf()
 	scope := config.Scope{BindingGroup: m.BindingGroup, Binding: m.Binding, Domain: domain}
-	s, err := SettingsFor(ch.Config, scope)
+	s, err := SettingsFor(ch.Config(), scope)
 	if err != nil {
 		return &status.Error{Protocol: status.MM7, Temporary: true, Enhanced: "4.3.5",
 			Component: ch.Name(), Text: "config for domain " + domain, Err: err}

@@ -74,7 +74,7 @@ Domain "mm7.example.com" {
 	t.Cleanup(func() { st.Close() })
 	h := &hooks{}
 	core := &retry.Core{Store: st, Hooks: h, Bouncer: &spool.Recorder{}}
-	return &fixture{sim: sim, store: st, hooks: h, ch: mm7client.New(cfg, core, nil)}
+	return &fixture{sim: sim, store: st, hooks: h, ch: mm7client.New(func() *config.Config { return cfg }, core, nil)}
 }
 
 const photoMail = "From: promo@example.com\r\nTo: 15557654321@mm7.example.com\r\nSubject: =?utf-8?q?Caf=C3=A9?= opening\r\n" +

@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"msyshost/lib/mm7"
 	"msyshost/lib/status"
@@ -33,8 +35,13 @@ type Client struct {
 	// keep-alive connections.
 	HTTP *http.Client
 	Log  *slog.Logger
+	// Redirect, when set, says where a connection to a relay's host:port
+	// goes instead: the process's PeerAddr, which points a scenario's
+	// configured MMSC at the simulator it started on a free port.
+	Redirect func(addr string) string
 
-	defaultHTTP http.Client
+	defaultHTTP *http.Client
+	httpOnce    sync.Once
 	seq         atomic.Uint64
 	once        sync.Once
 	prefix      string
@@ -44,7 +51,17 @@ func (c *Client) http() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return &c.defaultHTTP
+	c.httpOnce.Do(func() {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		if c.Redirect != nil {
+			d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+			t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				return d.DialContext(ctx, network, c.Redirect(addr))
+			}
+		}
+		c.defaultHTTP = &http.Client{Transport: t}
+	})
+	return c.defaultHTTP
 }
 
 func (c *Client) log() *slog.Logger {

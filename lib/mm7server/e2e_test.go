@@ -105,7 +105,7 @@ Domain "mm7.example.com" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.ch = mm7client.New(cfg, core, nil)
+	f.ch = mm7client.New(func() *config.Config { return cfg }, core, nil)
 	return f
 }
 
@@ -148,7 +148,7 @@ func TestFlowNegativeReportReroutes(t *testing.T) {
 		t.Fatalf("hooks %+v", calls)
 	}
 	injected, bounces := f.rec.Take()
-	if len(injected) != 1 || injected[0].MailFrom != "delivery_failure@test.com" || injected[0].RcptTo != "12405678910@smpp.messagesystems.com" {
+	if len(injected) != 1 || injected[0].MailFrom != "delivery_failure@test.com" || injected[0].RcptTo != "12405678910@smpp.example.com" {
 		t.Errorf("injected %+v", injected)
 	}
 	if len(bounces) != 0 {

@@ -33,9 +33,27 @@ const (
 
 // OptionsFrom reads the receiver's options from cfg; Core, Injector and
 // Log are for the caller to fill. ok is false when cfg has no mm7_serv
-// scope: no receiver is configured.
+// scope: no receiver is configured (HTTP_Listener and
+// mm7_mstore_bucket_use_shortcode are read all the same, for a scenario's
+// receiver).
 func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
+	// Read with or without mm7_serv: a scenario's receiver has none.
+	if opts.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{}); err != nil {
+		return opts, false, err
+	}
 	root := cfg.Root()
+	if ls := root.Scopes("http_listener"); len(ls) > 0 {
+		if v, ok := config.MaxRequestSize.In(ls[0]); ok {
+			n, err := v.Int()
+			if err != nil {
+				return opts, false, err
+			}
+			opts.MaxSize = int64(n)
+		}
+		if listens := ls[0].Scopes("listen"); len(listens) > 0 {
+			opts.Addr = listens[0].Name
+		}
+	}
 	servers := root.Scopes("mm7_serv")
 	if len(servers) == 0 {
 		return opts, false, nil
@@ -81,18 +99,5 @@ func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
 		}
 		opts.User, opts.Password = u, p
 	}
-	if ls := root.Scopes("http_listener"); len(ls) > 0 {
-		if v, ok := config.MaxRequestSize.In(ls[0]); ok {
-			n, err := v.Int()
-			if err != nil {
-				return opts, true, err
-			}
-			opts.MaxSize = int64(n)
-		}
-		if listens := ls[0].Scopes("listen"); len(listens) > 0 {
-			opts.Addr = listens[0].Name
-		}
-	}
-	opts.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{})
-	return opts, true, err
+	return opts, true, nil
 }

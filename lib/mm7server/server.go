@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"msyshost/lib/mm7"
@@ -50,7 +51,10 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	srv  *http.Server
-	ln   net.Listener
+	// addr is the bound address once Start listened: a simulator started
+	// before the receiver asks for URL from its own goroutines.
+	addr  atomic.Pointer[string]
+	fresh FreshConns
 }
 
 // New returns a server Start brings up.
@@ -71,7 +75,7 @@ func New(opts Options) *Server {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: opts.Log}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second, ConnState: s.fresh.Track}
 	return s
 }
 
@@ -84,21 +88,41 @@ func (s *Server) Start(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mm7 server: listening on %s: %w", s.opts.Addr, err)
 	}
-	s.ln = ln
+	a := ln.Addr().String()
+	s.addr.Store(&a)
 	go s.srv.Serve(ln)
-	s.log.Info("MM7 server listening", "addr", ln.Addr().String(), "paths", s.opts.Paths)
+	s.log.Info("MM7 server listening", "addr", a, "paths", s.opts.Paths)
 	return nil
 }
 
 // Stop stops accepting requests and waits for the ones under way, so every
 // report taken is acted on and answered.
-func (s *Server) Stop(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+func (s *Server) Stop(ctx context.Context) error { return s.fresh.Shutdown(ctx, s.srv) }
 
-// Addr is the listening address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the listening address; "" before Start.
+func (s *Server) Addr() string {
+	if a := s.addr.Load(); a != nil {
+		return *a
+	}
+	return ""
+}
 
-// URL is the address of the first path, as a relay is told it.
-func (s *Server) URL() string { return "http://" + s.Addr() + s.opts.Paths[0] }
+// URL is the address of the first path, as a relay is told it; "" before
+// Start.
+func (s *Server) URL() string {
+	if a := s.Addr(); a != "" {
+		return "http://" + a + s.opts.Paths[0]
+	}
+	return ""
+}
+
+// Listeners names the receiver in the daemon's start line.
+func (s *Server) Listeners() []string {
+	if u := s.URL(); u != "" {
+		return []string{u}
+	}
+	return []string{"http://" + s.opts.Addr + s.opts.Paths[0]}
+}
 
 // servesPath reports whether p is one of the paths, with or without its
 // trailing slash (Momentum's mm7_vasp_uri_paths end in one; relays are

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -434,5 +435,30 @@ mm7_serv {
 	bad, _ := config.Parse("b.conf", []byte(`mm7_serv { mm7_vasp_uri_paths = ( "reports/" ) }`))
 	if _, _, err := mm7server.OptionsFrom(bad); err == nil || !strings.Contains(err.Error(), "must start with /") {
 		t.Errorf("bad path: %v", err)
+	}
+}
+
+// A relay's spare connection, open with no request on it, does not hold
+// the stop: net/http alone would wait until it is 5 s old.
+func TestStopClosesIdleFreshConnections(t *testing.T) {
+	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0"})
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(20 * time.Millisecond) // the server has accepted it
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatalf("stop with a fresh connection open: %v after %s", err, time.Since(start))
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Error("the fresh connection was left open")
 	}
 }

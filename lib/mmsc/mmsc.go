@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"msyshost/lib/mm7"
+	"msyshost/lib/mm7server"
 )
 
 // Options configure a simulator. Zero values take the defaults.
@@ -42,7 +43,11 @@ type Options struct {
 
 	// ReportURL is where delivery reports go (the VASP's receiver, such as
 	// http://127.0.0.1:8089/mm7/); none are sent when it is empty.
-	ReportURL                  string
+	ReportURL string
+	// ReportTo, when set, is asked for the report URL at each post instead:
+	// a simulator started with the daemon reports to the daemon's
+	// receiver, which listens only after the simulator started.
+	ReportTo                   func() string
 	ReportUser, ReportPassword string
 	// ReportDelay is how long after the SubmitRsp a report is posted;
 	// default 1s.
@@ -90,7 +95,9 @@ type MMSC struct {
 	log  *slog.Logger
 	srv  *http.Server
 	ln   net.Listener
-	hc   *http.Client
+	// fresh lets Stop close the spare connections VASPs keep open.
+	fresh mm7server.FreshConns
+	hc    *http.Client
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -136,7 +143,7 @@ func New(opts Options, log *slog.Logger) *MMSC {
 	// Reports live until Stop, whoever serves the handler (Start, or a
 	// test's own server).
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.fresh.Track}
 	return s
 }
 
@@ -151,14 +158,18 @@ func (s *MMSC) Start(context.Context) error {
 	}
 	s.ln = ln
 	go s.srv.Serve(ln)
-	s.log.Info("MMSC simulator listening", "url", s.URL(), "reports_to", s.opts.ReportURL)
+	reports := s.opts.ReportURL
+	if s.opts.ReportTo != nil {
+		reports = "msyshost's MM7 receiver"
+	}
+	s.log.Info("MMSC simulator listening", "url", s.URL(), "reports_to", reports)
 	return nil
 }
 
 // Stop stops serving and drops the reports not yet posted.
 func (s *MMSC) Stop(ctx context.Context) error {
 	s.cancel()
-	err := s.srv.Shutdown(ctx)
+	err := s.fresh.Shutdown(ctx, s.srv)
 	s.wg.Wait()
 	return err
 }
@@ -323,7 +334,7 @@ func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq)
 	// HTTP 200, as relays answer address and policy failures.
 	s.write(w, http.StatusOK, &mm7.Envelope{TransactionID: tid, Namespace: ns, Body: rsp})
 	s.log.Info("SubmitReq", "transaction_id", tid, "recipients", len(rcpts), "status", st.Code, "message_id", rsp.MessageID)
-	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && s.opts.ReportURL != "" {
+	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && (s.opts.ReportURL != "" || s.opts.ReportTo != nil) {
 		for _, a := range rcpts {
 			s.schedule(ns, req, rsp.MessageID, a)
 		}

@@ -2,6 +2,8 @@ package mmsc
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,13 +23,6 @@ func (s *MMSC) schedule(ns string, req *mm7.SubmitReq, messageID string, rcpt mm
 		final = s.draw()
 	}
 	statuses := append(append([]string(nil), s.opts.Progress...), final)
-	// The report's Sender is the original MM's sender as the VASP wrote
-	// it, its Recipient the handset: relays echo the submission's
-	// addresses.
-	sender := mm7.Address{Kind: mm7.ShortCode, Value: firstOf(req.VASID, req.VASPID, "0")}
-	if req.SenderAddress != nil {
-		sender = *req.SenderAddress
-	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -37,14 +32,24 @@ func (s *MMSC) schedule(ns string, req *mm7.SubmitReq, messageID string, rcpt mm
 				return
 			case <-time.After(s.opts.ReportDelay):
 			}
-			dr := &mm7.DeliveryReportReq{
-				MM7Version: req.MM7Version, MMSRelayServerID: "msyshost-mmsc", MessageID: messageID,
-				Recipient: rcpt, Sender: sender, Date: time.Now().UTC().Format(time.RFC3339),
-				MMStatus: st, StatusText: statusTexts[st],
-			}
-			s.post(ns, dr)
+			s.post(ns, reportOf(req, messageID, rcpt, st))
 		}
 	}()
+}
+
+// reportOf is the DeliveryReportReq of one recipient of a submission. Its
+// Sender is the original MM's sender as the VASP wrote it, its Recipient
+// the handset: relays echo the submission's addresses.
+func reportOf(req *mm7.SubmitReq, messageID string, rcpt mm7.Address, status string) *mm7.DeliveryReportReq {
+	sender := mm7.Address{Kind: mm7.ShortCode, Value: firstOf(req.VASID, req.VASPID, "0")}
+	if req.SenderAddress != nil {
+		sender = *req.SenderAddress
+	}
+	return &mm7.DeliveryReportReq{
+		MM7Version: req.MM7Version, MMSRelayServerID: "msyshost-mmsc", MessageID: messageID,
+		Recipient: rcpt, Sender: sender, Date: time.Now().UTC().Format(time.RFC3339),
+		MMStatus: status, StatusText: statusTexts[status],
+	}
 }
 
 // statusTexts are the explanations relays put beside an MMStatus.
@@ -89,27 +94,12 @@ func (s *MMSC) draw() string {
 // VASP does not take it: relays queue reports and retry a few times before
 // dropping them.
 func (s *MMSC) post(ns string, dr *mm7.DeliveryReportReq) {
-	tid := "dr-" + s.messageID()
-	ct, body, err := mm7.Style{}.Encode(&mm7.Envelope{TransactionID: tid, Namespace: ns, Body: dr})
-	if err != nil {
-		s.log.Error("delivery report not written", "error", err)
-		return
-	}
 	pause := s.opts.ReportDelay
 	for attempt := 1; attempt <= s.opts.ReportAttempts; attempt++ {
-		ans, err := s.postOnce(ct, body)
-		s.mu.Lock()
-		s.reports = append(s.reports, Report{Request: dr, Document: body, Attempt: attempt, Answer: ans, Err: err})
-		s.mu.Unlock()
-		select {
-		case s.notify <- struct{}{}:
-		default:
-		}
-		if err == nil {
-			s.log.Info("DeliveryReportReq taken", "message_id", dr.MessageID, "status", dr.MMStatus, "attempt", attempt)
+		r := s.postAttempt(s.ctx, ns, dr, attempt)
+		if r.Err == nil || r.Document == nil {
 			return
 		}
-		s.log.Warn("DeliveryReportReq not taken", "message_id", dr.MessageID, "attempt", attempt, "error", err)
 		select {
 		case <-s.ctx.Done():
 			return
@@ -119,10 +109,48 @@ func (s *MMSC) post(ns string, dr *mm7.DeliveryReportReq) {
 	}
 }
 
+// postAttempt posts a report once and records the post; a report that
+// cannot be written is logged and comes back without a Document.
+func (s *MMSC) postAttempt(ctx context.Context, ns string, dr *mm7.DeliveryReportReq, attempt int) Report {
+	tid := "dr-" + s.messageID()
+	ct, body, err := mm7.Style{}.Encode(&mm7.Envelope{TransactionID: tid, Namespace: ns, Body: dr})
+	if err != nil {
+		s.log.Error("delivery report not written", "error", err)
+		return Report{Request: dr, Attempt: attempt, Err: err}
+	}
+	ans, err := s.postOnce(ctx, ct, body)
+	r := Report{Request: dr, Document: body, Attempt: attempt, Answer: ans, Err: err}
+	s.mu.Lock()
+	s.reports = append(s.reports, r)
+	s.mu.Unlock()
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+	if err == nil {
+		s.log.Info("DeliveryReportReq taken", "message_id", dr.MessageID, "status", dr.MMStatus, "attempt", attempt)
+	} else {
+		s.log.Warn("DeliveryReportReq not taken", "message_id", dr.MessageID, "attempt", attempt, "error", err)
+	}
+	return r
+}
+
+// reportURL is where reports go now.
+func (s *MMSC) reportURL() string {
+	if s.opts.ReportTo != nil {
+		return s.opts.ReportTo()
+	}
+	return s.opts.ReportURL
+}
+
 // postOnce posts a report; err is set unless the VASP answered a
 // DeliveryReportRsp with StatusCode 1000.
-func (s *MMSC) postOnce(ct string, body []byte) (*mm7.Envelope, error) {
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.opts.ReportURL, bytes.NewReader(body))
+func (s *MMSC) postOnce(ctx context.Context, ct string, body []byte) (*mm7.Envelope, error) {
+	url := s.reportURL()
+	if url == "" {
+		return nil, errors.New("no report URL: the VASP's receiver is not listening")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, err
 	}

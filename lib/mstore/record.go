@@ -11,8 +11,11 @@ import (
 	"time"
 )
 
-// RecordVersion is the version byte Encode writes. FORMAT.md describes every
-// version; Decode reads all of them, forever.
+// RecordVersion is the newest record format. FORMAT.md describes every
+// version; Decode reads all of them, forever. Encode writes a message as
+// version 1, which every release reads, so nodes of an older release
+// sharing a Riak cluster during a rolling upgrade still read them; only a
+// segment alias needs version 2.
 const RecordVersion = 2
 
 // crcTable is CRC-32C (Castagnoli), the record trailer's checksum.
@@ -39,7 +42,8 @@ func checkTime(t time.Time) error {
 	return nil
 }
 
-// Encode serialises r in the current record format (FORMAT.md, version 2).
+// Encode serialises r (FORMAT.md): version 1 for a message, version 2 for
+// a segment alias.
 // The encoding is deterministic: map entries are written in key order.
 func Encode(r *Record) ([]byte, error) {
 	if r == nil {
@@ -64,7 +68,11 @@ func Encode(r *Record) ([]byte, error) {
 		n += len(k) + len(v) + 2*binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, n)
-	b = append(b, RecordVersion)
+	version := byte(1)
+	if r.SegmentOf != "" {
+		version = 2
+	}
+	b = append(b, version)
 	for _, s := range []string{r.Bucket, r.ID, r.MailFrom, r.RcptTo} {
 		b = appendString(b, s)
 	}
@@ -82,7 +90,9 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	b = appendTime(b, r.Created)
 	b = appendTime(b, r.Expires)
-	b = appendString(b, r.SegmentOf)
+	if version == 2 {
+		b = appendString(b, r.SegmentOf)
+	}
 	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
 }
 
@@ -202,7 +212,7 @@ func appendTime(b []byte, t time.Time) []byte {
 }
 
 // decoder reads v1 fields; the first error sticks and later reads return
-// zero values, so decodeV1 reads straight through and checks once.
+// zero values, so decodeV12 reads straight through and checks once.
 type decoder struct {
 	b   []byte
 	err error

@@ -23,6 +23,12 @@ var ErrClosed = errors.New("store closed")
 // cannot be decoded (bad length, bad checksum, unknown version).
 var ErrCorrupt = errors.New("corrupt record")
 
+// ErrOutcomeUnknown is wrapped by the error of a Save or Delete whose
+// write was sent but not answered (a timeout, a lost connection): the
+// record may or may not have been written. A Save of the same record is
+// safe to repeat; a caller that must know loads the key.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
 // ErrInvalidKey is returned for a key with an empty bucket or message id.
 var ErrInvalidKey = errors.New("invalid key: bucket and message id must not be empty")
 

@@ -49,10 +49,15 @@ Domain "yahoo.com" { Max_Outbound_Connections = 5 }
 
 func newHost(t *testing.T, opts luahost.Options, src string) *luahost.Host {
 	t.Helper()
+	return newHostWith(t, opts, nil, src)
+}
+
+func newHostWith(t *testing.T, opts luahost.Options, svc *luahost.Services, src string) *luahost.Host {
+	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "s.lua")
 	os.WriteFile(p, []byte(src), 0o644)
-	h := luahost.New(opts, nil)
+	h := luahost.New(opts, svc)
 	t.Cleanup(h.Close)
 	if err := h.Load(context.Background(), []luahost.Script{{Name: "s", Path: p}}); err != nil {
 		t.Fatal(err)

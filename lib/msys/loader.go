@@ -42,6 +42,7 @@ func open(L *lua.LState) lua.LValue {
 		"log":                   luahost.Func("log", logf),
 		"cast":                  luahost.Func("cast", cast),
 		"getClassMetaTable":     luahost.Func("getClassMetaTable", classMetaTable),
+		"registerAuth":          luahost.Func("registerAuth", registerAuth),
 	})
 	return t
 }

@@ -17,6 +17,14 @@ type Component interface {
 	Stop(ctx context.Context) error
 }
 
+// Closer is a component that takes resources when it is built (a file it
+// opens in its factory): when the process is abandoned before the
+// component starts, Close releases them. A started component releases
+// them in Stop.
+type Closer interface {
+	Close() error
+}
+
 // Listener is a component that accepts connections; its addresses go in
 // the start log line.
 type Listener interface {
@@ -33,10 +41,14 @@ type Factory func(p *Process) ([]Component, error)
 type Stage int
 
 const (
+	// StagePeer builds the simulators the config starts with the daemon
+	// (SMSC_Simulator, MMSC_Simulator): they listen before the channels
+	// that bind to them start, and in a scenario they publish the
+	// loopback address they got with p.SetPeerAddr.
+	StagePeer Stage = iota + 1
 	// StageChannel builds delivery channels (SMTP out, SMPP, MM7) and
-	// adds them with p.AddChannel; simulators the config starts with the
-	// daemon come here too.
-	StageChannel Stage = iota + 1
+	// adds them with p.AddChannel.
+	StageChannel
 	// StageQueue builds the spool, which routes to the channels and
 	// installs itself with p.SetSpool.
 	StageQueue

@@ -27,9 +27,11 @@ import (
 	"msyshost/lib/mstore/embedded"
 	"msyshost/lib/mstore/riak"
 	"msyshost/lib/msys"
+	"msyshost/lib/msys/audit"
 	"msyshost/lib/msys/core"
 	"msyshost/lib/msys/datasource"
 	"msyshost/lib/msys/dnslookup"
+	msgbind "msyshost/lib/msys/extended/message"
 	msysmstore "msyshost/lib/msys/mstore"
 	// Every Lua module msyshost has: the host opens them all in every state.
 	_ "msyshost/lib/msys"
@@ -97,6 +99,13 @@ type Options struct {
 	Version string
 	// Shutdown is called by the console's shutdown command.
 	Shutdown func()
+	// Peers, in Scenario mode, names the network peers a scenario talks
+	// to over real sockets ("smsc", "mmsc"): each maps to the address of
+	// a peer outside the process, or to "" for the simulator the config
+	// describes, started on a free loopback port. A scenario without
+	// Peers reaches no network. The daemon ignores it: it starts what its
+	// config says.
+	Peers map[string]string
 }
 
 // Process is msyshost assembled from one config.
@@ -112,6 +121,9 @@ type Process struct {
 	Host    *luahost.Host
 	Retry   *retry.Core
 	Console *console.Console
+	// Auditor is inbound_audit's counts for msys.audit, nil when the
+	// config has no inbound_audit scope; the SMTP listener records into it.
+	Auditor *audit.Auditor
 
 	spoolMu  sync.RWMutex
 	injector spool.Injector
@@ -121,11 +133,15 @@ type Process struct {
 	channels   map[string]channel.Channel
 
 	scripts     *scriptSet
-	reloadMu    sync.Mutex    // one reload at a time: watcher, console, SIGHUP
-	resync      chan struct{} // a reload happened: the watcher looks at the files again
+	stopProbe   context.CancelFunc // ends the probing of an unreachable Riak
+	reloadMu    sync.Mutex         // one reload at a time: watcher, console, SIGHUP
+	resync      chan struct{}      // a reload happened: the watcher looks at the files again
 	components  []Component
 	started     int
 	datasources *datasource.Pool
+
+	peersMu   sync.RWMutex
+	peerAddrs map[string]string // configured address → where it is served
 }
 
 // Build assembles a process from opts. Nothing listens until Start.
@@ -141,6 +157,7 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	p := &Process{opts: opts, log: log, now: now, channels: map[string]channel.Channel{}, resync: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
+			p.closeUnstarted(p.started)
 			p.closeCore()
 		}
 	}()
@@ -190,6 +207,19 @@ func Build(ctx context.Context, opts Options) (_ *Process, err error) {
 	p.datasources = datasource.NewPool(p.Config, p.dataDir, log, now)
 	datasource.Datasources.Set(svc, p.datasources)
 	msys.Config.Set(svc, p.Config)
+	msgbind.Config.Set(svc, p.Config)
+	if monitors, ok := cfg.InboundAudit(); ok {
+		var ms []audit.Monitor
+		for _, s := range monitors {
+			m, err := audit.ParseMonitor(s)
+			if err != nil {
+				return nil, fmt.Errorf("inbound_audit: %w", err)
+			}
+			ms = append(ms, m)
+		}
+		p.Auditor = audit.NewAuditor(now, ms...)
+		audit.Source.Set(svc, p.Auditor)
+	}
 	pools, err := cfg.ThreadPools()
 	if err != nil {
 		return nil, err
@@ -311,14 +341,19 @@ func (p *Process) probeRiak(ctx context.Context, s mstore.Store, servers []strin
 	}
 	p.log.Error("riak mstore cannot be reached; retrying every 5s (messages wait in the spool meanwhile)",
 		"servers", servers, "error", err)
+	pctx, stop := context.WithCancel(context.Background())
+	p.stopProbe = stop
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
-		for range t.C {
-			if err := probe(context.Background()); err == nil {
-				p.log.Info("riak mstore reachable", "servers", servers)
+		for {
+			select {
+			case <-pctx.Done():
 				return
-			} else if errors.Is(err, mstore.ErrClosed) {
+			case <-t.C:
+			}
+			if err := probe(pctx); err == nil {
+				p.log.Info("riak mstore reachable", "servers", servers)
 				return
 			}
 		}
@@ -360,6 +395,43 @@ func (p *Process) Channel(method string) (channel.Channel, bool) {
 	return ch, ok
 }
 
+// Peer says whether the process talks to the named network peer ("smsc",
+// "mmsc"): always in the daemon; in a scenario when Options.Peers names
+// it. addr is the address of a peer outside the process the scenario was
+// given instead of its configured simulator, "" for none.
+func (p *Process) Peer(name string) (addr string, wanted bool) {
+	if p.opts.Mode == Daemon {
+		return "", true
+	}
+	addr, wanted = p.opts.Peers[name]
+	return addr, wanted
+}
+
+// SetPeerAddr sends connections meant for the configured address to
+// actual: a scenario's simulator listening on a free port, or a peer
+// outside the process. Simulators call it from Start, before the channels
+// (a later stage) connect.
+func (p *Process) SetPeerAddr(configured, actual string) {
+	p.peersMu.Lock()
+	defer p.peersMu.Unlock()
+	if p.peerAddrs == nil {
+		p.peerAddrs = map[string]string{}
+	}
+	p.peerAddrs[configured] = actual
+}
+
+// PeerAddr returns where a connection to the configured address goes:
+// the address itself unless SetPeerAddr moved it. Channels call it each
+// time they connect.
+func (p *Process) PeerAddr(configured string) string {
+	p.peersMu.RLock()
+	defer p.peersMu.RUnlock()
+	if a, ok := p.peerAddrs[configured]; ok {
+		return a
+	}
+	return configured
+}
+
 // SetSpool makes inj and b receive every injection and bounce from now on
 // (msg:inject, msys.mstore.inject, mstore reinstate, the retry core's
 // bounces); the spool calls it when it is built.
@@ -371,9 +443,7 @@ func (p *Process) SetSpool(inj spool.Injector, b spool.Bouncer) {
 
 // Inject hands m to the spool.
 func (p *Process) Inject(ctx context.Context, m *message.Message) error {
-	p.spoolMu.RLock()
-	inj := p.injector
-	p.spoolMu.RUnlock()
+	inj, _ := p.spoolTargets()
 	if inj == nil {
 		return errors.New("no spool: the message cannot be queued")
 	}
@@ -382,22 +452,32 @@ func (p *Process) Inject(ctx context.Context, m *message.Message) error {
 
 // Bounce hands a bounce to the spool.
 func (p *Process) Bounce(ctx context.Context, b spool.Bounce) error {
-	p.spoolMu.RLock()
-	bn := p.bouncer
-	p.spoolMu.RUnlock()
+	_, bn := p.spoolTargets()
 	if bn == nil {
 		return errors.New("no spool: the bounce cannot be queued")
 	}
 	return bn.Bounce(ctx, b)
 }
 
+func (p *Process) spoolTargets() (spool.Injector, spool.Bouncer) {
+	p.spoolMu.RLock()
+	defer p.spoolMu.RUnlock()
+	return p.injector, p.bouncer
+}
+
 // Dispatch runs a hook through the Lua host; it is the retry core's Hooks.
 func (p *Process) Dispatch(ctx context.Context, hook string, args ...any) int {
 	res := p.Host.Call(ctx, hook, args...)
+	p.Observe(hook, args, res)
+	return res.Code
+}
+
+// Observe reports a hook dispatch made by a component that calls the host
+// itself (SMTP reception's sessions) to Options.OnHook.
+func (p *Process) Observe(hook string, args []any, res luahost.Result) {
 	if p.opts.OnHook != nil {
 		p.opts.OnHook(hook, args, res)
 	}
-	return res.Code
 }
 
 // Components returns the built components, in start order.
@@ -408,7 +488,9 @@ func (p *Process) Components() []Component { return append([]Component(nil), p.c
 func (p *Process) Start(ctx context.Context) error {
 	for _, c := range p.components {
 		if err := c.Start(ctx); err != nil {
+			unstarted := p.started
 			p.stopComponents(ctx)
+			p.closeUnstarted(unstarted)
 			return fmt.Errorf("starting %s: %w", c.Name(), err)
 		}
 		p.started++
@@ -445,6 +527,18 @@ func (p *Process) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// closeUnstarted releases what the components from index from on, which
+// never started, took when they were built.
+func (p *Process) closeUnstarted(from int) {
+	for _, c := range p.components[from:] {
+		if cl, ok := c.(Closer); ok {
+			if err := cl.Close(); err != nil {
+				p.log.Error("releasing a component that did not start", "component", c.Name(), "error", err)
+			}
+		}
+	}
+}
+
 // stopComponents stops the started components in reverse order. Each may
 // use what is left of ctx but a reserve for those after it, so one that
 // waits long (a listener finishing its clients' messages) still leaves the
@@ -479,6 +573,9 @@ func stopBudget(ctx context.Context, later int) (context.Context, context.Cancel
 }
 
 func (p *Process) closeCore() {
+	if p.stopProbe != nil {
+		p.stopProbe()
+	}
 	if p.Host != nil {
 		p.Host.Close()
 	}

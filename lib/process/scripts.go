@@ -308,7 +308,7 @@ func restartNeeded(old, cur *config.Config) []string {
 	if os, cs := old.Scriptlet(), cur.Scriptlet(); os.PoolSize != cs.PoolSize || os.CallTimeout != cs.CallTimeout {
 		out = append(out, "scriptlet pool_size/call_timeout")
 	}
-	for _, kind := range []string{"Control_Listener", "ESMTP_Listener"} {
+	for _, kind := range []string{"Control_Listener", "ESMTP_Listener", "SMSC_Simulator"} {
 		if scopesText(old, kind) != scopesText(cur, kind) {
 			out = append(out, kind)
 		}

@@ -118,7 +118,8 @@ func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, 
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	deadline := time.Now().Add(max(timeout, 0))
+	deadline := c.now().Add(max(timeout, 0))
+	poll := parkPoll
 	for {
 		c.mu.Lock()
 		for _, k := range keys {
@@ -141,13 +142,14 @@ func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, 
 				return k, false, fmt.Errorf("looking up %s: %w", k, err)
 			}
 		}
-		if timeout < 0 || time.Now().After(deadline) {
+		if timeout < 0 || !c.now().Before(deadline) {
 			return keys[0], false, nil
 		}
 		select {
 		case <-ctx.Done():
 			return keys[0], false, ctx.Err()
-		case <-time.After(parkPoll):
+		case <-c.after(min(poll, deadline.Sub(c.now()))):
 		}
+		poll = min(2*poll, parkPollMax)
 	}
 }

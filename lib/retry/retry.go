@@ -121,39 +121,47 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	return key, c.save(ctx, RecordOf(s.Message, key, origin, c.now()))
 }
 
-// save stores a submitted message and, for a long SMS, a segment alias
-// (mstore.Record.SegmentOf) under each further segment id, so a receipt for
-// any segment finds its message after a restart or at another node sharing
-// the store. Aliases exist only beside a stored message. The saves run
-// concurrently, so the store commits them together; any failure fails the
-// submission's storing.
+// save stores a submitted message and then, for a long SMS, a segment
+// alias (mstore.Record.SegmentOf) under each further segment id, so a
+// receipt for any segment finds its message after a restart or at another
+// node sharing the store. Aliases are written only once their message is
+// stored, concurrently so the store commits them together; any failure
+// fails the submission's storing.
 func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
-	recs := []*mstore.Record{msg}
-	for _, id := range msg.Origin.Segments[min(1, len(msg.Origin.Segments)):] {
-		recs = append(recs, &mstore.Record{
-			Key:       mstore.Key{Bucket: msg.Bucket, ID: id},
-			Origin:    msg.Origin,
-			Created:   msg.Created,
-			SegmentOf: msg.ID,
-		})
+	if err := c.saveOne(ctx, msg); err != nil {
+		return fmt.Errorf("storing submitted message %s: %w", msg.Key, err)
 	}
-	errs := make([]error, len(recs))
+	segs := msg.Origin.Segments
+	if len(segs) < 2 {
+		return nil
+	}
+	errs := make([]error, len(segs)-1)
 	var wg sync.WaitGroup
-	for i, r := range recs {
+	for i, id := range segs[1:] {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.Store.Save(ctx, r); err != nil {
-				what := "submitted message"
-				if r.IsAlias() {
-					what = "segment alias of " + msg.Key.String() + ","
-				}
-				errs[i] = fmt.Errorf("storing %s %s: %w", what, r.Key, err)
+			a := &mstore.Record{Key: mstore.Key{Bucket: msg.Bucket, ID: id}, Origin: msg.Origin, Created: msg.Created, SegmentOf: msg.ID}
+			if err := c.saveOne(ctx, a); err != nil {
+				errs[i] = fmt.Errorf("storing segment alias of %s, %s: %w", msg.Key, a.Key, err)
 			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// saveOne saves r. A save whose outcome the store could not tell (sent,
+// not answered) is sent once more: saving the same record twice is
+// harmless, and failing the submission would make the channel send the
+// message to the handset again.
+func (c *Core) saveOne(ctx context.Context, r *mstore.Record) error {
+	err := c.Store.Save(ctx, r)
+	if errors.Is(err, mstore.ErrOutcomeUnknown) {
+		c.log().Warn("store did not answer a save; sending it again", "key", r.Key.String(), "error", err)
+		err = c.Store.Save(ctx, r)
+	}
+	return err
 }
 
 // deleteAliases removes a long SMS's aliases once its receipt is acted on;
@@ -418,8 +426,13 @@ func (c *Core) settle(key mstore.Key, done bool) {
 	}
 }
 
-// parkPoll is how often a parked receipt looks for its stored copy.
-const parkPoll = 20 * time.Millisecond
+// A parked receipt looks for its stored copy after parkPoll, then twice as
+// long each time up to parkPollMax: a save at another node shows within
+// moments, and a receipt nobody stored does not cost hundreds of loads.
+const (
+	parkPoll    = 20 * time.Millisecond
+	parkPollMax = 500 * time.Millisecond
+)
 
 // park holds a receipt until its message is known: stored, being stored,
 // a segment of a known message, or kept elsewhere by a hook. It gives up
@@ -431,6 +444,7 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 		timeout = 5 * time.Second
 	}
 	deadline := c.now().Add(max(timeout, 0))
+	poll := parkPoll
 	for {
 		c.mu.Lock()
 		ch := c.pending[key]
@@ -467,9 +481,10 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 			return nil
 		}
 		select {
-		case <-c.after(parkPoll):
+		case <-c.after(min(poll, deadline.Sub(c.now()))):
 		case <-ctx.Done():
 		}
+		poll = min(2*poll, parkPollMax)
 	}
 }
 

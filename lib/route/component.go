@@ -76,6 +76,11 @@ type QueueStage struct {
 func (q *QueueStage) Name() string                    { return "spool" }
 func (q *QueueStage) Start(ctx context.Context) error { return q.Spool.Start(ctx) }
 
+var _ process.Closer = (*QueueStage)(nil)
+
+// Close releases the spool of a queue stage that never started.
+func (q *QueueStage) Close() error { return q.Spool.Close() }
+
 // Stop lets deliveries under way finish within ctx and closes the file.
 func (q *QueueStage) Stop(ctx context.Context) error {
 	q.Spool.Stop(ctx)

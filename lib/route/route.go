@@ -112,8 +112,13 @@ func known() string {
 
 // Method returns the delivery_method m goes by: a channel name, or the
 // config's own word when it names none msyshost has.
-func (r *Router) Method(m *message.Message) string {
-	v, ok := r.cfg().Eval(config.Scope{Domain: m.RoutingDomainOf(), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
+func (r *Router) Method(m *message.Message) string { return MethodOf(r.cfg(), m) }
+
+// MethodOf returns the delivery_method m goes by in cfg: a channel name
+// (smtp when none is set), or the config's own word when it names none
+// msyshost has.
+func MethodOf(cfg *config.Config, m *message.Message) string {
+	v, ok := cfg.Eval(config.Scope{Domain: m.RoutingDomainOf(), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
 	if !ok {
 		return SMTP
 	}

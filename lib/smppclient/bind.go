@@ -113,10 +113,14 @@ func (b *bind) run(ctx context.Context) {
 func (b *bind) session(ctx context.Context) error {
 	set := &b.c.set
 	b.setState(StateConnecting, nil, nil)
+	addr := set.Addr
+	if set.Resolve != nil {
+		addr = set.Resolve(addr)
+	}
 	d := net.Dialer{Timeout: set.BindTimeout}
-	nc, err := d.DialContext(ctx, "tcp", set.Addr)
+	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return fmt.Errorf("connecting to %s: %w", set.Addr, err)
+		return fmt.Errorf("connecting to %s: %w", addr, err)
 	}
 	if set.TLS != nil {
 		tc := tls.Client(nc, set.TLS)
@@ -316,8 +320,12 @@ func (b *bind) status() Status {
 	if st == StateBound && time.Now().Before(b.throttledUntil) {
 		st = "bound (throttled)"
 	}
+	addr := b.c.set.Addr
+	if b.c.set.Resolve != nil {
+		addr = b.c.set.Resolve(addr)
+	}
 	return Status{
-		Client: b.c.set.Name, Index: b.index + 1, Addr: b.c.set.Addr, SystemID: b.c.set.SystemID,
+		Client: b.c.set.Name, Index: b.index + 1, Addr: addr, SystemID: b.c.set.SystemID,
 		BindType: b.c.set.BindType.String(), State: st, Since: b.since,
 		Window: int(b.inflight.Load()), WindowMax: b.c.set.Window,
 		Submits: b.submits.Load(), Failed: b.failed.Load(), Receipts: b.receipts.Load(),

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
@@ -18,18 +20,26 @@ import (
 )
 
 // Channel delivers messages to SMPP domains: one Client per domain, each
-// domain's options read from its config once, receipts handed to the
-// retry core.
+// domain's per-message options read once per config, receipts handed to
+// the retry core.
 type Channel struct {
-	cfg  *config.Config
-	core *retry.Core
-	log  *slog.Logger
+	cfg     func() *config.Config // the config in force
+	core    *retry.Core
+	log     *slog.Logger
+	resolve func(addr string) string
 
 	mu      sync.RWMutex
 	clients map[string]*Client // by lower-case domain
-	// submit holds each domain's per-message options, read once: the
-	// config never changes under a channel (a reload builds a new one).
-	submit map[string]Submit
+	// submit holds each domain's per-message options read from one
+	// config; a reload's new config is read again at its first use.
+	submit atomic.Pointer[submitOptions]
+}
+
+// submitOptions are the domains' per-message options as one config says.
+type submitOptions struct {
+	cfg  *config.Config
+	by   map[string]Submit
+	errs map[string]error
 }
 
 var _ channel.Channel = (*Channel)(nil)
@@ -37,23 +47,61 @@ var _ channel.Channel = (*Channel)(nil)
 // NewChannel builds a client for each domain from its config scope.
 // Nothing connects until Start.
 func NewChannel(cfg *config.Config, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
+	return newChannel(func() *config.Config { return cfg }, nil, core, domains, log)
+}
+
+// newChannel builds the channel over the config cfgf returns: the binds
+// from the config in force now, the per-message options from the one in
+// force at each message and receipt (so a reload applies to them).
+// resolve, when set, says where a bind connects instead of the configured
+// address (a scenario's peers).
+func newChannel(cfgf func() *config.Config, resolve func(string) string, core *retry.Core, domains []string, log *slog.Logger) (*Channel, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ch := &Channel{cfg: cfg, core: core, log: log, clients: map[string]*Client{}, submit: map[string]Submit{}}
+	ch := &Channel{cfg: cfgf, resolve: resolve, core: core, log: log, clients: map[string]*Client{}}
+	cfg := cfgf()
 	for _, d := range domains {
 		set, err := FromConfig(cfg, d)
 		if err != nil {
 			return nil, err
 		}
-		sc, err := domainSubmit(cfg, d)
-		if err != nil {
+		if _, err := domainSubmit(cfg, d); err != nil {
 			return nil, err
 		}
-		ch.submit[strings.ToLower(d)] = sc
 		ch.add(d, set)
 	}
+	ch.options(cfg)
 	return ch, nil
+}
+
+// options returns the per-message options of the config in force, read
+// once per config.
+func (ch *Channel) options(cfg *config.Config) *submitOptions {
+	if o := ch.submit.Load(); o != nil && o.cfg == cfg {
+		return o
+	}
+	o := &submitOptions{cfg: cfg, by: map[string]Submit{}, errs: map[string]error{}}
+	ch.mu.RLock()
+	for d := range ch.clients {
+		if sc, err := domainSubmit(cfg, d); err != nil {
+			o.errs[d] = err
+		} else {
+			o.by[d] = sc
+		}
+	}
+	ch.mu.RUnlock()
+	ch.submit.Store(o)
+	return o
+}
+
+// submitOf returns a domain's per-message options in the config in force.
+func (ch *Channel) submitOf(domain string) (Submit, error) {
+	o := ch.options(ch.cfg())
+	if err := o.errs[domain]; err != nil {
+		return Submit{}, err
+	}
+	return o.by[domain], nil
 }
 
 // domainSubmit reads a domain's per-message options and tracking policy.
@@ -70,6 +118,7 @@ func domainSubmit(cfg *config.Config, domain string) (Submit, error) {
 
 func (ch *Channel) add(domain string, set Settings) *Client {
 	domain = strings.ToLower(domain)
+	set.Resolve = ch.resolve
 	c := New(set, func(ctx context.Context, bind string, sm *smpp.SM) smpp.Status {
 		return ch.Receipt(ctx, domain, bind, sm)
 	}, ch.log)
@@ -77,19 +126,28 @@ func (ch *Channel) add(domain string, set Settings) *Client {
 	return c
 }
 
-// Domains lists the named Domain scopes of cfg that set smpp_smsc_server:
-// the domains this channel serves.
+// Domains lists the named Domain scopes of cfg that this channel serves:
+// those whose delivery_method (with Momentum's fallback) is smpp, and
+// those that set smpp_smsc_server. Lower-case, in config order.
 func Domains(cfg *config.Config) []string {
 	var out []string
 	for _, d := range cfg.Root().Scopes("domain") {
-		if d.Named && d.Regex() == nil {
-			if _, ok := d.Get(config.SMPPSMSCServer); ok {
-				out = append(out, d.Name)
-			}
+		if !d.Named || d.Regex() != nil {
+			continue
+		}
+		_, server := d.Get(config.SMPPSMSCServer)
+		method, _ := cfg.Eval(config.Scope{Domain: d.Name}, deliveryMethod)
+		name := strings.ToLower(d.Name)
+		if (server || strings.EqualFold(strings.TrimSpace(method.String()), "smpp")) && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	return out
 }
+
+// deliveryMethod is Momentum's option choosing a domain's channel
+// (declared by lib/route).
+const deliveryMethod = "delivery_method"
 
 // Name is the component name.
 func (ch *Channel) Name() string { return "smpp channel" }
@@ -145,9 +203,16 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	local, domain := splitAddr(m.RcptTo)
 	c := ch.Client(domain)
 	if c == nil {
+		if slices.Contains(Domains(ch.cfg()), domain) {
+			// Configured by a reload: binds open at start only.
+			return temporary(domain, "4.3.5", nil, "domain %s got its SMPP options after msyshost started: restart it to open the binds", domain)
+		}
 		return permanent(domain, "5.1.2", "no SMPP binding for domain %q", domain)
 	}
-	sc := ch.submit[domain]
+	sc, err := ch.submitOf(domain)
+	if err != nil {
+		return temporary(domain, "4.3.5", err, "SMPP options of domain %s", domain)
+	}
 	if local == "" {
 		return permanent(domain, "5.1.3", "recipient %q has no number before the @", m.RcptTo)
 	}
@@ -230,7 +295,11 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Error("delivery receipt not understood; acknowledged and dropped", "error", err)
 		return smpp.ROK
 	}
-	sc := ch.submit[domain]
+	sc, err := ch.submitOf(domain)
+	if err != nil {
+		log().Error("delivery receipt held: the SMPP options of the domain are broken", "error", err)
+		return smpp.RxTAppn
+	}
 	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
 	if err != nil {
 		log().Error("delivery receipt id does not match the configured format; acknowledged and dropped",

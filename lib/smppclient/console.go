@@ -18,6 +18,7 @@ func (ch *Channel) AddConsole(c *console.Console) {
 	c.Add(console.Command{
 		Name:  "smpp status",
 		Usage: "smpp status [DOMAIN]",
+		Help:  "each SMPP bind: its state, window in use, submits, failures, receipts and last error",
 		Run: func(_ context.Context, args []string) (string, error) {
 			if len(args) > 1 {
 				return "", fmt.Errorf("usage: smpp status [DOMAIN]")

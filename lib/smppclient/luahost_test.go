@@ -40,12 +40,6 @@ func (p *printed) has(sub string) bool {
 // realHost loads examples/smpp_hooks.lua into a Lua host over the rig's
 // store and recorder.
 func realHost(t testing.TB, out *printed) func(mstore.Store, *spool.Recorder) retry.Hooks {
-	return realHostPool(t, out, 0)
-}
-
-// realHostPool is realHost with a pool of n Lua states (0: the host's
-// default, GOMAXPROCS).
-func realHostPool(t testing.TB, out *printed, n int) func(mstore.Store, *spool.Recorder) retry.Hooks {
 	return func(st mstore.Store, rec *spool.Recorder) retry.Hooks {
 		root := filepath.Join("..", "..")
 		svc := &luahost.Services{}
@@ -54,7 +48,7 @@ func realHostPool(t testing.TB, out *printed, n int) func(mstore.Store, *spool.R
 		if out != nil {
 			svc.Print = out.add
 		}
-		h := luahost.New(luahost.Options{PoolSize: n, SearchPath: []string{filepath.Join(root, "examples"), filepath.Join(root, "scriptlets")}}, svc)
+		h := luahost.New(luahost.Options{SearchPath: []string{filepath.Join(root, "examples"), filepath.Join(root, "scriptlets")}}, svc)
 		if err := h.Load(context.Background(), []luahost.Script{{Name: "smpp_hooks", Path: filepath.Join(root, "examples", "smpp_hooks.lua")}}); err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package smppclient
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -47,6 +48,9 @@ type Settings struct {
 	// ReconnectMin and ReconnectMax bound the backoff between attempts;
 	// defaults 100ms and 30s.
 	ReconnectMin, ReconnectMax time.Duration
+	// Resolve, when set, gives the address to connect to for Addr at
+	// each connection (a scenario's simulator on a free port).
+	Resolve func(addr string) string
 }
 
 func (s *Settings) defaults() {
@@ -151,7 +155,13 @@ func FromConfig(cfg *config.Config, domain string) (Settings, error) {
 	s := Settings{Name: domain}
 	host := o.str(config.SMPPSMSCServer, "")
 	if host == "" {
-		return s, fmt.Errorf("domain %s: %s is not set", domain, config.SMPPSMSCServer)
+		msg := fmt.Sprintf("domain %s: %s is not set: an SMPP domain names its SMSC", domain, config.SMPPSMSCServer)
+		for _, n := range cfg.Root().Scopes("domain") {
+			if n.Named && strings.EqualFold(n.Name, domain) {
+				return s, &config.Error{Pos: n.Pos, Msg: msg}
+			}
+		}
+		return s, errors.New(msg)
 	}
 	port := o.int(config.SMPPSMSCPort, DefaultPort)
 	s.Addr = net.JoinHostPort(host, strconv.Itoa(port))

@@ -24,7 +24,7 @@ type receipt struct {
 // 5.2.17): the final one when 0x01 asks for it, or on failure only with
 // 0x02; ENROUTE first when 0x10 asks for intermediate notifications.
 func (s *Server) plan(sub *Submission, num uint64) []*receipt {
-	sub.Outcome = s.outcome()
+	sub.Outcome = s.outcome(sub.Dest)
 	rd := sub.SM.RegisteredDelivery
 	final := rd&0x03 == smpp.RegDlvSMSC || (rd&0x03 == smpp.RegDlvSMSCFail && sub.Outcome != "DELIVRD")
 	inter := s.opt.Intermediate == IntermediateAlways ||
@@ -84,6 +84,9 @@ func (s *Server) dispatch(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-s.wake:
+		}
+		if s.held.Load() {
+			continue
 		}
 		now := time.Now()
 		s.mu.Lock()

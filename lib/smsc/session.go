@@ -148,7 +148,7 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 	sub.Text = text
 	rcpts := se.srv.plan(&sub, n)
 	se.srv.record(sub)
-	if se.srv.opt.Early && len(rcpts) > 0 {
+	if se.srv.opt.Early && len(rcpts) > 0 && !se.srv.held.Load() {
 		// Delivery was instant: the final receipt goes out first, on this
 		// session when it can take it, and the answer to the submit
 		// follows; there was no time for an ENROUTE.

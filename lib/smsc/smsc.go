@@ -63,6 +63,15 @@ type Options struct {
 	// Outcomes is the mix of final states, taken in turn by weight so a
 	// run is reproducible; default all DELIVRD.
 	Outcomes []Weighted
+	// OutcomeFor fixes the final state of destinations starting with a
+	// prefix (the longest prefix wins), as a handset that is switched off
+	// (EXPIRED) or a barred number (REJECTD) gets the same answer on
+	// every try; the mix decides the others.
+	OutcomeFor map[string]string
+	// Hold keeps every receipt in the outbox until Release, as an SMSC
+	// holds receipts while the handset is out of coverage and sends them
+	// when it is back.
+	Hold bool
 	// Intermediate sends ENROUTE before the final receipt when the submit
 	// asked for intermediate notifications (registered_delivery 0x10), or
 	// always when set to Always.
@@ -131,6 +140,8 @@ type Server struct {
 	picks   atomic.Uint64 // outcomes taken
 	rcpts   atomic.Uint64 // receipts sent, for DuplicateEvery
 
+	held atomic.Bool // receipts wait for Release
+
 	mu       sync.Mutex
 	sessions map[*session]struct{}
 	outbox   []*receipt // receipts waiting for a receiver bind
@@ -158,7 +169,19 @@ func New(opt Options, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opt: opt, log: log, sessions: map[*session]struct{}{}, wake: make(chan struct{}, 1)}
+	s := &Server{opt: opt, log: log, sessions: map[*session]struct{}{}, wake: make(chan struct{}, 1)}
+	s.held.Store(opt.Hold)
+	return s
+}
+
+// HoldReceipts keeps receipts in the outbox from now on, until Release.
+func (s *Server) HoldReceipts() { s.held.Store(true) }
+
+// Release sends the receipts held so far, and the later ones as they
+// fall due.
+func (s *Server) Release() {
+	s.held.Store(false)
+	s.poke()
 }
 
 // Name is the component name.
@@ -166,6 +189,9 @@ func (s *Server) Name() string { return "smsc simulator" }
 
 // Addr is where the simulator listens, once started.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Listeners names the address, for the daemon's start line.
+func (s *Server) Listeners() []string { return []string{"smsc-simulator://" + s.Addr()} }
 
 // Start listens and serves until Stop.
 func (s *Server) Start(ctx context.Context) error {
@@ -311,8 +337,19 @@ func formatID(n uint64, f smpp.IDFormat) string {
 	return "m" + strings.ToLower(fmt.Sprintf("%x", n*2654435761%0xFFFFFFFFFF)) + fmt.Sprint(n)
 }
 
-// outcome takes the next final state of the mix.
-func (s *Server) outcome() string {
+// outcome takes the final state for a destination: its prefix's, else
+// the next of the mix.
+func (s *Server) outcome(dest string) string {
+	best := -1
+	var stat string
+	for prefix, st := range s.opt.OutcomeFor {
+		if strings.HasPrefix(dest, prefix) && len(prefix) > best {
+			best, stat = len(prefix), strings.ToUpper(st)
+		}
+	}
+	if best >= 0 {
+		return stat
+	}
 	if len(s.opt.Outcomes) == 0 {
 		return "DELIVRD"
 	}
@@ -333,6 +370,35 @@ func (s *Server) outcome() string {
 	return "DELIVRD"
 }
 
+// ParseOutcomeFor reads "1666=UNDELIV,1555=EXPIRED".
+func ParseOutcomeFor(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		prefix, stat, ok := strings.Cut(part, "=")
+		if !ok || strings.TrimSpace(prefix) == "" {
+			return nil, fmt.Errorf("%q is not PREFIX=STATE", part)
+		}
+		if err := CheckFinal(stat); err != nil {
+			return nil, fmt.Errorf("%q: %w", part, err)
+		}
+		out[strings.TrimSpace(prefix)] = strings.ToUpper(strings.TrimSpace(stat))
+	}
+	return out, nil
+}
+
+// CheckFinal accepts the final states a receipt may carry.
+func CheckFinal(stat string) error {
+	name := strings.ToUpper(strings.TrimSpace(stat))
+	if _, ok := smpp.StateOf(name); !ok || name == "ENROUTE" || name == "ACCEPTD" {
+		return fmt.Errorf("%q: want DELIVRD, UNDELIV, EXPIRED, REJECTD, DELETED or UNKNOWN", stat)
+	}
+	return nil
+}
+
 // ParseOutcomes reads "DELIVRD=8,UNDELIV=1,EXPIRED=1".
 func ParseOutcomes(s string) ([]Weighted, error) {
 	var out []Weighted
@@ -349,8 +415,8 @@ func ParseOutcomes(s string) ([]Weighted, error) {
 			}
 		}
 		name = strings.ToUpper(strings.TrimSpace(name))
-		if _, ok := smpp.StateOf(name); !ok || name == "ENROUTE" || name == "ACCEPTD" {
-			return nil, fmt.Errorf("outcome %q: want DELIVRD, UNDELIV, EXPIRED, REJECTD, DELETED or UNKNOWN", name)
+		if err := CheckFinal(name); err != nil {
+			return nil, fmt.Errorf("outcome %w", err)
 		}
 		out = append(out, Weighted{Stat: name, Weight: w})
 	}

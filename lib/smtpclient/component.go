@@ -33,7 +33,9 @@ func init() {
 }
 
 // CheckConfig reports the first Routes, Gateway or TLS_CA in any scope
-// that SMTP out could not use, with where it was set.
+// that SMTP out could not use, with where it was set. Routes of a domain
+// whose delivery_method names another channel are that channel's (an MM7
+// domain's routes name its MMSC).
 func CheckConfig(cfg *config.Config) error {
 	var walk func(n *config.Node) error
 	walk = func(n *config.Node) error {
@@ -41,6 +43,9 @@ func CheckConfig(cfg *config.Config) error {
 			var err error
 			switch strings.ToLower(o.Name) {
 			case OptRoutes:
+				if !smtpDomain(cfg, n) {
+					continue
+				}
 				for _, item := range o.Value.List() {
 					if _, err = parseRoute(item, "example.com", 25); err != nil {
 						break
@@ -65,4 +70,21 @@ func CheckConfig(cfg *config.Config) error {
 		return nil
 	}
 	return walk(cfg.Root())
+}
+
+// smtpDomain reports whether n is not a named domain, or one whose
+// delivery_method leaves it to SMTP out.
+func smtpDomain(cfg *config.Config, n *config.Node) bool {
+	if !strings.EqualFold(n.Kind, config.DomainScope) || !n.Named || n.Regex() != nil {
+		return true
+	}
+	v, ok := cfg.Eval(config.Scope{Domain: n.Name}, "delivery_method")
+	if !ok {
+		return true
+	}
+	switch strings.ToLower(v.String()) {
+	case "esmtp", "smtp":
+		return true
+	}
+	return false
 }

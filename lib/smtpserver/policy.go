@@ -26,6 +26,16 @@ type Conn struct {
 	// Context is the connection context (ECMESS_CTX_CONN); every message
 	// of the connection shares it.
 	Context map[string]string
+	// Rcpts are the transaction's accepted recipients, from the first
+	// RCPT on. A policy may change the list up to the data_spool phase
+	// (Momentum's vctx:add_recipient); one copy per recipient is queued.
+	Rcpts []string
+	// Disconnect, set by a policy that refuses, closes the connection
+	// right after the refusal's reply (Momentum's vctx:disconnect). No
+	// further command of the client reaches the policy.
+	Disconnect bool
+	// PolicyState is the policy's own state for the connection.
+	PolicyState any
 }
 
 // Policy is asked at each phase of an SMTP session, in Momentum's order
@@ -35,6 +45,10 @@ type Conn struct {
 // code gives the reply (Momentum's vctx:set_code), any other error 451
 // 4.3.0. A phase may also change the message (headers, context, routing
 // domain, binding) or discard it (m.Discarded: answered 250, not queued).
+// A temporary refusal of one recipient's copy after DATA refuses the
+// whole message (SMTP has one reply to DATA; the client tries every
+// recipient again); a permanent one refuses that recipient, who is
+// bounced when others were accepted.
 //
 // The message of rcptto, data and data_spool is the transaction's, with
 // the envelope so far (RcptTo is the first recipient); data_spool_each_rcpt,
@@ -50,6 +64,14 @@ type Policy interface {
 	DataSpoolEachRcpt(ctx context.Context, c *Conn, m *message.Message) error
 	SetBinding(ctx context.Context, c *Conn, m *message.Message) error
 	FinalValidation(ctx context.Context, c *Conn, m *message.Message) error
+}
+
+// Ender is a Policy that wants to know when a connection ends, however it
+// ends (QUIT, the client leaving, a refusal, shutdown): End runs once, after
+// the last phase, to release what the policy kept for the connection
+// (Momentum's validate_dealloc).
+type Ender interface {
+	End(ctx context.Context, c *Conn)
 }
 
 // AcceptAll is the policy without scripts: every phase accepts. Embed it

@@ -48,6 +48,9 @@ type Options struct {
 	Bouncer spool.Bouncer
 	// Policy is asked at every phase; nil accepts everything.
 	Policy Policy
+	// InProcess, when set, adds a listener with these settings that has
+	// no socket: Server.Dial connects to it (scenarios).
+	InProcess *Listen
 	// Hostname is the name in the greeting and Received headers.
 	Hostname string
 	Logger   *slog.Logger
@@ -61,6 +64,8 @@ type Server struct {
 	connSeq atomic.Uint64
 	lsMu    sync.Mutex // guards ls: Listeners may be asked during Start or Stop
 	ls      []*listener
+	// inProcess is the in-process listener's, when Options.InProcess is set.
+	inProcess *memListener
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -90,7 +95,9 @@ func (s *Server) Listeners() []string {
 	defer s.lsMu.Unlock()
 	var out []string
 	for _, l := range s.ls {
-		out = append(out, l.addr())
+		if l.addr() != inProcessAddr {
+			out = append(out, l.addr())
+		}
 	}
 	if out == nil {
 		for _, l := range s.opts.Listens {
@@ -113,6 +120,14 @@ func (s *Server) Start(context.Context) error {
 			return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 		}
 		l := newListener(s, cfg, nl)
+		s.lsMu.Lock()
+		s.ls = append(s.ls, l)
+		s.lsMu.Unlock()
+		go l.serve()
+	}
+	if s.opts.InProcess != nil {
+		s.inProcess = newMemListener()
+		l := newListener(s, *s.opts.InProcess, s.inProcess)
 		s.lsMu.Lock()
 		s.ls = append(s.ls, l)
 		s.lsMu.Unlock()
@@ -222,7 +237,7 @@ func (l *listener) admit(cc *clientConn) {
 	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
 		r := replyOf(err)
 		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		fmt.Fprintf(cc.Conn, "%d %d.%d.%d %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], r.Message)
+		writeReply(cc.Conn, r)
 		cc.Close()
 		l.s.log.Info("smtp in: connection refused by policy", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "reply", r.Code)
 		return
@@ -286,6 +301,7 @@ type clientConn struct {
 	timedOut  atomic.Bool
 	closeOnce sync.Once
 	release   func()
+	end       func() // the policy's End
 
 	// mu guards the session's phase as shutdown sees it.
 	mu sync.Mutex
@@ -324,6 +340,9 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 	}
 	st.CanRelay = relay
 	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime}
+	if e, ok := l.s.policy.(Ender); ok {
+		cc.end = func() { e.End(context.WithoutCancel(l.s.ctx), st) }
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cfg.SessionsPerIP > 0 && l.perIP[ip] >= l.cfg.SessionsPerIP {
@@ -462,6 +481,11 @@ func (c *clientConn) Write(b []byte) (int, error) {
 func (c *clientConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
+		// The policy's End first: once the client sees the connection
+		// close, the session is over on this side too.
+		if c.end != nil {
+			c.end()
+		}
 		c.release()
 		err = c.Conn.Close()
 	})

@@ -25,12 +25,12 @@ import (
 // session is one EHLO..QUIT of a connection, as go-smtp drives it; a
 // STARTTLS starts a new one on the same connection.
 type session struct {
-	l     *listener
-	cc    *clientConn
-	st    *Conn
-	m     *message.Message // the transaction, from MAIL FROM
-	size  int64            // the SIZE MAIL FROM declared, 0 when none
-	rcpts []string
+	l    *listener
+	c    *smtp.Conn
+	cc   *clientConn
+	st   *Conn
+	m    *message.Message // the transaction, from MAIL FROM
+	size int64            // the SIZE MAIL FROM declared, 0 when none
 }
 
 var (
@@ -61,18 +61,46 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 	}
 	st.TLS = tlsOn
 	if err := l.s.policy.Ehlo(l.s.ctx, st, st.Helo); err != nil {
-		return nil, replyOf(err)
+		return nil, l.refuse(c, st, err)
 	}
-	return &session{l: l, cc: cc, st: st}, nil
+	return &session{l: l, c: c, cc: cc, st: st}, nil
+}
+
+// refuse is the reply to a policy's refusal. When the policy asked to
+// disconnect, the reply is written here and the connection closed: go-smtp
+// then writes into a closed connection, and the commands the client
+// pipelined after it reach no policy (closing reports them).
+func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
+	r := replyOf(err)
+	if st.Disconnect {
+		nc := c.Conn()
+		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		writeReply(nc, r)
+		nc.Close()
+		l.s.log.Info("smtp in: disconnected by policy", "conn", st.ID, "remote", st.Remote.String(), "reply", r.Code)
+	}
+	return r
+}
+
+// closing answers what a client sends after policy disconnected it (read
+// from go-smtp's buffer, never from the connection).
+func (s *session) closing() error {
+	if s.st.Disconnect {
+		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "connection closed by policy"}
+	}
+	return nil
 }
 
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
+	if err := s.closing(); err != nil {
+		return err
+	}
 	if err := s.l.s.policy.MailFrom(s.l.s.ctx, s.st, from); err != nil {
-		return replyOf(err)
+		return s.l.refuse(s.c, s.st, err)
 	}
 	m := message.New()
 	m.MailFrom, m.ConnID, m.ConnContext = from, s.st.ID, s.st.Context
-	s.m, s.rcpts, s.size = m, nil, 0
+	s.m, s.st.Rcpts, s.size = m, nil, 0
 	if opts != nil {
 		s.size = opts.Size
 	}
@@ -80,26 +108,29 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := s.closing(); err != nil {
+		return err
+	}
 	if message.DomainOf(to) == "" {
 		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
 	}
-	if s.size > 0 && s.size*int64(len(s.rcpts)+1) > maxTransactionBytes {
+	if s.size > 0 && s.size*int64(len(s.st.Rcpts)+1) > maxTransactionBytes {
 		// Each recipient's copy may come to be its own (a policy edits
 		// it): past this, the client sends the rest in another
 		// transaction (RFC 5321 4.5.3.1.10).
 		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients for a message of this size"}
 	}
-	if len(s.rcpts) == 0 {
+	if len(s.st.Rcpts) == 0 {
 		s.m.RcptTo = to
 	}
 	if err := s.l.s.policy.RcptTo(s.l.s.ctx, s.st, s.m, to); err != nil {
-		return replyOf(err)
+		return s.l.refuse(s.c, s.st, err)
 	}
 	if !s.st.CanRelay && !s.relayDomain(to) {
 		s.l.s.log.Info("smtp in: relaying denied", "conn", s.st.ID, "remote", s.st.Remote.String(), "to", to)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
 	}
-	s.rcpts = append(s.rcpts, to)
+	s.st.Rcpts = append(s.st.Rcpts, to)
 	return nil
 }
 
@@ -123,24 +154,28 @@ func (s *session) relayDomain(to string) bool {
 // recipient in one transaction; only then does go-smtp answer 250. The
 // copies share the bytes read (message.Clone) until a policy edits one.
 func (s *session) Data(r io.Reader) error {
+	if err := s.closing(); err != nil {
+		return err
+	}
 	s.cc.startData(s.l.cfg.DataTimeout)
 	defer s.cc.endData()
 	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
 	m.BatchID = s.l.s.opts.Queue.NewID()
 	raw, err := readMessage(r, s.received(m.BatchID), s.size, s.l.cfg.MaxMessageSize)
 	if err != nil {
+		s.l.s.log.Info("smtp in: message not received in full; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "error", err)
 		return dataError(err, s.l.cfg.MaxLineLength)
 	}
 	m.AdoptRaw(raw)
 	if err := pol.Data(ctx, s.st, m); err != nil {
-		return replyOf(err)
+		return s.l.refuse(s.c, s.st, err)
 	}
 	if err := pol.DataSpool(ctx, s.st, m); err != nil {
-		return replyOf(err)
+		return s.l.refuse(s.c, s.st, err)
 	}
 	var accepted, dsns []*message.Message
 	var refused []error
-	for _, rcpt := range s.rcpts {
+	for _, rcpt := range s.st.Rcpts {
 		c := m.Clone()
 		c.RcptTo, c.BatchID = rcpt, m.BatchID
 		err := pol.DataSpoolEachRcpt(ctx, s.st, c)
@@ -149,6 +184,12 @@ func (s *session) Data(r io.Reader) error {
 		}
 		if err == nil {
 			err = pol.FinalValidation(ctx, s.st, c)
+		}
+		if err != nil && (status.IsTemporary(err) || s.st.Disconnect) {
+			// One reply answers DATA: a temporary refusal of any copy
+			// refuses them all, and the client sends the message again.
+			s.l.s.log.Info("smtp in: message refused for a recipient's temporary refusal; nothing queued", "batch", m.BatchID, "to", rcpt, "error", err)
+			return s.l.refuse(s.c, s.st, err)
 		}
 		switch {
 		case err != nil:
@@ -165,7 +206,7 @@ func (s *session) Data(r io.Reader) error {
 		}
 	}
 	if len(accepted) == 0 && len(refused) > 0 {
-		return replyOf(refused[0])
+		return s.l.refuse(s.c, s.st, refused[0])
 	}
 	if len(accepted) > 0 {
 		// The id the Received header names is the first copy's.
@@ -213,8 +254,8 @@ func (s *session) received(id string) []byte {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (msyshost) with %s id %s", oneWord(s.st.Helo), s.st.Remote.Addr().Unmap(), s.l.s.opts.Hostname, proto, id)
-	if len(s.rcpts) == 1 {
-		fmt.Fprintf(&b, "\r\n\tfor <%s>", s.rcpts[0])
+	if len(s.st.Rcpts) == 1 {
+		fmt.Fprintf(&b, "\r\n\tfor <%s>", s.st.Rcpts[0])
 	}
 	fmt.Fprintf(&b, ";\r\n\t%s\r\n", time.Now().Format(time.RFC1123Z))
 	return b.Bytes()
@@ -227,7 +268,7 @@ func oneWord(s string) string {
 	return s
 }
 
-func (s *session) Reset() { s.m, s.rcpts = nil, nil }
+func (s *session) Reset() { s.m, s.st.Rcpts = nil, nil }
 
 func (s *session) Logout() error { return nil }
 
@@ -354,6 +395,18 @@ func parseEnhanced(s string, code int) smtp.EnhancedCode {
 		}
 	}
 	return smtp.EnhancedCode{code / 100, 0, 0}
+}
+
+// writeReply writes r as go-smtp writes a reply: a multi-line text with
+// the code on every line and the enhanced code on the last.
+func writeReply(w io.Writer, r *smtp.SMTPError) {
+	lines := strings.Split(strings.ReplaceAll(r.Message, "\r\n", "\n"), "\n")
+	var b strings.Builder
+	for _, l := range lines[:len(lines)-1] {
+		fmt.Fprintf(&b, "%d-%s\r\n", r.Code, l)
+	}
+	fmt.Fprintf(&b, "%d %d.%d.%d %s\r\n", r.Code, r.EnhancedCode[0], r.EnhancedCode[1], r.EnhancedCode[2], lines[len(lines)-1])
+	io.WriteString(w, b.String())
 }
 
 func enhancedString(e smtp.EnhancedCode) string {

@@ -2,10 +2,12 @@ package dialect
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 
 	"msyshost/luahost/puc/number"
 )
@@ -159,6 +161,40 @@ func BenchmarkLowered(b *testing.B) {
 				L.SetGlobal("op", L.NewFunction(c.hostcall))
 			}
 			runConcatBench(b, L, fn)
+		})
+	}
+}
+
+// BenchmarkCompileBigConstructor compiles a chunk returning a table
+// constructor of n keyed fields ("k1 = 1, k2 = 2, ..."), with gopher-lua's
+// own parser and compiler ("native") and with Compile, which builds such
+// a constructor with chunk functions; ns/op is per compilation.
+func BenchmarkCompileBigConstructor(b *testing.B) {
+	for _, n := range []int{2000, 20000} {
+		var sb strings.Builder
+		sb.WriteString("return {")
+		for i := 1; i <= n; i++ {
+			sb.WriteString("k" + strconv.Itoa(i) + " = " + strconv.Itoa(i) + ", ")
+		}
+		sb.WriteString("}")
+		src := sb.String()
+		b.Run(strconv.Itoa(n)+"/native", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				stmts, err := parse.Parse(strings.NewReader(src), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := lua.Compile(stmts, "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(strconv.Itoa(n)+"/dialect", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Compile([]byte(src), "bench"); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -28,7 +28,7 @@ func Compile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 // compileAt compiles src with calls levels of C calls already counted
 // against PUC's limit of 200 syntax levels (LUAI_MAXCCALLS, which the
 // parser shares with the C calls active when it runs): 1 for a chunk
-// lua.c loads, more for loadstring called from Lua (cCalls).
+// lua.c loads, more for loadstring called from Lua (puc.CCalls).
 func compileAt(src []byte, chunkName string, calls int) (*lua.FunctionProto, error) {
 	return compileSource(&source{data: src}, chunkName, calls)
 }
@@ -82,12 +82,14 @@ func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (
 		}
 		stmts = append([]ast.Stmt{prologue}, stmts...)
 	}
+	ps := renumber(stmts)
 	proto, err = lua.Compile(stmts, chunkName)
 	if err != nil {
 		var ce *lua.CompileError
 		if !errors.As(err, &ce) {
 			return nil, -1, err
 		}
+		ce.Line = ps.line(ce.Line)
 		if !strings.Contains(ce.Message, "register overflow") && !strings.Contains(ce.Message, "too many local variables") {
 			return nil, -1, &SyntaxError{File: chunkName, Line: ce.Line, Msg: ce.Message}
 		}
@@ -105,6 +107,7 @@ func compileOnce(in *source, chunkName string, native map[int]bool, calls int) (
 			return nil, -1, fmt.Errorf("compiling %s: %w", chunkName, err)
 		}
 	}
+	ps.restore(proto)
 	return proto, -1, nil
 }
 

@@ -25,7 +25,71 @@ func Open(L *lua.LState) {
 	L.SetGlobal("load", L.NewFunction(loadReader))
 	L.SetGlobal("loadfile", L.NewFunction(loadFile))
 	L.SetGlobal("dofile", L.NewFunction(doFile))
+	if dbg, ok := L.GetGlobal("debug").(*lua.LTable); ok {
+		dbg.RawSetString("debug", L.NewFunction(debugDebug))
+	}
 	puc.SetFileLoader(L, LoadFile)
+}
+
+// debugDebug is debug.debug(): lines from standard input (through
+// io.stdin, so that reads stay in order) run as chunks named
+// "=(debug command)" until "cont" or the end of input; errors go to
+// standard error, as ldblib.c's db_debug does.
+func debugDebug(L *lua.LState) int {
+	top := L.GetTop()
+	for {
+		os.Stderr.WriteString("lua_debug> ")
+		line, ok := stdinLine(L)
+		if !ok || line == "cont" {
+			return 0
+		}
+		if load(L, []byte(line+"\n"), "=(debug command)") == 1 {
+			if err := L.PCall(0, 0, nil); err != nil {
+				var ae *lua.ApiError
+				msg := err.Error()
+				if errors.As(err, &ae) {
+					msg = ae.Object.String()
+				}
+				os.Stderr.WriteString(msg + "\n")
+			}
+		} else {
+			os.Stderr.WriteString(L.Get(-1).String() + "\n")
+		}
+		L.SetTop(top)
+	}
+}
+
+// stdinLine reads a line with io.stdin:read("*l").
+func stdinLine(L *lua.LState) (string, bool) {
+	stdin := L.GetField(L.GetGlobal("io"), "stdin")
+	read := L.GetField(stdin, "read")
+	if read.Type() != lua.LTFunction {
+		return "", false
+	}
+	L.Push(read)
+	L.Push(stdin)
+	L.Push(lua.LString("*l"))
+	if err := L.PCall(2, 1, nil); err != nil {
+		return "", false
+	}
+	s, ok := L.Get(-1).(lua.LString)
+	L.Pop(1)
+	return string(s), ok
+}
+
+// LoadString compiles src into a function of L as luaL_loadbuffer does:
+// chunkName is "=name", "@file" or the source itself, shown as PUC shows
+// them; an error's text is what lua5.1's would be.
+func LoadString(L *lua.LState, src []byte, chunkName string) (*lua.LFunction, error) {
+	proto, err := compileAt(src, chunkID(chunkName, idSize), puc.CCalls(L))
+	if err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			se.File = chunkID(chunkName, maxSrc)
+		}
+		return nil, errors.New(luaMessage(err))
+	}
+	return Load(L, proto)
 }
 
 // LoadFile compiles the Lua file at path into a function of L as
@@ -36,7 +100,7 @@ func LoadFile(L *lua.LState, path string) (*lua.LFunction, error) {
 	if msg != "" {
 		return nil, errors.New(msg)
 	}
-	proto, err := compileAt(src, chunkID(chunkName, idSize), cCalls(L))
+	proto, err := compileAt(src, chunkID(chunkName, idSize), puc.CCalls(L))
 	if err != nil {
 		var se *SyntaxError
 		if errors.As(err, &se) {
@@ -105,7 +169,7 @@ func load(L *lua.LState, src []byte, chunkName string) int {
 }
 
 func loadSource(L *lua.LState, in *source, chunkName string) int {
-	proto, err := compileSource(in, chunkID(chunkName, idSize), cCalls(L))
+	proto, err := compileSource(in, chunkID(chunkName, idSize), puc.CCalls(L))
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		se.File = chunkID(chunkName, maxSrc)
@@ -219,37 +283,6 @@ func skipComment(src []byte) []byte {
 // it loads (the main script, dofile, loadfile, require).
 func CompileFile(src []byte, chunkName string) (*lua.FunctionProto, error) {
 	return Compile(skipComment(src), chunkName)
-}
-
-// cCalls estimates PUC's count of nested C calls (nCcalls) for a chunk
-// the running Go function loads: one for lua.c's start, plus one for each
-// Go function below on the stack that called back into Lua (lua.c's
-// pcall of the script, pcall, require calling its loader), as PUC's
-// lua_call and luaD_call count them; a coroutine counts from its resumer's
-// count plus one, as lua_resume does. A metamethod gopher-lua's VM calls
-// has no Go frame to count.
-func cCalls(L *lua.LState) int {
-	n := 1 + callbacks(L)
-	for p := L.Parent; p != nil; p = p.Parent {
-		n += 1 + callbacks(p)
-	}
-	return n
-}
-
-// callbacks counts the Go functions on L's stack below the running one.
-func callbacks(L *lua.LState) int {
-	n := 0
-	for level := 1; ; level++ {
-		dbg, ok := L.GetStack(level)
-		if !ok {
-			return n
-		}
-		if fn, err := L.GetInfo("f", dbg, nil); err == nil {
-			if f, ok := fn.(*lua.LFunction); ok && f.IsG {
-				n++
-			}
-		}
-	}
 }
 
 // strerror spells err as C's strerror does ("No such file or directory").

@@ -1,12 +1,14 @@
 package dialect
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/luahost/puc"
 	"msyshost/luahost/puc/number"
 )
 
@@ -189,10 +191,20 @@ func writeNumber(b *strings.Builder, n float64) {
 // numbers are joined in one pass; anything else goes through luaV_concat's
 // right-to-left algorithm.
 func concatOp(L *lua.LState) int {
+	// Concatenation allocates: PUC's collector may run here (OP_CONCAT's
+	// luaC_checkGC), and so does the host's weak-table collection.
+	if err := puc.Poll(L); err != nil {
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			L.Error(ae.Object, 0)
+		}
+		L.Error(lua.LString(err.Error()), 0)
+	}
 	top := L.GetTop()
 	if top == 3 {
 		if a, ok := L.Get(2).(lua.LString); ok {
 			if b, ok := L.Get(3).(lua.LString); ok {
+				checkSize(L, len(a)+len(b))
 				L.Push(a + b)
 				return 1
 			}
@@ -209,6 +221,7 @@ func concatOp(L *lua.LState) int {
 			return concatSlow(L, top)
 		}
 	}
+	checkSize(L, size)
 	var b strings.Builder
 	b.Grow(size)
 	for i := 2; i <= top; i++ {
@@ -221,6 +234,18 @@ func concatOp(L *lua.LState) int {
 	}
 	L.Push(lua.LString(b.String()))
 	return 1
+}
+
+// maxConcat bounds what one concatenation builds, as puc's string.rep
+// does: PUC would try any size; a host serving many scripts, where one
+// allocation of gigabytes would starve the others, had better not.
+const maxConcat = 1 << 30
+
+// checkSize raises PUC's memory error for a result over maxConcat.
+func checkSize(L *lua.LState, size int) {
+	if size > maxConcat {
+		L.Error(lua.LString("not enough memory"), 0)
+	}
 }
 
 func isStrNum(v lua.LValue) bool {

@@ -33,11 +33,11 @@ func FormatNumber(n float64) string { return number.Format(n) }
 // finalizer raises is returned.
 func Collect(L *lua.LState) error { return lgc.Collect(L) }
 
-// CollectDue reports whether a state that has weak tables or userdata to
-// finalize is due a Collect; a host asks between calls into the state,
-// and runs Collect under its deadline (finalizers are Lua code). It costs
-// a counter increment.
-func CollectDue(L *lua.LState) bool { return lgc.Due(L) }
+// CollectDue returns L's check whether a state that has weak tables or
+// userdata to finalize is due a Collect; a host asks between calls into
+// the state, and runs Collect under its deadline (finalizers are Lua
+// code). A check costs a counter increment.
+func CollectDue(L *lua.LState) func() bool { return lgc.DueFunc(L) }
 
 // SetRoots tells Collect about the Lua values the host holds in Go (hook
 // module tables): what they reach keeps its place in weak tables.
@@ -46,3 +46,41 @@ func SetRoots(L *lua.LState, roots func() []lua.LValue) { lgc.SetRoots(L, roots)
 // FinalizeAll calls the finalizers of every userdata that has one, as
 // lua_close does before a state goes: a host calls it before LState.Close.
 func FinalizeAll(L *lua.LState) { lgc.FinalizeAll(L) }
+
+// Poll runs Collect when Go's collector ran since the last Poll and L has
+// weak tables or userdata to finalize; it costs an atomic load otherwise.
+// Operations that allocate call it, as PUC's collector runs while a script
+// allocates (luahost/dialect's concatenation).
+func Poll(L *lua.LState) error { return lgc.Poll(L) }
+
+// CCalls estimates PUC's count of nested C calls (nCcalls) where the
+// running Go function runs, which PUC bounds at LUAI_MAXCCALLS (200) and
+// whose parser counts its syntax levels on top of: one for lua.c's start, plus one for each
+// Go function below on the stack that called back into Lua (lua.c's
+// pcall of the script, pcall, require calling its loader), as PUC's
+// lua_call and luaD_call count them; a coroutine counts from its resumer's
+// count plus one, as lua_resume does. A metamethod gopher-lua's VM calls
+// has no Go frame to count.
+func CCalls(L *lua.LState) int {
+	n := 1 + callbacks(L)
+	for p := L.Parent; p != nil; p = p.Parent {
+		n += 1 + callbacks(p)
+	}
+	return n
+}
+
+// callbacks counts the Go functions on L's stack below the running one.
+func callbacks(L *lua.LState) int {
+	n := 0
+	for level := 1; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return n
+		}
+		if fn, err := L.GetInfo("f", dbg, nil); err == nil {
+			if f, ok := fn.(*lua.LFunction); ok && f.IsG {
+				n++
+			}
+		}
+	}
+}

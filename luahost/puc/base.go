@@ -276,16 +276,8 @@ func baseSetMetatable(L *lua.LState) int {
 
 func baseRawEqual(L *lua.LState) int {
 	a, b := lauxlib.CheckAny(L, 1), lauxlib.CheckAny(L, 2)
-	L.Push(lua.LBool(rawEqual(a, b)))
+	L.Push(lua.LBool(lauxlib.RawEqual(a, b)))
 	return 1
-}
-
-func rawEqual(a, b lua.LValue) bool {
-	if x, ok := a.(lua.LNumber); ok {
-		y, ok := b.(lua.LNumber)
-		return ok && x == y
-	}
-	return a == b
 }
 
 func baseRawGet(L *lua.LState) int {

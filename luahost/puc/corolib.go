@@ -1,6 +1,8 @@
 package puc
 
 import (
+	"weak"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/internal/lauxlib"
@@ -21,13 +23,26 @@ return function(f)
 end`
 
 // translatingPanic puts VM errors raised in a coroutine in PUC's words
-// while the failing frame is still there, then panics as before.
-func translatingPanic(orig func(*lua.LState)) func(*lua.LState) {
+// while the failing frame is still there, then panics as before. A Go
+// function that raised the error (error, assert) is remembered: PUC keeps
+// its frame on the dead coroutine's stack, gopher-lua drops it.
+func translatingPanic(h *host, orig func(*lua.LState)) func(*lua.LState) {
 	return func(L *lua.LState) {
 		L.Replace(-1, translateVMError(L, L.Get(-1), 0))
+		if dbg, ok := L.GetStack(0); ok {
+			if fn, err := L.GetInfo("f", dbg, nil); err == nil {
+				if f, ok := fn.(*lua.LFunction); ok && f.IsG && !h.hidden[f] {
+					h.raisedBy[weak.Make(L)] = frameText(L, dbg)
+				}
+			}
+		}
 		orig(L)
 	}
 }
+
+// maxCCalls is LUAI_MAXCCALLS, PUC's bound on nested C calls, which
+// bounds nested coroutine resumes.
+const maxCCalls = 200
 
 // threadRegistrySize is a coroutine's first value stack, in slots.
 const threadRegistrySize = 256
@@ -60,7 +75,7 @@ func openCoroutine(L *lua.LState, h *host) {
 	}
 	L.Push(maker)
 	L.Push(L.NewFunction(func(L *lua.LState) int {
-		L.Panic = translatingPanic(L.Panic)
+		L.Panic = translatingPanic(h, L.Panic)
 		return 0
 	}))
 	L.Push(L.GetGlobal("select"))
@@ -100,6 +115,12 @@ func openCoroutine(L *lua.LState, h *host) {
 	resumeAux := func(L *lua.LState, th *lua.LState) (ok bool, n int) {
 		if st := L.Status(th); st != "suspended" {
 			L.Push(lua.LString("cannot resume " + st + " coroutine"))
+			return false, 1
+		}
+		// Each resume nests the Go stack; PUC stops nested C calls at
+		// LUAI_MAXCCALLS (lua_resume's "C stack overflow").
+		if CCalls(L) >= maxCCalls {
+			L.Push(lua.LString("C stack overflow"))
 			return false, 1
 		}
 		L.Replace(1, th)

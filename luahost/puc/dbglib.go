@@ -3,6 +3,7 @@ package puc
 import (
 	"strconv"
 	"strings"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -15,8 +16,18 @@ func openDebug(L *lua.LState) {
 		return
 	}
 	dbg := lauxlib.SetFuncs(L, "debug", map[string]lua.LGFunction{
-		"getinfo":   dbgGetinfo,
-		"traceback": dbgTraceback,
+		"getinfo":      dbgGetinfo,
+		"traceback":    dbgTraceback,
+		"getlocal":     dbgGetlocal,
+		"setlocal":     dbgSetlocal,
+		"getregistry":  dbgGetregistry,
+		"gethook":      dbgGethook,
+		"sethook":      dbgSethook,
+		"getupvalue":   dbgGetupvalue,
+		"setupvalue":   dbgSetupvalue,
+		"getfenv":      dbgGetfenv,
+		"setfenv":      dbgSetfenv,
+		"setmetatable": dbgSetmetatable,
 	})
 	hostOf(L).prot.traceback, _ = dbg.RawGetString("traceback").(*lua.LFunction)
 }
@@ -119,6 +130,11 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 		}
 		levels, fns = append(levels, dbg), append(fns, fn)
 	}
+	if L1 != L && L.Status(L1) == "dead" {
+		if line, ok := hostOf(L).raisedBy[weak.Make(L1)]; ok {
+			frames = append(frames, line)
+		}
+	}
 	// gopher-lua counts a tail call as a level, as PUC does, but answers
 	// for it with the bottom frame; PUC shows "(tail call): ?".
 	last := len(levels) - 1
@@ -127,11 +143,11 @@ func stackFrames(L, L1 *lua.LState, stop *lua.LFunction) []string {
 			frames = append(frames, "")
 			continue
 		}
-		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto] || fn.IsG && loweredOperator(L1, dbg)) {
-			continue
-		}
 		if i < last && fns[i] == fns[last] && dbg.CurrentLine == levels[last].CurrentLine {
 			frames = append(frames, "(tail call): ?")
+			continue
+		}
+		if fn, ok := fns[i].(*lua.LFunction); ok && (hidden[fn] || !fn.IsG && hiddenProtos[fn.Proto] || fn.IsG && loweredOperator(L1, dbg)) {
 			continue
 		}
 		frames = append(frames, frameText(L1, dbg))
@@ -234,6 +250,18 @@ func dbgGetinfo(L *lua.LState) int {
 	switch v := L.Get(arg + 1).(type) {
 	case lua.LNumber:
 		level = int(number.ToInteger(float64(v)))
+		if L1 != L && L.Status(L1) == "suspended" {
+			// PUC's level 0 is coroutine.yield, which gopher-lua drops.
+			if level == 0 {
+				fn, _ = L.GetField(L.GetGlobal("coroutine"), "yield").(*lua.LFunction)
+				if fn == nil {
+					L.Push(lua.LNil)
+					return 1
+				}
+				break
+			}
+			level--
+		}
 		d, ok := L1.GetStack(level)
 		if !ok || level < 0 {
 			L.Push(lua.LNil)
@@ -249,7 +277,10 @@ func dbgGetinfo(L *lua.LState) int {
 			L.Push(lua.LNil)
 			return 1
 		}
-		if fn, _ = f.(*lua.LFunction); fn == nil {
+		h := hostOf(L)
+		if fn, _ = f.(*lua.LFunction); fn == nil || h.hidden[fn] || !fn.IsG && h.hiddenProtos[fn.Proto] {
+			// No level, or the wrapper of a coroutine's body, which PUC
+			// does not have.
 			L.Push(lua.LNil)
 			return 1
 		}

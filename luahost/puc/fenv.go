@@ -30,7 +30,7 @@ func envFunc(L *lua.LState, optional bool) (*lua.LFunction, int) {
 	}
 	v, err := L.GetInfo("f", dbg, nil)
 	fn, isFn := v.(*lua.LFunction)
-	if err != nil || !isFn {
+	if err != nil || !isFn || lauxlib.TailLevel(L, level) {
 		lauxlib.Raise(L, "no function environment for tail call at level %d", level)
 	}
 	return fn, level

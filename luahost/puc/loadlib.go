@@ -52,8 +52,8 @@ func openPackage(L *lua.LState) {
 	if _, ok := pkg.RawGetString("preload").(*lua.LTable); !ok {
 		pkg.RawSetString("preload", L.NewTable())
 	}
-	pkg.RawSetString("path", lua.LString(defaultPath))
-	pkg.RawSetString("cpath", lua.LString(defaultCPath))
+	pkg.RawSetString("path", lua.LString(DefaultPath))
+	pkg.RawSetString("cpath", lua.LString(DefaultCPath))
 	pkg.RawSetString("config", lua.LString("/\n;\n?\n!\n-"))
 	pkg.RawSetString("loadlib", L.NewFunction(pkgLoadlib))
 	pkg.RawSetString("seeall", L.NewFunction(pkgSeeall))
@@ -66,8 +66,8 @@ func openPackage(L *lua.LState) {
 // PUC's compiled-in paths (luaconf.h with Debian's multiarch cpath), which
 // a host replaces with its own search path (SetPath).
 const (
-	defaultPath  = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
-	defaultCPath = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/lib/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so"
+	DefaultPath  = "./?.lua;/usr/local/share/lua/5.1/?.lua;/usr/local/share/lua/5.1/?/init.lua;/usr/local/lib/lua/5.1/?.lua;/usr/local/lib/lua/5.1/?/init.lua;/usr/share/lua/5.1/?.lua;/usr/share/lua/5.1/?/init.lua"
+	DefaultCPath = "./?.so;/usr/local/lib/lua/5.1/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;/usr/lib/lua/5.1/?.so;/usr/local/lib/lua/5.1/loadall.so"
 )
 
 // gopherLoadFile is the loader until SetFileLoader installs another:

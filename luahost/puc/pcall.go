@@ -36,6 +36,7 @@ type protected struct {
 	runner        *lua.LFunction
 	overflowTrace string
 	traceback     *lua.LFunction // the library's debug.traceback
+	withTrace     *lua.LFunction // TracebackHandler's
 }
 
 func newProtected(L *lua.LState, h *host) *protected {
@@ -271,3 +272,36 @@ func ErrorHandler(L *lua.LState) *lua.LFunction { return hostOf(L).prot.translat
 // drops the closed upvalues from gopher-lua's list of open ones, so no
 // later closure shares them.
 func AfterError(L *lua.LState) { hostOf(L).prot.unlinkUpvalues(L) }
+
+// TracebackHandler returns the message handler of lua.c's docall, for a
+// stand-alone interpreter: VM errors in PUC's words, the upvalues of the
+// unwound frames closed (call AfterError after the failed call), and a
+// string message followed by the traceback that the global
+// debug.traceback gives (as lua.c's traceback function does; without
+// one, the message alone).
+func TracebackHandler(L *lua.LState) *lua.LFunction {
+	p := hostOf(L).prot
+	if p.withTrace == nil {
+		p.withTrace = L.NewFunction(func(L *lua.LState) int {
+			msg := translateVMError(L, L.Get(1), 1)
+			p.closeUnwound(L)
+			if _, ok := msg.(lua.LString); !ok {
+				if _, isNum := msg.(lua.LNumber); !isNum {
+					L.Push(msg)
+					return 1
+				}
+			}
+			tb := L.GetField(L.GetGlobal("debug"), "traceback")
+			if tb.Type() != lua.LTFunction {
+				L.Push(msg)
+				return 1
+			}
+			L.Push(tb)
+			L.Push(msg)
+			L.Push(lua.LNumber(2))
+			L.Call(2, 1)
+			return 1
+		})
+	}
+	return p.withTrace
+}

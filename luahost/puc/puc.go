@@ -11,8 +11,8 @@
 // own runtime errors in PUC's words, naming the variable involved, and
 // close upvalues as PUC does; PCall offers the same to a host.
 //
-// The string library is in strlib, io and os in iolib, number conversions
-// in number (which luahost/dialect also calls for the operators it lowers);
+// The string library is in strlib, io and os in iolib, math in mathlib,
+// table in tablelib, number conversions in number (which luahost/dialect also calls for the operators it lowers);
 // internal/lauxlib holds what they share. What only the compiler or VM can
 // fix is listed in DIFFERENCES.md with the differential test
 // (testdata/diff) that shows it.
@@ -20,11 +20,14 @@ package puc
 
 import (
 	"io"
+	"weak"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/luahost/puc/iolib"
+	"msyshost/luahost/puc/mathlib"
 	"msyshost/luahost/puc/strlib"
+	"msyshost/luahost/puc/tablelib"
 )
 
 // registryKey holds the per-state host data in the Lua registry.
@@ -32,10 +35,12 @@ const registryKey = "msyshost.puc"
 
 // host is what the replacement functions of one Lua state share.
 type host struct {
-	rand         glibcRand
 	hidden       map[*lua.LFunction]bool     // Go functions tracebacks leave out
 	hiddenProtos map[*lua.FunctionProto]bool // and Lua ones
 	prot         *protected
+	// raisedBy is, for a coroutine that died with an error a Go function
+	// raised, that function's traceback line.
+	raisedBy map[weak.Pointer[lua.LState]]string
 }
 
 // Open replaces, in a state whose standard libraries gopher-lua has
@@ -43,15 +48,15 @@ type host struct {
 // apart from PUC Lua 5.1's. The script's standard output is os.Stdout until
 // SetOutput says otherwise.
 func Open(L *lua.LState) {
-	h := &host{hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}}
+	h := &host{hidden: map[*lua.LFunction]bool{}, hiddenProtos: map[*lua.FunctionProto]bool{}, raisedBy: map[weak.Pointer[lua.LState]]string{}}
 	ud := L.NewUserData()
 	ud.Value = h
 	L.SetField(L.Get(lua.RegistryIndex), registryKey, ud)
 	openBase(L, h)
 	openPackage(L)
 	strlib.Open(L)
-	openTable(L)
-	openMath(L, h)
+	tablelib.Open(L)
+	mathlib.Open(L)
 	iolib.Open(L)
 	openCoroutine(L, h)
 	openDebug(L)

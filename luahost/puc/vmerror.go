@@ -147,10 +147,11 @@ func (f *frameCode) describe(pc, r int) string {
 	if name := localName(f.p, r, pc); name != "" && !strings.HasPrefix(name, "(") {
 		return "local '" + name + "'"
 	}
+	pseudo := closureOperands(f.p)
 	for k := pc - 1; k >= 0; k-- {
 		inst := f.p.Code[k]
 		op := lauxlib.InstOp(inst)
-		if lauxlib.InstA(inst) != r || !writesA(op) {
+		if pseudo[k] || lauxlib.InstA(inst) != r || !writesA(op) {
 			continue
 		}
 		switch op {
@@ -174,6 +175,29 @@ func (f *frameCode) describe(pc, r int) string {
 	return ""
 }
 
+// closureOperands marks the MOVE and GETUPVAL that follow an OP_CLOSURE
+// to say what the closure captures: they are not executed.
+func closureOperands(p *lua.FunctionProto) map[int]bool {
+	var marks map[int]bool
+	for pc := 0; pc < len(p.Code); pc++ {
+		if lauxlib.InstOp(p.Code[pc]) != lua.OP_CLOSURE {
+			continue
+		}
+		bx := lauxlib.InstBx(p.Code[pc])
+		if bx >= len(p.FunctionPrototypes) {
+			continue
+		}
+		for i := 1; i <= int(p.FunctionPrototypes[bx].NumUpvalues); i++ {
+			if marks == nil {
+				marks = map[int]bool{}
+			}
+			marks[pc+i] = true
+		}
+		pc += int(p.FunctionPrototypes[bx].NumUpvalues)
+	}
+	return marks
+}
+
 // localName is luaF_getlocalname: the local held by register r at pc
 // (locals are numbered in register order among those active at pc).
 func localName(p *lua.FunctionProto, r, pc int) string {
@@ -181,7 +205,7 @@ func localName(p *lua.FunctionProto, r, pc int) string {
 		if l.StartPc > pc {
 			break
 		}
-		if pc < l.EndPc {
+		if pc <= l.EndPc { // EndPc is the scope's last instruction
 			if r == 0 {
 				return l.Name
 			}

@@ -3,29 +3,13 @@
 package mstoretest
 
 import (
-	"sync"
 	"time"
+
+	"msyshost/lib/clock"
 )
 
 // Clock is a manual clock; backends under test take its Now.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = clock.Manual
 
 // NewClock starts a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's current time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return clock.New(t) }

@@ -175,7 +175,13 @@ func (e *httpEndpoint) exchange(ctx context.Context, method string, k mstore.Key
 	a := &answer{method: method, status: resp.StatusCode, header: resp.Header}
 	var src io.Reader = resp.Body
 	size := resp.ContentLength
-	if a.status != http.StatusOK && a.status != http.StatusMultipleChoices {
+	switch a.status {
+	case http.StatusOK:
+		src = &capped{r: resp.Body, left: riakMaxObject + 64<<10}
+	case http.StatusMultipleChoices:
+		// Siblings: several values of up to max_object_size each.
+		src = &capped{r: resp.Body, left: maxSiblingsBody}
+	default:
 		src = io.LimitReader(resp.Body, maxErrorBody)
 		size = min(size, maxErrorBody)
 	}
@@ -432,4 +438,30 @@ func (e *httpEndpoint) remove(ctx context.Context, k mstore.Key, vclock []byte) 
 		return mstore.ErrNotFound
 	}
 	return statusError(a)
+}
+
+// maxSiblingsBody bounds a 300 Multiple Choices answer: a few siblings of
+// the largest object Riak stores by default.
+const maxSiblingsBody = 4 * riakMaxObject
+
+// capped reads at most left bytes and fails past them, so a server
+// answering without end cannot fill the memory.
+type capped struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("answer larger than %d bytes, more than Riak's max_object_size allows", riakMaxObject)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, fmt.Errorf("answer larger than Riak's max_object_size allows")
+	}
+	return n, err
 }

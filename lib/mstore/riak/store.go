@@ -134,10 +134,9 @@ const DefaultTransferRate = 1 << 20
 // value a load can bring back unless the cluster raised it.
 const riakMaxObject = 50 << 20
 
-// ErrOutcomeUnknown is wrapped by the error of a Save or Delete whose write
-// reached a server but got no answer, or Riak's own "timeout": the record
-// may or may not be stored (or deleted). Saving again is safe.
-var ErrOutcomeUnknown = errors.New("outcome unknown")
+// ErrOutcomeUnknown is mstore.ErrOutcomeUnknown: a write sent to a server
+// that did not answer may or may not have been stored.
+var ErrOutcomeUnknown = mstore.ErrOutcomeUnknown
 
 // Store is the Riak backend.
 type Store struct {

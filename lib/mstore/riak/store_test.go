@@ -22,7 +22,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 func testOptions(clock *mstoretest.Clock) Options {
 	return Options{
 		Now: clock.Now, Logger: quiet(),
-		Timeout: 2 * time.Second, ConnectTimeout: time.Second,
+		Timeout: 5 * time.Second, ConnectTimeout: time.Second,
 		Backoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 	}
 }

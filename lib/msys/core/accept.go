@@ -21,15 +21,28 @@ type Accept struct {
 	// Capabilities are the ESMTP extensions the session offers;
 	// msys.extended.ac's esmtp_capability_add/remove edit them.
 	Capabilities []string
+	// What the session has learnt so far, for reception policy (msyshost's
+	// fields: Momentum's Lua pages name only remote_addr and protocol).
+	Ehlo     string // the name given in EHLO or HELO, "" before
+	AuthUser string // the SMTP AUTH identity, "" before or without
+	TLS      bool   // the session runs over TLS (STARTTLS)
 }
+
+// String names an accept construct in scenario reports.
+func (a *Accept) String() string { return "ac" }
 
 // AcceptClass is the class of an accept construct.
 var AcceptClass = luahost.NewClass[Accept]("msys.core:_accept_construct", "accept_construct")
 
-func openAccept(L *lua.LState) {
+func openAccept(L *lua.LState, t *lua.LTable) {
+	t.RawSetString("protocol_string", L.NewFunction(luahost.Func("protocol_string", protocolString)))
+	MessageClass.Field(L, "recv_method", recvMethod, nil)
 	AcceptClass.Field(L, "remote_addr", func(L *lua.LState, a *Accept) lua.LValue { return lua.LString(a.RemoteAddr) }, nil)
 	AcceptClass.Field(L, "local_addr", func(L *lua.LState, a *Accept) lua.LValue { return lua.LString(a.LocalAddr) }, nil)
 	AcceptClass.Field(L, "protocol", func(L *lua.LState, a *Accept) lua.LValue { return lua.LNumber(a.Protocol) }, nil)
+	AcceptClass.Field(L, "ehlo", func(L *lua.LState, a *Accept) lua.LValue { return lua.LString(a.Ehlo) }, nil)
+	AcceptClass.Field(L, "auth_user", func(L *lua.LState, a *Accept) lua.LValue { return lua.LString(a.AuthUser) }, nil)
+	AcceptClass.Field(L, "tls", func(L *lua.LState, a *Accept) lua.LValue { return lua.LBool(a.TLS) }, nil)
 }
 
 // Peer returns the client address of the session the running hook is
@@ -70,4 +83,33 @@ func ParseIP(s string) (netip.Addr, bool) {
 		return ip.Unmap(), true
 	}
 	return netip.Addr{}, false
+}
+
+// KeyRecvMethod is the connection context key under which the component
+// that received a message records how ("smtp", "esmtp", "smpp", "mm7"):
+// msg.recv_method reads it as a msys.core.P_* number.
+const KeyRecvMethod = "msyshost:recv_method"
+
+var protocols = []string{PSMTP: "SMTP", PESMTP: "ESMTP", PSMPP: "SMPP", PMM7: "MM7"}
+
+// recvMethod is msg.recv_method: msys.core.P_* of the protocol the
+// message arrived by, 0 when unknown (made by a script, say).
+func recvMethod(_ *lua.LState, m *message.Message) lua.LValue {
+	v := strings.ToUpper(m.ConnValue(KeyRecvMethod))
+	for i, p := range protocols {
+		if p != "" && p == v {
+			return lua.LNumber(i)
+		}
+	}
+	return lua.LNumber(0)
+}
+
+// msys.core.protocol_string(p) → the name of a msys.core.P_* protocol
+// ("ESMTP", "MM7", ...), "UNKNOWN" for any other number.
+func protocolString(a luahost.Args) int {
+	p := a.Int(1)
+	if p > 0 && p < len(protocols) {
+		return a.Push(lua.LString(protocols[p]))
+	}
+	return a.Push(lua.LString("UNKNOWN"))
 }

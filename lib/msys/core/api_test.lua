@@ -223,6 +223,10 @@ function TestVctx(t)
   vctx:set_code(550, "no thanks")
   vctx:set_code("451", "later")
   raises(t, function() vctx:set_code(99, "x") end, "bad argument #1 to 'set_code'", "bad code")
+  raises(t, function() vctx:set_code(299, "x") end, "SMTP reply code expected (2yz, 4yz or 5yz, y 0-5), got 299", "second digit past 5")
+  raises(t, function() vctx:set_code(800, "x") end, "got 800", "no such class")
+  raises(t, function() vctx:set_code(354, "x") end, "got 354", "an intermediate reply")
+  raises(t, function() vctx:disconnect(299, "x") end, "got 299", "disconnect checks the code too")
   vctx:disconnect(421, "bye")
   raises(t, function() vctx:disconnect() end, "bad argument #1 to 'disconnect' (number expected, got no value)", "no code")
   local free = msys.core_test.vctx()
@@ -307,4 +311,14 @@ function TestMoreConstants(t)
     if type(core[name]) ~= "number" then t:error(name .. " missing") end
   end
   eq(t, core.EC_HOOK_CONT, 0, "EC_HOOK_CONT")
+end
+
+function TestProtocols(t)
+  eq(t, core.protocol_string(core.P_MM7), "MM7", "MM7")
+  eq(t, core.protocol_string(core.P_ESMTP), "ESMTP", "ESMTP")
+  eq(t, core.protocol_string(99), "UNKNOWN", "unknown")
+  local msg = core.ec_message_new(nil)
+  eq(t, msg.recv_method, 0, "a message made by a script")
+  msg:context_set(core.ECMESS_CTX_CONN, "msyshost:recv_method", "mm7")
+  eq(t, msg.recv_method, core.P_MM7, "received over MM7")
 end

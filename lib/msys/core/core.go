@@ -68,10 +68,10 @@ var constants = map[string]int{
 	"O_TRUNC":  OTrunc,
 	"O_BINARY": 0,
 	// Protocols of an accept construct.
-	"P_SMTP":  1,
-	"P_ESMTP": 2,
-	"P_SMPP":  3,
-	"P_MM7":   4,
+	"P_SMTP":  PSMTP,
+	"P_ESMTP": PESMTP,
+	"P_SMPP":  PSMPP,
+	"P_MM7":   PMM7,
 	// msys.log levels: the syslog priorities.
 	"LOG_EMERG":   LogEmerg,
 	"LOG_ALERT":   LogAlert,
@@ -100,6 +100,14 @@ const (
 	LogNotice
 	LogInfo
 	LogDebug
+)
+
+// Protocols of an accept construct (msys.core.P_*).
+const (
+	PSMTP = iota + 1
+	PESMTP
+	PSMPP
+	PMM7
 )
 
 // Values other bindings need.
@@ -142,7 +150,7 @@ func open(L *lua.LState) lua.LValue {
 	openIO(L, t)
 	openContext(L, t)
 	openDict(L, t)
-	openAccept(L)
+	openAccept(L, t)
 	openString(L)
 	openMessage(L)
 	openPart(L)

@@ -10,6 +10,10 @@ import (
 // Momentum hands to callbacks and that msg:get_envelope2 fills.
 type ECString struct{ B []byte }
 
+// String returns the content (a validate_* hook's str argument, as
+// scenario reports show it).
+func (s *ECString) String() string { return string(s.B) }
+
 // StringClass is the class of ec_string.
 var StringClass = luahost.NewClass[ECString]("msys.core:_ec_string", "ec_string")
 
@@ -22,6 +26,9 @@ func NewString(L *lua.LState, s string) lua.LValue {
 func stringNew(a luahost.Args) int { return a.Push(NewString(a.L, "")) }
 
 func openString(L *lua.LState) {
+	// s.buffer: the content, as the C struct's field (the mobile guide reads
+	// smpp_read_msg_text_blob(...).buffer).
+	StringClass.Field(L, "buffer", func(L *lua.LState, s *ECString) lua.LValue { return lua.LString(s.B) }, nil)
 	luahost.SetFuncs(L, StringClass.Methods(L), map[string]lua.LGFunction{
 		"set":   luahost.Method("set", strSet),
 		"write": luahost.Method("write", strWrite),

@@ -1,6 +1,9 @@
 package core
 
 import (
+	"fmt"
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/lib/message"
@@ -21,7 +24,18 @@ type Vctx struct {
 	Msg        *message.Message
 	Code       string // the reply set by set_code or disconnect, "" when none
 	Disconnect bool   // disconnect was called
+	// Recipients is the session's recipient list, which
+	// msys.extended.vctx's add_recipient, remove_recipient and
+	// recipient_list edit; RcptListFinal closes it (the
+	// validate_rcptto_list_final phase is over).
+	Recipients    []string
+	RcptListFinal bool
+	// Tarpit is how long vctx:tarpit asked the SMTP session to hold.
+	Tarpit time.Duration
 }
+
+// String names a vctx in scenario reports.
+func (v *Vctx) String() string { return "vctx" }
 
 // NewVctx returns a validation context for m (a fresh empty message when m
 // is nil, as in the connect phase).
@@ -83,7 +97,9 @@ func vctxSet(a luahost.Args) int {
 
 // vctx:set_code(code, message): sets the inbound reply, which rejects the
 // message for a 4xx or 5xx code. code is a number or a numeric string;
-// a multi-line message gets the code on every line.
+// a multi-line message gets the code on every line. A code that is no
+// SMTP reply (RFC 5321 4.2: 2yz, 4yz or 5yz with y from 0 to 5) is a bad
+// argument, so the script error names the line that set it.
 func vctxSetCode(a luahost.Args) int {
 	v := VctxClass.Check(a, 1)
 	v.Code = replyOf(a)
@@ -101,8 +117,17 @@ func vctxDisconnect(a luahost.Args) int {
 
 func replyOf(a luahost.Args) string {
 	code := a.Int(2)
-	if code < 200 || code > 599 {
-		a.Error(2, "SMTP reply code (200-599) expected")
+	if !ValidReplyCode(code) {
+		a.Error(2, fmt.Sprintf("SMTP reply code expected (2yz, 4yz or 5yz, y 0-5), got %d", code))
 	}
 	return message.FormatCode(code, a.OptString(3, ""))
+}
+
+// ValidReplyCode reports whether code can answer an SMTP command from
+// policy: a completion (2yz) or a refusal (4yz, 5yz) whose second digit is
+// one RFC 5321 4.2.2 defines (0-5). 3yz asks the client for more and is
+// the protocol's own.
+func ValidReplyCode(code int) bool {
+	first, second := code/100, code/10%10
+	return code >= 200 && code <= 599 && first != 3 && second <= 5
 }

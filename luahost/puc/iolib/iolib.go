@@ -36,6 +36,65 @@ type lfile struct {
 	closed bool
 	cmd    *exec.Cmd // io.popen
 	pipe   io.Closer
+	// Writes to a file io.open opened wait in wbuf as in C stdio's
+	// buffer: "full" until vsize bytes, "line" until a newline, or "no"
+	// (setvbuf). Standard files and pipes are written at once.
+	wbuf     []byte
+	vmode    int
+	vsize    int
+	readOnly bool // opened for reading only: writes fail, as C's do
+}
+
+// readOnly reports whether fopen's mode opens for reading only.
+func readOnly(mode string) bool { return !strings.ContainsAny(mode, "wa+") }
+
+// Buffering modes of a file (setvbuf).
+const (
+	bufFull = iota
+	bufLine
+	bufNo
+)
+
+// Sizes of a file's buffer: glibc's for a new file (the block size of
+// common file systems), and Lua's LUAL_BUFFERSIZE for setvbuf.
+const (
+	fileBufSize    = 4096
+	setvbufBufSize = 8192
+)
+
+// buffered reports whether writes to lf wait in its buffer.
+func (lf *lfile) buffered() bool {
+	return lf.f != nil && !lf.std && lf.cmd == nil && lf.vmode != bufNo
+}
+
+// put writes s as C's fwrite does into lf's buffer.
+func (lf *lfile) put(s string) error {
+	if lf.readOnly {
+		return syscall.EBADF
+	}
+	if !lf.buffered() {
+		_, err := io.WriteString(lf.writer(), s)
+		return err
+	}
+	lf.wbuf = append(lf.wbuf, s...)
+	size := lf.vsize
+	if size <= 0 {
+		size = fileBufSize
+	}
+	if len(lf.wbuf) >= size || lf.vmode == bufLine && strings.Contains(s, "\n") {
+		return lf.flushBuffer()
+	}
+	return nil
+}
+
+// flushBuffer writes what lf's buffer holds.
+func (lf *lfile) flushBuffer() error {
+	if len(lf.wbuf) == 0 {
+		return nil
+	}
+	_, err := lf.f.Write(lf.wbuf)
+	lf.wbuf = lf.wbuf[:0]
+	return err
 }
 
 func (lf *lfile) writer() io.Writer {
@@ -46,6 +105,7 @@ func (lf *lfile) writer() io.Writer {
 }
 
 func (lf *lfile) reader() *bufio.Reader {
+	lf.flushBuffer() // C requires a flush between a write and a read; glibc does it
 	if lf.r == nil {
 		var src io.Reader = eofReader{}
 		if lf.f != nil {
@@ -114,6 +174,7 @@ func Open(L *lua.LState) {
 	lib.stdout = lib.newFile(L, &lfile{std: true})
 	lib.stderr = lib.newFile(L, &lfile{f: os.Stderr, std: true})
 	lib.input, lib.output = lib.stdin, lib.stdout
+	lib.keepDefaults(L)
 	t := L.NewTable()
 	for name, fn := range map[string]lua.LGFunction{
 		"close":   lib.ioClose,
@@ -272,7 +333,7 @@ func (lib *iolib) ioOpen(L *lua.LState) int {
 	if err != nil {
 		return ioResult(L, err, name)
 	}
-	L.Push(lib.newFile(L, &lfile{f: f}))
+	L.Push(lib.newFile(L, &lfile{f: f, readOnly: readOnly(mode)}))
 	return 1
 }
 
@@ -368,14 +429,23 @@ func (lib *iolib) ioFile(L *lua.LState, cur **lua.LUserData, mode string) int {
 				msg, _ := cError(err)
 				lauxlib.ArgError(L, 1, string(name)+": "+msg)
 			}
-			*cur = lib.newFile(L, &lfile{f: f})
+			*cur = lib.newFile(L, &lfile{f: f, readOnly: readOnly(mode)})
 		} else {
 			lib.toFile(L, 1)
 			*cur = L.Get(1).(*lua.LUserData)
 		}
+		lib.keepDefaults(L)
 	}
 	L.Push(*cur)
 	return 1
+}
+
+// keepDefaults keeps the default files where the collector sees them
+// (the registry), as PUC keeps them in the io library's environment: a
+// file only io.input or io.output holds is not garbage.
+func (lib *iolib) keepDefaults(L *lua.LState) {
+	L.G.Registry.RawSetString(registryKey+".input", lib.input)
+	L.G.Registry.RawSetString(registryKey+".output", lib.output)
 }
 
 func (lib *iolib) ioInput(L *lua.LState) int  { return lib.ioFile(L, &lib.input, "r") }
@@ -397,7 +467,7 @@ func (lib *iolib) closeFile(L *lua.LState, lf *lfile) int {
 		return 2
 	}
 	lf.closed = true
-	var err error
+	err := lf.flushBuffer()
 	if lf.cmd != nil {
 		err = lf.pipe.Close()
 		if werr := lf.cmd.Wait(); err == nil {
@@ -406,8 +476,8 @@ func (lib *iolib) closeFile(L *lua.LState, lf *lfile) int {
 				err = werr
 			}
 		}
-	} else {
-		err = lf.f.Close()
+	} else if cerr := lf.f.Close(); err == nil {
+		err = cerr
 	}
 	return ioResult(L, err, "")
 }
@@ -421,13 +491,11 @@ func (lib *iolib) ioClose(L *lua.LState) int {
 
 func (lib *iolib) fileClose(L *lua.LState) int { return lib.closeFile(L, lib.toFile(L, 1)) }
 
+// flush is fflush: the buffer written (to the kernel, not synced).
 func (lib *iolib) flush(L *lua.LState, lf *lfile) int {
 	var err error
-	if lf.f != nil && lf.cmd == nil && !lf.std {
-		err = lf.f.Sync()
-		if errors.Is(err, syscall.EINVAL) {
-			err = nil
-		}
+	if lf.f != nil {
+		err = lf.flushBuffer()
 	}
 	return ioResult(L, err, "")
 }
@@ -446,7 +514,7 @@ func (lib *iolib) write(L *lua.LState, lf *lfile, first int) int {
 	}
 	err := lf.unread()
 	if err == nil {
-		_, err = io.WriteString(lf.writer(), b.String())
+		err = lf.put(b.String())
 	}
 	return ioResult(L, err, "")
 }
@@ -473,6 +541,9 @@ func (lib *iolib) fileSeek(L *lua.LState) int {
 	if err := lf.unread(); err != nil {
 		return ioResult(L, err, "")
 	}
+	if err := lf.flushBuffer(); err != nil {
+		return ioResult(L, err, "")
+	}
 	pos, err := lf.f.Seek(offset, whence)
 	if err != nil {
 		return ioResult(L, err, "")
@@ -481,12 +552,28 @@ func (lib *iolib) fileSeek(L *lua.LState) int {
 	return 1
 }
 
+// fileSetvbuf is f:setvbuf(mode [, size]); what was buffered is written
+// first.
 func (lib *iolib) fileSetvbuf(L *lua.LState) int {
-	lib.toFile(L, 1)
-	checkOption(L, 2, "", []string{"no", "full", "line"})
-	lauxlib.OptInteger(L, 3, 0)
+	lf := lib.toFile(L, 1)
+	mode := checkOption(L, 2, "", []string{"full", "line", "no"})
+	size := lauxlib.OptInteger(L, 3, setvbufBufSize)
+	if err := lf.flushBuffer(); err != nil && lf.f != nil {
+		return ioResult(L, err, "")
+	}
+	lf.vmode, lf.vsize = mode, int(size)
 	L.Push(lua.LTrue)
 	return 1
+}
+
+// FlushAll writes what every file's buffer holds, as C's exit does
+// before the process ends.
+func FlushAll(L *lua.LState) {
+	for _, ud := range lgc.TrackedOf(L).Userdata {
+		if lf, ok := ud.Value.(*lfile); ok && !lf.closed && lf.f != nil {
+			lf.flushBuffer()
+		}
+	}
 }
 
 // checkOption is luaL_checkoption: the index of the argument in names.
@@ -518,7 +605,7 @@ func (lib *iolib) ioLines(L *lua.LState) int {
 		msg, _ := cError(err)
 		lauxlib.ArgError(L, 1, name+": "+msg)
 	}
-	L.Push(lib.linesIterator(L, lib.newFile(L, &lfile{f: f}), true))
+	L.Push(lib.linesIterator(L, lib.newFile(L, &lfile{f: f, readOnly: readOnly("r")}), true))
 	return 1
 }
 

@@ -162,6 +162,7 @@ func osTime(L *lua.LState) int {
 // A host that must not die replaces os.exit after Open.
 func osExit(L *lua.LState) int {
 	code := lauxlib.OptInt(L, 1, 0)
+	FlushAll(L)
 	os.Exit(code)
 	return 0
 }

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"msyshost/lib/config"
 	"msyshost/lib/message"
 	"msyshost/lib/spool"
 	"msyshost/luahost"
 	"msyshost/luahost/luatest"
 
 	"msyshost/lib/msys/core"
-	_ "msyshost/lib/msys/extended/message"
+	msgbind "msyshost/lib/msys/extended/message"
 	_ "msyshost/lib/msys/extended/message_routing"
 )
 
@@ -92,4 +93,16 @@ func TestInjectPartial(t *testing.T) {
 	if got := strings.Join(inj.taken, " "); got != "one@example.com two@example.com" {
 		t.Errorf("injected %s", got)
 	}
+}
+
+func TestBindingFromConfig(t *testing.T) {
+	cfg, err := config.Parse("bindings.conf", []byte(`
+Binding "mydomain" { }
+Binding_Group "outbound" { Binding "out1" { } Binding "out2" { } }
+Binding_Group "none" { }
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	luatest.Run(t, "binding_test.lua", msgbind.Config.Set(&luahost.Services{}, func() *config.Config { return cfg }))
 }

@@ -22,8 +22,11 @@
 //     the top of a message cannot be added anywhere.
 //   - Text in a charset the host cannot convert (anything but UTF-8,
 //     US-ASCII, ISO-8859-1, Windows-1252) is returned as its bytes.
-//   - msg:binding and msg:binding_group record the name without checking it
-//     against the configured bindings (that needs lib/config).
+//   - msg:binding and msg:binding_group check the name against the
+//     configured bindings and binding groups (Config); msg:binding_group
+//     picks the group's first binding (msyshost has no adaptive delivery
+//     and no suspended bindings to prefer or avoid). Without a
+//     configuration (msyshost lua) names are recorded as given.
 //   - Phase restrictions (rcptto settable only from
 //     validate_data_spool_each_rcpt, binding only in validate_set_binding,
 //     no discard/code in set_binding) are not enforced: the host does not
@@ -38,15 +41,20 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/config"
 	"msyshost/lib/message"
 	"msyshost/lib/msys/core"
 	"msyshost/luahost"
 )
 
+// Config is the configuration in force, whose Binding and Binding_Group
+// scopes msg:binding and msg:binding_group choose from.
+var Config = luahost.NewService[func() *config.Config]("configuration")
+
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open, Notes: map[string]string{
-		"ec_message:binding":       "records the name without checking it against the configured bindings; allowed in every phase",
-		"ec_message:binding_group": "records the name; no adaptive choice among the group's bindings",
+		"ec_message:binding":       "allowed in every phase",
+		"ec_message:binding_group": "picks the group's first binding: no adaptive choice among the group's bindings",
 		"ec_message:rcptto":        "settable in every phase, not only from validate_data_spool_each_rcpt on",
 		"ec_message:discard":       "allowed in every phase, validate_set_binding included",
 		"ec_message:code":          "allowed in every phase, validate_set_binding included",
@@ -245,15 +253,17 @@ func code(a luahost.Args) int {
 	return a.Push(lua.LString(m.Code))
 }
 
-// msg:binding([name]) → the binding name, nil for an empty or
-// invalid name. Setting takes a single string ("default" allowed). The
-// name is recorded as given; checking it against the configured bindings
-// needs the config and is not done yet. Unset, the binding is "default".
+// msg:binding([name]) → the binding name, nil for an empty name or one
+// the config does not declare (the binding stays as it was). Setting takes
+// a single string ("default" allowed). Unset, the binding is "default".
 func binding(a luahost.Args) int {
 	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
 		name := a.String(2)
 		if name == "" {
+			return a.Push(lua.LNil)
+		}
+		if cfg, ok := configOf(a); ok && !cfg.HasBinding(name) {
 			return a.Push(lua.LNil)
 		}
 		m.Binding = name
@@ -264,8 +274,9 @@ func binding(a luahost.Args) int {
 	return a.Push(lua.LString(m.Binding))
 }
 
-// msg:binding_group([name]) → the binding group name, nil
-// for an empty name or when none was set. Recorded as given (see binding).
+// msg:binding_group([name]) → the binding group name, nil for an empty
+// name, a group the config does not declare, or when none was set. Setting
+// a group sets the binding to its first one.
 func bindingGroup(a luahost.Args) int {
 	m := core.MessageClass.Check(a, 1)
 	if !a.IsNone(2) {
@@ -273,12 +284,31 @@ func bindingGroup(a luahost.Args) int {
 		if name == "" {
 			return a.Push(lua.LNil)
 		}
+		if cfg, ok := configOf(a); ok {
+			bindings, found := cfg.BindingGroup(name)
+			if !found {
+				return a.Push(lua.LNil)
+			}
+			if len(bindings) > 0 {
+				m.Binding = bindings[0]
+			}
+		}
 		m.BindingGroup = name
 	}
 	if m.BindingGroup == "" {
 		return a.Push(lua.LNil)
 	}
 	return a.Push(lua.LString(m.BindingGroup))
+}
+
+// configOf returns the configuration in force, when the host has one.
+func configOf(a luahost.Args) (*config.Config, bool) {
+	f, ok := Config.Get(a.L)
+	if !ok || f == nil {
+		return nil, false
+	}
+	cfg := f()
+	return cfg, cfg != nil
 }
 
 // msg:get_envelope2(flags, localpart_str, domain_str) →

@@ -233,3 +233,12 @@ func SetFuncs(L *lua.LState, name string, fns map[string]lua.LGFunction) *lua.LT
 	}
 	return tb
 }
+
+// RawEqual is lua_rawequal: numbers by value, the rest by identity.
+func RawEqual(a, b lua.LValue) bool {
+	if x, ok := a.(lua.LNumber); ok {
+		y, ok := b.(lua.LNumber)
+		return ok && x == y
+	}
+	return a == b
+}

@@ -84,3 +84,17 @@ func Registers(L *lua.LState) ([]lua.LValue, bool) {
 	}
 	return values[:n], true
 }
+
+// FrameBase returns the register of the function a frame runs (its
+// callFrame.Base); the frame's own values start above it.
+func FrameBase(dbg *lua.Debug) (int, bool) {
+	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0, false
+	}
+	b := v.Elem().FieldByName("Base")
+	if !b.IsValid() || b.Kind() != reflect.Int {
+		return 0, false
+	}
+	return int(b.Int()), true
+}

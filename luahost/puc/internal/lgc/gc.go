@@ -5,8 +5,10 @@ package lgc
 
 import (
 	"errors"
+	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -63,8 +65,12 @@ func MaybeCollect(L *lua.LState) error {
 
 // Due counts a chance to collect and reports whether MaybeCollect would
 // collect now.
-func Due(L *lua.LState) bool {
-	t := TrackedOf(L)
+func Due(L *lua.LState) bool { return TrackedOf(L).due() }
+
+// DueFunc is Due for L without finding L's list each time.
+func DueFunc(L *lua.LState) func() bool { return TrackedOf(L).due }
+
+func (t *Tracked) due() bool {
 	t.Calls++
 	return t.Since >= collectEvery || (t.Weak || len(t.Userdata) > 0) && t.Calls >= collectEvery
 }
@@ -340,4 +346,34 @@ func FinalizeAll(L *lua.LState) {
 		L.Push(uds[i])
 		_ = L.PCall(1, 0, nil) // lua_close goes on after a failed finalizer
 	}
+}
+
+// goCycles counts the collections of Go's collector: a cleanup of a
+// throw-away object, re-armed each time, runs after each one.
+var goCycles, goCyclesSeen atomic.Uint64
+
+func init() { armCycleCounter() }
+
+func armCycleCounter() {
+	runtime.AddCleanup(new([16]byte), func(struct{}) {
+		goCycles.Add(1)
+		armCycleCounter()
+	}, struct{}{})
+}
+
+// Poll collects L when Go's collector ran since the last Poll and L has
+// weak tables or userdata to finalize, as PUC's collector runs while a
+// script allocates: a loop that waits for a weak entry to go, or for a
+// finalizer, ends. It costs an atomic load when nothing is due; only the
+// first state to poll after a Go collection collects (a host collects the
+// others between calls).
+func Poll(L *lua.LState) error {
+	c := goCycles.Load()
+	if c == goCyclesSeen.Load() || !goCyclesSeen.CompareAndSwap(goCyclesSeen.Load(), c) {
+		return nil
+	}
+	if t := TrackedOf(L); t.Weak || len(t.Userdata) > 0 {
+		return Collect(L)
+	}
+	return nil
 }

@@ -20,3 +20,15 @@ print("pcall", pcall(runaway, 1))
 local ok, trace = xpcall(runaway, debug.traceback)
 print("xpcall", ok)
 print(trace)
+-- Coroutines resuming coroutines nest C calls, which PUC bounds.
+local nest = function(f) coroutine.wrap(f)(f) end
+local ok, e = pcall(nest, nest)
+local _, levels = e:gsub("recursion.lua:%d+: ", "")
+print("nested resumes", ok, levels, e:sub(-16))
+local function resumeDeeper(n)
+  local co = coroutine.create(function() return resumeDeeper(n + 1) end)
+  local ok, r = coroutine.resume(co)
+  if not ok then return n, r end
+  return r
+end
+print("resume depth", resumeDeeper(1))

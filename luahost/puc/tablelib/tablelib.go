@@ -1,4 +1,8 @@
-package puc
+// Package tablelib is PUC Lua 5.1's table library for gopher-lua: PUC's
+// sort (its quicksort, so comparators see the same calls, and "invalid
+// order function for sorting"), getn/setn/maxn/foreach, and its error
+// texts.
+package tablelib
 
 import (
 	"strings"
@@ -8,7 +12,8 @@ import (
 	"msyshost/luahost/puc/internal/lauxlib"
 )
 
-func openTable(L *lua.LState) {
+// Open replaces the table library of L.
+func Open(L *lua.LState) {
 	lauxlib.SetFuncs(L, "table", map[string]lua.LGFunction{
 		"concat":   tabConcat,
 		"foreach":  tabForeach,
@@ -264,7 +269,7 @@ func lessThan(L *lua.LState, a, b lua.LValue) bool {
 	}
 	if a.Type() == b.Type() {
 		mm := L.GetMetaField(a, "__lt")
-		if mm != lua.LNil && rawEqual(mm, L.GetMetaField(b, "__lt")) {
+		if mm != lua.LNil && lauxlib.RawEqual(mm, L.GetMetaField(b, "__lt")) {
 			L.Push(mm)
 			L.Push(a)
 			L.Push(b)

@@ -1,4 +1,7 @@
-package puc
+// Package mathlib is PUC Lua 5.1's math library for gopher-lua: C's libm
+// results with glibc's NaN signs, and math.random as glibc's rand() drives
+// it, so seeded sequences match lua5.1 on Debian.
+package mathlib
 
 import (
 	"math"
@@ -9,7 +12,10 @@ import (
 	"msyshost/luahost/puc/number"
 )
 
-func openMath(L *lua.LState, h *host) {
+// Open replaces the math library of L; each state has its own random
+// sequence.
+func Open(L *lua.LState) {
+	var rand glibcRand
 	fn1 := func(f func(float64) float64) lua.LGFunction {
 		return func(L *lua.LState) int {
 			x := lauxlib.CheckNumber(L, 1)
@@ -64,10 +70,10 @@ func openMath(L *lua.LState, h *host) {
 		"tan":   fn1(math.Tan),
 		"tanh":  fn1(math.Tanh),
 		"random": func(L *lua.LState) int {
-			return mathRandom(L, &h.rand)
+			return mathRandom(L, &rand)
 		},
 		"randomseed": func(L *lua.LState) int {
-			h.rand.seed(uint32(lauxlib.CheckInt(L, 1)))
+			rand.seed(uint32(lauxlib.CheckInt(L, 1)))
 			return 0
 		},
 	})

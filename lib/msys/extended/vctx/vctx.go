@@ -1,0 +1,115 @@
+// Package vctx is the Lua module msys.extended.vctx: the session's
+// recipient list (vctx:add_recipient, remove_recipient, recipient_list)
+// and vctx:tarpit. The module adds methods only; require returns true.
+package vctx
+
+import (
+	"strings"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/lib/msys/core"
+	"msyshost/luahost"
+)
+
+func init() {
+	luahost.Register(luahost.Binding{Name: "msys.extended.vctx", Open: open, Notes: map[string]string{
+		"vctx:tarpit": "recorded on the vctx for the SMTP session to apply",
+	}})
+}
+
+func open(L *lua.LState) lua.LValue {
+	luahost.SetFuncs(L, core.VctxClass.Methods(L), map[string]lua.LGFunction{
+		"add_recipient":    luahost.Method("add_recipient", addRecipient),
+		"remove_recipient": luahost.Method("remove_recipient", removeRecipient),
+		"recipient_list":   luahost.Method("recipient_list", recipientList),
+		"tarpit":           luahost.Method("tarpit", tarpit),
+	})
+	return nil
+}
+
+// addresses reads argument n: one address or a table of them (an array,
+// from index 0 or 1).
+func addresses(a luahost.Args, n int) []string {
+	if t, ok := a.Get(n).(*lua.LTable); ok {
+		var out []string
+		if v, ok := luahost.ToString(t.RawGetInt(0)); ok {
+			out = append(out, v)
+		}
+		for i := 1; ; i++ {
+			v, ok := luahost.ToString(t.RawGetInt(i))
+			if !ok {
+				break
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	return []string{a.String(n)}
+}
+
+func openList(a luahost.Args) *core.Vctx {
+	v := core.VctxClass.Check(a, 1)
+	if v.RcptListFinal {
+		a.Raise("vctx:%s: the recipient list is final (after validate_rcptto_list_final)", a.Name)
+	}
+	return v
+}
+
+// vctx:add_recipient(address or table): appends to the session's
+// recipients; an error once the list is final.
+func addRecipient(a luahost.Args) int {
+	v := openList(a)
+	v.Recipients = append(v.Recipients, addresses(a, 2)...)
+	return 0
+}
+
+// vctx:remove_recipient(address or table): removes every occurrence
+// (addresses compare without case); an error once the list is final.
+func removeRecipient(a luahost.Args) int {
+	v := openList(a)
+	drop := addresses(a, 2)
+	kept := v.Recipients[:0]
+	for _, r := range v.Recipients {
+		gone := false
+		for _, d := range drop {
+			if strings.EqualFold(r, d) {
+				gone = true
+				break
+			}
+		}
+		if !gone {
+			kept = append(kept, r)
+		}
+	}
+	v.Recipients = kept
+	return 0
+}
+
+// vctx:recipient_list([addresses]) → the recipients as an array from index
+// 0 (Momentum's example walks it from 0 to #list); with an address or a
+// table, replaces the list first.
+func recipientList(a luahost.Args) int {
+	v := core.VctxClass.Check(a, 1)
+	if !a.IsNone(2) {
+		v = openList(a)
+		v.Recipients = addresses(a, 2)
+	}
+	t := a.L.CreateTable(len(v.Recipients), 1)
+	for i, r := range v.Recipients {
+		t.RawSetInt(i, lua.LString(r))
+	}
+	return a.Push(t)
+}
+
+// vctx:tarpit(seconds): asks the SMTP session to hold for that long.
+func tarpit(a luahost.Args) int {
+	v := core.VctxClass.Check(a, 1)
+	s := a.Number(2)
+	if s < 0 {
+		a.Error(2, "seconds must not be negative")
+	}
+	v.Tarpit = time.Duration(s * float64(time.Second))
+	return 0
+}
