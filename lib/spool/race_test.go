@@ -32,8 +32,8 @@ func dueLeft(t *testing.T, s *Spool) (orphans, records int) {
 
 // TestOperatorRacingDeliveries runs `reroute queue all` in a loop while
 // 1000 messages fail once and are retried: an operator command must never
-// write a state a worker replaced meanwhile. Before the fix (a race: one
-// run in three here; 195 of 300 messages on a loaded machine) messages
+// write a state a worker replaced meanwhile. Before the fix (a race: half
+// the runs here; 195 of 300 messages on a loaded machine) messages
 // left a due entry behind them, which spun the loop.
 func TestOperatorRacingDeliveries(t *testing.T) {
 	r := newRouter(func(m *message.Message, n int) error {
@@ -63,9 +63,27 @@ func TestOperatorRacingDeliveries(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	})
-	r.wait(t, n)
+	// Race until half are delivered and every one was tried once, then
+	// stop the command and flush what waits: a command running back to
+	// back holds its claims most of the time.
+	for got, deadline := 0, time.After(5*time.Second); got < n/2; got++ {
+		select {
+		case <-r.ok:
+		case <-deadline:
+			got = n
+		}
+	}
+	waitFor(t, "a first attempt of every message", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return len(r.tries) == n
+	})
 	stop.Store(true)
 	wg.Wait()
+	waitFor(t, "the attempts under way", func() bool { return s.inFlight() == 0 })
+	if _, err := s.Flush(context.Background(), "all"); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "an empty spool", func() bool { _, recs := dueLeft(t, s); return recs == 0 })
 	if orphans, _ := dueLeft(t, s); orphans != 0 {
 		t.Fatalf("%d due entries left without a message", orphans)
