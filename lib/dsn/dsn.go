@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"os"
 	"strings"
 	"time"
 
@@ -35,8 +34,6 @@ const (
 	// OptMailerDaemon is the From of bounces; default
 	// mailer-daemon@<hostname>.
 	OptMailerDaemon = "mailerdaemon"
-	// OptHostname (global) overrides the machine's host name.
-	OptHostname = "hostname"
 )
 
 func init() {
@@ -47,22 +44,6 @@ func init() {
 		Help: "how much of the failed message a bounce carries"})
 	config.Declare(config.OptionSpec{Name: "mailerdaemon", Scopes: config.Fallback, Type: config.StringType,
 		Help: "From of bounces; default mailer-daemon@<Hostname>"})
-	config.Declare(config.OptionSpec{Name: "Hostname", Scopes: []string{config.GlobalScope}, Type: config.StringType,
-		Help: "this host's name in greetings, EHLO, Received headers and bounces; default the machine's"})
-}
-
-// Hostname returns the host name msyshost gives itself: the config's
-// Hostname, else the machine's.
-func Hostname(cfg *config.Config) string {
-	if cfg != nil {
-		if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
-			return o.Value.String()
-		}
-	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
 }
 
 var (
@@ -128,7 +109,7 @@ func (bc *Bouncer) Render(_ context.Context, b spool.Bounce) (*message.Message, 
 			return nil, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: expected none, headers or all, found %q", OptBouncesInlineOriginal, v.String())}
 		}
 	}
-	host := bc.hostname(cfg)
+	host := config.Hostname(cfg, bc.Hostname)
 	from := "mailer-daemon@" + host
 	if v, ok := cfg.Eval(scope, OptMailerDaemon); ok && v.String() != "" {
 		from = v.String()
@@ -385,13 +366,6 @@ func (bc *Bouncer) config() *config.Config {
 	}
 	c, _ := config.Parse("(defaults)", nil)
 	return c
-}
-
-func (bc *Bouncer) hostname(cfg *config.Config) string {
-	if _, set := cfg.Root().Get(OptHostname); !set && bc.Hostname != "" {
-		return bc.Hostname
-	}
-	return Hostname(cfg)
 }
 
 func (bc *Bouncer) now() time.Time {

@@ -43,8 +43,6 @@ const (
 	// OptEHLOHostname is __hostname__ (the default), __message__ (the
 	// sender's domain) or a name.
 	OptEHLOHostname = "ehlo_hostname"
-	// OptHostname (global) overrides the machine's host name.
-	OptHostname = "hostname"
 	// Timeouts, in seconds or with a unit: connect (default 30; Momentum's
 	// is 300, which one server that does not answer would make the cost of
 	// every delivery to it before it is known to be down), the
@@ -121,7 +119,7 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 		ca:       c.opts.RootCAs,
 		maxConns: DefaultMaxOutboundConnections,
 	}
-	hostname := c.hostname(cfg)
+	hostname := config.Hostname(cfg, c.opts.Hostname)
 	p.ehlo = hostname
 	get := func(name string) (config.Value, bool) {
 		if cfg == nil {
@@ -291,23 +289,6 @@ func parseHostPort(s string, port int) (target, error) {
 // badHostRune is what no host name or address literal holds.
 func badHostRune(r rune) bool {
 	return r <= ' ' || r == 0x7f || strings.ContainsRune("[]/\\@?#", r)
-}
-
-// hostname is the name msyshost gives itself: the global Hostname option,
-// else Options.Hostname, else the machine's.
-func (c *Client) hostname(cfg *config.Config) string {
-	if cfg != nil {
-		if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
-			return o.Value.String()
-		}
-	}
-	if c.opts.Hostname != "" {
-		return c.opts.Hostname
-	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
 }
 
 // tlsConfig is the client side of STARTTLS for a server named host.

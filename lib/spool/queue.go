@@ -145,25 +145,15 @@ func Open(path string, opts Options) (*Spool, error) {
 	if opts.AttemptTimeout <= 0 {
 		opts.AttemptTimeout = DefaultAttemptTimeout
 	}
-	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = 5 * time.Second
-	}
 	s := &Spool{path: path, opts: opts, log: opts.Logger,
 		busy: map[string]time.Time{}, claimed: map[string]bool{}, unsettled: map[string]*settlement{},
 		wake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opts.LockTimeout,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("spool %s is locked by another process (another msyshost on the same data directory?): %w", path, err)
-	}
+	db, err := groupcommit.Open("spool", path, opts.LockTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("opening spool %s: %w", path, err)
+		return nil, err
 	}
 	s.db = db
 	if err := s.initLayout(); err != nil {
