@@ -28,7 +28,9 @@ const crashWorkers = 4
 // TestCrashAtLeastOnce SIGKILLs a child that queues and delivers in a
 // loop. Every message whose Enqueue returned must be delivered, before the
 // kill or by the next run of the same file, and a message is delivered
-// twice only inside the stated window: at most one per worker.
+// twice only inside the stated window: at most one per worker. (SIGKILL
+// keeps the page cache: this proves the order of writes and commits, not
+// durability against a power loss; FORMAT.md.)
 func TestCrashAtLeastOnce(t *testing.T) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		crashChild(path)
