@@ -36,8 +36,9 @@ const (
 )
 
 // deferHold is how long a message its channel deferred (its destination
-// busy) waits before it is offered again; no attempt is counted.
-const deferHold = 2 * time.Second
+// busy) waits before it is offered again; no attempt is counted. (A
+// variable for tests.)
+var deferHold = 2 * time.Second
 
 // maxPanics is how many times a channel may panic on one message before
 // the message is quarantined: taken out of delivery, kept for an operator.
@@ -186,6 +187,12 @@ func (s *Spool) takeDue(n int) (items []dueItem, next time.Time) {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var held time.Time // when the first message held back is free again
+	defer func() {
+		if !held.IsZero() && (next.IsZero() || held.Before(next)) {
+			next = held
+		}
+	}()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDue).Cursor()
 		scanned := 0
@@ -204,6 +211,9 @@ func (s *Spool) takeDue(n int) (items []dueItem, next time.Time) {
 			}
 			id := string(k[8:])
 			if s.unavailable(id, now) {
+				if until := s.busy[id]; until.After(now) && (held.IsZero() || until.Before(held)) {
+					held = until
+				}
 				continue
 			}
 			if len(items) == n {

@@ -2,6 +2,7 @@ package spool
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -124,4 +125,54 @@ func TestPanickingChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "delivery after message retry", func() bool { st, _ := s.Stats(); return st.Delivered == 1 })
+}
+
+// TestDeferredIsNotAnAttempt: a channel that did not try a message
+// (channel.ErrDeferred: its destination at its connection limit) has it
+// offered again shortly, with no attempt counted and nothing written.
+func TestDeferredIsNotAnAttempt(t *testing.T) {
+	old := deferHold
+	deferHold = 50 * time.Millisecond
+	defer func() { deferHold = old }()
+	busy := fmt.Errorf("not tried: 32 deliveries under way: %w", channel.ErrDeferred)
+	r := newRouter(func(m *message.Message, n int) error {
+		if n <= 2 {
+			return busy
+		}
+		return nil
+	})
+	s := openTest(t, "", Options{Router: r})
+	m := msg("a@example.com", "b@example.net")
+	if err := s.Enqueue(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	start(t, s)
+	r.wait(t, 1)
+	if n := r.attempts("b@example.net"); n != 3 {
+		t.Fatalf("offered %d times, want 3 (two deferrals)", n)
+	}
+	waitFor(t, "the delivery recorded", func() bool { st, _ := s.Stats(); return st.Delivered == 1 })
+}
+
+// TestListingsInChunks: listings, counts and operator commands read the
+// file a chunk at a time and still see every message.
+func TestListingsInChunks(t *testing.T) {
+	s := openTest(t, "", Options{})
+	var ms []*message.Message
+	for i := range 2*scanChunk + 7 {
+		ms = append(ms, msg("a@example.com", fmt.Sprintf("r%d@example.net", i)))
+	}
+	if err := s.Enqueue(context.Background(), ms...); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.List("all")
+	if st, _ := s.Stats(); err != nil || len(all) != len(ms) || st.Active != len(ms) {
+		t.Fatalf("listed %d, counted %d active, of %d (%v)", len(all), st.Active, len(ms), err)
+	}
+	if n, err := s.Reroute(context.Background(), "example.net", "relay.example"); err != nil || n != len(ms) {
+		t.Fatalf("rerouted %d of %d (%v)", n, len(ms), err)
+	}
+	if moved, _ := s.List("relay.example"); len(moved) != len(ms) {
+		t.Fatalf("%d listed under the new domain", len(moved))
+	}
 }
