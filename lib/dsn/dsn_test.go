@@ -269,3 +269,28 @@ func TestLongAndUnusualInput(t *testing.T) {
 		t.Errorf("headers of a bare-LF original: %q", third)
 	}
 }
+
+// FuzzFold: a folded field has no line over 998 octets, and unfolding it
+// (RFC 5322 2.2.3) gives the field back, unless a word had to be cut.
+func FuzzFold(f *testing.F) {
+	f.Add("Subject: " + strings.Repeat("word ", 50))
+	f.Add("Diagnostic-Code: smtp; " + strings.Repeat("x", 2000))
+	f.Fuzz(func(t *testing.T, field string) {
+		if strings.ContainsAny(field, "\r\n") {
+			return
+		}
+		folded := fold(field)
+		for _, line := range strings.Split(folded, "\r\n") {
+			if len(line) > 998 {
+				t.Fatalf("line of %d octets", len(line))
+			}
+		}
+		cut := false
+		for _, w := range strings.Split(field, " ") {
+			cut = cut || len(w) > 997
+		}
+		if unfolded := strings.ReplaceAll(folded, "\r\n", ""); !cut && unfolded != field {
+			t.Fatalf("%q folded to %q", field, folded)
+		}
+	})
+}

@@ -311,3 +311,23 @@ func TestOwnListenerSkipped(t *testing.T) {
 		t.Fatalf("%d connections to our own listener", n)
 	}
 }
+
+// FuzzCRLFOnly: after crlfOnly every CR is followed by LF, and the only
+// change is the LFs added after bare CRs.
+func FuzzCRLFOnly(f *testing.F) {
+	f.Add([]byte("a\r.\r\nb\r"))
+	f.Add([]byte("plain\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		out := crlfOnly(raw)
+		for i, c := range out {
+			if c == '\r' && (i+1 == len(out) || out[i+1] != '\n') {
+				t.Fatalf("bare CR at %d of %q", i, out)
+			}
+		}
+		noLF := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), nil) }
+		added := bytes.Count(raw, []byte("\r")) - bytes.Count(raw, []byte("\r\n"))
+		if !bytes.Equal(noLF(out), noLF(raw)) || len(out) != len(raw)+added {
+			t.Fatalf("%q became %q", raw, out)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package smtpserver
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -313,4 +314,26 @@ func TestAuthFailuresEndConnection(t *testing.T) {
 	if code, msg, err := c.tp.ReadResponse(0); err == nil {
 		t.Fatalf("connection still open after 3 failed AUTH: %d %s", code, msg)
 	}
+}
+
+// FuzzReadMessage: whatever a client sends as a message, readMessage never
+// panics, and what it accepts has no bare CR or LF and fewer Received
+// fields than the limit, with the trace header first.
+func FuzzReadMessage(f *testing.F) {
+	f.Add([]byte("Subject: a\r\n\r\nbody\r\n"))
+	f.Add([]byte("Received: x\r\nReceived: y\r\n\r\n\r.\r\n"))
+	f.Add([]byte("a\nb\r"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		prefix := []byte("Received: by test\r\n")
+		raw, err := readMessage(bytes.NewReader(b), prefix, int64(len(b)), 1<<20)
+		if err != nil {
+			return
+		}
+		if !bytes.HasPrefix(raw, prefix) || !bytes.Equal(raw[len(prefix):], b) {
+			t.Fatalf("read %q from %q", raw, b)
+		}
+		if bareLineEnd(b) >= 0 || received(b) >= maxReceived {
+			t.Fatalf("accepted %q", b)
+		}
+	})
 }
