@@ -302,9 +302,8 @@ func (s *Spool) settle(force bool) bool {
 	paused := s.opts.Now().Before(s.resumeAt)
 	var owed []*settlement
 	if !paused || force {
-		for id, st := range s.unsettled {
+		for _, st := range s.unsettled {
 			owed = append(owed, st)
-			delete(s.unsettled, id)
 		}
 	}
 	s.mu.Unlock()
@@ -312,7 +311,7 @@ func (s *Spool) settle(force bool) bool {
 		return false
 	}
 	ctx := context.Background()
-	for i, st := range owed {
+	for _, st := range owed {
 		log := s.log.With("id", st.rec.ID)
 		var err error
 		if st.cause == nil {
@@ -324,15 +323,13 @@ func (s *Spool) settle(force bool) bool {
 			err = s.fail(ctx, st.rec, st.msg, st.cause, st.quiet, log)
 		}
 		if err != nil {
-			s.mu.Lock()
-			for _, left := range owed[i:] {
-				if s.unsettled[left.rec.ID] == nil {
-					s.unsettled[left.rec.ID] = left
-				}
-			}
-			s.mu.Unlock()
 			return false
 		}
+		// Settled: only now may an operator command or the loop see the
+		// id again (it is gone from the file).
+		s.mu.Lock()
+		delete(s.unsettled, st.rec.ID)
+		s.mu.Unlock()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
