@@ -65,7 +65,7 @@ func checkSimReceipt(ctx context.Context, t *testing.T, conn *smpp.Conn, receipt
 	select {
 	case sm := <-receipts:
 		rc, err := smpp.ParseReceipt(sm)
-		if err != nil || rc.Stat != stat || rc.FromTLV {
+		if err != nil || rc.Stat != stat || rc.TLVID != "" {
 			t.Fatalf("receipt %+v, %v", rc, err)
 		}
 		a, _ := smpp.IDKey(id, smpp.IDHex, smpp.IDHex)

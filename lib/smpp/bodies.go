@@ -97,7 +97,7 @@ func (b *BindResp) decode(r *reader) (err error) {
 	if b.SystemID, err = r.cstr("system_id", maxSystemID, RInvSysID); err != nil {
 		return err
 	}
-	b.TLVs, err = decodeTLVs(r)
+	b.TLVs, _, err = decodeTLVs(r)
 	return err
 }
 
@@ -151,6 +151,9 @@ type SM struct {
 	SMDefaultMsgID       uint8
 	ShortMessage         []byte
 	TLVs                 TLVs
+	// Malformed are received TLVs of a known tag whose length is outside
+	// the range section 5.3.2 gives: set apart, not read, never sent.
+	Malformed TLVs
 }
 
 func (s *SM) Command() CommandID { return s.ID }
@@ -189,26 +192,35 @@ func (s *SM) encode(w *writer) {
 	s.TLVs.encode(w)
 }
 
+// addresses reads the head submit_sm, deliver_sm and data_sm share
+// (4.4.1, 4.6.1, 4.7.1): service_type, then the source and destination
+// addresses with their TON and NPI, each address at most max octets.
+func (r *reader) addresses(max int, serviceType *string, srcTON, srcNPI *uint8, src *string, dstTON, dstNPI *uint8, dst *string) (err error) {
+	if *serviceType, err = r.cstr("service_type", maxServiceType, RInvSerTyp); err != nil {
+		return err
+	}
+	if *srcTON, err = r.u8("source_addr_ton"); err != nil {
+		return err
+	}
+	if *srcNPI, err = r.u8("source_addr_npi"); err != nil {
+		return err
+	}
+	if *src, err = r.cstr("source_addr", max, RInvSrcAdr); err != nil {
+		return err
+	}
+	if *dstTON, err = r.u8("dest_addr_ton"); err != nil {
+		return err
+	}
+	if *dstNPI, err = r.u8("dest_addr_npi"); err != nil {
+		return err
+	}
+	*dst, err = r.cstr("destination_addr", max, RInvDstAdr)
+	return err
+}
+
 func (s *SM) decode(r *reader) (err error) {
-	if s.ServiceType, err = r.cstr("service_type", maxServiceType, RInvSerTyp); err != nil {
-		return err
-	}
-	if s.SourceAddrTON, err = r.u8("source_addr_ton"); err != nil {
-		return err
-	}
-	if s.SourceAddrNPI, err = r.u8("source_addr_npi"); err != nil {
-		return err
-	}
-	if s.SourceAddr, err = r.cstr("source_addr", maxAddr, RInvSrcAdr); err != nil {
-		return err
-	}
-	if s.DestAddrTON, err = r.u8("dest_addr_ton"); err != nil {
-		return err
-	}
-	if s.DestAddrNPI, err = r.u8("dest_addr_npi"); err != nil {
-		return err
-	}
-	if s.DestinationAddr, err = r.cstr("destination_addr", maxAddr, RInvDstAdr); err != nil {
+	if err := r.addresses(maxAddr, &s.ServiceType, &s.SourceAddrTON, &s.SourceAddrNPI, &s.SourceAddr,
+		&s.DestAddrTON, &s.DestAddrNPI, &s.DestinationAddr); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -247,7 +259,7 @@ func (s *SM) decode(r *reader) (err error) {
 	if s.ShortMessage, err = r.bytes("short_message", int(n)); err != nil {
 		return err
 	}
-	if s.TLVs, err = decodeTLVs(r); err != nil {
+	if s.TLVs, s.Malformed, err = decodeTLVs(r); err != nil {
 		return err
 	}
 	// 5.3.2.32 forbids message_payload beside a non-empty short_message,
@@ -267,10 +279,13 @@ func (s *SM) Payload() []byte {
 
 // SMResp is submit_sm_resp (4.4.2), deliver_sm_resp (4.6.2) and
 // data_sm_resp (4.7.2): a message_id, unused (NULL) for deliver_sm_resp.
+// SMPP v3.4 gives TLVs to data_sm_resp only; SMSCs following v5.0 append
+// some (additional_status_info_text, delivery_failure_reason) to
+// submit_sm_resp too, and they are read there as well.
 type SMResp struct {
 	ID        CommandID
 	MessageID string
-	TLVs      TLVs // data_sm_resp only
+	TLVs      TLVs
 }
 
 func (s *SMResp) Command() CommandID { return s.ID }
@@ -288,9 +303,7 @@ func (s *SMResp) decode(r *reader) (err error) {
 	if s.MessageID, err = r.cstr("message_id", maxMessageID, RInvMsgID); err != nil {
 		return err
 	}
-	if s.ID == DataSMResp {
-		s.TLVs, err = decodeTLVs(r)
-	}
+	s.TLVs, _, err = decodeTLVs(r)
 	return err
 }
 
@@ -374,7 +387,7 @@ func (a *Alert) decode(r *reader) (err error) {
 	if a.ESMEAddr, err = r.cstr("esme_addr", maxAlertAddr, RInvDstAdr); err != nil {
 		return err
 	}
-	a.TLVs, err = decodeTLVs(r)
+	a.TLVs, _, err = decodeTLVs(r)
 	return err
 }
 

@@ -21,10 +21,13 @@ func (w *writer) cstr(s string) { w.b = append(append(w.b, s...), 0) }
 func (w *writer) raw(b []byte)  { w.b = append(w.b, b...) }
 
 // reader takes a PDU body apart. Every read is bounded by the body.
+// lenient is set for responses: what a peer's answer gets wrong beyond
+// its status is read past rather than refused (see Decode).
 type reader struct {
-	b   []byte
-	off int
-	id  CommandID
+	b       []byte
+	off     int
+	id      CommandID
+	lenient bool
 }
 
 func (r *reader) left() int { return len(r.b) - r.off }
@@ -60,6 +63,12 @@ func (r *reader) short(field string) error {
 func (r *reader) cstr(field string, max int, st Status) (string, error) {
 	rest := r.b[r.off:]
 	n := bytes.IndexByte(rest, 0)
+	if r.lenient && n < 0 && len(rest) < max {
+		// A response's string may end with the body when the peer left
+		// the NUL out.
+		r.off = len(r.b)
+		return string(rest), nil
+	}
 	if n < 0 {
 		if len(rest) >= max {
 			return "", errorf(st, field, "longer than %d octets", max-1)
@@ -149,7 +158,12 @@ func Decode(b []byte) (*PDU, error) {
 		return p, &Error{Status: RInvCmdID, Msg: fmt.Sprintf("unknown or unsupported %s", p.ID)}
 	}
 	p.Body = body
-	r := &reader{b: b[HeaderLen:], id: p.ID}
+	// Responses are read leniently: the status in the header is what the
+	// peer decided, and an SMSC that accepted a submit_sm but writes its
+	// answer oddly (no NUL after the message id, TLVs SMPP v3.4 does not
+	// list there, stray octets) has still accepted it. Refusing the answer
+	// would send the message again.
+	r := &reader{b: b[HeaderLen:], id: p.ID, lenient: p.ID.IsResponse()}
 	// A negative response may have an empty body (see Encode).
 	if p.ID.IsResponse() && (p.Status != ROK || r.left() == 0) {
 		return p, nil
@@ -157,7 +171,7 @@ func Decode(b []byte) (*PDU, error) {
 	if err := body.decode(r); err != nil {
 		return p, err
 	}
-	if r.left() != 0 {
+	if r.left() != 0 && !r.lenient {
 		return p, errorf(RInvCmdLen, "", "%d octets after the last field of %s", r.left(), p.ID)
 	}
 	return p, nil

@@ -123,7 +123,6 @@ func TestDecodeErrorsCarryTheAnsweringStatus(t *testing.T) {
 		}(), RInvMsgLen, SubmitSMResp},
 		{"TLV cut short", patch(append(append([]byte(nil), submit...), 0x04, 0x27, 0, 5, 1)), RInvOptParStream, SubmitSMResp},
 		{"stray octets", patch(append(append([]byte(nil), submit...), 0x04)), RInvOptParStream, SubmitSMResp},
-		{"known TLV wrong size", patch(append(append([]byte(nil), submit...), 0x04, 0x27, 0, 2, 1, 1)), RInvParLen, SubmitSMResp},
 		{"system_id too long", patch(append(append(append([]byte(nil), bind[:16]...), []byte(strings.Repeat("x", 20)+"\x00")...), bind[18:]...)), RInvSysID, BindTransmitterResp},
 		{"source_addr without NUL", patch(append(append([]byte(nil), submit[:19]...), []byte(strings.Repeat("1", 30))...)), RInvSrcAdr, SubmitSMResp},
 		{"bad validity period", func() []byte {
@@ -185,5 +184,69 @@ func TestNegativeResponseHasNoBody(t *testing.T) {
 	p, err := Decode(b)
 	if err != nil || p.Status != RThrottled || !p.Status.Temporary() {
 		t.Fatalf("Decode = %+v, %v", p, err)
+	}
+}
+
+// One known TLV of a length section 5.3.2 does not allow costs nothing
+// else: the PDU decodes, the TLV is set apart (Malformed) and not read,
+// and a receipt falls back to its text. Sending one is still refused.
+func TestMalformedTLVIsSetApart(t *testing.T) {
+	sm := &SM{ID: DeliverSM, EsmClass: EsmDeliveryRcpt, ShortMessage: []byte("id:123 stat:DELIVRD")}
+	b := mustEncode(t, &PDU{Header: Header{ID: DeliverSM, Seq: 9}, Body: sm})
+	// An empty receipted_message_id (1..65 octets) and a four-octet
+	// message_state (one octet), as SMSCs send them.
+	b = patch(append(b, 0x00, 0x1E, 0x00, 0x00, 0x04, 0x27, 0x00, 0x04, 0, 0, 0, 5))
+	p, err := Decode(b)
+	if err != nil {
+		t.Fatalf("a deliver_sm with malformed TLVs: %v", err)
+	}
+	got := p.Body.(*SM)
+	if len(got.TLVs) != 0 || len(got.Malformed) != 2 || got.Malformed[1].Problem() != "message_state of 4 octets, want 1..1" {
+		t.Fatalf("TLVs %v, malformed %v", got.TLVs, got.Malformed)
+	}
+	rc, err := ParseReceipt(got)
+	if err != nil || rc.ID != "123" || rc.Stat != "DELIVRD" {
+		t.Fatalf("receipt %+v, %v: want the text's id and state", rc, err)
+	}
+	sm.TLVs = TLVs{{TagMessageState, []byte{0, 0, 0, 5}}}
+	if _, err := Encode(&PDU{Header: Header{ID: DeliverSM, Seq: 9}, Body: sm}); err == nil {
+		t.Fatal("a malformed TLV must not be sent")
+	}
+}
+
+// A submit_sm_resp is read leniently: its status is what the SMSC
+// decided. TLVs appended (as SMPP v5.0 SMSCs do), a message_id without its
+// NUL, stray octets after it: the id is read, nothing is refused.
+func TestSubmitResponseReadLeniently(t *testing.T) {
+	head := func(body ...byte) []byte {
+		b := make([]byte, HeaderLen)
+		b[7] = 0x04
+		b[4] = 0x80
+		b[15] = 7
+		return patch(append(b, body...))
+	}
+	for _, c := range []struct {
+		name string
+		b    []byte
+		id   string
+		tlvs int
+	}{
+		{"TLV after the id", head(append([]byte("abc\x00"), 0x00, 0x1D, 0x00, 0x03, 'o', 'k', 0)...), "abc", 1},
+		{"no NUL", head([]byte("abc")...), "abc", 0},
+		{"stray octets after the id", head(append([]byte("abc\x00"), 0x01, 0x02)...), "abc", 0},
+	} {
+		p, err := Decode(c.b)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if r := p.Body.(*SMResp); r.MessageID != c.id || len(r.TLVs) != c.tlvs || p.Seq != 7 {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+	}
+	// A request is still read strictly.
+	b := mustEncode(t, &PDU{Header: Header{ID: SubmitSM, Seq: 1}, Body: &SM{ID: SubmitSM}})
+	if _, err := Decode(patch(append(b, 0x01, 0x02))); err == nil {
+		t.Error("a submit_sm with stray octets must not decode")
 	}
 }

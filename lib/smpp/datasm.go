@@ -14,6 +14,7 @@ type Data struct {
 	RegisteredDelivery uint8
 	DataCoding         uint8
 	TLVs               TLVs
+	Malformed          TLVs // as SM.Malformed
 }
 
 // maxDataAddr is the data_sm address limit (4.7.1: 65 octets).
@@ -45,25 +46,8 @@ func (d *Data) encode(w *writer) {
 }
 
 func (d *Data) decode(r *reader) (err error) {
-	if d.ServiceType, err = r.cstr("service_type", maxServiceType, RInvSerTyp); err != nil {
-		return err
-	}
-	if d.SourceAddrTON, err = r.u8("source_addr_ton"); err != nil {
-		return err
-	}
-	if d.SourceAddrNPI, err = r.u8("source_addr_npi"); err != nil {
-		return err
-	}
-	if d.SourceAddr, err = r.cstr("source_addr", maxDataAddr, RInvSrcAdr); err != nil {
-		return err
-	}
-	if d.DestAddrTON, err = r.u8("dest_addr_ton"); err != nil {
-		return err
-	}
-	if d.DestAddrNPI, err = r.u8("dest_addr_npi"); err != nil {
-		return err
-	}
-	if d.DestinationAddr, err = r.cstr("destination_addr", maxDataAddr, RInvDstAdr); err != nil {
+	if err := r.addresses(maxDataAddr, &d.ServiceType, &d.SourceAddrTON, &d.SourceAddrNPI, &d.SourceAddr,
+		&d.DestAddrTON, &d.DestAddrNPI, &d.DestinationAddr); err != nil {
 		return err
 	}
 	if d.EsmClass, err = r.u8("esm_class"); err != nil {
@@ -75,7 +59,7 @@ func (d *Data) decode(r *reader) (err error) {
 	if d.DataCoding, err = r.u8("data_coding"); err != nil {
 		return err
 	}
-	d.TLVs, err = decodeTLVs(r)
+	d.TLVs, d.Malformed, err = decodeTLVs(r)
 	return err
 }
 
@@ -87,5 +71,6 @@ func (d *Data) AsSM() *SM {
 		SourceAddrTON: d.SourceAddrTON, SourceAddrNPI: d.SourceAddrNPI, SourceAddr: d.SourceAddr,
 		DestAddrTON: d.DestAddrTON, DestAddrNPI: d.DestAddrNPI, DestinationAddr: d.DestinationAddr,
 		EsmClass: d.EsmClass, RegisteredDelivery: d.RegisteredDelivery, DataCoding: d.DataCoding, TLVs: d.TLVs,
+		Malformed: d.Malformed,
 	}
 }

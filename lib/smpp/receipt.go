@@ -7,20 +7,25 @@ import (
 )
 
 // Receipt is what a delivery receipt says (appendix B, 5.3.2.12,
-// 5.3.2.35, 5.3.2.31).
+// 5.3.2.35, 5.3.2.31). The two ids are kept apart: SMSCs commonly write
+// receipted_message_id as their submit_sm_resp did and the text's id: in
+// another format (decimal), so each is read in its own.
 type Receipt struct {
-	ID    string // the message id as the SMSC wrote it, NULs trimmed
-	Stat  string // DELIVRD, UNDELIV, ... upper-cased; from message_state when the text has none
-	Err   string // the err: field, or the network_error_code TLV as "type:code"
-	Sub   string
-	Dlvrd string
-	// SubmitDate and DoneDate are YYMMDDhhmm[ss] as written.
-	SubmitDate string
-	DoneDate   string
-	Text       string
-	// FromTLV says the id came from receipted_message_id rather than the
-	// text.
-	FromTLV bool
+	// ID is the id to correlate when the formats do not matter: TLVID
+	// when present, else TextID.
+	ID string
+	// TLVID is receipted_message_id up to its first NUL, white space
+	// trimmed; "" when absent.
+	TLVID string
+	// TextID is the receipt text's id: field; "" when absent.
+	TextID string
+	// Stat is DELIVRD, UNDELIV, ... upper-cased: from message_state when
+	// present, else the text's stat:.
+	Stat string
+	// Err is the network error: network_error_code's code as three
+	// decimal digits, as the text's err: field writes it, else that field
+	// as written.
+	Err string
 }
 
 // messageStates names the message_state values (5.2.28) with the stat
@@ -59,7 +64,7 @@ func IsReceipt(d *SM) bool {
 	if _, ok := d.TLVs.Get(TagReceiptedMessageID); ok {
 		return true
 	}
-	f := receiptFields(string(d.Payload()))
+	f := receiptFields(ReceiptText(d))
 	return f["id"] != "" && f["stat"] != ""
 }
 
@@ -71,15 +76,42 @@ func IsReceipt(d *SM) bool {
 // state can be found.
 func ParseReceipt(d *SM) (Receipt, error) {
 	var rc Receipt
-	if id, ok := d.TLVs.String(TagReceiptedMessageID); ok && strings.TrimSpace(id) != "" {
-		rc.ID, rc.FromTLV = strings.TrimSpace(id), true
+	if id, ok := d.TLVs.String(TagReceiptedMessageID); ok {
+		rc.TLVID = strings.TrimSpace(id)
 	}
 	if st, ok := d.TLVs.Uint(TagMessageState); ok {
 		rc.Stat = StateName(st)
 	}
 	if ne, ok := d.TLVs.NetworkErrorCode(); ok {
-		rc.Err = fmt.Sprintf("%d:%d", ne.Type, ne.Code)
+		rc.Err = fmt.Sprintf("%03d", ne.Code)
 	}
+	f := receiptFields(ReceiptText(d))
+	rc.TextID = f["id"]
+	rc.ID = rc.TLVID
+	if rc.ID == "" {
+		rc.ID = rc.TextID
+	}
+	if rc.Stat == "" {
+		rc.Stat = strings.ToUpper(f["stat"])
+	}
+	if rc.Err == "" {
+		rc.Err = f["err"]
+	}
+	switch {
+	case rc.ID == "":
+		return rc, fmt.Errorf("smpp: delivery receipt without a message id (no receipted_message_id, no id: in %q)", clip(ReceiptText(d)))
+	case rc.Stat == "":
+		return rc, fmt.Errorf("smpp: delivery receipt for %s without a state (no message_state, no stat: in %q)", rc.ID, clip(ReceiptText(d)))
+	}
+	return rc, nil
+}
+
+// ReceiptText is a receipt's text: message_payload when present, else
+// short_message, its user data header skipped, decoded when data_coding
+// says UCS-2 (SMSCs that write every deliver_sm in UCS-2 write receipts
+// so too). The other codings write appendix B's ASCII fields as ASCII and
+// are read as they are.
+func ReceiptText(d *SM) string {
 	text := d.ShortMessage
 	if v, ok := d.TLVs.Get(TagMessagePayload); ok && len(v) > 0 {
 		text = v
@@ -89,24 +121,11 @@ func ParseReceipt(d *SM) (Receipt, error) {
 			text = t
 		}
 	}
-	f := receiptFields(string(text))
-	if rc.ID == "" {
-		rc.ID = f["id"]
+	if d.DataCoding == CodingUCS2 {
+		s, _ := DecodeText(text, CodingUCS2)
+		return s
 	}
-	if rc.Stat == "" {
-		rc.Stat = strings.ToUpper(f["stat"])
-	}
-	if rc.Err == "" {
-		rc.Err = f["err"]
-	}
-	rc.Sub, rc.Dlvrd, rc.SubmitDate, rc.DoneDate, rc.Text = f["sub"], f["dlvrd"], f["submit date"], f["done date"], f["text"]
-	switch {
-	case rc.ID == "":
-		return rc, fmt.Errorf("smpp: delivery receipt without a message id (no receipted_message_id, no id: in %q)", clip(text))
-	case rc.Stat == "":
-		return rc, fmt.Errorf("smpp: delivery receipt for %s without a state (no message_state, no stat: in %q)", rc.ID, clip(text))
-	}
-	return rc, nil
+	return string(text)
 }
 
 // receiptKeys are the fields of appendix B's receipt text, longest first
@@ -161,6 +180,10 @@ func receiptFields(s string) map[string]string {
 		}
 		v := strings.Trim(s[h.val:end], "\x00 \t\r\n")
 		if key != "text" {
+			// A NUL ends a field as it ends a C string.
+			if z := strings.IndexByte(v, 0); z >= 0 {
+				v = v[:z]
+			}
 			if sp := strings.IndexAny(v, " \t"); sp >= 0 && key != "submit date" && key != "done date" {
 				v = v[:sp]
 			}
@@ -172,11 +195,11 @@ func receiptFields(s string) map[string]string {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0 }
 
-func clip(b []byte) string {
-	if len(b) > 80 {
-		return string(b[:80]) + "..."
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
 	}
-	return string(b)
+	return s
 }
 
 // IDFormat is how an SMSC writes message ids in one direction: Momentum's

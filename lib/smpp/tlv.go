@@ -1,8 +1,9 @@
 package smpp
 
 import (
+	"bytes"
 	"encoding/binary"
-	"strings"
+	"fmt"
 )
 
 // Tag is a TLV parameter tag (5.3.2, table 5-3).
@@ -56,8 +57,10 @@ const (
 	TagItsSessionInfo           Tag = 0x1383
 )
 
-// tagLen is the length range of each known TLV's value (5.3.2.x). A known
-// TLV outside its range is refused with ESME_RINVPARLEN; unknown tags,
+// tagLen is the length range of each known TLV's value (5.3.2.x). Encode
+// refuses a known TLV outside its range with ESME_RINVPARLEN; a received
+// one is set apart (Malformed) rather than read, so one odd TLV does not
+// cost the whole PDU: a receipt falls back to its text. Unknown tags,
 // vendor ones included (0x1400-0x3FFF), are carried through untouched.
 var tagLen = map[Tag][2]int{
 	TagDestAddrSubunit: {1, 1}, TagDestNetworkType: {1, 1}, TagDestBearerType: {1, 1},
@@ -96,15 +99,18 @@ func (ts TLVs) Get(t Tag) ([]byte, bool) {
 }
 
 // String returns a C-octet string TLV's text (receipted_message_id,
-// additional_status_info_text). The NUL the specification puts at its end
-// is removed, and so is any further trailing NUL: some SMSCs send
-// "1a2b3c01\x00\x00", others none at all.
+// additional_status_info_text): up to its first NUL, which ends a C-octet
+// string (3.1). Some SMSCs send "1a2b3c01\x00\x00", some no NUL at all,
+// some a NUL and leftover bytes of a buffer ("1a2b\x00xyz").
 func (ts TLVs) String(t Tag) (string, bool) {
 	v, ok := ts.Get(t)
 	if !ok {
 		return "", false
 	}
-	return strings.TrimRight(string(v), "\x00"), true
+	if i := bytes.IndexByte(v, 0); i >= 0 {
+		v = v[:i]
+	}
+	return string(v), true
 }
 
 // Uint returns an integer TLV (1, 2 or 4 octets, big-endian).
@@ -179,27 +185,43 @@ func (ts TLVs) validate() error {
 }
 
 // decodeTLVs reads optional parameters to the end of the body (3.2.1.2).
-// A TLV cut short is ESME_RINVOPTPARSTREAM, a known one of the wrong size
-// ESME_RINVPARLEN (5.1.3).
-func decodeTLVs(r *reader) (TLVs, error) {
-	var ts TLVs
+// A TLV stream cut short is ESME_RINVOPTPARSTREAM (5.1.3), except in a
+// response, whose TLVs end there. A known TLV of the wrong size is
+// returned apart, in bad, and not among the TLVs.
+func decodeTLVs(r *reader) (ts, bad TLVs, err error) {
 	for r.left() > 0 {
 		if r.left() < 4 {
-			return nil, errorf(RInvOptParStream, "", "%d stray octets where a TLV header belongs", r.left())
+			if r.lenient {
+				r.off = len(r.b)
+				break
+			}
+			return nil, nil, errorf(RInvOptParStream, "", "%d stray octets where a TLV header belongs", r.left())
 		}
 		tag := Tag(binary.BigEndian.Uint16(r.b[r.off:]))
 		n := int(binary.BigEndian.Uint16(r.b[r.off+2:]))
+		if r.left()-4 < n {
+			if r.lenient {
+				r.off = len(r.b)
+				break
+			}
+			return nil, nil, errorf(RInvOptParStream, tagName(tag), "length %d runs past the PDU", n)
+		}
 		r.off += 4
-		if r.left() < n {
-			return nil, errorf(RInvOptParStream, tagName(tag), "length %d runs past the PDU", n)
-		}
-		if l, ok := tagLen[tag]; ok && (n < l[0] || n > l[1]) {
-			return nil, errorf(RInvParLen, tagName(tag), "value of %d octets, want %d..%d", n, l[0], l[1])
-		}
-		ts = append(ts, TLV{Tag: tag, Value: append([]byte(nil), r.b[r.off:r.off+n]...)})
+		tv := TLV{Tag: tag, Value: append([]byte(nil), r.b[r.off:r.off+n]...)}
 		r.off += n
+		if l, ok := tagLen[tag]; ok && (n < l[0] || n > l[1]) {
+			bad = append(bad, tv)
+			continue
+		}
+		ts = append(ts, tv)
 	}
-	return ts, nil
+	return ts, bad, nil
+}
+
+// Problem says what is wrong with a TLV set apart as malformed, for logs.
+func (tv TLV) Problem() string {
+	l := tagLen[tv.Tag]
+	return fmt.Sprintf("%s of %d octets, want %d..%d", tagName(tv.Tag), len(tv.Value), l[0], l[1])
 }
 
 var tagNames = map[Tag]string{
@@ -214,10 +236,5 @@ func tagName(t Tag) string {
 	if n, ok := tagNames[t]; ok {
 		return n
 	}
-	return "TLV 0x" + strings.ToUpper(hex4(uint16(t)))
-}
-
-func hex4(v uint16) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15]})
+	return fmt.Sprintf("TLV 0x%04X", uint16(t))
 }

@@ -133,7 +133,7 @@ func benchReceipts(b *testing.B, mode string) {
 			ShortMessage: fmt.Appendf(nil, "id:r%d sub:001 dlvrd:001 submit date:2601011200 done date:2601011201 stat:DELIVRD err:000 text:", i)}
 		sm.TLVs.SetString(smpp.TagReceiptedMessageID, fmt.Sprintf("r%d", i))
 		sm.TLVs.SetUint8(smpp.TagMessageState, 2)
-		wait, err := conn.Start(smpp.DeliverSM, sm)
+		wait, err := conn.Start(ctx, smpp.DeliverSM, sm)
 		if err != nil {
 			b.Fatal(err)
 		}

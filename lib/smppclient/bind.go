@@ -259,7 +259,7 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	case smpp.AlertNotification, smpp.Outbind:
 		// No response exists (4.12, 4.1.7); msyshost keeps its own binds.
 	default:
-		_ = conn.Send(&smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
+		_ = conn.Send(ctx, &smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
 	}
 }
 

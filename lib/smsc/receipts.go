@@ -166,13 +166,13 @@ func (s *Server) send(ctx context.Context, se *session, r *receipt) {
 		if len(sm.ShortMessage) > 0 {
 			payload.Set(smpp.TagMessagePayload, sm.ShortMessage)
 		}
-		wait, err = se.conn.Start(smpp.DataSM, &smpp.Data{
+		wait, err = se.conn.Start(ctx, smpp.DataSM, &smpp.Data{
 			SourceAddrTON: sm.SourceAddrTON, SourceAddrNPI: sm.SourceAddrNPI, SourceAddr: sm.SourceAddr,
 			DestAddrTON: sm.DestAddrTON, DestAddrNPI: sm.DestAddrNPI, DestinationAddr: sm.DestinationAddr,
 			EsmClass: sm.EsmClass, TLVs: payload,
 		})
 	} else {
-		wait, err = se.conn.Start(smpp.DeliverSM, sm)
+		wait, err = se.conn.Start(ctx, smpp.DeliverSM, sm)
 	}
 	if err != nil {
 		s.settle(r, smpp.RSysErr, err)

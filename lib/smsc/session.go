@@ -42,11 +42,11 @@ func (se *session) handle(ctx context.Context, p *smpp.PDU) {
 		// 4.2: answer, then the ESME or we close.
 		_ = se.conn.Respond(p, smpp.ROK, nil)
 		se.conn.Close()
-	case smpp.DeliverSM, smpp.DataSM, smpp.Outbind, smpp.AlertNotification:
-		// PDUs only an SMSC sends: an ESME sending them is out of step.
-		_ = se.conn.Send(&smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
 	default:
-		_ = se.conn.Send(&smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
+		// deliver_sm, data_sm, outbind and alert_notification are PDUs
+		// only an SMSC sends: an ESME sending them is out of step, as one
+		// sending what the simulator does not know.
+		_ = se.conn.Send(ctx, &smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
 	}
 }
 

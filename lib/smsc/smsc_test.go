@@ -191,7 +191,7 @@ func TestThrottleAndIDFormats(t *testing.T) {
 	rc := e.receipts()[0]
 	a, _ := smpp.IDKey(first, smpp.IDHex, smpp.IDHex)
 	b, _ := smpp.IDKey(rc.ID, smpp.IDDecimal, smpp.IDHex)
-	if len(first) != 8 || a != b || !rc.FromTLV {
+	if len(first) != 8 || a != b || rc.TLVID == "" {
 		t.Fatalf("submit id %q, receipt %+v", first, rc)
 	}
 }
