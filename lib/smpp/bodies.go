@@ -1,5 +1,7 @@
 package smpp
 
+import "fmt"
+
 // C-octet string limits, NUL included (the size columns of section 4).
 const (
 	maxSystemID     = 16
@@ -408,6 +410,34 @@ func timeField(field, v string, st Status) error {
 		return errorf(st, field, "time %q is not 16 characters (7.1.1)", v)
 	}
 	return limit(field, v, 17, st)
+}
+
+// CheckTime reports whether v is an SMPP time (7.1.1): "YYMMDDhhmmsstnnp",
+// p being + or - (an absolute time nn quarter hours from UTC) or R (a
+// relative one, nn 00). Empty means none.
+func CheckTime(v string) error {
+	if v == "" {
+		return nil
+	}
+	if len(v) != 16 {
+		return fmt.Errorf("time %q is not 16 characters YYMMDDhhmmsstnnp (7.1.1)", v)
+	}
+	for i := 0; i < 15; i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return fmt.Errorf("time %q: character %d is not a digit (7.1.1)", v, i+1)
+		}
+	}
+	two := func(i int) int { return int(v[i]-'0')*10 + int(v[i+1]-'0') }
+	switch p := v[15]; {
+	case p == 'R':
+	case p == '+' || p == '-':
+		if two(2) < 1 || two(2) > 12 || two(4) < 1 || two(4) > 31 || two(6) > 23 || two(8) > 59 || two(10) > 59 || two(13) > 48 {
+			return fmt.Errorf("time %q: a field is out of range (7.1.1)", v)
+		}
+	default:
+		return fmt.Errorf("time %q ends with %q, want +, - or R (7.1.1)", v, p)
+	}
+	return nil
 }
 
 func msgLen(b []byte) error {

@@ -18,6 +18,10 @@ var ErrClosed = errors.New("smpp: connection closed")
 // it was written: the peer never saw it, and it may go again anywhere.
 var ErrNotSent = errors.New("smpp: request not sent")
 
+// ErrEncoding, beside ErrNotSent, says the PDU itself cannot be written
+// (a field too long, a bad validity period): sending it again cannot help.
+var ErrEncoding = errors.New("smpp: PDU cannot be encoded")
+
 // Conn is one SMPP connection, either side: it frames PDUs, numbers
 // requests (5.1.4), matches responses to them and answers what cannot be
 // decoded (generic_nack, 5.1.3). Requests from the peer go to the handler
@@ -94,7 +98,7 @@ func (c *Conn) NextSeq() uint32 {
 func (c *Conn) Send(ctx context.Context, p *PDU) error {
 	b, err := Encode(p)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNotSent, err)
+		return fmt.Errorf("%w: %w: %w", ErrNotSent, ErrEncoding, err)
 	}
 	c.queued.Add(1)
 	select {

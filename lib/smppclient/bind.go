@@ -19,6 +19,7 @@ const (
 	StateConnecting = "connecting"
 	StateBinding    = "binding"
 	StateBound      = "bound"
+	StateUnbinding  = "unbinding"
 	StateWaiting    = "waiting to reconnect"
 	StateStopped    = "stopped"
 )
@@ -52,6 +53,9 @@ type bind struct {
 	receipts atomic.Int64
 	inflight atomic.Int64
 	delivers chan struct{} // bounds deliver_sm being handled at once
+	// closing is set while the session ends (either side unbinding): a
+	// deliver_sm then arriving is refused for now, so the SMSC keeps it.
+	closing atomic.Bool
 }
 
 func newBind(c *Client, i int) *bind {
@@ -134,6 +138,18 @@ func (b *bind) session(ctx context.Context) error {
 		nc = tc
 	}
 	conn := smpp.NewConn(nc)
+	// A peer that stops reading fails the session after the response
+	// timer instead of holding every writer behind a full socket.
+	conn.WriteTimeout = set.SubmitTimeout
+	conn.Late = func(p *smpp.PDU) {
+		id := ""
+		if r, ok := p.Body.(*smpp.SMResp); ok {
+			id = r.MessageID
+		}
+		b.log.Warn("response came after its request gave up: the SMSC may hold a message the spool sends again (possible duplicate)",
+			"command", p.ID.String(), "seq", p.Seq, "status", p.Status.String(), "message_id", id)
+	}
+	b.closing.Store(false)
 	b.setState(StateBinding, conn, nil)
 	served := make(chan error, 1)
 	go func() { served <- conn.Serve(func(p *smpp.PDU) { b.handle(ctx, conn, p) }) }()
@@ -188,7 +204,7 @@ func (b *bind) keepalive(ctx context.Context, conn *smpp.Conn) {
 			return
 		case <-t.C:
 		}
-		ectx, cancel := context.WithTimeout(ctx, set.BindTimeout)
+		ectx, cancel := context.WithTimeout(ctx, set.SubmitTimeout)
 		resp, err := conn.Request(ectx, smpp.EnquireLink, &smpp.Empty{ID: smpp.EnquireLink})
 		cancel()
 		if err != nil || resp.ID != smpp.EnquireLinkResp {
@@ -196,18 +212,56 @@ func (b *bind) keepalive(ctx context.Context, conn *smpp.Conn) {
 				err = fmt.Errorf("answered with %s", resp.ID)
 			}
 			b.log.Warn("enquire_link unanswered; closing the session", "error", err)
-			conn.Abort(fmt.Errorf("enquire_link unanswered within %s: %w", set.BindTimeout, err))
+			conn.Abort(fmt.Errorf("enquire_link unanswered within %s: %w", set.SubmitTimeout, err))
 			return
 		}
 	}
 }
 
-// unbind ends a session politely (4.2) when the client stops.
+// unbind ends a session politely (4.2) when the client stops: no new
+// submit or receipt is taken, the submits in flight get their responses
+// and the receipts in hand their answers (a receipt answered after the
+// close would come again and run its hook twice), then unbind.
 func (b *bind) unbind(conn *smpp.Conn) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	b.closing.Store(true)
+	b.setState(StateUnbinding, conn, nil)
+	b.drain(conn, receiptTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), b.c.set.SubmitTimeout)
 	defer cancel()
 	_, _ = conn.Request(ctx, smpp.Unbind, &smpp.Empty{ID: smpp.Unbind})
 	conn.Close()
+}
+
+// unbound answers the SMSC's unbind (4.2): no new request goes out, the
+// submits in flight wait up to the response timer for their responses
+// (closing at once would lose them and send the messages again), the
+// receipts in hand are answered, then unbind_resp and the close.
+func (b *bind) unbound(conn *smpp.Conn, p *smpp.PDU) {
+	b.closing.Store(true)
+	b.setState(StateUnbinding, conn, nil)
+	b.log.Info("SMSC unbinds; finishing the requests in flight")
+	b.drain(conn, b.c.set.SubmitTimeout)
+	_ = conn.Respond(p, smpp.ROK, nil)
+	conn.Close()
+}
+
+// drain waits until no submit awaits its response and no receipt is in
+// hand, the connection ends, or max passes.
+func (b *bind) drain(conn *smpp.Conn, max time.Duration) {
+	deadline := time.NewTimer(max)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for b.inflight.Load() > 0 || len(b.delivers) > 0 {
+		select {
+		case <-conn.Done():
+			return
+		case <-deadline.C:
+			b.log.Warn("session ends with requests in flight", "submits", b.inflight.Load(), "receipts", len(b.delivers))
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // handle answers the SMSC's requests. deliver_sm is handed to the
@@ -219,14 +273,17 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	case smpp.EnquireLink:
 		_ = conn.Respond(p, smpp.ROK, nil)
 	case smpp.Unbind:
-		_ = conn.Respond(p, smpp.ROK, nil)
-		conn.Close()
+		go b.unbound(conn, p)
 	case smpp.DeliverSM, smpp.DataSM:
 		// Receipts come in deliver_sm (4.6), or from some SMSCs in data_sm
 		// (4.7) with the text in message_payload.
 		sm, ok := p.Body.(*smpp.SM)
 		if !ok {
 			sm = p.Body.(*smpp.Data).AsSM()
+		}
+		if b.closing.Load() {
+			_ = conn.Respond(p, smpp.RxTAppn, &smpp.SMResp{ID: p.ID.Response()})
+			return
 		}
 		select {
 		case b.delivers <- struct{}{}:
@@ -263,7 +320,9 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	}
 }
 
-// submit sends one submit_sm on this bind, within its window.
+// submit sends one submit_sm on this bind, within its window. It
+// returns the response when one came, with the error saying why its body
+// could not be read when it could not.
 func (b *bind) submit(ctx context.Context, conn *smpp.Conn, sm *smpp.SM) (*smpp.PDU, error) {
 	select {
 	case b.window <- struct{}{}:
@@ -277,7 +336,7 @@ func (b *bind) submit(ctx context.Context, conn *smpp.Conn, sm *smpp.SM) (*smpp.
 	sctx, cancel := context.WithTimeout(ctx, b.c.set.SubmitTimeout)
 	defer cancel()
 	resp, err := conn.Request(sctx, smpp.SubmitSM, sm)
-	if err != nil {
+	if resp == nil {
 		b.failed.Add(1)
 		return nil, err
 	}
@@ -292,7 +351,7 @@ func (b *bind) submit(ctx context.Context, conn *smpp.Conn, sm *smpp.SM) (*smpp.
 		b.mu.Unlock()
 		b.log.Info("SMSC throttled submissions; pausing this bind", "for", b.c.set.ThrottleTimeout)
 	}
-	return resp, nil
+	return resp, err
 }
 
 // Status is one bind's state for the console.

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
@@ -33,6 +33,8 @@ type Channel struct {
 	// submit holds each domain's per-message options read from one
 	// config; a reload's new config is read again at its first use.
 	submit atomic.Pointer[submitOptions]
+	// progress is what the SMSC accepted of messages not yet stored.
+	progress *progressBook
 }
 
 // submitOptions are the domains' per-message options as one config says.
@@ -59,7 +61,7 @@ func newChannel(cfgf func() *config.Config, resolve func(string) string, core *r
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ch := &Channel{cfg: cfgf, resolve: resolve, core: core, log: log, clients: map[string]*Client{}}
+	ch := &Channel{cfg: cfgf, resolve: resolve, core: core, log: log, clients: map[string]*Client{}, progress: newProgressBook()}
 	cfg := cfgf()
 	for _, d := range domains {
 		set, err := FromConfig(cfg, d)
@@ -197,8 +199,14 @@ func (ch *Channel) Clients() []*Client {
 // preferred) to the local part of its recipient, segmented as the domain
 // says. Once every segment is accepted, the submission goes to the retry
 // core (store hook, durable copy) when a receipt was asked for; only then
-// does Deliver return nil. A store failure is a temporary error, so the
-// spool keeps the message.
+// does Deliver return nil.
+//
+// What the SMSC accepted is never sent again by a retry of this process:
+// a long SMS failing at a segment, or a message whose storing failed, is
+// kept where it stopped (progress.go) and the spool's next try goes on
+// from there, with the same concatenation reference. A throttled segment
+// is tried again here after the pause, so the handset does not wait for
+// the spool's retry interval with half a message.
 func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	local, domain := splitAddr(m.RcptTo)
 	c := ch.Client(domain)
@@ -221,16 +229,24 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	if sc.Coding < 0 {
 		coding = smpp.PickCoding(text)
 	}
-	sc.Split.Ref = uint16(rand.IntN(0x10000))
-	if sc.Split.RefLen == 1 {
-		sc.Split.Ref &= 0xFF
+	pg := ch.progress.resume(m.ID, text, coding)
+	if pg == nil {
+		pg = &progress{text: text, coding: coding, ref: ch.progress.ref(local, sc.Split.RefLen)}
 	}
+	sc.Split.Ref = pg.ref
 	segs, err := smpp.Split(text, coding, sc.Split)
 	if err != nil {
+		ch.progress.forget(m.ID)
 		return permanent(domain, "5.6.0", "%v", err)
 	}
-	ids := make([]string, 0, len(segs))
-	for _, seg := range segs {
+	if pg.total != 0 && pg.total != len(segs) {
+		// The domain's segmenting changed meanwhile: what was sent
+		// cannot be completed.
+		pg = &progress{text: text, coding: coding, ref: pg.ref}
+	}
+	pg.total = len(segs)
+	for i := len(pg.ids); i < len(segs); i++ {
+		seg := segs[i]
 		sm := &smpp.SM{
 			ID: smpp.SubmitSM, ServiceType: sc.ServiceType,
 			SourceAddrTON: sc.SourceTON, SourceAddrNPI: sc.SourceNPI, SourceAddr: sc.Source,
@@ -239,38 +255,125 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 			RegisteredDelivery: sc.RegisteredDelivery, DataCoding: coding,
 			ShortMessage: seg.ShortMessage, TLVs: seg.TLVs,
 		}
-		id, err := c.Submit(ctx, sm)
+		id, err := ch.submitSegment(ctx, c, sm, i > 0)
 		if err != nil {
-			if len(ids) > 0 {
-				ch.log.Warn("long SMS failed after some segments were accepted; the retry sends them again",
-					"to", m.RcptTo, "accepted", len(ids), "of", len(segs), "error", err)
+			if status.IsTemporary(err) && len(pg.ids) > 0 {
+				ch.progress.keep(m.ID, pg)
+				ch.log.Warn("long SMS stopped at a segment; the spool's retry goes on from it",
+					"to", m.RcptTo, "accepted", len(pg.ids), "of", len(segs), "error", err)
+			} else if len(pg.ids) > 0 {
+				ch.progress.forget(m.ID)
+				ch.log.Error("long SMS refused after some segments were accepted: the handset may show part of it",
+					"to", m.RcptTo, "accepted", len(pg.ids), "of", len(segs), "error", err)
 			}
 			return err
 		}
-		key, err := smpp.IDKey(id, sc.SubmitIDs, sc.SubmitIDs)
-		if err != nil {
-			// The SMSC has the message: failing here would send it again.
-			// It is kept under the id as written; its receipt will say
-			// whether the configured format is wrong.
-			ch.log.Error("message id does not match smpp_submit_response_message_id_format; stored as written",
-				"id", id, "format", sc.SubmitIDs.String(), "error", err)
-			key, _ = smpp.IDKey(id, smpp.IDString, smpp.IDString)
+		pg.ids = append(pg.ids, ch.idKey(id, sc))
+	}
+	ids := make([]string, 0, len(pg.ids))
+	for _, id := range pg.ids {
+		if id != "" {
+			ids = append(ids, id)
 		}
-		ids = append(ids, key)
 	}
 	if !sc.Track {
+		ch.progress.forget(m.ID)
 		return nil
 	}
-	_, err = ch.core.Submitted(ctx, retry.Submission{
-		Channel: retry.SMPP, Message: m, IDs: ids, Shortcode: sc.Source,
-		Binding: c.set.Name, Domain: domain, UseShortcode: true, Save: true,
-	})
-	if err != nil {
-		e := status.Temporaryf(status.Store, 0, "4.3.0", "SMS %s submitted but not stored for its receipt", strings.Join(ids, ","))
+	if len(ids) == 0 {
+		ch.progress.forget(m.ID)
+		ch.log.Warn("SMS accepted without a message id: its receipt cannot be correlated, nothing is stored", "to", m.RcptTo)
+		return nil
+	}
+	if err := ch.store(ctx, c, m, domain, sc, ids); err != nil {
+		ch.progress.keep(m.ID, pg)
+		e := status.Temporaryf(status.Store, 0, "4.3.0", "SMS %s submitted but not stored for its receipt; the retry stores it without sending it again", strings.Join(ids, ","))
 		e.Component, e.Err = "smpp "+domain, err
 		return e
 	}
+	ch.progress.forget(m.ID)
 	return nil
+}
+
+// storeTries is how often the storing of an accepted message is tried
+// within one delivery attempt, storePause apart, before the spool's retry
+// takes over (which stores it without submitting it again).
+const (
+	storeTries = 3
+	storePause = 200 * time.Millisecond
+)
+
+// store hands an accepted message to the retry core.
+func (ch *Channel) store(ctx context.Context, c *Client, m *message.Message, domain string, sc Submit, ids []string) error {
+	var err error
+	for try := 0; try < storeTries; try++ {
+		if try > 0 {
+			select {
+			case <-time.After(storePause):
+			case <-ctx.Done():
+				return errors.Join(err, ctx.Err())
+			}
+		}
+		_, err = ch.core.Submitted(ctx, retry.Submission{
+			Channel: retry.SMPP, Message: m, IDs: ids, Shortcode: sc.Source,
+			Binding: c.set.Name, Domain: domain, UseShortcode: true, Save: true,
+		})
+		if err == nil {
+			return nil
+		}
+		ch.log.Warn("SMS accepted by the SMSC but not stored; trying again", "ids", strings.Join(ids, ","), "error", err)
+	}
+	return err
+}
+
+// throttleTries bounds the submits of one segment the SMSC keeps
+// throttling within one delivery attempt.
+const throttleTries = 4
+
+// submitSegment submits one segment. A throttled one (ESME_RTHROTTLED,
+// ESME_RMSGQFUL) after the first of a long SMS (inside, the handset holds
+// part of the message) is tried again after the pause while ctx allows, a
+// few times; a first one goes back to the spool, which holds nothing
+// half sent.
+func (ch *Channel) submitSegment(ctx context.Context, c *Client, sm *smpp.SM, inside bool) (string, error) {
+	for try := 1; ; try++ {
+		id, err := c.Submit(ctx, sm)
+		if err == nil || !inside || !throttled(err) || try == throttleTries {
+			return id, err
+		}
+		pause := max(c.set.ThrottleTimeout, time.Second)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pause+c.set.SubmitTimeout {
+			return "", err
+		}
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return "", err
+		}
+	}
+}
+
+// throttled reports an SMSC's ask to slow down.
+func throttled(err error) bool {
+	e, ok := status.Of(err)
+	return ok && e.Protocol == status.SMPP && (e.Code == int(smpp.RThrottled) || e.Code == int(smpp.RMsgQFul))
+}
+
+// idKey is the stored key of an accepted segment's id ("" for none).
+func (ch *Channel) idKey(id string, sc Submit) string {
+	if id == "" {
+		return ""
+	}
+	key, err := smpp.IDKey(id, sc.SubmitIDs, sc.SubmitIDs)
+	if err != nil {
+		// The SMSC has the message: failing here would send it again.
+		// It is kept under the id as written; its receipt will say
+		// whether the configured format is wrong.
+		ch.log.Error("message id does not match smpp_submit_response_message_id_format; stored as written",
+			"id", id, "format", sc.SubmitIDs.String(), "error", err)
+		key, _ = smpp.IDKey(id, smpp.IDString, smpp.IDString)
+	}
+	return key
 }
 
 // Receipt handles a deliver_sm that arrived on a bind of domain: a

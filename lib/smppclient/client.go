@@ -163,12 +163,13 @@ func (c *Client) unavailable(cause error) error {
 }
 
 // Submit sends one submit_sm on a bound session and returns the message
-// id the SMSC gave. Every failure is a *status.Error: the SMSC's
-// command_status (temporary for throttling, a full queue, a system error;
-// permanent otherwise), or a temporary one when no session could take the
-// message or the answer did not come (the connection dropped, the
-// response timer ran out: the SMSC may or may not have it, and the spool
-// tries again).
+// id the SMSC gave ("" when it gave none: accepted all the same). Every
+// failure is a *status.Error: the SMSC's command_status (temporary for
+// throttling, a full queue, a system error; permanent otherwise), a
+// permanent one when the submit_sm cannot be written at all (a field too
+// long), or a temporary one when no session could take the message or
+// the answer did not come (the connection dropped, the response timer ran
+// out: the SMSC may or may not have it, and the spool tries again).
 func (c *Client) Submit(ctx context.Context, sm *smpp.SM) (string, error) {
 	wait, cancel := context.WithTimeout(ctx, c.set.SubmitTimeout)
 	defer cancel()
@@ -182,21 +183,39 @@ func (c *Client) Submit(ctx context.Context, sm *smpp.SM) (string, error) {
 			continue
 		}
 		resp, err := b.submit(ctx, conn, sm)
-		if err != nil {
-			e := status.Temporaryf(status.SMPP, 0, "4.4.2", "submit_sm to %s got no answer", c.set.Addr)
+		switch {
+		case resp != nil && resp.Status == smpp.ROK:
+			// ESME_ROK is the SMSC's acceptance, however the rest of its
+			// answer reads: refusing it would send the message twice.
+			id := ""
+			if r, ok := resp.Body.(*smpp.SMResp); ok {
+				id = r.MessageID
+			}
+			if err != nil {
+				b.log.Warn("submit_sm_resp ESME_ROK with a body that does not decode; taken as accepted", "id", id, "error", err)
+			}
+			return id, nil
+		case resp != nil:
+			return "", statusError(c.set, resp.Status)
+		case errors.Is(err, smpp.ErrEncoding):
+			e := status.Permanentf(status.SMPP, 0, "5.6.0", "submit_sm for %s cannot be encoded", sm.DestinationAddr)
+			var se *smpp.Error
+			if errors.As(err, &se) {
+				e.Code = int(se.Status)
+				if se.Status == smpp.RInvDstAdr {
+					e.Enhanced = "5.1.3"
+				}
+			}
 			e.Component, e.Err = "smpp "+c.set.Name, err
 			return "", e
+		case errors.Is(err, smpp.ErrNotSent) && wait.Err() == nil:
+			// Never written: the SMSC has not seen it, another bind may
+			// take it.
+			continue
 		}
-		if resp.Status != smpp.ROK {
-			return "", statusError(c.set, resp.Status)
-		}
-		r, ok := resp.Body.(*smpp.SMResp)
-		if !ok || r.MessageID == "" {
-			e := status.Temporaryf(status.SMPP, 0, "4.4.2", "submit_sm_resp from %s without a message id", c.set.Addr)
-			e.Component = "smpp " + c.set.Name
-			return "", e
-		}
-		return r.MessageID, nil
+		e := status.Temporaryf(status.SMPP, 0, "4.4.2", "submit_sm to %s got no answer", c.set.Addr)
+		e.Component, e.Err = "smpp "+c.set.Name, err
+		return "", e
 	}
 }
 

@@ -13,7 +13,8 @@ import (
 )
 
 // An SMSC that binds but stops answering enquire_link (a hung process, a
-// half-open TCP flow) is given up on and bound again.
+// half-open TCP flow) is given up on after the response timer
+// (smpp_response_timer, review item 27) and bound again.
 func TestEnquireLinkUnansweredReconnects(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -40,7 +41,7 @@ func TestEnquireLinkUnansweredReconnects(t *testing.T) {
 		}
 	}()
 	c := smppclient.New(smppclient.Settings{Name: "hung", Addr: ln.Addr().String(),
-		EnquireLink: 50 * time.Millisecond, BindTimeout: 100 * time.Millisecond, ReconnectMin: 10 * time.Millisecond}, nil, nil)
+		EnquireLink: 50 * time.Millisecond, SubmitTimeout: 100 * time.Millisecond, ReconnectMin: 10 * time.Millisecond}, nil, nil)
 	c.Start(context.Background())
 	defer c.Stop(context.Background())
 	deadline := time.Now().Add(5 * time.Second)

@@ -255,6 +255,9 @@ func SubmitConfig(cfg *config.Config, domain string) (Submit, error) {
 	s.ServiceType = o.str(config.SMPPServiceType, "")
 	if vp := o.str(config.SMPPValidityPeriod, ""); !strings.EqualFold(vp, "null") {
 		s.ValidityPeriod = vp
+		if err := smpp.CheckTime(vp); err != nil {
+			o.fail(config.SMPPValidityPeriod, "%v", err)
+		}
 	}
 	dc := strings.ToLower(o.str(config.SMPPDataCoding, "default"))
 	if c, known := codings[dc]; known {

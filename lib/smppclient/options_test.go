@@ -58,3 +58,22 @@ Domain "d.example" { smpp_smsc_server = "h" smpp_response_timer = "soon" }
 		t.Errorf("Domains = %v", got)
 	}
 }
+
+// smpp_esme_validity_period is checked with the config (review item 10):
+// a value SMPP cannot carry fails the check naming the option and where,
+// rather than every message failing until it expires.
+func TestValidityPeriodChecked(t *testing.T) {
+	for _, c := range []struct {
+		vp string
+		ok bool
+	}{{"000001000000000R", true}, {"261231235959004+", true}, {"null", true}, {"1d", false}, {"000001000000000X", false}, {"261331235959004+", false}} {
+		cfg, err := config.Parse("v.conf", []byte(`Domain "v.example" { smpp_smsc_server = "h" smpp_esme_validity_period = "`+c.vp+`" }`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = smppclient.SubmitConfig(cfg, "v.example")
+		if c.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "v.conf:1:") || err != nil && !strings.Contains(err.Error(), "smpp_esme_validity_period")) {
+			t.Errorf("%q: %v", c.vp, err)
+		}
+	}
+}

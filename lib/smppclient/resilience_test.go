@@ -11,7 +11,6 @@ import (
 
 	"msyshost/lib/mstore"
 	"msyshost/lib/smsc"
-	"msyshost/lib/status"
 )
 
 // The SMSC drops every session while a window of submits is in flight:
@@ -75,19 +74,6 @@ func (f *failing) Load(ctx context.Context, k mstore.Key) (*mstore.Record, error
 		return nil, errDown
 	}
 	return f.Store.Load(ctx, k)
-}
-
-func TestStoreFailureKeepsTheMessage(t *testing.T) {
-	hooks := newRecHooks()
-	r := newRig(t, smsc.Options{}, hooks, "")
-	f := &failing{Store: r.store}
-	r.core.Store = f
-	f.save.Store(true)
-	err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x"))
-	e, ok := status.Of(err)
-	if !ok || !e.Temporary || e.Protocol != status.Store || !errors.Is(err, errDown) {
-		t.Fatalf("Deliver with the store down = %v, want a temporary store error", err)
-	}
 }
 
 // A receipt whose outcome cannot be made durable is refused with
