@@ -403,11 +403,14 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Error("delivery receipt held: the SMPP options of the domain are broken", "error", err)
 		return smpp.RxTAppn
 	}
-	key, err := smpp.IDKey(rc.ID, sc.ReceiptIDs, sc.SubmitIDs)
+	key, err := receiptKey(rc, sc)
 	if err != nil {
-		log().Error("delivery receipt id does not match the configured format; acknowledged and dropped",
-			"id", rc.ID, "receipt_format", sc.ReceiptIDs.String(), "error", err)
+		log().Error("delivery receipt id does not match the configured formats; acknowledged and dropped",
+			"id", rc.ID, "submit_format", sc.SubmitIDs.String(), "receipt_format", sc.ReceiptIDs.String(), "error", err)
 		return smpp.ROK
+	}
+	for _, tv := range sm.Malformed {
+		log().Warn("delivery receipt with a malformed TLV; ignored", "id", key, "tlv", tv.Problem())
 	}
 	// The bucket is the submission's: the configured source address, not
 	// the receipt's destination_addr, which SMSCs rewrite (a + or a
@@ -428,6 +431,40 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
 	}
 	return smpp.ROK
+}
+
+// receiptKey is the stored key a receipt names. SMSCs commonly write
+// receipted_message_id as their submit_sm_resp wrote the id and only the
+// text's id: in the receipt format (smpp_delivery_receipt_message_id_format),
+// so the TLV is read in the submit format and the text in the receipt
+// format; a TLV that does not read so is tried in the receipt format (an
+// SMSC writing both alike). When both are present they must name the same
+// message: a hex id of digits only also reads as decimal, and a wrong
+// guess would act on another message's copy.
+func receiptKey(rc smpp.Receipt, sc Submit) (string, error) {
+	var textKey string
+	var textErr error
+	if rc.TextID != "" {
+		textKey, textErr = smpp.IDKey(rc.TextID, sc.ReceiptIDs, sc.SubmitIDs)
+	}
+	if rc.TLVID == "" {
+		return textKey, textErr
+	}
+	asSubmit, subErr := smpp.IDKey(rc.TLVID, sc.SubmitIDs, sc.SubmitIDs)
+	asReceipt, rcptErr := smpp.IDKey(rc.TLVID, sc.ReceiptIDs, sc.SubmitIDs)
+	switch {
+	case rc.TextID == "" || textErr != nil:
+		if subErr == nil {
+			return asSubmit, nil
+		}
+		return asReceipt, rcptErr
+	case subErr == nil && asSubmit == textKey:
+		return asSubmit, nil
+	case rcptErr == nil && asReceipt == textKey:
+		return asReceipt, nil
+	}
+	return "", fmt.Errorf("receipted_message_id %q and the text's id %q name different messages (%s / %s formats)",
+		rc.TLVID, rc.TextID, sc.SubmitIDs, sc.ReceiptIDs)
 }
 
 // Text is the SMS text of m: its first text/plain part, else its first

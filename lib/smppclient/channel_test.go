@@ -3,6 +3,8 @@ package smppclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +75,12 @@ func TestReceiptShapes(t *testing.T) {
 		{"trailing NULs", smsc.Options{TrailingNUL: true}, ""},
 		{"duplicates", smsc.Options{DuplicateEvery: 1}, ""},
 		{"hex submit ids, decimal receipts", smsc.Options{IDFormat: hex, ReceiptIDFormat: &dec, Style: smsc.TextOnly},
+			`smpp_submit_response_message_id_format = "Hexadecimal"
+  smpp_delivery_receipt_message_id_format = "decimal"`},
+		{"TLV in the submit format, text in decimal", smsc.Options{IDFormat: hex, ReceiptIDFormat: &dec, TLVSubmitID: true},
+			`smpp_submit_response_message_id_format = "Hexadecimal"
+  smpp_delivery_receipt_message_id_format = "decimal"`},
+		{"TLV and text in decimal, submit in hex", smsc.Options{IDFormat: hex, ReceiptIDFormat: &dec},
 			`smpp_submit_response_message_id_format = "Hexadecimal"
   smpp_delivery_receipt_message_id_format = "decimal"`},
 		{"decimal with leading zeros", smsc.Options{IDFormat: dec}, `smpp_submit_response_message_id_format = "decimal"
@@ -220,4 +228,41 @@ func TestLongMessageOneSegmentFails(t *testing.T) {
 		t.Fatalf("positive %d, negative %d; want 0 and 1", p, n)
 	}
 	waitFor(t, func() bool { _, b := r.rec.Take(); return len(b) == 1 })
+}
+
+// A receipt whose receipted_message_id and text id name different
+// messages is not acted on (review item 7): a wrong guess would run the
+// hook for another message's copy. When they agree across formats (TLV as
+// the submit response wrote it, text in decimal) it is acted on.
+func TestReceiptIDsThatDisagreeAreNotActedOn(t *testing.T) {
+	hooks := newRecHooks()
+	hex := smpp.IDHex
+	r := newRig(t, smsc.Options{IDFormat: hex, Hold: true}, hooks, `smpp_submit_response_message_id_format = "Hexadecimal"
+  smpp_delivery_receipt_message_id_format = "decimal"`)
+	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
+		t.Fatal(err)
+	}
+	id := r.smsc.Submissions()[0].ID // 8 hex digits
+	n, err := strconv.ParseUint(id, 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt := func(textID string) *smpp.SM {
+		sm := &smpp.SM{ID: smpp.DeliverSM, EsmClass: smpp.EsmDeliveryRcpt, DestinationAddr: "12345",
+			ShortMessage: []byte("id:" + textID + " sub:001 dlvrd:001 submit date:2601011200 done date:2601011201 stat:DELIVRD err:000 text:")}
+		sm.TLVs.SetString(smpp.TagReceiptedMessageID, id)
+		return sm
+	}
+	if st := r.ch.Receipt(context.Background(), domain, "b", receipt(fmt.Sprintf("%010d", n+1))); st != smpp.ROK {
+		t.Fatalf("disagreeing receipt answered %s", st)
+	}
+	if c := hooks.count("smpp_handle_DR_positive"); c != 0 {
+		t.Fatalf("a receipt whose ids disagree ran the hook %d times", c)
+	}
+	if st := r.ch.Receipt(context.Background(), domain, "b", receipt(fmt.Sprintf("%010d", n))); st != smpp.ROK {
+		t.Fatalf("agreeing receipt answered %s", st)
+	}
+	if c := hooks.count("smpp_handle_DR_positive"); c != 1 {
+		t.Fatalf("the agreeing receipt ran the hook %d times", c)
+	}
 }

@@ -263,7 +263,11 @@ func (s *Server) receiptPDU(r *receipt) *smpp.SM {
 		}
 	}
 	if s.opt.Style != TextOnly {
-		v := append([]byte(id), 0)
+		tlvID := id
+		if s.opt.TLVSubmitID {
+			tlvID = r.sub.ID
+		}
+		v := append([]byte(tlvID), 0)
 		if s.opt.TrailingNUL {
 			v = append(v, 0)
 		}

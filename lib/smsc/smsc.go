@@ -58,6 +58,11 @@ type Options struct {
 	// alphanumeric.
 	IDFormat        smpp.IDFormat
 	ReceiptIDFormat *smpp.IDFormat
+	// TLVSubmitID writes receipted_message_id as submit_sm_resp wrote the
+	// id, and only the text's id: in ReceiptIDFormat, as many SMSCs do:
+	// the TLV comes from the submit path's record, the text from a
+	// receipt formatter printing a decimal counter.
+	TLVSubmitID bool
 	// ReceiptDelay is how long after the submit a receipt goes out.
 	ReceiptDelay time.Duration
 	// Outcomes is the mix of final states, taken in turn by weight so a
