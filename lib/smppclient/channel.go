@@ -14,6 +14,7 @@ import (
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
 	"msyshost/lib/message"
+	"msyshost/lib/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/smpp"
 	"msyshost/lib/status"
@@ -421,7 +422,7 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 	}
 	res, err := ch.core.Receipt(ctx, retry.Receipt{
 		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key,
-		Status: rc.Stat, Detail: detail,
+		Also: ch.accountKeys(domain, rc), Status: rc.Stat, Detail: detail,
 	})
 	if err != nil {
 		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
@@ -431,6 +432,37 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
 	}
 	return smpp.ROK
+}
+
+// accountKeys are the further keys a receipt arriving on domain's binds
+// may name: the buckets of the other domains bound to the same SMSC
+// account (server, port and system_id), each with the id read in that
+// domain's formats. An SMSC sends a receipt on any bind of the account
+// that takes deliver_sm, so a domain of transmitter binds has its receipts
+// come in on another domain's receiver binds.
+func (ch *Channel) accountKeys(domain string, rc smpp.Receipt) []mstore.Key {
+	o := ch.options(ch.cfg())
+	ch.mu.RLock()
+	defer ch.mu.RUnlock()
+	own := ch.clients[domain]
+	if own == nil {
+		return nil
+	}
+	var keys []mstore.Key
+	for d, c := range ch.clients {
+		if d == domain || c.set.Addr != own.set.Addr || c.set.SystemID != own.set.SystemID {
+			continue
+		}
+		sc, ok := o.by[d]
+		if !ok {
+			continue
+		}
+		if key, err := receiptKey(rc, sc); err == nil {
+			keys = append(keys, mstore.Key{Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key})
+		}
+	}
+	slices.SortFunc(keys, func(a, b mstore.Key) int { return strings.Compare(a.String(), b.String()) })
+	return keys
 }
 
 // receiptKey is the stored key a receipt names. SMSCs commonly write

@@ -1,0 +1,86 @@
+package smppclient_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"msyshost/lib/config"
+	"msyshost/lib/mstore/embedded"
+	"msyshost/lib/retry"
+	"msyshost/lib/smppclient"
+	"msyshost/lib/smsc"
+	"msyshost/lib/spool"
+)
+
+// An SMSC account served by a domain of transmitter binds and another of
+// receiver binds (review item 5): the receipts of the first domain's
+// messages come in on the second's binds and still find their stored
+// copies, under the first domain's source address.
+func TestReceiptsOnAnotherDomainOfTheAccount(t *testing.T) {
+	ctx := context.Background()
+	sim := smsc.New(smsc.Options{}, nil)
+	if err := sim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Stop(context.Background()) })
+	host, port, _ := net.SplitHostPort(sim.Addr())
+	conf := ""
+	for _, d := range []struct{ name, bind, source string }{{"tx.example", "transmitter", "111"}, {"rx.example", "receiver", "222"}} {
+		conf += fmt.Sprintf(`Domain %q {
+  smpp_smsc_server = %q smpp_smsc_port = %s smpp_smsc_system_id = "esme" smpp_smsc_password = "pw"
+  smpp_bind_type = %q smpp_esme_address = %q smpp_registered_delivery = "SMSC_Delivery"
+}
+`, d.name, host, port, d.bind, d.source)
+	}
+	cfg, err := config.Parse("acct.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hooks := newRecHooks()
+	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: &spool.Recorder{}, ParkTimeout: 2 * time.Second}
+	ch, err := smppclient.NewChannel(cfg, core, smppclient.Domains(cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.Stop(context.Background()) })
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for _, d := range []string{"tx.example", "rx.example"} {
+		if err := ch.Client(d).WaitBound(wctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 3
+	for i := range n {
+		if err := ch.Deliver(ctx, sms(fmt.Sprintf("1555000%d@tx.example", i), "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hooks.await(t, "smpp_handle_DR_positive", n)
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	stored := map[string]bool{}
+	for _, c := range hooks.calls {
+		switch c.hook {
+		case "smpp_store_submit":
+			stored[c.args[0]+"/"+c.args[1]] = true
+		case "smpp_handle_DR_positive":
+			if !stored[c.args[0]+"/"+c.args[1]] {
+				t.Errorf("positive hook for %v, a key nothing was stored under", c.args)
+			}
+		}
+	}
+	waitFor(t, func() bool { return ch.Client("rx.example").Statuses()[0].Receipts == n })
+}
