@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -305,7 +306,7 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 			defer func() { <-b.delivers }()
 			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), receiptTimeout)
 			defer cancel()
-			st := b.c.deliver(hctx, b, sm)
+			st := b.deliverSafely(hctx, sm)
 			if st == smpp.ROK {
 				b.receipts.Add(1)
 			}
@@ -318,6 +319,21 @@ func (b *bind) handle(ctx context.Context, conn *smpp.Conn, p *smpp.PDU) {
 	default:
 		_ = conn.Send(ctx, &smpp.PDU{Header: smpp.Header{ID: smpp.GenericNack, Status: smpp.RInvCmdID, Seq: p.Seq}})
 	}
+}
+
+// deliverSafely runs the receipt handler; a panic in it (a bug) is logged
+// with the receipt's id and answered ESME_RX_T_APPN, so the SMSC sends the
+// receipt again and the process and the bind stay up.
+func (b *bind) deliverSafely(ctx context.Context, sm *smpp.SM) (st smpp.Status) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc, _ := smpp.ParseReceipt(sm)
+			b.log.Error("panic handling a deliver_sm; refused for now, the SMSC sends it again",
+				"id", rc.ID, "from", sm.SourceAddr, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			st = smpp.RxTAppn
+		}
+	}()
+	return b.c.deliver(ctx, b, sm)
 }
 
 // submit sends one submit_sm on this bind, within its window. It

@@ -341,3 +341,28 @@ func TestStopAnswersReceiptsInHand(t *testing.T) {
 		t.Fatalf("the SMSC saw %v, want the receipt answered, then unbind", order)
 	}
 }
+
+// A receipt handler that panics (review item 17) costs neither the
+// process nor the bind: the receipt is refused for now with
+// ESME_RX_T_APPN, so the SMSC sends it again, and the next one is handled.
+func TestReceiptHandlerPanicIsRecovered(t *testing.T) {
+	p := newPeer(t, false, func(s *peerSession, r *smpp.PDU) { _ = s.conn.Respond(r, smpp.ROK, nil) })
+	var calls atomic.Int32
+	c := p.client(t, smppclient.Settings{}, func(ctx context.Context, bind string, sm *smpp.SM) smpp.Status {
+		if calls.Add(1) == 1 {
+			panic("a bug in a receipt handler")
+		}
+		return smpp.ROK
+	})
+	s := <-p.sessions
+	rc := &smpp.SM{ID: smpp.DeliverSM, EsmClass: smpp.EsmDeliveryRcpt, ShortMessage: []byte("id:7 stat:DELIVRD")}
+	for _, want := range []smpp.Status{smpp.RxTAppn, smpp.ROK} {
+		resp, err := s.conn.Request(context.Background(), smpp.DeliverSM, rc)
+		if err != nil || resp.Status != want {
+			t.Fatalf("deliver_sm answered %+v, %v; want %s", resp, err, want)
+		}
+	}
+	if st := c.Statuses()[0]; st.State != smppclient.StateBound || st.Receipts != 1 {
+		t.Fatalf("bind after the panic: %+v", st)
+	}
+}

@@ -2,6 +2,7 @@ package smsc
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,19 @@ type session struct {
 }
 
 func (se *session) bound() smpp.CommandID { return smpp.CommandID(se.kind.Load()) }
+
+// handleSafely is handle with a panic (a simulator bug) logged and the
+// request answered ESME_RSYSERR, as an SMSC answers what it failed on,
+// instead of ending every test's SMSC at once.
+func (se *session) handleSafely(ctx context.Context, p *smpp.PDU) {
+	defer func() {
+		if r := recover(); r != nil {
+			se.srv.log.Error("smsc simulator: panic handling a PDU", "command", p.ID.String(), "seq", p.Seq, "panic", fmt.Sprint(r))
+			_ = se.conn.Respond(p, smpp.RSysErr, nil)
+		}
+	}()
+	se.handle(ctx, p)
+}
 
 // receives reports whether receipts may go to this session (4.1.3, 4.1.5).
 func (se *session) receives() bool {

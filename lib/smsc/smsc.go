@@ -314,7 +314,7 @@ func (s *Server) accept(ctx context.Context) {
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			err := se.conn.Serve(func(p *smpp.PDU) { se.handle(ctx, p) })
+			err := se.conn.Serve(func(p *smpp.PDU) { se.handleSafely(ctx, p) })
 			s.mu.Lock()
 			delete(s.sessions, se)
 			s.mu.Unlock()
