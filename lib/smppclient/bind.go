@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -97,13 +98,20 @@ func (b *bind) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			break
 		}
-		b.log.Warn("SMPP session ended; reconnecting", "error", err, "in", delay)
-		b.setState(StateWaiting, nil, err)
 		// A session that stayed up a while starts the backoff afresh.
 		if time.Since(started) > 10*b.c.set.ReconnectMin+time.Second {
 			delay = b.c.set.ReconnectMin
 		}
-		t := time.NewTimer(delay)
+		wait := jitter(delay)
+		var refused *bindRefused
+		if errors.As(err, &refused) && refused.credentials() {
+			// Trying a refused password every few seconds gets the
+			// account locked at many SMSCs; an operator fixes the config.
+			wait = jitter(b.c.set.RefusedBackoff)
+		}
+		b.log.Warn("SMPP session ended; reconnecting", "error", err, "in", wait)
+		b.setState(StateWaiting, nil, err)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -183,12 +191,39 @@ func (b *bind) bindRequest(ctx context.Context, conn *smpp.Conn) error {
 		return fmt.Errorf("binding to %s: %w", set.Addr, err)
 	}
 	if resp.Status != smpp.ROK {
-		return fmt.Errorf("%s refused by %s: %s", set.BindType, set.Addr, resp.Status)
+		return &bindRefused{bind: set.BindType, addr: set.Addr, status: resp.Status}
 	}
 	if resp.ID != set.BindType.Response() {
 		return fmt.Errorf("binding to %s: answered with %s", set.Addr, resp.ID)
 	}
 	return nil
+}
+
+// bindRefused is an SMSC's refusal of a bind.
+type bindRefused struct {
+	bind   smpp.CommandID
+	addr   string
+	status smpp.Status
+}
+
+func (e *bindRefused) Error() string {
+	return fmt.Sprintf("%s refused by %s: %s", e.bind, e.addr, e.status)
+}
+
+// credentials reports a refusal of the account itself (5.1.3: bad
+// password or system_id, or a bind the SMSC will not allow), which trying
+// again soon does not change.
+func (e *bindRefused) credentials() bool {
+	return e.status == smpp.RInvPaswd || e.status == smpp.RInvSysID || e.status == smpp.RBindFail
+}
+
+// jitter spreads d over [d/2, d], so binds and nodes that failed together
+// do not reconnect together.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // keepalive sends enquire_link after EnquireLink of quiet (4.11) and ends

@@ -55,3 +55,49 @@ func TestEnquireLinkUnansweredReconnects(t *testing.T) {
 		t.Fatalf("last error %q", s.LastError)
 	}
 }
+
+// An SMSC refusing the account's credentials is not asked again every
+// few seconds (review item 18): many SMSCs lock an account after a few
+// bad passwords. Other refusals are retried on the ordinary backoff.
+func TestRefusedCredentialsBackOff(t *testing.T) {
+	for _, c := range []struct {
+		st       smpp.Status
+		retrying bool
+	}{{smpp.RInvPaswd, false}, {smpp.RInvSysID, false}, {smpp.RBindFail, false}, {smpp.RSysErr, true}} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var binds atomic.Int32
+		go func() {
+			for {
+				nc, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				conn := smpp.NewConn(nc)
+				go conn.Serve(func(p *smpp.PDU) {
+					binds.Add(1)
+					conn.Respond(p, c.st, nil)
+				})
+			}
+		}()
+		cl := smppclient.New(smppclient.Settings{Name: "locked", Addr: ln.Addr().String(),
+			ReconnectMin: 10 * time.Millisecond, ReconnectMax: 20 * time.Millisecond}, nil, nil)
+		cl.Start(context.Background())
+		time.Sleep(500 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := cl.Stop(ctx); err != nil {
+			t.Errorf("%s: Stop during the backoff: %v", c.st, err)
+		}
+		cancel()
+		ln.Close()
+		n := binds.Load()
+		if c.retrying && n < 5 || !c.retrying && n != 1 {
+			t.Errorf("%s: %d binds in 500ms", c.st, n)
+		}
+		if s := cl.Statuses()[0]; !strings.Contains(s.LastError, c.st.String()) {
+			t.Errorf("%s: last error %q", c.st, s.LastError)
+		}
+	}
+}

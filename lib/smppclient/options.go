@@ -48,6 +48,9 @@ type Settings struct {
 	// ReconnectMin and ReconnectMax bound the backoff between attempts;
 	// defaults 100ms and 30s.
 	ReconnectMin, ReconnectMax time.Duration
+	// RefusedBackoff is the wait after the SMSC refused the account
+	// (ESME_RINVPASWD, ESME_RINVSYSID, ESME_RBINDFAIL); default 5 minutes.
+	RefusedBackoff time.Duration
 	// Resolve, when set, gives the address to connect to for Addr at
 	// each connection (a scenario's simulator on a free port).
 	Resolve func(addr string) string
@@ -77,6 +80,9 @@ func (s *Settings) defaults() {
 	}
 	if s.ReconnectMax <= 0 {
 		s.ReconnectMax = 30 * time.Second
+	}
+	if s.RefusedBackoff <= 0 {
+		s.RefusedBackoff = 5 * time.Minute
 	}
 }
 
