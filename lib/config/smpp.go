@@ -48,7 +48,7 @@ func init() {
 	Declare(OptionSpec{Name: SMPPResponseTimer, Scopes: Fallback, Type: StringType, Help: "seconds to wait for a response PDU"})
 	Declare(OptionSpec{Name: SMPPBindResponseTimer, Scopes: Fallback, Type: StringType, Help: "seconds to wait for bind_resp (default smpp_response_timer)"})
 	Declare(OptionSpec{Name: SMPPSubmitRespTimer, Scopes: Fallback, Type: StringType, Help: "seconds to wait for submit_sm_resp (default smpp_response_timer)"})
-	Declare(OptionSpec{Name: SMPPThrottledTimeout, Scopes: Fallback, Type: StringType, Help: "seconds to pause a bind after ESME_RTHROTTLED"})
+	Declare(OptionSpec{Name: SMPPThrottledTimeout, Scopes: Fallback, Type: StringType, Help: "seconds to pause every bind of the account after ESME_RTHROTTLED or ESME_RMSGQFUL (default 1)"})
 	Declare(OptionSpec{Name: SMPPESMEAddress, Scopes: Fallback, Type: StringType, Help: "source address of submit_sm: the short or long code"})
 	Declare(OptionSpec{Name: SMPPESMETON, Scopes: Fallback, Type: StringType, Help: "type of number of the source address"})
 	Declare(OptionSpec{Name: SMPPESMENPI, Scopes: Fallback, Type: StringType, Help: "numbering plan of the source address"})

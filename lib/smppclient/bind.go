@@ -22,6 +22,7 @@ const (
 	StateBinding    = "binding"
 	StateBound      = "bound"
 	StateUnbinding  = "unbinding"
+	stateThrottled  = "bound (throttled)"
 	StateWaiting    = "waiting to reconnect"
 	StateStopped    = "stopped"
 )
@@ -396,11 +397,11 @@ func (b *bind) submit(ctx context.Context, conn *smpp.Conn, sm *smpp.SM) (*smpp.
 	} else {
 		b.failed.Add(1)
 	}
-	if resp.Status == smpp.RThrottled && b.c.set.ThrottleTimeout > 0 {
-		b.mu.Lock()
-		b.throttledUntil = time.Now().Add(b.c.set.ThrottleTimeout)
-		b.mu.Unlock()
-		b.log.Info("SMSC throttled submissions; pausing this bind", "for", b.c.set.ThrottleTimeout)
+	if resp.Status == smpp.RThrottled || resp.Status == smpp.RMsgQFul {
+		// The SMSC's limit is the account's, not the session's: every
+		// bind pauses, or the next one is refused at once.
+		b.c.pause(b.c.set.ThrottleTimeout)
+		b.log.Info("SMSC throttled submissions; pausing every bind of the account", "status", resp.Status.String(), "for", b.c.set.ThrottleTimeout)
 	}
 	return resp, err
 }
@@ -428,7 +429,7 @@ func (b *bind) status() Status {
 	defer b.mu.Unlock()
 	st := b.state
 	if st == StateBound && time.Now().Before(b.throttledUntil) {
-		st = "bound (throttled)"
+		st = stateThrottled
 	}
 	addr := b.c.set.Addr
 	if b.c.set.Resolve != nil {

@@ -145,15 +145,33 @@ func (c *Client) pick(ctx context.Context) (*bind, error) {
 	}
 }
 
+// pause holds every bind's submits for d after the SMSC throttled one.
+func (c *Client) pause(d time.Duration) {
+	until := time.Now().Add(d)
+	for _, b := range c.binds {
+		b.mu.Lock()
+		if until.After(b.throttledUntil) {
+			b.throttledUntil = until
+		}
+		b.mu.Unlock()
+	}
+}
+
 // unavailable is the temporary error of a submission no bind could take.
 func (c *Client) unavailable(cause error) error {
 	var last string
+	throttled := false
 	for _, b := range c.binds {
-		if s := b.status(); s.LastError != "" {
+		s := b.status()
+		if s.LastError != "" {
 			last = s.LastError
 		}
+		throttled = throttled || s.State == stateThrottled
 	}
 	e := status.Temporaryf(status.SMPP, 0, "4.4.1", "no SMPP session bound to %s", c.set.Addr)
+	if throttled {
+		e = status.Temporaryf(status.SMPP, int(smpp.RThrottled), "4.3.2", "SMSC %s is throttling this account: every bind is paused", c.set.Addr)
+	}
 	e.Component = "smpp " + c.set.Name
 	if last != "" {
 		e.Text += " (last error: " + last + ")"

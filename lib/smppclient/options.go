@@ -21,6 +21,7 @@ const (
 	DefaultResponseTimer = 15 * time.Second // smpp_response_timer
 	DefaultMaxSegments   = 255              // smpp_esme_max_segments
 	DefaultRefnumLength  = 2                // smpp_csms_refnum_length
+	DefaultThrottle      = time.Second      // smpp_esme_throttled_timeout
 )
 
 // Settings are what one client's binds share: where to connect and how
@@ -43,7 +44,7 @@ type Settings struct {
 	EnquireLink     time.Duration
 	BindTimeout     time.Duration
 	SubmitTimeout   time.Duration
-	ThrottleTimeout time.Duration // pause after ESME_RTHROTTLED; 0: none
+	ThrottleTimeout time.Duration // pause after ESME_RTHROTTLED or ESME_RMSGQFUL; default 1s
 	TLS             *tls.Config
 	// ReconnectMin and ReconnectMax bound the backoff between attempts;
 	// defaults 100ms and 30s.
@@ -80,6 +81,9 @@ func (s *Settings) defaults() {
 	}
 	if s.ReconnectMax <= 0 {
 		s.ReconnectMax = 30 * time.Second
+	}
+	if s.ThrottleTimeout <= 0 {
+		s.ThrottleTimeout = DefaultThrottle
 	}
 	if s.RefusedBackoff <= 0 {
 		s.RefusedBackoff = 5 * time.Minute
@@ -190,7 +194,7 @@ func FromConfig(cfg *config.Config, domain string) (Settings, error) {
 	resp := o.seconds(config.SMPPResponseTimer, DefaultResponseTimer)
 	s.BindTimeout = o.seconds(config.SMPPBindResponseTimer, resp)
 	s.SubmitTimeout = o.seconds(config.SMPPSubmitRespTimer, resp)
-	s.ThrottleTimeout = o.seconds(config.SMPPThrottledTimeout, 0)
+	s.ThrottleTimeout = o.seconds(config.SMPPThrottledTimeout, DefaultThrottle)
 	if o.bool(config.SMPPSMSCTLS, false) {
 		s.TLS = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}

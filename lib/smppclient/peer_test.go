@@ -366,3 +366,50 @@ func TestReceiptHandlerPanicIsRecovered(t *testing.T) {
 		t.Fatalf("bind after the panic: %+v", st)
 	}
 }
+
+// ESME_RTHROTTLED and ESME_RMSGQFUL pause every bind of the account
+// (review item 13): the SMSC's limit is the account's, so the other bind
+// would be refused too. A submit while all are paused waits for the pause
+// (bounded by its context) and its failure says why.
+func TestThrottlePausesEveryBind(t *testing.T) {
+	for _, refusal := range []smpp.Status{smpp.RThrottled, smpp.RMsgQFul} {
+		var mu sync.Mutex
+		var at []time.Time
+		p := newPeer(t, false, func(s *peerSession, r *smpp.PDU) {
+			if r.ID != smpp.SubmitSM {
+				_ = s.conn.Respond(r, smpp.ROK, nil)
+				return
+			}
+			mu.Lock()
+			at = append(at, time.Now())
+			first := len(at) == 1
+			mu.Unlock()
+			if first {
+				_ = s.conn.Respond(r, refusal, nil)
+				return
+			}
+			_ = s.conn.Respond(r, smpp.ROK, &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: "ok"})
+		})
+		const pause = 400 * time.Millisecond
+		c := p.client(t, smppclient.Settings{Binds: 2, ThrottleTimeout: pause}, nil)
+		waitFor(t, func() bool { return c.Statuses()[1].State == smppclient.StateBound })
+		sm := &smpp.SM{ID: smpp.SubmitSM, DestinationAddr: "1555"}
+		if _, err := c.Submit(context.Background(), sm); err == nil {
+			t.Fatalf("%s: the refused submit succeeded", refusal)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_, err := c.Submit(ctx, sm)
+		cancel()
+		if e, ok := status.Of(err); !ok || !e.Temporary || !strings.Contains(e.Text, "throttling") {
+			t.Fatalf("%s: a submit while every bind is paused: %v", refusal, err)
+		}
+		if _, err := c.Submit(context.Background(), sm); err != nil {
+			t.Fatalf("%s: a submit after the pause: %v", refusal, err)
+		}
+		mu.Lock()
+		if len(at) != 2 || at[1].Sub(at[0]) < pause-50*time.Millisecond {
+			t.Fatalf("%s: submits reached the SMSC at %v; the second within the pause", refusal, at)
+		}
+		mu.Unlock()
+	}
+}
