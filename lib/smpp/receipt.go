@@ -22,6 +22,8 @@ type Receipt struct {
 	// Stat is DELIVRD, UNDELIV, ... upper-cased: from message_state when
 	// present, else the text's stat:.
 	Stat string
+	// TextStat is the text's stat: upper-cased, "" when absent.
+	TextStat string
 	// Err is the network error: network_error_code's code as three
 	// decimal digits, as the text's err: field writes it, else that field
 	// as written.
@@ -91,8 +93,9 @@ func ParseReceipt(d *SM) (Receipt, error) {
 	if rc.ID == "" {
 		rc.ID = rc.TextID
 	}
+	rc.TextStat = strings.ToUpper(f["stat"])
 	if rc.Stat == "" {
-		rc.Stat = strings.ToUpper(f["stat"])
+		rc.Stat = rc.TextStat
 	}
 	if rc.Err == "" {
 		rc.Err = f["err"]

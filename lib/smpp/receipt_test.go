@@ -26,23 +26,23 @@ func TestParseReceipt(t *testing.T) {
 		want Receipt
 	}{
 		{"standard text", SM{EsmClass: EsmDeliveryRcpt, ShortMessage: []byte("id:0123456789 sub:001 dlvrd:001 submit date:2601011200 done date:2601011201 stat:DELIVRD err:000 text:hello world")},
-			Receipt{ID: "0123456789", TextID: "0123456789", Stat: "DELIVRD", Err: "000"}},
+			Receipt{ID: "0123456789", TextID: "0123456789", Stat: "DELIVRD", TextStat: "DELIVRD", Err: "000"}},
 		{"lower case, missing fields, other order", SM{ShortMessage: []byte("Stat:undeliv ID:abc Err:1")},
-			Receipt{ID: "abc", TextID: "abc", Stat: "UNDELIV", Err: "1"}},
+			Receipt{ID: "abc", TextID: "abc", Stat: "UNDELIV", TextStat: "UNDELIV", Err: "1"}},
 		{"TLVs win over text, NULs trimmed", SM{EsmClass: EsmDeliveryRcpt, ShortMessage: []byte("id:ffff stat:DELIVRD"), TLVs: tlvNul},
-			Receipt{ID: "1a2b3c01", TLVID: "1a2b3c01", TextID: "ffff", Stat: "UNDELIV", Err: "034"}},
+			Receipt{ID: "1a2b3c01", TLVID: "1a2b3c01", TextID: "ffff", Stat: "UNDELIV", TextStat: "DELIVRD", Err: "034"}},
 		{"text in message_payload", SM{EsmClass: EsmDeliveryRcpt, TLVs: payload},
-			Receipt{ID: "77", TextID: "77", Stat: "EXPIRED", Err: "005"}},
+			Receipt{ID: "77", TextID: "77", Stat: "EXPIRED", TextStat: "EXPIRED", Err: "005"}},
 		{"trailing NULs and padding in the text", SM{ShortMessage: []byte("id:5 stat:ENROUTE\x00\x00")},
-			Receipt{ID: "5", TextID: "5", Stat: "ENROUTE"}},
+			Receipt{ID: "5", TextID: "5", Stat: "ENROUTE", TextStat: "ENROUTE"}},
 		{"text: holding key-like words", SM{ShortMessage: []byte("id:9 stat:REJECTD text:id:1 stat:DELIVRD")},
-			Receipt{ID: "9", TextID: "9", Stat: "REJECTD"}},
+			Receipt{ID: "9", TextID: "9", Stat: "REJECTD", TextStat: "REJECTD"}},
 		{"NUL inside the TLV id: cut there (3.1)", SM{EsmClass: EsmDeliveryRcpt, ShortMessage: []byte("id:abc stat:DELIVRD"), TLVs: TLVs{{TagReceiptedMessageID, []byte("abc\x00xyz")}}},
-			Receipt{ID: "abc", TLVID: "abc", TextID: "abc", Stat: "DELIVRD"}},
+			Receipt{ID: "abc", TLVID: "abc", TextID: "abc", Stat: "DELIVRD", TextStat: "DELIVRD"}},
 		{"NUL inside the text id", SM{ShortMessage: []byte("id:abc\x00def stat:DELIVRD")},
-			Receipt{ID: "abc", TextID: "abc", Stat: "DELIVRD"}},
+			Receipt{ID: "abc", TextID: "abc", Stat: "DELIVRD", TextStat: "DELIVRD"}},
 		{"UCS-2 text", SM{EsmClass: EsmDeliveryRcpt, DataCoding: CodingUCS2, ShortMessage: ucs2("id:4711 sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 stat:UNDELIV err:001 text:")},
-			Receipt{ID: "4711", TextID: "4711", Stat: "UNDELIV", Err: "001"}},
+			Receipt{ID: "4711", TextID: "4711", Stat: "UNDELIV", TextStat: "UNDELIV", Err: "001"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -420,9 +421,14 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 	if rc.Err != "" {
 		detail = "err:" + rc.Err
 	}
+	stat := receiptStat(rc)
+	if stat != rc.Stat {
+		log().Warn("delivery receipt state not recognised; read from the receipt's other fields",
+			"id", key, "stat", rc.Stat, "text_stat", rc.TextStat, "err", rc.Err, "taken_as", stat)
+	}
 	res, err := ch.core.Receipt(ctx, retry.Receipt{
 		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key,
-		Also: ch.accountKeys(domain, rc), Status: rc.Stat, Detail: detail,
+		Also: ch.accountKeys(domain, rc), Status: stat, Detail: detail,
 	})
 	if err != nil {
 		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
@@ -432,6 +438,25 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Debug("delivery receipt", "id", key, "stat", rc.Stat, "outcome", res.Outcome.String(), "duplicate", res.Duplicate)
 	}
 	return smpp.ROK
+}
+
+// receiptStat is the state a receipt reports. An unrecognised
+// message_state or stat: (SMSCs invent their own words: "FAILED",
+// "DELIVERD") falls back to the other of the two, then to err:: a
+// non-zero network error code is a failed delivery (appendix B: err: is
+// the error code of a failure). What still says nothing is left as it is,
+// and the retry core treats it as intermediate.
+func receiptStat(rc smpp.Receipt) string {
+	if retry.SMPPOutcome(rc.Stat) != retry.Unrecognised {
+		return rc.Stat
+	}
+	if retry.SMPPOutcome(rc.TextStat) != retry.Unrecognised {
+		return rc.TextStat
+	}
+	if n, err := strconv.Atoi(rc.Err); err == nil && n != 0 {
+		return "UNDELIV"
+	}
+	return rc.Stat
 }
 
 // accountKeys are the further keys a receipt arriving on domain's binds

@@ -266,3 +266,44 @@ func TestReceiptIDsThatDisagreeAreNotActedOn(t *testing.T) {
 		t.Fatalf("the agreeing receipt ran the hook %d times", c)
 	}
 }
+
+// A receipt state nobody maps (review item 22) falls back to the
+// receipt's other fields: an unknown message_state to the text's stat:, an
+// unknown stat: with a non-zero err: to a failed delivery. One that says
+// nothing either way runs no hook.
+func TestUnrecognisedReceiptStateFallsBack(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{Hold: true}, hooks, "")
+	for i := range 3 {
+		if err := r.ch.Deliver(context.Background(), sms(fmt.Sprintf("1555000%d@%s", i, domain), "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs := r.smsc.Submissions()
+	receipt := func(id, text string, state int) *smpp.SM {
+		sm := &smpp.SM{ID: smpp.DeliverSM, EsmClass: smpp.EsmDeliveryRcpt, DestinationAddr: "12345",
+			ShortMessage: []byte("id:" + id + " sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 " + text)}
+		if state >= 0 {
+			sm.TLVs.SetUint8(smpp.TagMessageState, uint8(state))
+		}
+		return sm
+	}
+	for _, c := range []struct {
+		sm   *smpp.SM
+		hook string
+	}{
+		{receipt(subs[0].ID, "stat:DELIVRD err:000 text:", 15), "smpp_handle_DR_positive"},
+		{receipt(subs[1].ID, "stat:FAILED err:034 text:", -1), "smpp_handle_DR_negative"},
+		{receipt(subs[2].ID, "stat:WAITING err:000 text:", -1), ""},
+	} {
+		pos, neg := hooks.count("smpp_handle_DR_positive"), hooks.count("smpp_handle_DR_negative")
+		if st := r.ch.Receipt(context.Background(), domain, "b", c.sm); st != smpp.ROK {
+			t.Fatalf("%s answered %s", c.sm.ShortMessage, st)
+		}
+		dp, dn := hooks.count("smpp_handle_DR_positive")-pos, hooks.count("smpp_handle_DR_negative")-neg
+		want := map[string][2]int{"smpp_handle_DR_positive": {1, 0}, "smpp_handle_DR_negative": {0, 1}, "": {0, 0}}[c.hook]
+		if dp != want[0] || dn != want[1] {
+			t.Errorf("%s: %d positive, %d negative hooks; want %s", c.sm.ShortMessage, dp, dn, c.hook)
+		}
+	}
+}
