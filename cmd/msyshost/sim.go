@@ -59,25 +59,11 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 			if opt.OutcomeFor, err = smsc.ParseOutcomeFor(outcomeFor); err != nil {
 				return fmt.Errorf("--outcome-for: %w", err)
 			}
-			switch strings.ToLower(style) {
-			case "both":
-				opt.Style = smsc.Both
-			case "tlv":
-				opt.Style = smsc.TLVOnly
-			case "text":
-				opt.Style = smsc.TextOnly
-			default:
-				return fmt.Errorf("--receipt: %q: want both, tlv or text", style)
+			if opt.Style, err = smsc.ParseStyle(style); err != nil {
+				return fmt.Errorf("--receipt: %w", err)
 			}
-			switch strings.ToLower(intermediate) {
-			case "requested":
-				opt.Intermediate = smsc.IntermediateRequested
-			case "always":
-				opt.Intermediate = smsc.IntermediateAlways
-			case "never":
-				opt.Intermediate = smsc.IntermediateNever
-			default:
-				return fmt.Errorf("--intermediate: %q: want requested, always or never", intermediate)
+			if opt.Intermediate, err = smsc.ParseIntermediate(intermediate); err != nil {
+				return fmt.Errorf("--intermediate: %w", err)
 			}
 			if accounts != "" {
 				opt.Accounts = map[string]string{}

@@ -211,9 +211,13 @@ func FromConfig(n *config.Node) (Options, error) {
 		}
 	}
 	v, _ = optIntermediate.In(n)
-	o.Intermediate = map[string]IntermediateMode{"requested": IntermediateRequested, "always": IntermediateAlways, "never": IntermediateNever}[strings.ToLower(v.String())]
+	if o.Intermediate, err = ParseIntermediate(v.String()); err != nil {
+		return o, &config.Error{Pos: v.Pos(), Msg: err.Error()}
+	}
 	v, _ = optReceipt.In(n)
-	o.Style = map[string]ReceiptStyle{"both": Both, "tlv": TLVOnly, "text": TextOnly}[strings.ToLower(v.String())]
+	if o.Style, err = ParseStyle(v.String()); err != nil {
+		return o, &config.Error{Pos: v.Pos(), Msg: err.Error()}
+	}
 	if o.TrailingNUL, err = boolean(n, optTrailingNUL); err != nil {
 		return o, err
 	}

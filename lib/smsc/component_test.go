@@ -106,3 +106,25 @@ func TestHoldAndOutcomeFor(t *testing.T) {
 		t.Fatalf("states %v", stats)
 	}
 }
+
+// The receipt style and intermediate mode have one parser each, shared by
+// the config scope and `msyshost sim smsc` (review item 25): an unknown
+// value is an error in both, never the zero mode.
+func TestStyleAndIntermediateParsers(t *testing.T) {
+	for in, want := range map[string]ReceiptStyle{"both": Both, "TLV": TLVOnly, " text ": TextOnly} {
+		if got, err := ParseStyle(in); err != nil || got != want {
+			t.Errorf("ParseStyle(%q) = %v, %v", in, got, err)
+		}
+	}
+	for in, want := range map[string]IntermediateMode{"requested": IntermediateRequested, "Always": IntermediateAlways, "never": IntermediateNever} {
+		if got, err := ParseIntermediate(in); err != nil || got != want {
+			t.Errorf("ParseIntermediate(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseStyle("tlvs"); err == nil || !strings.Contains(err.Error(), "want both, tlv or text") {
+		t.Errorf("ParseStyle(tlvs): %v", err)
+	}
+	if _, err := ParseIntermediate("sometimes"); err == nil {
+		t.Error("ParseIntermediate(sometimes) succeeded")
+	}
+}

@@ -123,6 +123,33 @@ const (
 	IntermediateNever
 )
 
+// ParseStyle reads a receipt style: both, tlv or text, in any case.
+func ParseStyle(s string) (ReceiptStyle, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "both":
+		return Both, nil
+	case "tlv":
+		return TLVOnly, nil
+	case "text":
+		return TextOnly, nil
+	}
+	return Both, fmt.Errorf("receipt style %q: want both, tlv or text", s)
+}
+
+// ParseIntermediate reads when ENROUTE receipts go: requested, always or
+// never, in any case.
+func ParseIntermediate(s string) (IntermediateMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "requested":
+		return IntermediateRequested, nil
+	case "always":
+		return IntermediateAlways, nil
+	case "never":
+		return IntermediateNever, nil
+	}
+	return IntermediateRequested, fmt.Errorf("intermediate receipts %q: want requested, always or never", s)
+}
+
 // Submission is a submit_sm the simulator accepted.
 type Submission struct {
 	SystemID string
