@@ -59,6 +59,10 @@ type bind struct {
 	// closing is set while the session ends (either side unbinding): a
 	// deliver_sm then arriving is refused for now, so the SMSC keeps it.
 	closing atomic.Bool
+	// tlvs says the SMSC named SMPP v3.4 or later in sc_interface_version
+	// (5.3.2.25); without it the SMSC is v3.3 and ignores or refuses
+	// TLVs.
+	tlvs atomic.Bool
 }
 
 func newBind(c *Client, i int) *bind {
@@ -197,6 +201,11 @@ func (b *bind) bindRequest(ctx context.Context, conn *smpp.Conn) error {
 	if resp.ID != set.BindType.Response() {
 		return fmt.Errorf("binding to %s: answered with %s", set.Addr, resp.ID)
 	}
+	var v uint32
+	if br, ok := resp.Body.(*smpp.BindResp); ok {
+		v, _ = br.TLVs.Uint(smpp.TagSCInterfaceVersion)
+	}
+	b.tlvs.Store(v >= smpp.Version34)
 	return nil
 }
 

@@ -231,6 +231,15 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	if sc.Coding < 0 {
 		coding = smpp.PickCoding(text)
 	}
+	if sc.Split.Concat != smpp.ConcatUDH && !c.TakesTLVs() {
+		// An SMPP v3.3 SMSC drops sar_* and message_payload TLVs, and the
+		// handset would get the segments as separate messages.
+		if !c.warnedTLVs.Swap(true) {
+			ch.log.Warn("the SMSC did not say SMPP v3.4 (no sc_interface_version): long messages go as UDH concatenation",
+				"domain", domain)
+		}
+		sc.Split.Concat = smpp.ConcatUDH
+	}
 	pg := ch.progress.resume(m.ID, text, coding)
 	if pg == nil {
 		pg = &progress{text: text, coding: coding, ref: ch.progress.ref(local, sc.Split.RefLen)}

@@ -36,6 +36,8 @@ type Client struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	started bool
+	// warnedTLVs is set once the v3.3 fallback was logged.
+	warnedTLVs atomic.Bool
 }
 
 // New returns a client; Start opens its binds. onDeliver may be nil for a
@@ -257,6 +259,23 @@ func statusError(set Settings, st smpp.Status) *status.Error {
 		Protocol: status.SMPP, Code: int(st), Enhanced: enh, Temporary: st.Temporary(),
 		Text: fmt.Sprintf("SMSC %s refused submit_sm: %s", set.Addr, st), Component: "smpp " + set.Name,
 	}
+}
+
+// TakesTLVs reports whether the SMSC takes TLVs: false when every bound
+// session's bind_resp lacked sc_interface_version 0x34 (an SMPP v3.3
+// SMSC), true when one had it or none is bound yet.
+func (c *Client) TakesTLVs() bool {
+	bound := false
+	for _, b := range c.binds {
+		if b.status().State != StateBound {
+			continue
+		}
+		if b.tlvs.Load() {
+			return true
+		}
+		bound = true
+	}
+	return !bound
 }
 
 // Statuses returns every bind's state.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -11,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"msyshost/lib/mstore"
+	"msyshost/lib/retry"
 	"msyshost/lib/smpp"
 	"msyshost/lib/smppclient"
+	"msyshost/lib/spool"
 	"msyshost/lib/status"
 )
 
@@ -26,6 +30,9 @@ type peer struct {
 	// SMSC process that hangs does while its socket stays open.
 	stall    bool
 	sessions chan *peerSession // each bound session
+	// v34 answers binds with sc_interface_version 0x34; without it the
+	// peer is an SMPP v3.3 SMSC.
+	v34 atomic.Bool
 }
 
 type peerSession struct {
@@ -70,7 +77,11 @@ func (p *peer) accept(t *testing.T) {
 			_ = s.conn.Serve(func(r *smpp.PDU) {
 				switch r.ID {
 				case smpp.BindTransceiver, smpp.BindTransmitter, smpp.BindReceiver:
-					_ = s.conn.Respond(r, smpp.ROK, &smpp.BindResp{ID: r.ID.Response(), SystemID: "peer"})
+					resp := &smpp.BindResp{ID: r.ID.Response(), SystemID: "peer"}
+					if p.v34.Load() {
+						resp.TLVs.SetUint8(smpp.TagSCInterfaceVersion, smpp.Version34)
+					}
+					_ = s.conn.Respond(r, smpp.ROK, resp)
 					p.sessions <- s
 				default:
 					p.handle(s, r)
@@ -409,6 +420,45 @@ func TestThrottlePausesEveryBind(t *testing.T) {
 		mu.Lock()
 		if len(at) != 2 || at[1].Sub(at[0]) < pause-50*time.Millisecond {
 			t.Fatalf("%s: submits reached the SMSC at %v; the second within the pause", refusal, at)
+		}
+		mu.Unlock()
+	}
+}
+
+// An SMSC whose bind_resp names no sc_interface_version is SMPP v3.3 and
+// takes no TLVs (review item 15): a long message goes with UDH
+// concatenation, not the sar_* TLVs that are the default, so the handset
+// can join it. One that names 0x34 gets the TLVs.
+func TestV33SMSCGetsUDHSegments(t *testing.T) {
+	for _, v34 := range []bool{false, true} {
+		var mu sync.Mutex
+		var got []*smpp.SM
+		var n atomic.Int32
+		p := newPeer(t, false, func(s *peerSession, r *smpp.PDU) {
+			if r.ID != smpp.SubmitSM {
+				_ = s.conn.Respond(r, smpp.ROK, nil)
+				return
+			}
+			mu.Lock()
+			got = append(got, r.Body.(*smpp.SM))
+			mu.Unlock()
+			_ = s.conn.Respond(r, smpp.ROK, &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: fmt.Sprint("m", n.Add(1))})
+		})
+		p.v34.Store(v34)
+		r := newRigAt(t, p.ln.Addr().String(), "", func(mstore.Store, *spool.Recorder) retry.Hooks { return newRecHooks() })
+		if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, strings.Repeat("0123456789", 20))); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		if len(got) != 2 {
+			t.Fatalf("v3.4 %v: %d segments", v34, len(got))
+		}
+		for _, sm := range got {
+			_, sar := sm.TLVs.Get(smpp.TagSarMsgRefNum)
+			udh := sm.EsmClass&smpp.EsmUDHI != 0
+			if v34 != sar || v34 == udh {
+				t.Errorf("v3.4 %v: a segment with sar TLVs %v, UDH %v", v34, sar, udh)
+			}
 		}
 		mu.Unlock()
 	}
