@@ -435,9 +435,16 @@ func (ch *Channel) Receipt(ctx context.Context, domain, bind string, sm *smpp.SM
 		log().Warn("delivery receipt state not recognised; read from the receipt's other fields",
 			"id", key, "stat", rc.Stat, "text_stat", rc.TextStat, "err", rc.Err, "taken_as", stat)
 	}
+	bucket := retry.Bucket(retry.SMPP, sc.Source, true)
+	also := ch.accountKeys(domain, rc)
+	if sc.SubmitIDs == smpp.IDString {
+		for _, v := range idVariants(key) {
+			also = append(also, mstore.Key{Bucket: bucket, ID: v})
+		}
+	}
 	res, err := ch.core.Receipt(ctx, retry.Receipt{
-		Channel: retry.SMPP, Bucket: retry.Bucket(retry.SMPP, sc.Source, true), ID: key,
-		Also: ch.accountKeys(domain, rc), Status: stat, Detail: detail,
+		Channel: retry.SMPP, Bucket: bucket, ID: key,
+		Also: also, Status: stat, Detail: detail,
 	})
 	if err != nil {
 		log().Error("delivery receipt not acted on; the SMSC will send it again", "id", key, "stat", rc.Stat, "error", err)
@@ -466,6 +473,26 @@ func receiptStat(rc smpp.Receipt) string {
 		return "UNDELIV"
 	}
 	return rc.Stat
+}
+
+// idVariants are the other spellings of a string id a receipt may use
+// for the id its submit_sm_resp wrote: SMSCs change the case of
+// alphanumeric ids and add or drop leading zeros between the two paths.
+// They are looked up only when the id as written is not stored.
+func idVariants(id string) []string {
+	var out []string
+	add := func(v string) {
+		if v != "" && v != id && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	trimmed := strings.TrimLeft(id, "0")
+	for _, v := range []string{id, trimmed} {
+		add(v)
+		add(strings.ToLower(v))
+		add(strings.ToUpper(v))
+	}
+	return out
 }
 
 // accountKeys are the further keys a receipt arriving on domain's binds

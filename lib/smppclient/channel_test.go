@@ -307,3 +307,36 @@ func TestUnrecognisedReceiptStateFallsBack(t *testing.T) {
 		}
 	}
 }
+
+// With string ids, a receipt that writes the id in another case or
+// without its leading zeros still finds the message (review item 21,
+// SPEC "Receipt correlation" 3); the id as written is tried first.
+func TestStringIDsMatchAcrossCaseAndLeadingZeros(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{Hold: true}, hooks, "")
+	for i := range 2 {
+		if err := r.ch.Deliver(context.Background(), sms(fmt.Sprintf("1555000%d@%s", i, domain), "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs := r.smsc.Submissions() // "m<hex><n>": lower case
+	for i, id := range []string{strings.ToUpper(subs[0].ID), "00" + subs[1].ID} {
+		sm := &smpp.SM{ID: smpp.DeliverSM, EsmClass: smpp.EsmDeliveryRcpt, DestinationAddr: "12345",
+			ShortMessage: []byte("id:" + id + " stat:DELIVRD err:000")}
+		if st := r.ch.Receipt(context.Background(), domain, "b", sm); st != smpp.ROK {
+			t.Fatalf("%s answered %s", id, st)
+		}
+		hooks.await(t, "smpp_handle_DR_positive", i+1)
+	}
+	hooks.mu.Lock()
+	defer hooks.mu.Unlock()
+	var got []string
+	for _, c := range hooks.calls {
+		if c.hook == "smpp_handle_DR_positive" {
+			got = append(got, c.args[1])
+		}
+	}
+	if len(got) != 2 || got[0] != subs[0].ID || got[1] != subs[1].ID {
+		t.Fatalf("hooks ran for %v, want the stored ids %s, %s", got, subs[0].ID, subs[1].ID)
+	}
+}
