@@ -24,6 +24,9 @@ const (
 	SMPPServiceType       = "smpp_esme_service_type"
 	SMPPValidityPeriod    = "smpp_esme_validity_period"
 	SMPPDataCoding        = "smpp_sms_data_coding"
+	// SMPPDefaultAlphabet is spelled as Momentum's documentation writes
+	// it ("smcs").
+	SMPPDefaultAlphabet = "smpp_smcs_default_alphabet"
 	SMPPUDHSegment        = "smpp_esme_udh_segment"   // true: UDH; false: sar_* TLVs
 	SMPPCSMSRefnumLength  = "smpp_csms_refnum_length" // 0, 1 or 2
 	SMPPMaxSegments       = "smpp_esme_max_segments"
@@ -57,6 +60,7 @@ func init() {
 	Declare(OptionSpec{Name: SMPPServiceType, Scopes: Fallback, Type: StringType, Help: "service_type of submit_sm"})
 	Declare(OptionSpec{Name: SMPPValidityPeriod, Scopes: Fallback, Type: StringType, Help: "validity_period of submit_sm, or null"})
 	Declare(OptionSpec{Name: SMPPDataCoding, Scopes: Fallback, Type: StringType, Help: "data coding: default, ascii, latin-1, ucs2 or 0, 1, 3, 8"})
+	Declare(OptionSpec{Name: SMPPDefaultAlphabet, Scopes: Fallback, Type: StringType, Help: "what the SMSC reads data_coding 0 as: GSM (default, GSM 03.38), ASCII or LATIN1"})
 	Declare(OptionSpec{Name: SMPPUDHSegment, Scopes: Fallback, Type: BoolType, Help: "long messages as UDH concatenation (true) or sar_* TLVs (false)"})
 	Declare(OptionSpec{Name: SMPPCSMSRefnumLength, Scopes: Fallback, Type: IntType, Help: "UDH reference number length in bytes: 0, 1 or 2"})
 	Declare(OptionSpec{Name: SMPPMaxSegments, Scopes: Fallback, Type: IntType, Help: "most segments one message may be split into"})

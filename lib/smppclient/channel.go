@@ -231,6 +231,17 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	if sc.Coding < 0 {
 		coding = smpp.PickCoding(text)
 	}
+	// wire is the data_coding sent; coding is how the octets are written.
+	// An SMSC whose default alphabet is ASCII or Latin-1 reads data_coding
+	// 0 octets as such: GSM 03.38 octets would turn '@' into 0x00, which
+	// C-string SMSCs cut the message at.
+	wire := coding
+	if coding == smpp.CodingDefault && sc.Alphabet != smpp.CodingDefault {
+		coding = sc.Alphabet
+		if _, err := smpp.EncodeText(text, coding); err != nil && sc.Coding < 0 {
+			coding, wire = smpp.CodingUCS2, smpp.CodingUCS2
+		}
+	}
 	if sc.Split.Concat != smpp.ConcatUDH && !c.TakesTLVs() {
 		// An SMPP v3.3 SMSC drops sar_* and message_payload TLVs, and the
 		// handset would get the segments as separate messages.
@@ -263,7 +274,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 			SourceAddrTON: sc.SourceTON, SourceAddrNPI: sc.SourceNPI, SourceAddr: sc.Source,
 			DestAddrTON: sc.DestTON, DestAddrNPI: sc.DestNPI, DestinationAddr: local,
 			EsmClass: seg.EsmClass, ValidityPeriod: sc.ValidityPeriod,
-			RegisteredDelivery: sc.RegisteredDelivery, DataCoding: coding,
+			RegisteredDelivery: sc.RegisteredDelivery, DataCoding: wire,
 			ShortMessage: seg.ShortMessage, TLVs: seg.TLVs,
 		}
 		id, err := ch.submitSegment(ctx, c, sm, i > 0)

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"msyshost/lib/config"
 	"msyshost/lib/mstore"
 	"msyshost/lib/smpp"
+	"msyshost/lib/smppclient"
 	"msyshost/lib/smsc"
 	"msyshost/lib/status"
 )
@@ -338,5 +340,39 @@ func TestStringIDsMatchAcrossCaseAndLeadingZeros(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != subs[0].ID || got[1] != subs[1].ID {
 		t.Fatalf("hooks ran for %v, want the stored ids %s, %s", got, subs[0].ID, subs[1].ID)
+	}
+}
+
+// smpp_smcs_default_alphabet says how the SMSC reads data_coding 0
+// (review item 19): with LATIN1 or ASCII the octets are written so, and
+// '@' is 0x40, not GSM 03.38's 0x00 that C-string SMSCs cut the message
+// at; text the alphabet cannot carry goes as UCS-2. GSM stays the default.
+func TestDefaultAlphabetOption(t *testing.T) {
+	for _, c := range []struct {
+		extra, text string
+		coding      uint8
+		octets      string
+	}{
+		{`smpp_smcs_default_alphabet = "LATIN1"`, "a@b é", smpp.CodingDefault, "a@b \xe9"},
+		{`smpp_smcs_default_alphabet = "ASCII"`, "a@b", smpp.CodingDefault, "a@b"},
+		{`smpp_smcs_default_alphabet = "LATIN1"`, "Ωmega", smpp.CodingUCS2, "\x03\xa9\x00m\x00e\x00g\x00a"},
+		{``, "a@b", smpp.CodingDefault, "a\x00b"},
+	} {
+		hooks := newRecHooks()
+		r := newRig(t, smsc.Options{}, hooks, c.extra)
+		if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, c.text)); err != nil {
+			t.Fatal(err)
+		}
+		sm := r.smsc.Submissions()[0].SM
+		if sm.DataCoding != c.coding || string(sm.ShortMessage) != c.octets {
+			t.Errorf("%s, %q: data_coding %d, octets %q; want %d, %q", c.extra, c.text, sm.DataCoding, sm.ShortMessage, c.coding, c.octets)
+		}
+	}
+	cfg, err := config.Parse("a.conf", []byte(`Domain "a.example" { smpp_smsc_server = "h" smpp_smcs_default_alphabet = "EBCDIC" }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := smppclient.SubmitConfig(cfg, "a.example"); err == nil || !strings.Contains(err.Error(), "smpp_smcs_default_alphabet") {
+		t.Errorf("an unknown alphabet: %v", err)
 	}
 }

@@ -232,14 +232,18 @@ var codings = map[string]int{
 
 // Submit is what a domain's config says about its submit_sm.
 type Submit struct {
-	Source                string
-	SourceTON, SourceNPI  uint8
-	DestTON, DestNPI      uint8
-	ServiceType           string
-	ValidityPeriod        string
-	RegisteredDelivery    uint8
-	Track                 bool
-	Coding                int // -1: GSM when it fits, UCS-2 otherwise
+	Source               string
+	SourceTON, SourceNPI uint8
+	DestTON, DestNPI     uint8
+	ServiceType          string
+	ValidityPeriod       string
+	RegisteredDelivery   uint8
+	Track                bool
+	Coding               int // -1: GSM when it fits, UCS-2 otherwise
+	// Alphabet is how the SMSC reads data_coding 0 (its default
+	// alphabet): smpp.CodingDefault for GSM 03.38, or CodingIA5 or
+	// CodingLatin1 for SMSCs that take the octets as ASCII or Latin-1.
+	Alphabet              uint8
 	Split                 smpp.SplitOptions
 	SubmitIDs, ReceiptIDs smpp.IDFormat
 }
@@ -276,6 +280,16 @@ func SubmitConfig(cfg *config.Config, domain string) (Submit, error) {
 		s.Coding = n
 	} else {
 		o.fail(config.SMPPDataCoding, "%q: want default, ascii, latin-1, ucs2 or 0, 1, 3, 8", dc)
+	}
+	switch a := strings.ToLower(strings.TrimSpace(o.str(config.SMPPDefaultAlphabet, "gsm"))); a {
+	case "gsm", "gsm0338", "default":
+		s.Alphabet = smpp.CodingDefault
+	case "ascii", "ia5", "us-ascii":
+		s.Alphabet = smpp.CodingIA5
+	case "latin1", "latin-1", "iso-8859-1":
+		s.Alphabet = smpp.CodingLatin1
+	default:
+		o.fail(config.SMPPDefaultAlphabet, "%q: want GSM, ASCII or LATIN1", a)
 	}
 	s.Split.Concat = smpp.ConcatSAR
 	if o.bool(config.SMPPUDHSegment, false) {
