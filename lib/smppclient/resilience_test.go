@@ -13,13 +13,16 @@ import (
 	"msyshost/lib/smsc"
 )
 
-// The SMSC drops every session while a window of submits is in flight:
-// the binds come back, every message is either accepted and stored or
-// handed back as a temporary failure the spool retries, and each one ends
-// with its receipt acted on.
+// The SMSC drops every session while a window of submits awaits its
+// responses (the SMSC answers late, so the drop always finds some): the
+// binds come back, every message is stored once and its receipt acted on
+// once. The only extra submissions are those the SMSC accepted but never
+// answered before the drop, each one sent again by a retry; their receipts
+// find no stored copy.
 func TestDropMidWindowLosesNothing(t *testing.T) {
 	hooks := newRecHooks()
-	r := newRig(t, smsc.Options{ReceiptDelay: 50 * time.Millisecond}, hooks, "max_outbound_connections = 2\n smpp_command_window_size = 4")
+	r := newRig(t, smsc.Options{ReceiptDelay: 50 * time.Millisecond, RespondDelay: 100 * time.Millisecond}, hooks,
+		"max_outbound_connections = 2\n smpp_command_window_size = 4")
 	const n = 40
 	var wg sync.WaitGroup
 	var retried atomic.Int64
@@ -40,12 +43,52 @@ func TestDropMidWindowLosesNothing(t *testing.T) {
 	}
 	wg.Wait()
 	<-dropped
-	if hooks.count("smpp_store_submit") != n {
-		t.Fatalf("store hook ran %d times for %d messages", hooks.count("smpp_store_submit"), n)
-	}
-	hooks.await(t, "smpp_handle_DR_positive", n)
 	if retried.Load() == 0 {
-		t.Log("the drop hit no submit in flight this run")
+		t.Fatal("the drop with responses outstanding made no delivery fail")
+	}
+	stored := map[string]bool{}
+	hooks.mu.Lock()
+	for _, c := range hooks.calls {
+		if c.hook == "smpp_store_submit" {
+			if stored[c.args[1]] {
+				t.Errorf("%s stored twice", c.args[1])
+			}
+			stored[c.args[1]] = true
+		}
+	}
+	hooks.mu.Unlock()
+	if len(stored) != n {
+		t.Fatalf("%d messages stored, want %d", len(stored), n)
+	}
+	subs := r.smsc.Submissions()
+	orphans := len(subs) - n
+	if orphans < 0 || int64(orphans) > retried.Load() {
+		t.Fatalf("%d submissions for %d messages, %d retried", len(subs), n, retried.Load())
+	}
+	// Every submission's receipt runs its hook once: the stored ones with
+	// their copies, the orphans (after the park timeout) without.
+	hooks.await(t, "smpp_handle_DR_positive", len(subs))
+	positive := map[string]int{}
+	hooks.mu.Lock()
+	for _, c := range hooks.calls {
+		if c.hook == "smpp_handle_DR_positive" {
+			positive[c.args[1]]++
+		}
+	}
+	hooks.mu.Unlock()
+	for id := range stored {
+		if positive[id] != 1 {
+			t.Errorf("stored message %s: positive hook ran %d times", id, positive[id])
+		}
+	}
+	extra := 0
+	for id, k := range positive {
+		if !stored[id] {
+			extra += k
+		}
+	}
+	if extra != orphans {
+		t.Errorf("%d hooks for unstored ids, %d submissions the SMSC accepted unanswered", extra, orphans)
 	}
 	for _, s := range r.ch.Client(domain).Statuses() {
 		if s.LastError == "" {

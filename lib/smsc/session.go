@@ -169,6 +169,12 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 		se.srv.deliverNow(ctx, se, rcpts[len(rcpts)-1])
 		rcpts = nil
 	}
-	_ = se.conn.Respond(p, smpp.ROK, &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: id})
+	resp := &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: id}
+	if d := se.srv.opt.RespondDelay; d > 0 {
+		se.srv.queue(rcpts...)
+		time.AfterFunc(d, func() { _ = se.conn.Respond(p, smpp.ROK, resp) })
+		return
+	}
+	_ = se.conn.Respond(p, smpp.ROK, resp)
 	se.srv.queue(rcpts...)
 }

@@ -112,6 +112,11 @@ type Options struct {
 	// Reject answers submits for these destination addresses with the
 	// given command_status, as SMSCs refuse barred or invalid numbers.
 	Reject map[string]smpp.Status
+	// RespondDelay holds each submit_sm_resp this long after the submit
+	// is accepted (its receipt planned), as an SMSC under load answers
+	// late: a session dropped meanwhile leaves messages the SMSC has and
+	// the ESME never heard about.
+	RespondDelay time.Duration
 }
 
 // IntermediateMode says when ENROUTE receipts are sent.
