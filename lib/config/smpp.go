@@ -24,9 +24,6 @@ const (
 	SMPPServiceType       = "smpp_esme_service_type"
 	SMPPValidityPeriod    = "smpp_esme_validity_period"
 	SMPPDataCoding        = "smpp_sms_data_coding"
-	// SMPPDefaultAlphabet is spelled as Momentum's documentation writes
-	// it ("smcs").
-	SMPPDefaultAlphabet = "smpp_smcs_default_alphabet"
 	SMPPUDHSegment        = "smpp_esme_udh_segment"   // true: UDH; false: sar_* TLVs
 	SMPPCSMSRefnumLength  = "smpp_csms_refnum_length" // 0, 1 or 2
 	SMPPMaxSegments       = "smpp_esme_max_segments"
@@ -38,6 +35,10 @@ const (
 	SMPPMessagePayload = "smpp_esme_message_payload" // bool: whole text in message_payload
 	SMPPSMSCTLS        = "smpp_smsc_tls"             // bool: bind over TLS
 )
+
+// SMPPDefaultAlphabet is spelled as Momentum's documentation writes it
+// ("smcs").
+const SMPPDefaultAlphabet = "smpp_smcs_default_alphabet"
 
 func init() {
 	Declare(OptionSpec{Name: SMPPSMSCServer, Scopes: Fallback, Type: StringType, Help: "host of the SMSC"})
