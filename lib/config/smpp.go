@@ -46,7 +46,7 @@ func init() {
 	Declare(OptionSpec{Name: SMPPSMSCSystemID, Scopes: Fallback, Type: StringType, Help: "system_id of the bind"})
 	Declare(OptionSpec{Name: SMPPSMSCPassword, Scopes: Fallback, Type: StringType, Help: "password of the bind"})
 	Declare(OptionSpec{Name: SMPPSMSCSystemType, Scopes: Fallback, Type: StringType, Help: "system_type of the bind"})
-	Declare(OptionSpec{Name: SMPPBindType, Scopes: Fallback, Type: StringType, Help: "transceiver (default), transmitter or receiver"})
+	Declare(OptionSpec{Name: SMPPBindType, Scopes: Fallback, Type: ListType, Help: "transceiver (default), transmitter or receiver, or a list: max_outbound_connections binds of each"})
 	Declare(OptionSpec{Name: SMPPCommandWindowSize, Scopes: Fallback, Type: IntType, Help: "submits outstanding per bind before waiting for responses"})
 	Declare(OptionSpec{Name: SMPPEnquireLinkTimer, Scopes: Fallback, Type: StringType, Help: "seconds between enquire_link PDUs (fractions allowed)"})
 	Declare(OptionSpec{Name: SMPPResponseTimer, Scopes: Fallback, Type: StringType, Help: "seconds to wait for a response PDU"})

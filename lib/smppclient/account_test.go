@@ -84,3 +84,24 @@ func TestReceiptsOnAnotherDomainOfTheAccount(t *testing.T) {
 	}
 	waitFor(t, func() bool { return ch.Client("rx.example").Statuses()[0].Receipts == n })
 }
+
+// One domain may keep binds of several kinds (review item 5): with
+// smpp_bind_type = ("transmitter" "receiver") the submits go over the
+// transmitter bind and the receipts come in on the receiver bind, and
+// correlate as on a transceiver.
+func TestTransmitterAndReceiverInOneDomain(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, `smpp_bind_type = ("transmitter" "receiver")`)
+	c := r.ch.Client(domain)
+	st := c.Statuses()
+	if len(st) != 2 || st[0].BindType != "bind_transmitter" || st[1].BindType != "bind_receiver" {
+		t.Fatalf("binds %+v", st)
+	}
+	for i := range 3 {
+		if err := r.ch.Deliver(context.Background(), sms(fmt.Sprintf("1555000%d@%s", i, domain), "x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 3)
+	waitFor(t, func() bool { s := c.Statuses(); return s[0].Submits == 3 && s[1].Receipts == 3 })
+}

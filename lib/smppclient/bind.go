@@ -39,6 +39,7 @@ const maxDelivers = 1024
 type bind struct {
 	c     *Client
 	index int
+	kind  smpp.CommandID // bind_transmitter, bind_receiver or bind_transceiver
 	log   *slog.Logger
 
 	window chan struct{} // a slot per outstanding submit
@@ -65,9 +66,9 @@ type bind struct {
 	tlvs atomic.Bool
 }
 
-func newBind(c *Client, i int) *bind {
+func newBind(c *Client, i int, kind smpp.CommandID) *bind {
 	return &bind{
-		c: c, index: i, state: StateConnecting,
+		c: c, index: i, kind: kind, state: StateConnecting,
 		log:      c.log.With("bind", fmt.Sprintf("%s#%d", c.set.Name, i+1)),
 		window:   make(chan struct{}, c.set.Window),
 		delivers: make(chan struct{}, maxDelivers),
@@ -88,7 +89,7 @@ func (b *bind) setState(st string, conn *smpp.Conn, err error) {
 func (b *bind) ready() *smpp.Conn {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.state != StateBound || b.c.set.BindType == smpp.BindReceiver || time.Now().Before(b.throttledUntil) {
+	if b.state != StateBound || b.kind == smpp.BindReceiver || time.Now().Before(b.throttledUntil) {
 		return nil
 	}
 	return b.conn
@@ -175,7 +176,7 @@ func (b *bind) session(ctx context.Context) error {
 		return err
 	}
 	b.setState(StateBound, conn, nil)
-	b.log.Info("SMPP bound", "addr", set.Addr, "system_id", set.SystemID, "as", set.BindType.String())
+	b.log.Info("SMPP bound", "addr", set.Addr, "system_id", set.SystemID, "as", b.kind.String())
 	go b.keepalive(ctx, conn)
 	err = <-served
 	if ctx.Err() != nil {
@@ -188,17 +189,17 @@ func (b *bind) bindRequest(ctx context.Context, conn *smpp.Conn) error {
 	set := &b.c.set
 	bctx, cancel := context.WithTimeout(ctx, set.BindTimeout)
 	defer cancel()
-	resp, err := conn.Request(bctx, set.BindType, &smpp.Bind{
-		ID: set.BindType, SystemID: set.SystemID, Password: set.Password, SystemType: set.SystemType,
+	resp, err := conn.Request(bctx, b.kind, &smpp.Bind{
+		ID: b.kind, SystemID: set.SystemID, Password: set.Password, SystemType: set.SystemType,
 		InterfaceVersion: smpp.Version34,
 	})
 	if err != nil {
 		return fmt.Errorf("binding to %s: %w", set.Addr, err)
 	}
 	if resp.Status != smpp.ROK {
-		return &bindRefused{bind: set.BindType, addr: set.Addr, status: resp.Status}
+		return &bindRefused{bind: b.kind, addr: set.Addr, status: resp.Status}
 	}
-	if resp.ID != set.BindType.Response() {
+	if resp.ID != b.kind.Response() {
 		return fmt.Errorf("binding to %s: answered with %s", set.Addr, resp.ID)
 	}
 	var v uint32
@@ -446,7 +447,7 @@ func (b *bind) status() Status {
 	}
 	return Status{
 		Client: b.c.set.Name, Index: b.index + 1, Addr: addr, SystemID: b.c.set.SystemID,
-		BindType: b.c.set.BindType.String(), State: st, Since: b.since,
+		BindType: b.kind.String(), State: st, Since: b.since,
 		Window: int(b.inflight.Load()), WindowMax: b.c.set.Window,
 		Submits: b.submits.Load(), Failed: b.failed.Load(), Receipts: b.receipts.Load(),
 		LastError: b.lastErr, LastErrAt: b.lastErrAt,

@@ -55,8 +55,10 @@ func New(set Settings, onDeliver DeliverFunc, log *slog.Logger) *Client {
 		}
 		return onDeliver(ctx, fmt.Sprintf("%s#%d", set.Name, b.index+1), sm)
 	}
-	for i := 0; i < set.Binds; i++ {
-		c.binds = append(c.binds, newBind(c, i))
+	for _, kind := range set.BindTypes {
+		for range set.Binds {
+			c.binds = append(c.binds, newBind(c, len(c.binds), kind))
+		}
 	}
 	return c
 }

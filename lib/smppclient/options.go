@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,11 @@ type Settings struct {
 	// BindType is smpp.BindTransceiver (default), BindTransmitter or
 	// BindReceiver.
 	BindType smpp.CommandID
+	// BindTypes, when set, are several kinds of bind to keep, Binds of
+	// each: an SMSC that takes submits on transmitter binds and sends
+	// receipts on receiver binds (smpp_bind_type = ("transmitter"
+	// "receiver")). BindType is its first.
+	BindTypes []smpp.CommandID
 	// Binds is how many sessions to keep open; default 1.
 	Binds int
 	// Window is how many submits may await their response per bind.
@@ -60,6 +66,9 @@ type Settings struct {
 func (s *Settings) defaults() {
 	if s.BindType == 0 {
 		s.BindType = smpp.BindTransceiver
+	}
+	if len(s.BindTypes) == 0 {
+		s.BindTypes = []smpp.CommandID{s.BindType}
 	}
 	if s.Binds <= 0 {
 		s.Binds = 1
@@ -178,15 +187,29 @@ func FromConfig(cfg *config.Config, domain string) (Settings, error) {
 	s.SystemID = o.str(config.SMPPSMSCSystemID, "")
 	s.Password = o.str(config.SMPPSMSCPassword, "")
 	s.SystemType = o.str(config.SMPPSMSCSystemType, "")
-	switch strings.ToLower(o.str(config.SMPPBindType, "transceiver")) {
-	case "transceiver":
-		s.BindType = smpp.BindTransceiver
-	case "transmitter":
-		s.BindType = smpp.BindTransmitter
-	case "receiver":
-		s.BindType = smpp.BindReceiver
-	default:
-		o.fail(config.SMPPBindType, "want transceiver, transmitter or receiver")
+	types := []string{"transceiver"}
+	if v, ok := cfg.Eval(o.scope, config.SMPPBindType); ok {
+		types = v.List()
+	}
+	for _, t := range types {
+		var k smpp.CommandID
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "transceiver":
+			k = smpp.BindTransceiver
+		case "transmitter":
+			k = smpp.BindTransmitter
+		case "receiver":
+			k = smpp.BindReceiver
+		default:
+			o.fail(config.SMPPBindType, "%q: want transceiver, transmitter or receiver, or a list of them", t)
+			continue
+		}
+		if !slices.Contains(s.BindTypes, k) {
+			s.BindTypes = append(s.BindTypes, k)
+		}
+	}
+	if len(s.BindTypes) > 0 {
+		s.BindType = s.BindTypes[0]
 	}
 	s.Binds = o.int(config.MaxOutboundConnections, 1)
 	s.Window = o.int(config.SMPPCommandWindowSize, DefaultWindow)
