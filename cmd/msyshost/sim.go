@@ -108,7 +108,7 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 	f.IntVar(&dupEvery, "duplicate-every", 0, "send every Nth receipt twice (0: never)")
 	f.BoolVar(&dataSM, "data-sm", false, "send receipts in data_sm (text in message_payload) instead of deliver_sm")
 	f.BoolVar(&early, "early", false, "send the receipt before the submit_sm_resp")
-	f.IntVar(&maxRate, "max-rate", 0, "submits per second per bind before ESME_RTHROTTLED (0: unlimited)")
+	f.IntVar(&maxRate, "max-rate", 0, "submits per second per account (system_id) before ESME_RTHROTTLED (0: unlimited)")
 	f.DurationVar(&redeliver, "redeliver", 2*time.Second, "time before an unanswered or refused receipt is sent again")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every session and receipt")
 	return cmd

@@ -90,6 +90,8 @@ func TestReceiptShapes(t *testing.T) {
 		{"intermediate ENROUTE first", smsc.Options{Intermediate: smsc.IntermediateAlways}, ""},
 		{"receipt before submit_sm_resp", smsc.Options{Early: true}, ""},
 		{"receipt in data_sm", smsc.Options{DataSM: true, Style: smsc.TextOnly}, ""},
+		{"UCS-2 receipt text", smsc.Options{ReceiptUCS2: true, Style: smsc.TextOnly}, ""},
+		{"receipt with esm_class 0", smsc.Options{PlainReceipts: true}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -60,7 +60,7 @@ var (
 	optEarly = config.Declare(config.OptionSpec{Name: "early", Scopes: scopes, Type: config.BoolType, Default: "false",
 		Help: "send the receipt before the submit_sm_resp"})
 	optMaxRate = config.Declare(config.OptionSpec{Name: "max_rate", Scopes: scopes, Type: config.IntType, Default: "0",
-		Help: "submits per second per bind before ESME_RTHROTTLED (0: unlimited)"})
+		Help: "submits per second per account (system_id) before ESME_RTHROTTLED (0: unlimited)"})
 	optDataSM = config.Declare(config.OptionSpec{Name: "data_sm", Scopes: scopes, Type: config.BoolType, Default: "false",
 		Help: "send receipts as data_sm (text in message_payload) instead of deliver_sm"})
 	optRedeliver = config.Declare(config.OptionSpec{Name: "redeliver", Scopes: scopes, Type: config.DurationType, Default: "2",

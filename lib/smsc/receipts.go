@@ -253,8 +253,15 @@ func (s *Server) receiptPDU(r *receipt) *smpp.SM {
 	}
 	text := fmt.Sprintf("id:%s sub:001 dlvrd:%s submit date:%s done date:%s stat:%s err:%s text:%s",
 		id, dlvrd, date, date, r.stat, errCodes[r.stat], asciiOnly(string(snippet)))
+	if s.opt.PlainReceipts {
+		sm.EsmClass = 0
+	}
 	if s.opt.Style != TLVOnly {
 		sm.ShortMessage = []byte(text)
+		if s.opt.ReceiptUCS2 {
+			sm.DataCoding = smpp.CodingUCS2
+			sm.ShortMessage, _ = smpp.EncodeText(text, smpp.CodingUCS2)
+		}
 		if s.opt.TrailingNUL {
 			sm.ShortMessage = append(sm.ShortMessage, 0, 0)
 		}

@@ -3,7 +3,6 @@ package smsc
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,10 +16,6 @@ type session struct {
 	kind     atomic.Uint32 // the bind command, 0 until bound
 	inflight atomic.Int32  // receipts awaiting their deliver_sm_resp
 	systemID string
-
-	mu          sync.Mutex
-	windowStart time.Time
-	windowCount int
 }
 
 func (se *session) bound() smpp.CommandID { return smpp.CommandID(se.kind.Load()) }
@@ -106,14 +101,18 @@ func (se *session) throttled() bool {
 	if max <= 0 {
 		return false
 	}
-	se.mu.Lock()
-	defer se.mu.Unlock()
-	now := time.Now()
-	if now.Sub(se.windowStart) >= time.Second {
-		se.windowStart, se.windowCount = now, 0
+	r := &se.srv.rate
+	r.Lock()
+	defer r.Unlock()
+	if r.start == nil {
+		r.start, r.count = map[string]time.Time{}, map[string]int{}
 	}
-	se.windowCount++
-	return se.windowCount > max
+	now := time.Now()
+	if now.Sub(r.start[se.systemID]) >= time.Second {
+		r.start[se.systemID], r.count[se.systemID] = now, 0
+	}
+	r.count[se.systemID]++
+	return r.count[se.systemID] > max
 }
 
 func (se *session) submit(ctx context.Context, p *smpp.PDU) {
@@ -134,6 +133,14 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 	}
 	if sm.DestinationAddr == "" {
 		_ = se.conn.Respond(p, smpp.RInvDstAdr, nil)
+		return
+	}
+	if limit := 140; len(sm.ShortMessage) > limit && (sm.DataCoding != smpp.CodingDefault || len(sm.ShortMessage) > 160) {
+		// The air interface carries 140 octets of user data (23.040
+		// 9.2.3.24), 160 septets in the default alphabet, which SMPP
+		// writes an octet each: SMSCs refuse a longer short_message,
+		// which SMPP's 254-octet field would allow.
+		_ = se.conn.Respond(p, smpp.RInvMsgLen, nil)
 		return
 	}
 	id, n := se.srv.nextID()

@@ -92,9 +92,9 @@ type Options struct {
 	// Early sends a submission's receipt before its submit_sm_resp, as
 	// SMSCs with a separate receipt path do when the delivery is instant.
 	Early bool
-	// MaxRate throttles submits per second per bind with
-	// ESME_RTHROTTLED, as carriers enforce a contracted throughput; 0
-	// means unlimited.
+	// MaxRate throttles submits per second per account (system_id) with
+	// ESME_RTHROTTLED, as carriers enforce a contracted throughput over
+	// all of an account's binds; 0 means unlimited.
 	MaxRate int
 	// Redeliver is how long a receipt waits for its deliver_sm_resp, or
 	// after a temporary error, before it is sent again; default 2s.
@@ -117,6 +117,12 @@ type Options struct {
 	// late: a session dropped meanwhile leaves messages the SMSC has and
 	// the ESME never heard about.
 	RespondDelay time.Duration
+	// ReceiptUCS2 writes receipt text in UCS-2 (data_coding 8), as SMSCs
+	// that write every deliver_sm in UCS-2 do.
+	ReceiptUCS2 bool
+	// PlainReceipts sends receipts with esm_class 0, as SMSCs that do not
+	// flag them (appendix B's text is all that says it is a receipt).
+	PlainReceipts bool
 }
 
 // IntermediateMode says when ENROUTE receipts are sent.
@@ -178,6 +184,12 @@ type Server struct {
 	rcpts   atomic.Uint64 // receipts sent, for DuplicateEvery
 
 	held atomic.Bool // receipts wait for Release
+
+	rate struct { // MaxRate's window per account
+		sync.Mutex
+		start map[string]time.Time
+		count map[string]int
+	}
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}

@@ -195,3 +195,50 @@ func TestThrottleAndIDFormats(t *testing.T) {
 		t.Fatalf("submit id %q, receipt %+v", first, rc)
 	}
 }
+
+// MaxRate is the account's, over all its binds, and a short_message over
+// what the air interface carries (140 octets, 160 septets) is refused
+// (review item 23).
+func TestRatePerAccountAndUserDataLimit(t *testing.T) {
+	sim := New(Options{MaxRate: 2}, nil)
+	if err := sim.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Stop(context.Background())
+	var conns []*smpp.Conn
+	for range 2 {
+		nc, err := net.Dial("tcp", sim.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := smpp.NewConn(nc)
+		go c.Serve(func(*smpp.PDU) {})
+		defer c.Close()
+		if resp, err := c.Request(context.Background(), smpp.BindTransmitter, &smpp.Bind{ID: smpp.BindTransmitter, SystemID: "esme", InterfaceVersion: smpp.Version34}); err != nil || resp.Status != smpp.ROK {
+			t.Fatalf("bind: %v %v", resp, err)
+		}
+		conns = append(conns, c)
+	}
+	var got []smpp.Status
+	for i := range 4 {
+		resp, err := conns[i%2].Request(context.Background(), smpp.SubmitSM, &smpp.SM{ID: smpp.SubmitSM, DestinationAddr: "1555", ShortMessage: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, resp.Status)
+	}
+	if got[0] != smpp.ROK || got[1] != smpp.ROK || got[2] != smpp.RThrottled || got[3] != smpp.RThrottled {
+		t.Fatalf("4 submits at 2/s over two binds of one account: %v", got)
+	}
+	time.Sleep(time.Second) // the next one-second window
+	for _, c := range []struct {
+		coding uint8
+		n      int
+		want   smpp.Status
+	}{{smpp.CodingDefault, 160, smpp.ROK}, {smpp.CodingUCS2, 142, smpp.RInvMsgLen}} {
+		resp, err := conns[0].Request(context.Background(), smpp.SubmitSM, &smpp.SM{ID: smpp.SubmitSM, DestinationAddr: "1555", DataCoding: c.coding, ShortMessage: make([]byte, c.n)})
+		if err != nil || resp.Status != c.want {
+			t.Fatalf("%d octets of short_message in data_coding %d: %v, %v; want %s", c.n, c.coding, resp, err, c.want)
+		}
+	}
+}
