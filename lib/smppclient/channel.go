@@ -287,6 +287,13 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 				ch.progress.forget(m.ID)
 				ch.log.Error("long SMS refused after some segments were accepted: the handset may show part of it",
 					"to", m.RcptTo, "accepted", len(pg.ids), "of", len(segs), "error", err)
+				if e, ok := status.Of(err); ok && !e.Temporary {
+					// The bounce says what the recipient may have seen.
+					partial := *e
+					partial.Text += fmt.Sprintf(" (segment %d of %d; the first %d were accepted and may have reached the handset)",
+						i+1, len(segs), len(pg.ids))
+					return &partial
+				}
 			}
 			return err
 		}

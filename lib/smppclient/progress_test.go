@@ -3,13 +3,17 @@ package smppclient_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"msyshost/lib/mstore"
 	"msyshost/lib/retry"
+	"msyshost/lib/smpp"
 	"msyshost/lib/smsc"
+	"msyshost/lib/spool"
 	"msyshost/lib/status"
 )
 
@@ -96,5 +100,31 @@ func TestConcatenationReferencePerDestination(t *testing.T) {
 		if want := (subs[i-2].Segment.Ref + 1) & 0xFF; subs[i].Segment.Ref != want {
 			t.Fatalf("message %d has reference %d, the one before %d", i/2+1, subs[i].Segment.Ref, subs[i-2].Segment.Ref)
 		}
+	}
+}
+
+// A long SMS refused for good part way (review item 3) fails with a
+// permanent error whose text says how many segments the SMSC had
+// accepted, so the bounce tells the sender the recipient may have seen
+// part of it.
+func TestLongSMSRefusedPartWaySaysSo(t *testing.T) {
+	var n atomic.Int32
+	p := newPeer(t, false, func(s *peerSession, r *smpp.PDU) {
+		if r.ID != smpp.SubmitSM {
+			_ = s.conn.Respond(r, smpp.ROK, nil)
+			return
+		}
+		if n.Add(1) == 3 {
+			_ = s.conn.Respond(r, smpp.RInvMsgLen, nil)
+			return
+		}
+		_ = s.conn.Respond(r, smpp.ROK, &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: fmt.Sprint("m", n.Load())})
+	})
+	p.v34.Store(true)
+	r := newRigAt(t, p.ln.Addr().String(), "", func(mstore.Store, *spool.Recorder) retry.Hooks { return newRecHooks() })
+	err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, strings.Repeat("0123456789", 60)))
+	e, ok := status.Of(err)
+	if !ok || e.Temporary || !strings.Contains(e.Text, "segment 3 of 4; the first 2 were accepted") {
+		t.Fatalf("Deliver = %v, want a permanent error naming the accepted segments", err)
 	}
 }
