@@ -75,20 +75,24 @@ func (s *Server) poke() {
 // receiver waits, as SMSCs hold receipts until the ESME binds again.
 func (s *Server) dispatch(ctx context.Context) {
 	defer s.wg.Done()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
+	// The outbox is looked at when something changes (a receipt queued or
+	// settled, a session bound, Release) and when the earliest receipt
+	// waiting for its time is due, not on a clock tick.
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	rr := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		case <-s.wake:
 		}
 		if s.held.Load() {
 			continue
 		}
 		now := time.Now()
+		next := now.Add(time.Hour)
 		s.mu.Lock()
 		var recv []*session
 		for se := range s.sessions {
@@ -99,7 +103,13 @@ func (s *Server) dispatch(ctx context.Context) {
 		var send []*receipt
 		var to []*session
 		for _, r := range s.outbox {
-			if r.inflight || r.due.After(now) {
+			if r.inflight {
+				continue
+			}
+			if r.due.After(now) {
+				if r.due.Before(next) {
+					next = r.due
+				}
 				continue
 			}
 			var target *session
@@ -120,6 +130,13 @@ func (s *Server) dispatch(ctx context.Context) {
 			to = append(to, target)
 		}
 		s.mu.Unlock()
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(next.Sub(now))
 		for i, r := range send {
 			s.send(ctx, to[i], r)
 		}
@@ -191,6 +208,7 @@ func (s *Server) send(ctx context.Context, se *session, r *receipt) {
 }
 
 func (s *Server) settle(r *receipt, st smpp.Status, err error) {
+	defer s.poke() // a window slot is free, or the receipt waits for its next time
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r.on != nil {
