@@ -130,7 +130,8 @@ func TestReceiptAnsweredOnlyWhenDurable(t *testing.T) {
 	if err := r.ch.Deliver(context.Background(), sms("15550001@"+domain, "x")); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	// Refused and sent again: still the SMSC's.
+	waitFor(t, func() bool { return r.smsc.Sent() >= 3 })
 	if r.smsc.Pending() != 1 {
 		t.Fatalf("receipt must stay with the SMSC while the store is down (pending %d)", r.smsc.Pending())
 	}

@@ -195,6 +195,7 @@ func (s *Server) send(ctx context.Context, se *session, r *receipt) {
 		s.settle(r, smpp.RSysErr, err)
 		return
 	}
+	s.sent.Add(1)
 	go func() {
 		wctx, cancel := context.WithTimeout(ctx, s.opt.Redeliver)
 		defer cancel()

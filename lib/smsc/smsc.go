@@ -182,6 +182,7 @@ type Server struct {
 	counter atomic.Uint64 // message ids
 	picks   atomic.Uint64 // outcomes taken
 	rcpts   atomic.Uint64 // receipts sent, for DuplicateEvery
+	sent    atomic.Uint64 // deliver_sm/data_sm written, resends included
 
 	held atomic.Bool // receipts wait for Release
 
@@ -328,6 +329,9 @@ func (s *Server) Sessions() int {
 	}
 	return n
 }
+
+// Sent counts the receipts written to sessions, each resend again.
+func (s *Server) Sent() int { return int(s.sent.Load()) }
 
 // Pending returns the receipts not yet acknowledged by the ESME.
 func (s *Server) Pending() int {
