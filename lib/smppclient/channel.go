@@ -261,12 +261,12 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 		ch.progress.forget(m.ID)
 		return permanent(domain, "5.6.0", "%v", err)
 	}
-	if pg.total != 0 && pg.total != len(segs) {
+	if pg.total != 0 && (pg.total != len(segs) || pg.concat != sc.Split.Concat) {
 		// The domain's segmenting changed meanwhile: what was sent
 		// cannot be completed.
 		pg = &progress{text: text, coding: coding, ref: pg.ref}
 	}
-	pg.total = len(segs)
+	pg.total, pg.concat = len(segs), sc.Split.Concat
 	for i := len(pg.ids); i < len(segs); i++ {
 		seg := segs[i]
 		sm := &smpp.SM{

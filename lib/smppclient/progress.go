@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"msyshost/lib/smpp"
 )
 
 // What the SMSC accepted of a message is kept here, by spool id, until
@@ -26,8 +28,9 @@ type progress struct {
 	text   string // what was split, so a message changed meanwhile starts over
 	coding uint8
 	ref    uint16
-	total  int      // segments
-	ids    []string // the accepted segments' ids, as stored keys, in order
+	concat smpp.Concat // how the segments say they belong together
+	total  int         // segments
+	ids    []string    // the accepted segments' ids, as stored keys, in order
 	at     time.Time
 }
 
