@@ -163,7 +163,7 @@ func (c *smtpClient) reply() (string, error) {
 }
 
 // finish ends the session from the client's side and waits until the
-// server has closed its own, so what happens at the end of a session
+// server has ended its own, so what happens at the end of a session
 // (validate_dealloc) belongs to the step.
 func (c *smtpClient) finish() {
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
@@ -171,6 +171,12 @@ func (c *smtpClient) finish() {
 	}
 	c.nc.SetReadDeadline(time.Now().Add(replyWait))
 	io.Copy(io.Discard, c.rd)
+	if e, ok := c.nc.(interface{ Ended() <-chan struct{} }); ok {
+		select {
+		case <-e.Ended():
+		case <-time.After(replyWait):
+		}
+	}
 }
 
 // checkQueued compares what SMTP in queued in the step with the

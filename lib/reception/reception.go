@@ -92,9 +92,12 @@ type conn struct {
 	vctx *core.Vctx // the session's: its Msg is the transaction's message
 	// tx is the message of the transaction the script has seen so far:
 	// the one made at MAIL FROM, then smtpserver's from the first RCPT.
-	tx       *message.Message
-	tarpit   time.Duration // held so far
-	audited  bool          // counted as an open session
+	tx      *message.Message
+	tarpit  time.Duration // held so far
+	audited bool          // counted as an open session
+	// ended: End ran; a phase after it (a command go-smtp read from its
+	// buffer after the connection closed) runs no hook and is refused.
+	ended    bool
 	messages int
 	rcpts    int // RCPTs on the connection
 	txRcpts  int // RCPTs since MAIL FROM
@@ -302,6 +305,10 @@ func (p *Policy) End(ctx context.Context, c *smtpserver.Conn) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	st.ended = true
 	if st.audited {
 		p.Auditor.SessionClosed(auditService, c.Remote.Addr().Unmap())
 	}

@@ -14,6 +14,17 @@ import (
 // SMTP in asks this policy at every phase, in the daemon and in scenarios.
 func init() {
 	smtpserver.SetPolicy(func(p *process.Process) (smtpserver.Policy, error) {
+		// A reload lets the sessions open finish with the scripts they
+		// started with, as long as a client may stay idle.
+		listens, err := smtpserver.ListensOf(p.Config())
+		if err != nil {
+			return nil, err
+		}
+		var idle time.Duration
+		for _, l := range listens {
+			idle = max(idle, l.IdleTime)
+		}
+		p.Host.SetSessionDrain(idle)
 		return &Policy{
 			Host:     p.Host,
 			Log:      p.Logger(),
@@ -30,6 +41,10 @@ func init() {
 // phase ends, whichever module set them and whether or not it returned
 // VALIDATE_DONE.
 func (p *Policy) run(ctx context.Context, c *smtpserver.Conn, st *conn, name string, v *core.Vctx, args ...any) error {
+	if st.ended {
+		p.Log.Warn("reception: a command after the session ended; refused", "hook", name, "conn", c.ID)
+		return p.failure(c)
+	}
 	v.Code, v.Disconnect = "", false
 	limit, pause := p.againLimit()
 	pos, again := 0, 0

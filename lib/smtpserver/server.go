@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -155,10 +156,16 @@ type listener struct {
 	once     sync.Once
 	active   atomic.Int32
 	served   chan struct{}
+
+	// mu guards the open connections, which stop drops when sessions
+	// outlive its context.
+	mu    sync.Mutex
+	conns map[*clientConn]struct{}
 }
 
 func newListener(s *Server, cfg Listen, nl net.Listener) *listener {
-	l := &listener{s: s, cfg: cfg, nl: nl, admitted: make(chan net.Conn), closed: make(chan struct{}), served: make(chan struct{})}
+	l := &listener{s: s, cfg: cfg, nl: nl, admitted: make(chan net.Conn), closed: make(chan struct{}), served: make(chan struct{}),
+		conns: map[*clientConn]struct{}{}}
 	srv := smtp.NewServer(smtp.BackendFunc(l.newSession))
 	srv.Domain = s.opts.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
@@ -215,6 +222,14 @@ func (l *listener) accept() {
 }
 
 func (l *listener) admit(cc *clientConn) {
+	defer func() {
+		// A panic in the connect phase ends this connection, not the
+		// daemon.
+		if v := recover(); v != nil {
+			l.s.log.Error("smtp in: panic admitting a connection; closed it", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "panic", v, "stack", string(debug.Stack()))
+			cc.Close()
+		}
+	}()
 	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
 		r := replyOf(err)
 		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
@@ -233,9 +248,28 @@ func (l *listener) admit(cc *clientConn) {
 func (l *listener) stop(ctx context.Context) {
 	l.once.Do(func() { close(l.closed) })
 	if err := l.srv.Shutdown(ctx); err != nil {
-		l.srv.Close()
+		// go-smtp's Close after a Shutdown closes nothing (Shutdown took
+		// its done channel): the sessions left are dropped here.
+		l.dropConns()
 	}
 	<-l.served
+}
+
+// dropConns closes every client connection still open; each session's
+// goroutine then ends it (the policy's End included).
+func (l *listener) dropConns() {
+	l.mu.Lock()
+	conns := make([]*clientConn, 0, len(l.conns))
+	for cc := range l.conns {
+		conns = append(conns, cc)
+	}
+	l.mu.Unlock()
+	for _, cc := range conns {
+		cc.Conn.Close()
+	}
+	if len(conns) > 0 {
+		l.s.log.Warn("smtp in: sessions still open at shutdown dropped; their transactions were not acknowledged", "listen", l.cfg.Addr, "sessions", len(conns))
+	}
 }
 
 // gate is the net.Listener go-smtp serves: the connections accept let in.
@@ -285,10 +319,23 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		}
 	}
 	st.CanRelay = relay
-	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, release: func() { l.active.Add(-1) }}
-	if e, ok := l.s.policy.(Ender); ok {
-		cc.end = func() { e.End(context.WithoutCancel(l.s.ctx), st) }
+	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime}
+	cc.release = func() {
+		l.mu.Lock()
+		delete(l.conns, cc)
+		l.mu.Unlock()
+		l.active.Add(-1)
 	}
+	if e, ok := l.s.policy.(Ender); ok {
+		cc.end = func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(l.s.ctx), endTimeout)
+			defer cancel()
+			e.End(ctx, st)
+		}
+	}
+	l.mu.Lock()
+	l.conns[cc] = struct{}{}
+	l.mu.Unlock()
 	return cc
 }
 
@@ -326,16 +373,22 @@ func (c *clientConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// endTimeout bounds the policy's End (validate_dealloc) after a session.
+const endTimeout = 30 * time.Second
+
 func (c *clientConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
-		// The policy's End first: once the client sees the connection
-		// close, the session is over on this side too.
+		// The socket and its Listener_Sessions slot go first: what the
+		// policy does at the end (validate_dealloc) keeps neither.
+		err = c.Conn.Close()
+		c.release()
 		if c.end != nil {
 			c.end()
 		}
-		c.release()
-		err = c.Conn.Close()
+		if mc, ok := c.Conn.(*memConn); ok {
+			mc.markEnded()
+		}
 	})
 	return err
 }

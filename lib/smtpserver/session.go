@@ -43,6 +43,10 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 		return nil, errors.New("connection of unknown type")
 	}
 	st := cc.state
+	if st.Disconnect {
+		// A greeting the client pipelined after policy disconnected it.
+		return nil, errClosedByPolicy
+	}
 	st.Helo = c.Hostname()
 	_, tlsOn := c.TLSConnectionState()
 	if tlsOn && !st.TLS {
@@ -77,10 +81,12 @@ func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
 // from go-smtp's buffer, never from the connection).
 func (s *session) closing() error {
 	if s.st.Disconnect {
-		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "connection closed by policy"}
+		return errClosedByPolicy
 	}
 	return nil
 }
+
+var errClosedByPolicy = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "connection closed by policy"}
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if err := s.closing(); err != nil {

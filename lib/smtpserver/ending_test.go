@@ -1,0 +1,149 @@
+package smtpserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"msyshost/lib/status"
+)
+
+// How sessions end: at shutdown, after a disconnect by policy, when the
+// policy panics, and what the policy's End may hold.
+
+// A client idle past Stop's deadline is dropped, not left connected to a
+// server whose policy is gone.
+func TestStopDropsSessionsLeftAtItsDeadline(t *testing.T) {
+	l := listen()
+	l.IdleTime = time.Minute
+	s := New(Options{Listens: []Listen{l}, Queue: &queue{}, Hostname: "mx.msyshost.test"})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, s.Listeners()[0])
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<a@example.com>", 250, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	s.Stop(ctx)
+	cancel()
+	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := c.tp.ReadLine(); err == nil || !errors.Is(err, io.EOF) {
+		t.Fatalf("after Stop the client read %q, %v; want the connection closed", line, err)
+	}
+}
+
+// endBlocker is a policy whose End waits until released, and whose Ehlo or
+// Connect can disconnect or panic.
+type endBlocker struct {
+	ender
+	release chan struct{}
+	panicAt string
+}
+
+func (p *endBlocker) Connect(ctx context.Context, c *Conn) error {
+	if p.panicAt == "connect" {
+		panic("a policy bug")
+	}
+	return p.ender.Connect(ctx, c)
+}
+
+func (p *endBlocker) Ehlo(ctx context.Context, c *Conn, name string) error {
+	err := p.ender.Ehlo(ctx, c, name)
+	if err != nil && p.disconnectAt == "ehlo:"+name {
+		c.Disconnect = true
+	}
+	return err
+}
+
+func (p *endBlocker) End(ctx context.Context, c *Conn) {
+	if p.release != nil {
+		<-p.release
+	}
+	p.ender.End(ctx, c)
+}
+
+// The socket closes and the Listener_Sessions slot comes back before the
+// policy's End runs: a slow validate_dealloc keeps neither.
+func TestEndRunsAfterTheConnectionIsClosedAndFreed(t *testing.T) {
+	p := &endBlocker{ender: ender{phases: phases{refuse: map[string]error{}}}, release: make(chan struct{})}
+	defer close(p.release)
+	l := listen()
+	l.Sessions = 1
+	addr := serve(t, l, Options{Policy: p})
+	c := dial(t, addr)
+	c.do("EHLO client.test", 250, "")
+	c.do("QUIT", 221, "")
+	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := c.tp.ReadLine(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after QUIT, with End still running, the client read %q, %v; want the connection closed", line, err)
+	}
+	c2 := dial(t, addr) // 220, not 421 4.4.5: the slot is free
+	c2.do("EHLO client.test", 250, "")
+}
+
+// Greetings pipelined behind a greeting policy disconnected reach no
+// phase: the client reads the refusal, then the connection closes.
+func TestGreetingsPipelinedAfterADisconnect(t *testing.T) {
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	p := &endBlocker{ender: ender{phases: phases{refuse: map[string]error{
+		"ehlo:bad.example": status.Permanentf(status.Policy, 554, "5.7.1", "go away"),
+	}}, disconnectAt: "ehlo:bad.example"}}
+	addr := serve(t, listen(), Options{Policy: p, Logger: slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, nil))})
+	c := dial(t, addr)
+	if _, err := c.nc.Write([]byte("EHLO bad.example\r\nEHLO good.example\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(c.tp.R)
+	if string(got) != "554 5.7.1 go away\r\n" {
+		t.Fatalf("the client read %q", got)
+	}
+	waitFor(t, func() bool { return len(p.ended()) == 1 })
+	if calls := p.called(); strings.Contains(calls, "good.example") || strings.Contains(calls, "mailfrom") {
+		t.Fatalf("a pipelined command reached the policy:\n%s", calls)
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if strings.Contains(logs.String(), "panic") {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+}
+
+// A policy that panics at connect loses that connection, logged with its
+// id; the server goes on serving.
+func TestPanicAtConnectClosesTheConnection(t *testing.T) {
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	p := &endBlocker{ender: ender{phases: phases{refuse: map[string]error{}}}, panicAt: "connect"}
+	addr := serve(t, listen(), Options{Policy: p, Logger: slog.New(slog.NewTextHandler(lockedWriter{&logs, &logMu}, nil))})
+	for range 2 {
+		c := newClient(t, addr)
+		c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if line, err := c.tp.ReadLine(); !errors.Is(err, io.EOF) {
+			t.Fatalf("the client read %q, %v; want the connection closed", line, err)
+		}
+	}
+	waitFor(t, func() bool { return len(p.ended()) == 2 })
+	logMu.Lock()
+	defer logMu.Unlock()
+	if !strings.Contains(logs.String(), "panic admitting a connection") || !strings.Contains(logs.String(), "conn=2") {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+}
+
+type lockedWriter struct {
+	b  *bytes.Buffer
+	mu *sync.Mutex
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
