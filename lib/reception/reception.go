@@ -48,9 +48,6 @@ const (
 	HookFinal       = "core_final_validation"
 	HookDealloc     = "validate_dealloc"
 	protocolESMTP   = core.PESMTP
-	defaultAgain    = 10
-	defaultPause    = 5 * time.Millisecond
-	maxPause        = 100 * time.Millisecond
 	temporaryIssue  = "temporary issue, please retry your message later"
 	undecidedPrefix = "policy did not decide"
 )
@@ -68,11 +65,6 @@ type Policy struct {
 	Hostname string
 	// Observe, when set, sees every dispatch and its result (scenarios).
 	Observe func(hook string, args []any, res luahost.Result)
-	// AgainLimit is how many times one module may ask VALIDATE_AGAIN in a
-	// phase before the command is answered 451 4.3.0 (421 at connect);
-	// AgainPause the first pause, doubled at each call up to 100 ms.
-	AgainLimit int
-	AgainPause time.Duration
 	// Auditor, when inbound_audit is configured, counts the connections,
 	// messages received and refusals per client and the SMTP sessions
 	// open now (msys.audit, ac:inbound_session_count).
@@ -353,60 +345,34 @@ func (p *Policy) hold(ctx context.Context, st *conn, v *core.Vctx) {
 		return
 	}
 	st.tarpit += d
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	wait(ctx, d)
 }
 
-// reply is the refusal for a reply a script set (vctx.Code: one or more
-// "ddd text" lines), or nil for a 2xx.
-func reply(code string, temporary bool) error {
-	n, enh, text := parseReply(code)
-	if n < 400 {
+// reply is the refusal for the reply a script set (vctx:set_code), or
+// nil for a 2xx. An RFC 3463 enhanced code of the reply's class at the
+// start of the text is its enhanced code, taken off every line that
+// starts with it.
+func reply(code int, text string) error {
+	if code < 400 {
 		return nil
 	}
-	return &status.Error{Protocol: status.Policy, Code: n, Enhanced: enh, Text: text, Temporary: temporary || n < 500}
+	enh, text := splitEnhanced(code, text)
+	return &status.Error{Protocol: status.Policy, Code: code, Enhanced: enh, Text: text, Temporary: code < 500}
 }
 
-// parseReply reads a formatted reply: the code, an RFC 3463 enhanced code
-// at the start of the text when there is one of the reply's class, and
-// the text, lines joined by "\n".
-func parseReply(s string) (code int, enhanced, text string) {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+func splitEnhanced(code int, text string) (enhanced, rest string) {
+	first, _, _ := strings.Cut(text, "\n")
+	f := strings.Fields(first)
+	if len(f) == 0 || !status.ValidEnhanced(f[0], code) {
+		return "", text
+	}
+	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if i == 0 && len(l) >= 3 {
-			code, _ = strconv.Atoi(l[:3])
-		}
-		if len(l) >= 4 {
-			l = l[4:]
-		} else {
-			l = ""
-		}
-		lines[i] = l
-	}
-	if f := strings.Fields(lines[0]); len(f) > 0 && isEnhanced(f[0], code) {
-		enhanced = f[0]
-		for i, l := range lines {
-			lines[i] = strings.TrimSpace(strings.TrimPrefix(l, enhanced))
+		if r, ok := strings.CutPrefix(l, f[0]); ok && (r == "" || r[0] == ' ') {
+			lines[i] = strings.TrimSpace(r)
 		}
 	}
-	return code, enhanced, strings.Join(lines, "\n")
-}
-
-func isEnhanced(s string, code int) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || parts[0] != strconv.Itoa(code/100) {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 999 {
-			return false
-		}
-	}
-	return true
+	return f[0], strings.Join(lines, "\n")
 }
 
 func (p *Policy) failure(c *smtpserver.Conn) error {
@@ -418,24 +384,15 @@ func (p *Policy) failure(c *smtpserver.Conn) error {
 	return status.Temporaryf(status.Policy, 421, "4.3.0", "%s", text)
 }
 
-func (p *Policy) againLimit() (int, time.Duration) {
-	limit, pause := p.AgainLimit, p.AgainPause
-	if limit <= 0 {
-		limit = defaultAgain
-	}
-	if pause <= 0 {
-		pause = defaultPause
-	}
-	return limit, pause
-}
-
-// undecided answers a phase whose module asked VALIDATE_AGAIN too often.
-func undecided(name string, limit int) error {
-	code, enh := 451, "4.3.0"
+// undecided answers a phase whose module asked VALIDATE_AGAIN too often:
+// 451 4.3.0, or 421 at connect, which closes.
+func undecided(c *smtpserver.Conn, name, module string, calls int) error {
+	code := 451
 	if name == HookConnect {
 		code = 421
+		c.Disconnect = true
 	}
-	return status.Temporaryf(status.Policy, code, enh, "%s (%s asked to be called again %d times); try again later", undecidedPrefix, name, limit)
+	return status.Temporaryf(status.Policy, code, "4.3.0", "%s (module %s returned VALIDATE_AGAIN %d times in %s); try again later", undecidedPrefix, module, calls, name)
 }
 
 func describe(c luahost.HookCall) string {

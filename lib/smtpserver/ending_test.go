@@ -17,24 +17,46 @@ import (
 // How sessions end: at shutdown, after a disconnect by policy, when the
 // policy panics, and what the policy's End may hold.
 
-// A client idle past Stop's deadline is dropped, not left connected to a
-// server whose policy is gone.
+// A client still sending a message at Stop's deadline is dropped, not
+// left connected to a server whose policy is gone; its message is not
+// acknowledged. (An idle client is told 421 4.3.2 at once.)
 func TestStopDropsSessionsLeftAtItsDeadline(t *testing.T) {
 	l := listen()
 	l.IdleTime = time.Minute
-	s := New(Options{Listens: []Listen{l}, Queue: &queue{}, Hostname: "mx.msyshost.test"})
+	q := &queue{}
+	s := New(Options{Listens: []Listen{l}, Queue: q, Hostname: "mx.msyshost.test"})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	idle := dial(t, s.Listeners()[0])
+	idle.do("EHLO client.test", 250, "")
 	c := dial(t, s.Listeners()[0])
 	c.do("EHLO client.test", 250, "")
 	c.do("MAIL FROM:<a@example.com>", 250, "")
+	c.do("RCPT TO:<b@example.net>", 250, "")
+	c.do("DATA", 354, "")
+	if _, err := c.nc.Write([]byte("Subject: half\r\n\r\nthe first line\r\n")); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	s.Stop(ctx)
+	done := make(chan struct{})
+	go func() { s.Stop(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Stop did not return after its deadline with a message still coming in")
+	}
 	cancel()
+	idle.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, err := idle.tp.ReadLine(); err != nil || !strings.HasPrefix(line, "421 4.3.2") {
+		t.Fatalf("the idle client read %q, %v; want 421 4.3.2", line, err)
+	}
 	c.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if line, err := c.tp.ReadLine(); err == nil || !errors.Is(err, io.EOF) {
-		t.Fatalf("after Stop the client read %q, %v; want the connection closed", line, err)
+	if line, err := c.tp.ReadLine(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after Stop the client sending a message read %q, %v; want the connection closed", line, err)
+	}
+	if n := len(q.all()); n != 0 {
+		t.Fatalf("%d messages queued from a message cut short", n)
 	}
 }
 

@@ -385,20 +385,12 @@ func replyOf(err error) *smtp.SMTPError {
 }
 
 func parseEnhanced(s string, code int) smtp.EnhancedCode {
-	parts := strings.Split(s, ".")
-	if len(parts) == 3 {
+	if status.ValidEnhanced(s, code) {
 		var e smtp.EnhancedCode
-		ok := true
-		for i, p := range parts {
-			n, err := strconv.Atoi(p)
-			if err != nil || n < 0 || n > 999 {
-				ok = false
-			}
-			e[i] = n
+		for i, p := range strings.Split(s, ".") {
+			e[i], _ = strconv.Atoi(p)
 		}
-		if ok && e[0] == code/100 {
-			return e
-		}
+		return e
 	}
 	return smtp.EnhancedCode{code / 100, 0, 0}
 }

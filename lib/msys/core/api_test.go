@@ -52,7 +52,7 @@ func TestAPI(t *testing.T) {
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
 	luatest.Run(t, "api_test.lua", &luahost.Services{Now: func() time.Time { return now }})
 
-	if len(vctxs) == 0 || vctxs[0].Code != "421 bye" || !vctxs[0].Disconnect {
+	if len(vctxs) == 0 || vctxs[0].ReplyCode != 421 || vctxs[0].ReplyText != "bye" || !vctxs[0].Disconnect {
 		t.Errorf("vctx reply not recorded: %+v", vctxs)
 	}
 
