@@ -21,6 +21,7 @@ package reception
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,12 +113,22 @@ func (st *conn) sync(c *smtpserver.Conn) {
 	st.ac.Ehlo, st.ac.AuthUser, st.ac.TLS = c.Helo, c.AuthUser, c.TLS
 	if c.CanRelay {
 		c.Context["can_relay"] = "true"
+	} else {
+		delete(c.Context, "can_relay")
 	}
 	if c.TLS {
 		c.Context["tls"] = "true"
 	} else {
 		delete(c.Context, "tls")
 	}
+}
+
+// relay takes back what the script left in can_relay (VCTX_CONN): a
+// policy grants relaying by setting it, withdraws it by unsetting it or
+// setting "false" or "0".
+func relay(c *smtpserver.Conn) {
+	v, ok := c.Context["can_relay"]
+	c.CanRelay = ok && v != "" && v != "false" && v != "0"
 }
 
 // Connect runs validate_connect(ac, vctx).
@@ -222,12 +233,18 @@ func (st *conn) adopt(m *message.Message) {
 }
 
 // withRecipients lets the phase's script see and change the transaction's
-// recipient list (msys.extended.vctx).
+// recipient list (msys.extended.vctx): an address it adds passes the
+// checks of RCPT TO, and the edits hold only when the phase accepts.
 func (p *Policy) withRecipients(c *smtpserver.Conn, st *conn, run func() error) error {
 	st.vctx.Recipients = append([]string{}, c.Rcpts...)
+	st.vctx.CheckRecipient = c.CheckRecipient
 	err := run()
-	c.Rcpts = st.vctx.Recipients
-	st.vctx.Recipients = nil
+	if err == nil {
+		c.Rcpts = st.vctx.Recipients
+	} else if !slices.Equal(c.Rcpts, st.vctx.Recipients) {
+		p.Log.Info("reception: recipient list edits of a refused phase dropped", "conn", c.ID, "recipients", st.vctx.Recipients)
+	}
+	st.vctx.Recipients, st.vctx.CheckRecipient = nil, nil
 	return err
 }
 

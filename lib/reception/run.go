@@ -96,6 +96,7 @@ func (p *Policy) run(ctx context.Context, c *smtpserver.Conn, st *conn, name str
 		}
 		break
 	}
+	relay(c)
 	p.hold(ctx, st, v)
 	if v.Recipients != nil && (name == HookConnect || name == HookEhlo || name == HookMailFrom) {
 		// Before the first RCPT there is no transaction to add to.

@@ -359,6 +359,7 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		Local:   addrPort(nc.LocalAddr()),
 		Context: map[string]string{},
 	}
+	st.recipient = l.checkRecipient
 	ip := st.Remote.Addr().Unmap()
 	relay := l.cfg.OpenRelay
 	for _, p := range l.cfg.RelayHosts {

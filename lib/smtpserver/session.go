@@ -117,8 +117,8 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
-	if message.DomainOf(to) == "" {
-		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	if err := checkAddress(to); err != nil {
+		return err
 	}
 	if s.size > 0 && s.size*int64(len(s.st.Rcpts)+1) > maxTransactionBytes {
 		// Each recipient's copy may come to be its own (a policy edits
@@ -132,19 +132,53 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.l.s.policy.RcptTo(s.l.s.ctx, s.st, s.m, to); err != nil {
 		return s.l.refuse(s.c, s.st, err)
 	}
-	if !s.st.CanRelay && !s.relayDomain(to) {
-		s.l.s.log.Info("smtp in: relaying denied", "conn", s.st.ID, "remote", s.st.Remote.String(), "to", to)
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
+	if err := s.l.relay(s.st, to); err != nil {
+		return err
 	}
 	s.st.Rcpts = append(s.st.Rcpts, to)
 	return nil
 }
 
+// checkAddress refuses a recipient no RCPT TO could carry: one without a
+// domain, or with a control character, a space or an angle bracket (an
+// address a policy added; go-smtp's parser lets none of these through).
+func checkAddress(to string) error {
+	if i := strings.IndexFunc(to, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '<' || r == '>' }); i >= 0 {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: fmt.Sprintf("recipient %q has a character no address has", to)}
+	}
+	if message.DomainOf(to) == "" {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	}
+	return nil
+}
+
+// relay refuses a recipient the client may not send to: another domain
+// than Relay_Domains, unless the client may relay.
+func (l *listener) relay(st *Conn, to string) error {
+	if st.CanRelay || l.relayDomain(to) {
+		return nil
+	}
+	l.s.log.Info("smtp in: relaying denied", "conn", st.ID, "remote", st.Remote.String(), "to", to)
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
+}
+
+// checkRecipient is Conn.CheckRecipient's listener part: relaying and
+// Max_Recipients_Per_Message.
+func (l *listener) checkRecipient(st *Conn, to string, have int) error {
+	if err := l.relay(st, to); err != nil {
+		return err
+	}
+	if l.cfg.MaxRecipients > 0 && have >= l.cfg.MaxRecipients {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: fmt.Sprintf("Maximum limit of %d recipients reached", l.cfg.MaxRecipients)}
+	}
+	return nil
+}
+
 // relayDomain reports a recipient domain of Relay_Domains ("*.x" matches
 // the subdomains of x, not x itself, as Momentum's left globs).
-func (s *session) relayDomain(to string) bool {
+func (l *listener) relayDomain(to string) bool {
 	d := message.DomainOf(to)
-	for _, r := range s.l.cfg.RelayDomains {
+	for _, r := range l.cfg.RelayDomains {
 		if suffix, ok := strings.CutPrefix(r, "*"); ok {
 			if strings.HasSuffix(d, suffix) && len(d) > len(suffix) {
 				return true
@@ -178,6 +212,12 @@ func (s *session) Data(r io.Reader) error {
 	}
 	if err := pol.DataSpool(ctx, s.st, m); err != nil {
 		return s.l.refuse(s.c, s.st, err)
+	}
+	if len(s.st.Rcpts) == 0 && !m.Discarded {
+		// Policy removed every recipient (vctx:remove_recipient): RFC
+		// 5321 3.3's answer to DATA without a valid recipient.
+		s.l.s.log.Info("smtp in: no recipient left after policy; nothing queued", "batch", m.BatchID, "conn", s.st.ID)
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 	}
 	var accepted, dsns []*message.Message
 	var refused []error

@@ -38,6 +38,10 @@ type Vctx struct {
 	RcptListFinal bool
 	// Tarpit is how long vctx:tarpit asked the SMTP session to hold.
 	Tarpit time.Duration
+	// CheckRecipient, when set, refuses an address add_recipient or
+	// recipient_list would add to a list of have recipients, as the SMTP
+	// session would refuse its RCPT TO.
+	CheckRecipient func(addr string, have int) error
 }
 
 // String names a vctx in scenario reports.

@@ -58,11 +58,29 @@ func openList(a luahost.Args) *core.Vctx {
 }
 
 // vctx:add_recipient(address or table): appends to the session's
-// recipients; an error once the list is final.
+// recipients; an error once the list is final. An address the SMTP
+// session would refuse at RCPT TO (no domain, relaying denied, too many
+// recipients) is an error naming it and why: a recipient reaches the
+// queue only past the checks every RCPT passes.
 func addRecipient(a luahost.Args) int {
 	v := openList(a)
-	v.Recipients = append(v.Recipients, addresses(a, 2)...)
+	v.Recipients = append(v.Recipients, checked(a, v, addresses(a, 2), len(v.Recipients))...)
 	return 0
+}
+
+// checked returns addrs when the session would take each of them on a
+// list of have recipients, and raises the error naming the first it would
+// refuse otherwise.
+func checked(a luahost.Args, v *core.Vctx, addrs []string, have int) []string {
+	if v.CheckRecipient == nil {
+		return addrs
+	}
+	for i, addr := range addrs {
+		if err := v.CheckRecipient(addr, have+i); err != nil {
+			a.Raise("vctx:%s: recipient %q refused: %v", a.Name, addr, err)
+		}
+	}
+	return addrs
 }
 
 // vctx:remove_recipient(address or table): removes every occurrence
@@ -94,7 +112,7 @@ func recipientList(a luahost.Args) int {
 	v := core.VctxClass.Check(a, 1)
 	if !a.IsNone(2) {
 		v = openList(a)
-		v.Recipients = addresses(a, 2)
+		v.Recipients = checked(a, v, addresses(a, 2), 0)
 	}
 	t := a.L.CreateTable(len(v.Recipients), 1)
 	for i, r := range v.Recipients {
