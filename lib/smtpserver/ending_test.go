@@ -169,3 +169,59 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// A refused connection is greeted only with what RFC 5321 4.3.2 allows:
+// a permanent refusal becomes 554 (the client may still QUIT, and is told
+// 503 before), a temporary one 421, which closes at once; the policy's
+// text and enhanced code are kept.
+func TestConnectRefusalGreetings(t *testing.T) {
+	for _, c := range []struct {
+		refusal error
+		greet   string
+	}{
+		{status.Permanentf(status.Policy, 550, "5.7.1", "not from you"), "554 5.7.1 not from you"},
+		{status.Temporaryf(status.Policy, 451, "4.7.1", "later"), "421 4.7.1 later"},
+	} {
+		p := &phases{refuse: map[string]error{"connect": c.refusal}}
+		addr := serve(t, listen(), Options{Policy: p})
+		cl := newClient(t, addr)
+		if line, err := cl.tp.ReadLine(); err != nil || line != c.greet {
+			t.Fatalf("greeting %q, %v; want %q", line, err, c.greet)
+		}
+		if strings.HasPrefix(c.greet, "554") {
+			cl.do("EHLO client.test", 503, "5.5.1")
+			cl.do("MAIL FROM:<a@example.com>", 503, "5.5.1")
+			cl.do("QUIT", 221, "")
+		}
+		if line, err := cl.tp.ReadLine(); !errors.Is(err, io.EOF) {
+			t.Fatalf("after %q the client read %q, %v; want the connection closed", c.greet, line, err)
+		}
+		p.mu.Lock()
+		calls := strings.Join(p.calls, ",")
+		p.mu.Unlock()
+		if strings.Contains(calls, "ehlo") || strings.Contains(calls, "mailfrom") {
+			t.Fatalf("a command after the refused greeting reached the policy: %s", calls)
+		}
+	}
+}
+
+// A 421 a policy answers to a command ends the session (RFC 5321 3.8),
+// whether or not it asked to disconnect: what the client pipelined after
+// it reaches no phase.
+func TestA421FromPolicyCloses(t *testing.T) {
+	p := &phases{refuse: map[string]error{"rcptto:b@example.net": status.Temporaryf(status.Policy, 421, "4.7.0", "enough")}}
+	addr := serve(t, listen(), Options{Policy: p})
+	c := dial(t, addr)
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<a@example.com>", 250, "")
+	c.send("RCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>")
+	c.want(421, "4.7.0 enough")
+	if line, err := c.tp.ReadLine(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after 421 the client read %q, %v; want the connection closed", line, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if calls := strings.Join(p.calls, ","); strings.Contains(calls, "c@example.net") {
+		t.Fatalf("a command after the 421 reached the policy: %s", calls)
+	}
+}

@@ -9,6 +9,7 @@
 package smtpserver
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,17 +246,73 @@ func (l *listener) admit(cc *clientConn) {
 		}
 	}()
 	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
-		r := replyOf(err)
+		r := greetingRefusal(replyOf(err))
 		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		writeReply(cc.Conn, r)
-		cc.Close()
 		l.s.log.Info("smtp in: connection refused by policy", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "reply", r.Code)
+		if r.Code == 554 {
+			l.awaitQuit(cc)
+		}
+		cc.Close()
 		return
 	}
 	select {
 	case l.admitted <- cc:
 	case <-l.closed:
 		cc.Close()
+	}
+}
+
+// greetingRefusal is the greeting for a connection policy refused: RFC
+// 5321 4.3.2 allows only 554 and 421 there (and 220), so a permanent
+// refusal becomes 554 and a temporary one 421, with the policy's text and
+// enhanced code.
+func greetingRefusal(r *smtp.SMTPError) *smtp.SMTPError {
+	out := *r
+	if r.Code >= 500 {
+		out.Code = 554
+	} else {
+		out.Code = 421
+	}
+	return &out
+}
+
+// After a 554 greeting the client may still talk; quitWait bounds how long
+// it is waited for and quitCommands how many commands it may send.
+const (
+	quitWait     = 30 * time.Second
+	quitCommands = 10
+)
+
+// awaitQuit keeps a connection greeted with 554 open until the client's
+// QUIT (221), answering every other command 503 5.5.1, as RFC 5321 3.1
+// asks; a client that does not QUIT within quitWait or quitCommands, or
+// sends a line longer than a command's, is disconnected. Shutdown ends the
+// wait.
+func (l *listener) awaitQuit(cc *clientConn) {
+	wait := quitWait
+	if cc.idle > 0 {
+		wait = min(wait, cc.idle)
+	}
+	cc.mu.Lock()
+	if cc.closing {
+		cc.mu.Unlock()
+		return
+	}
+	cc.Conn.SetReadDeadline(time.Now().Add(wait))
+	cc.mu.Unlock()
+	br := bufio.NewReaderSize(cc.Conn, 1024)
+	for range quitCommands {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		cc.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if strings.EqualFold(strings.TrimSpace(string(line)), "QUIT") {
+			io.WriteString(cc.Conn, "221 2.0.0 Bye\r\n")
+			return
+		}
+		io.WriteString(cc.Conn, "503 5.5.1 Bad sequence of commands: this server does not accept your connection, QUIT\r\n")
 	}
 }
 

@@ -76,6 +76,11 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 // pipelined after it reach no policy (closing reports them).
 func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
 	r := replyOf(err)
+	if r.Code == 421 && !st.Disconnect {
+		// RFC 5321 4.2.2 / 3.8: a 421 closes the connection, whether
+		// or not the policy asked to disconnect.
+		st.Disconnect = true
+	}
 	if st.Disconnect {
 		nc := c.Conn()
 		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
