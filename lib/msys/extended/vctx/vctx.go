@@ -4,6 +4,7 @@
 package vctx
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -121,13 +122,19 @@ func recipientList(a luahost.Args) int {
 	return a.Push(t)
 }
 
-// vctx:tarpit(seconds): asks the SMTP session to hold for that long.
+// vctx:tarpit(seconds): asks the SMTP session to hold for that long (it
+// bounds the hold itself). More seconds than a time.Duration holds are
+// its largest, not a wrapped-around value; NaN is a bad argument.
 func tarpit(a luahost.Args) int {
 	v := core.VctxClass.Check(a, 1)
-	s := a.Number(2)
-	if s < 0 {
-		a.Error(2, "seconds must not be negative")
+	s := float64(a.Number(2))
+	if s < 0 || math.IsNaN(s) {
+		a.Error(2, "seconds expected (not negative, not NaN)")
 	}
-	v.Tarpit = time.Duration(s * float64(time.Second))
+	if d := s * float64(time.Second); d >= math.MaxInt64 {
+		v.Tarpit = math.MaxInt64
+	} else {
+		v.Tarpit = time.Duration(d)
+	}
 	return 0
 }
