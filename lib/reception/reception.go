@@ -167,6 +167,10 @@ func (p *Policy) Ehlo(ctx context.Context, c *smtpserver.Conn, name string) erro
 	defer st.mu.Unlock()
 	c.Context["ehlo_domain"] = name
 	c.Context["ehlo_string"] = "EHLO " + name
+	// A greeting (again, or after STARTTLS) starts over: no transaction,
+	// so no message context of an earlier one (RFC 5321 4.1.4).
+	st.tx, st.vctx.Msg = nil, core.NewVctx(nil).Msg
+	st.vctx.Msg.ConnContext = c.Context
 	st.sync(c)
 	return p.audit(c, p.run(ctx, c, st, HookEhlo, st.vctx, str(name), st.ac, st.vctx))
 }
@@ -210,6 +214,19 @@ func (p *Policy) RcptTo(ctx context.Context, c *smtpserver.Conn, m *message.Mess
 	return p.audit(c, p.withRecipients(c, st, func() error {
 		return p.run(ctx, c, st, HookRcptTo, st.vctx, m, str(rcpt), st.ac, st.vctx)
 	}))
+}
+
+// lastRcptVars sets the recipient variables of the transaction's message
+// to its last recipient accepted (they were a refused one's, the RCPT
+// asked about last), or none.
+func lastRcptVars(c *smtpserver.Conn, m *message.Message) {
+	if len(c.Rcpts) > 0 {
+		setRcptVars(m, c.Rcpts[len(c.Rcpts)-1])
+		return
+	}
+	for _, k := range []string{"rcptto_string", "rcptto_localpart", "rcptto_domain"} {
+		delete(m.Context, k)
+	}
 }
 
 // adopt makes m, smtpserver's message of the transaction, the one the
@@ -263,6 +280,7 @@ func (p *Policy) message(ctx context.Context, c *smtpserver.Conn, m *message.Mes
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.adopt(m)
+	lastRcptVars(c, m)
 	st.sync(c)
 	err := p.audit(c, p.withRecipients(c, st, func() error {
 		return p.run(ctx, c, st, name, st.vctx, m, st.ac, st.vctx)
