@@ -111,6 +111,13 @@ func (p *Policy) state(c *smtpserver.Conn) *conn {
 func (st *conn) sync(c *smtpserver.Conn) {
 	st.ac.RemoteAddr, st.ac.LocalAddr = c.Remote.String(), c.Local.String()
 	st.ac.Ehlo, st.ac.AuthUser, st.ac.TLS = c.Helo, c.AuthUser, c.TLS
+	// msg.recv_method and ac.protocol: ESMTP, SMTP after a HELO.
+	st.ac.Protocol = core.PESMTP
+	c.Context[core.KeyRecvMethod] = "esmtp"
+	if c.HELO {
+		st.ac.Protocol = core.PSMTP
+		c.Context[core.KeyRecvMethod] = "smtp"
+	}
 	if c.CanRelay {
 		c.Context["can_relay"] = "true"
 	} else {

@@ -20,6 +20,10 @@ type Conn struct {
 	Local  netip.AddrPort
 	// Helo is the name the client gave in EHLO or HELO.
 	Helo string
+	// HELO says the client greeted with HELO (plain SMTP, RFC 5321
+	// 4.1.1.1) rather than EHLO; the policy may read it from the Ehlo
+	// phase on.
+	HELO bool
 	TLS  bool
 	// AuthUser is the user SMTP AUTH authenticated, "" before.
 	AuthUser string

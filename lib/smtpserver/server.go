@@ -10,6 +10,7 @@ package smtpserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -406,6 +407,12 @@ type clientConn struct {
 	tls *tls.Conn
 	// authFailures counts failed AUTH attempts.
 	authFailures int
+
+	// What greetings sees of the command lines: at the start of one, the
+	// first bytes of one so far, past STARTTLS.
+	lineStart bool
+	verb      []byte
+	encrypted bool
 }
 
 // newClientConn takes a connection, or returns nil when its address has
@@ -426,7 +433,7 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		}
 	}
 	st.CanRelay = relay
-	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime}
+	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, lineStart: true}
 	if e, ok := l.s.policy.(Ender); ok {
 		cc.end = func() {
 			ctx, cancel := context.WithTimeout(context.WithoutCancel(l.s.ctx), endTimeout)
@@ -491,6 +498,7 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		c.Conn.SetReadDeadline(deadline)
 		c.mu.Unlock()
 		n, err := c.Conn.Read(b)
+		c.greetings(b[:n])
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			c.mu.Lock()
@@ -511,6 +519,45 @@ func (c *clientConn) Read(b []byte) (int, error) {
 			c.timedOut.Store(true)
 		}
 		return n, err
+	}
+}
+
+// greetings notes which greeting the client sends, HELO or EHLO (go-smtp
+// does not say), from the command lines read: a line starting with the
+// verb. A message's lines are not looked at (they are read while inData),
+// nor anything after STARTTLS (the bytes are TLS records).
+func (c *clientConn) greetings(b []byte) {
+	c.mu.Lock()
+	skip := c.inData
+	c.mu.Unlock()
+	for len(b) > 0 && !c.encrypted {
+		if c.lineStart || len(c.verb) > 0 {
+			k := min(len(b), 9-len(c.verb))
+			c.verb = append(c.verb, b[:k]...)
+			if len(c.verb) >= 9 || bytes.IndexByte(c.verb, '\n') >= 0 {
+				if !skip {
+					c.noteVerb(c.verb)
+				}
+				c.verb = c.verb[:0]
+			}
+		}
+		i := bytes.IndexByte(b, '\n')
+		c.lineStart = i >= 0
+		if i < 0 {
+			return
+		}
+		b = b[i+1:]
+	}
+}
+
+func (c *clientConn) noteVerb(v []byte) {
+	switch {
+	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("HELO ")):
+		c.state.HELO = true
+	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("EHLO ")):
+		c.state.HELO = false
+	case bytes.EqualFold(bytes.TrimRight(v, "\r\n"), []byte("STARTTLS")):
+		c.encrypted = true
 	}
 }
 

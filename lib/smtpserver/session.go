@@ -31,6 +31,9 @@ type session struct {
 	st   *Conn
 	m    *message.Message // the transaction, from MAIL FROM
 	size int64            // the SIZE MAIL FROM declared, 0 when none
+	// greeting is the policy's refusal of a greeting after the first
+	// (see Reset), which answers MAIL FROM until a greeting it accepts.
+	greeting error
 }
 
 var (
@@ -105,6 +108,9 @@ var errClosedByPolicy = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCo
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := s.closing(); err != nil {
 		return err
+	}
+	if s.greeting != nil {
+		return s.greeting
 	}
 	if err := s.l.s.policy.MailFrom(s.l.s.ctx, s.st, from); err != nil {
 		return s.l.refuse(s.c, s.st, err)
@@ -303,6 +309,9 @@ func (s *session) received(id string) []byte {
 	if s.st.AuthUser != "" {
 		proto += "A"
 	}
+	if s.st.HELO && proto == "ESMTP" {
+		proto = "SMTP"
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (msyshost) with %s id %s", oneWord(s.st.Helo), s.st.Remote.Addr().Unmap(), s.l.s.opts.Hostname, proto, id)
 	if len(s.st.Rcpts) == 1 {
@@ -319,7 +328,25 @@ func oneWord(s string) string {
 	return s
 }
 
-func (s *session) Reset() { s.m, s.st.Rcpts = nil, nil }
+// Reset ends the transaction: at RSET, after DATA, and at a greeting
+// after the first (RFC 5321 4.1.4: EHLO again resets as RSET), for which
+// go-smtp makes no new session: a greeting with another name than the
+// last goes through the policy's ehlo phase here. go-smtp answers it 250
+// whatever the policy says; a refusal answers the next MAIL FROM instead,
+// or, when the policy disconnects, is the reply and the connection closes.
+func (s *session) Reset() {
+	s.m, s.st.Rcpts = nil, nil
+	name := s.c.Hostname()
+	if name == "" || name == s.st.Helo || s.st.Disconnect {
+		return
+	}
+	s.st.Helo = name
+	s.greeting = nil
+	if err := s.l.s.policy.Ehlo(s.l.s.ctx, s.st, name); err != nil {
+		s.greeting = s.l.refuse(s.c, s.st, err)
+		s.l.s.log.Info("smtp in: a second greeting refused by policy", "conn", s.st.ID, "remote", s.st.Remote.String(), "helo", name)
+	}
+}
 
 func (s *session) Logout() error { return nil }
 
