@@ -58,7 +58,7 @@ func (r *run) smtp(ctx context.Context, s *SMTPSession) ([]string, error) {
 		case err != nil:
 			fails = append(fails, fmt.Sprintf("%s: no reply (%v), want %q", at, err, want))
 			return false
-		case !strings.HasPrefix(got, want):
+		case !replyMatches(got, want):
 			// The session went another way: later replies would only
 			// say so again.
 			fails = append(fails, fmt.Sprintf("%s: reply %q, want %q", at, got, want))
@@ -277,4 +277,22 @@ func (t *logTap) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (t *logTap) WithGroup(name string) slog.Handler {
 	return &logTap{next: t.next.WithGroup(name), attrs: t.attrs, r: t.r}
+}
+
+// replyMatches reports whether a reply starts with the expected text and
+// the text ends at a word's end: "550 5.1.1" matches "550 5.1.1 No such
+// user" but not "550 5.1.10 ...", "250" not "2500".
+func replyMatches(got, want string) bool {
+	if !strings.HasPrefix(got, want) {
+		return false
+	}
+	if len(got) == len(want) || want == "" {
+		return true
+	}
+	next, last := got[len(want)], want[len(want)-1]
+	return !wordByte(next) || !wordByte(last)
+}
+
+func wordByte(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '.'
 }

@@ -380,13 +380,14 @@ func splitAddr(addr string) (local, domain string) {
 // cannot keep a connection forever.
 const maxTarpit = 5 * time.Minute
 
-func (p *Policy) hold(ctx context.Context, st *conn, v *core.Vctx) {
+func (p *Policy) hold(ctx context.Context, c *smtpserver.Conn, st *conn, name string, v *core.Vctx) {
 	d := min(v.Tarpit, maxTarpit-st.tarpit)
 	v.Tarpit = 0
 	if d <= 0 {
 		return
 	}
 	st.tarpit += d
+	p.Log.Info("reception: reply held by vctx:tarpit", "hook", name, "held", d, "conn", c.ID)
 	wait(ctx, d)
 }
 

@@ -97,7 +97,7 @@ func (p *Policy) run(ctx context.Context, c *smtpserver.Conn, st *conn, name str
 		break
 	}
 	relay(c)
-	p.hold(ctx, st, v)
+	p.hold(ctx, c, st, name, v)
 	if v.Recipients != nil && (name == HookConnect || name == HookEhlo || name == HookMailFrom) {
 		// Before the first RCPT there is no transaction to add to.
 		p.Log.Warn("reception: recipients added before the first RCPT are not kept", "hook", name, "recipients", v.Recipients, "conn", c.ID)
