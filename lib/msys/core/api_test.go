@@ -36,6 +36,16 @@ func init() {
 			"list": luahost.Func("list", func(a luahost.Args) int {
 				return a.Push(core.ListClass.Push(a.L, &core.List{Items: []any{&core.ECString{B: []byte("first")}, "second"}}))
 			}),
+			// An accept construct as SMTP in fills it, from a table.
+			"accept": luahost.Func("accept", func(a luahost.Args) int {
+				t := a.L.CheckTable(1)
+				ac := &core.Accept{
+					RemoteAddr: t.RawGetString("remote_addr").String(), LocalAddr: t.RawGetString("local_addr").String(),
+					Protocol: int(lua.LVAsNumber(t.RawGetString("protocol"))), Ehlo: t.RawGetString("ehlo").String(),
+					AuthUser: t.RawGetString("auth_user").String(), TLS: lua.LVAsBool(t.RawGetString("tls")),
+				}
+				return a.Push(core.AcceptClass.Push(a.L, ac))
+			}),
 			"vctx": luahost.Func("vctx", func(a luahost.Args) int {
 				v := core.NewVctx(core.MessageClass.To(a.L.Get(1)))
 				vctxs = append(vctxs, v)
