@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,7 +209,7 @@ func checkQueued(want []QueuedExpect, got []*message.Message) []string {
 		if w.Body != "" && !strings.Contains(string(m.Raw()), w.Body) {
 			bad("the message does not contain %q:\n%s", w.Body, m.Raw())
 		}
-		for _, k := range sortedKeys(w.Headers) {
+		for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
 			var v string
 			if vs := m.HeaderValues(k); len(vs) > 0 {
 				v = vs[0]
@@ -219,22 +220,13 @@ func checkQueued(want []QueuedExpect, got []*message.Message) []string {
 				bad("header %s: %q, want %q", k, v, w.Headers[k])
 			}
 		}
-		for _, k := range sortedKeys(w.Context) {
+		for _, k := range slices.Sorted(maps.Keys(w.Context)) {
 			if v, ok := m.Context[k]; !ok || v != w.Context[k] {
 				bad("context %s: %q, want %q", k, v, w.Context[k])
 			}
 		}
 	}
 	return fails
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // logTap keeps the host's log lines for `logged` expectations and passes
