@@ -225,3 +225,35 @@ func TestA421FromPolicyCloses(t *testing.T) {
 		t.Fatalf("a command after the 421 reached the policy: %s", calls)
 	}
 }
+
+// The addresses a policy may add are those RCPT TO can carry: a local
+// part may hold spaces and angle brackets (go-smtp unquotes a quoted one),
+// nothing may hold a control character, and a domain is needed.
+func TestCheckAddress(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"a@example.com":                  true,
+		"john doe@example.com":           true,
+		"a <b>@example.com":              true,
+		"a@example.com\r\nRCPT TO:<b@x>": false,
+		"a\x00@example.com":              false,
+		"a\x7f@example.com":              false,
+		"nodomain":                       false,
+	} {
+		if err := checkAddress(addr); (err == nil) != ok {
+			t.Errorf("checkAddress(%q) = %v, want ok %v", addr, err, ok)
+		}
+	}
+}
+
+// A quoted local part with a space is an address RCPT TO takes.
+func TestRcptQuotedLocalPart(t *testing.T) {
+	q := &queue{}
+	c := dial(t, serve(t, listen(), Options{Queue: q}))
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<a@example.com>", 250, "")
+	c.do(`RCPT TO:<"john doe"@example.net>`, 250, "")
+	c.data(body, 250, "")
+	if got := q.all(); len(got) != 1 || got[0].RcptTo != "john doe@example.net" {
+		t.Fatalf("queued %v", got)
+	}
+}

@@ -151,11 +151,12 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 // checkAddress refuses a recipient no RCPT TO could carry: one without a
-// domain, or with a control character, a space or an angle bracket (an
-// address a policy added; go-smtp's parser lets none of these through).
+// domain, or with a control character (CR and LF above all: an address a
+// policy added goes into header fields and SMTP commands). Spaces and
+// angle brackets can be in one (go-smtp unquotes a quoted local part).
 func checkAddress(to string) error {
-	if i := strings.IndexFunc(to, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '<' || r == '>' }); i >= 0 {
-		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: fmt.Sprintf("recipient %q has a character no address has", to)}
+	if strings.ContainsFunc(to, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: fmt.Sprintf("recipient %q has a control character", to)}
 	}
 	if message.DomainOf(to) == "" {
 		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
