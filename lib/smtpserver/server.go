@@ -528,16 +528,20 @@ func (c *clientConn) Read(b []byte) (int, error) {
 // nor anything after STARTTLS (the bytes are TLS records).
 func (c *clientConn) greetings(b []byte) {
 	c.mu.Lock()
-	skip := c.inData
+	inData := c.inData
 	c.mu.Unlock()
-	for len(b) > 0 && !c.encrypted {
+	if inData || c.encrypted {
+		if len(b) > 0 {
+			c.lineStart, c.verb = b[len(b)-1] == '\n', c.verb[:0]
+		}
+		return
+	}
+	for len(b) > 0 {
 		if c.lineStart || len(c.verb) > 0 {
 			k := min(len(b), 9-len(c.verb))
 			c.verb = append(c.verb, b[:k]...)
 			if len(c.verb) >= 9 || bytes.IndexByte(c.verb, '\n') >= 0 {
-				if !skip {
-					c.noteVerb(c.verb)
-				}
+				c.noteVerb(c.verb)
 				c.verb = c.verb[:0]
 			}
 		}
