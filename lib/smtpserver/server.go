@@ -413,6 +413,8 @@ type clientConn struct {
 	lineStart bool
 	verb      []byte
 	encrypted bool
+	// greets counts the greeting lines read (before STARTTLS).
+	greets int
 }
 
 // newClientConn takes a connection, or returns nil when its address has
@@ -558,8 +560,10 @@ func (c *clientConn) noteVerb(v []byte) {
 	switch {
 	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("HELO ")):
 		c.state.HELO = true
+		c.greets++
 	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("EHLO ")):
 		c.state.HELO = false
+		c.greets++
 	case bytes.EqualFold(bytes.TrimRight(v, "\r\n"), []byte("STARTTLS")):
 		c.encrypted = true
 	}

@@ -34,6 +34,9 @@ type session struct {
 	// greeting is the policy's refusal of a greeting after the first
 	// (see Reset), which answers MAIL FROM until a greeting it accepts.
 	greeting error
+	// greets is how many greeting lines the policy has been asked about
+	// (clientConn.greets when it last was).
+	greets int
 }
 
 var (
@@ -70,7 +73,7 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if err := l.s.policy.Ehlo(l.s.ctx, st, st.Helo); err != nil {
 		return nil, l.refuse(c, st, err)
 	}
-	return &session{l: l, c: c, cc: cc, st: st}, nil
+	return &session{l: l, c: c, cc: cc, st: st, greets: cc.greets}, nil
 }
 
 // refuse is the reply to a policy's refusal. When the policy asked to
@@ -331,17 +334,20 @@ func oneWord(s string) string {
 
 // Reset ends the transaction: at RSET, after DATA, and at a greeting
 // after the first (RFC 5321 4.1.4: EHLO again resets as RSET), for which
-// go-smtp makes no new session: a greeting with another name than the
-// last goes through the policy's ehlo phase here. go-smtp answers it 250
-// whatever the policy says; a refusal answers the next MAIL FROM instead,
-// or, when the policy disconnects, is the reply and the connection closes.
+// go-smtp makes no new session. A greeting goes through the policy's ehlo
+// phase here: go-smtp does not say which Reset is one, so it is one that
+// comes with another name, or after a greeting line was read that the
+// policy was not asked about (before STARTTLS; after it, the same name
+// again keeps the last answer). go-smtp answers the greeting 250 whatever
+// the policy says; a refusal answers the next MAIL FROM instead, or, when
+// the policy disconnects, is the reply and the connection closes.
 func (s *session) Reset() {
 	s.m, s.st.Rcpts = nil, nil
 	name := s.c.Hostname()
-	if name == "" || name == s.st.Helo || s.st.Disconnect {
+	if name == "" || s.st.Disconnect || name == s.st.Helo && s.cc.greets <= s.greets {
 		return
 	}
-	s.st.Helo = name
+	s.st.Helo, s.greets = name, s.cc.greets
 	s.greeting = nil
 	if err := s.l.s.policy.Ehlo(s.l.s.ctx, s.st, name); err != nil {
 		s.greeting = s.l.refuse(s.c, s.st, err)
