@@ -13,7 +13,7 @@ var (
 	MM7MessageClass    = Declare(OptionSpec{Name: "mm7_message_class", Scopes: Fallback, Type: EnumType, Values: []string{"Personal", "Informational", "Advertisement", "Auto"}, Help: "MessageClass of the SubmitReq"})
 	MM7ReadReply       = Declare(OptionSpec{Name: "mm7_read_reply", Scopes: Fallback, Type: BoolType, Default: "false", Help: "ask for read replies (ReadReply) in the SubmitReq"})
 	MM7NumberPrefix    = Declare(OptionSpec{Name: "mm7_number_prefix", Scopes: Fallback, Type: StringType, Help: "prepended to recipient numbers"})
-	MM7Version         = Declare(OptionSpec{Name: "mm7_version", Scopes: Fallback, Type: StringType, Default: "6.8.0", Help: "MM7Version written in requests"})
+	MM7Version         = Declare(OptionSpec{Name: "mm7_version", Scopes: Fallback, Type: StringType, Help: "MM7Version written in requests; default the version of mm7_xml_schema's release (6.8.0 for REL-6-MM7-1-4, 5.3.0 for REL-5-MM7-1-0)"})
 	MM7XMLSchema       = Declare(OptionSpec{Name: "mm7_xml_schema", Scopes: Fallback, Type: StringType, Default: "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4", Help: "MM7 schema namespace, REL-5-MM7-1-0 to REL-6-MM7-1-4 (a trailing .xsd or the bare release name is accepted)"})
 	MM7Namespace       = Declare(OptionSpec{Name: "mm7_namespace", Scopes: Fallback, Type: StringType, Default: "mm7", Help: "prefix of the MM7 namespace in requests"})
 	MM7SOAPEnv         = Declare(OptionSpec{Name: "mm7_soap_env", Scopes: Fallback, Type: StringType, Default: "env", Help: "prefix of the SOAP envelope namespace in requests"})
@@ -33,7 +33,7 @@ var (
 	MM7HTTPAuthPass    = Declare(OptionSpec{Name: "mm7_http_auth_password", Scopes: Fallback, Type: StringType, Help: "deprecated (use http_basic_auth): password presented to the MMSC"})
 
 	MM7VASPURIPaths     = Declare(OptionSpec{Name: "mm7_vasp_uri_paths", Scopes: []string{"mm7_serv"}, Type: ListType, Default: `( "/mm7/" )`, Help: "request paths where the MMSC posts delivery reports, read replies and MO messages"})
-	MM7ServerVersion    = Declare(OptionSpec{Name: "mm7_server_version", Scopes: []string{"mm7_serv"}, Type: StringType, Default: "6.8.0", Help: "MM7Version of answers to requests that carry none"})
+	MM7ServerVersion    = Declare(OptionSpec{Name: "mm7_server_version", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MM7Version of answers to requests that carry none; default the version of the request's schema release"})
 	MM7ServerFromAddr   = Declare(OptionSpec{Name: "mm7_server_default_email_from_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "sender of MO messages whose sender is a number, when no from domain is set"})
 	MM7ServerFromDomain = Declare(OptionSpec{Name: "mm7_server_default_email_from_domain", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MO messages from number N come from N@this domain"})
 	MM7ServerToAddr     = Declare(OptionSpec{Name: "mm7_server_default_email_to_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "recipient of MO messages sent to a number, when no to domain is set"})

@@ -217,6 +217,14 @@ type Envelope struct {
 	Fault     *Fault
 }
 
+// BodyName names what env carries: its MM7 element, or "SOAP Fault".
+func (env *Envelope) BodyName() string {
+	if env.Body != nil {
+		return env.Body.Name()
+	}
+	return "SOAP Fault"
+}
+
 // Bool returns a pointer to b, for the optional boolean elements.
 func Bool(b bool) *bool { return &b }
 

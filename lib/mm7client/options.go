@@ -84,6 +84,11 @@ func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 		return s, fmt.Errorf("%s %q is not an MM7 schema namespace (%sREL-5-MM7-1-0 ... REL-6-MM7-1-4)", config.MM7XMLSchema.Name, ns, mm7.NamespaceBase)
 	}
 	s.Namespace = canon
+	if s.Version == "" {
+		// A Release 5 relay that validates refuses a 6.x version in its
+		// namespace: the version follows the schema unless set.
+		s.Version = mm7.VersionOf(canon)
+	}
 	var err error
 	if s.Policy, err = retry.MM7PolicyOf(cfg, scope); err != nil {
 		return s, err

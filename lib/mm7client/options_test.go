@@ -65,6 +65,13 @@ Domain "old.example" { MM7_MMSC_Server = "10.0.0.1" MM7_MMSC_Path = "mm7in" }
 		t.Errorf("defaults %+v", s)
 	}
 
+	// Without mm7_version, the version goes with the schema: a Release 5
+	// relay that validates refuses 6.8.0 in its namespace.
+	s, err = settings(t, `Domain "r5.example" { routes = ("mm7://a") mm7_xml_schema = "REL-5-MM7-1-0" }`, "r5.example")
+	if err != nil || s.Version != "5.3.0" || s.Namespace != mm7.NamespaceBase+"REL-5-MM7-1-0" {
+		t.Errorf("REL-5 schema without mm7_version: %q %q %v", s.Version, s.Namespace, err)
+	}
+
 	s, err = settings(t, `Domain "s.example" { routes = ("https://mmsc.example.net/in") http_uri = "/ignored" }`, "s.example")
 	if err != nil || s.URL != "https://mmsc.example.net/in" {
 		t.Errorf("https route: %q %v", s.URL, err)
