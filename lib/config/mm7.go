@@ -32,14 +32,20 @@ var (
 	MM7HTTPAuthUser    = Declare(OptionSpec{Name: "mm7_http_auth_user", Scopes: Fallback, Type: StringType, Help: "deprecated (use http_basic_auth): user presented to the MMSC"})
 	MM7HTTPAuthPass    = Declare(OptionSpec{Name: "mm7_http_auth_password", Scopes: Fallback, Type: StringType, Help: "deprecated (use http_basic_auth): password presented to the MMSC"})
 
-	MM7VASPURIPaths     = Declare(OptionSpec{Name: "mm7_vasp_uri_paths", Scopes: []string{"mm7_serv"}, Type: ListType, Default: `( "/mm7/" )`, Help: "request paths where the MMSC posts delivery reports, read replies and MO messages"})
-	MM7ServerVersion    = Declare(OptionSpec{Name: "mm7_server_version", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MM7Version of answers to requests that carry none; default the version of the request's schema release"})
-	MM7ServerFromAddr   = Declare(OptionSpec{Name: "mm7_server_default_email_from_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "sender of MO messages whose sender is a number, when no from domain is set"})
-	MM7ServerFromDomain = Declare(OptionSpec{Name: "mm7_server_default_email_from_domain", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MO messages from number N come from N@this domain"})
-	MM7ServerToAddr     = Declare(OptionSpec{Name: "mm7_server_default_email_to_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "recipient of MO messages sent to a number, when no to domain is set"})
-	MM7ServerToDomain   = Declare(OptionSpec{Name: "mm7_server_default_email_to_domain", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MO messages to number N go to N@this domain"})
-	MM7ServerBasicAuth  = Declare(OptionSpec{Name: "mm7_server_basic_auth", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "msyshost's own: \"user:password\" the MMSC must present (Momentum uses its ecauth back end)"})
-	MaxRequestSize      = Declare(OptionSpec{Name: "Max_Request_Size", Scopes: []string{"http_listener"}, Type: IntType, Help: "largest HTTP request accepted, in bytes (msyshost's default 4 MiB)"})
+	MM7VASPURIPaths               = Declare(OptionSpec{Name: "mm7_vasp_uri_paths", Scopes: []string{"mm7_serv"}, Type: ListType, Default: `( "/mm7/" )`, Help: "request paths where the MMSC posts delivery reports, read replies and MO messages"})
+	MM7ServerVersion              = Declare(OptionSpec{Name: "mm7_server_version", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MM7Version of answers to requests that carry none; default the version of the request's schema release"})
+	MM7ServerFromAddr             = Declare(OptionSpec{Name: "mm7_server_default_email_from_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "sender of MO messages whose sender is a number, when no from domain is set"})
+	MM7ServerFromDomain           = Declare(OptionSpec{Name: "mm7_server_default_email_from_domain", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MO messages from number N come from N@this domain"})
+	MM7ServerToAddr               = Declare(OptionSpec{Name: "mm7_server_default_email_to_address", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "recipient of MO messages sent to a number, when no to domain is set"})
+	MM7ServerToDomain             = Declare(OptionSpec{Name: "mm7_server_default_email_to_domain", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "MO messages to number N go to N@this domain"})
+	MM7ServerBasicAuth            = Declare(OptionSpec{Name: "mm7_server_basic_auth", Scopes: []string{"mm7_serv"}, Type: StringType, Help: "msyshost's own: \"user:password\" the MMSC must present (Momentum uses its ecauth back end)"})
+	MM7ServerAllowUnauthenticated = Declare(OptionSpec{Name: "mm7_server_allow_unauthenticated", Scopes: []string{"mm7_serv"}, Type: BoolType, Default: "false",
+		Help: "msyshost's own: serve without mm7_server_basic_auth on an HTTP_Listener address beyond loopback (only when the network in front admits just the MMSC)"})
+	HTTPTLSCertificate = Declare(OptionSpec{Name: "TLS_Certificate", Scopes: []string{"http_listener"}, Type: StringType,
+		Help: "PEM certificate file; with TLS_Key, the MM7 server speaks HTTPS"})
+	HTTPTLSKey = Declare(OptionSpec{Name: "TLS_Key", Scopes: []string{"http_listener"}, Type: StringType,
+		Help: "PEM private key file of TLS_Certificate"})
+	MaxRequestSize = Declare(OptionSpec{Name: "Max_Request_Size", Scopes: []string{"http_listener"}, Type: IntType, Help: "largest HTTP request accepted, in bytes (msyshost's default 4 MiB)"})
 )
 
 func init() {

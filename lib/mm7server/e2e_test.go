@@ -84,7 +84,7 @@ func newFlow(t *testing.T, script string, simOpts mmsc.Options) *flow {
 	}
 	f.hooks = &luaHooks{host: host}
 	core := &retry.Core{Store: st, Hooks: f.hooks, Bouncer: f.rec}
-	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core, UseShortcode: true})
+	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core})
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

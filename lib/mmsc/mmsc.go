@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"msyshost/lib/mm7"
-	"msyshost/lib/mm7server"
 )
 
 // Options configure a simulator. Zero values take the defaults.
@@ -96,7 +95,7 @@ type MMSC struct {
 	srv  *http.Server
 	ln   net.Listener
 	// fresh lets Stop close the spare connections VASPs keep open.
-	fresh mm7server.FreshConns
+	fresh mm7.FreshConns
 	hc    *http.Client
 
 	ctx    context.Context
