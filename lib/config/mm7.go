@@ -6,9 +6,11 @@ package config
 // scopes unless noted; lib/mm7client reads them. The server's are set in
 // mm7_serv and HTTP_Listener; lib/mm7server reads them.
 var (
-	MM7VASPID          = Declare(OptionSpec{Name: "mm7_vaspid", Scopes: Fallback, Type: StringType, Help: "VASPID of the SubmitReq's SenderIdentification"})
-	MM7VASID           = Declare(OptionSpec{Name: "mm7_vasid", Scopes: Fallback, Type: StringType, Default: "MessageSystems-VASID", Help: "VASID of the SubmitReq's SenderIdentification"})
-	MM7SenderAddress   = Declare(OptionSpec{Name: "mm7_sender_address", Scopes: Fallback, Type: StringType, Help: "SenderAddress: a short code (at most 8 digits; it names the store bucket), a number or an e-mail address"})
+	MM7VASPID            = Declare(OptionSpec{Name: "mm7_vaspid", Scopes: Fallback, Type: StringType, Help: "VASPID of the SubmitReq's SenderIdentification"})
+	MM7VASID             = Declare(OptionSpec{Name: "mm7_vasid", Scopes: Fallback, Type: StringType, Default: "MessageSystems-VASID", Help: "VASID of the SubmitReq's SenderIdentification"})
+	MM7SenderAddress     = Declare(OptionSpec{Name: "mm7_sender_address", Scopes: Fallback, Type: StringType, Help: "SenderAddress: a short code (at most 6 digits or letters, or see mm7_sender_address_type; it names the store bucket), a number or an e-mail address"})
+	MM7SenderAddressType = Declare(OptionSpec{Name: "mm7_sender_address_type", Scopes: Fallback, Type: EnumType, Values: []string{"auto", "ShortCode", "Number"}, Default: "auto",
+		Help: "msyshost's own: how mm7_sender_address is sent; auto: a ShortCode when it has at most six digits (or letters), else a Number"})
 	MM7ServiceCode     = Declare(OptionSpec{Name: "mm7_service_code", Scopes: Fallback, Type: StringType, Help: "ServiceCode of the SubmitReq, for billing"})
 	MM7MessageClass    = Declare(OptionSpec{Name: "mm7_message_class", Scopes: Fallback, Type: EnumType, Values: []string{"Personal", "Informational", "Advertisement", "Auto"}, Help: "MessageClass of the SubmitReq"})
 	MM7ReadReply       = Declare(OptionSpec{Name: "mm7_read_reply", Scopes: Fallback, Type: BoolType, Default: "false", Help: "ask for read replies (ReadReply) in the SubmitReq"})
@@ -19,7 +21,7 @@ var (
 	MM7SOAPEnv         = Declare(OptionSpec{Name: "mm7_soap_env", Scopes: Fallback, Type: StringType, Default: "env", Help: "prefix of the SOAP envelope namespace in requests"})
 	MM7NamespaceInBody = Declare(OptionSpec{Name: "mm7_use_namespace_in_body", Scopes: Fallback, Type: BoolType, Default: "false", Help: "qualify the body elements with the MM7 prefix instead of a default namespace"})
 	MM7SimpleMIME      = Declare(OptionSpec{Name: "mm7_soap_attachment_simple_mime", Scopes: Fallback, Type: BoolType, Default: "true", Help: "send a plain-text message as a bare text/plain attachment rather than with a SMIL presentation"})
-	MM7ResponseTimer   = Declare(OptionSpec{Name: "mm7_response_timer", Scopes: Fallback, Type: DurationType, Default: "10", Help: "how long to wait for the MMSC's answer; then the message is retried"})
+	MM7ResponseTimer   = Declare(OptionSpec{Name: "mm7_response_timer", Scopes: Fallback, Type: DurationType, Default: "10", Help: "how long to wait for the MMSC's answer (at least 1s); then the message is retried"})
 	MM7ReplyCharging   = Declare(OptionSpec{Name: "mm7_reply_charging", Scopes: Fallback, Type: BoolType, Default: "false", Help: "request reply charging (ReplyCharging)"})
 	MM7ReplyChargeSize = Declare(OptionSpec{Name: "mm7_reply_charging_size", Scopes: Fallback, Type: StringType, Default: "0", Help: "replyChargingSize of ReplyCharging"})
 	MM7ReplyDeadline   = Declare(OptionSpec{Name: "mm7_reply_deadline", Scopes: Fallback, Type: StringType, Help: "replyDeadline of ReplyCharging"})
@@ -45,6 +47,8 @@ var (
 		Help: "PEM certificate file; with TLS_Key, the MM7 server speaks HTTPS"})
 	HTTPTLSKey = Declare(OptionSpec{Name: "TLS_Key", Scopes: []string{"http_listener"}, Type: StringType,
 		Help: "PEM private key file of TLS_Certificate"})
+	MM7HTTPMaxIdle = Declare(OptionSpec{Name: "mm7_http_max_idle_connections", Scopes: []string{GlobalScope}, Type: IntType, Default: "16",
+		Help: "msyshost's own: idle connections kept open to each MMSC for the next submissions (read at start)"})
 	MaxRequestSize = Declare(OptionSpec{Name: "Max_Request_Size", Scopes: []string{"http_listener"}, Type: IntType, Help: "largest HTTP request accepted, in bytes (msyshost's default 4 MiB)"})
 )
 
