@@ -257,7 +257,9 @@ func require(n *node, names ...string) error {
 }
 
 func decodeSubmitReq(n *node) (Message, error) {
-	if err := require(n, "MM7Version", "Recipients"); err != nil {
+	// SenderIdentification is mandatory even when empty: a relay that
+	// validates refuses a SubmitReq without it.
+	if err := require(n, "MM7Version", "SenderIdentification", "Recipients"); err != nil {
 		return nil, err
 	}
 	m := &SubmitReq{

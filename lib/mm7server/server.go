@@ -213,6 +213,10 @@ func (s *Server) scheme() string {
 	return "http://"
 }
 
+// Credentials are the Basic credentials relays must present ("" when
+// none), for a simulator in the same process to present.
+func (s *Server) Credentials() (user, password string) { return s.opts.User, s.opts.Password }
+
 // Listeners names the receiver in the daemon's start line.
 func (s *Server) Listeners() []string {
 	if u := s.URL(); u != "" {

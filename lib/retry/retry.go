@@ -348,7 +348,14 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 			c.deleteAliases(ctx, g)
 		}
 		if r.Channel == MM7 && key.Bucket != mm7Bucket {
+			// The alias goes, and memory answers for it: a repeated
+			// report that names no short code is then a duplicate at
+			// once rather than an unknown message looked for until the
+			// park timeout.
 			a := mstore.Key{Bucket: mm7Bucket, ID: key.ID}
+			c.mu.Lock()
+			c.handled.put(a, struct{}{}, c.now())
+			c.mu.Unlock()
 			if err := c.Store.Delete(ctx, a); err != nil && !errors.Is(err, mstore.ErrNotFound) {
 				log.Warn("report alias not deleted; retention will remove it", "alias", a.String(), "error", err)
 			}
