@@ -2,26 +2,16 @@ package mm7server_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"msyshost/lib/config"
 	"msyshost/lib/mm7"
 	"msyshost/lib/mm7server"
 	"msyshost/lib/retry"
+	"msyshost/lib/tlstest"
 )
 
 // mm7_server_basic_auth with an empty user would switch the check off: a
@@ -71,7 +61,9 @@ mm7_serv { mm7_server_allow_unauthenticated = true }`))
 
 // With TLS_Certificate and TLS_Key the receiver speaks HTTPS.
 func TestReceiverOverTLS(t *testing.T) {
-	certFile, keyFile, pool := writeCert(t, t.TempDir())
+	cert := tlstest.New(t, "vasp.msyshost.test", "127.0.0.1")
+	certFile, keyFile := cert.Files(t, t.TempDir(), "vasp")
+	pool := cert.Pool
 	f := setup(t, mm7server.Options{CertFile: certFile, KeyFile: keyFile, User: "relay", Password: "pw"})
 	if !strings.HasPrefix(f.srv.URL(), "https://") {
 		t.Fatalf("URL %s", f.srv.URL())
@@ -94,29 +86,4 @@ func TestReceiverOverTLS(t *testing.T) {
 	if resp, err := http.Post("http://"+f.srv.Addr()+"/mm7/", ct, strings.NewReader(string(body))); err == nil && resp.StatusCode == http.StatusOK {
 		t.Error("plain HTTP answered 200")
 	}
-}
-
-func writeCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "vasp.msyshost.test"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
 }

@@ -16,6 +16,7 @@ import (
 	"msyshost/lib/message"
 	"msyshost/lib/spool"
 	"msyshost/lib/status"
+	"msyshost/lib/tlstest"
 )
 
 // TestRecipientsShareContent: one message to many recipients is held once
@@ -251,7 +252,7 @@ func TestReceivedNamesQueuedID(t *testing.T) {
 // longer says the client may relay (RFC 3207 4.2), as CanRelay does not.
 // Before the fix can_relay = "true" from AUTH survived.
 func TestSTARTTLSForgetsRelay(t *testing.T) {
-	certFile, keyFile := writeCert(t, t.TempDir())
+	certFile, keyFile := tlstest.New(t, "mx.msyshost.test", "127.0.0.1").Files(t, t.TempDir(), "mx")
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
