@@ -25,9 +25,15 @@ var errBareLineEnd = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{
 var errLoop = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 4, 6},
 	Message: "Too many Received headers: mail loop"}
 
+// maxPrealloc is the most readMessage reserves before the bytes arrive: a
+// declared SIZE is a claim, and a client that declares 20 MiB and then
+// sends nothing must not pin 20 MiB for a whole Data_Timeout (fifty such
+// sessions held a gigabyte); past it the buffer grows with what comes.
+const maxPrealloc = 64 << 10
+
 // readMessage reads a message into one buffer that starts with prefix
-// (the trace header), sized from the SIZE the client declared, so the
-// bytes are held once. A line ending in a bare CR or LF is refused: a
+// (the trace header), sized from the SIZE the client declared up to
+// maxPrealloc, so a small message's bytes are held once. A line ending in a bare CR or LF is refused: a
 // server that reads it as a line end differently from the next hop lets a
 // client smuggle a second message past policy (SMTP smuggling; as
 // Postfix's smtpd_forbid_bare_newline and mox do). So is a message with
@@ -37,6 +43,7 @@ func readMessage(r io.Reader, prefix []byte, declared, limit int64) ([]byte, err
 	if hint <= 0 || limit > 0 && hint > limit {
 		hint = 0
 	}
+	hint = min(hint, maxPrealloc)
 	var b bytes.Buffer
 	b.Grow(len(prefix) + int(hint) + 512)
 	b.Write(prefix)

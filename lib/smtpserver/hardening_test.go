@@ -9,6 +9,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"msyshost/lib/message"
 	"msyshost/lib/spool"
 	"msyshost/lib/status"
+	"msyshost/lib/tlstest"
 )
 
 // TestRecipientsShareContent: one message to many recipients is held once
@@ -251,7 +253,7 @@ func TestReceivedNamesQueuedID(t *testing.T) {
 // longer says the client may relay (RFC 3207 4.2), as CanRelay does not.
 // Before the fix can_relay = "true" from AUTH survived.
 func TestSTARTTLSForgetsRelay(t *testing.T) {
-	certFile, keyFile := writeCert(t, t.TempDir())
+	certFile, keyFile := tlstest.New(t, "mx.msyshost.test", "127.0.0.1").Files(t, t.TempDir(), "mx")
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -336,4 +338,32 @@ func FuzzReadMessage(f *testing.F) {
 			t.Fatalf("accepted %q", b)
 		}
 	})
+}
+
+// TestDeclaredSizeIsNotReserved: sessions that declare SIZE at the limit,
+// open DATA and send nothing hold next to no memory. Before the fix each
+// reserved the declared 20 MiB at DATA, for the whole Data_Timeout: fifty
+// such sessions from one address held a gigabyte.
+func TestDeclaredSizeIsNotReserved(t *testing.T) {
+	l := listen()
+	l.MaxMessageSize = 20 << 20
+	addr := serve(t, l, Options{})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	const sessions = 50
+	for range sessions {
+		c := dial(t, addr)
+		c.do("EHLO client.test", 250, "")
+		c.do("MAIL FROM:<a@example.com> SIZE=20971520", 250, "")
+		c.do("RCPT TO:<b@example.net>", 250, "")
+		c.do("DATA", 354, "")
+	}
+	// The last DATA was answered, so its session is reading the message.
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	if grown := int64(ms.HeapAlloc) - int64(before); grown > 64<<20 {
+		t.Errorf("%d sessions in DATA that sent nothing hold %d MiB", sessions, grown>>20)
+	}
 }
