@@ -13,6 +13,7 @@ import (
 
 	"msyshost/lib/reception"
 	"msyshost/lib/smtpserver"
+	"msyshost/lib/tlstest"
 	"msyshost/luahost"
 )
 
@@ -58,7 +59,7 @@ func TestMessageContextIsTheTransactions(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := smtpserver.Listen{Addr: "in-process", RelayHosts: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		MaxMessageSize: 1 << 20, MaxLineLength: 4096, IdleTime: 10 * time.Second, TLS: selfSigned(t)}
+		MaxMessageSize: 1 << 20, MaxLineLength: 4096, IdleTime: 10 * time.Second, TLS: tlstest.New(t, "mx.msyshost.test").ServerConfig()}
 	q := &smtpserver.Recorder{}
 	srv := smtpserver.New(smtpserver.Options{InProcess: &l, Queue: q, Policy: &reception.Policy{Host: h, Log: discard()}, Hostname: "mx.msyshost.test"})
 	if err := srv.Start(context.Background()); err != nil {
