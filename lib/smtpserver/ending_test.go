@@ -257,3 +257,29 @@ func TestRcptQuotedLocalPart(t *testing.T) {
 		t.Fatalf("queued %v", got)
 	}
 }
+
+// A client greeted with 554 that never QUITs does not hold Stop: the wait
+// for its QUIT ends with the server.
+func TestStopEndsTheWaitForQuit(t *testing.T) {
+	p := &phases{refuse: map[string]error{"connect": status.Permanentf(status.Policy, 550, "5.7.1", "not from you")}}
+	l := listen()
+	l.IdleTime = time.Minute
+	s := New(Options{Listens: []Listen{l}, Queue: &queue{}, Policy: p, Hostname: "mx.msyshost.test"})
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s.Listeners()[0])
+	if line, err := c.tp.ReadLine(); err != nil || !strings.HasPrefix(line, "554 ") {
+		t.Fatalf("greeting %q, %v", line, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	s.Stop(ctx)
+	if line, err := c.tp.ReadLine(); !errors.Is(err, io.EOF) {
+		t.Fatalf("after Stop the client read %q, %v; want the connection closed", line, err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("the connection waiting for QUIT closed %v after Stop", d)
+	}
+}
