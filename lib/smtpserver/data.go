@@ -61,6 +61,36 @@ func readMessage(r io.Reader, prefix []byte, declared, limit int64) ([]byte, err
 	return raw, nil
 }
 
+// errBareLineEndOfData is a client that ended its message with a dot line
+// ended or begun by a bare LF: it waits for an answer while go-smtp, as
+// RFC 5321 4.1.1.4 says, still waits for CRLF.CRLF, until Idle_Time.
+// clientConn.Read sees it in the raw bytes (dataEnd) and fails the next
+// read with it, so it is answered at once and disconnected, as Postfix
+// does (smtpd_forbid_bare_newline: "521 5.5.2 Error: bare <LF> received").
+// Not seen: after STARTTLS (the bytes are TLS records), and in bytes read
+// with the DATA command itself (a client that did not wait for 354).
+var errBareLineEndOfData = &smtp.SMTPError{Code: 521, EnhancedCode: smtp.EnhancedCode{5, 5, 2},
+	Message: "Message refused: it ended with a bare LF; lines end with CRLF (RFC 5321 2.3.8), closing connection"}
+
+// dataEnd follows the raw bytes of a message as they arrive and reports
+// an end-of-data line written with a bare LF: "\n.\n", or "\n.\r\n" whose
+// first LF is bare. It starts after the CRLF that ended DATA.
+type dataEnd struct{ last [5]byte }
+
+func newDataEnd() dataEnd { return dataEnd{last: [5]byte{3: '\r', 4: '\n'}} }
+
+func (d *dataEnd) bare(b []byte) bool {
+	for _, c := range b {
+		copy(d.last[:], d.last[1:])
+		d.last[4] = c
+		l := d.last
+		if c == '\n' && (l[2] == '\n' && l[3] == '.' || l[0] != '\r' && l[1] == '\n' && l[2] == '.' && l[3] == '\r') {
+			return true
+		}
+	}
+	return false
+}
+
 // bareLineEnd returns the index of the first CR not followed by LF or LF
 // not preceded by CR, -1 when there is none.
 func bareLineEnd(b []byte) int {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"os"
@@ -366,4 +367,41 @@ func TestDeclaredSizeIsNotReserved(t *testing.T) {
 	if grown := int64(ms.HeapAlloc) - int64(before); grown > 64<<20 {
 		t.Errorf("%d sessions in DATA that sent nothing hold %d MiB", sessions, grown>>20)
 	}
+}
+
+// TestBareLFEndOfDataAnsweredAtOnce: a client whose lines end in bare LFs
+// ends its message with "\n.\n" and waits. It gets 521 5.5.2 at once and
+// the connection closes; before, it waited for Idle_Time and got 421.
+// A dot line after CRLF with only its own end bare is refused the same
+// way, and a dot-stuffed line is no end.
+func TestBareLFEndOfDataAnsweredAtOnce(t *testing.T) {
+	addr := serve(t, listen(), Options{})
+	for name, data := range map[string]string{
+		"all bare":       "Subject: x\n\nhello\n.\n",
+		"bare before":    "Subject: x\r\n\r\nhello\n.\r\n",
+		"at the start":   ".\n",
+		"after stuffing": "Subject: x\r\n\r\n..\r\nhello\n.\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			c.do("EHLO client.test", 250, "")
+			c.do("MAIL FROM:<a@example.com>", 250, "")
+			c.do("RCPT TO:<b@example.net>", 250, "")
+			c.do("DATA", 354, "")
+			c.nc.SetDeadline(time.Now().Add(3 * time.Second))
+			if _, err := io.WriteString(c.nc, data); err != nil {
+				t.Fatal(err)
+			}
+			c.want(521, "5.5.2")
+			if _, err := c.tp.ReadLine(); err == nil {
+				t.Error("the connection stayed open")
+			}
+		})
+	}
+	// A proper end still works on a fresh connection.
+	c := dial(t, addr)
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<a@example.com>", 250, "")
+	c.do("RCPT TO:<b@example.net>", 250, "")
+	c.data(body+"..a dot-stuffed line\r\n", 250, "")
 }

@@ -415,6 +415,10 @@ type clientConn struct {
 	encrypted bool
 	// greets counts the greeting lines read (before STARTTLS).
 	greets int
+	// dataEnd watches a message's raw bytes for an end written with a
+	// bare LF; bareEnd is set once one went by.
+	dataEnd dataEnd
+	bareEnd bool
 }
 
 // newClientConn takes a connection, or returns nil when its address has
@@ -481,6 +485,9 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		if c.timedOut.Load() {
 			return 0, os.ErrDeadlineExceeded
 		}
+		if c.bareEnd {
+			return 0, errBareLineEndOfData
+		}
 		c.mu.Lock()
 		if c.hangup || c.closing && !c.inData {
 			closing := c.closing && !c.hangup
@@ -532,6 +539,9 @@ func (c *clientConn) greetings(b []byte) {
 	c.mu.Lock()
 	inData := c.inData
 	c.mu.Unlock()
+	if inData && !c.encrypted && c.dataEnd.bare(b) {
+		c.bareEnd = true
+	}
 	if inData || c.encrypted {
 		if len(b) > 0 {
 			c.lineStart, c.verb = b[len(b)-1] == '\n', c.verb[:0]
@@ -596,7 +606,7 @@ func (c *clientConn) shutdown() {
 func (c *clientConn) startData(timeout time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inData = true
+	c.inData, c.dataEnd, c.bareEnd = true, newDataEnd(), false
 	if timeout > 0 {
 		c.dataBy = time.Now().Add(timeout)
 	}

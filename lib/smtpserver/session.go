@@ -217,6 +217,11 @@ func (s *session) Data(r io.Reader) error {
 	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
 	m.BatchID = s.l.s.opts.Queue.NewID()
 	raw, err := readMessage(r, s.received(m.BatchID), s.size, s.l.cfg.MaxMessageSize)
+	if errors.Is(err, errBareLineEndOfData) {
+		s.l.s.log.Info("smtp in: message ended with a bare LF; refused, nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String())
+		s.st.Disconnect = true
+		return s.l.refuse(s.c, s.st, err)
+	}
 	if err != nil {
 		s.l.s.log.Info("smtp in: message not received in full; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "error", err)
 		return dataError(err, s.l.cfg.MaxLineLength)
