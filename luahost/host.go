@@ -78,6 +78,10 @@ type Host struct {
 	loadMu   sync.Mutex // serialises loads; guards closed
 	closed   bool
 	retiring sync.WaitGroup // generations draining after a swap
+	// closing is closed by Close: a reload's old generation stops waiting
+	// for its sessions.
+	closing      chan struct{}
+	sessionDrain atomic.Int64 // SetSessionDrain
 
 	sharedMu sync.Mutex
 	shared   map[any]any // HostShared objects
@@ -108,7 +112,7 @@ func New(opts Options, svc *Services) *Host {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit), closing: make(chan struct{})}
 	h.SetThreadPools(opts.ThreadPools)
 	return h
 }
@@ -134,6 +138,7 @@ func (h *Host) load(ctx context.Context, scripts []Script) error {
 		h.retiring.Add(1)
 		go func() {
 			defer h.retiring.Done()
+			old.drain(h.drainBound(), h.closing)
 			old.retire()
 		}()
 	}
@@ -156,6 +161,12 @@ func (h *Host) ensureLoaded(ctx context.Context) error {
 }
 
 var errClosed = errors.New("lua host closed")
+
+func (h *Host) isClosed() bool {
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	return h.closed
+}
 
 // Generation returns the serving generation's number (0 before any Load).
 func (h *Host) Generation() int64 {
@@ -183,13 +194,18 @@ func (h *Host) Files() []string {
 }
 
 // Close retires every generation after its in-flight calls finish; the
-// watchdog keeps their deadlines until then.
+// watchdog keeps their deadlines until then. Sessions still open are not
+// waited for: their next call fails (Session.Call).
 func (h *Host) Close() {
 	h.loadMu.Lock()
-	h.closed = true
+	if !h.closed {
+		h.closed = true
+		close(h.closing)
+	}
 	g := h.gen.Swap(nil)
 	h.loadMu.Unlock()
 	if g != nil {
+		g.drain(0, nil)
 		g.retire()
 	}
 	h.retiring.Wait()
@@ -236,6 +252,16 @@ type Generation struct {
 	// inflight is read-held by every call; retire takes it to wait for them.
 	inflight sync.RWMutex
 	retired  bool
+	// homeMu guards live, every state built and not closed, and each
+	// state's homed count (homes.go).
+	homeMu sync.Mutex
+	live   []*state
+	// sessMu guards the sessions pinned to the generation; a draining
+	// generation takes no new one and closes drained when the last ends.
+	sessMu   sync.Mutex
+	sessions int
+	draining bool
+	drained  chan struct{}
 	// missing counts states not built yet (the pool grows on demand) or
 	// that broke and could not be rebuilt; acquire builds one rather than
 	// let callers wait for a state that never comes.
@@ -348,6 +374,7 @@ func (g *Generation) newState(ctx context.Context, primary bool) (*state, error)
 	if primary {
 		g.primary.Store(st)
 	}
+	g.track(st)
 	return st, nil
 }
 

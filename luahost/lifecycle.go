@@ -301,9 +301,7 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 	if g == nil {
 		return ErrGone
 	}
-	g.inflight.RLock()
-	if g.retired {
-		g.inflight.RUnlock()
+	if !g.enter() {
 		return ErrGone
 	}
 	for {
@@ -316,36 +314,37 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 			return ErrGone
 		}
 		var st *state
-		wait := g.pool.wake
-		switch {
-		case target != nil && !target.closed.Load():
-			if g.pool.take(target) {
-				st = target
+		if target != nil && !target.closed.Load() {
+			var err error
+			st, err = g.takeState(ctx, target)
+			if err == errHomeGone {
+				continue // the primary was replaced: look again
 			}
-			wait = target.idle
-		default:
+			if err != nil {
+				g.inflight.RUnlock()
+				return err
+			}
+		} else if st = g.pool.tryGet(); st == nil {
 			// The primary broke and could not be rebuilt: every state of
 			// the generation replayed the build, so any has the function.
-			st = g.pool.tryGet()
-		}
-		if st != nil {
-			defer g.release(st)
-			fn, ok := st.kept[cb]
-			if !ok || cb.dropped.Load() {
-				delete(st.kept, cb)
-				return ErrGone
+			select {
+			case <-g.pool.wake:
+				continue
+			case <-ctx.Done():
+				g.inflight.RUnlock()
+				return ctx.Err()
 			}
-			if cb.once {
-				delete(st.kept, cb)
-			}
-			return f(st.L, fn)
 		}
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			g.inflight.RUnlock()
-			return ctx.Err()
+		defer g.release(st)
+		fn, ok := st.kept[cb]
+		if !ok || cb.dropped.Load() {
+			delete(st.kept, cb)
+			return ErrGone
 		}
+		if cb.once {
+			delete(st.kept, cb)
+		}
+		return f(st.L, fn)
 	}
 }
 

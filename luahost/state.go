@@ -48,6 +48,7 @@ type state struct {
 	ordinals          map[string]int // Shared calls so far while building, by kind
 	kept              map[*Callback]*lua.LFunction
 	idle              chan struct{} // signalled when the state goes back to the pool
+	homed             int           // sessions homed here (Generation.homeMu)
 	printTo           *strings.Builder
 	onClose           []func()
 	callArgs          []lua.LValue // the arguments of the hook call running
@@ -112,6 +113,9 @@ func (st *state) close() {
 	st.host.watchdog.remove(st.watch)
 	st.L.Close()
 	st.closed.Store(true)
+	if st.gen != nil {
+		st.gen.forget(st)
+	}
 	// A callback waiting for this state looks again (lifecycle.go).
 	select {
 	case st.idle <- struct{}{}:

@@ -15,10 +15,11 @@ import (
 // version; Decode reads all of them, forever. Encode writes each record in
 // the oldest version that can hold it, so nodes of an older release
 // sharing a Riak cluster during a rolling upgrade still read most of
-// them: a message as version 1, a segment alias as version 2, and only
-// the receipt state (a receipt marker, a message marked handled, a
-// segment marked delivered) as version 3.
-const RecordVersion = 3
+// them: a message as version 1, a segment alias as version 2, a report
+// alias (AliasBucket) as version 3, and only the receipt state (a receipt
+// marker, a message marked handled, a segment marked delivered or failed)
+// as version 4.
+const RecordVersion = 4
 
 // zeroUnix is time.Time{}.Unix(): a zero time is stored as this second count
 // and decoded back to time.Time{}, so "unset" survives a round trip.
@@ -41,7 +42,7 @@ func checkTime(t time.Time) error {
 	return nil
 }
 
-// Record kinds as version 3 writes them (FORMAT.md).
+// Record kinds as version 4 writes them (FORMAT.md).
 const (
 	kindMessage byte = iota
 	kindSegmentAlias
@@ -52,6 +53,8 @@ const (
 func (r *Record) version() byte {
 	switch {
 	case r.Marker || !r.Handled.IsZero() || r.Outcome != "" || !r.Delivered.IsZero():
+		return 4
+	case r.AliasBucket != "":
 		return 3
 	case r.SegmentOf != "":
 		return 2
@@ -60,9 +63,9 @@ func (r *Record) version() byte {
 }
 
 // Encode serialises r (FORMAT.md) in the oldest version that holds it:
-// version 1 for a message, 2 for a segment alias, 3 once it carries
-// receipt state. The encoding is deterministic: map entries are written
-// in key order.
+// version 1 for a message, 2 for a segment alias, 3 for an alias into
+// another bucket, 4 once it carries receipt state. The encoding is
+// deterministic: map entries are written in key order.
 func Encode(r *Record) ([]byte, error) {
 	if r == nil {
 		return nil, errors.New("encoding record: nil record")
@@ -92,6 +95,9 @@ func Encode(r *Record) ([]byte, error) {
 		n += len(k) + len(v) + 2*binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, n)
+	if r.AliasBucket != "" && r.SegmentOf == "" {
+		return nil, &recordError{"encoding", r.Key, errors.New("alias bucket without the message id it names")}
+	}
 	version := r.version()
 	b = append(b, version)
 	for _, s := range []string{r.Bucket, r.ID, r.MailFrom, r.RcptTo} {
@@ -115,6 +121,9 @@ func Encode(r *Record) ([]byte, error) {
 		b = binrec.AppendString(b, r.SegmentOf)
 	}
 	if version >= 3 {
+		b = binrec.AppendString(b, r.AliasBucket)
+	}
+	if version >= 4 {
 		kind := kindMessage
 		switch {
 		case r.SegmentOf != "":
@@ -164,8 +173,8 @@ func decode(data []byte) (*Record, error) {
 		return nil, errors.New("empty record")
 	}
 	switch v := data[0]; v {
-	case 1, 2, 3:
-		return decodeV123(data, v)
+	case 1, 2, 3, 4:
+		return decodeV1234(data, v)
 	default:
 		return nil, fmt.Errorf("unknown record version %d", v)
 	}
@@ -175,10 +184,11 @@ func decode(data []byte) (*Record, error) {
 // aliases with, before they had a field of their own.
 const legacySegmentOf = "msyshost.segment_of"
 
-// decodeV123 reads versions 1 to 3: version 2 is version 1 with
-// segment_of before the checksum, version 3 is version 2 with the kind
-// and the receipt state after it.
-func decodeV123(data []byte, version byte) (*Record, error) {
+// decodeV1234 reads versions 1 to 4: version 2 is version 1 with
+// segment_of before the checksum, version 3 version 2 with alias_bucket
+// after segment_of, version 4 version 3 (segment_of and alias_bucket
+// either empty) with the kind and the receipt state after alias_bucket.
+func decodeV1234(data []byte, version byte) (*Record, error) {
 	body, err := binrec.Unseal(data)
 	if err != nil {
 		return nil, err
@@ -201,7 +211,16 @@ func decodeV123(data []byte, version byte) (*Record, error) {
 	r.Origin.Segments = d.Strings("segment ids")
 	r.Created = decodeTime(d, "created")
 	r.Expires = decodeTime(d, "expires")
-	if version >= 2 {
+	if version >= 3 {
+		r.SegmentOf = d.String("segment of")
+		r.AliasBucket = d.String("alias bucket")
+		if d.Err() == nil && version == 3 && (r.SegmentOf == "" || r.AliasBucket == "") {
+			d.Fail("alias bucket", "version 3 record without the key its alias names")
+		}
+		if d.Err() == nil && r.AliasBucket != "" && r.SegmentOf == "" {
+			d.Fail("alias bucket", "alias bucket without the message id it names")
+		}
+	} else if version >= 2 {
 		r.SegmentOf = d.String("segment of")
 	} else if of, ok := r.Context[legacySegmentOf]; ok {
 		r.SegmentOf = of
@@ -210,7 +229,7 @@ func decodeV123(data []byte, version byte) (*Record, error) {
 			r.Context = nil
 		}
 	}
-	if version >= 3 {
+	if version >= 4 {
 		kind := d.Byte("kind")
 		r.Handled = decodeTime(d, "handled")
 		r.Outcome = d.String("outcome")
@@ -218,7 +237,7 @@ func decodeV123(data []byte, version byte) (*Record, error) {
 		switch {
 		case d.Err() != nil:
 		case kind == kindSegmentAlias && r.SegmentOf == "":
-			d.Fail("kind", "a segment alias without segment_of")
+			d.Fail("kind", "an alias without segment_of")
 		case kind != kindSegmentAlias && r.SegmentOf != "":
 			d.Fail("kind", "kind %d with segment_of %q", kind, r.SegmentOf)
 		case kind == kindReceiptMarker:

@@ -100,16 +100,16 @@ func TestDecodeFixtureV2(t *testing.T) {
 }
 
 // fixtureV3 is the record stored in testdata/record-v3.bin, written once by
-// Encode at version 3: a receipt marker, the kind version 3 added.
+// Encode at version 3: a report alias, which names a message in another
+// bucket (an MM7 message under MADR-<shortcode>, found from MADR-MM7).
 func fixtureV3() *Record {
 	return &Record{
-		Key:     Key{Bucket: "MADR-12345", ID: "1a2b3c04"},
-		Origin:  Origin{Channel: "smpp", Shortcode: "12345", Segments: []string{"1a2b3c04", "1a2b3c05"}},
-		Created: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC),
-		Expires: time.Date(2026, 12, 19, 12, 0, 1, 0, time.UTC),
-		Marker:  true,
-		Handled: time.Date(2026, 12, 5, 12, 0, 4, 500000000, time.UTC),
-		Outcome: "negative",
+		Key:         Key{Bucket: "MADR-MM7", ID: "0000002A9F3C1B"},
+		Origin:      Origin{Channel: "mm7", Binding: "mmsc_a", Domain: "mm7.example.com", Shortcode: "4321"},
+		Created:     time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC),
+		Expires:     time.Date(2026, 12, 19, 14, 0, 0, 0, time.UTC),
+		SegmentOf:   "0000002A9F3C1B",
+		AliasBucket: "MADR-4321",
 	}
 }
 
@@ -123,46 +123,19 @@ func TestDecodeFixtureV3(t *testing.T) {
 	if err != nil {
 		t.Fatalf("version 3 fixture no longer decodes: %v", err)
 	}
-	if !reflect.DeepEqual(got, want) || !got.IsMarker() || got.IsMessage() {
+	if !reflect.DeepEqual(got, want) || !got.IsAlias() || got.Target() != (Key{Bucket: "MADR-4321", ID: "0000002A9F3C1B"}) {
 		t.Fatalf("version 3 fixture decodes to\n%+v\nwant\n%+v", got, want)
-	}
-	if data[0] != 3 {
-		t.Fatalf("fixture version %d", data[0])
 	}
 	enc, err := Encode(want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(enc, data) {
-		t.Fatalf("Encode of a receipt marker no longer writes the version 3 fixture's bytes")
+		t.Fatalf("Encode of a report alias no longer writes the version 3 fixture's bytes")
 	}
-}
-
-// Records carrying receipt state are written as version 3, and only
-// they: a plain message stays version 1 and an alias version 2, which
-// older releases read.
-func TestVersionByKind(t *testing.T) {
-	handled := fixtureV1()
-	handled.Handled, handled.Outcome = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC), "positive"
-	delivered := fixtureV2()
-	delivered.Delivered = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)
-	failed := fixtureV2()
-	failed.Outcome = "negative"
-	for _, c := range []struct {
-		r    *Record
-		want byte
-	}{{fixtureV1(), 1}, {fixtureV2(), 2}, {fixtureV3(), 3}, {handled, 3}, {delivered, 3}, {failed, 3}} {
-		data, err := Encode(c.r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if data[0] != c.want {
-			t.Errorf("%+v encodes as version %d, want %d", c.r, data[0], c.want)
-		}
-		got, err := Decode(c.r.Key, data)
-		if err != nil || !reflect.DeepEqual(got, c.r) {
-			t.Errorf("round trip of version %d: %+v, %v", c.want, got, err)
-		}
+	// Version 3 without the key it names is corrupt, and not written.
+	if _, err := Encode(&Record{Key: want.Key, AliasBucket: "MADR-4321"}); err == nil {
+		t.Error("an alias bucket without SegmentOf was encoded")
 	}
 }
 
@@ -281,23 +254,23 @@ func TestDecodeCorrupt(t *testing.T) {
 	if _, err := Decode(Key{Bucket: "MADR-12345", ID: "other"}, good); !errors.Is(err, ErrCorrupt) {
 		t.Fatalf("record under the wrong key: %v, want ErrCorrupt", err)
 	}
-	// A version 3 kind must agree with segment_of, and a marker have its
+	// A version 4 kind must agree with segment_of, and a marker have its
 	// time; the checksum is right, the content is not.
-	v3 := fixtureV3()
-	marker, err := Encode(v3)
+	v4 := fixtureV4()
+	marker, err := Encode(v4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// From the end: checksum, delivered (zero time: 6 + 1), outcome,
 	// handled (5 + 5 octets for this time), then the kind.
-	kindAt := len(marker) - 4 - 7 - (1 + len(v3.Outcome)) - 10 - 1
+	kindAt := len(marker) - 4 - 7 - (1 + len(v4.Outcome)) - 10 - 1
 	if marker[kindAt] != kindReceiptMarker {
 		t.Fatalf("kind not at %d: % x", kindAt, marker)
 	}
 	for _, kind := range []byte{kindSegmentAlias, 7} {
 		bad := bytes.Clone(marker[:len(marker)-4])
 		bad[kindAt] = kind
-		if _, err := Decode(v3.Key, checksummed(bad)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "kind") {
+		if _, err := Decode(v4.Key, checksummed(bad)); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "kind") {
 			t.Errorf("kind %d: %v, want ErrCorrupt naming the kind", kind, err)
 		}
 	}
@@ -375,7 +348,9 @@ func FuzzDecode(f *testing.F) {
 	k := fixtureV1().Key
 	v3 := fixtureV3()
 	v3.Key = k
-	for _, r := range []*Record{fixtureV1(), {Key: k}, v3} {
+	v4 := fixtureV4()
+	v4.Key = k
+	for _, r := range []*Record{fixtureV1(), {Key: k}, v3, v4} {
 		data, err := Encode(r)
 		if err != nil {
 			f.Fatal(err)
@@ -404,4 +379,71 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode(encode(decode(x))) differs: %v", err)
 		}
 	})
+}
+
+// fixtureV4 is the record stored in testdata/record-v4.bin, written once by
+// Encode at version 4: a receipt marker, the kind version 4 added.
+func fixtureV4() *Record {
+	return &Record{
+		Key:     Key{Bucket: "MADR-12345", ID: "1a2b3c04"},
+		Origin:  Origin{Channel: "smpp", Shortcode: "12345", Segments: []string{"1a2b3c04", "1a2b3c05"}},
+		Created: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC),
+		Expires: time.Date(2026, 12, 19, 12, 0, 1, 0, time.UTC),
+		Marker:  true,
+		Handled: time.Date(2026, 12, 5, 12, 0, 4, 500000000, time.UTC),
+		Outcome: "negative",
+	}
+}
+
+func TestDecodeFixtureV4(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v4.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureV4()
+	got, err := Decode(want.Key, data)
+	if err != nil {
+		t.Fatalf("version 4 fixture no longer decodes: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) || !got.IsMarker() || got.IsMessage() {
+		t.Fatalf("version 4 fixture decodes to\n%+v\nwant\n%+v", got, want)
+	}
+	if data[0] != 4 {
+		t.Fatalf("fixture version %d", data[0])
+	}
+	enc, err := Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(enc, data) {
+		t.Fatalf("Encode of a receipt marker no longer writes the version 4 fixture's bytes")
+	}
+}
+
+// Records carrying receipt state are written as version 4, and only
+// they: a plain message stays version 1, a segment alias version 2 and a
+// report alias version 3, which older releases read.
+func TestVersionByKind(t *testing.T) {
+	handled := fixtureV1()
+	handled.Handled, handled.Outcome = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC), "positive"
+	delivered := fixtureV2()
+	delivered.Delivered = time.Date(2026, 12, 5, 13, 0, 0, 0, time.UTC)
+	failed := fixtureV2()
+	failed.Outcome = "negative"
+	for _, c := range []struct {
+		r    *Record
+		want byte
+	}{{fixtureV1(), 1}, {fixtureV2(), 2}, {fixtureV3(), 3}, {fixtureV4(), 4}, {handled, 4}, {delivered, 4}, {failed, 4}} {
+		data, err := Encode(c.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data[0] != c.want {
+			t.Errorf("%+v encodes as version %d, want %d", c.r, data[0], c.want)
+		}
+		got, err := Decode(c.r.Key, data)
+		if err != nil || !reflect.DeepEqual(got, c.r) {
+			t.Errorf("round trip of version %d: %+v, %v", c.want, got, err)
+		}
+	}
 }

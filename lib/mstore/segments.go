@@ -17,9 +17,9 @@ import (
 // an alias to its message and never return a marker.
 
 // LoadMessage loads the message k names: the record stored under k, or,
-// when that is a segment alias, the message it belongs to. An alias whose
-// message is gone, and a receipt marker, are ErrNotFound (a marker's error
-// says when its receipt was handled).
+// when that is an alias (of a segment, or a report alias), the message it
+// names. An alias whose message is gone, and a receipt marker, are
+// ErrNotFound (a marker's error says when its receipt was handled).
 func LoadMessage(ctx context.Context, s Store, k Key) (*Record, error) {
 	rec, err := s.Load(ctx, k)
 	if err != nil {
@@ -31,12 +31,16 @@ func LoadMessage(ctx context.Context, s Store, k Key) (*Record, error) {
 	if !rec.IsAlias() {
 		return rec, nil
 	}
-	msg, err := s.Load(ctx, Key{Bucket: k.Bucket, ID: rec.SegmentOf})
+	msg, err := s.Load(ctx, rec.Target())
 	if err == nil && msg.IsMarker() {
 		err = markerGone(msg.Key, msg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s is a segment of %s/%s: %w", k, k.Bucket, rec.SegmentOf, err)
+		what := "a segment"
+		if rec.AliasBucket != "" {
+			what = "a report alias"
+		}
+		return nil, fmt.Errorf("%s is %s of %s: %w", k, what, rec.Target(), err)
 	}
 	return msg, nil
 }
@@ -60,10 +64,7 @@ func DeleteMessage(ctx context.Context, s Store, k Key) (Key, error) {
 	if rec.IsMarker() {
 		return k, markerGone(k, rec)
 	}
-	msgKey, segments := k, rec.Origin.Segments
-	if rec.IsAlias() {
-		msgKey = Key{Bucket: k.Bucket, ID: rec.SegmentOf}
-	}
+	msgKey, segments := rec.Target(), rec.Origin.Segments
 	msg := rec
 	if rec.IsAlias() {
 		if msg, err = s.Load(ctx, msgKey); err != nil && !errors.Is(err, ErrNotFound) {
@@ -81,10 +82,16 @@ func DeleteMessage(ctx context.Context, s Store, k Key) (Key, error) {
 	} else if err := s.Delete(ctx, msgKey); err != nil && !errors.Is(err, ErrNotFound) {
 		errs = append(errs, err)
 	}
+	if rec.AliasBucket != "" {
+		// A report alias goes with its message.
+		if err := s.Delete(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
 	// Only the aliases go: once the receipt was handled, the segment ids
 	// hold markers, which stay.
 	for _, id := range segments {
-		ak := Key{Bucket: k.Bucket, ID: id}
+		ak := Key{Bucket: msgKey.Bucket, ID: id}
 		if ak == msgKey {
 			continue
 		}

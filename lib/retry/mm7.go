@@ -44,10 +44,6 @@ func MM7PolicyOf(cfg *config.Config, scope config.Scope) (MM7Policy, error) {
 // reports are asked for and saving is not switched off.
 func (p MM7Policy) Tracked() bool { return p.DeliveryReport && p.SaveMessage }
 
-// Bucket is the bucket of a submission from shortcode ("" when the sender
-// is not a short code).
-func (p MM7Policy) Bucket(shortcode string) string { return Bucket(MM7, shortcode, p.UseShortcode) }
-
 // Submission describes an accepted SubmitReq to Core.Submitted.
 func (p MM7Policy) Submission(m *message.Message, messageID, shortcode, binding, domain string) Submission {
 	return Submission{
@@ -106,8 +102,11 @@ func (r MM7Report) Receipt(bucket string) Receipt {
 // A report may name its message ambiguously (the bucket depends on how
 // the relay echoes the sender) and may overtake the save, so every key is
 // tried until one appears or ParkTimeout passes, as a receipt is parked.
-// ok is false for a message the core does not know; err is set when the
-// store could not answer.
+// A key holding a report alias (MADR-MM7/<id> for a message stored under
+// MADR-<shortcode>) gives the message's key; a record of another channel
+// (an SMPP message under the same id) is not the report's. ok is false
+// for a message the core does not know; err is set when the store could
+// not answer.
 func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, ok bool, err error) {
 	if len(keys) == 0 {
 		return mstore.Key{}, false, nil

@@ -81,9 +81,20 @@ func (c *Core) park(ctx context.Context, ch Channel, keys []mstore.Key, log *slo
 			if err != nil {
 				return found{key: k}, fmt.Errorf("looking up %s: %w", k, err)
 			}
-			if rec.Origin.Channel != "" && rec.Origin.Channel != string(ch) {
+			if other(rec, ch) {
 				log.Debug("a record of another channel under the receipt's key; not its message", "key", k.String(), "record_channel", rec.Origin.Channel)
 				continue
+			}
+			if rec.AliasBucket != "" {
+				// A report alias: the message (or its marker) is under
+				// the bucket it names.
+				target := rec.Target()
+				if rec, err = c.Store.Load(ctx, target); errors.Is(err, mstore.ErrNotFound) {
+					continue // the alias outlived its message
+				} else if err != nil {
+					return found{key: k}, fmt.Errorf("looking up %s, which %s names: %w", target, k, err)
+				}
+				k = target
 			}
 			f.key, f.rec = k, rec
 			c.mu.Lock()

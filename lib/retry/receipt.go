@@ -117,6 +117,13 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 	return c.decide(ctx, r, out, f.key, f.rec, nil, res, log)
 }
 
+// other reports a stored record of the other channel: SMPP and MM7 share
+// the MADR-<shortcode> buckets, and an id one SMSC handed out may be one
+// an MMSC handed out too. Such a record is not this receipt's message.
+func other(rec *mstore.Record, ch Channel) bool {
+	return rec != nil && rec.Origin.Channel != "" && rec.Origin.Channel != string(ch)
+}
+
 func (c *Core) duplicate(res Result, log *slog.Logger) Result {
 	res.Duplicate = true
 	log.Info("duplicate receipt ignored")
@@ -158,7 +165,7 @@ func (c *Core) act(ctx context.Context, r Receipt, out Outcome, rec *mstore.Reco
 			log.Info("duplicate receipt ignored: handled at another node")
 			return false, nil
 		}
-		if err != nil || !rec.IsMessage() {
+		if err != nil || !rec.IsMessage() || other(rec, r.Channel) {
 			rec = nil
 		}
 	}
@@ -228,6 +235,15 @@ func (c *Core) mark(ctx context.Context, primary mstore.Key, rec *mstore.Record,
 	for _, id := range segs {
 		if id != primary.ID {
 			ids = append(ids, id)
+		}
+	}
+	if a, ok := reportAlias(primary, Channel(origin.Channel)); ok {
+		// The report alias becomes a marker too: a repeated report that
+		// names no short code is then a duplicate at once, here, after a
+		// restart or at another node.
+		am := &mstore.Record{Key: a, Origin: origin, Marker: true, Handled: now, Outcome: out.String()}
+		if err := c.saveOne(ctx, am); err != nil {
+			log.Warn("report alias not marked; a repeated report naming no short code waits for the park timeout", "alias", a.String(), "error", err)
 		}
 	}
 	c.each(ids, func(i int, id string) {

@@ -122,6 +122,19 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	return key, c.save(ctx, RecordOf(s.Message, key, origin, c.now()))
 }
 
+// mm7Bucket is where every MM7 delivery report can find its message: the
+// message itself, or its report alias (see save).
+var mm7Bucket = Bucket(MM7, "", false)
+
+// reportAlias is the key of the report alias of an MM7 message stored
+// under key, when it has one.
+func reportAlias(key mstore.Key, ch Channel) (mstore.Key, bool) {
+	if ch != MM7 || key.Bucket == mm7Bucket {
+		return mstore.Key{}, false
+	}
+	return mstore.Key{Bucket: mm7Bucket, ID: key.ID}, true
+}
+
 // save stores a submitted message and then, for a long SMS, a segment
 // alias (mstore.Record.SegmentOf) under each further segment id, so a
 // receipt for any segment finds its message after a restart or at another
@@ -133,6 +146,16 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
 	if err := c.saveOne(ctx, msg); err != nil {
 		return fmt.Errorf("storing submitted message %s: %w", msg.Key, err)
+	}
+	if ak, ok := reportAlias(msg.Key, Channel(msg.Origin.Channel)); ok {
+		// A report alias (mstore.Record.AliasBucket): a report whose
+		// sender the relay rewrote names no short code bucket.
+		a := &mstore.Record{Key: ak, Origin: msg.Origin, Created: msg.Created,
+			SegmentOf: msg.ID, AliasBucket: msg.Bucket}
+		if err := c.saveOne(ctx, a); err != nil {
+			c.unsave(context.WithoutCancel(ctx), msg)
+			return fmt.Errorf("storing the report alias of %s, %s: %w", msg.Key, a.Key, err)
+		}
 	}
 	segs := msg.Origin.Segments
 	if len(segs) < 2 {
@@ -152,12 +175,25 @@ func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
 	return err
 }
 
-// unsave deletes a long SMS's message and aliases after its storing
-// failed. What cannot be deleted is logged: retention removes it, and the
+// unsave deletes a message and its aliases after its storing failed.
+// What cannot be deleted is logged: retention removes it, and the
 // channel's next try writes it again.
 func (c *Core) unsave(ctx context.Context, msg *mstore.Record) {
-	c.each(msg.Origin.Segments, func(_ int, id string) {
-		k := mstore.Key{Bucket: msg.Bucket, ID: id}
+	keys := []mstore.Key{msg.Key}
+	for _, id := range msg.Origin.Segments {
+		if k := (mstore.Key{Bucket: msg.Bucket, ID: id}); k != msg.Key {
+			keys = append(keys, k)
+		}
+	}
+	if a, ok := reportAlias(msg.Key, Channel(msg.Origin.Channel)); ok {
+		keys = append(keys, a)
+	}
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.String()
+	}
+	c.each(names, func(i int, _ string) {
+		k := keys[i]
 		if err := c.Store.Delete(ctx, k); err != nil && !errors.Is(err, mstore.ErrNotFound) {
 			c.log().Warn("part of a message whose storing failed is left in the store", "key", k.String(), "error", err)
 		}

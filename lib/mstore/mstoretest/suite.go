@@ -109,6 +109,7 @@ func same(t *testing.T, got, want *mstore.Record) {
 		!bytes.Equal(got.Raw, want.Raw) || !sameMap(got.Context, want.Context) ||
 		!sameMap(got.ConnContext, want.ConnContext) || !sameOrigin(got.Origin, want.Origin) ||
 		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf ||
+		got.AliasBucket != want.AliasBucket ||
 		got.Marker != want.Marker || !got.Handled.Equal(want.Handled) || got.Outcome != want.Outcome || !got.Delivered.Equal(want.Delivered) {
 		t.Fatalf("loaded %s differs:\n got %+v\nwant %+v", want.Key, brief(got), brief(want))
 	}

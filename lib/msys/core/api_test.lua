@@ -322,3 +322,24 @@ function TestProtocols(t)
   msg:context_set(core.ECMESS_CTX_CONN, "msyshost:recv_method", "mm7")
   eq(t, msg.recv_method, core.P_MM7, "received over MM7")
 end
+
+-- The accept construct's fields, as a reception hook reads them.
+function TestAcceptConstruct(t)
+  local ac = msys.core_test.accept({ remote_addr = "192.0.2.7:40001", local_addr = "127.0.0.1:25",
+    protocol = core.P_SMTP, ehlo = "client.example", auth_user = "carol", tls = true })
+  eq(t, msys.type(ac), "msys.core:_accept_construct", "msys.type")
+  eq(t, ac.remote_addr, "192.0.2.7:40001", "remote_addr")
+  eq(t, ac.local_addr, "127.0.0.1:25", "local_addr")
+  eq(t, ac.protocol, core.P_SMTP, "protocol")
+  eq(t, core.protocol_string(ac.protocol), "SMTP", "protocol_string")
+  eq(t, ac.ehlo, "client.example", "ehlo")
+  eq(t, ac.auth_user, "carol", "auth_user")
+  eq(t, ac.tls, true, "tls")
+  local before = msys.core_test.accept({ remote_addr = "192.0.2.7:40001", local_addr = "127.0.0.1:25",
+    protocol = core.P_ESMTP, ehlo = "", auth_user = "", tls = false })
+  eq(t, ac.protocol ~= before.protocol, true, "ESMTP is another protocol")
+  eq(t, before.ehlo, "", "ehlo before a greeting")
+  eq(t, before.auth_user, "", "auth_user before AUTH")
+  eq(t, before.tls, false, "tls before STARTTLS")
+  eq(t, type(before.tls), "boolean", "tls is a boolean")
+end
