@@ -166,3 +166,39 @@ func TestReceiptsOnEveryBind(t *testing.T) {
 		return true
 	})
 }
+
+// The SMSC unbinds while answering late (review items 14 and 23): the
+// responses still owed come in before the bind answers unbind, so no
+// message is failed and sent again, and the binds come back.
+func TestSMSCUnbindLosesNoSubmit(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{RespondDelay: 200 * time.Millisecond}, hooks, "max_outbound_connections = 2")
+	const n = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := r.ch.Deliver(context.Background(), sms(fmt.Sprintf("1555%04d@%s", i, domain), "x")); err != nil {
+				errs <- err
+			}
+		})
+	}
+	waitFor(t, func() bool { return len(r.smsc.Submissions()) == n })
+	if got := r.smsc.Unbind(context.Background(), 5*time.Second); got != 2 {
+		t.Fatalf("%d binds answered unbind, want 2", got)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("a submit in flight when the SMSC unbound failed: %v", err)
+	}
+	if got := len(r.smsc.Submissions()); got != n {
+		t.Fatalf("%d submissions for %d messages", got, n)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", n)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.ch.Client(domain).WaitBound(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+}

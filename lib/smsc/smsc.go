@@ -296,6 +296,33 @@ func (s *Server) Drop() int {
 	return len(s.sessions)
 }
 
+// Unbind ends every session politely from the SMSC's side (4.2), as an
+// SMSC does before maintenance: unbind goes out, the session closes once
+// the ESME answers (or after timeout). It returns how many sessions
+// answered.
+func (s *Server) Unbind(ctx context.Context, timeout time.Duration) int {
+	s.mu.Lock()
+	sessions := make([]*session, 0, len(s.sessions))
+	for se := range s.sessions {
+		sessions = append(sessions, se)
+	}
+	s.mu.Unlock()
+	var answered atomic.Int32
+	var wg sync.WaitGroup
+	for _, se := range sessions {
+		wg.Go(func() {
+			uctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			if resp, err := se.conn.Request(uctx, smpp.Unbind, nil); err == nil && resp.ID == smpp.UnbindResp {
+				answered.Add(1)
+			}
+			se.conn.Close()
+		})
+	}
+	wg.Wait()
+	return int(answered.Load())
+}
+
 // keepSubmissions bounds the submissions remembered for Submissions, so a
 // simulator left running does not grow without end.
 const keepSubmissions = 100000
