@@ -91,6 +91,7 @@ func TestReceiptShapes(t *testing.T) {
 		{"receipt before submit_sm_resp", smsc.Options{Early: true}, ""},
 		{"receipt in data_sm", smsc.Options{DataSM: true, Style: smsc.TextOnly}, ""},
 		{"UCS-2 receipt text", smsc.Options{ReceiptUCS2: true, Style: smsc.TextOnly}, ""},
+		{"TLVs in submit_sm_resp", smsc.Options{RespTLVs: true}, ""},
 		{"receipt with esm_class 0", smsc.Options{PlainReceipts: true}, ""},
 	}
 	for _, c := range cases {

@@ -177,6 +177,9 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 		rcpts = nil
 	}
 	resp := &smpp.SMResp{ID: smpp.SubmitSMResp, MessageID: id}
+	if se.srv.opt.RespTLVs {
+		resp.TLVs.SetString(smpp.TagAdditionalStatusInfoText, "accepted")
+	}
 	if d := se.srv.opt.RespondDelay; d > 0 {
 		se.srv.queue(rcpts...)
 		time.AfterFunc(d, func() { _ = se.conn.Respond(p, smpp.ROK, resp) })

@@ -117,6 +117,9 @@ type Options struct {
 	// late: a session dropped meanwhile leaves messages the SMSC has and
 	// the ESME never heard about.
 	RespondDelay time.Duration
+	// RespTLVs appends additional_status_info_text to every
+	// submit_sm_resp, as SMSCs following SMPP v5.0 do where v3.4 has none.
+	RespTLVs bool
 	// ReceiptUCS2 writes receipt text in UCS-2 (data_coding 8), as SMSCs
 	// that write every deliver_sm in UCS-2 do.
 	ReceiptUCS2 bool
