@@ -10,6 +10,7 @@ import (
 
 	"msyshost/lib/smpp"
 	"msyshost/lib/smppclient"
+	"msyshost/lib/smsc"
 )
 
 // An SMSC that binds but stops answering enquire_link (a hung process, a
@@ -99,5 +100,16 @@ func TestRefusedCredentialsBackOff(t *testing.T) {
 		if s := cl.Statuses()[0]; !strings.Contains(s.LastError, c.st.String()) {
 			t.Errorf("%s: last error %q", c.st, s.LastError)
 		}
+	}
+}
+
+// The SMSC checks the bind with its own enquire_link (review item 23):
+// the client answers each, and the session stays up.
+func TestSMSCEnquireLinkAnswered(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{EnquireLink: 30 * time.Millisecond}, hooks, "")
+	waitFor(t, func() bool { return r.smsc.Links() >= 5 })
+	if s := r.ch.Client(domain).Statuses()[0]; s.State != smppclient.StateBound || s.LastError != "" {
+		t.Fatalf("bind after the SMSC's enquire_link: %+v", s)
 	}
 }

@@ -93,6 +93,9 @@ func (se *session) bind(p *smpp.PDU) {
 	_ = se.conn.Respond(p, smpp.ROK, resp)
 	se.srv.log.Debug("smsc simulator: bound", "system_id", b.SystemID, "as", p.ID.String())
 	se.srv.poke()
+	if d := se.srv.opt.EnquireLink; d > 0 {
+		go se.enquire(d)
+	}
 }
 
 // throttled counts a submit against MaxRate per one-second window.
@@ -187,4 +190,27 @@ func (se *session) submit(ctx context.Context, p *smpp.PDU) {
 	}
 	_ = se.conn.Respond(p, smpp.ROK, resp)
 	se.srv.queue(rcpts...)
+}
+
+// enquire sends enquire_link every d until the session ends, closing it
+// when one is not answered within d.
+func (se *session) enquire(d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-se.conn.Done():
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		resp, err := se.conn.Request(ctx, smpp.EnquireLink, nil)
+		cancel()
+		if err != nil || resp.ID != smpp.EnquireLinkResp {
+			se.srv.log.Info("smsc simulator: enquire_link unanswered; closing the session", "system_id", se.systemID, "error", err)
+			se.conn.Close()
+			return
+		}
+		se.srv.links.Add(1)
+	}
 }

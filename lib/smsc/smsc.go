@@ -117,6 +117,10 @@ type Options struct {
 	// late: a session dropped meanwhile leaves messages the SMSC has and
 	// the ESME never heard about.
 	RespondDelay time.Duration
+	// EnquireLink, when set, sends enquire_link on every bound session at
+	// this interval, as SMSCs check their ESMEs too (4.11); the session
+	// is closed when one goes unanswered for the interval.
+	EnquireLink time.Duration
 	// RespTLVs appends additional_status_info_text to every
 	// submit_sm_resp, as SMSCs following SMPP v5.0 do where v3.4 has none.
 	RespTLVs bool
@@ -186,6 +190,7 @@ type Server struct {
 	picks   atomic.Uint64 // outcomes taken
 	rcpts   atomic.Uint64 // receipts sent, for DuplicateEvery
 	sent    atomic.Uint64 // deliver_sm/data_sm written, resends included
+	links   atomic.Uint64 // enquire_link answered by ESMEs
 
 	held atomic.Bool // receipts wait for Release
 
@@ -359,6 +364,9 @@ func (s *Server) Sessions() int {
 	}
 	return n
 }
+
+// Links counts the enquire_link the ESMEs answered (Options.EnquireLink).
+func (s *Server) Links() int { return int(s.links.Load()) }
 
 // Sent counts the receipts written to sessions, each resend again.
 func (s *Server) Sent() int { return int(s.sent.Load()) }
