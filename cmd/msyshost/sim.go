@@ -27,8 +27,8 @@ func init() { simCmd.AddCommand(smscCmd()) }
 func smscCmd() *cobra.Command {
 	var (
 		addr, systemID, idFormat, rcptFormat, outcomes, style, accounts, intermediate, outcomeFor string
-		delay, redeliver                                                                          time.Duration
-		nul, early, verbose, dataSM                                                               bool
+		delay, redeliver, respondDelay, enquireLink                                               time.Duration
+		nul, early, verbose, dataSM, tlvSubmitID, receiptUCS2, plainReceipts, respTLVs            bool
 		dupEvery, maxRate                                                                         int
 	)
 	cmd := &cobra.Command{
@@ -41,7 +41,9 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt := smsc.Options{Addr: addr, SystemID: systemID, ReceiptDelay: delay, Redeliver: redeliver,
-				TrailingNUL: nul, Early: early, DuplicateEvery: dupEvery, MaxRate: maxRate, DataSM: dataSM}
+				TrailingNUL: nul, Early: early, DuplicateEvery: dupEvery, MaxRate: maxRate, DataSM: dataSM,
+				RespondDelay: respondDelay, EnquireLink: enquireLink, TLVSubmitID: tlvSubmitID, ReceiptUCS2: receiptUCS2,
+				PlainReceipts: plainReceipts, RespTLVs: respTLVs}
 			var err error
 			if opt.IDFormat, err = smpp.ParseIDFormat(idFormat); err != nil {
 				return fmt.Errorf("--id-format: %w", err)
@@ -110,6 +112,12 @@ that overtake the submit_sm_resp. Runs until interrupted.`,
 	f.BoolVar(&early, "early", false, "send the receipt before the submit_sm_resp")
 	f.IntVar(&maxRate, "max-rate", 0, "submits per second per account (system_id) before ESME_RTHROTTLED (0: unlimited)")
 	f.DurationVar(&redeliver, "redeliver", 2*time.Second, "time before an unanswered or refused receipt is sent again")
+	f.DurationVar(&respondDelay, "respond-delay", 0, "hold each submit_sm_resp this long, as a loaded SMSC answers late")
+	f.DurationVar(&enquireLink, "enquire-link", 0, "send enquire_link to every bound ESME at this interval (0: never)")
+	f.BoolVar(&tlvSubmitID, "tlv-submit-id", false, "receipted_message_id as submit_sm_resp wrote the id; only the text's id in --receipt-id-format")
+	f.BoolVar(&receiptUCS2, "receipt-ucs2", false, "write the receipt text in UCS-2 (data_coding 8)")
+	f.BoolVar(&plainReceipts, "plain-receipts", false, "send receipts with esm_class 0")
+	f.BoolVar(&respTLVs, "resp-tlvs", false, "append additional_status_info_text to submit_sm_resp (SMPP v5.0)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log every session and receipt")
 	return cmd
 }

@@ -65,6 +65,18 @@ var (
 		Help: "send receipts as data_sm (text in message_payload) instead of deliver_sm"})
 	optRedeliver = config.Declare(config.OptionSpec{Name: "redeliver", Scopes: scopes, Type: config.DurationType, Default: "2",
 		Help: "time before a receipt unanswered or refused with a temporary error is sent again"})
+	optRespondDelay = config.Declare(config.OptionSpec{Name: "respond_delay", Scopes: scopes, Type: config.DurationType, Default: "0",
+		Help: "hold each submit_sm_resp this long after accepting the submit, as a loaded SMSC answers late"})
+	optEnquireLink = config.Declare(config.OptionSpec{Name: "enquire_link", Scopes: scopes, Type: config.DurationType, Default: "0",
+		Help: "send enquire_link to every bound ESME at this interval, closing a session that does not answer (0: never)"})
+	optTLVSubmitID = config.Declare(config.OptionSpec{Name: "tlv_submit_id", Scopes: scopes, Type: config.BoolType, Default: "false",
+		Help: "write receipted_message_id as submit_sm_resp wrote the id, only the text's id: in receipt_id_format"})
+	optReceiptUCS2 = config.Declare(config.OptionSpec{Name: "receipt_ucs2", Scopes: scopes, Type: config.BoolType, Default: "false",
+		Help: "write the receipt text in UCS-2 (data_coding 8)"})
+	optPlainReceipts = config.Declare(config.OptionSpec{Name: "plain_receipts", Scopes: scopes, Type: config.BoolType, Default: "false",
+		Help: "send receipts with esm_class 0, the text alone saying what they are"})
+	optRespTLVs = config.Declare(config.OptionSpec{Name: "resp_tlvs", Scopes: scopes, Type: config.BoolType, Default: "false",
+		Help: "append additional_status_info_text to submit_sm_resp, as SMPP v5.0 SMSCs do"})
 )
 
 func init() {
@@ -232,6 +244,20 @@ func FromConfig(n *config.Node) (Options, error) {
 	}
 	if o.MaxRate, err = whole(n, optMaxRate); err != nil {
 		return o, err
+	}
+	if o.RespondDelay, err = duration(n, optRespondDelay); err != nil {
+		return o, err
+	}
+	if o.EnquireLink, err = duration(n, optEnquireLink); err != nil {
+		return o, err
+	}
+	for _, b := range []struct {
+		opt *config.OptionSpec
+		to  *bool
+	}{{optTLVSubmitID, &o.TLVSubmitID}, {optReceiptUCS2, &o.ReceiptUCS2}, {optPlainReceipts, &o.PlainReceipts}, {optRespTLVs, &o.RespTLVs}} {
+		if *b.to, err = boolean(n, b.opt); err != nil {
+			return o, err
+		}
 	}
 	return o, nil
 }

@@ -31,6 +31,8 @@ func TestSimulatorScope(t *testing.T) {
   outcomes = [ DELIVRD = 8 undeliv = 2 ]  outcome_for = [ "1666" = "expired" ]
   intermediate = always  receipt = text  trailing_nul = true  duplicate_every = 3
   early = on  max_rate = 50  data_sm = true
+  respond_delay = 100ms  enquire_link = 30  tlv_submit_id = true  receipt_ucs2 = true
+  plain_receipts = true  resp_tlvs = true
 }`))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +42,8 @@ func TestSimulatorScope(t *testing.T) {
 		o.ReceiptDelay != 250*time.Millisecond || o.Redeliver != 3*time.Second ||
 		len(o.Outcomes) != 2 || o.Outcomes[1] != (Weighted{"UNDELIV", 2}) || o.OutcomeFor["1666"] != "EXPIRED" ||
 		o.Intermediate != IntermediateAlways || o.Style != TextOnly || !o.TrailingNUL || o.DuplicateEvery != 3 ||
-		!o.Early || o.MaxRate != 50 || !o.DataSM {
+		!o.Early || o.MaxRate != 50 || !o.DataSM || o.RespondDelay != 100*time.Millisecond || o.EnquireLink != 30*time.Second ||
+		!o.TLVSubmitID || !o.ReceiptUCS2 || !o.PlainReceipts || !o.RespTLVs {
 		t.Fatalf("options %+v", o)
 	}
 	o, err = FromConfig(scope(t, "SMSC_Simulator { }"))
@@ -49,7 +52,8 @@ func TestSimulatorScope(t *testing.T) {
 	}
 	if o.Addr != DefaultListen || o.SystemID != "msyshost-smsc" || o.IDFormat != smpp.IDString || o.ReceiptIDFormat != nil ||
 		o.ReceiptDelay != time.Second || o.Redeliver != 2*time.Second || o.Outcomes != nil || o.Style != Both ||
-		o.Intermediate != IntermediateRequested || o.Early || o.TrailingNUL {
+		o.Intermediate != IntermediateRequested || o.Early || o.TrailingNUL || o.RespondDelay != 0 || o.EnquireLink != 0 ||
+		o.TLVSubmitID || o.ReceiptUCS2 || o.PlainReceipts || o.RespTLVs {
 		t.Fatalf("defaults %+v", o)
 	}
 }
