@@ -36,9 +36,9 @@ const (
 	SMPPSMSCTLS        = "smpp_smsc_tls"             // bool: bind over TLS
 )
 
-// SMPPDefaultAlphabet is spelled as Momentum's documentation writes it
-// ("smcs").
-const SMPPDefaultAlphabet = "smpp_smcs_default_alphabet"
+// SMPPDefaultAlphabet is how the SMSC reads data_coding 0 (Momentum's
+// SMPP options table: GSM by default).
+const SMPPDefaultAlphabet = "smpp_smsc_default_alphabet"
 
 func init() {
 	Declare(OptionSpec{Name: SMPPSMSCServer, Scopes: Fallback, Type: StringType, Help: "host of the SMSC"})
@@ -61,7 +61,7 @@ func init() {
 	Declare(OptionSpec{Name: SMPPServiceType, Scopes: Fallback, Type: StringType, Help: "service_type of submit_sm"})
 	Declare(OptionSpec{Name: SMPPValidityPeriod, Scopes: Fallback, Type: StringType, Help: "validity_period of submit_sm, or null"})
 	Declare(OptionSpec{Name: SMPPDataCoding, Scopes: Fallback, Type: StringType, Help: "data coding: default, ascii, latin-1, ucs2 or 0, 1, 3, 8"})
-	Declare(OptionSpec{Name: SMPPDefaultAlphabet, Scopes: Fallback, Type: StringType, Help: "what the SMSC reads data_coding 0 as: GSM (default, GSM 03.38), ASCII or LATIN1"})
+	Declare(OptionSpec{Name: SMPPDefaultAlphabet, Scopes: Fallback, Type: StringType, Help: "what the SMSC reads data_coding 0 as: GSM (default, GSM 03.38; also GSM0338), ASCII (Ascii, US-Ascii) or LATIN1 (Latin-1, Iso-8859-1); Momentum's Latin-5/Cyrillic/Hebrew/UCS2 values are refused"})
 	Declare(OptionSpec{Name: SMPPUDHSegment, Scopes: Fallback, Type: BoolType, Help: "long messages as UDH concatenation (true) or sar_* TLVs (false)"})
 	Declare(OptionSpec{Name: SMPPCSMSRefnumLength, Scopes: Fallback, Type: IntType, Help: "UDH reference number length in bytes: 0, 1 or 2"})
 	Declare(OptionSpec{Name: SMPPMaxSegments, Scopes: Fallback, Type: IntType, Help: "most segments one message may be split into"})

@@ -348,7 +348,7 @@ func TestStringIDsMatchAcrossCaseAndLeadingZeros(t *testing.T) {
 	}
 }
 
-// smpp_smcs_default_alphabet says how the SMSC reads data_coding 0
+// smpp_smsc_default_alphabet says how the SMSC reads data_coding 0
 // (review item 19): with LATIN1 or ASCII the octets are written so, and
 // '@' is 0x40, not GSM 03.38's 0x00 that C-string SMSCs cut the message
 // at; text the alphabet cannot carry goes as UCS-2. GSM stays the default.
@@ -358,9 +358,9 @@ func TestDefaultAlphabetOption(t *testing.T) {
 		coding      uint8
 		octets      string
 	}{
-		{`smpp_smcs_default_alphabet = "LATIN1"`, "a@b é", smpp.CodingDefault, "a@b \xe9"},
-		{`smpp_smcs_default_alphabet = "ASCII"`, "a@b", smpp.CodingDefault, "a@b"},
-		{`smpp_smcs_default_alphabet = "LATIN1"`, "Ωmega", smpp.CodingUCS2, "\x03\xa9\x00m\x00e\x00g\x00a"},
+		{`smpp_smsc_default_alphabet = "LATIN1"`, "a@b é", smpp.CodingDefault, "a@b \xe9"},
+		{`smpp_smsc_default_alphabet = "ASCII"`, "a@b", smpp.CodingDefault, "a@b"},
+		{`smpp_smsc_default_alphabet = "LATIN1"`, "Ωmega", smpp.CodingUCS2, "\x03\xa9\x00m\x00e\x00g\x00a"},
 		{``, "a@b", smpp.CodingDefault, "a\x00b"},
 	} {
 		hooks := newRecHooks()
@@ -373,11 +373,11 @@ func TestDefaultAlphabetOption(t *testing.T) {
 			t.Errorf("%s, %q: data_coding %d, octets %q; want %d, %q", c.extra, c.text, sm.DataCoding, sm.ShortMessage, c.coding, c.octets)
 		}
 	}
-	cfg, err := config.Parse("a.conf", []byte(`Domain "a.example" { smpp_smsc_server = "h" smpp_smcs_default_alphabet = "EBCDIC" }`))
+	cfg, err := config.Parse("a.conf", []byte(`Domain "a.example" { smpp_smsc_server = "h" smpp_smsc_default_alphabet = "EBCDIC" }`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := smppclient.SubmitConfig(cfg, "a.example"); err == nil || !strings.Contains(err.Error(), "smpp_smcs_default_alphabet") {
+	if _, err := smppclient.SubmitConfig(cfg, "a.example"); err == nil || !strings.Contains(err.Error(), "smpp_smsc_default_alphabet") {
 		t.Errorf("an unknown alphabet: %v", err)
 	}
 }

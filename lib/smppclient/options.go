@@ -312,7 +312,7 @@ func SubmitConfig(cfg *config.Config, domain string) (Submit, error) {
 	case "latin1", "latin-1", "iso-8859-1":
 		s.Alphabet = smpp.CodingLatin1
 	default:
-		o.fail(config.SMPPDefaultAlphabet, "%q: want GSM, ASCII or LATIN1", a)
+		o.fail(config.SMPPDefaultAlphabet, "%q: want GSM, ASCII or LATIN1 (msyshost encodes no other default alphabet)", a)
 	}
 	s.Split.Concat = smpp.ConcatSAR
 	if o.bool(config.SMPPUDHSegment, false) {
