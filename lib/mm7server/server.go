@@ -362,9 +362,10 @@ func (s *Server) report(ctx context.Context, w http.ResponseWriter, env *mm7.Env
 // candidates are the keys a report's message may be stored under: with
 // mm7_mstore_bucket_use_shortcode, the bucket of the original sender's
 // short code (the report's Sender; some relays swap Sender and Recipient,
-// so the Recipient's too); then always MADR-MM7, which holds the message
-// or its report alias, so a report whose sender the relay rewrote, or one
-// that arrives after the option changed, still finds it.
+// so the Recipient's too); then always MADR-MM7, which holds the messages
+// stored without a short code, and retry.MM7AliasBucket, which holds the
+// report aliases of the others, so a report whose sender the relay
+// rewrote, or one that arrives after the option changed, still finds it.
 func (s *Server) candidates(dr *mm7.DeliveryReportReq) []mstore.Key {
 	var keys []mstore.Key
 	seen := map[string]bool{}
@@ -382,6 +383,7 @@ func (s *Server) candidates(dr *mm7.DeliveryReportReq) []mstore.Key {
 		}
 	}
 	add(retry.Bucket(retry.MM7, "", false))
+	add(retry.MM7AliasBucket)
 	return keys
 }
 

@@ -100,7 +100,7 @@ type Record struct {
 	Delivered time.Time
 	// AliasBucket is the bucket of the message an alias names, when it
 	// is not the alias's own: an MM7 message stored under
-	// MADR-<shortcode> has a report alias MADR-MM7/<id>, so a delivery
+	// MADR-<shortcode> has a report alias MADR-MM7-ALIAS/<id>, so a delivery
 	// report whose sender the relay rewrote still finds it.
 	AliasBucket string
 }

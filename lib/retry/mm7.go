@@ -102,7 +102,7 @@ func (r MM7Report) Receipt(bucket string) Receipt {
 // A report may name its message ambiguously (the bucket depends on how
 // the relay echoes the sender) and may overtake the save, so every key is
 // tried until one appears or ParkTimeout passes, as a receipt is parked.
-// A key holding a report alias (MADR-MM7/<id> for a message stored under
+// A key holding a report alias (MADR-MM7-ALIAS/<id> for a message stored under
 // MADR-<shortcode>) gives the message's key; a record of another channel
 // (an SMPP message under the same id) is not the report's. ok is false
 // for a message the core does not know; err is set when the store could

@@ -110,7 +110,7 @@ func TestLocate(t *testing.T) {
 }
 
 // A report whose sender the relay rewrote names no short code bucket; the
-// report alias MADR-MM7/<id> leads to the message stored under
+// report alias MADR-MM7-ALIAS/<id> leads to the message stored under
 // MADR-<shortcode>, in memory or (after a restart) in the store, and
 // becomes a receipt marker once the report was acted on, so the report
 // repeated through it is a duplicate.
@@ -122,7 +122,7 @@ func TestLocateFollowsReportAlias(t *testing.T) {
 	if _, err := core.Submitted(ctx, p.Submission(message.FromRaw("a@b", "1@c", []byte("\r\nx")), "id1", "4321", "", "c")); err != nil {
 		t.Fatal(err)
 	}
-	msg, alias := mstore.Key{Bucket: "MADR-4321", ID: "id1"}, mstore.Key{Bucket: "MADR-MM7", ID: "id1"}
+	msg, alias := mstore.Key{Bucket: "MADR-4321", ID: "id1"}, mstore.Key{Bucket: retry.MM7AliasBucket, ID: "id1"}
 	a, err := st.Load(ctx, alias)
 	if err != nil || a.Target() != msg {
 		t.Fatalf("report alias: %+v %v", a, err)
@@ -152,12 +152,45 @@ func TestLocateFollowsReportAlias(t *testing.T) {
 		t.Errorf("MADR-MM7/id2: %+v %v", r, err)
 	}
 	// An alias whose message is gone names nothing.
-	if err := st.Save(ctx, &mstore.Record{Key: mstore.Key{Bucket: "MADR-MM7", ID: "gone"}, Origin: mstore.Origin{Channel: "mm7"},
+	if err := st.Save(ctx, &mstore.Record{Key: mstore.Key{Bucket: retry.MM7AliasBucket, ID: "gone"}, Origin: mstore.Origin{Channel: "mm7"},
 		SegmentOf: "gone", AliasBucket: "MADR-4321"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := restarted.Locate(ctx, mstore.Key{Bucket: "MADR-MM7", ID: "gone"}); ok || err != nil {
+	if _, ok, err := restarted.Locate(ctx, mstore.Key{Bucket: retry.MM7AliasBucket, ID: "gone"}); ok || err != nil {
 		t.Errorf("orphan alias located: %v %v", ok, err)
+	}
+}
+
+// Two MMSCs may hand out the same MessageID: a message stored under
+// MADR-MM7 (no short code) and another stored under MADR-<shortcode>
+// keep apart, each found by its own report. Before the report aliases
+// had their own bucket, the second's alias overwrote the first message,
+// and the first's negative report bounced the second's sender.
+func TestReportAliasLeavesAMessageWithTheSameID(t *testing.T) {
+	hooks := &fakeHooks{returns: map[string]int{}}
+	core, _, st := newCore(t, hooks)
+	ctx := context.Background()
+	p := retry.MM7Policy{DeliveryReport: true, SaveMessage: true, UseShortcode: true}
+	b, err := core.Submitted(ctx, p.Submission(message.FromRaw("b@example.com", "2@c", []byte("\r\nb")), "same", "", "", "c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := core.Submitted(ctx, p.Submission(message.FromRaw("a@example.com", "1@c", []byte("\r\na")), "same", "4321", "", "c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.Load(ctx, b); err != nil || r.IsAlias() || r.MailFrom != "b@example.com" {
+		t.Fatalf("the message without a short code after the other's save: %+v %v", r, err)
+	}
+	restarted := &retry.Core{Store: st, Hooks: hooks, Bouncer: &spool.Recorder{}, ParkTimeout: -1}
+	for key, sender := range map[mstore.Key]string{b: "b@example.com", a: "a@example.com"} {
+		k, ok, err := restarted.Locate(ctx, key)
+		if !ok || err != nil || k != key {
+			t.Fatalf("Locate %s: %v %v %v", key, k, ok, err)
+		}
+		if r, err := mstore.LoadMessage(ctx, st, k); err != nil || r.MailFrom != sender {
+			t.Errorf("%s holds %+v, %v; want %s's message", key, r, err, sender)
+		}
 	}
 }
 

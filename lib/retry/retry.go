@@ -122,17 +122,21 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	return key, c.save(ctx, RecordOf(s.Message, key, origin, c.now()))
 }
 
-// mm7Bucket is where every MM7 delivery report can find its message: the
-// message itself, or its report alias (see save).
-var mm7Bucket = Bucket(MM7, "", false)
+// MM7AliasBucket holds the report aliases: where every MM7 delivery
+// report can find its message when its sender names no bucket (see
+// save). A bucket of their own, apart from MADR-MM7's messages, so an
+// alias never overwrites a message another MMSC gave the same id, nor a
+// message an alias.
+const MM7AliasBucket = "MADR-MM7-ALIAS"
 
 // reportAlias is the key of the report alias of an MM7 message stored
-// under key, when it has one.
+// under key, when it has one: every MM7 message not stored under MADR-MM7
+// itself.
 func reportAlias(key mstore.Key, ch Channel) (mstore.Key, bool) {
-	if ch != MM7 || key.Bucket == mm7Bucket {
+	if ch != MM7 || key.Bucket == Bucket(MM7, "", false) {
 		return mstore.Key{}, false
 	}
-	return mstore.Key{Bucket: mm7Bucket, ID: key.ID}, true
+	return mstore.Key{Bucket: MM7AliasBucket, ID: key.ID}, true
 }
 
 // save stores a submitted message and then, for a long SMS, a segment
