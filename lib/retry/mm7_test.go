@@ -3,10 +3,12 @@ package retry_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"msyshost/lib/config"
+	"msyshost/lib/hook"
 	"msyshost/lib/message"
 	"msyshost/lib/mstore"
 	"msyshost/lib/retry"
@@ -220,5 +222,48 @@ func TestReportIgnoresTheOtherChannelsRecord(t *testing.T) {
 	}
 	if r, err := st.Load(ctx, key); err != nil || r.Origin.Channel != "smpp" {
 		t.Errorf("SMPP message gone: %v", err)
+	}
+}
+
+// What the core remembers of an SMPP message (kept elsewhere by its store
+// hook, or a long SMS's segments) is not an MM7 report's, whatever the
+// ids: an MM7 report with the SMS's id finds nothing, and the SMS's own
+// receipts run its hooks (and bounce the long SMS once). Before the memory knew the
+// channel, the report ran mm7_handle_DR_negative on the SMS and its real
+// receipts were dropped as duplicates.
+func TestReportIgnoresTheOtherChannelsMemory(t *testing.T) {
+	for name, tc := range map[string]struct {
+		ids     []string
+		store   int // what smpp_store_submit returns
+		bounces int // a copy kept elsewhere is not here to bounce
+	}{
+		"kept by the hook": {ids: []string{"77"}, store: hook.MstoreDone},
+		"long SMS":         {ids: []string{"77", "78"}, store: hook.MstoreContinue, bounces: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			hooks := &fakeHooks{returns: map[string]int{"smpp_store_submit": tc.store}}
+			core, rec, _ := newCore(t, hooks)
+			core.ParkTimeout = -1
+			ctx := context.Background()
+			sms := retry.Submission{Channel: retry.SMPP, Message: message.FromRaw("sms@example.com", "1@smpp.example", []byte("\r\nx")),
+				IDs: tc.ids, Shortcode: "4321", Save: true}
+			if _, err := core.Submitted(ctx, sms); err != nil {
+				t.Fatal(err)
+			}
+			if k, ok, err := core.Locate(ctx, mstore.Key{Bucket: "MADR-4321", ID: "77"}, mstore.Key{Bucket: "MADR-MM7", ID: "77"}); ok || err != nil {
+				t.Fatalf("an MM7 report located the SMS: %v %v %v", k, ok, err)
+			}
+			for _, id := range tc.ids {
+				if _, err := core.Receipt(ctx, retry.Receipt{Channel: retry.SMPP, Bucket: "MADR-4321", ID: id, Status: "UNDELIV"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := hooks.called(); !slices.Contains(got, "smpp_handle_DR_negative") || slices.Contains(got, "mm7_handle_DR_negative") {
+				t.Errorf("hooks %v: want the SMS's own negative hook only", got)
+			}
+			if _, b := rec.Take(); len(b) != tc.bounces {
+				t.Errorf("the SMS bounced %d times, want %d", len(b), tc.bounces)
+			}
+		})
 	}
 }

@@ -54,7 +54,7 @@ func (c *Core) park(ctx context.Context, ch Channel, keys []mstore.Key, log *slo
 	poll := parkPoll
 	waited := false
 	for {
-		f, wait := c.recall(keys)
+		f, wait := c.recall(ch, keys)
 		if f.done || f.external {
 			return f, nil
 		}
@@ -98,7 +98,7 @@ func (c *Core) park(ctx context.Context, ch Channel, keys []mstore.Key, log *slo
 			}
 			f.key, f.rec = k, rec
 			c.mu.Lock()
-			f.group, _ = c.segments.get(k)
+			f.group, _ = c.segments.get(memKey{ch, k})
 			c.mu.Unlock()
 			return f, nil
 		}
@@ -119,24 +119,24 @@ func (c *Core) park(ctx context.Context, ch Channel, keys []mstore.Key, log *slo
 
 // recall is what this process knows of keys, and the save to wait for
 // when one of them is being stored.
-func (c *Core) recall(keys []mstore.Key) (found, <-chan struct{}) {
+func (c *Core) recall(ch Channel, keys []mstore.Key) (found, <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	f := found{key: keys[0]}
 	var wait <-chan struct{}
 	for _, k := range keys {
 		primary := k
-		g, seg := c.segments.get(k)
+		g, seg := c.segments.get(memKey{ch, k})
 		if seg {
 			primary = g.primary
 		}
-		_, done := c.handled.get(primary)
-		_, ext := c.external.get(primary)
+		_, done := c.handled.get(memKey{ch, primary})
+		_, ext := c.external.get(memKey{ch, primary})
 		if done || ext {
 			return found{key: k, group: g, done: done, external: ext}, nil
 		}
-		if ch := c.pending[primary]; ch != nil && wait == nil {
-			f.key, wait = k, ch
+		if p := c.pending[memKey{ch, primary}]; p != nil && wait == nil {
+			f.key, wait = k, p
 		}
 		if seg && f.group == nil {
 			f.key, f.group = k, g

@@ -135,14 +135,14 @@ func (c *Core) duplicate(res Result, log *slog.Logger) Result {
 // however many receipts ask at the same time, and marks it done.
 func (c *Core) decide(ctx context.Context, r Receipt, out Outcome, primary mstore.Key, rec *mstore.Record, segs []string, res Result, log *slog.Logger) (Result, error) {
 	res.Key, res.Outcome = primary, out
-	if !c.claim(primary) {
+	if !c.claim(r.Channel, primary) {
 		return c.duplicate(res, log), nil
 	}
 	drop, err := c.act(ctx, r, out, rec, &res, log)
 	if err == nil && !res.Duplicate {
 		c.mark(ctx, primary, rec, segs, out, drop, log)
 	}
-	c.settle(primary, err == nil)
+	c.settle(r.Channel, primary, err == nil)
 	return res, err
 }
 
@@ -263,7 +263,8 @@ func (c *Core) mark(ctx context.Context, primary mstore.Key, rec *mstore.Record,
 
 // claim marks a final receipt as being acted on; false means it is, or was,
 // already.
-func (c *Core) claim(key mstore.Key) bool {
+func (c *Core) claim(ch Channel, primary mstore.Key) bool {
+	key := memKey{ch, primary}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, busy := c.claimed[key]; busy {
@@ -277,7 +278,8 @@ func (c *Core) claim(key mstore.Key) bool {
 }
 
 // settle ends a claim; a receipt that failed can be tried again.
-func (c *Core) settle(key mstore.Key, done bool) {
+func (c *Core) settle(ch Channel, primary mstore.Key, done bool) {
+	key := memKey{ch, primary}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.claimed, key)

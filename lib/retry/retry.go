@@ -51,11 +51,21 @@ type Core struct {
 
 	once     sync.Once
 	mu       sync.Mutex
-	pending  map[mstore.Key]chan struct{}       // saves under way
-	segments *memory[mstore.Key, *segmentGroup] // segment id → its message, while saved and when kept elsewhere
-	external *memory[mstore.Key, struct{}]      // kept elsewhere by a hook (MSTORE_DONE)
-	handled  *memory[mstore.Key, struct{}]      // final receipts acted on here
-	claimed  map[mstore.Key]struct{}            // final receipts being acted on
+	pending  map[memKey]chan struct{}       // saves under way
+	segments *memory[memKey, *segmentGroup] // segment id → its message, while saved and when kept elsewhere
+	external *memory[memKey, struct{}]      // kept elsewhere by a hook (MSTORE_DONE)
+	handled  *memory[memKey, struct{}]      // final receipts acted on here
+	claimed  map[memKey]struct{}            // final receipts being acted on
+}
+
+// memKey is a key as the core's memory holds it: with its channel. SMPP
+// and MM7 share the MADR-<shortcode> buckets and an id an SMSC handed out
+// may be one an MMSC handed out too; a receipt of one channel must not
+// find what the core remembers of the other's message, as it does not
+// find the other's stored record (other).
+type memKey struct {
+	ch Channel
+	mstore.Key
 }
 
 // What the core remembers in memory about receipts and segments is bounded
@@ -68,11 +78,11 @@ const (
 
 func (c *Core) init() {
 	c.once.Do(func() {
-		c.pending = map[mstore.Key]chan struct{}{}
-		c.claimed = map[mstore.Key]struct{}{}
-		c.segments = newMemory[mstore.Key, *segmentGroup](memoryPeriod, memoryEntries)
-		c.external = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
-		c.handled = newMemory[mstore.Key, struct{}](memoryPeriod, memoryEntries)
+		c.pending = map[memKey]chan struct{}{}
+		c.claimed = map[memKey]struct{}{}
+		c.segments = newMemory[memKey, *segmentGroup](memoryPeriod, memoryEntries)
+		c.external = newMemory[memKey, struct{}](memoryPeriod, memoryEntries)
+		c.handled = newMemory[memKey, struct{}](memoryPeriod, memoryEntries)
 	})
 }
 
@@ -106,7 +116,7 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	if !s.Save {
 		return key, nil
 	}
-	done := c.beginSave(key, s.IDs)
+	done := c.beginSave(s.Channel, key, s.IDs)
 	defer done()
 	origin := mstore.Origin{
 		Channel: string(s.Channel), Binding: s.Binding, Domain: s.Domain,
@@ -115,7 +125,7 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	if code := c.Hooks.Dispatch(ctx, storeHooks[s.Channel], s.Message, key.Bucket, key.ID); code == hook.MstoreDone {
 		c.log().Info("store skipped by hook", "hook", storeHooks[s.Channel], "key", key.String())
 		c.mu.Lock()
-		c.external.put(key, struct{}{}, c.now())
+		c.external.put(memKey{s.Channel, key}, struct{}{}, c.now())
 		c.mu.Unlock()
 		return key, nil
 	}
@@ -243,17 +253,17 @@ func (c *Core) saveOne(ctx context.Context, r *mstore.Record) error {
 
 // beginSave records a save in flight (and the segment ids of a long SMS)
 // so receipts that overtake it wait; the returned func ends it.
-func (c *Core) beginSave(key mstore.Key, ids []string) func() {
+func (c *Core) beginSave(channel Channel, key mstore.Key, ids []string) func() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(ids) > 1 {
-		c.remember(newSegmentGroup(key, ids))
+		c.remember(newSegmentGroup(channel, key, ids))
 	}
 	ch := make(chan struct{})
-	c.pending[key] = ch
+	c.pending[memKey{channel, key}] = ch
 	return func() {
 		c.mu.Lock()
-		delete(c.pending, key)
+		delete(c.pending, memKey{channel, key})
 		c.mu.Unlock()
 		close(ch)
 	}

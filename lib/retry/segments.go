@@ -21,14 +21,15 @@ import (
 // segmentGroup is a long SMS this process knows: while its save is under
 // way, and when a hook keeps it elsewhere.
 type segmentGroup struct {
+	ch        Channel
 	primary   mstore.Key
 	ids       []string // every segment id, the primary's first
 	remaining map[string]bool
 	decided   Outcome // Positive or Negative once decided; Intermediate until then
 }
 
-func newSegmentGroup(primary mstore.Key, ids []string) *segmentGroup {
-	g := &segmentGroup{primary: primary, ids: ids, remaining: map[string]bool{}}
+func newSegmentGroup(ch Channel, primary mstore.Key, ids []string) *segmentGroup {
+	g := &segmentGroup{ch: ch, primary: primary, ids: ids, remaining: map[string]bool{}}
 	for _, id := range ids {
 		g.remaining[id] = true
 	}
@@ -39,7 +40,7 @@ func newSegmentGroup(primary mstore.Key, ids []string) *segmentGroup {
 func (c *Core) remember(g *segmentGroup) {
 	now := c.now()
 	for _, id := range g.ids {
-		c.segments.put(mstore.Key{Bucket: g.primary.Bucket, ID: id}, g, now)
+		c.segments.put(memKey{g.ch, mstore.Key{Bucket: g.primary.Bucket, ID: id}}, g, now)
 	}
 }
 
@@ -167,7 +168,7 @@ func (c *Core) progress(ctx context.Context, primary mstore.Key, ids []string, m
 // memorySegment handles the receipt of a segment of a long SMS that is
 // not in the store: kept elsewhere by a hook, or whose save failed.
 func (c *Core) memorySegment(ctx context.Context, r Receipt, out Outcome, f found, res Result, log *slog.Logger) (Result, error) {
-	primary, out, act := c.segment(f.key, out)
+	primary, out, act := c.segment(r.Channel, f.key, out)
 	res.Key, res.Outcome = primary, out
 	if !act {
 		log.Debug("segment receipt recorded; waiting for the other segments")
@@ -182,10 +183,10 @@ func (c *Core) memorySegment(ctx context.Context, r Receipt, out Outcome, f foun
 // every later receipt of the message carries the deciding outcome, so a
 // negative decision whose bounce failed is retried as negative, never
 // overtaken by a positive segment.
-func (c *Core) segment(key mstore.Key, out Outcome) (mstore.Key, Outcome, bool) {
+func (c *Core) segment(ch Channel, key mstore.Key, out Outcome) (mstore.Key, Outcome, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	g, ok := c.segments.get(key)
+	g, ok := c.segments.get(memKey{ch, key})
 	if !ok {
 		return key, out, true
 	}
