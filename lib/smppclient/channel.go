@@ -210,7 +210,9 @@ func (ch *Channel) Clients() []*Client {
 // is tried again here after the pause, so the handset does not wait for
 // the spool's retry interval with half a message.
 func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
-	local, domain := splitAddr(m.RcptTo)
+	// The routing domain picks the binds (msg:routing_domain, a console
+	// reroute); the recipient's local part is the number.
+	local, domain := localPart(m.RcptTo), m.RoutingDomainOf()
 	c := ch.Client(domain)
 	if c == nil {
 		if slices.Contains(Domains(ch.cfg()), domain) {
@@ -599,13 +601,13 @@ func Text(m *message.Message) string {
 	return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n"))
 }
 
-func splitAddr(addr string) (local, domain string) {
+// localPart is what comes before an address's last @: the number.
+func localPart(addr string) string {
 	addr = strings.Trim(addr, "<> ")
-	i := strings.LastIndex(addr, "@")
-	if i < 0 {
-		return addr, ""
+	if i := strings.LastIndex(addr, "@"); i >= 0 {
+		return addr[:i]
 	}
-	return addr[:i], strings.ToLower(addr[i+1:])
+	return addr
 }
 
 func permanent(domain, enh, format string, args ...any) error {

@@ -198,6 +198,24 @@ func TestNoSourceAddressBucket(t *testing.T) {
 	}
 }
 
+// A message routed to the SMPP domain (msg:routing_domain, the console's
+// reroute queue) goes out on that domain's binds, to the number before
+// its recipient's @, whatever domain follows it. Before, it bounced with
+// "no SMPP binding for domain".
+func TestRoutingDomainPicksTheBinds(t *testing.T) {
+	hooks := newRecHooks()
+	r := newRig(t, smsc.Options{}, hooks, "")
+	m := sms("15550002@example.net", "x")
+	m.RoutingDomain = domain
+	if err := r.ch.Deliver(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if sm := r.smsc.Submissions()[0].SM; sm.DestinationAddr != "15550002" {
+		t.Fatalf("submit_sm to %q", sm.DestinationAddr)
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
+}
+
 // Source and destination TON/NPI, service type and validity period come
 // from the domain's options.
 func TestAddressOptions(t *testing.T) {
