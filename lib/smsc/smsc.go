@@ -228,6 +228,12 @@ func New(opt Options, log *slog.Logger) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opt: opt, log: log, sessions: map[*session]struct{}{}, wake: make(chan struct{}, 1)}
+	// A real SMSC's ids do not start over when it (or this simulator,
+	// stopped with the daemon) restarts: a store keeping the copies of
+	// messages not yet receipted would see a new message under an old
+	// one's id. The counter starts at the clock's milliseconds, below 2^31
+	// so every id format holds it.
+	s.counter.Store(uint64(time.Now().UnixMilli()) % (1 << 30))
 	s.held.Store(opt.Hold)
 	return s
 }
@@ -412,7 +418,7 @@ func (s *Server) accept(ctx context.Context) {
 // nextID returns the next message id as submit_sm_resp writes it, and
 // the number behind it.
 func (s *Server) nextID() (string, uint64) {
-	n := s.counter.Add(1) + 0x1A2B00
+	n := s.counter.Add(1)
 	return formatID(n, s.opt.IDFormat), n
 }
 

@@ -242,3 +242,15 @@ func TestRatePerAccountAndUserDataLimit(t *testing.T) {
 		}
 	}
 }
+
+// A restarted simulator does not hand out its first ids again, as a real
+// SMSC does not: the daemon's store may still hold a copy under one.
+// Before, every run's first id was the same.
+func TestIDsDoNotRepeatAcrossRestarts(t *testing.T) {
+	first, _ := New(Options{}, nil).nextID()
+	time.Sleep(2 * time.Millisecond)
+	again, _ := New(Options{}, nil).nextID()
+	if first == again {
+		t.Fatalf("both runs began with id %s", first)
+	}
+}
