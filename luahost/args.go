@@ -29,29 +29,38 @@ type Args struct {
 
 // Func wraps a plain function; Method wraps a method. Both contain Go
 // panics: a panic becomes a Lua error naming the function, so it never
-// escapes a binding or breaks the state.
-func Func(name string, f func(a Args) int) lua.LGFunction {
-	return wrap(Args{Name: name}, f)
+// escapes a binding, and the state, which the panic may have left half
+// changed, is replaced after the call. A function that acts on or reads
+// the world outside Lua says so with Effect or Replay, so that the states
+// replaying a generation's build do not act again (journal.go).
+func Func(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
+	return wrap(Args{Name: name}, f, opts)
 }
 
 // Method wraps a method (msg:foo, msgpart:foo, s:foo); see Func.
-func Method(name string, f func(a Args) int) lua.LGFunction {
-	return wrap(Args{Name: name, Method: true}, f)
+func Method(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
+	return wrap(Args{Name: name, Method: true}, f, opts)
 }
 
-func wrap(a Args, f func(a Args) int) lua.LGFunction {
-	return func(L *lua.LState) (n int) {
+func wrap(a Args, f func(a Args) int, opts []FuncOption) lua.LGFunction {
+	call := func(L *lua.LState) (n int) {
 		defer func() {
 			if r := recover(); r != nil {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r)
 				}
+				stateOf(L).broken = true
 				L.RaiseError("internal error in '%s': %v", a.Name, r)
 			}
 		}()
 		a.L = L
 		return f(a)
 	}
+	if len(opts) == 0 {
+		return call
+	}
+	kind, name := opts[0], a.Name
+	return func(L *lua.LState) int { return journaled(L, name, kind, call) }
 }
 
 // SetFuncs sets fns into t (functions made with Func or Method).

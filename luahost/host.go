@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -130,12 +131,13 @@ func (h *Host) load(ctx context.Context, scripts []Script) error {
 	if err != nil {
 		return err
 	}
+	g.serve()
 	if old := h.gen.Swap(g); old != nil {
 		h.retiring.Add(1)
-		go func() {
+		h.goSafe("retiring a generation", func() {
 			defer h.retiring.Done()
 			old.retire()
-		}()
+		})
 	}
 	h.log.Info("scripts loaded", "generation", g.id, "scripts", len(scripts))
 	return nil
@@ -235,11 +237,15 @@ type Generation struct {
 
 	// inflight is read-held by every call; retire takes it to wait for them.
 	inflight sync.RWMutex
-	retired  bool
+	retired  atomic.Bool
 	// missing counts states not built yet (the pool grows on demand) or
-	// that broke and could not be rebuilt; acquire builds one rather than
-	// let callers wait for a state that never comes.
-	missing atomic.Int32
+	// that broke; grow builds them in the background when no state is
+	// idle. live counts the states built and not closed.
+	missing  atomic.Int32
+	live     atomic.Int32
+	growing  atomic.Bool
+	buildErr atomic.Pointer[error] // the last build's failure; nil after a success
+	retryAt  atomic.Int64          // unix nanoseconds before which grow does not build
 
 	// What the first state registered, frozen once it is built
 	// (lifecycle.go): the modules in registration order and, per hook, the
@@ -248,11 +254,28 @@ type Generation struct {
 	chains map[string][]int
 	// primary is the state that ran init; callbacks made while building
 	// run there. A replacement replays the build and takes the role.
-	primary  atomic.Pointer[state]
-	shared   sharedObjects
-	retireMu sync.Mutex
-	onRetire []func()
-	initDone bool // init succeeded: deinit is owed
+	primary   atomic.Pointer[state]
+	shared    sharedObjects
+	retireMu  sync.Mutex
+	onRetire  map[uint64]func() // OnRetire, by registration order
+	retireSeq uint64
+	initDone  bool // init succeeded: deinit is owed
+
+	// What bindings write outside the generation waits for it to serve
+	// (OnServe); ready is closed when it serves or is refused.
+	serveMu sync.Mutex
+	onServe []func()
+	serving bool
+	refused atomic.Bool
+	ready   chan struct{}
+
+	// journal is what the primary's bindings with outside effects
+	// returned while it built the generation, in call order, for the other
+	// states to replay (journal.go).
+	journal []journalEntry
+
+	localsMu sync.Mutex
+	locals   map[any]any // GenerationLocal
 	controls controls
 }
 
@@ -263,6 +286,7 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 		scripts: scripts,
 		pool:    newPool(h.opts.PoolSize),
 		protos:  map[string]*lua.FunctionProto{},
+		ready:   make(chan struct{}),
 	}
 	for _, s := range scripts {
 		if _, err := g.proto(s.Path); err != nil {
@@ -276,7 +300,7 @@ func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error)
 	for i := 0; i < initial; i++ {
 		st, err := g.newState(ctx, i == 0)
 		if err != nil {
-			g.finish()
+			g.refuse()
 			return nil, err
 		}
 		if i == 0 {
@@ -345,6 +369,7 @@ func (g *Generation) newState(ctx context.Context, primary bool) (*state, error)
 		return nil, err
 	}
 	st.building, st.replica = false, false
+	st.endCall()
 	if primary {
 		g.primary.Store(st)
 	}
@@ -454,26 +479,27 @@ func at(pos string) string {
 }
 
 // acquire takes a state from the pool, holding the generation in flight.
-// It returns nil when the generation retired meanwhile.
+// It returns nil when the generation retired meanwhile. When every built
+// state is busy it waits for one, while a missing state is built in the
+// background (grow): a caller never runs a state's build (the scripts'
+// top-level code and init) on its own call.
 func (g *Generation) acquire(ctx context.Context) (*state, error) {
 	g.inflight.RLock()
-	if g.retired {
+	if g.retired.Load() {
 		g.inflight.RUnlock()
 		return nil, nil
 	}
 	for {
-		if st := g.pool.tryGet(); st != nil {
-			return st, nil
-		}
-		if g.claimMissing() {
-			st, err := g.newState(ctx, false)
-			if err != nil {
-				g.missing.Add(1)
-				g.pool.signal() // another waiter may try in its turn
-				g.inflight.RUnlock()
-				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
+		if st, idle := g.pool.tryGet(); st != nil {
+			if idle == 0 {
+				g.grow() // the pool runs low: prebuild a spare
 			}
 			return st, nil
+		}
+		g.grow()
+		if err := g.unusable(); err != nil {
+			g.inflight.RUnlock()
+			return nil, err
 		}
 		select {
 		case <-g.pool.wake:
@@ -482,6 +508,18 @@ func (g *Generation) acquire(ctx context.Context) (*state, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// unusable says why no state can come: none is built or busy, and the
+// last build failed.
+func (g *Generation) unusable() error {
+	if g.live.Load() > 0 {
+		return nil
+	}
+	if err := g.buildErr.Load(); err != nil {
+		return fmt.Errorf("generation %d has no usable Lua state: %w", g.id, *err)
+	}
+	return nil
 }
 
 // claimMissing takes one missing state's place, for the caller to rebuild.
@@ -494,15 +532,63 @@ func (g *Generation) claimMissing() bool {
 	return false
 }
 
-// replace closes a broken state and builds a fresh one for the same caller;
-// nil when that fails (the pool then counts it missing). A fresh state
-// replaces the primary in its role.
+// rebuildPause is how long a failed build keeps grow from trying again.
+const rebuildPause = time.Second
+
+// grow builds missing states in the background while none is idle, one at
+// a time, holding the generation in flight (retire waits for the build).
+func (g *Generation) grow() {
+	if g.missing.Load() <= 0 || g.pool.idle() > 0 || time.Now().UnixNano() < g.retryAt.Load() {
+		return
+	}
+	if !g.growing.CompareAndSwap(false, true) {
+		return
+	}
+	g.host.goSafe("building a Lua state", func() {
+		for {
+			g.buildMissing()
+			g.growing.Store(false)
+			// A state may have gone missing after the loop's last look.
+			if g.missing.Load() <= 0 || g.pool.idle() > 0 || time.Now().UnixNano() < g.retryAt.Load() ||
+				!g.growing.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	})
+}
+
+func (g *Generation) buildMissing() {
+	g.inflight.RLock()
+	defer g.inflight.RUnlock()
+	for !g.retired.Load() && g.pool.idle() == 0 && g.claimMissing() {
+		st, err := g.newState(context.Background(), false)
+		if err != nil {
+			g.missing.Add(1)
+			g.buildErr.Store(&err)
+			g.retryAt.Store(time.Now().Add(rebuildPause).UnixNano())
+			g.host.log.Error("building a Lua state failed", "generation", g.id, "error", err)
+			g.pool.signal() // waiters see the error when no state is left
+			return
+		}
+		g.buildErr.Store(nil)
+		if p := g.primary.Load(); p == nil || p.closed.Load() {
+			// The primary broke: this state takes its role
+			// (callbacks made while building run there).
+			g.primary.CompareAndSwap(p, st)
+		}
+		g.pool.put(st)
+	}
+}
+
+// replace closes a broken state and builds a fresh one for the same caller,
+// in the middle of a hook chain; nil when that fails (the pool then counts
+// it missing). A fresh state replaces the primary in its role.
 func (g *Generation) replace(st *state) *state {
 	st.close()
 	fresh, err := g.newState(context.Background(), false)
 	if err != nil {
 		g.missing.Add(1)
-		g.pool.signal() // a waiter may rebuild it instead
+		g.grow()
 		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
 		return nil
 	}
@@ -510,34 +596,53 @@ func (g *Generation) replace(st *state) *state {
 	return fresh
 }
 
-// release resets a state and returns it to the pool; a broken state is
-// replaced by a fresh one.
+// release ends a call: what bindings asked to run after each call runs
+// (locks still held are released), and the state goes back to the pool. A
+// broken state is closed and rebuilt in the background; a state due a
+// collection is handed to a collector first, after the caller has its
+// result.
 func (g *Generation) release(st *state) {
-	defer g.inflight.RUnlock()
-	if st != nil && st.broken {
-		st = g.replace(st)
-	}
 	if st == nil {
+		g.inflight.RUnlock()
 		return
 	}
 	st.script = ""
 	st.L.SetTop(0)
-	if st.collectDue() {
-		st.collect()
-		if st.broken {
-			if st = g.replace(st); st == nil {
+	st.endCall()
+	switch {
+	case st.broken:
+		g.discard(st)
+	case st.collectDue():
+		// The collector holds the generation in flight until the state
+		// is back in the pool.
+		g.host.goSafe("collecting garbage in a Lua state", func() {
+			defer g.inflight.RUnlock()
+			st.collect()
+			if st.broken {
+				g.discard(st)
 				return
 			}
-		}
+			g.pool.put(st)
+		})
+		return
+	default:
+		g.pool.put(st)
 	}
-	g.pool.put(st)
+	g.inflight.RUnlock()
+}
+
+// discard closes a broken state; a fresh one is built in the background.
+func (g *Generation) discard(st *state) {
+	st.close()
+	g.missing.Add(1)
+	g.grow()
 }
 
 // retire stops a generation once its in-flight calls are done: deinit,
 // then what its scripts left running (timers, controls), then its states.
 func (g *Generation) retire() {
 	g.inflight.Lock()
-	g.retired = true
+	g.retired.Store(true)
 	g.inflight.Unlock()
 	g.finish()
 }
@@ -566,6 +671,29 @@ func (h *Host) acquire(ctx context.Context) (*Generation, *state, error) {
 }
 
 var errNoScripts = errors.New("no scripts loaded")
+
+// goSafe runs f in a goroutine of its own; a panic there is logged rather
+// than ending the process.
+func (h *Host) goSafe(what string, f func()) { SafeGo(h.log, what, f) }
+
+// SafeGo runs f in a goroutine of its own, logging a panic (with its
+// stack) as a failure of what instead of ending the process: for the
+// goroutines bindings start (timers, refreshers, thread-pool jobs).
+func SafeGo(log *slog.Logger, what string, f func()) {
+	go func() {
+		defer LogPanic(log, what)
+		f()
+	}()
+}
+
+// LogPanic, deferred at the top of a goroutine (a time.AfterFunc's
+// function), logs a panic as a failure of what instead of letting it end
+// the process.
+func LogPanic(log *slog.Logger, what string) {
+	if r := recover(); r != nil {
+		log.Error(what+" panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	}
+}
 
 func (h *Host) emitPrint(script, line string) {
 	if h.log.Enabled(context.Background(), slog.LevelInfo) {

@@ -17,13 +17,14 @@ func newPool(size int) *pool {
 	return &pool{free: make([]*state, 0, size), wake: make(chan struct{}, 1)}
 }
 
-// tryGet takes an idle state without waiting; nil when all are busy.
-func (p *pool) tryGet() *state {
+// tryGet takes an idle state without waiting; nil when all are busy. It
+// also returns how many states stay idle.
+func (p *pool) tryGet() (*state, int) {
 	p.mu.Lock()
 	n := len(p.free)
 	if n == 0 {
 		p.mu.Unlock()
-		return nil
+		return nil, 0
 	}
 	st := p.free[n-1]
 	p.free = p.free[:n-1]
@@ -31,7 +32,14 @@ func (p *pool) tryGet() *state {
 	if n > 1 {
 		p.signal() // another waiter may take the next one
 	}
-	return st
+	return st, n - 1
+}
+
+// idle is how many states are idle.
+func (p *pool) idle() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.free)
 }
 
 // take removes st from the idle states; false when st is busy (or gone).

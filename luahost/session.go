@@ -128,7 +128,12 @@ func (s *Session) checkHome(st *state) {
 // generation). Its return is ignored; failures are logged. The result
 // lists the calls.
 func (s *Session) Close(ctx context.Context) SessionResult {
-	defer func() { s.home, s.selfs, s.ran = nil, nil, nil }()
+	defer func() {
+		if s.home != nil {
+			s.home.unrootSelfs(s.selfs)
+		}
+		s.home, s.selfs, s.ran = nil, nil, nil
+	}()
 	g := s.h.gen.Load()
 	if len(s.ran) == 0 || g == nil || g != s.gen || len(g.chains["validate_dealloc"]) == 0 {
 		return SessionResult{Pos: -1}
@@ -188,6 +193,7 @@ func (s *Session) self(st *state, i int) *lua.LTable {
 	t := L.NewTable()
 	t.Metatable = meta
 	s.selfs[i] = t
+	st.rootSelf(t)
 	return t
 }
 
@@ -235,7 +241,7 @@ var errHomeGone = errors.New("the session's Lua state is gone")
 // generation retired, errHomeGone when target was closed.
 func (g *Generation) acquireHome(ctx context.Context, target *state) (*state, error) {
 	g.inflight.RLock()
-	if g.retired {
+	if g.retired.Load() {
 		g.inflight.RUnlock()
 		return nil, nil
 	}

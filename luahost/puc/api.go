@@ -33,11 +33,31 @@ func FormatNumber(n float64) string { return number.Format(n) }
 // finalizer raises is returned.
 func Collect(L *lua.LState) error { return lgc.Collect(L) }
 
+// Sweep is Collect's Go part, which runs no Lua code and so needs no
+// deadline: it marks, removes unreachable weak entries and queues the
+// finalizers of unreachable userdata for Finalize; it returns how many
+// are queued.
+func Sweep(L *lua.LState) int { return lgc.Sweep(L) }
+
+// Finalize runs the finalizers Sweep queued (Lua code: a host runs it
+// under its deadline). An error a finalizer raises is returned; the
+// others stay queued.
+func Finalize(L *lua.LState) error { return lgc.Finalize(L) }
+
 // CollectDue returns L's check whether a state that has weak tables or
-// userdata to finalize is due a Collect; a host asks between calls into
-// the state, and runs Collect under its deadline (finalizers are Lua
-// code). A check costs a counter increment.
+// userdata to finalize is due a collection: every 256 checks, after Go's
+// collector ran while the state concatenated, after 256 new files or
+// proxies, and never sooner than 20 times the last marking's duration
+// after it. A host asks between calls into the state and collects off its
+// callers' path (Sweep, then Finalize under its deadline). A check costs a
+// counter increment.
 func CollectDue(L *lua.LState) func() bool { return lgc.DueFunc(L) }
+
+// SetInline makes L collect where it allocates, as PUC's collector runs
+// while a script allocates: at a concatenation after Go's collector ran,
+// and at io.open after many new files (lua5.1's command line). A host
+// serving hooks leaves it off and collects between calls (CollectDue).
+func SetInline(L *lua.LState, inline bool) { lgc.SetInline(L, inline) }
 
 // SetRoots tells Collect about the Lua values the host holds in Go (hook
 // module tables): what they reach keeps its place in weak tables.
@@ -47,8 +67,10 @@ func SetRoots(L *lua.LState, roots func() []lua.LValue) { lgc.SetRoots(L, roots)
 // lua_close does before a state goes: a host calls it before LState.Close.
 func FinalizeAll(L *lua.LState) { lgc.FinalizeAll(L) }
 
-// Poll runs Collect when Go's collector ran since the last Poll and L has
-// weak tables or userdata to finalize; it costs an atomic load otherwise.
+// Poll notes that Go's collector ran since the last Poll, for a state with
+// weak tables or userdata to finalize: one that collects inline
+// (SetInline) runs Collect now, one in a host is due a collection at the
+// end of the call. It costs an atomic load when nothing is due.
 // Operations that allocate call it, as PUC's collector runs while a script
 // allocates (luahost/dialect's concatenation).
 func Poll(L *lua.LState) error { return lgc.Poll(L) }
