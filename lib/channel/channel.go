@@ -7,6 +7,7 @@ package channel
 
 import (
 	"context"
+	"errors"
 
 	"msyshost/lib/message"
 )
@@ -21,6 +22,11 @@ type Channel interface {
 	// error without a status counts as temporary.
 	Deliver(ctx context.Context, m *message.Message) error
 }
+
+// ErrDeferred, in the chain of a Deliver error, says the channel did not
+// try the message at all (its destination is busy at its connection
+// limit): the spool offers it again shortly and counts no attempt.
+var ErrDeferred = errors.New("deferred by the channel")
 
 // Func adapts a function to Channel.
 type Func func(ctx context.Context, m *message.Message) error

@@ -44,64 +44,78 @@ func (s RiakServer) String() string {
 // Embedded reports whether the embedded store is configured rather than Riak.
 func (m Mstore) Embedded() bool { return len(m.Servers) == 0 }
 
-// Mstore returns the message store settings, defaults filled in. A config
-// without an mstore scope gets the defaults: the embedded store.
+// The mstore scope's options, declared once: their defaults are read from
+// here.
+var (
+	mstoreServers = Declare(OptionSpec{Name: "servers", Scopes: []string{"mstore"}, Type: ListType,
+		Help: "Riak servers: \"host:8098\" (HTTP) or \"pb://host:8087\" (Protocol Buffers); without it the embedded store"})
+	mstoreRetention = Declare(OptionSpec{Name: "retention", Scopes: []string{"mstore"}, Type: DurationType, Default: "14d",
+		Help: "msyshost's own: how long a stored message is kept when no receipt removes it"})
+	mstorePath = Declare(OptionSpec{Name: "path", Scopes: []string{"mstore"}, Type: StringType, Default: "mstore.db",
+		Help: "msyshost's own: the embedded store's file, relative to Data_Directory"})
+	mstoreTimeout = Declare(OptionSpec{Name: "timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "5",
+		Help: "msyshost's own: how long a Riak server may take to start answering a request"})
+	mstoreConnectTimeout = Declare(OptionSpec{Name: "connect_timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "2",
+		Help: "msyshost's own: time limit of connecting to a Riak server"})
+	mstoreTransferRate = Declare(OptionSpec{Name: "transfer_rate", Scopes: []string{"mstore"}, Type: StringType, Default: "1M",
+		Help: "msyshost's own: the slowest rate a record may move at, bytes/s with K, M, G (1024-based); a record of n bytes gets n/rate beyond timeout"})
+)
+
+// Mstore returns the message store settings, defaults (the declarations
+// above) filled in. A config without an mstore scope gets the defaults:
+// the embedded store.
 func (c *Config) Mstore() (Mstore, error) {
-	m := Mstore{Retention: 14 * 24 * time.Hour, Path: "mstore.db", Timeout: 5 * time.Second,
-		ConnectTimeout: 2 * time.Second, TransferRate: 1 << 20}
 	scopes := c.root.Scopes("mstore")
-	if len(scopes) == 0 {
-		return m, nil
+	var n *Node
+	switch {
+	case len(scopes) > 1:
+		return Mstore{}, errorf(scopes[1].Pos, "mstore is a singleton: a second mstore scope (the first is at %s)", scopes[0].Pos)
+	case len(scopes) == 1:
+		n = scopes[0]
+		if n.Named {
+			return Mstore{}, errorf(n.Pos, "mstore is a singleton and takes no instance name, found %q", n.Name)
+		}
+		if len(n.Children) > 0 {
+			return Mstore{}, errorf(n.Children[0].Pos, "unexpected scope %s in mstore", n.Children[0].title())
+		}
 	}
-	if len(scopes) > 1 {
-		return m, errorf(scopes[1].Pos, "mstore is a singleton: a second mstore scope (the first is at %s)", scopes[0].Pos)
-	}
-	n := scopes[0]
-	if n.Named {
-		return m, errorf(n.Pos, "mstore is a singleton and takes no instance name, found %q", n.Name)
-	}
-	if len(n.Children) > 0 {
-		return m, errorf(n.Children[0].Pos, "unexpected scope %s in mstore", n.Children[0].title())
-	}
-	for _, o := range n.Options {
-		v := o.Value
-		var err error
-		switch strings.ToLower(o.Name) {
-		case "servers":
-			m.Servers, err = riakServers(v)
-		case "retention":
-			m.Retention, err = v.Duration()
-			if err == nil && m.Retention <= 0 {
-				err = v.errorf("must be longer than 0")
-			}
-		case "path":
-			m.Path, err = v.scalar("a file path")
-			if err == nil && m.Path == "" {
-				err = v.errorf("must not be empty")
-			}
-		case "timeout":
-			m.Timeout, err = v.Duration()
-			if err == nil && m.Timeout <= 0 {
-				err = v.errorf("must be longer than 0")
-			}
-		case "connect_timeout":
-			m.ConnectTimeout, err = v.Duration()
-			if err == nil && m.ConnectTimeout <= 0 {
-				err = v.errorf("must be longer than 0")
-			}
-		case "transfer_rate":
-			m.TransferRate, err = byteRate(v)
-		case "enabled":
-			_, err = v.Bool()
-		case "debug_level":
-		default:
-			err = errorf(o.Pos, "unknown mstore option %q (known: servers, retention, path, timeout, connect_timeout, transfer_rate)", o.Name)
+	var m Mstore
+	var errs []error
+	positive := func(spec *OptionSpec) time.Duration {
+		v, _ := spec.In(n)
+		d, err := v.Duration()
+		if err == nil && d <= 0 {
+			err = v.errorf("must be longer than 0")
 		}
 		if err != nil {
-			return m, err
+			errs = append(errs, err)
+		}
+		return d
+	}
+	if v, ok := mstoreServers.In(n); ok {
+		var err error
+		if m.Servers, err = riakServers(v); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return m, nil
+	m.Retention = positive(mstoreRetention)
+	m.Timeout = positive(mstoreTimeout)
+	m.ConnectTimeout = positive(mstoreConnectTimeout)
+	v, _ := mstorePath.In(n)
+	switch path, err := v.scalar("a file path"); {
+	case err != nil:
+		errs = append(errs, err)
+	case path == "":
+		errs = append(errs, v.errorf("must not be empty"))
+	default:
+		m.Path = path
+	}
+	v, _ = mstoreTransferRate.In(n)
+	var err error
+	if m.TransferRate, err = byteRate(v); err != nil {
+		errs = append(errs, err)
+	}
+	return m, joinProblems(errs)
 }
 
 func riakServers(v Value) ([]RiakServer, error) {

@@ -43,8 +43,6 @@ func TestMstore(t *testing.T) {
 		{"transfer rate k", `mstore { transfer_rate = 512k }`, with(func(m *Mstore) { m.TransferRate = 512 << 10 }), ""},
 		{"transfer rate MB", `mstore { transfer_rate = 2MB }`, with(func(m *Mstore) { m.TransferRate = 2 << 20 }), ""},
 
-		{"unknown option", "mstore {\n  servers = (\"h:1\")\n  bucket = x\n}", Mstore{},
-			`m.conf:3:3: unknown mstore option "bucket" (known: servers, retention, path, timeout, connect_timeout, transfer_rate)`},
 		{"bad server", `mstore { servers = ( "h:1" "nohost" ) }`, Mstore{}, `m.conf:1:10: servers: "nohost" is not host:port or pb://host:port`},
 		{"bad port", `mstore { servers = ( "pb://h:99999" ) }`, Mstore{}, `m.conf:1:10: servers: "pb://h:99999" is not host:port or pb://host:port`},
 		{"empty host", `mstore { servers = ( ":8098" ) }`, Mstore{}, `m.conf:1:10: servers: ":8098" is not host:port or pb://host:port`},

@@ -54,36 +54,7 @@ func init() {
 	Declare(OptionSpec{Name: "Debug_Level", Scopes: []string{ModuleScopes}, Type: StringType,
 		Help: "accepted in every module scope for compatibility; msyshost's log level is --log-level"})
 
-	Declare(OptionSpec{Name: "script_ttl", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "300",
-		Help: "accepted for compatibility: msyshost keeps a generation's code until a reload replaces it"})
-	Declare(OptionSpec{Name: "gc_pause", Scopes: []string{"scriptlet"}, Type: IntType, Default: "200",
-		Help: "accepted for compatibility (Lua 5.1 collector setting); Go's collector runs the states"})
-	Declare(OptionSpec{Name: "gc_stepmul", Scopes: []string{"scriptlet"}, Type: IntType, Default: "200",
-		Help: "accepted for compatibility (Lua 5.1 collector setting)"})
-	Declare(OptionSpec{Name: "always_gc", Scopes: []string{"scriptlet"}, Type: BoolType, Default: "false",
-		Help: "accepted for compatibility (obsolete in Momentum too)"})
-	Declare(OptionSpec{Name: "reap_interval", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "1",
-		Help: "accepted for compatibility: the pool keeps its states"})
-	Declare(OptionSpec{Name: "max_spare_per_master", Scopes: []string{"scriptlet"}, Type: IntType, Default: "5000",
-		Help: "accepted for compatibility: pool_size bounds the states"})
-	Declare(OptionSpec{Name: "pool_size", Scopes: []string{"scriptlet"}, Type: IntType, Default: "64",
-		Help: "msyshost's own: most Lua states per generation, default 64; as many as there are CPUs are built at a load, more when every state is busy"})
-	Declare(OptionSpec{Name: "call_timeout", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "5",
-		Help: "msyshost's own: deadline of one hook call; a call past it counts as CONTINUE and is logged"})
 	Declare(OptionSpec{Name: "source", Scopes: []string{"script"}, Type: StringType,
 		Help: "the module a script stanza loads, dot- or slash-separated, without .lua"})
-
-	Declare(OptionSpec{Name: "servers", Scopes: []string{"mstore"}, Type: ListType,
-		Help: "Riak servers: \"host:8098\" (HTTP) or \"pb://host:8087\" (Protocol Buffers); without it the embedded store"})
-	Declare(OptionSpec{Name: "retention", Scopes: []string{"mstore"}, Type: DurationType, Default: "14d",
-		Help: "msyshost's own: how long a stored message is kept when no receipt removes it"})
-	Declare(OptionSpec{Name: "path", Scopes: []string{"mstore"}, Type: StringType, Default: "mstore.db",
-		Help: "msyshost's own: the embedded store's file, relative to Data_Directory"})
-	Declare(OptionSpec{Name: "timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "5",
-		Help: "msyshost's own: how long a Riak server may take to start answering a request"})
-	Declare(OptionSpec{Name: "connect_timeout", Scopes: []string{"mstore"}, Type: DurationType, Default: "2",
-		Help: "msyshost's own: time limit of connecting to a Riak server"})
-	Declare(OptionSpec{Name: "transfer_rate", Scopes: []string{"mstore"}, Type: StringType, Default: "1M",
-		Help: "msyshost's own: the slowest rate a record may move at, bytes/s with K, M, G (1024-based); a record of n bytes gets n/rate beyond timeout"})
 
 }

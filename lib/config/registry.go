@@ -192,13 +192,12 @@ func (o *OptionSpec) defaultValue() Value {
 }
 
 func (o *OptionSpec) parseDefault() Value {
-	c, err := Parse("default of "+o.Name, []byte("x = "+o.Default))
+	file := "default of " + o.Name
+	v, err := value(newLexer(file, []byte(o.Default)), token{text: o.Name, pos: Pos{File: file, Line: 1, Col: 1}})
 	if err != nil {
 		panic(fmt.Sprintf("config: default of %s does not parse: %v", o.Name, err))
 	}
-	v, _ := c.root.Get("x")
-	v.Value.option = o.Name
-	return v.Value
+	return v
 }
 
 // check converts v as the option's type says, returning the conversion's

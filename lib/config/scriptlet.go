@@ -24,8 +24,8 @@ type Scriptlet struct {
 	AlwaysGC          bool          // always_gc, default false
 	ReapInterval      time.Duration // reap_interval, default 1s (Momentum 4)
 	MaxSparePerMaster int           // max_spare_per_master, default 5000
-	PoolSize          int           // pool_size: Lua states in the pool; 0 lets the host choose
-	CallTimeout       time.Duration // call_timeout: deadline of one hook call; 0 lets the host choose
+	PoolSize          int           // pool_size: most Lua states per generation, default 64
+	CallTimeout       time.Duration // call_timeout: deadline of one hook call, default 5s
 }
 
 // Scripts returns every script stanza of every scriptlet block, in config
@@ -35,15 +35,56 @@ func (c *Config) Scripts() []Script { return append([]Script(nil), c.scripts...)
 // Scriptlet returns the scriptlet module's options.
 func (c *Config) Scriptlet() Scriptlet { return c.scriptlet }
 
+// scriptletOptions are the options of the scriptlet scope, declared once
+// (their defaults are the Scriptlet a config without them gets), with how
+// each is read into Scriptlet.
+var scriptletOptions = []struct {
+	spec *OptionSpec
+	set  func(sl *Scriptlet, v Value) error
+}{
+	{Declare(OptionSpec{Name: "script_ttl", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "300",
+		Help: "accepted for compatibility: msyshost keeps a generation's code until a reload replaces it"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.ScriptTTL, err = v.Duration(); return }},
+	{Declare(OptionSpec{Name: "gc_pause", Scopes: []string{"scriptlet"}, Type: IntType, Default: "200",
+		Help: "accepted for compatibility (Lua 5.1 collector setting); Go's collector runs the states"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.GCPause, err = v.Int(); return }},
+	{Declare(OptionSpec{Name: "gc_stepmul", Scopes: []string{"scriptlet"}, Type: IntType, Default: "200",
+		Help: "accepted for compatibility (Lua 5.1 collector setting)"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.GCStepMul, err = v.Int(); return }},
+	{Declare(OptionSpec{Name: "always_gc", Scopes: []string{"scriptlet"}, Type: BoolType, Default: "false",
+		Help: "accepted for compatibility (obsolete in Momentum too)"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.AlwaysGC, err = v.Bool(); return }},
+	{Declare(OptionSpec{Name: "reap_interval", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "1",
+		Help: "accepted for compatibility: the pool keeps its states"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.ReapInterval, err = v.Duration(); return }},
+	{Declare(OptionSpec{Name: "max_spare_per_master", Scopes: []string{"scriptlet"}, Type: IntType, Default: "5000",
+		Help: "accepted for compatibility: pool_size bounds the states"}),
+		func(sl *Scriptlet, v Value) (err error) { sl.MaxSparePerMaster, err = v.Int(); return }},
+	{Declare(OptionSpec{Name: "pool_size", Scopes: []string{"scriptlet"}, Type: IntType, Default: "64",
+		Help: "msyshost's own: most Lua states per generation, default 64; as many as there are CPUs are built at a load, more when every state is busy"}),
+		func(sl *Scriptlet, v Value) (err error) {
+			if sl.PoolSize, err = v.Int(); err == nil && sl.PoolSize < 1 {
+				err = v.errorf("must be at least 1, found %d", sl.PoolSize)
+			}
+			return
+		}},
+	{Declare(OptionSpec{Name: "call_timeout", Scopes: []string{"scriptlet"}, Type: DurationType, Default: "5",
+		Help: "msyshost's own: deadline of one hook call; a call past it counts as CONTINUE and is logged"}),
+		func(sl *Scriptlet, v Value) (err error) {
+			if sl.CallTimeout, err = v.Duration(); err == nil && sl.CallTimeout <= 0 {
+				err = v.errorf("must be longer than 0")
+			}
+			return
+		}},
+}
+
 // checkScriptlet validates the scriptlet blocks strictly, because a script
 // that is silently not loaded is a policy that silently does not run.
 func (c *Config) checkScriptlet() error {
-	c.scriptlet = Scriptlet{
-		ScriptTTL:         300 * time.Second,
-		GCPause:           200,
-		GCStepMul:         200,
-		ReapInterval:      time.Second,
-		MaxSparePerMaster: 5000,
+	for _, o := range scriptletOptions {
+		if err := o.set(&c.scriptlet, o.spec.defaultValue()); err != nil {
+			return err
+		}
 	}
 	seen := map[string]Pos{}
 	for _, sl := range c.root.Scopes("scriptlet") {
@@ -97,36 +138,17 @@ func script(n *Node) (Script, error) {
 }
 
 func (c *Config) scriptletOption(o Option) error {
-	v, sl := o.Value, &c.scriptlet
-	var err error
-	switch strings.ToLower(o.Name) {
-	case "script_ttl":
-		sl.ScriptTTL, err = v.Duration()
-	case "gc_pause":
-		sl.GCPause, err = v.Int()
-	case "gc_stepmul":
-		sl.GCStepMul, err = v.Int()
-	case "always_gc":
-		sl.AlwaysGC, err = v.Bool()
-	case "reap_interval":
-		sl.ReapInterval, err = v.Duration()
-	case "max_spare_per_master":
-		sl.MaxSparePerMaster, err = v.Int()
-	case "pool_size":
-		sl.PoolSize, err = v.Int()
-		if err == nil && sl.PoolSize < 1 {
-			err = v.errorf("must be at least 1, found %d", sl.PoolSize)
+	for _, so := range scriptletOptions {
+		if strings.EqualFold(so.spec.Name, o.Name) {
+			return so.set(&c.scriptlet, o.Value)
 		}
-	case "call_timeout":
-		sl.CallTimeout, err = v.Duration()
-		if err == nil && sl.CallTimeout <= 0 {
-			err = v.errorf("must be longer than 0")
-		}
-	case "enabled":
-		_, err = v.Bool()
-	case "debug_level":
-	default:
-		err = errorf(o.Pos, "unknown scriptlet option %q", o.Name)
 	}
-	return err
+	switch strings.ToLower(o.Name) {
+	case "enabled":
+		_, err := o.Value.Bool()
+		return err
+	case "debug_level":
+		return nil
+	}
+	return errorf(o.Pos, "unknown scriptlet option %q", o.Name)
 }

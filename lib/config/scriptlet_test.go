@@ -42,7 +42,7 @@ func TestScriptletOptions(t *testing.T) {
 		src  string
 		want Scriptlet
 	}{
-		{"no scriptlet", ``, Scriptlet{ScriptTTL: 300 * time.Second, GCPause: 200, GCStepMul: 200, ReapInterval: time.Second, MaxSparePerMaster: 5000}},
+		{"no scriptlet", ``, Scriptlet{ScriptTTL: 300 * time.Second, GCPause: 200, GCStepMul: 200, ReapInterval: time.Second, MaxSparePerMaster: 5000, PoolSize: 64, CallTimeout: 5 * time.Second}},
 		{"all options", `scriptlet "scriptlet" {
 			script_ttl = 60 gc_pause = 100 gc_stepmul = 400 always_gc = on reap_interval = 120
 			max_spare_per_master = 10 pool_size = 4 call_timeout = 250ms Enabled = true Debug_Level = DEBUG }`,

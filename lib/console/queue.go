@@ -294,6 +294,13 @@ func details(e spool.Entry) string {
 	_, name := binding(e)
 	fmt.Fprintf(&b, "Message: %s\n", e.ID)
 	row := func(k string, v any) { fmt.Fprintf(&b, "%15s: %v\n", k, v) }
+	if e.Damaged != "" {
+		row("Damaged", e.Damaged)
+		if e.MailFrom == "" && e.RcptTo == "" {
+			row("State", "record unreadable; message fail removes it (without a bounce)")
+			return b.String()
+		}
+	}
 	row("Batch", e.BatchID)
 	row("Created", stamp(e.Created))
 	row("Next Attempt", e.Next.UTC().Format("2006-01-02 15:04:05"))
@@ -305,8 +312,13 @@ func details(e spool.Entry) string {
 	row("Binding", name)
 	row("Code", lastError(e))
 	row("Size", e.Size)
-	if e.Delivering {
+	switch {
+	case e.Delivering:
 		row("State", "being delivered")
+	case e.Failed:
+		row("State", "failed; its bounce or removal is still to do (never delivered again)")
+	case e.Quarantined:
+		row("State", "quarantined after its channel panicked; message retry or message fail")
 	}
 	return b.String()
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
-	"os"
 	"strings"
 	"time"
 
@@ -35,8 +34,6 @@ const (
 	// OptMailerDaemon is the From of bounces; default
 	// mailer-daemon@<hostname>.
 	OptMailerDaemon = "mailerdaemon"
-	// OptHostname (global) overrides the machine's host name.
-	OptHostname = "hostname"
 )
 
 func init() {
@@ -47,22 +44,6 @@ func init() {
 		Help: "how much of the failed message a bounce carries"})
 	config.Declare(config.OptionSpec{Name: "mailerdaemon", Scopes: config.Fallback, Type: config.StringType,
 		Help: "From of bounces; default mailer-daemon@<Hostname>"})
-	config.Declare(config.OptionSpec{Name: "Hostname", Scopes: []string{config.GlobalScope}, Type: config.StringType,
-		Help: "this host's name in greetings, EHLO, Received headers and bounces; default the machine's"})
-}
-
-// Hostname returns the host name msyshost gives itself: the config's
-// Hostname, else the machine's.
-func Hostname(cfg *config.Config) string {
-	if cfg != nil {
-		if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
-			return o.Value.String()
-		}
-	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
 }
 
 var (
@@ -108,7 +89,7 @@ func (bc *Bouncer) Render(_ context.Context, b spool.Bounce) (*message.Message, 
 	}
 	orig := b.Message
 	cfg := bc.config()
-	scope := config.Scope{Domain: routingDomain(orig), Binding: orig.Binding, BindingGroup: orig.BindingGroup}
+	scope := config.Scope{Domain: orig.RoutingDomainOf(), Binding: orig.Binding, BindingGroup: orig.BindingGroup}
 	if v, ok := cfg.Eval(scope, OptGenerateBounces); ok {
 		on, err := v.Bool()
 		if err != nil {
@@ -128,7 +109,7 @@ func (bc *Bouncer) Render(_ context.Context, b spool.Bounce) (*message.Message, 
 			return nil, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: expected none, headers or all, found %q", OptBouncesInlineOriginal, v.String())}
 		}
 	}
-	host := bc.hostname(cfg)
+	host := config.Hostname(cfg, bc.Hostname)
 	from := "mailer-daemon@" + host
 	if v, ok := cfg.Eval(scope, OptMailerDaemon); ok && v.String() != "" {
 		from = v.String()
@@ -161,7 +142,7 @@ type report struct {
 func render(r report) []byte {
 	boundary := "=_msyshost_" + token(12)
 	var b bytes.Buffer
-	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
+	h := func(k, v string) { b.WriteString(fold(k+": "+v) + "\r\n") }
 	h("From", r.from)
 	h("To", "<"+r.to+">")
 	h("Subject", "Delivery failure: "+subjectOf(r.original))
@@ -190,7 +171,7 @@ func render(r report) []byte {
 		h("X-Msyshost-Queue-ID", oneLine(r.id))
 	}
 	b.WriteString("\r\n")
-	h("Final-Recipient", "rfc822; "+oneLine(r.recipient))
+	h("Final-Recipient", recipientField(oneLine(r.recipient)))
 	h("Action", "failed")
 	h("Status", statusCode(r.err))
 	if d := diagnostic(r.err, r.reason); d != "" {
@@ -203,8 +184,13 @@ func render(r report) []byte {
 		part("text/rfc822-headers")
 		b.Write(crlf(headerSection(r.original)))
 	case "all":
+		// RFC 2045 2.7-2.8: 7bit and 8bit are lines of at most 998
+		// octets; longer ones make the body binary.
 		enc := "7bit"
-		if has8bit(r.original) {
+		switch {
+		case longestLine(r.original) > 998:
+			enc = "binary"
+		case message.Has8Bit(r.original):
 			enc = "8bit"
 		}
 		part("message/rfc822", "Content-Transfer-Encoding: "+enc)
@@ -260,14 +246,80 @@ func diagnostic(e *status.Error, reason string) string {
 	return "X-msyshost; " + oneLine(reason)
 }
 
-// headerSection returns the original's header fields, up to the blank line.
+// headerSection returns the original's header fields, up to the first
+// blank line, however its lines end.
 func headerSection(raw []byte) []byte {
+	end := -1
 	for _, sep := range [][]byte{[]byte("\r\n\r\n"), []byte("\n\n")} {
-		if i := bytes.Index(raw, sep); i >= 0 {
-			return raw[:i+len(sep)/2]
+		if i := bytes.Index(raw, sep); i >= 0 && (end < 0 || i+len(sep)/2 < end) {
+			end = i + len(sep)/2
 		}
 	}
-	return raw
+	if end < 0 {
+		return raw
+	}
+	return raw[:end]
+}
+
+// fold breaks a header field at spaces so its lines stay within 78
+// octets where it can, and within 998 always (RFC 5322 2.1.1, 2.2.3): a
+// word too long for a line is cut.
+func fold(field string) string {
+	const soft, hard = 78, 998
+	var b strings.Builder
+	line := 0
+	for i, w := range strings.Split(field, " ") {
+		for len(w) > hard-1 {
+			if line > 0 {
+				b.WriteString("\r\n ")
+			}
+			b.WriteString(w[:hard-1])
+			w, line = w[hard-1:], hard
+		}
+		switch {
+		case i == 0:
+		case line+1+len(w) > soft && line > 0:
+			b.WriteString("\r\n ")
+			line = 1
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += len(w)
+	}
+	return b.String()
+}
+
+// recipientField is the Final-Recipient field's value: an rfc822 address,
+// or for one with non-ASCII characters the utf-8 type of RFC 6533 3, its
+// non-ASCII characters (and '+', '=', '\\') written \x{HEX}.
+func recipientField(addr string) string {
+	if !message.Has8Bit([]byte(addr)) {
+		return "rfc822; " + addr
+	}
+	var b strings.Builder
+	for _, r := range addr {
+		if r >= 0x80 || r == '+' || r == '=' || r == '\\' || r < 0x21 {
+			fmt.Fprintf(&b, "\\x{%X}", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return "utf-8; " + b.String()
+}
+
+func longestLine(b []byte) int {
+	longest := 0
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			i = len(b)
+		}
+		longest = max(longest, len(bytes.TrimSuffix(b[:i], []byte("\r"))))
+		b = b[min(i+1, len(b)):]
+	}
+	return longest
 }
 
 func subjectOf(raw []byte) string {
@@ -300,26 +352,10 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
 }
 
-func has8bit(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
-}
-
 func token(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func routingDomain(m *message.Message) string {
-	if m.RoutingDomain != "" {
-		return m.RoutingDomain
-	}
-	return spool.DomainOf(m.RcptTo)
 }
 
 func (bc *Bouncer) config() *config.Config {
@@ -330,13 +366,6 @@ func (bc *Bouncer) config() *config.Config {
 	}
 	c, _ := config.Parse("(defaults)", nil)
 	return c
-}
-
-func (bc *Bouncer) hostname(cfg *config.Config) string {
-	if _, set := cfg.Root().Get(OptHostname); !set && bc.Hostname != "" {
-		return bc.Hostname
-	}
-	return Hostname(cfg)
 }
 
 func (bc *Bouncer) now() time.Time {

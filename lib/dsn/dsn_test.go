@@ -213,3 +213,84 @@ func TestMailerDaemonAndNonSMTPFailure(t *testing.T) {
 		t.Fatalf("expiry: Status %q, Diagnostic-Code %q", p.perRcpt.Get("Status"), p.perRcpt.Get("Diagnostic-Code"))
 	}
 }
+
+// TestLongAndUnusualInput: long Subject and Diagnostic-Code are folded so
+// no line passes 998 octets (before the fix a 2000-octet subject made a
+// 2000-octet line); an original with a line over 998 octets is inlined as
+// binary, not 8bit; a non-ASCII recipient is reported as a utf-8 address
+// (RFC 6533); and the header section of an original with bare LF line
+// ends stops at its own blank line, not at a later CRLF one.
+func TestLongAndUnusualInput(t *testing.T) {
+	b := bouncer(t, "Bounces_Inline_Original = all", nil)
+	long := strings.Repeat("word ", 400)
+	bn := failed("bob@example.net")
+	bn.Message = message.FromRaw("alice@example.com", "bob@example.net",
+		[]byte("Subject: "+long+"\r\n\r\n"+strings.Repeat("y", 1200)+"\r\n"))
+	bn.Err = status.Permanentf(status.SMTP, 550, "5.7.1", "%s", long)
+	m, err := b.Render(context.Background(), bn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := string(m.Raw())
+	head := raw[:strings.Index(raw, "\r\n--=_msyshost_")]
+	fields := raw[strings.Index(raw, "message/delivery-status"):strings.Index(raw, "message/rfc822")]
+	for _, section := range []string{head, fields} {
+		for _, line := range strings.Split(section, "\r\n") {
+			if len(line) > 998 {
+				t.Fatalf("a header line of %d octets", len(line))
+			}
+		}
+	}
+	p := parse(t, m.Raw())
+	if got := p.perRcpt.Get("Diagnostic-Code"); got != "smtp; 550 5.7.1 "+strings.TrimSpace(long) {
+		t.Errorf("Diagnostic-Code unfolded to %d octets, want the whole reply", len(got))
+	}
+	if !strings.Contains(raw, "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: binary\r\n") {
+		t.Errorf("an original with a 1200-octet line not inlined as binary")
+	}
+
+	m, err = bouncer(t, "", nil).Render(context.Background(), failed("jöran+tag@exämple.de"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := parse(t, m.Raw())
+	if got := pr.perRcpt.Get("Final-Recipient"); got != `utf-8; j\x{F6}ran\x{2B}tag@ex\x{E4}mple.de` {
+		t.Errorf("non-ASCII Final-Recipient %q", got)
+	}
+
+	bn = failed("bob@example.net")
+	bn.Message = message.FromRaw("alice@example.com", "bob@example.net",
+		[]byte("Subject: lf\nX-A: 1\n\nbody line\r\n\r\nSecret: not a header\r\n"))
+	m, err = bouncer(t, "", nil).Render(context.Background(), bn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third := parse(t, m.Raw()).third; !strings.Contains(third, "X-A: 1") || strings.Contains(third, "Secret") {
+		t.Errorf("headers of a bare-LF original: %q", third)
+	}
+}
+
+// FuzzFold: a folded field has no line over 998 octets, and unfolding it
+// (RFC 5322 2.2.3) gives the field back, unless a word had to be cut.
+func FuzzFold(f *testing.F) {
+	f.Add("Subject: " + strings.Repeat("word ", 50))
+	f.Add("Diagnostic-Code: smtp; " + strings.Repeat("x", 2000))
+	f.Fuzz(func(t *testing.T, field string) {
+		if strings.ContainsAny(field, "\r\n") {
+			return
+		}
+		folded := fold(field)
+		for _, line := range strings.Split(folded, "\r\n") {
+			if len(line) > 998 {
+				t.Fatalf("line of %d octets", len(line))
+			}
+		}
+		cut := false
+		for _, w := range strings.Split(field, " ") {
+			cut = cut || len(w) > 997
+		}
+		if unfolded := strings.ReplaceAll(folded, "\r\n", ""); !cut && unfolded != field {
+			t.Fatalf("%q folded to %q", field, folded)
+		}
+	})
+}

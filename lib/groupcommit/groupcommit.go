@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -221,4 +222,31 @@ func (w *Writer) commit(batch []*op) {
 	for _, o := range live {
 		o.done <- err
 	}
+}
+
+// DefaultLockTimeout is how long Open waits for another process that
+// holds the file.
+const DefaultLockTimeout = 5 * time.Second
+
+// Open opens or creates the bbolt file at path as msyshost's stores keep
+// theirs: readable by the owner only, the free list kept in memory (not
+// synced, rebuilt at open: cheaper commits). what names the store in
+// errors; a file another process holds past lockTimeout (0 means
+// DefaultLockTimeout) is an error that says so.
+func Open(what, path string, lockTimeout time.Duration) (*bolt.DB, error) {
+	if lockTimeout <= 0 {
+		lockTimeout = DefaultLockTimeout
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        lockTimeout,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("%s %s is locked by another process (another msyshost on the same data directory?): %w", what, path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s %s: %w", what, path, err)
+	}
+	return db, nil
 }

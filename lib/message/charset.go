@@ -130,3 +130,14 @@ func FromUTF8(charset, s string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Has8Bit reports a byte outside US-ASCII: content that needs 8BITMIME
+// (RFC 6152) to travel by SMTP and an 8bit transfer encoding (RFC 2045).
+func Has8Bit(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}

@@ -64,7 +64,8 @@ func FromRaw(mailFrom, rcptTo string, raw []byte) *Message {
 
 // Raw returns the whole message, headers and body, with every edit made
 // through the MIME tree applied. It carries no SMTP end-of-data line and is
-// not dot-stuffed.
+// not dot-stuffed. The bytes may be shared with clones and the spool: the
+// caller must not change them (an edit through the message makes new ones).
 func (m *Message) Raw() []byte {
 	if m.dirty && m.root != nil {
 		m.raw = m.root.Bytes()
@@ -83,6 +84,13 @@ func (m *Message) SetRaw(raw []byte) {
 	m.root, m.dirty = nil, false
 }
 
+// AdoptRaw is SetRaw without the copy, for a message received or built
+// whole: m takes raw, and the caller must not change it afterwards.
+func (m *Message) AdoptRaw(raw []byte) {
+	m.SetRaw(nil)
+	m.raw = raw
+}
+
 // Root returns the top of the message's MIME tree.
 func (m *Message) Root() *Part {
 	if m.root == nil {
@@ -91,11 +99,14 @@ func (m *Message) Root() *Part {
 	return m.root
 }
 
-// Clone returns a deep copy with a fresh id.
+// Clone returns a copy with a fresh id. The content is shared, not
+// copied: a message's bytes are never changed in place (an edit builds new
+// ones), so a message sent to a hundred recipients is held once until a
+// policy edits one of the copies.
 func (m *Message) Clone() *Message {
 	c := *m
 	c.ID = NewID()
-	c.raw = append([]byte(nil), m.Raw()...)
+	c.raw = m.Raw()
 	c.root, c.dirty = nil, false
 	c.Context = cloneMap(m.Context)
 	c.ConnContext = cloneMap(m.ConnContext)

@@ -478,6 +478,29 @@ func TestClone(t *testing.T) {
 	}
 }
 
+// TestCloneSharesContent checks a clone holds the original's bytes, not a
+// copy (one message for many recipients is held once), and that an edit of
+// either, header or body, leaves the other as it was.
+func TestCloneSharesContent(t *testing.T) {
+	m := FromRaw("a@b", "c@d", []byte("Subject: one\r\n\r\n"+strings.Repeat("line of the body\r\n", 1000)))
+	orig := bytes.Clone(m.Raw())
+	c1, c2 := m.Clone(), m.Clone()
+	if &c1.Raw()[0] != &m.Raw()[0] || &c2.Raw()[0] != &m.Raw()[0] {
+		t.Fatalf("clones copied the content")
+	}
+	_ = c1.SetHeader("Subject", []string{"edited"}, ModeReplace)
+	c2.Root().SetBody([]byte("new body\r\n"))
+	if !bytes.Equal(m.Raw(), orig) {
+		t.Fatalf("editing clones changed the original")
+	}
+	if got := c1.HeaderValues("Subject"); len(got) != 1 || got[0] != "edited" || !bytes.Contains(c1.Raw(), []byte("line of the body")) {
+		t.Errorf("header-edited clone %q", c1.Raw()[:40])
+	}
+	if !bytes.HasSuffix(c2.Raw(), []byte("\r\n\r\nnew body\r\n")) || c2.HeaderValues("Subject")[0] != "one" {
+		t.Errorf("body-edited clone %q", c2.Raw())
+	}
+}
+
 func TestRegexp(t *testing.T) {
 	re, err := CompileRegexp(`(?P<word>w\w+)|(x)`)
 	if err != nil {

@@ -118,14 +118,33 @@ func StripTerminator(b []byte) []byte {
 	return b
 }
 
-// RoutingDomainOf returns the routing domain, lower case: the one set, else
-// the recipient's domain.
+// RoutingDomainOf returns the domain that routes m (its channel, its
+// config scope, its queue): the routing domain policy set
+// (msg:routing_domain), else the recipient's domain; lower case.
 func (m *Message) RoutingDomainOf() string {
-	d := m.RoutingDomain
-	if d == "" {
-		_, d = SplitAddress(m.RcptTo)
+	return RoutingDomain(m.RoutingDomain, m.RcptTo)
+}
+
+// RoutingDomain is RoutingDomainOf for a message known by its routing
+// domain (set or "") and recipient: the one rule every part of msyshost
+// routes, scopes and queues by.
+func RoutingDomain(routingDomain, rcptTo string) string {
+	if routingDomain != "" {
+		return normalDomain(routingDomain)
 	}
-	return strings.ToLower(d)
+	return DomainOf(rcptTo)
+}
+
+// DomainOf returns the domain of an address, lower case and without a
+// trailing dot (a fully qualified "example.com." is "example.com"); ""
+// when it has none.
+func DomainOf(addr string) string {
+	_, d := SplitAddress(addr)
+	return normalDomain(d)
+}
+
+func normalDomain(d string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 }
 
 // SplitAddress splits "local@domain" at the last @, stripping <> and

@@ -1,14 +1,14 @@
 package mstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"math"
 	"slices"
 	"time"
+
+	"msyshost/lib/binrec"
 )
 
 // RecordVersion is the newest record format. FORMAT.md describes every
@@ -17,9 +17,6 @@ import (
 // sharing a Riak cluster during a rolling upgrade still read them; only a
 // segment alias needs version 2.
 const RecordVersion = 2
-
-// crcTable is CRC-32C (Castagnoli), the record trailer's checksum.
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 // zeroUnix is time.Time{}.Unix(): a zero time is stored as this second count
 // and decoded back to time.Time{}, so "unset" survives a round trip.
@@ -74,26 +71,26 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	b = append(b, version)
 	for _, s := range []string{r.Bucket, r.ID, r.MailFrom, r.RcptTo} {
-		b = appendString(b, s)
+		b = binrec.AppendString(b, s)
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Raw)))
 	b = append(b, r.Raw...)
-	b = appendMap(b, r.Context)
-	b = appendMap(b, r.ConnContext)
+	b = binrec.AppendMap(b, r.Context)
+	b = binrec.AppendMap(b, r.ConnContext)
 	o := r.Origin
 	for _, s := range []string{o.Channel, o.Binding, o.Domain, o.Shortcode} {
-		b = appendString(b, s)
+		b = binrec.AppendString(b, s)
 	}
 	b = binary.AppendUvarint(b, uint64(len(o.Segments)))
 	for _, s := range o.Segments {
-		b = appendString(b, s)
+		b = binrec.AppendString(b, s)
 	}
 	b = appendTime(b, r.Created)
 	b = appendTime(b, r.Expires)
 	if version == 2 {
-		b = appendString(b, r.SegmentOf)
+		b = binrec.AppendString(b, r.SegmentOf)
 	}
-	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, crcTable)), nil
+	return binrec.Seal(b), nil
 }
 
 // Decode parses a record stored under k. Every failure wraps ErrCorrupt and
@@ -144,33 +141,30 @@ const legacySegmentOf = "msyshost.segment_of"
 // decodeV12 reads versions 1 and 2: version 2 is version 1 with
 // segment_of before the checksum.
 func decodeV12(data []byte, version byte) (*Record, error) {
-	if len(data) < 1+4 {
-		return nil, fmt.Errorf("record of %d bytes is shorter than its header and checksum", len(data))
+	body, err := binrec.Unseal(data)
+	if err != nil {
+		return nil, err
 	}
-	body, sum := data[:len(data)-4], binary.BigEndian.Uint32(data[len(data)-4:])
-	if got := crc32.Checksum(body, crcTable); got != sum {
-		return nil, fmt.Errorf("checksum mismatch: stored %08x, computed %08x", sum, got)
-	}
-	d := decoder{b: body[1:]}
+	d := binrec.NewDecoder(body[1:])
 	r := &Record{}
-	r.Bucket = d.string("bucket")
-	r.ID = d.string("message id")
-	r.MailFrom = d.string("mail from")
-	r.RcptTo = d.string("rcpt to")
-	if raw := d.bytes("raw message"); len(raw) > 0 {
+	r.Bucket = d.String("bucket")
+	r.ID = d.String("message id")
+	r.MailFrom = d.String("mail from")
+	r.RcptTo = d.String("rcpt to")
+	if raw := d.Bytes("raw message"); len(raw) > 0 {
 		r.Raw = slices.Clone(raw)
 	}
-	r.Context = d.stringMap("message context")
-	r.ConnContext = d.stringMap("connection context")
-	r.Origin.Channel = d.string("origin channel")
-	r.Origin.Binding = d.string("origin binding")
-	r.Origin.Domain = d.string("origin domain")
-	r.Origin.Shortcode = d.string("origin shortcode")
-	r.Origin.Segments = d.strings("segment ids")
-	r.Created = d.time("created")
-	r.Expires = d.time("expires")
+	r.Context = d.StringMap("message context")
+	r.ConnContext = d.StringMap("connection context")
+	r.Origin.Channel = d.String("origin channel")
+	r.Origin.Binding = d.String("origin binding")
+	r.Origin.Domain = d.String("origin domain")
+	r.Origin.Shortcode = d.String("origin shortcode")
+	r.Origin.Segments = d.Strings("segment ids")
+	r.Created = decodeTime(d, "created")
+	r.Expires = decodeTime(d, "expires")
 	if version >= 2 {
-		r.SegmentOf = d.string("segment of")
+		r.SegmentOf = d.String("segment of")
 	} else if of, ok := r.Context[legacySegmentOf]; ok {
 		r.SegmentOf = of
 		delete(r.Context, legacySegmentOf)
@@ -178,32 +172,10 @@ func decodeV12(data []byte, version byte) (*Record, error) {
 			r.Context = nil
 		}
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = fmt.Errorf("%d unexpected bytes after the last field", len(d.b))
-	}
-	if d.err != nil {
-		return nil, d.err
+	if err := d.End(); err != nil {
+		return nil, err
 	}
 	return r, nil
-}
-
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
-func appendMap(b []byte, m map[string]string) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		b = appendString(b, k)
-		b = appendString(b, m[k])
-	}
-	return b
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -211,121 +183,16 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
 }
 
-// decoder reads v1 fields; the first error sticks and later reads return
-// zero values, so decodeV12 reads straight through and checks once.
-type decoder struct {
-	b   []byte
-	err error
-}
-
-func (d *decoder) fail(field string, format string, args ...any) {
-	if d.err == nil {
-		d.err = fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
-	}
-}
-
-func (d *decoder) uvarint(field string) uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail(field, "bad length or count")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) bytes(field string) []byte {
-	n := d.uvarint(field)
-	if d.err != nil {
-		return nil
-	}
-	if n > uint64(len(d.b)) {
-		d.fail(field, "length %d exceeds the %d bytes left", n, len(d.b))
-		return nil
-	}
-	v := d.b[:n]
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *decoder) string(field string) string { return string(d.bytes(field)) }
-
-// count reads an element count; each element takes at least one byte, so a
-// count above the bytes left is corrupt and never drives an allocation.
-func (d *decoder) count(field string) int {
-	n := d.uvarint(field)
-	if d.err == nil && n > uint64(len(d.b)) {
-		d.fail(field, "count %d exceeds the %d bytes left", n, len(d.b))
-		return 0
-	}
-	return int(n)
-}
-
-// strings reads a counted list of strings. The entries are checked before
-// anything is allocated for them, and the slice is made for exactly their
-// number, so a record claiming more entries than it holds costs nothing.
-func (d *decoder) strings(field string) []string {
-	n := d.count(field)
-	start := d.b
-	for i := 0; i < n && d.err == nil; i++ {
-		d.bytes(field)
-	}
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	out := make([]string, n)
-	again := decoder{b: start}
-	for i := range out {
-		out[i] = again.string(field)
-	}
-	return out
-}
-
-// stringMap reads a map, checked (lengths and key order) before it is
-// allocated, as strings does.
-func (d *decoder) stringMap(field string) map[string]string {
-	n := d.count(field)
-	start := d.b
-	var prev []byte
-	for i := 0; i < n && d.err == nil; i++ {
-		k := d.bytes(field)
-		d.bytes(field)
-		if i > 0 && bytes.Compare(k, prev) <= 0 {
-			d.fail(field, "keys out of order or repeated at %q", k)
-		}
-		prev = k
-	}
-	if n == 0 || d.err != nil {
-		return nil
-	}
-	m := make(map[string]string, n)
-	again := decoder{b: start}
-	for range n {
-		k := again.string(field)
-		m[k] = again.string(field)
-	}
-	return m
-}
-
-func (d *decoder) time(field string) time.Time {
-	if d.err != nil {
-		return time.Time{}
-	}
-	sec, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail(field, "bad seconds")
-		return time.Time{}
-	}
-	d.b = d.b[n:]
-	nsec := d.uvarint(field)
-	if d.err != nil {
+// decodeTime reads a time (FORMAT.md, "time"): Unix seconds, then
+// nanoseconds below a second; the zero time stored as zeroUnix.
+func decodeTime(d *binrec.Decoder, field string) time.Time {
+	sec := d.Varint(field)
+	nsec := d.Uvarint(field)
+	if d.Err() != nil {
 		return time.Time{}
 	}
 	if nsec >= uint64(time.Second) {
-		d.fail(field, "nanoseconds %d out of range", nsec)
+		d.Fail(field, "nanoseconds %d out of range", nsec)
 		return time.Time{}
 	}
 	if sec == zeroUnix && nsec == 0 {
@@ -333,7 +200,7 @@ func (d *decoder) time(field string) time.Time {
 	}
 	t := time.Unix(sec, int64(nsec)).UTC()
 	if err := checkTime(t); err != nil {
-		d.fail(field, "%v", err)
+		d.Fail(field, "%v", err)
 		return time.Time{}
 	}
 	return t

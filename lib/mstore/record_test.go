@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"math"
 	"os"
 	"reflect"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"msyshost/lib/binrec"
 )
 
 // fixtureV1 is the record stored in testdata/record-v1.bin. The file was
@@ -240,7 +241,7 @@ func decodeAlloc(k Key, data []byte) (uint64, error) {
 
 // checksummed appends a valid checksum to a version-1 body.
 func checksummed(body []byte) []byte {
-	return binary.BigEndian.AppendUint32(body, crc32.Checksum(body, crcTable))
+	return binrec.Seal(body)
 }
 
 // TestDecodeAllocBound checks a record claiming more map entries or segment

@@ -539,16 +539,37 @@ func (p *Process) closeUnstarted(from int) {
 	}
 }
 
+// stopComponents stops the started components in reverse order. Each may
+// use what is left of ctx but a reserve for those after it, so one that
+// waits long (a listener finishing its clients' messages) still leaves the
+// spool time to record the deliveries under way.
 func (p *Process) stopComponents(ctx context.Context) []error {
 	var errs []error
 	for i := p.started - 1; i >= 0; i-- {
 		c := p.components[i]
-		if err := c.Stop(ctx); err != nil {
+		cctx, cancel := stopBudget(ctx, i)
+		if err := c.Stop(cctx); err != nil {
 			errs = append(errs, fmt.Errorf("stopping %s: %w", c.Name(), err))
 		}
+		cancel()
 	}
 	p.started = 0
 	return errs
+}
+
+// stopReserve is the most of the stop budget kept for each component
+// still to stop.
+const stopReserve = 2 * time.Second
+
+// stopBudget is ctx less a reserve for later components still to stop:
+// each keeps a share of what is left, at most stopReserve.
+func stopBudget(ctx context.Context, later int) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok || later == 0 {
+		return context.WithCancel(ctx)
+	}
+	share := min(time.Until(dl)/time.Duration(2*(later+1)), stopReserve)
+	return context.WithDeadline(ctx, dl.Add(-share*time.Duration(later)))
 }
 
 func (p *Process) closeCore() {

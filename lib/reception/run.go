@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"msyshost/lib/dsn"
+	"msyshost/lib/config"
 	"msyshost/lib/hook"
 	"msyshost/lib/msys/core"
 	"msyshost/lib/process"
@@ -17,7 +17,7 @@ func init() {
 		return &Policy{
 			Host:     p.Host,
 			Log:      p.Logger(),
-			Hostname: dsn.Hostname(p.Config()),
+			Hostname: config.Hostname(p.Config(), ""),
 			Observe:  p.Observe,
 			Auditor:  p.Auditor,
 		}, nil

@@ -62,7 +62,7 @@ func init() {
 		b.Injector = sp
 		p.SetSpool(sp, b)
 		p.Console.AddQueue(sp)
-		return []process.Component{&QueueStage{Spool: sp, Bouncer: b, Router: r}}, nil
+		return []process.Component{&QueueStage{Spool: sp, Bouncer: b}}, nil
 	})
 }
 
@@ -71,7 +71,6 @@ func init() {
 type QueueStage struct {
 	Spool   *spool.Spool
 	Bouncer *dsn.Bouncer
-	Router  *Router
 }
 
 func (q *QueueStage) Name() string                    { return "spool" }

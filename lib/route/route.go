@@ -14,7 +14,6 @@ import (
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
 	"msyshost/lib/message"
-	"msyshost/lib/spool"
 	"msyshost/lib/status"
 )
 
@@ -59,17 +58,11 @@ func New(cfg func() *config.Config, channels map[string]channel.Channel) (*Route
 		return nil, fmt.Errorf("routing: no %s channel, which every domain without a delivery_method uses", SMTP)
 	}
 	r := &Router{channels: channels, cfg: cfg}
-	if err := r.Check(cfg()); err != nil {
+	if err := Check(cfg(), func(name string) bool { return channels[name] != nil }); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
-
-// Check reports what in cfg this router could not route: what a config
-// reload must pass before it replaces the config in force.
-func (r *Router) Check(cfg *config.Config) error { return Check(cfg, r.has) }
-
-func (r *Router) has(name string) bool { return r.channels[name] != nil }
 
 // Check reports the first delivery_method in cfg, in any scope, that names
 // a method msyshost does not carry or one has(name) says has no channel.
@@ -117,15 +110,6 @@ func known() string {
 	return strings.Join(names, ", ")
 }
 
-// Domain returns the domain that routes m: the routing domain policy set
-// (msg:routing_domain), else the recipient's.
-func Domain(m *message.Message) string {
-	if m.RoutingDomain != "" {
-		return strings.ToLower(m.RoutingDomain)
-	}
-	return spool.DomainOf(m.RcptTo)
-}
-
 // Method returns the delivery_method m goes by: a channel name, or the
 // config's own word when it names none msyshost has.
 func (r *Router) Method(m *message.Message) string { return MethodOf(r.cfg(), m) }
@@ -134,7 +118,7 @@ func (r *Router) Method(m *message.Message) string { return MethodOf(r.cfg(), m)
 // (smtp when none is set), or the config's own word when it names none
 // msyshost has.
 func MethodOf(cfg *config.Config, m *message.Message) string {
-	v, ok := cfg.Eval(config.Scope{Domain: Domain(m), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
+	v, ok := cfg.Eval(config.Scope{Domain: m.RoutingDomainOf(), Binding: m.Binding, BindingGroup: m.BindingGroup}, OptDeliveryMethod)
 	if !ok {
 		return SMTP
 	}
@@ -149,13 +133,13 @@ func MethodOf(cfg *config.Config, m *message.Message) string {
 // permanent failure; a method without a channel (a config reloaded without
 // Check) is a temporary one, so the message waits rather than being lost.
 func (r *Router) Deliver(ctx context.Context, m *message.Message) error {
-	if Domain(m) == "" {
+	if m.RoutingDomainOf() == "" {
 		return &status.Error{Protocol: status.Spool, Code: 550, Enhanced: "5.1.3", Text: fmt.Sprintf("recipient <%s> has no domain to route by", m.RcptTo), Component: "router"}
 	}
 	name := r.Method(m)
 	ch := r.channels[name]
 	if ch == nil {
-		return &status.Error{Protocol: status.Spool, Code: 451, Enhanced: "4.3.5", Text: fmt.Sprintf("delivery_method %q of domain %s has no channel; the message waits", name, Domain(m)), Temporary: true, Component: "router"}
+		return &status.Error{Protocol: status.Spool, Code: 451, Enhanced: "4.3.5", Text: fmt.Sprintf("delivery_method %q of domain %s has no channel; the message waits", name, m.RoutingDomainOf()), Temporary: true, Component: "router"}
 	}
 	return ch.Deliver(ctx, m)
 }

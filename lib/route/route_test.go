@@ -107,7 +107,7 @@ func TestUnconfiguredChannelRefusedAtLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	reloaded := parse(t, `Domain "x" { delivery_method = smpp }`)
-	if err := r.Check(reloaded()); err == nil {
+	if err := Check(reloaded(), func(name string) bool { return name == SMTP }); err == nil {
 		t.Fatal("Check passed a config routing to an unconfigured channel")
 	}
 	cur = reloaded

@@ -15,13 +15,13 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"msyshost/lib/channel"
 	"msyshost/lib/config"
 	"msyshost/lib/message"
-	"msyshost/lib/route"
 	"msyshost/lib/status"
 )
 
@@ -50,6 +50,10 @@ type Options struct {
 	// RootCAs are the authorities TLS_Verify = ca or host trust when the
 	// config names no TLS_CA; nil means the system's.
 	RootCAs *x509.CertPool
+	// Listeners returns the addresses this process listens on (host:port):
+	// a route to one of them is a mail loop and is never taken. Nil means
+	// none.
+	Listeners func() []string
 	// Logger receives connection events; nil discards them.
 	Logger *slog.Logger
 }
@@ -61,6 +65,8 @@ const maxEndpoints = 10
 type Client struct {
 	opts Options
 	log  *slog.Logger
+	lim  limits
+	cas  caCache
 
 	mu   sync.Mutex
 	idle map[string][]*session // by pool key, most recently used last
@@ -70,7 +76,7 @@ type Client struct {
 
 // New returns a client; Start runs its idle-connection reaper.
 func New(opts Options) *Client {
-	c := &Client{opts: opts, log: opts.Logger, idle: map[string][]*session{}}
+	c := &Client{opts: opts, log: opts.Logger, idle: map[string][]*session{}, lim: newLimits()}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -142,6 +148,7 @@ func (c *Client) reap(stop, done chan struct{}) {
 		for _, s := range old {
 			s.quit()
 		}
+		c.lim.prune()
 	}
 }
 
@@ -153,7 +160,7 @@ func (c *Client) Deliver(ctx context.Context, m *message.Message) error {
 	if c.opts.Config != nil {
 		cfg = c.opts.Config()
 	}
-	domain := route.Domain(m)
+	domain := m.RoutingDomainOf()
 	p, err := c.params(cfg, config.Scope{Domain: domain, Binding: m.Binding, BindingGroup: m.BindingGroup}, domain, m.MailFrom)
 	if err != nil {
 		return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.3.5", Temporary: true, Component: "smtp out",
@@ -163,20 +170,42 @@ func (c *Client) Deliver(ctx context.Context, m *message.Message) error {
 		return &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: "4.3.5", Temporary: true, Component: "smtp out",
 			Text: fmt.Sprintf("held: no route for mail to %s: set %s or Gateway for a smarthost, or Routes = (\"__mx__\") to deliver to its MX hosts", domain, SmarthostEnv)}
 	}
+	if !c.lim.acquire(domain, p.maxConns) {
+		return deferred(fmt.Sprintf("%d deliveries to %s under way (Max_Outbound_Connections)", p.maxConns, domain))
+	}
+	defer c.lim.release(domain)
 	eps, err := c.endpoints(ctx, p.routes)
 	if err != nil {
 		return err
 	}
+	if eps = c.notLocal(eps); len(eps) == 0 {
+		return &status.Error{Protocol: status.SMTP, Code: 554, Enhanced: "5.4.6", Component: "smtp out",
+			Text: fmt.Sprintf("mail for %s loops back to myself: its servers are this host's own listeners", domain)}
+	}
 	t := transaction{from: m.MailFrom, to: m.RcptTo, raw: m.Raw()}
 	var last error
+	probing := false
 	for _, ep := range eps {
+		if err := c.lim.down(ep.addr); err != nil {
+			last = err
+			continue
+		}
 		err := c.deliverTo(ctx, ep, p, t)
+		if errors.Is(err, errProbing) {
+			probing = true
+			continue
+		}
 		var unreachable *unreachableError
 		if !errors.As(err, &unreachable) {
 			return err
 		}
 		last = unreachable.err
 		c.log.Info("smtp out: server unreachable; trying the next", "server", ep.host, "addr", ep.addr, "error", last)
+	}
+	if probing {
+		// Another delivery is finding out whether a server answers:
+		// this one waits for that rather than tie up a worker too.
+		return deferred("a first connection to the servers of " + domain + " is under way")
 	}
 	return last
 }
@@ -278,16 +307,23 @@ func (e *unreachableError) Error() string { return e.err.Error() }
 func (e *unreachableError) Unwrap() error { return e.err }
 
 // deliverTo sends t through ep, on an idle connection when there is one.
-// A connection that broke before answering (a stale idle one) is replaced
-// by a fresh one, once.
+// An idle connection that broke before the server answered MAIL FROM (it
+// went stale in the pool) is replaced by a fresh one, once; a break after
+// that may have come after the server took the message, so it is the
+// attempt's failure, not resent here.
 func (c *Client) deliverTo(ctx context.Context, ep endpoint, p params, t transaction) error {
-	key := ep.addr + " " + ep.host + " " + p.tls + " " + p.verify + " " + p.ehlo
+	key := strings.Join([]string{ep.addr, ep.host, p.tls, p.verify, p.caPath, p.ehlo}, " ")
 	for fresh := false; ; fresh = true {
 		s := c.take(key)
 		if s == nil {
 			fresh = true
+			if !c.lim.startConnect(ep.addr) {
+				return errProbing
+			}
 			var err error
-			if s, err = c.connect(ctx, ep, p); err != nil {
+			s, err = c.connect(ctx, ep, p)
+			c.lim.endConnect(ep.addr, err)
+			if err != nil {
 				return &unreachableError{err}
 			}
 		}
@@ -299,7 +335,7 @@ func (c *Client) deliverTo(ctx context.Context, ep endpoint, p params, t transac
 			return nil
 		case errors.As(err, &broken):
 			s.close()
-			if !fresh && ctx.Err() == nil {
+			if broken.early && !fresh && ctx.Err() == nil {
 				continue
 			}
 			return broken.st
@@ -315,7 +351,9 @@ func (c *Client) deliverTo(ctx context.Context, ep endpoint, p params, t transac
 }
 
 // connect dials ep with the TLS policy: ifavailable falls back to a plain
-// connection when STARTTLS fails, required does not.
+// connection when STARTTLS fails, required does not, and neither does a
+// certificate check asked for (TLS_Verify = ca or host): a check that
+// fails must not become no check at all.
 func (c *Client) connect(ctx context.Context, ep endpoint, p params) (*session, error) {
 	if p.tls == tlsNo {
 		return dial(ctx, ep.addr, ep.host, p.ehlo, nil, false, p.timeout)
@@ -325,7 +363,7 @@ func (c *Client) connect(ctx context.Context, ep endpoint, p params) (*session, 
 	}
 	s, err := dial(ctx, ep.addr, ep.host, p.ehlo, p.tlsConfig(ep.host, warn), p.tls == tlsRequired, p.timeout)
 	var te *tlsError
-	if p.tls == tlsIfAvailable && errors.As(err, &te) {
+	if p.tls == tlsIfAvailable && errors.As(err, &te) && p.verify != "ca" && p.verify != "host" {
 		c.log.Warn("smtp out: STARTTLS failed; delivering without TLS (TLS = ifavailable)", "server", ep.host, "addr", ep.addr, "error", err)
 		return dial(ctx, ep.addr, ep.host, p.ehlo, nil, false, p.timeout)
 	}

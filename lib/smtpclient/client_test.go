@@ -199,9 +199,10 @@ Domain "via-routes.example" { Routes = ( "smtp://127.0.0.1?port=`+bport+`" ) }
 }
 
 // TestSTARTTLS checks TLS is used when offered, not when TLS = no, that
-// TLS = required refuses a server without it, and that TLS = ifavailable
-// delivers in clear when the handshake fails (here: TLS_Verify = host and
-// an untrusted certificate).
+// TLS = required refuses a server without it, that TLS = ifavailable
+// delivers in clear when the handshake fails, and that it does not when
+// the failure is a certificate check TLS_Verify asked for (before the fix
+// an untrusted certificate under TLS_Verify = host meant cleartext).
 func TestSTARTTLS(t *testing.T) {
 	cert, pool := selfSigned(t)
 	tlsSink := sink(t, smtpsink.Options{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
@@ -231,12 +232,25 @@ func TestSTARTTLS(t *testing.T) {
 	}
 
 	// No RootCAs: the self-signed certificate does not verify.
-	c = client(t, Options{Smarthost: tlsSink.Addr, Config: cfgOf(t, "TLS = ifavailable\nTLS_Verify = host")})
+	for _, verify := range []string{"host", "ca"} {
+		c = client(t, Options{Smarthost: tlsSink.Addr, Config: cfgOf(t, "TLS = ifavailable\nTLS_Verify = "+verify)})
+		err = deliver(c, "a@example.com", "b@example.net", body)
+		if st, ok := status.Of(err); !ok || !st.Temporary || st.Enhanced != "4.7.5" {
+			t.Fatalf("ifavailable, TLS_Verify = %s, untrusted certificate: %v, want a temporary 4.7.5", verify, err)
+		}
+	}
+	if msgs := tlsSink.Messages(); len(msgs) != 3 {
+		t.Fatalf("a certificate that failed its check still let %d messages through", len(msgs)-3)
+	}
+	// A handshake that fails for another reason (the server speaks only
+	// TLS 1.1, below the client's floor): ifavailable delivers in clear.
+	picky := sink(t, smtpsink.Options{TLS: &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS11}})
+	c = client(t, Options{Smarthost: picky.Addr, Config: cfgOf(t, "TLS = ifavailable")})
 	if err := deliver(c, "a@example.com", "b@example.net", body); err != nil {
 		t.Fatalf("ifavailable with a failing handshake: %v", err)
 	}
-	if msgs := tlsSink.Messages(); len(msgs) != 4 || msgs[3].TLS {
-		t.Fatalf("fallback message: %+v", msgs[len(msgs)-1])
+	if msgs := picky.Messages(); len(msgs) != 1 || msgs[0].TLS {
+		t.Fatalf("fallback message: %+v", msgs)
 	}
 	c = client(t, Options{Smarthost: tlsSink.Addr, Config: cfgOf(t, "TLS = required\nTLS_Verify = host")})
 	if err := deliver(c, "a@example.com", "b@example.net", body); err == nil {

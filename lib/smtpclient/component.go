@@ -26,7 +26,7 @@ func init() {
 		if err := CheckConfig(p.Config()); err != nil {
 			return nil, err
 		}
-		c := New(Options{Config: p.Config, Smarthost: smarthost, Logger: p.Logger()})
+		c := New(Options{Config: p.Config, Smarthost: smarthost, Logger: p.Logger(), Listeners: p.Listeners})
 		p.AddChannel("smtp", c)
 		return []process.Component{c}, nil
 	})

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"msyshost/lib/message"
 	"msyshost/lib/status"
 )
 
@@ -164,8 +165,15 @@ func (e *tlsError) Error() string { return e.st.Error() }
 func (e *tlsError) Unwrap() error { return e.st }
 
 // brokenError marks a connection that failed (refused, timed out, closed)
-// rather than a server's refusal.
-type brokenError struct{ st *status.Error }
+// rather than a server's refusal. early says it failed before the server
+// answered MAIL FROM: no message can have been taken, so a fresh
+// connection may carry it at once. After that, a break may have come
+// after the server took the message (RFC 5321 6.1, RFC 1047): the attempt
+// fails temporarily instead, and the spool decides when to try again.
+type brokenError struct {
+	st    *status.Error
+	early bool
+}
 
 func (e *brokenError) Error() string { return e.st.Error() }
 func (e *brokenError) Unwrap() error { return e.st }
@@ -218,6 +226,15 @@ func (s *session) cmd(timeout time.Duration, format string, args ...any) (reply,
 	return r, nil
 }
 
+// early marks a connection failure as one before MAIL FROM was answered.
+func early(err error) error {
+	var b *brokenError
+	if errors.As(err, &b) {
+		b.early = true
+	}
+	return err
+}
+
 func verb(format string) string {
 	v, _, _ := strings.Cut(format, " ")
 	return strings.TrimSuffix(v, ":")
@@ -236,11 +253,18 @@ type transaction struct {
 func (s *session) send(ctx context.Context, t transaction) error {
 	stop := context.AfterFunc(ctx, func() { s.nc.Close() })
 	defer stop()
+	raw := crlfOnly(t.raw)
 	mail := "MAIL FROM:<" + t.from + ">"
 	if _, ok := s.ext["SIZE"]; ok {
-		mail += " SIZE=" + strconv.Itoa(len(t.raw))
+		mail += " SIZE=" + strconv.Itoa(len(raw))
 	}
-	if _, ok := s.ext["8BITMIME"]; ok && has8bit(t.raw) {
+	if message.Has8Bit(raw) {
+		if _, ok := s.ext["8BITMIME"]; !ok {
+			// RFC 6152 3: 8-bit data only to a server that says it takes
+			// it; msyshost does not convert.
+			return &status.Error{Protocol: status.SMTP, Code: 554, Enhanced: "5.6.3", Component: s.component(),
+				Text: "the message holds 8-bit data and the server does not offer 8BITMIME"}
+		}
 		mail += " BODY=8BITMIME"
 	}
 	if !isASCII(t.from) || !isASCII(t.to) {
@@ -259,12 +283,16 @@ func (s *session) send(ctx context.Context, t transaction) error {
 			w.WriteString(c + "\r\n")
 		}
 		if err := w.Flush(); err != nil {
-			return connError(s.host, s.addr, "sending MAIL, RCPT and DATA", err)
+			return early(connError(s.host, s.addr, "sending MAIL, RCPT and DATA", err))
 		}
 		for i, v := range []string{"MAIL", "RCPT", "DATA"} {
 			r, err := readReply(&s.tp.Reader)
 			if err != nil {
-				return connError(s.host, s.addr, "reading the reply to "+v, err)
+				err = connError(s.host, s.addr, "reading the reply to "+v, err)
+				if i == 0 {
+					err = early(err)
+				}
+				return err
 			}
 			replies[i] = r
 		}
@@ -272,6 +300,9 @@ func (s *session) send(ctx context.Context, t transaction) error {
 		for i, c := range []string{mail, rcpt, "DATA"} {
 			r, err := s.cmd(s.timeout.command, "%s", c)
 			if err != nil {
+				if i == 0 {
+					err = early(err)
+				}
 				return err
 			}
 			replies[i] = r
@@ -290,7 +321,7 @@ func (s *session) send(ctx context.Context, t transaction) error {
 	}
 	s.deadline(s.timeout.body)
 	w := s.tp.DotWriter()
-	if _, err := w.Write(t.raw); err != nil {
+	if _, err := w.Write(raw); err != nil {
 		return connError(s.host, s.addr, "sending the message", err)
 	}
 	if err := w.Close(); err != nil {
@@ -370,17 +401,36 @@ func connError(host, addr, doing string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		text = host + " closed the connection while " + doing
 	}
-	return &brokenError{&status.Error{Protocol: status.SMTP, Code: 451, Enhanced: enh, Text: text, Temporary: true,
+	return &brokenError{st: &status.Error{Protocol: status.SMTP, Code: 451, Enhanced: enh, Text: text, Temporary: true,
 		Component: fmt.Sprintf("smtp out %s [%s]", host, addr), Err: err}}
 }
 
-func has8bit(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
+// crlfOnly ends every line with CRLF: a bare CR becomes CRLF before the
+// message is dot-stuffed, so "\r.\r\n" inside it cannot end the message
+// early at a server that takes a bare CR for a line end (SMTP smuggling).
+// Bare LFs are the dot writer's to fix. Without a bare CR, raw is returned
+// as it is.
+func crlfOnly(raw []byte) []byte {
+	bare := func(i int) bool { return raw[i] == '\r' && (i+1 == len(raw) || raw[i+1] != '\n') }
+	first := -1
+	for i := range raw {
+		if bare(i) {
+			first = i
+			break
 		}
 	}
-	return false
+	if first < 0 {
+		return raw
+	}
+	out := make([]byte, 0, len(raw)+16)
+	out = append(out, raw[:first]...)
+	for i := first; i < len(raw); i++ {
+		out = append(out, raw[i])
+		if bare(i) {
+			out = append(out, '\n')
+		}
+	}
+	return out
 }
 
 func isASCII(s string) bool {

@@ -10,9 +10,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"msyshost/lib/config"
+	"msyshost/lib/message"
 )
 
 // SmarthostEnv names the environment variable giving the smarthost
@@ -41,9 +43,9 @@ const (
 	// OptEHLOHostname is __hostname__ (the default), __message__ (the
 	// sender's domain) or a name.
 	OptEHLOHostname = "ehlo_hostname"
-	// OptHostname (global) overrides the machine's host name.
-	OptHostname = "hostname"
-	// Timeouts, in seconds or with a unit: connect (default 300), the
+	// Timeouts, in seconds or with a unit: connect (default 30; Momentum's
+	// is 300, which one server that does not answer would make the cost of
+	// every delivery to it before it is known to be down), the
 	// greeting and commands (the longest of ehlo_timeout, mailfrom_timeout
 	// and rcptto_timeout, default 300), the final dot (body_timeout, 600),
 	// and how long an idle connection is kept for the next message
@@ -68,7 +70,7 @@ func init() {
 		{Name: "TLS_CA", Type: config.StringType, Help: "PEM file of the authorities TLS_Verify trusts; default the system's"},
 		{Name: "EHLO_Hostname", Type: config.StringType, Default: "__hostname__",
 			Help: "the EHLO name of SMTP out: __hostname__, __message__ (the sender's domain) or a name"},
-		{Name: "Connect_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time to connect"},
+		{Name: "Connect_Timeout", Type: config.DurationType, Default: "30", Help: "SMTP out: time to connect (Momentum's default is 300)"},
 		{Name: "EHLO_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the greeting and EHLO replies"},
 		{Name: "Mailfrom_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the MAIL FROM reply"},
 		{Name: "Rcptto_Timeout", Type: config.DurationType, Default: "300", Help: "SMTP out: time for the RCPT TO reply"},
@@ -97,24 +99,27 @@ type target struct {
 
 // params is everything one delivery reads from the config.
 type params struct {
-	routes  []target
-	tls     string
-	verify  string
-	ca      *x509.CertPool
-	ehlo    string
-	timeout timeouts
-	idle    time.Duration
+	routes   []target
+	tls      string
+	verify   string
+	ca       *x509.CertPool
+	caPath   string // TLS_CA, "" for RootCAs: connections are reused only under the same
+	ehlo     string
+	timeout  timeouts
+	idle     time.Duration
+	maxConns int // Max_Outbound_Connections of the domain
 }
 
 func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom string) (params, error) {
 	p := params{
-		tls:     tlsIfAvailable,
-		verify:  "no",
-		timeout: timeouts{connect: 300 * time.Second, command: 300 * time.Second, body: 600 * time.Second},
-		idle:    5 * time.Second,
-		ca:      c.opts.RootCAs,
+		tls:      tlsIfAvailable,
+		verify:   "no",
+		timeout:  timeouts{connect: 30 * time.Second, command: 300 * time.Second, body: 600 * time.Second},
+		idle:     5 * time.Second,
+		ca:       c.opts.RootCAs,
+		maxConns: DefaultMaxOutboundConnections,
 	}
-	hostname := c.hostname(cfg)
+	hostname := config.Hostname(cfg, c.opts.Hostname)
 	p.ehlo = hostname
 	get := func(name string) (config.Value, bool) {
 		if cfg == nil {
@@ -169,20 +174,24 @@ func (c *Client) params(cfg *config.Config, s config.Scope, domain, mailFrom str
 		}
 	}
 	if v, ok := get(OptTLSCA); ok {
-		pem, err := os.ReadFile(v.String())
+		pool, err := c.cas.pool(v.String())
 		if err != nil {
 			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: %v", OptTLSCA, err)}
 		}
-		p.ca = x509.NewCertPool()
-		if !p.ca.AppendCertsFromPEM(pem) {
-			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("%s: no PEM certificate in %s", OptTLSCA, v.String())}
+		p.ca, p.caPath = pool, v.String()
+	}
+	if v, ok := get(config.MaxOutboundConnections); ok {
+		n, err := v.Int()
+		if err != nil || n < 1 {
+			return p, &config.Error{Pos: v.Pos(), Msg: fmt.Sprintf("Max_Outbound_Connections: expected a positive number, found %q", v.String())}
 		}
+		p.maxConns = n
 	}
 	if v, ok := get(OptEHLOHostname); ok {
 		switch n := v.String(); strings.ToLower(n) {
 		case "__hostname__":
 		case "__message__":
-			if d := domainOf(mailFrom); d != "" {
+			if d := message.DomainOf(mailFrom); d != "" {
 				p.ehlo = d
 			}
 		default:
@@ -282,23 +291,6 @@ func badHostRune(r rune) bool {
 	return r <= ' ' || r == 0x7f || strings.ContainsRune("[]/\\@?#", r)
 }
 
-// hostname is the name msyshost gives itself: the global Hostname option,
-// else Options.Hostname, else the machine's.
-func (c *Client) hostname(cfg *config.Config) string {
-	if cfg != nil {
-		if o, ok := cfg.Root().Get(OptHostname); ok && o.Value.String() != "" {
-			return o.Value.String()
-		}
-	}
-	if c.opts.Hostname != "" {
-		return c.opts.Hostname
-	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
-}
-
 // tlsConfig is the client side of STARTTLS for a server named host.
 func (p params) tlsConfig(host string, warn func(error)) *tls.Config {
 	cfg := &tls.Config{ServerName: host, RootCAs: p.ca, MinVersion: tls.VersionTLS12}
@@ -330,10 +322,41 @@ func (p params) tlsConfig(host string, warn func(error)) *tls.Config {
 	return cfg
 }
 
-func domainOf(addr string) string {
-	i := strings.LastIndexByte(addr, '@')
-	if i < 0 {
-		return ""
+// caCache keeps the pools of TLS_CA files, read again only when a file
+// changes (its size or modification time), so a delivery does not read
+// and parse a PEM file each time.
+type caCache struct {
+	mu    sync.Mutex
+	files map[string]caFile
+}
+
+type caFile struct {
+	mod  time.Time
+	size int64
+	pool *x509.CertPool
+}
+
+func (cc *caCache) pool(path string) (*x509.CertPool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
 	}
-	return strings.ToLower(addr[i+1:])
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if f, ok := cc.files[path]; ok && f.mod.Equal(fi.ModTime()) && f.size == fi.Size() {
+		return f.pool, nil
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no PEM certificate in %s", path)
+	}
+	if cc.files == nil {
+		cc.files = map[string]caFile{}
+	}
+	cc.files[path] = caFile{mod: fi.ModTime(), size: fi.Size(), pool: pool}
+	return pool, nil
 }

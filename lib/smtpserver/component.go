@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"msyshost/lib/config"
-	"msyshost/lib/dsn"
 	"msyshost/lib/message"
 	"msyshost/lib/process"
 	"msyshost/lib/route"
@@ -73,7 +72,7 @@ func init() {
 		}
 		return []process.Component{New(Options{
 			Listens: listens, Queue: q.Spool, Bouncer: q.Bouncer, Policy: pol,
-			Hostname: dsn.Hostname(p.Config()), Logger: p.Logger(),
+			Hostname: config.Hostname(p.Config(), ""), Logger: p.Logger(),
 		})}, nil
 	})
 }
@@ -94,7 +93,7 @@ func inProcess(p *process.Process, listens []Listen) ([]process.Component, error
 	}
 	return []process.Component{New(Options{
 		InProcess: &l, Queue: &Recorder{}, Bouncer: p, Policy: pol,
-		Hostname: dsn.Hostname(p.Config()), Logger: p.Logger(),
+		Hostname: config.Hostname(p.Config(), ""), Logger: p.Logger(),
 	})}, nil
 }
 

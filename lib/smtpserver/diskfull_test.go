@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"msyshost/lib/crashtest"
 	"msyshost/lib/spool"
 )
 
@@ -31,21 +31,8 @@ func TestDiskFullOverSMTP(t *testing.T) {
 		return
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDiskFullOverSMTP$", "-test.count=1")
-	cmd.Env = append(os.Environ(), diskFullChildEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
+	c := crashtest.Start(t, "TestDiskFullOverSMTP", diskFullChildEnv, dir)
+	cmd, stdin, sc := c.Cmd, c.Stdin, c.Lines
 	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "addr ") {
 		t.Fatalf("child did not say where it listens: %q", sc.Text())
 	}

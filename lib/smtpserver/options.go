@@ -27,14 +27,18 @@ var (
 		Help: "recipient domains any client may send to (\"*.example.com\" matches subdomains)"})
 	optMaxMessageSize = config.Declare(config.OptionSpec{Name: "Max_Message_Size", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "20971520",
 		Help: "largest message in bytes (552 5.3.4 beyond; advertised with SIZE); 0 is no limit. Momentum's default is 0; msyshost holds a message in memory while it spools it"})
-	optMaxRecipients = config.Declare(config.OptionSpec{Name: "Max_Recipients_Per_Message", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "0",
-		Help: "most recipients of one message (452 4.5.3 beyond); 0 is no limit. Each recipient is queued as its own copy"})
+	optMaxRecipients = config.Declare(config.OptionSpec{Name: "Max_Recipients_Per_Message", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "100",
+		Help: "most recipients of one message (452 4.5.3 beyond; the client sends the rest in another transaction); 0 is no limit. Momentum's default is 0"})
 	optMaxLineLength = config.Declare(config.OptionSpec{Name: "Max_Line_Length", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "65536",
 		Help: "msyshost's own: longest command or message line in bytes (500 and the connection closes beyond)"})
 	optIdleTime = config.Declare(config.OptionSpec{Name: "Idle_Time", Scopes: []string{"esmtp_listener", "listen"}, Type: config.DurationType, Default: "300",
 		Help: "a client silent this long is disconnected with 421 4.4.2; 0 never (Momentum's default is 0, its shipped config 300)"})
-	optListenerSessions = config.Declare(config.OptionSpec{Name: "Listener_Sessions", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "0",
-		Help: "most connections at once (421 4.4.5 beyond); 0 is no limit"})
+	optListenerSessions = config.Declare(config.OptionSpec{Name: "Listener_Sessions", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "1000",
+		Help: "most connections at once (421 4.4.5 beyond); 0 is no limit. Momentum's default is 0"})
+	optSessionsPerIP = config.Declare(config.OptionSpec{Name: "Listener_Sessions_Per_IP", Scopes: []string{"esmtp_listener", "listen"}, Type: config.IntType, Default: "50",
+		Help: "msyshost's own: most connections at once from one client address (421 4.7.0 beyond); 0 is no limit"})
+	optDataTimeout = config.Declare(config.OptionSpec{Name: "Data_Timeout", Scopes: []string{"esmtp_listener", "listen"}, Type: config.DurationType, Default: "600",
+		Help: "msyshost's own: the longest a client may take to send one message, DATA to the final dot (421 4.4.2 beyond), however often it sends a little; 0 never"})
 	optTLSCertificate = config.Declare(config.OptionSpec{Name: "TLS_Certificate", Scopes: []string{config.GlobalScope, "esmtp_listener", "listen"}, Type: config.StringType,
 		Help: "PEM certificate file; with TLS_Key, STARTTLS is offered"})
 	optTLSKey = config.Declare(config.OptionSpec{Name: "TLS_Key", Scopes: []string{config.GlobalScope, "esmtp_listener", "listen"}, Type: config.StringType,
@@ -68,6 +72,8 @@ type Listen struct {
 	MaxLineLength  int
 	IdleTime       time.Duration
 	Sessions       int
+	SessionsPerIP  int
+	DataTimeout    time.Duration
 	TLS            *tls.Config
 	// Users are the credentials of SMTP AUTH, by user; Mechanisms the
 	// mechanisms offered (PLAIN, LOGIN).
@@ -159,10 +165,16 @@ func readListen(cfg *config.Config, lst, n *config.Node) (Listen, bool, error) {
 	l.MaxRecipients = num(optMaxRecipients)
 	l.MaxLineLength = num(optMaxLineLength)
 	l.Sessions = num(optListenerSessions)
+	l.SessionsPerIP = num(optSessionsPerIP)
 	l.BounceRejected = boolean(optGenerateBouncesMultiRcpt)
-	if v, ok := value(cfg, lst, n, optIdleTime); ok {
-		if l.IdleTime, err = v.Duration(); err != nil {
-			errs = append(errs, err)
+	for _, d := range []struct {
+		o   *config.OptionSpec
+		dst *time.Duration
+	}{{optIdleTime, &l.IdleTime}, {optDataTimeout, &l.DataTimeout}} {
+		if v, ok := value(cfg, lst, n, d.o); ok {
+			if *d.dst, err = v.Duration(); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if v, ok := value(cfg, lst, n, optRelayHosts); ok {

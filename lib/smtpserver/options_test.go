@@ -62,7 +62,8 @@ ESMTP_Listener {
 	a, b := ls[0], ls[1]
 	if a.Addr != "127.0.0.1:2525" || a.MaxMessageSize != 1000 || a.IdleTime != 30*time.Second ||
 		len(a.RelayHosts) != 1 || a.RelayHosts[0] != netip.MustParsePrefix("10.1.0.0/16") ||
-		a.RelayDomains[0] != "ours.example" || a.Users["app"] != "pa:ss" || len(a.Mechanisms) != 1 || a.Sessions != 0 {
+		a.RelayDomains[0] != "ours.example" || a.Users["app"] != "pa:ss" || len(a.Mechanisms) != 1 ||
+		a.Sessions != 1000 || a.SessionsPerIP != 50 || a.MaxRecipients != 100 || a.DataTimeout != 10*time.Minute {
 		t.Fatalf("first listen %+v", a)
 	}
 	if b.Addr != "127.0.0.2:2526" || b.MaxMessageSize != 5000 || b.Sessions != 3 || b.RelayHosts[0] != netip.MustParsePrefix("192.0.2.1/32") || b.MaxLineLength != 65536 {

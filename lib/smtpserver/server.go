@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -61,6 +62,7 @@ type Server struct {
 	log     *slog.Logger
 	policy  Policy
 	connSeq atomic.Uint64
+	lsMu    sync.Mutex // guards ls: Listeners may be asked during Start or Stop
 	ls      []*listener
 	// inProcess is the in-process listener's, when Options.InProcess is set.
 	inProcess *memListener
@@ -89,6 +91,8 @@ func (s *Server) Name() string { return "smtp in" }
 
 // Listeners returns the addresses served (after Start: the bound ones).
 func (s *Server) Listeners() []string {
+	s.lsMu.Lock()
+	defer s.lsMu.Unlock()
 	var out []string
 	for _, l := range s.ls {
 		if l.addr() != inProcessAddr {
@@ -116,31 +120,40 @@ func (s *Server) Start(context.Context) error {
 			return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 		}
 		l := newListener(s, cfg, nl)
+		s.lsMu.Lock()
 		s.ls = append(s.ls, l)
+		s.lsMu.Unlock()
 		go l.serve()
 	}
 	if s.opts.InProcess != nil {
 		s.inProcess = newMemListener()
 		l := newListener(s, *s.opts.InProcess, s.inProcess)
+		s.lsMu.Lock()
 		s.ls = append(s.ls, l)
+		s.lsMu.Unlock()
 		go l.serve()
 	}
 	return nil
 }
 
-// Stop closes the listeners, lets sessions finish within ctx, then drops
-// those left (their transactions are not acknowledged, so the clients
-// keep their messages).
+// Stop closes the listeners and ends the sessions: one waiting for a
+// command is told 421 4.3.2 and closed at once; one sending or queueing a
+// message finishes it (its 250 is written) within ctx, then is told the
+// same. Those left when ctx ends are dropped: their transactions are not
+// acknowledged, so the clients keep their messages.
 func (s *Server) Stop(ctx context.Context) error {
+	s.lsMu.Lock()
+	ls := s.ls
+	s.ls = nil
+	s.lsMu.Unlock()
 	var wg sync.WaitGroup
-	for _, l := range s.ls {
+	for _, l := range ls {
 		wg.Go(func() { l.stop(ctx) })
 	}
 	wg.Wait()
 	if s.cancel != nil {
 		s.cancel()
 	}
-	s.ls = nil
 	return nil
 }
 
@@ -155,10 +168,16 @@ type listener struct {
 	once     sync.Once
 	active   atomic.Int32
 	served   chan struct{}
+
+	// mu guards the open connections and their count per client address.
+	mu    sync.Mutex
+	conns map[*clientConn]struct{}
+	perIP map[netip.Addr]int
 }
 
 func newListener(s *Server, cfg Listen, nl net.Listener) *listener {
-	l := &listener{s: s, cfg: cfg, nl: nl, admitted: make(chan net.Conn), closed: make(chan struct{}), served: make(chan struct{})}
+	l := &listener{s: s, cfg: cfg, nl: nl, admitted: make(chan net.Conn), closed: make(chan struct{}), served: make(chan struct{}),
+		conns: map[*clientConn]struct{}{}, perIP: map[netip.Addr]int{}}
 	srv := smtp.NewServer(smtp.BackendFunc(l.newSession))
 	srv.Domain = s.opts.Hostname
 	srv.MaxMessageBytes = cfg.MaxMessageSize
@@ -202,14 +221,14 @@ func (l *listener) accept() {
 		}
 		delay = 0
 		if l.cfg.Sessions > 0 && int(l.active.Load()) >= l.cfg.Sessions {
-			nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			fmt.Fprintf(nc, "421 4.4.5 Service unavailable, concurrency limit reached.\r\n")
-			nc.Close()
-			l.s.log.Warn("smtp in: connection refused at Listener_Sessions", "listen", l.cfg.Addr, "remote", nc.RemoteAddr().String(), "limit", l.cfg.Sessions)
+			l.turnAway(nc, "421 4.4.5 Service unavailable, concurrency limit reached.", "Listener_Sessions", l.cfg.Sessions)
 			continue
 		}
-		l.active.Add(1)
 		cc := l.newClientConn(nc)
+		if cc == nil {
+			l.turnAway(nc, "421 4.7.0 Too many connections from your address, try again later.", "Listener_Sessions_Per_IP", l.cfg.SessionsPerIP)
+			continue
+		}
 		go l.admit(cc)
 	}
 }
@@ -230,8 +249,21 @@ func (l *listener) admit(cc *clientConn) {
 	}
 }
 
+func (l *listener) turnAway(nc net.Conn, reply, limit string, n int) {
+	nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprintf(nc, "%s\r\n", reply)
+	nc.Close()
+	l.s.log.Warn("smtp in: connection refused at "+limit, "listen", l.cfg.Addr, "remote", nc.RemoteAddr().String(), "limit", n)
+}
+
 func (l *listener) stop(ctx context.Context) {
 	l.once.Do(func() { close(l.closed) })
+	l.nl.Close()
+	l.mu.Lock()
+	for cc := range l.conns {
+		cc.shutdown()
+	}
+	l.mu.Unlock()
 	if err := l.srv.Shutdown(ctx); err != nil {
 		l.srv.Close()
 	}
@@ -258,8 +290,9 @@ func (g gate) Close() error {
 func (g gate) Addr() net.Addr { return g.l.nl.Addr() }
 
 // clientConn is a client's connection: it holds the session state the
-// policy sees, disconnects a client silent for Idle_Time, and gives its
-// Listener_Sessions slot back when closed.
+// policy sees, disconnects a client silent for Idle_Time or slower than
+// Data_Timeout with a message, ends the session at shutdown, and gives its
+// Listener_Sessions slots back when closed.
 type clientConn struct {
 	net.Conn
 	state     *Conn
@@ -269,8 +302,28 @@ type clientConn struct {
 	closeOnce sync.Once
 	release   func()
 	end       func() // the policy's End
+
+	// mu guards the session's phase as shutdown sees it.
+	mu sync.Mutex
+	// inData: a message is being received or queued; shutdown lets it end.
+	inData bool
+	// dataBy is when the message being received must be in (Data_Timeout).
+	dataBy time.Time
+	// closing: the server is stopping; the next wait for a command ends
+	// the session with 421 4.3.2.
+	closing bool
+	// hangup: the last reply closes the connection (a 421); the next read
+	// ends the session without another word.
+	hangup bool
+	// tls is the TLS connection over this one after STARTTLS, through
+	// which a goodbye must go.
+	tls *tls.Conn
+	// authFailures counts failed AUTH attempts.
+	authFailures int
 }
 
+// newClientConn takes a connection, or returns nil when its address has
+// Listener_Sessions_Per_IP connections already.
 func (l *listener) newClientConn(nc net.Conn) *clientConn {
 	st := &Conn{
 		ID:      strconv.FormatUint(l.s.connSeq.Add(1), 10),
@@ -278,16 +331,34 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		Local:   addrPort(nc.LocalAddr()),
 		Context: map[string]string{},
 	}
+	ip := st.Remote.Addr().Unmap()
 	relay := l.cfg.OpenRelay
 	for _, p := range l.cfg.RelayHosts {
-		if p.Contains(st.Remote.Addr().Unmap()) {
+		if p.Contains(ip) {
 			relay = true
 		}
 	}
 	st.CanRelay = relay
-	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, release: func() { l.active.Add(-1) }}
+	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime}
 	if e, ok := l.s.policy.(Ender); ok {
 		cc.end = func() { e.End(context.WithoutCancel(l.s.ctx), st) }
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cfg.SessionsPerIP > 0 && l.perIP[ip] >= l.cfg.SessionsPerIP {
+		return nil
+	}
+	l.perIP[ip]++
+	l.conns[cc] = struct{}{}
+	l.active.Add(1)
+	cc.release = func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.perIP[ip]--; l.perIP[ip] <= 0 {
+			delete(l.perIP, ip)
+		}
+		delete(l.conns, cc)
+		l.active.Add(-1)
 	}
 	return cc
 }
@@ -300,22 +371,103 @@ func addrPort(a net.Addr) netip.AddrPort {
 	return ap
 }
 
-// Read waits at most Idle_Time for the client. Once that has run out every
-// later read fails at once, so go-smtp answers 421 4.4.2 and closes
-// instead of waiting again.
+// Read waits at most Idle_Time for the client, and while a message comes
+// in, no later than its Data_Timeout. Once a wait has run out every later
+// read fails at once, so go-smtp answers 421 4.4.2 and closes instead of
+// waiting again. A session the server is stopping, or that a 421 ended,
+// ends here, between commands.
 func (c *clientConn) Read(b []byte) (int, error) {
-	if c.timedOut.Load() {
-		return 0, os.ErrDeadlineExceeded
+	for {
+		if c.timedOut.Load() {
+			return 0, os.ErrDeadlineExceeded
+		}
+		c.mu.Lock()
+		if c.hangup || c.closing && !c.inData {
+			closing := c.closing && !c.hangup
+			c.mu.Unlock()
+			if closing {
+				c.goodbye()
+			}
+			return 0, io.EOF
+		}
+		var deadline time.Time
+		if c.idle > 0 {
+			deadline = time.Now().Add(c.idle)
+		}
+		if c.inData && !c.dataBy.IsZero() && (deadline.IsZero() || c.dataBy.Before(deadline)) {
+			deadline = c.dataBy
+		}
+		c.Conn.SetReadDeadline(deadline)
+		c.mu.Unlock()
+		n, err := c.Conn.Read(b)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			c.mu.Lock()
+			stopping, inData := c.closing, c.inData
+			c.mu.Unlock()
+			if stopping && (n > 0 || inData) {
+				// Shutdown interrupted a read it must not end: a message
+				// coming in. Take it up again.
+				if n > 0 {
+					return n, nil
+				}
+				continue
+			}
+			if stopping {
+				c.goodbye()
+				return n, io.EOF
+			}
+			c.timedOut.Store(true)
+		}
+		return n, err
 	}
-	if c.idle > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+}
+
+// goodbye tells the client the server is going away (RFC 5321 3.8).
+func (c *clientConn) goodbye() {
+	c.mu.Lock()
+	w := io.Writer(c.Conn)
+	if c.tls != nil {
+		w = c.tls
 	}
-	n, err := c.Conn.Read(b)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		c.timedOut.Store(true)
+	c.mu.Unlock()
+	c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+	io.WriteString(w, "421 4.3.2 Service shutting down, closing connection\r\n")
+}
+
+// shutdown ends the session at its next wait for a command: now, if it is
+// waiting for one; after its message, if one is coming in or being queued.
+func (c *clientConn) shutdown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closing = true
+	if !c.inData {
+		c.Conn.SetReadDeadline(time.Now())
 	}
-	return n, err
+}
+
+// startData and endData bracket a message's reception and queueing.
+func (c *clientConn) startData(timeout time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inData = true
+	if timeout > 0 {
+		c.dataBy = time.Now().Add(timeout)
+	}
+}
+
+func (c *clientConn) endData() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.inData, c.dataBy = false, time.Time{}
+}
+
+// hangUp closes the connection after the reply being written (RFC 5321
+// 3.8: a 421 ends the session).
+func (c *clientConn) hangUp() {
+	c.mu.Lock()
+	c.hangup = true
+	c.mu.Unlock()
 }
 
 // Write gives a client that does not read Idle_Time to take a reply.

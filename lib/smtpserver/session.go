@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,11 +25,12 @@ import (
 // session is one EHLO..QUIT of a connection, as go-smtp drives it; a
 // STARTTLS starts a new one on the same connection.
 type session struct {
-	l  *listener
-	c  *smtp.Conn
-	cc *clientConn
-	st *Conn
-	m  *message.Message // the transaction, from MAIL FROM
+	l    *listener
+	c    *smtp.Conn
+	cc   *clientConn
+	st   *Conn
+	m    *message.Message // the transaction, from MAIL FROM
+	size int64            // the SIZE MAIL FROM declared, 0 when none
 }
 
 var (
@@ -48,7 +50,14 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if tlsOn && !st.TLS {
 		// RFC 3207 4.2: what was learnt before STARTTLS is forgotten.
 		st.AuthUser, st.CanRelay = "", cc.relayHost
-		delete(st.Context, "auth_user")
+		for _, k := range []string{"auth_user", "auth_name", "auth_status", "can_relay"} {
+			delete(st.Context, k)
+		}
+		if tc, ok := c.Conn().(*tls.Conn); ok {
+			cc.mu.Lock()
+			cc.tls = tc
+			cc.mu.Unlock()
+		}
 	}
 	st.TLS = tlsOn
 	if err := l.s.policy.Ehlo(l.s.ctx, st, st.Helo); err != nil {
@@ -82,7 +91,7 @@ func (s *session) closing() error {
 	return nil
 }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
@@ -91,7 +100,10 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	}
 	m := message.New()
 	m.MailFrom, m.ConnID, m.ConnContext = from, s.st.ID, s.st.Context
-	s.m, s.st.Rcpts = m, nil
+	s.m, s.st.Rcpts, s.size = m, nil, 0
+	if opts != nil {
+		s.size = opts.Size
+	}
 	return nil
 }
 
@@ -99,8 +111,14 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
-	if spool.DomainOf(to) == "" {
+	if message.DomainOf(to) == "" {
 		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	}
+	if s.size > 0 && s.size*int64(len(s.st.Rcpts)+1) > maxTransactionBytes {
+		// Each recipient's copy may come to be its own (a policy edits
+		// it): past this, the client sends the rest in another
+		// transaction (RFC 5321 4.5.3.1.10).
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients for a message of this size"}
 	}
 	if len(s.st.Rcpts) == 0 {
 		s.m.RcptTo = to
@@ -119,7 +137,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 // relayDomain reports a recipient domain of Relay_Domains ("*.x" matches
 // the subdomains of x, not x itself, as Momentum's left globs).
 func (s *session) relayDomain(to string) bool {
-	d := spool.DomainOf(to)
+	d := message.DomainOf(to)
 	for _, r := range s.l.cfg.RelayDomains {
 		if suffix, ok := strings.CutPrefix(r, "*"); ok {
 			if strings.HasSuffix(d, suffix) && len(d) > len(suffix) {
@@ -133,19 +151,22 @@ func (s *session) relayDomain(to string) bool {
 }
 
 // Data reads the message, runs the data phases and queues one copy per
-// recipient in one transaction; only then does go-smtp answer 250.
+// recipient in one transaction; only then does go-smtp answer 250. The
+// copies share the bytes read (message.Clone) until a policy edits one.
 func (s *session) Data(r io.Reader) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(r)
+	s.cc.startData(s.l.cfg.DataTimeout)
+	defer s.cc.endData()
+	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
+	m.BatchID = s.l.s.opts.Queue.NewID()
+	raw, err := readMessage(r, s.received(m.BatchID), s.size, s.l.cfg.MaxMessageSize)
 	if err != nil {
 		s.l.s.log.Info("smtp in: message not received in full; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "error", err)
 		return dataError(err, s.l.cfg.MaxLineLength)
 	}
-	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
-	m.BatchID = s.l.s.opts.Queue.NewID()
-	m.SetRaw(append(s.received(m.BatchID), body...))
+	m.AdoptRaw(raw)
 	if err := pol.Data(ctx, s.st, m); err != nil {
 		return s.l.refuse(s.c, s.st, err)
 	}
@@ -187,12 +208,20 @@ func (s *session) Data(r io.Reader) error {
 	if len(accepted) == 0 && len(refused) > 0 {
 		return s.l.refuse(s.c, s.st, refused[0])
 	}
+	if len(accepted) > 0 {
+		// The id the Received header names is the first copy's.
+		accepted[0].ID = m.BatchID
+	}
 	if err := s.l.s.opts.Queue.Enqueue(ctx, append(accepted, dsns...)...); err != nil {
 		s.l.s.log.Error("smtp in: message not queued; answered with a temporary failure", "batch", m.BatchID, "error", err)
-		return replyOf(err)
+		r := replyOf(err)
+		if r.Code == 421 {
+			s.cc.hangUp() // RFC 5321 3.8: a 421 closes the connection
+		}
+		return r
 	}
 	s.l.s.log.Info("smtp in: accepted", "batch", m.BatchID, "conn", s.st.ID, "from", m.MailFrom,
-		"recipients", len(accepted), "refused", len(refused), "size", len(body))
+		"recipients", len(accepted), "refused", len(refused), "size", len(raw))
 	return nil
 }
 
@@ -252,6 +281,9 @@ func (s *session) AuthMechanisms() []string {
 	return s.l.cfg.Mechanisms
 }
 
+// maxAuthFailures is how many failed AUTH attempts end a connection.
+const maxAuthFailures = 3
+
 func (s *session) authSafe() bool { return s.st.TLS || s.st.Remote.Addr().Unmap().IsLoopback() }
 
 func (s *session) Auth(mech string) (sasl.Server, error) {
@@ -265,6 +297,11 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		want, ok := s.l.cfg.Users[user]
 		if !ok || subtle.ConstantTimeCompare([]byte(want), []byte(pass)) != 1 {
 			s.l.s.log.Warn("smtp in: authentication failed", "conn", s.st.ID, "remote", s.st.Remote.String(), "user", user, "mechanism", mech)
+			if s.cc.authFailures++; s.cc.authFailures >= maxAuthFailures {
+				// Guessing passwords on one connection ends it.
+				s.cc.hangUp()
+				return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many failed authentication attempts, closing connection"}
+			}
 			return smtp.ErrAuthFailed
 		}
 		s.st.AuthUser, s.st.CanRelay = user, true

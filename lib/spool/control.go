@@ -1,11 +1,11 @@
 package spool
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +14,11 @@ import (
 
 	"msyshost/lib/status"
 )
+
+// scanChunk is how many keys one read transaction of an operator command
+// reads: bbolt cannot reuse pages freed while a read transaction is open,
+// so a long one would hold back the writers (and grow the file).
+const scanChunk = 1000
 
 // Entry is one queued message as an operator sees it.
 type Entry struct {
@@ -32,18 +37,28 @@ type Entry struct {
 	// wait for a retry (Momentum's active and delayed queues).
 	Active     bool
 	Delivering bool
+	// Failed: failed for good, its bounce or removal still to do.
+	Failed bool
+	// Quarantined: out of delivery after its channel panicked on it.
+	Quarantined bool
+	// Damaged says why the stored record or content cannot be read; the
+	// other fields hold what could be.
+	Damaged string
 }
 
 func (s *Spool) entry(r *record, now time.Time) Entry {
 	s.mu.Lock()
 	until, busy := s.busy[r.ID]
+	owed := s.unsettled[r.ID]
 	s.mu.Unlock()
+	failed := r.Failed || owed != nil && owed.cause != nil
 	delivering := busy && until.IsZero()
 	return Entry{
 		ID: r.ID, BatchID: r.BatchID, MailFrom: r.MailFrom, RcptTo: r.RcptTo,
 		Domain: r.domain(), Binding: r.Binding, BindingGroup: r.BindingGroup,
 		Created: r.Created, Next: r.Next, Attempts: r.Attempts, LastError: r.LastError, Size: r.Size,
-		Active: delivering || !r.Next.After(now), Delivering: delivering,
+		Active:     delivering || !r.Quarantined && !r.Next.After(now),
+		Delivering: delivering, Failed: failed, Quarantined: r.Quarantined,
 	}
 }
 
@@ -52,11 +67,10 @@ func (s *Spool) entry(r *record, now time.Time) Entry {
 func (s *Spool) List(domain string) ([]Entry, error) {
 	var out []Entry
 	now := s.opts.Now()
-	err := s.scan(func(r *record) error {
+	err := s.scan(func(_ string, r *record) {
 		if matchDomain(r, domain) {
 			out = append(out, s.entry(r, now))
 		}
-		return nil
 	})
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Created.Equal(out[j].Created) {
@@ -67,13 +81,22 @@ func (s *Spool) List(domain string) ([]Entry, error) {
 	return out, err
 }
 
-// Get returns one queued message and its content.
+// Get returns one queued message and its content. A message whose record
+// or content is damaged is returned with Damaged saying how, and what of
+// it could be read.
 func (s *Spool) Get(id string) (Entry, []byte, error) {
 	rec, raw, err := s.load(id)
-	if errors.Is(err, errGone) {
+	switch {
+	case errors.Is(err, errGone):
 		return Entry{}, nil, fmt.Errorf("no message %s in the spool", id)
-	}
-	if err != nil {
+	case errors.Is(err, ErrCorrupt):
+		e := Entry{ID: id, Damaged: err.Error()}
+		if rec != nil {
+			e = s.entry(rec, s.opts.Now())
+			e.Damaged = err.Error()
+		}
+		return e, nil, nil
+	case err != nil:
 		return Entry{}, nil, err
 	}
 	return s.entry(rec, s.opts.Now()), raw, nil
@@ -98,23 +121,23 @@ func (s *Spool) Stats() (Stats, error) {
 	}
 	now := dueNanos(s.opts.Now())
 	st.Delivering = s.inFlight()
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDue).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if len(k) >= 8 && binary.BigEndian.Uint64(k[:8]) <= now {
-				st.Active++
-			} else {
-				st.Delayed++
-			}
+	err := s.chunks(bucketDue, func(k, _ []byte) {
+		if len(k) >= 8 && binary.BigEndian.Uint64(k[:8]) <= now {
+			st.Active++
+		} else {
+			st.Delayed++
 		}
-		return nil
 	})
 	return st, err
 }
 
-// Retry makes one message due now (`message retry`).
+// Retry makes one message due now (`message retry`), a quarantined one
+// included.
 func (s *Spool) Retry(ctx context.Context, id string) error {
-	n, err := s.update(ctx, func(r *record) bool { return r.ID == id }, func(r *record) { r.Next = s.opts.Now() }, id)
+	now := s.opts.Now()
+	n, err := s.update(ctx, func(r *record) bool { return r.ID == id }, func(r *record) {
+		r.Next, r.Quarantined, r.Panics = now, false, 0
+	}, id)
 	if err == nil && n == 0 {
 		return fmt.Errorf("no message %s waiting in the spool", id)
 	}
@@ -125,7 +148,7 @@ func (s *Spool) Retry(ctx context.Context, id string) error {
 // due now (`flush domain`) and returns how many it moved.
 func (s *Spool) Flush(ctx context.Context, domain string) (int, error) {
 	now := s.opts.Now()
-	return s.update(ctx, func(r *record) bool { return matchDomain(r, domain) && r.Next.After(now) },
+	return s.update(ctx, func(r *record) bool { return matchDomain(r, domain) && r.Next.After(now) && !r.Quarantined },
 		func(r *record) { r.Next = now }, "")
 }
 
@@ -138,13 +161,32 @@ func (s *Spool) Reroute(ctx context.Context, from, to string) (int, error) {
 }
 
 // Fail fails one message as if its delivery had failed for good, with a
-// bounce unless quiet (`message fail`, `message fail quiet`).
+// bounce unless quiet (`message fail`, `message fail quiet`). A message
+// whose record is damaged is removed without a bounce: whom to send one
+// to cannot be read.
 func (s *Spool) Fail(ctx context.Context, id string, quiet bool) error {
+	if rec, _, err := s.load(id); rec == nil && errors.Is(err, ErrCorrupt) {
+		return s.failDamaged(ctx, id)
+	}
 	n, err := s.failWhere(ctx, func(r *record) bool { return r.ID == id }, "554 manually failed", quiet)
 	if err == nil && n == 0 {
 		return fmt.Errorf("no message %s waiting in the spool", id)
 	}
 	return err
+}
+
+func (s *Spool) failDamaged(ctx context.Context, id string) error {
+	ids, busy := s.claim([]string{id})
+	defer s.unclaim(ids)
+	if busy > 0 {
+		return fmt.Errorf("message %s is being delivered", id)
+	}
+	if err := s.forget(ctx, id); err != nil {
+		return err
+	}
+	s.counters.failed.Add(1)
+	s.log.Warn("spool: damaged message removed by an operator, without a bounce", "id", id)
+	return nil
 }
 
 // FailDomain fails every queued message of domain ("all" for every
@@ -153,70 +195,82 @@ func (s *Spool) FailDomain(ctx context.Context, domain string, quiet bool) (int,
 	return s.failWhere(ctx, func(r *record) bool { return matchDomain(r, domain) }, "Message manually purged.", quiet)
 }
 
+// failWhere fails the matching messages that are not being delivered. It
+// reads each again once claimed, so it fails what is stored, and returns
+// the first failure to remove one (the message stays queued, marked
+// failed, and is tried again).
 func (s *Spool) failWhere(ctx context.Context, match func(*record) bool, text string, quiet bool) (int, error) {
-	recs, busy, err := s.claim(match)
-	defer s.unclaim(recs)
+	found, err := s.matching(match)
 	if err != nil {
 		return 0, err
 	}
-	if len(recs) == 0 && busy > 0 {
+	ids, busy := s.claim(found)
+	defer s.unclaim(ids)
+	if len(ids) == 0 && busy > 0 {
 		return 0, fmt.Errorf("%d matching messages are being delivered; try again when the attempt is over", busy)
 	}
 	n := 0
-	for _, r := range recs {
-		_, raw, err := s.load(r.ID)
-		if errors.Is(err, errGone) {
+	var first error
+	for _, id := range ids {
+		rec, raw, err := s.load(id)
+		switch {
+		case errors.Is(err, errGone):
 			continue
-		}
-		if err != nil {
+		case rec != nil && errors.Is(err, ErrCorrupt):
+			// The content is damaged: the bounce goes without it.
+			s.log.Error("spool: failing a message whose content is damaged", "id", id, "error", err)
+		case err != nil:
 			return n, err
 		}
-		if s.fail(ctx, r, r.message(raw), status.Permanentf(status.Spool, 554, "5.0.0", "%s", text), quiet, s.log.With("id", r.ID, "by", "operator")) {
-			n++
+		if !match(rec) {
+			continue
 		}
+		cause := status.Permanentf(status.Spool, 554, "5.0.0", "%s", text)
+		if err := s.fail(ctx, rec, rec.message(raw), cause, quiet, s.log.With("id", id, "by", "operator")); err != nil {
+			if first == nil {
+				first = fmt.Errorf("failing %s: %w", id, err)
+			}
+			continue
+		}
+		n++
 	}
-	return n, nil
+	return n, first
 }
 
 // update applies change to every matching message that is not being
-// delivered, in transactions of up to 1000 messages, and returns how many
-// it changed. busyID names a message whose being delivered is an error.
+// delivered, in transactions of up to scanChunk messages, and returns how
+// many it changed. Each is read, matched and changed inside the
+// transaction that writes it, so a state a worker wrote meanwhile is never
+// overwritten. busyID names a message whose being delivered is an error.
 func (s *Spool) update(ctx context.Context, match func(*record) bool, change func(*record), busyID string) (int, error) {
-	recs, busy, err := s.claim(match)
-	defer s.unclaim(recs)
+	found, err := s.matching(match)
 	if err != nil {
 		return 0, err
 	}
+	ids, busy := s.claim(found)
+	defer s.unclaim(ids)
 	if busyID != "" && busy > 0 {
 		return 0, fmt.Errorf("message %s is being delivered", busyID)
 	}
 	n := 0
-	for len(recs) > 0 {
-		chunk := recs[:min(len(recs), 1000)]
-		recs = recs[len(chunk):]
-		size := 0
-		encs := make([][]byte, len(chunk))
-		olds := make([]time.Time, len(chunk))
-		for i, r := range chunk {
-			olds[i] = r.Next
-			change(r)
-			encs[i] = encodeRecord(r)
-			size += len(encs[i])
-		}
-		err := s.w.Do(ctx, size, func(tx *bolt.Tx) error {
-			msgs, due := tx.Bucket(bucketMessages), tx.Bucket(bucketDue)
-			for i, r := range chunk {
-				if msgs.Get([]byte(r.ID)) == nil {
-					continue
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), scanChunk)]
+		ids = ids[len(chunk):]
+		changed := 0
+		err := s.w.Do(ctx, 256*len(chunk), func(tx *bolt.Tx) error {
+			changed = 0
+			for _, id := range chunk {
+				r, err := stored(tx, id)
+				if r == nil || err != nil || !match(r) {
+					continue // gone, damaged, or no longer matching
 				}
-				if err := due.Delete(dueKey(olds[i], r.ID)); err != nil {
+				change(r)
+				ok, err := putRecord(tx, r, encodeRecord(r))
+				if err != nil {
 					return err
 				}
-				if err := msgs.Put([]byte(r.ID), encs[i]); err != nil {
-					return err
-				}
-				if err := due.Put(dueKey(r.Next, r.ID), nil); err != nil {
-					return err
+				if ok {
+					changed++
 				}
 			}
 			return nil
@@ -224,54 +278,105 @@ func (s *Spool) update(ctx context.Context, match func(*record) bool, change fun
 		if err != nil {
 			return n, s.storageError("updating queued messages", err)
 		}
-		n += len(chunk)
+		n += changed
 	}
 	s.poke()
 	return n, nil
 }
 
-// claim marks the matching messages not being delivered as busy, so the
-// delivery loop leaves them alone while an operator command changes them,
-// and counts the matching ones that are being delivered.
-func (s *Spool) claim(match func(*record) bool) (recs []*record, busy int, err error) {
-	err = s.scan(func(r *record) error {
-		if !match(r) {
-			return nil
+// matching returns the ids of the readable records match accepts.
+func (s *Spool) matching(match func(*record) bool) ([]string, error) {
+	var ids []string
+	err := s.scan(func(id string, r *record) {
+		if match(r) {
+			ids = append(ids, id)
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if until, ok := s.busy[r.ID]; ok && until.IsZero() {
-			busy++
-			return nil
-		}
-		s.busy[r.ID] = time.Time{}
-		recs = append(recs, r)
-		return nil
 	})
-	return recs, busy, err
+	return ids, err
 }
 
-func (s *Spool) unclaim(recs []*record) {
+// claim keeps the delivery loop off ids while an operator command changes
+// them, and counts those it cannot have: being delivered, claimed by
+// another command, or with an outcome still to write. Claims are not
+// deliveries: they take no worker.
+func (s *Spool) claim(ids []string) (claimed []string, busy int) {
 	s.mu.Lock()
-	for _, r := range recs {
-		delete(s.busy, r.ID)
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if until, ok := s.busy[id]; ok && until.IsZero() || s.claimed[id] || s.unsettled[id] != nil {
+			busy++
+			continue
+		}
+		s.claimed[id] = true
+		claimed = append(claimed, id)
+	}
+	return claimed, busy
+}
+
+func (s *Spool) unclaim(ids []string) {
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.claimed, id)
 	}
 	s.mu.Unlock()
 	s.poke()
 }
 
-// scan calls f for every readable record; unreadable ones are logged.
-func (s *Spool) scan(f func(*record) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMessages).ForEach(func(k, v []byte) error {
-			r, err := decodeRecord(string(k), v)
-			if err != nil {
-				s.log.Error("spool: unreadable message record", slog.String("error", err.Error()))
-				return nil
-			}
-			return f(r)
-		})
+// scan calls f for every readable record, reading scanChunk records per
+// read transaction and calling f outside it; unreadable ones are logged.
+func (s *Spool) scan(f func(id string, r *record)) error {
+	type item struct {
+		id string
+		r  *record
+	}
+	var items []item
+	err := s.chunks(bucketMessages, func(k, v []byte) {
+		r, err := decodeRecord(string(k), v)
+		if err != nil {
+			s.log.Error("spool: unreadable message record", "error", err.Error())
+			return
+		}
+		items = append(items, item{string(k), r})
+	}, func() {
+		for _, it := range items {
+			f(it.id, it.r)
+		}
+		items = items[:0]
 	})
+	return err
+}
+
+// chunks walks a bucket scanChunk keys per read transaction, calling each
+// for every entry inside it and then (when given) after, outside it.
+func (s *Spool) chunks(bucket []byte, each func(k, v []byte), after ...func()) error {
+	var last []byte
+	for {
+		n := 0
+		err := s.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(bucket).Cursor()
+			k, v := c.First()
+			if last != nil {
+				if k, v = c.Seek(last); k != nil && bytes.Equal(k, last) {
+					k, v = c.Next()
+				}
+			}
+			for ; k != nil && n < scanChunk; k, v = c.Next() {
+				each(k, v)
+				last = append(last[:0], k...)
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, f := range after {
+			f()
+		}
+		if n < scanChunk {
+			return nil
+		}
+	}
 }
 
 func matchDomain(r *record, domain string) bool {

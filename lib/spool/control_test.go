@@ -45,10 +45,9 @@ func delayedSpool(t *testing.T, bouncer Bouncer) (*Spool, *clock, []*message.Mes
 		if err != nil {
 			t.Fatal(err)
 		}
-		old := rec.Next
 		rec.Attempts, rec.Next = 1, c.Now().Add(time.Hour)
 		rec.LastError = status.Temporaryf(status.SMTP, 451, "4.4.1", "no answer from host")
-		if err := s.rewrite(context.Background(), rec, old); err != nil {
+		if err := s.rewrite(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -96,9 +95,8 @@ func TestFlushAndRetry(t *testing.T) {
 	}
 	// Make one wait again, then retry it alone.
 	rec, _, _ := s.load(ms[0].ID)
-	old := rec.Next
 	rec.Next = c.Now().Add(time.Hour)
-	if err := s.rewrite(context.Background(), rec, old); err != nil {
+	if err := s.rewrite(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Retry(context.Background(), ms[0].ID); err != nil {

@@ -1,11 +1,9 @@
 package spool
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"msyshost/lib/crashtest"
 	"msyshost/lib/message"
 	"msyshost/lib/status"
 )
@@ -26,42 +25,20 @@ const (
 
 const crashWorkers = 4
 
-func child(t *testing.T, test, env, path string) (*exec.Cmd, *bufio.Scanner) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, bufio.NewScanner(out)
-}
-
-// printer writes one line per call straight to stdout, unbuffered, so a
-// line the parent reads was written before the child died.
-type printer struct{ mu sync.Mutex }
-
-func (p *printer) line(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(os.Stdout, format+"\n", args...)
-}
-
 // TestCrashAtLeastOnce SIGKILLs a child that queues and delivers in a
 // loop. Every message whose Enqueue returned must be delivered, before the
 // kill or by the next run of the same file, and a message is delivered
-// twice only inside the stated window: at most one per worker.
+// twice only inside the stated window: at most one per worker. (SIGKILL
+// keeps the page cache: this proves the order of writes and commits, not
+// durability against a power loss; FORMAT.md.)
 func TestCrashAtLeastOnce(t *testing.T) {
 	if path := os.Getenv(crashChildEnv); path != "" {
 		crashChild(path)
 		return
 	}
 	path := filepath.Join(t.TempDir(), "spool.db")
-	cmd, lines := child(t, "TestCrashAtLeastOnce", crashChildEnv, path)
+	c := crashtest.Start(t, "TestCrashAtLeastOnce", crashChildEnv, path)
+	cmd, lines := c.Cmd, c.Lines
 	queued, delivered := map[string]bool{}, map[string]int{}
 	timer := time.AfterFunc(1500*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
 	defer timer.Stop()
@@ -114,15 +91,15 @@ func TestCrashAtLeastOnce(t *testing.T) {
 
 // printingRouter accepts every message and says so on stdout before it
 // returns: what the peer saw, the moment before the spool removes it.
-type printingRouter struct{ p *printer }
+type printingRouter struct{ p *crashtest.Printer }
 
 func (r printingRouter) Deliver(_ context.Context, m *message.Message) error {
-	r.p.line("delivered %s", m.RcptTo)
+	r.p.Line("delivered %s", m.RcptTo)
 	return nil
 }
 
 func crashChild(path string) {
-	var p printer
+	var p crashtest.Printer
 	s, err := Open(path, Options{Router: printingRouter{&p}, Workers: crashWorkers})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -141,7 +118,7 @@ func crashChild(path string) {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)
 				}
-				p.line("queued %s", rcpt)
+				p.Line("queued %s", rcpt)
 			}
 		})
 	}
@@ -158,7 +135,8 @@ func TestDiskFull(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "spool.db")
-	cmd, lines := child(t, "TestDiskFull", diskFullChildEnv, path)
+	c := crashtest.Start(t, "TestDiskFull", diskFullChildEnv, path)
+	cmd, lines := c.Cmd, c.Lines
 	var queued, refused []string
 	for lines.Scan() {
 		verb, rest, _ := strings.Cut(lines.Text(), " ")
@@ -212,7 +190,7 @@ func diskFullChild(path string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var p printer
+	var p crashtest.Printer
 	var wg sync.WaitGroup
 	body := strings.Repeat("x", 1000) + "\r\n"
 	for g := range 4 {
@@ -222,19 +200,19 @@ func diskFullChild(path string) {
 				m := message.FromRaw("a@example.com", rcpt, []byte("Subject: fill\r\n\r\n"+strings.Repeat(body, 4)))
 				err := s.Enqueue(context.Background(), m)
 				if err == nil {
-					p.line("queued %s", rcpt)
+					p.Line("queued %s", rcpt)
 					continue
 				}
 				st, ok := status.Of(err)
 				if !ok {
-					p.line("refused %s without a status: %v", rcpt, err)
+					p.Line("refused %s without a status: %v", rcpt, err)
 					continue
 				}
 				kind := "permanent"
 				if st.Temporary {
 					kind = "temporary"
 				}
-				p.line("refused %s %d %s %s %v", rcpt, st.Code, st.Enhanced, kind, err)
+				p.Line("refused %s %d %s %s %v", rcpt, st.Code, st.Enhanced, kind, err)
 			}
 		})
 	}

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"msyshost/lib/channel"
 	"msyshost/lib/config"
 	"msyshost/lib/message"
 	"msyshost/lib/status"
@@ -25,13 +27,55 @@ const maxSleep = time.Second
 // the loop into a busy one.
 const holdAfterWriteFailure = time.Minute
 
+// Back-off of new work while state writes fail: the loop takes no new
+// message until a write succeeds again, probing (with the removals it
+// owes) after minBackoff, doubling up to maxBackoff.
+const (
+	minBackoff = time.Second
+	maxBackoff = time.Minute
+)
+
+// deferHold is how long a message its channel deferred (its destination
+// busy) waits before it is offered again; no attempt is counted. (A
+// variable for tests.)
+var deferHold = 2 * time.Second
+
+// maxPanics is how many times a channel may panic on one message before
+// the message is quarantined: taken out of delivery, kept for an operator.
+const maxPanics = 3
+
+// stopGrace is how long Stop waits for cancelled attempts to return (a
+// variable for tests).
+var stopGrace = 5 * time.Second
+
+// maxDueScan bounds the due entries one look at the queue reads, so a long
+// run of held messages does not keep a read transaction open.
+const maxDueScan = 10000
+
 // runState is one Start..Stop of delivery.
 type runState struct {
 	stop    chan struct{}
-	work    chan string
+	work    chan dueItem
 	cancel  context.CancelFunc
 	loop    sync.WaitGroup
 	workers sync.WaitGroup
+}
+
+// dueItem is a message taken for delivery, with the due entry it was
+// found by.
+type dueItem struct {
+	id  string
+	key []byte
+}
+
+// settlement is the outcome of a message that could not be written: it
+// was delivered (cause nil) or failed for good, and this process must
+// never deliver it again; the loop retries the write.
+type settlement struct {
+	rec   *record
+	msg   *message.Message
+	cause *status.Error
+	quiet bool
 }
 
 // Name names the spool as a component of the process.
@@ -50,13 +94,13 @@ func (s *Spool) Start(context.Context) error {
 		return errors.New("starting spool delivery: already started")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runState{stop: make(chan struct{}), work: make(chan string, s.opts.Workers), cancel: cancel}
+	r := &runState{stop: make(chan struct{}), work: make(chan dueItem, s.opts.Workers), cancel: cancel}
 	s.run = r
 	for range s.opts.Workers {
 		r.workers.Go(func() {
-			for id := range r.work {
-				s.attempt(ctx, id)
-				s.release(id)
+			for it := range r.work {
+				s.attempt(ctx, it)
+				s.release(it.id)
 			}
 		})
 	}
@@ -64,9 +108,11 @@ func (s *Spool) Start(context.Context) error {
 	return nil
 }
 
-// Stop stops taking due messages and waits for the attempts under way;
-// when ctx ends first they are cancelled, and a cancelled attempt leaves
-// its message due as it was (it is delivered again after a restart).
+// Stop stops taking due messages and waits for the attempts under way.
+// When ctx ends first they are cancelled: an attempt whose channel had not
+// answered leaves its message queued as it was (whether the peer took it
+// is unknown, so it is delivered again), one that had is recorded. Stop
+// returns after stopGrace even if an attempt ignores its cancellation.
 func (s *Spool) Stop(ctx context.Context) error {
 	s.runMu.Lock()
 	r := s.run
@@ -83,26 +129,40 @@ func (s *Spool) Stop(ctx context.Context) error {
 		r.workers.Wait()
 		close(done)
 	}()
+	var err error
 	select {
 	case <-done:
 	case <-ctx.Done():
 		r.cancel()
-		<-done
+		t := time.NewTimer(stopGrace)
+		select {
+		case <-done:
+		case <-t.C:
+			n := s.inFlight()
+			s.log.Error("spool: deliveries did not end when cancelled; stopping without them", "deliveries", n)
+			err = fmt.Errorf("stopping spool delivery: %d deliveries did not end within %v of being cancelled", n, stopGrace)
+		}
+		t.Stop()
 	}
 	r.cancel()
-	return nil
+	s.settle(true)
+	return err
 }
 
 // loop hands due messages to the workers, then sleeps until the next is
-// due, something is queued or flushed, or a worker is free again.
+// due, something is queued or flushed, or a worker is free again. While
+// state writes fail it takes no new message: it retries the removals it
+// owes, with back-off.
 func (s *Spool) loop(r *runState) {
 	for {
 		next := time.Time{}
-		if free := cap(r.work) - s.inFlight(); free > 0 {
-			var ids []string
-			ids, next = s.takeDue(free)
-			for _, id := range ids {
-				r.work <- id
+		if s.settle(false) {
+			if free := cap(r.work) - s.inFlight(); free > 0 {
+				var items []dueItem
+				items, next = s.takeDue(free)
+				for _, it := range items {
+					r.work <- it
+				}
 			}
 		}
 		wait := maxSleep
@@ -123,14 +183,25 @@ func (s *Spool) loop(r *runState) {
 
 // takeDue marks up to n due messages as being delivered and returns them,
 // with the time the next one is due (now when more are due already).
-func (s *Spool) takeDue(n int) (ids []string, next time.Time) {
+func (s *Spool) takeDue(n int) (items []dueItem, next time.Time) {
 	now := s.opts.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var held time.Time // when the first message held back is free again
+	defer func() {
+		if !held.IsZero() && (next.IsZero() || held.Before(next)) {
+			next = held
+		}
+	}()
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketDue).Cursor()
+		scanned := 0
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if len(k) < 8 {
+			if scanned++; scanned > maxDueScan {
+				next = now
+				return nil
+			}
+			if len(k) <= 8 {
 				continue
 			}
 			at := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
@@ -139,24 +210,39 @@ func (s *Spool) takeDue(n int) (ids []string, next time.Time) {
 				return nil
 			}
 			id := string(k[8:])
-			if until, busy := s.busy[id]; busy && (until.IsZero() || until.After(now)) {
+			if s.unavailable(id, now) {
+				if until := s.busy[id]; until.After(now) && (held.IsZero() || until.Before(held)) {
+					held = until
+				}
 				continue
 			}
-			if len(ids) == n {
+			if len(items) == n {
 				next = now
 				return nil
 			}
 			s.busy[id] = time.Time{}
-			ids = append(ids, id)
+			items = append(items, dueItem{id: id, key: append([]byte(nil), k...)})
 		}
 		return nil
 	})
 	if err != nil {
 		s.log.Error("spool: reading due messages", "spool", s.path, "error", err)
 	}
-	return ids, next
+	return items, next
 }
 
+// unavailable reports a message the loop must not take: being delivered,
+// held back, claimed by an operator command, or with an outcome still to
+// write. s.mu is held.
+func (s *Spool) unavailable(id string, now time.Time) bool {
+	if until, busy := s.busy[id]; busy && (until.IsZero() || until.After(now)) {
+		return true
+	}
+	return s.claimed[id] || s.unsettled[id] != nil
+}
+
+// inFlight counts the deliveries under way: what the workers hold, not
+// what operator commands claimed.
 func (s *Spool) inFlight() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -170,7 +256,7 @@ func (s *Spool) inFlight() int {
 }
 
 // release ends an attempt: the message is free to be taken again, unless
-// a failed write asked to hold it back.
+// it was asked to wait.
 func (s *Spool) release(id string) {
 	s.mu.Lock()
 	if until, ok := s.busy[id]; ok && until.IsZero() {
@@ -180,53 +266,137 @@ func (s *Spool) release(id string) {
 	s.poke()
 }
 
-// hold keeps id from being taken for a while.
-func (s *Spool) hold(id string) {
+// hold keeps id from being taken for d.
+func (s *Spool) hold(id string, d time.Duration) {
 	s.mu.Lock()
-	s.busy[id] = s.opts.Now().Add(holdAfterWriteFailure)
+	s.busy[id] = s.opts.Now().Add(d)
 	s.mu.Unlock()
 }
 
-// attempt delivers one message and records the outcome.
-func (s *Spool) attempt(ctx context.Context, id string) {
-	rec, raw, err := s.load(id)
-	if errors.Is(err, errGone) {
-		return // failed or delivered by an operator meanwhile
+// wrote notes the outcome of a state write: a failure pauses new work
+// (doubling the pause each time), a success ends the pause.
+func (s *Spool) wrote(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.backoff, s.resumeAt = 0, time.Time{}
+		return
 	}
-	log := s.log.With("id", id)
+	s.backoff = min(max(2*s.backoff, minBackoff), maxBackoff)
+	s.resumeAt = s.opts.Now().Add(s.backoff)
+}
+
+// unsettle remembers an outcome that could not be written, so this
+// process never delivers that message again and retries the write.
+func (s *Spool) unsettle(st *settlement) {
+	s.mu.Lock()
+	s.unsettled[st.rec.ID] = st
+	s.mu.Unlock()
+}
+
+// settle retries the writes of outcomes that could not be written, unless
+// writes are paused (or force). It reports whether delivery may take new
+// work: nothing owed and no pause.
+func (s *Spool) settle(force bool) bool {
+	s.mu.Lock()
+	paused := s.opts.Now().Before(s.resumeAt)
+	var owed []*settlement
+	if !paused || force {
+		for _, st := range s.unsettled {
+			owed = append(owed, st)
+		}
+	}
+	s.mu.Unlock()
+	if paused && !force {
+		return false
+	}
+	ctx := context.Background()
+	for _, st := range owed {
+		log := s.log.With("id", st.rec.ID)
+		var err error
+		if st.cause == nil {
+			if err = s.remove(ctx, st.rec, nil); err == nil {
+				s.counters.delivered.Add(1)
+				log.Info("spool: delivered; its removal written on a later try", "attempts", st.rec.Attempts)
+			}
+		} else {
+			err = s.fail(ctx, st.rec, st.msg, st.cause, st.quiet, log)
+		}
+		if err != nil {
+			return false
+		}
+		// Settled: only now may an operator command or the loop see the
+		// id again (it is gone from the file).
+		s.mu.Lock()
+		delete(s.unsettled, st.rec.ID)
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.unsettled) == 0 && !s.opts.Now().Before(s.resumeAt)
+}
+
+// attempt delivers one message and records the outcome. The outcome is
+// recorded even when ctx ends meanwhile (a shutdown): a peer's answer is
+// never thrown away.
+func (s *Spool) attempt(ctx context.Context, it dueItem) {
+	rec, raw, err := s.load(it.id)
+	if errors.Is(err, errGone) {
+		s.dropDue(it.key) // failed or delivered by an operator, or an entry left behind
+		return
+	}
+	log := s.log.With("id", it.id)
 	if err != nil {
-		log.Error("spool: message cannot be read; taken out of delivery, kept for inspection", "error", err)
-		s.unschedule(id)
+		log.Error("spool: message cannot be read; taken out of delivery, kept for inspection (message details, message fail)", "error", err)
+		s.dropDue(it.key)
 		return
 	}
 	m := rec.message(raw)
 	log = log.With("from", rec.MailFrom, "to", rec.RcptTo)
+	wctx := context.WithoutCancel(ctx)
+	if rec.Failed {
+		// Failed for good earlier; only its bounce and removal are left.
+		s.fail(wctx, rec, m, rec.LastError, rec.Quiet, log)
+		return
+	}
 	sched := s.scheduleOf(rec, log)
 	if sched.expired(rec.Created, s.opts.Now()) && sched.NeverAttemptExpired {
-		s.fail(ctx, rec, m, status.Permanentf(status.Spool, 554, "5.4.7", "Delivery not attempted (message expired)"), false, log)
+		s.fail(wctx, rec, m, status.Permanentf(status.Spool, 554, "5.4.7", "Delivery not attempted (message expired)"), false, log)
 		return
 	}
 	actx, cancel := context.WithTimeout(ctx, s.opts.AttemptTimeout)
-	derr := s.opts.Router.Deliver(actx, m)
+	derr, panicked := s.deliver(actx, m, log)
 	cancel()
-	if ctx.Err() != nil {
-		log.Info("spool: delivery interrupted by shutdown; the message stays queued", "error", derr)
-		return
-	}
-	rec.Attempts++
 	if derr == nil {
-		if err := s.remove(ctx, rec, nil); err != nil {
-			log.Error("spool: delivered, but not removed from the spool; it will be delivered again", "error", err)
-			s.hold(id)
+		rec.Attempts++
+		if err := s.remove(wctx, rec, nil); err != nil {
+			log.Error("spool: delivered, but its removal could not be written; it is not delivered again, and the removal is retried", "error", err)
+			s.unsettle(&settlement{rec: rec})
 			return
 		}
 		s.counters.delivered.Add(1)
 		log.Info("spool: delivered", "attempts", rec.Attempts)
 		return
 	}
+	if errors.Is(derr, channel.ErrDeferred) {
+		log.Debug("spool: deferred by its channel", "error", derr)
+		s.hold(it.id, deferHold)
+		return
+	}
+	if ctx.Err() != nil {
+		log.Info("spool: delivery interrupted by shutdown; the message stays queued", "error", derr)
+		return
+	}
+	rec.Attempts++
 	st := statusOf(derr)
+	if panicked {
+		if rec.Panics++; rec.Panics >= maxPanics {
+			s.quarantine(wctx, rec, st, log)
+			return
+		}
+	}
 	if !st.Temporary {
-		s.fail(ctx, rec, m, st, false, log)
+		s.fail(wctx, rec, m, st, false, log)
 		return
 	}
 	now := s.opts.Now()
@@ -236,17 +406,44 @@ func (s *Spool) attempt(ctx context.Context, id string) {
 		if sched.expired(rec.Created, now) {
 			why = "message expired without delivery"
 		}
-		s.fail(ctx, rec, m, &status.Error{Protocol: status.Spool, Code: 554, Enhanced: "5.4.7", Text: why, Err: st}, false, log)
+		s.fail(wctx, rec, m, &status.Error{Protocol: status.Spool, Code: 554, Enhanced: "5.4.7", Text: why, Err: st}, false, log)
 		return
 	}
-	old := rec.Next
 	rec.Next, rec.LastError = at, st
-	if err := s.rewrite(ctx, rec, old); err != nil {
+	if err := s.rewrite(wctx, rec); err != nil {
 		log.Error("spool: could not record a failed attempt; the message will be tried again", "error", err)
-		s.hold(id)
+		s.hold(it.id, holdAfterWriteFailure)
 		return
 	}
 	log.Info("spool: delivery failed temporarily; will retry", "attempts", rec.Attempts, "next", at, "error", derr)
+}
+
+// deliver hands m to the router. A panic in the channel is the channel's
+// bug, not the message's: it is logged with the id and counts as a
+// temporary failure, so one bad delivery cannot take the daemon down on
+// every restart.
+func (s *Spool) deliver(ctx context.Context, m *message.Message, log *slog.Logger) (err error, panicked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("spool: the channel panicked delivering the message", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = &status.Error{Protocol: status.Spool, Code: 451, Enhanced: "4.3.0", Temporary: true, Component: "spool",
+				Text: fmt.Sprintf("internal error: the channel panicked: %v", p)}
+			panicked = true
+		}
+	}()
+	return s.opts.Router.Deliver(ctx, m), false
+}
+
+// quarantine takes a message its channel keeps panicking on out of
+// delivery; `message retry` puts it back, `message fail` ends it.
+func (s *Spool) quarantine(ctx context.Context, rec *record, st *status.Error, log *slog.Logger) {
+	rec.Quarantined, rec.LastError = true, st
+	if err := s.rewrite(ctx, rec); err != nil {
+		log.Error("spool: could not quarantine the message", "error", err)
+		s.hold(rec.ID, holdAfterWriteFailure)
+		return
+	}
+	log.Error("spool: the channel panicked on the message too often; quarantined (message retry or message fail)", "panics", rec.Panics)
 }
 
 // scheduleOf reads the retry schedule of rec's destination.
@@ -272,28 +469,34 @@ func statusOf(err error) *status.Error {
 
 // fail ends a message for good: the bounce to its sender (unless quiet,
 // the sender is null, or bounces are off) is queued and the message
-// removed. When the bounce cannot be queued the message stays, so nothing
-// is lost: it is tried again later. It reports whether the message was
-// removed.
-func (s *Spool) fail(ctx context.Context, rec *record, m *message.Message, cause *status.Error, quiet bool, log *slog.Logger) bool {
+// removed, in one transaction when the bouncer renders. It returns nil
+// once the message is gone. Otherwise nothing is lost and the message is
+// never delivered again: when the bounce cannot be made, the message is
+// kept marked failed and tried again after its retry interval; when the
+// removal cannot be written, this process retries it (and marks the
+// record failed if the disk lets it).
+func (s *Spool) fail(ctx context.Context, rec *record, m *message.Message, cause *status.Error, quiet bool, log *slog.Logger) error {
 	var dsn *message.Message
 	b := Bounce{To: rec.MailFrom, Message: m, Reason: reasonOf(cause, rec.Attempts), Err: cause}
 	bounce := !quiet && rec.MailFrom != "" && s.opts.Bouncer != nil
 	if bounce {
+		var err error
 		if r, ok := s.opts.Bouncer.(Renderer); ok {
-			var err error
 			if dsn, err = r.Render(ctx, b); err != nil {
-				s.keepFailed(ctx, rec, cause, fmt.Errorf("rendering bounce: %w", err), log)
-				return false
+				err = fmt.Errorf("rendering the bounce: %w", err)
 			}
-		} else if err := s.opts.Bouncer.Bounce(ctx, b); err != nil {
-			s.keepFailed(ctx, rec, cause, fmt.Errorf("bouncing: %w", err), log)
-			return false
+		} else if err = s.opts.Bouncer.Bounce(ctx, b); err != nil {
+			err = fmt.Errorf("bouncing: %w", err)
+		}
+		if err != nil {
+			s.keepFailed(ctx, rec, m, cause, quiet, err, log)
+			return err
 		}
 	}
 	if err := s.remove(ctx, rec, dsn); err != nil {
-		s.keepFailed(ctx, rec, cause, err, log)
-		return false
+		s.unsettle(&settlement{rec: rec, msg: m, cause: cause, quiet: quiet})
+		s.keepFailed(ctx, rec, m, cause, quiet, err, log)
+		return err
 	}
 	s.counters.failed.Add(1)
 	switch {
@@ -304,17 +507,19 @@ func (s *Spool) fail(ctx context.Context, rec *record, m *message.Message, cause
 	default:
 		log.Info("spool: delivery failed; no bounce", "status", cause.Error(), "quiet", quiet, "null_sender", rec.MailFrom == "")
 	}
-	return true
+	return nil
 }
 
-// keepFailed leaves a failed message queued when its bounce or removal
-// could not be written, to be tried again after a retry interval.
-func (s *Spool) keepFailed(ctx context.Context, rec *record, cause *status.Error, err error, log *slog.Logger) {
-	log.Error("spool: message failed, but its bounce could not be queued; kept for another try", "status", cause.Error(), "error", err)
-	old := rec.Next
-	rec.Next, rec.LastError = s.opts.Now().Add(DefaultSchedule.RetryInterval), cause
-	if err := s.rewrite(ctx, rec, old); err != nil {
-		s.hold(rec.ID)
+// keepFailed leaves a failed message queued, marked failed so it is never
+// delivered again, to have its bounce and removal tried again after the
+// retry interval of its scope. When even that cannot be written, this
+// process remembers the failure.
+func (s *Spool) keepFailed(ctx context.Context, rec *record, m *message.Message, cause *status.Error, quiet bool, err error, log *slog.Logger) {
+	log.Error("spool: message failed, but its bounce or removal could not be done; kept, never delivered again, for another try", "status", cause.Error(), "error", err)
+	rec.Failed, rec.Quiet, rec.LastError = true, quiet, cause
+	rec.Next = s.opts.Now().Add(s.scheduleOf(rec, log).RetryInterval)
+	if err := s.rewrite(ctx, rec); err != nil {
+		s.unsettle(&settlement{rec: rec, msg: m, cause: cause, quiet: quiet})
 	}
 }
 
@@ -324,123 +529,4 @@ func reasonOf(cause *status.Error, attempts int) string {
 		text += fmt.Sprintf(" (after %d attempts)", attempts)
 	}
 	return text
-}
-
-// errGone is a message no longer in the spool.
-var errGone = errors.New("no such message in the spool")
-
-// load reads a message's record and content.
-func (s *Spool) load(id string) (rec *record, raw []byte, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMessages).Get([]byte(id))
-		if v == nil {
-			return errGone
-		}
-		if rec, err = decodeRecord(id, v); err != nil {
-			return err
-		}
-		c := tx.Bucket(bucketContent).Get([]byte(id))
-		if c == nil {
-			return fmt.Errorf("spool content %s: %w: missing", id, ErrCorrupt)
-		}
-		raw, err = decodeContent(id, c)
-		return err
-	})
-	return rec, raw, err
-}
-
-// remove deletes a delivered or failed message, queueing dsn (its bounce,
-// when there is one) in the same transaction.
-func (s *Spool) remove(ctx context.Context, rec *record, dsn *message.Message) error {
-	var add func(*bolt.Tx) error
-	size := 64
-	if dsn != nil {
-		if err := checkEnvelope(dsn); err != nil {
-			return err
-		}
-		dsn.ID = s.NewID()
-		raw := dsn.Raw()
-		dr := recordOf(dsn, len(raw), s.opts.Now())
-		enc, body := encodeRecord(dr), encodeContent(raw)
-		size += len(enc) + len(body)
-		add = func(tx *bolt.Tx) error {
-			id := []byte(dr.ID)
-			if err := tx.Bucket(bucketMessages).Put(id, enc); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketContent).Put(id, body); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketDue).Put(dueKey(dr.Next, dr.ID), nil)
-		}
-	}
-	err := s.w.Do(ctx, size, func(tx *bolt.Tx) error {
-		id := []byte(rec.ID)
-		for _, del := range []struct {
-			b []byte
-			k []byte
-		}{{bucketMessages, id}, {bucketContent, id}, {bucketDue, dueKey(rec.Next, rec.ID)}} {
-			if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-				return err
-			}
-		}
-		if add != nil {
-			return add(tx)
-		}
-		return nil
-	})
-	if err != nil {
-		return s.storageError("removing "+rec.ID, err)
-	}
-	if dsn != nil {
-		s.counters.received.Add(1)
-		s.poke()
-	}
-	return nil
-}
-
-// rewrite stores rec's new state, moving its due entry from old.
-func (s *Spool) rewrite(ctx context.Context, rec *record, old time.Time) error {
-	enc := encodeRecord(rec)
-	err := s.w.Do(ctx, len(enc), func(tx *bolt.Tx) error {
-		msgs := tx.Bucket(bucketMessages)
-		if msgs.Get([]byte(rec.ID)) == nil {
-			return nil // removed meanwhile; nothing to reschedule
-		}
-		due := tx.Bucket(bucketDue)
-		if err := due.Delete(dueKey(old, rec.ID)); err != nil {
-			return err
-		}
-		if err := msgs.Put([]byte(rec.ID), enc); err != nil {
-			return err
-		}
-		return due.Put(dueKey(rec.Next, rec.ID), nil)
-	})
-	if err != nil {
-		return s.storageError("rescheduling "+rec.ID, err)
-	}
-	return nil
-}
-
-// unschedule takes a message that cannot be read out of delivery, leaving
-// what is left of it for an operator.
-func (s *Spool) unschedule(id string) {
-	err := s.w.Do(context.Background(), 64, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDue).Cursor()
-		var stale [][]byte
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if len(k) >= 8 && string(k[8:]) == id {
-				stale = append(stale, append([]byte(nil), k...))
-			}
-		}
-		for _, k := range stale {
-			if err := tx.Bucket(bucketDue).Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		s.hold(id)
-	}
 }

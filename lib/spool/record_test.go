@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -47,9 +48,43 @@ func TestDecodeFixtureV1(t *testing.T) {
 	if e == nil || e.Protocol != status.SMTP || e.Code != 451 || e.Enhanced != "4.4.1" || e.Text != "no answer" || !e.Temporary {
 		t.Fatalf("last error %+v", e)
 	}
-	// The encoder still writes the fixture byte for byte.
+	// Version 1 had no content key: the content is stored under the id.
+	if r.Content != r.ID || r.Failed || r.Quiet || r.Quarantined || r.Panics != 0 {
+		t.Fatalf("version-2 fields of a version-1 record: %+v", r)
+	}
+	// Written again (as version 2), it reads back the same.
+	again, err := decodeRecord(r.ID, encodeRecord(r))
+	if err != nil || !reflect.DeepEqual(again, r) {
+		t.Fatalf("re-encoded as version %d: %+v, %v", recordVersion, again, err)
+	}
+}
+
+// TestDecodeFixtureV2 keeps the version-2 record written once decodable,
+// and the encoder writing it byte for byte.
+func TestDecodeFixtureV2(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v2.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := decodeRecord("53/6C-00008-0000356C", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RcptTo != "15551234@smpp.example.com" || r.Attempts != 3 || r.Size != 4321 || r.Context["b"] != "two" ||
+		!r.Next.Equal(time.Date(2026, 2, 3, 4, 25, 6, 7, time.UTC)) {
+		t.Fatalf("decoded %+v", r)
+	}
+	if r.Content != "53/6B-00008-0000356B" || !r.Failed || !r.Quiet || r.Quarantined || r.Panics != 1 {
+		t.Fatalf("version-2 fields %+v", r)
+	}
+	if e := r.LastError; e == nil || e.Code != 550 || e.Enhanced != "5.1.1" || e.Temporary {
+		t.Fatalf("last error %+v", e)
+	}
 	if again := encodeRecord(r); !bytes.Equal(again, data) {
 		t.Fatalf("re-encoding differs from the fixture")
+	}
+	if _, err := decodeRecord(r.ID, append(append([]byte(nil), data[:len(data)-6]...), 0, 0, 0, 0, 0, 0)); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("damaged version 2: %v", err)
 	}
 }
 
@@ -96,15 +131,22 @@ func FuzzDecodeRecord(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(data)
-	f.Add(encodeRecord(&record{ID: "x"}))
+	if v2, err := os.ReadFile("testdata/record-v2.bin"); err == nil {
+		f.Add(v2)
+	}
+	f.Add(encodeRecord(&record{ID: "x", Content: "x"}))
 	f.Add([]byte{1, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeAny(b)
 		if err != nil {
 			return
 		}
-		if again := encodeRecord(r); !bytes.Equal(again, b) {
+		again := encodeRecord(r)
+		if b[0] == recordVersion && !bytes.Equal(again, b) {
 			t.Fatalf("decoded %+v re-encodes to %x, not %x", r, again, b)
+		}
+		if r2, err := decodeAny(again); err != nil || !reflect.DeepEqual(r2, r) {
+			t.Fatalf("decoded %+v re-encodes to what decodes as %+v, %v", r, r2, err)
 		}
 	})
 }

@@ -352,10 +352,19 @@ func TestBouncesOffInScope(t *testing.T) {
 }
 
 // TestBadEnvelopeRefused checks what no channel could carry is refused at
-// enqueue with a permanent status, and nothing is queued.
+// enqueue with a permanent status, and nothing is queued: among them an
+// address that would smuggle an SMTP parameter into MAIL or RCPT (before
+// the fix "b@example.net> NOTIFY=NEVER" was queued and sent as such).
 func TestBadEnvelopeRefused(t *testing.T) {
 	s := openTest(t, "", Options{})
-	for _, m := range []*message.Message{msg("a@example.com", ""), msg("a@example.com\r\nRCPT TO:<x@y>", "b@example.net")} {
+	for _, m := range []*message.Message{
+		msg("a@example.com", ""),
+		msg("a@example.com\r\nRCPT TO:<x@y>", "b@example.net"),
+		msg("a@example.com", "b@example.net> NOTIFY=NEVER"),
+		msg("a@example.com> SIZE=1", "b@example.net"),
+		msg("a@example.com", "b c@example.net"),
+		msg("a@example.com", "\"unterminated@example.net"),
+	} {
 		err := s.Enqueue(context.Background(), msg("a@example.com", "ok@example.net"), m)
 		if st, ok := status.Of(err); !ok || st.Temporary || st.Code != 554 {
 			t.Fatalf("bad envelope %q -> %q: %v", m.MailFrom, m.RcptTo, err)
@@ -363,5 +372,10 @@ func TestBadEnvelopeRefused(t *testing.T) {
 	}
 	if st, _ := s.Stats(); st.Active != 0 {
 		t.Fatalf("%d queued after refused batches", st.Active)
+	}
+	for _, ok := range []string{"\"john smith\"@example.net", "15551234@smpp.example.com", "üser@exämple.de", ""} {
+		if err := s.Enqueue(context.Background(), msg(ok, "b@example.net")); err != nil {
+			t.Errorf("sender %q refused: %v", ok, err)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package embedded
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"msyshost/lib/crashtest"
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/mstoretest"
 )
@@ -25,32 +25,6 @@ const (
 	diskFullChildEnv = "MSYSHOST_MSTORE_DISKFULL_CHILD"
 )
 
-// child starts this test binary running only test, in the role env selects.
-func child(t *testing.T, test, env, path string) (*exec.Cmd, *bufio.Scanner) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env+"="+path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd, bufio.NewScanner(out)
-}
-
-// printer writes one line per call straight to stdout, unbuffered, so a
-// line the parent reads was written before the child died.
-type printer struct{ mu sync.Mutex }
-
-func (p *printer) line(format string, args ...any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(os.Stdout, format+"\n", args...)
-}
-
 // TestCrashDurability SIGKILLs a child saving and deleting in a loop; every
 // save and delete the child saw return must have survived.
 func TestCrashDurability(t *testing.T) {
@@ -59,7 +33,8 @@ func TestCrashDurability(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "mstore.db")
-	cmd, lines := child(t, "TestCrashDurability", crashChildEnv, path)
+	c := crashtest.Start(t, "TestCrashDurability", crashChildEnv, path)
+	cmd, lines := c.Cmd, c.Lines
 	saved, deleting, deleted := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	timer := time.AfterFunc(1500*time.Millisecond, func() { cmd.Process.Signal(syscall.SIGKILL) })
 	defer timer.Stop()
@@ -112,7 +87,7 @@ func crashChild(path string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var p printer
+	var p crashtest.Printer
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	var wg sync.WaitGroup
@@ -121,17 +96,17 @@ func crashChild(path string) {
 			for i := 0; time.Now().Before(deadline); i++ {
 				r := testRecord(int64(w)<<32 | int64(i))
 				if err := s.Save(ctx, r); err != nil {
-					p.line("error %v", err)
+					p.Line("error %v", err)
 					return
 				}
-				p.line("saved %s", r.ID)
+				p.Line("saved %s", r.ID)
 				if i%3 == 0 {
-					p.line("deleting %s", r.ID)
+					p.Line("deleting %s", r.ID)
 					if err := s.Delete(ctx, r.Key); err != nil {
-						p.line("error %v", err)
+						p.Line("error %v", err)
 						return
 					}
-					p.line("deleted %s", r.ID)
+					p.Line("deleted %s", r.ID)
 				}
 			}
 		})

@@ -15,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"msyshost/lib/crashtest"
 	"msyshost/lib/mstore"
 	"msyshost/lib/mstore/mstoretest"
 )
@@ -115,7 +116,8 @@ func TestDiskFull(t *testing.T) {
 		return
 	}
 	path := filepath.Join(t.TempDir(), "mstore.db")
-	cmd, lines := child(t, "TestDiskFull", diskFullChildEnv, path)
+	c := crashtest.Start(t, "TestDiskFull", diskFullChildEnv, path)
+	cmd, lines := c.Cmd, c.Lines
 	var saved, failed []string
 	for lines.Scan() {
 		verb, rest, _ := strings.Cut(lines.Text(), " ")
@@ -167,7 +169,7 @@ func diskFullChild(path string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var p printer
+	var p crashtest.Printer
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wg.Go(func() {
@@ -175,10 +177,10 @@ func diskFullChild(path string) {
 				r := testRecord(int64(w)<<32 | int64(i))
 				r.Raw = bytes.Repeat(r.Raw, 48)
 				if err := s.Save(context.Background(), r); err != nil {
-					p.line("failed %s %v", r.ID, err)
+					p.Line("failed %s %v", r.ID, err)
 					continue
 				}
-				p.line("saved %s", r.ID)
+				p.Line("saved %s", r.ID)
 			}
 		})
 	}

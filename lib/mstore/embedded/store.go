@@ -97,20 +97,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if s.sweepN <= 0 {
 		s.sweepN = 1000
 	}
-	lockTimeout := opts.LockTimeout
-	if lockTimeout <= 0 {
-		lockTimeout = 5 * time.Second
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        lockTimeout,
-		NoFreelistSync: true,
-		FreelistType:   bolt.FreelistMapType,
-	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("mstore %s is locked by another process (another msyshost on the same data directory?): %w", path, err)
-	}
+	db, err := groupcommit.Open("mstore", path, opts.LockTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("opening mstore %s: %w", path, err)
+		return nil, err
 	}
 	s.db = db
 	if err := s.initLayout(); err != nil {

@@ -51,7 +51,7 @@ func TestSweepBounded(t *testing.T) {
 		}
 	}
 	clock.Advance(time.Hour)
-	n, more, err := s.sweepOnce()
+	n, more, err := s.sweepOnce(ctx)
 	if err != nil || n != 100 || !more {
 		t.Fatalf("one sweep transaction removed %d (more %v, %v), want 100 of a bounded pass", n, more, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"msyshost/lib/groupcommit"
 	"msyshost/lib/mstore"
 )
 
@@ -16,13 +17,14 @@ import (
 // expiry index from its oldest entry and stops at the first live one, so
 // its cost is the number of expired records, not the size of the store;
 // each transaction visits at most Options.SweepBatch index entries, so
-// writers are never held up for long.
+// writers are never held up for long. Its writes go through the group
+// commit like every other, sharing its transactions and fsyncs.
 func (s *Store) Sweep(ctx context.Context) (removed int, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return removed, err
 		}
-		n, more, err := s.sweepOnce()
+		n, more, err := s.sweepOnce(ctx)
 		removed += n
 		if err != nil || !more {
 			return removed, err
@@ -30,13 +32,15 @@ func (s *Store) Sweep(ctx context.Context) (removed int, err error) {
 	}
 }
 
-func (s *Store) sweepOnce() (removed int, more bool, err error) {
+func (s *Store) sweepOnce(ctx context.Context) (removed int, more bool, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
 		return 0, false, s.fail("sweep", mstore.Key{}, mstore.ErrClosed)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	// The group commit may apply a write more than once (alone, after its
+	// batch failed): what it reports is set afresh each time.
+	err = s.w.Do(ctx, 64*s.sweepN, func(tx *bolt.Tx) error {
 		removed, more = 0, false
 		now := expiryNanos(s.now())
 		recs, idx := tx.Bucket(bucketRecords), tx.Bucket(bucketExpiry)
@@ -72,6 +76,9 @@ func (s *Store) sweepOnce() (removed int, more bool, err error) {
 		}
 		return nil
 	})
+	if errors.Is(err, groupcommit.ErrClosed) {
+		err = mstore.ErrClosed
+	}
 	if err != nil {
 		return 0, false, s.fail("sweep", mstore.Key{}, err)
 	}

@@ -53,6 +53,7 @@ type Options struct {
 type Sink struct {
 	Addr string
 
+	l       net.Listener
 	srv     *smtp.Server
 	opts    Options
 	mu      sync.Mutex
@@ -69,7 +70,7 @@ func Start(opts Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{Addr: l.Addr().String(), opts: opts, arrived: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Sink{Addr: l.Addr().String(), l: l, opts: opts, arrived: make(chan struct{}, 1), done: make(chan struct{})}
 	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
 	s.srv.Domain = "sink.test"
 	s.srv.TLSConfig = opts.TLS
@@ -84,9 +85,12 @@ func Start(opts Options) (*Sink, error) {
 	return s, nil
 }
 
-// Close stops the server and drops its connections.
+// Close stops the server and drops its connections. The listener is
+// closed here too: go-smtp's Close closes only the listeners Serve has
+// registered, and a Close right after Start can come first.
 func (s *Sink) Close() {
 	s.srv.Close()
+	s.l.Close()
 	<-s.done
 }
 
