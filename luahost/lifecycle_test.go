@@ -270,3 +270,26 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not reached in 2s")
 }
+
+// TestRefusedGenerationRunsNothingAndCloses: a generation whose init
+// returns false starts none of its timers, and its states close (their
+// finalizers run) even when a timer was made while it was built.
+func TestRefusedGenerationRunsNothingAndCloses(t *testing.T) {
+	_, scripts := writeScripts(t, "m.lua", `local m = {}
+keep = newproxy(true)
+getmetatable(keep).__gc = function() print("state closed") end
+msys.timer.after(0, function() print("timer ran") end)
+function m:init() return false end
+msys.registerModule("m", m)`)
+	p := &printed{}
+	h := luahost.New(luahost.Options{PoolSize: 2}, &luahost.Services{Print: p.add})
+	defer h.Close()
+	if err := h.Load(context.Background(), scripts); err == nil {
+		t.Fatal("a load whose init returns false must be refused")
+	}
+	waitFor(t, func() bool { return strings.Contains(p.all(), "state closed") })
+	time.Sleep(50 * time.Millisecond) // a timer of 0 s would have fired
+	if got := p.all(); strings.Contains(got, "timer ran") {
+		t.Fatalf("printed %q: a refused generation's timer ran", got)
+	}
+}
