@@ -105,6 +105,23 @@ msys.registerModule("s", m)`)
 	}
 }
 
+// TestLockLeftByAnErrorIsReleased: a hook that raises an error while
+// holding a named lock releases it when it ends; later calls, in this
+// state and others, take it.
+func TestLockLeftByAnErrorIsReleased(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 300 * time.Millisecond}, `local m = {}
+function m:smpp_handle_DR_negative() msys.lock("x") error("boom") end
+function m:smpp_handle_DR_positive() msys.lock("x") msys.unlock("x") return 7 end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_negative", "B", "I")
+	for i := 0; i < 3; i++ {
+		if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 7 {
+			t.Fatalf("call %d after the error: %+v", i, r.Calls)
+		}
+	}
+}
+
 // runInPool bounds the jobs of a pool across the host.
 func TestRunInPoolBoundsConcurrency(t *testing.T) {
 	h := newHost(t, luahost.Options{PoolSize: 4, ThreadPools: map[string]int{"narrow": 1}}, `local m = {}

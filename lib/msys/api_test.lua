@@ -137,3 +137,11 @@ function TestRunInPoolSync(t)
   raises(t, function() msys.runInPool("nowhere", function() end) end, "no thread pool named 'nowhere'", "unknown pool")
   raises(t, function() msys.runInPool("IO") end, "bad argument #2 to 'runInPool' (function expected, got no value)", "no closure")
 end
+
+-- A named lock belongs to the Lua state, coroutines included.
+function TestLockTakenInACoroutine(t)
+  local co = coroutine.create(function() msys.lock("co") end)
+  assert(coroutine.resume(co))
+  raises(t, function() msys.lock("co") end, "already holds lock 'co'", "relock after a coroutine locked")
+  msys.unlock("co")
+end

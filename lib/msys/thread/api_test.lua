@@ -44,3 +44,14 @@ function TestErrorCheck(t)
   local ok, e = pcall(thread.mutex, 9)
   if ok or not string.find(e, "bad argument #1 to 'mutex'", 1, true) then t:error(tostring(e)) end
 end
+
+-- A mutex belongs to the Lua state, coroutines included: locked in a
+-- coroutine, it is unlocked by the main code.
+function TestCoroutineSharesTheStatesMutex(t)
+  local m = thread.mutex()
+  local co = coroutine.create(function() m:lock() end)
+  assert(coroutine.resume(co))
+  local ok, err = pcall(m.lock, m)
+  if ok or not string.find(err, "already holds the mutex", 1, true) then t:error("relock after a coroutine locked: " .. tostring(err)) end
+  eq(t, m:unlock(), true, "unlock in the main code")
+end
