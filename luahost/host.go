@@ -83,6 +83,13 @@ type Host struct {
 	sharedMu sync.Mutex
 	shared   map[any]any // HostShared objects
 	pools    threadPools // msys.runInPool
+
+	// The asynchronous msys.runInPool jobs: how many wait or run, and
+	// their goroutines, which Close cancels and waits for.
+	jobsPending atomic.Int64
+	jobs        sync.WaitGroup
+	jobsCtx     context.Context
+	stopJobs    context.CancelFunc
 }
 
 // New returns a host with no scripts loaded; calls dispatch to nothing until
@@ -110,6 +117,7 @@ func New(opts Options, svc *Services) *Host {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h.jobsCtx, h.stopJobs = context.WithCancel(context.Background())
 	h.SetThreadPools(opts.ThreadPools)
 	return h
 }
@@ -191,10 +199,12 @@ func (h *Host) Close() {
 	h.closed = true
 	g := h.gen.Swap(nil)
 	h.loadMu.Unlock()
+	h.stopJobs()
 	if g != nil {
 		g.retire()
 	}
 	h.retiring.Wait()
+	h.jobs.Wait()
 	h.watchdog.close()
 }
 

@@ -122,6 +122,55 @@ msys.registerModule("s", m)`)
 	}
 }
 
+// TestRunInPoolAsyncThenSync: an asynchronous job and a synchronous one
+// on a pool of one, from the same hook, both run: the queued job does not
+// hold the pool's slot while it waits for the hook's state.
+func TestRunInPoolAsyncThenSync(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 5 * time.Second}, `local m = {}
+function m:smpp_handle_DR_positive()
+  msys.runInPool("SpoolIn", function() msys.shareSet("async", "ran") end, true)
+  msys.sleep(0.05)
+  local ok, v = msys.runInPool("SpoolIn", function() return 7 end)
+  if not ok then error(v) end
+  return v
+end
+function m:smpp_handle_DR_negative() return msys.shareGet("async") == "ran" and 1 or 0 end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 7 {
+		t.Fatalf("the hook did not finish: %+v", r.Calls)
+	}
+	for i := 0; h.Call(ctx, "smpp_handle_DR_negative", "B", "I").Code != 1; i++ {
+		if i == 200 {
+			t.Fatal("the asynchronous job never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestUnchangedThreadPoolsAreKept: setting the pools again (a reload)
+// keeps a pool whose concurrency did not change, with its figures; a
+// resized pool starts afresh.
+func TestUnchangedThreadPoolsAreKept(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 1, ThreadPools: map[string]int{"narrow": 1, "wide": 2}}, `require("msys.threadpool")
+local m = {}
+function m:smpp_handle_DR_positive()
+  msys.runInPool("narrow", function() end)
+  msys.runInPool("wide", function() end)
+  return 0
+end
+function m:smpp_handle_DR_negative()
+  return msys.threadpool.stat("narrow").invocations * 10 + msys.threadpool.stat("wide").invocations
+end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	h.SetThreadPools(map[string]int{"narrow": 1, "wide": 3})
+	if c := h.Call(ctx, "smpp_handle_DR_negative", "B", "I").Code; c != 10 {
+		t.Fatalf("invocations narrow*10+wide = %d; want 10 (narrow kept, wide resized)", c)
+	}
+}
+
 // runInPool bounds the jobs of a pool across the host.
 func TestRunInPoolBoundsConcurrency(t *testing.T) {
 	h := newHost(t, luahost.Options{PoolSize: 4, ThreadPools: map[string]int{"narrow": 1}}, `local m = {}

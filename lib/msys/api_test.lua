@@ -136,6 +136,13 @@ function TestRunInPoolSync(t)
   if not string.find(tostring(err), "broke", 1, true) then t:error("error value: " .. tostring(err)) end
   raises(t, function() msys.runInPool("nowhere", function() end) end, "no thread pool named 'nowhere'", "unknown pool")
   raises(t, function() msys.runInPool("IO") end, "bad argument #2 to 'runInPool' (function expected, got no value)", "no closure")
+  -- Errors are worded as pcall words them in PUC 5.1.
+  local x = nil
+  local ok3, err3 = msys.runInPool("CPU", function() return x.y end)
+  eq(t, ok3, false, "runtime error status")
+  if not string.find(tostring(err3), "attempt to index upvalue 'x' (a nil value)", 1, true) then
+    t:error("runtime error in PUC's words: " .. tostring(err3))
+  end
 end
 
 -- A named lock belongs to the Lua state, coroutines included.
