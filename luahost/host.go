@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"regexp"
 	"runtime"
@@ -52,8 +53,9 @@ type Options struct {
 	// does; a host serving hooks refuses it.
 	Standalone bool
 	// MemoryLimit stops a call during which the live heap grows by more
-	// than this many bytes; default 256 MiB. The heap is the process's, so
-	// concurrent calls share the allowance.
+	// than this many bytes; default 256 MiB, none for a Standalone host
+	// (lua5.1 has none; math.MaxUint64 is none too). The heap is the
+	// process's, so concurrent calls share the allowance.
 	MemoryLimit uint64
 	// ThreadPools sets msys.runInPool's pools (name → concurrency) over
 	// DefaultThreadPools: `threadpool "NAME" { concurrency = N }`.
@@ -107,7 +109,10 @@ func New(opts Options, svc *Services) *Host {
 	if opts.RegistryMaxSize <= 0 {
 		opts.RegistryMaxSize = 1 << 20
 	}
-	if opts.MemoryLimit == 0 {
+	switch {
+	case opts.MemoryLimit == 0 && opts.Standalone:
+		opts.MemoryLimit = math.MaxUint64
+	case opts.MemoryLimit == 0:
 		opts.MemoryLimit = 256 << 20
 	}
 	if svc == nil {

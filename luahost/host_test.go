@@ -417,3 +417,25 @@ msys.registerModule("cache", mod)`)
 // collectEvery is how often, in calls, the host collects a state with weak
 // tables (puc's lgc).
 const collectEvery = 256
+
+// TestStandaloneHostHasNoMemoryLimit: lua5.1 has no memory limit, so a
+// standalone host (msyshost lua) has none unless asked; a serving host
+// keeps its default.
+func TestStandaloneHostHasNoMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		standalone, limited bool
+	}{{true, false}, {false, true}} {
+		h := luahost.New(luahost.Options{PoolSize: 1, Standalone: c.standalone}, nil)
+		_, scripts := writeScripts(t, "m.lua", `return`)
+		if err := h.Load(context.Background(), scripts); err != nil {
+			t.Fatal(err)
+		}
+		h.WithState(context.Background(), func(L *lua.LState) error {
+			if _, limited := luahost.Allowance(L); limited != c.limited {
+				t.Errorf("standalone %v: limited %v", c.standalone, limited)
+			}
+			return nil
+		})
+		h.Close()
+	}
+}

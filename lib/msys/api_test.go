@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,16 @@ import (
 func TestLua(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "greeting.txt"), []byte("hello\nworld\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file larger than a hook may allocate (256 MiB by default).
+	if f, err := os.Create(filepath.Join(dir, "huge.bin")); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Truncate(1 << 30)
+		f.Close()
+	}
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
 	cfg, err := config.Parse("test.conf", []byte(`Max_Outbound_Connections = 20
 Domain "yahoo.com" { Max_Outbound_Connections = 5 }

@@ -72,6 +72,16 @@ function TestReadfile(t)
   v, err = msys.readfile("ftp://example.com/x")
   eq(t, v, nil, "other scheme")
   if not string.find(err, "only files and file:// URIs", 1, true) then t:error("scheme error: " .. tostring(err)) end
+  -- A FIFO with no writer, or a device, would block or never end.
+  for _, name in ipairs({ dir .. "/fifo", "/dev/zero" }) do
+    v, err = msys.readfile(name)
+    eq(t, v, nil, name .. " value")
+    if not string.find(tostring(err), "not a regular file", 1, true) then t:error(name .. ": " .. tostring(err)) end
+  end
+  -- A file larger than the call may allocate is refused before reading.
+  v, err = msys.readfile(dir .. "/huge.bin")
+  eq(t, v, nil, "huge file value")
+  if not string.find(tostring(err), "not enough memory", 1, true) then t:error("huge file: " .. tostring(err)) end
 end
 
 function TestParseRFC2822Addresses(t)
