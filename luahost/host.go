@@ -375,6 +375,7 @@ func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error
 func (g *Generation) newState(ctx context.Context, primary bool) (*state, error) {
 	st := g.host.newState(g)
 	st.building, st.replica = true, !primary
+	puc.SetReplaying(st.L, !primary)
 	if err := g.runScripts(ctx, st); err != nil {
 		st.close()
 		return nil, err
@@ -384,6 +385,7 @@ func (g *Generation) newState(ctx context.Context, primary bool) (*state, error)
 		return nil, err
 	}
 	st.building, st.replica = false, false
+	puc.SetReplaying(st.L, false)
 	st.endCall()
 	if primary {
 		g.primary.Store(st)

@@ -189,6 +189,7 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 			return 0
 		}))
 	}
+	st.journalOS()
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
@@ -447,4 +448,24 @@ func (h *Host) Resolve(source string) (string, error) {
 		return "", fmt.Errorf("script source %q not found:%s", source, tried)
 	}
 	return path, nil
+}
+
+// journalOS makes the os functions that change the file system or run a
+// program act once for a generation's load: a state replaying it gets
+// the first state's results (journal.go).
+func (st *state) journalOS() {
+	oslib, ok := st.L.GetGlobal("os").(*lua.LTable)
+	if !ok {
+		return
+	}
+	for _, name := range []string{"remove", "rename", "execute", "tmpname"} {
+		fn, ok := oslib.RawGetString(name).(*lua.LFunction)
+		if !ok || !fn.IsG {
+			continue
+		}
+		call, qualified := fn.GFunction, "os."+name
+		oslib.RawSetString(name, st.L.NewFunction(func(L *lua.LState) int {
+			return journaled(L, qualified, Effect, call)
+		}))
+	}
 }

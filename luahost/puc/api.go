@@ -5,6 +5,7 @@ import (
 
 	"msyshost/luahost/puc/internal/lauxlib"
 	"msyshost/luahost/puc/internal/lgc"
+	"msyshost/luahost/puc/iolib"
 	"msyshost/luahost/puc/number"
 )
 
@@ -106,3 +107,9 @@ func callbacks(L *lua.LState) int {
 		}
 	}
 }
+
+// SetReplaying makes L's io library write nowhere while on (a file opened
+// for writing is the null device, io.popen runs nothing): a host sets it
+// while a state replays the code another state ran, so that the scripts'
+// load writes a file once.
+func SetReplaying(L *lua.LState, on bool) { iolib.SetReplaying(L, on) }

@@ -30,7 +30,7 @@ func init() {
 		luahost.SetFuncs(L, t, map[string]lua.LGFunction{
 			"query":     luahost.Func("query", query),
 			"fetch_row": luahost.Func("fetch_row", fetchRow),
-			"execute":   luahost.Func("execute", execute),
+			"execute":   luahost.Func("execute", execute, luahost.Effect),
 		})
 		return t
 	}})

@@ -68,7 +68,7 @@ func open(L *lua.LState) lua.LValue {
 	luahost.SetFuncs(L, methods, map[string]lua.LGFunction{
 		"mailfrom":       luahost.Method("mailfrom", mailfrom),
 		"rcptto":         luahost.Method("rcptto", rcptto),
-		"inject":         luahost.Method("inject", inject),
+		"inject":         luahost.Method("inject", inject, luahost.Effect),
 		"forward":        luahost.Method("forward", forward),
 		"discard":        luahost.Method("discard", discard),
 		"code":           luahost.Method("code", code),
