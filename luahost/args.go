@@ -63,6 +63,13 @@ func wrap(a Args, f func(a Args) int, opts []FuncOption) lua.LGFunction {
 	return func(L *lua.LState) int { return journaled(L, name, kind, call) }
 }
 
+// contain wraps a plain gopher-lua function as Func wraps a binding: a Go
+// panic becomes a Lua error naming it, and the state is replaced after the
+// call.
+func contain(name string, f lua.LGFunction) lua.LGFunction {
+	return wrap(Args{Name: name}, func(a Args) int { return f(a.L) }, nil)
+}
+
 // SetFuncs sets fns into t (functions made with Func or Method).
 func SetFuncs(L *lua.LState, t *lua.LTable, fns map[string]lua.LGFunction) {
 	for k, f := range fns {

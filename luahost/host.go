@@ -423,7 +423,8 @@ func (g *Generation) runScripts(ctx context.Context, st *state) error {
 }
 
 // pcall calls fn under the host's deadline, leaving its one result on the
-// stack. A timeout, the memory limit or a Go panic marks the state broken.
+// stack. A timeout or the memory limit marks the state broken, as does a Go
+// panic in a binding (Func, Method and the host's own functions contain it).
 // Errors name the position of the code that failed when it is known.
 func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
 	return st.pcallRet(ctx, fn, 1, args...)

@@ -439,3 +439,38 @@ func TestStandaloneHostHasNoMemoryLimit(t *testing.T) {
 		h.Close()
 	}
 }
+
+// TestGoPanicReplacesTheState: a Go panic in a class's field getter
+// (outside any Func) becomes an error naming it, and the state, which it
+// may have left half changed, is replaced after the call.
+func TestGoPanicReplacesTheState(t *testing.T) {
+	type gadget struct{}
+	class := luahost.NewClass[gadget]("test:_gadget", "gadget")
+	luahost.Register(luahost.Binding{Name: "test.gadget", Open: func(L *lua.LState) lua.LValue {
+		class.Field(L, "boom", func(L *lua.LState, g *gadget) lua.LValue { panic("getter bug") }, nil)
+		tb := L.NewTable()
+		tb.RawSetString("new", L.NewFunction(func(L *lua.LState) int { L.Push(class.Push(L, &gadget{})); return 1 }))
+		return tb
+	}})
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"p.lua", `local m = {}
+local me = tostring({})
+local gadget = require("test.gadget")
+function m:smpp_handle_DR_positive(b, id)
+  print(me)
+  if b == "boom" then print(pcall(function() return gadget.new().boom end)) end
+  return 3
+end
+msys.registerModule("p", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	h.Call(ctx, "smpp_handle_DR_positive", "boom", "I")
+	if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 3 {
+		t.Fatalf("the host must keep serving after a panic: %+v", r)
+	}
+	lines := strings.Split(p.all(), "\n")
+	if len(lines) != 4 || lines[0] != lines[1] || lines[1] == lines[3] ||
+		!strings.HasPrefix(lines[2], "p: false\t") || !strings.HasSuffix(lines[2], "internal error in '__index': getter bug") {
+		t.Fatalf("printed %q; want the panic as an error, the same state until it, a fresh one after", lines)
+	}
+}

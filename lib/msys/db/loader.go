@@ -168,15 +168,13 @@ func query(a luahost.Args) int {
 		return a.Fail(err)
 	}
 	i := 0
-	return a.Push(a.L.NewFunction(func(L *lua.LState) int {
+	return a.Push(a.L.NewFunction(luahost.Func("query", func(a luahost.Args) int {
 		if i >= len(r.Rows) {
-			L.Push(lua.LNil)
-			return 1
+			return a.Push(lua.LNil)
 		}
 		i++
-		L.Push(row(L, r.Columns, r.Rows[i-1]))
-		return 1
-	}))
+		return a.Push(row(a.L, r.Columns, r.Rows[i-1]))
+	})))
 }
 
 // msys.db.fetch_row(cachename, query [, queryparams [, options]]) → the
