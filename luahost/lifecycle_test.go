@@ -293,3 +293,34 @@ msys.registerModule("m", m)`)
 		t.Fatalf("printed %q: a refused generation's timer ran", got)
 	}
 }
+
+// TestReregisteredControlLetsTheOldFunctionGo: registering a console
+// command again from a hook forgets the function it replaces (review
+// item 10: every replaced function stayed kept for the generation's life).
+func TestReregisteredControlLetsTheOldFunctionGo(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"m.lua", `local m = {}
+local alive = setmetatable({}, {__mode = "k"})
+function m:validate_data()
+  local obj = {}
+  alive[obj] = true
+  msys.registerControl("probe", function(cc) return obj end)
+  return 0
+end
+function m:validate_ehlo()
+  collectgarbage()
+  local n = 0
+  for _ in pairs(alive) do n = n + 1 end
+  print("alive", n)
+  return 0
+end
+msys.registerModule("m", m)`)
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		h.Dispatch(ctx, "validate_data", "x")
+	}
+	h.Dispatch(ctx, "validate_ehlo", "x")
+	if got := p.all(); got != "m: alive\t1" {
+		t.Fatalf("printed %q; want only the registered command's object alive", got)
+	}
+}

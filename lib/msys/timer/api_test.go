@@ -138,3 +138,41 @@ msys.registerModule("t", m)`)
 		t.Fatalf("%+v", res)
 	}
 }
+
+// TestHookTimersLetTheirFunctionsGo: a one-shot timer made in a hook
+// forgets its function once it has fired, and a stopped timer once
+// stopped: what only their functions reached leaves a weak table at the
+// next collection (review item 10: the host kept every such function, a
+// root of its collections, for the generation's life).
+func TestHookTimersLetTheirFunctionsGo(t *testing.T) {
+	h, out := load(t, 1, `local m = {}
+local alive = setmetatable({}, {__mode = "k"})
+local fired = 0
+function m:smpp_handle_DR_positive(b, id)
+  local obj = {}
+  alive[obj] = true
+  if b == "fire" then
+    msys.timer.after(0.001, function() fired = fired + 1 return obj end)
+  else
+    msys.timer.after(3600, function() return obj end):stop()
+  end
+  return 0
+end
+function m:smpp_handle_DR_negative()
+  collectgarbage()
+  local n = 0
+  for _ in pairs(alive) do n = n + 1 end
+  print("fired " .. fired .. " alive " .. n)
+  return 0
+end
+msys.registerModule("t", m)`)
+	ctx := context.Background()
+	for i := 0; i < 100; i++ {
+		h.Call(ctx, "smpp_handle_DR_positive", "fire", "I")
+		h.Call(ctx, "smpp_handle_DR_positive", "stop", "I")
+	}
+	eventually(t, "the timers fire and let their functions go", func() bool {
+		h.Call(ctx, "smpp_handle_DR_negative", "B", "I")
+		return out.count("fired 100 alive 0") > 0
+	})
+}
