@@ -474,3 +474,33 @@ msys.registerModule("p", m)`)
 		t.Fatalf("printed %q; want the panic as an error, the same state until it, a fresh one after", lines)
 	}
 }
+
+// TestLargeAllocationsAreRefusedUpFront: string.rep, a concatenation and
+// table.concat that would build a string larger than the call may still
+// allocate fail with PUC's "not enough memory" before allocating it
+// (review item 9: a 400 MiB string was built under a 32 MiB limit).
+func TestLargeAllocationsAreRefusedUpFront(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1, MemoryLimit: 32 << 20},
+		"m.lua", `local m = {}
+-- The length of what f built, or its error.
+local function try(f, ...)
+  local ok, r = pcall(f, ...)
+  return ok, ok and #r or r
+end
+function m:smpp_handle_DR_positive()
+  print("rep", try(string.rep, "x", 64 * 2^20))
+  local a = string.rep("y", 12 * 2^20)
+  print("concat", try(function() return a .. a .. a end))
+  print("table.concat", try(table.concat, { a, a, a }))
+  print("small", try(string.rep, "z", 2^20))
+  return 3
+end
+msys.registerModule("m", m)`)
+	if r := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); r.Code != 3 {
+		t.Fatalf("call: %+v", r.Calls)
+	}
+	want := "m: rep\tfalse\tnot enough memory\nm: concat\tfalse\tnot enough memory\nm: table.concat\tfalse\tnot enough memory\nm: small\ttrue\t1048576"
+	if got := p.all(); got != want {
+		t.Fatalf("printed %.500q, want %q", got, want)
+	}
+}

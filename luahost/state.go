@@ -195,6 +195,7 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
 	puc.SetRoots(L, st.roots)
+	puc.SetAllowance(L, func() (uint64, bool) { return Allowance(L) })
 	puc.SetInline(L, h.opts.Standalone)
 	st.collectDue = puc.CollectDue(L)
 	loaded := st.loaded()

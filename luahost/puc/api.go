@@ -108,6 +108,17 @@ func callbacks(L *lua.LState) int {
 	}
 }
 
+// SetAllowance gives L the function that says how many more bytes the
+// running code may allocate (ok false: no limit): string.rep,
+// table.concat and a large concatenation (CheckAlloc) refuse a block
+// larger than that with "not enough memory" before making it.
+func SetAllowance(L *lua.LState, f func() (n uint64, ok bool)) { lauxlib.SetAllowance(L, f) }
+
+// CheckAlloc raises "not enough memory" when size bytes are more than L's
+// running code may still allocate (SetAllowance); sizes below 1 MiB are
+// not checked.
+func CheckAlloc(L *lua.LState, size int) { lauxlib.CheckAlloc(L, size) }
+
 // SetReplaying makes L's io library write nowhere while on (a file opened
 // for writing is the null device, io.popen runs nothing): a host sets it
 // while a state replays the code another state ran, so that the scripts'
