@@ -130,9 +130,19 @@ const maxPortableDepth = 64
 // numbers (float64), strings (string) and tables of them (PortableTable);
 // a function, userdata or coroutine belongs to its state and is an error,
 // as is a table nested more than 64 levels deep or containing itself.
+// The error is a *CopyError.
 func CopyOut(v lua.LValue) (any, error) {
 	return copyOut(v, 0, map[*lua.LTable]bool{})
 }
+
+// CopyError says what CopyOut could not copy.
+type CopyError struct {
+	// What: "a function", "a table that contains itself", "a table nested
+	// more than 64 levels deep"...
+	What string
+}
+
+func (e *CopyError) Error() string { return e.What + " cannot be copied out of its Lua state" }
 
 func copyOut(v lua.LValue, depth int, seen map[*lua.LTable]bool) (any, error) {
 	switch x := v.(type) {
@@ -146,10 +156,10 @@ func copyOut(v lua.LValue, depth int, seen map[*lua.LTable]bool) (any, error) {
 		return string(x), nil
 	case *lua.LTable:
 		if seen[x] {
-			return nil, errors.New("a table that contains itself cannot be copied out of its Lua state")
+			return nil, &CopyError{"a table that contains itself"}
 		}
 		if depth >= maxPortableDepth {
-			return nil, fmt.Errorf("a table nested more than %d levels deep cannot be copied out of its Lua state", maxPortableDepth)
+			return nil, &CopyError{fmt.Sprintf("a table nested more than %d levels deep", maxPortableDepth)}
 		}
 		seen[x] = true
 		defer delete(seen, x)
@@ -169,7 +179,7 @@ func copyOut(v lua.LValue, depth int, seen map[*lua.LTable]bool) (any, error) {
 		})
 		return out, err
 	}
-	return nil, fmt.Errorf("a %s cannot be copied out of its Lua state", v.Type())
+	return nil, &CopyError{"a " + v.Type().String()}
 }
 
 // CopyIn makes a value CopyOut copied in L.

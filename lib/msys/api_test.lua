@@ -61,6 +61,16 @@ function TestShareSpace(t)
   local loop = {}
   loop.me = loop
   raises(t, function() msys.shareSet("loop", loop) end, "a table that contains itself cannot be shared", "cycle")
+  -- A deep table without a cycle is named as what it is.
+  local deep = {}
+  local at = deep
+  for i = 1, 70 do at.next = {} at = at.next end
+  raises(t, function() msys.shareSet("deep", deep) end, "a table nested more than 64 levels deep cannot be shared", "deep")
+  local ok64 = {}
+  at = ok64
+  for i = 1, 60 do at.next = {} at = at.next end
+  msys.shareSet("deep", ok64)
+  eq(t, type(msys.shareGet("deep").next.next), "table", "60 levels are shared")
 end
 
 function TestReadfile(t)
