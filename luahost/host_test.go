@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -502,5 +503,50 @@ msys.registerModule("m", m)`)
 	want := "m: rep\tfalse\tnot enough memory\nm: concat\tfalse\tnot enough memory\nm: table.concat\tfalse\tnot enough memory\nm: small\ttrue\t1048576"
 	if got := p.all(); got != want {
 		t.Fatalf("printed %.500q, want %q", got, want)
+	}
+}
+
+// TestBrokenStateIsRebuiltOffTheCallersPath: when a call breaks its state
+// (here, a deadline), the call returns without waiting for the
+// replacement's build (the scripts' top-level code and init), and the
+// next call runs in another state meanwhile (review item 12: the caller
+// waited for the rebuild).
+func TestBrokenStateIsRebuiltOffTheCallersPath(t *testing.T) {
+	var armed atomic.Bool
+	gate := make(chan struct{})
+	luahost.Register(luahost.Binding{Name: "test.gate", Open: func(L *lua.LState) lua.LValue {
+		tb := L.NewTable()
+		L.SetField(tb, "wait", L.NewFunction(luahost.Func("wait", func(a luahost.Args) int {
+			if armed.Load() {
+				<-gate
+			}
+			return 0
+		})))
+		return tb
+	}})
+	h, _ := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 200 * time.Millisecond},
+		"m.lua", `local m = {}
+function m:init() require("test.gate").wait() return true end
+function m:smpp_handle_DR_positive(b)
+  if b == "spin" then while true do end end
+  return 3
+end
+msys.registerModule("m", m)`)
+	armed.Store(true) // states built from now on wait in init
+	defer close(gate)
+	done := make(chan int, 2)
+	go func() {
+		done <- h.Call(context.Background(), "smpp_handle_DR_positive", "spin", "I").Code
+		done <- h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I").Code
+	}()
+	for i, want := range []int{0, 3} {
+		select {
+		case c := <-done:
+			if c != want {
+				t.Fatalf("call %d: code %d, want %d", i, c, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("call %d waited for the broken state's replacement to be built", i)
+		}
 	}
 }

@@ -190,6 +190,17 @@ func (g *Generation) buildMissing() {
 	}
 }
 
+// substitute gives a caller in the middle of a hook chain a state in place
+// of its broken one: an idle state when there is one (the broken one is
+// rebuilt in the background), else a fresh one built now.
+func (g *Generation) substitute(st *state) *state {
+	if idle, _ := g.pool.tryGet(); idle != nil {
+		g.discard(st)
+		return idle
+	}
+	return g.replace(st)
+}
+
 // replace closes a broken state and builds a fresh one for the same caller,
 // in the middle of a hook chain; nil when that fails (the pool then counts
 // it missing). A fresh state replaces the primary in its role.
