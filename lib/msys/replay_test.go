@@ -155,3 +155,28 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestReplicaMakingAnotherSharedObjectIsLogged: a state whose load makes
+// a generation-wide object the first state did not make (a thread.mutex)
+// gets one of its own, and that is logged (review item 17: it was
+// silent).
+func TestReplicaMakingAnotherSharedObjectIsLogged(t *testing.T) {
+	flag := filepath.Join(t.TempDir(), "flag")
+	logged := &lockedBuffer{}
+	svc := &luahost.Services{Logger: slog.New(slog.NewTextHandler(logged, nil))}
+	h := newHostWith(t, luahost.Options{PoolSize: 4, CallTimeout: 5 * time.Second}, svc, `require("thread")
+local f = io.open("`+flag+`", "r")
+if f then
+  f:close()
+  extra = thread.mutex()
+else
+  assert(io.open("`+flag+`", "w")):close()
+end
+local m = {}
+function m:smpp_handle_DR_positive() msys.sleep(0.2) return 0 end
+msys.registerModule("s", m)`)
+	callAll(h, 4, "smpp_handle_DR_positive")
+	if got := logged.String(); !strings.Contains(got, "made thread.mutex #1, which the first state did not") {
+		t.Fatalf("no divergence logged: %s", got)
+	}
+}
