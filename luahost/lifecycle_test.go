@@ -324,3 +324,47 @@ msys.registerModule("m", m)`)
 		t.Fatalf("printed %q; want only the registered command's object alive", got)
 	}
 }
+
+// TestControlOfAReplacedStateIsDroppedWithAWarning: a console command a
+// hook registered goes with its state when a call in that state breaks
+// it; it is no longer listed, and a warning says why (review item 23: it
+// was listed, then failed with ErrGone).
+func TestControlOfAReplacedStateIsDroppedWithAWarning(t *testing.T) {
+	_, scripts := writeScripts(t, "m.lua", `local m = {}
+function m:validate_data(msg)
+  if msg == "spin" then while true do end end
+  msys.registerControl("probe", function(cc) return "ok" end)
+  return 0
+end
+msys.registerModule("m", m)`)
+	var logged strings.Builder
+	var mu sync.Mutex
+	h := luahost.New(luahost.Options{PoolSize: 1, CallTimeout: 100 * time.Millisecond},
+		&luahost.Services{Logger: slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logged.Write(b)
+		}), nil))})
+	defer h.Close()
+	if err := h.Load(context.Background(), scripts); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.Dispatch(ctx, "validate_data", "x")
+	if got := strings.Join(h.ControlNames(), ","); got != "probe" {
+		t.Fatalf("controls %q before the state broke", got)
+	}
+	h.Dispatch(ctx, "validate_data", "spin")
+	if got := h.ControlNames(); len(got) != 0 {
+		t.Fatalf("controls %q listed after their state broke", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "console command dropped") {
+		t.Fatalf("no warning: %s", logged.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -2,8 +2,10 @@ package timer_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,4 +177,50 @@ msys.registerModule("t", m)`)
 		h.Call(ctx, "smpp_handle_DR_negative", "B", "I")
 		return out.count("fired 100 alive 0") > 0
 	})
+}
+
+// TestHookTimerOfAReplacedStateStopsWithAWarning: a timer made in a hook
+// runs in the state that made it; when that state is replaced (a call in
+// it broke), the timer stops and says so (review item 23: it stopped
+// silently).
+func TestHookTimerOfAReplacedStateStopsWithAWarning(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.lua")
+	os.WriteFile(p, []byte(`local m = {}
+function m:smpp_handle_DR_positive(b)
+  if b == "spin" then while true do end end
+  msys.timer.every(0.01, function() end, "ticker")
+  return 0
+end
+msys.registerModule("t", m)`), 0o644)
+	logged := &syncBuffer{}
+	h := luahost.New(luahost.Options{PoolSize: 1, CallTimeout: 100 * time.Millisecond},
+		&luahost.Services{Logger: slog.New(slog.NewTextHandler(logged, nil))})
+	t.Cleanup(h.Close)
+	if err := h.Load(context.Background(), []luahost.Script{{Name: "t", Path: p}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	h.Call(ctx, "smpp_handle_DR_positive", "spin", "I") // breaks the state
+	eventually(t, "a warning names the stopped timer", func() bool {
+		s := logged.String()
+		return strings.Contains(s, "timer stopped: the Lua state that made it is gone") && strings.Contains(s, "timer=ticker")
+	})
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
