@@ -22,9 +22,8 @@ import (
 // panic containment and the `nil, "message"` convention for runtime
 // failures (Fail).
 type Args struct {
-	L      *lua.LState
-	Name   string
-	Method bool
+	L    *lua.LState
+	Name string
 }
 
 // Func wraps a plain function; Method wraps a method. Both contain Go
@@ -37,9 +36,11 @@ func Func(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
 	return wrap(Args{Name: name}, f, opts)
 }
 
-// Method wraps a method (msg:foo, msgpart:foo, s:foo); see Func.
+// Method wraps a method (msg:foo, msgpart:foo, s:foo); see Func. Whether
+// self counts in an argument error's number is read from the call, as PUC
+// does (Error), so a method is wrapped as a function is.
 func Method(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
-	return wrap(Args{Name: name, Method: true}, f, opts)
+	return wrap(Args{Name: name}, f, opts)
 }
 
 func wrap(a Args, f func(a Args) int, opts []FuncOption) lua.LGFunction {
@@ -95,16 +96,11 @@ func (a Args) Raise(format string, args ...any) {
 	a.L.Error(lua.LString(a.where()+fmt.Sprintf(format, args...)), 0)
 }
 
-// Error raises a bad-argument error for stack index n (luaL_argerror).
-func (a Args) Error(n int, msg string) {
-	if a.Method {
-		if n == 1 {
-			a.Raise("calling '%s' on bad self (%s)", a.Name, msg)
-		}
-		n--
-	}
-	a.Raise("bad argument #%d to '%s' (%s)", n, a.Name, msg)
-}
+// Error raises a bad-argument error for stack index n (luaL_argerror),
+// as PUC words it: the function is named as its caller called it (a
+// field, a local, or '?' when called through pcall), and only a method
+// call (obj:f()) leaves self uncounted.
+func (a Args) Error(n int, msg string) { puc.ArgError(a.L, n, msg) }
 
 // TypeName is luaL_typename: "no value" past the last argument.
 func (a Args) TypeName(n int) string {

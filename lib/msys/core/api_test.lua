@@ -78,7 +78,7 @@ function TestStringNew(t)
   eq(t, tostring(s), "42", "set number")
   raises(t, function() s:set(nil) end, "bad argument #1 to 'set' (string expected, got nil)", "set(nil)")
   raises(t, function() s:write() end, "bad argument #1 to 'write' (string expected, got no value)", "write()")
-  raises(t, function() s.set(nil, "x") end, "calling 'set' on bad self", "bad self")
+  raises(t, function() s.set(nil, "x") end, "bad argument #1 to 'set' (ec_string expected, got nil)", "bad self")
   raises(t, function() return s .. {} end, "attempt to concatenate", "concat table")
   eq(t, msys.type(s), "msys.core:_ec_string", "msys.type")
 end
@@ -132,7 +132,7 @@ function TestContext(t)
   raises(t, function() msg:context_get(M) end, "bad argument #2 to 'context_get' (string expected, got no value)", "no key")
   raises(t, function() msg:context_set(M, "k", nil) end, "bad argument #3 to 'context_set' (string expected, got nil)", "nil value")
   raises(t, function() msg:context_set(M, "k", {}) end, "string expected, got table", "table value")
-  raises(t, function() msg.context_get("x", M, "k") end, "calling 'context_get' on bad self (ec_message expected, got string)", "bad self")
+  raises(t, function() msg.context_get("x", M, "k") end, "bad argument #1 to 'context_get' (ec_message expected, got string)", "bad self")
 end
 
 function TestDeliveryMethodAndMCMT(t)

@@ -94,13 +94,13 @@ function TestErrors(t)
   ok, err = pcall(msys.db.query, "ecdb", "SELECT * FROM names WHERE age < ?")
   if ok or not string.find(err, "missing argument", 1, true) then t:error("missing parameter: " .. tostring(err)) end
   ok, err = pcall(msys.db.query, "ecdb", "SELECT ?", { {} })
-  if ok or not string.find(err, "bad argument #3 to 'query' (parameter '1' must be a string, number or boolean, got table)", 1, true) then
+  if ok or not string.find(err, "bad argument #3 to '?' (parameter '1' must be a string, number or boolean, got table)", 1, true) then
     t:error("table parameter: " .. tostring(err))
   end
   ok, err = pcall(msys.db.query, "ecdb")
-  if ok or not string.find(err, "bad argument #2 to 'query' (string expected, got no value)", 1, true) then t:error("no query: " .. tostring(err)) end
+  if ok or not string.find(err, "bad argument #2 to '?' (string expected, got no value)", 1, true) then t:error("no query: " .. tostring(err)) end
   ok, err = pcall(msys.db.execute, "ecdb", "SELECT 1", nil, "opts")
-  if ok or not string.find(err, "bad argument #4 to 'execute' (table expected, got string)", 1, true) then t:error("options: " .. tostring(err)) end
+  if ok or not string.find(err, "bad argument #4 to '?' (table expected, got string)", 1, true) then t:error("options: " .. tostring(err)) end
 end
 
 function TestModules(t)

@@ -53,5 +53,5 @@ function TestErrors(t)
   local ok, err = pcall(gc.inc, "undefined", "k")
   if ok or not string.find(err, "no cache named 'undefined'", 1, true) then t:error(tostring(err)) end
   ok, err = pcall(gc.define, "bad", 0, 1)
-  if ok or not string.find(err, "bad argument #2 to 'define' (at least one element expected)", 1, true) then t:error(tostring(err)) end
+  if ok or not string.find(err, "bad argument #2 to '?' (at least one element expected)", 1, true) then t:error(tostring(err)) end
 end

@@ -46,7 +46,7 @@ function TestCompileErrors(t)
   eq(t, r, nil, "replace with a bad pattern")
   if type(rerr) ~= "string" then t:error("replace error: " .. tostring(rerr)) end
   local ok, e = pcall(pcre.match, "x")
-  if ok or not string.find(e, "bad argument #2 to 'match' (string expected, got no value)", 1, true) then
+  if ok or not string.find(e, "bad argument #2 to '?' (string expected, got no value)", 1, true) then
     t:error("missing pattern: " .. tostring(e))
   end
 end
@@ -79,5 +79,27 @@ function TestCacheKeepsResultsApart(t)
     local m = pcre.match("n=" .. i, "n=(\\d+)")
     eq(t, m[1], tostring(i), "cached match " .. i)
     eq(t, pcre.match("v" .. i, "v" .. i .. "$")[0], "v" .. i, "distinct pattern " .. i)
+  end
+end
+
+-- Argument errors name the function as PUC's luaL_argerror does: as the
+-- caller called it (a field, a local), '?' through pcall, and self is
+-- left uncounted only in a method call.
+function TestArgumentErrorsNameTheFunctionAsCalled(t)
+  local ok, err = pcall(pcre.match)
+  if ok or not string.find(err, "bad argument #1 to '?' (string expected, got no value)", 1, true) then
+    t:error("through pcall: " .. tostring(err))
+  end
+  local f = pcre.match
+  ok, err = pcall(function() return f() end)
+  if ok or not string.find(err, "bad argument #1 to 'f' (string expected, got no value)", 1, true) then
+    t:error("through a local: " .. tostring(err))
+  end
+  -- The same three ways with a PUC library function, for comparison.
+  local rep = string.rep
+  local _, e1 = pcall(string.rep)
+  local _, e2 = pcall(function() return rep() end)
+  if not string.find(e1, "to '?'", 1, true) or not string.find(e2, "to 'rep'", 1, true) then
+    t:error("string.rep: " .. e1 .. " / " .. e2)
   end
 end

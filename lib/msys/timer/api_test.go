@@ -128,10 +128,13 @@ func TestTimerArguments(t *testing.T) {
 	h, _ := load(t, 1, `local m = {}
 function m:smpp_handle_DR_positive()
   local ok, err = pcall(msys.timer.every, 0, function() end)
-  if ok or not string.find(err, "bad argument #1 to 'every' (interval above 0 expected)", 1, true) then return 1 end
+  if ok or not string.find(err, "bad argument #1 to '?' (interval above 0 expected)", 1, true) then return 1 end
   ok, err = pcall(msys.timer.after, 1)
-  if ok or not string.find(err, "bad argument #2 to 'after' (function expected, got no value)", 1, true) then return 2 end
+  if ok or not string.find(err, "bad argument #2 to '?' (function expected, got no value)", 1, true) then return 2 end
   local at = msys.timer.at(os.time() + 3600, function() end, "later")
+  -- Called with a dot, self is argument #1, as PUC counts it.
+  ok, err = pcall(function() return at.stop(nil) end)
+  if ok or not string.find(err, "bad argument #1 to 'stop' (timer expected, got nil)", 1, true) then return 4 end
   at:stop()
   return msys.type(at) == "msys.timer:_timer" and 0 or 3
 end
