@@ -19,9 +19,9 @@ import (
 	"msyshost/luahost"
 )
 
-// Config is the configuration msys.config reads: a function returning the
-// one in force, so a reload is seen.
-var Config = luahost.NewService[func() *config.Config]("configuration")
+// Config is the configuration msys.config reads (core.Config, the one
+// service every module reads the configuration from).
+var Config = core.Config
 
 // msys.readfile(path_or_uri) → the whole file, or nil and why. A file://
 // URI or a path; a hook waits for the read, up to its deadline. Only

@@ -48,8 +48,8 @@ import (
 )
 
 // Config is the configuration in force, whose Binding and Binding_Group
-// scopes msg:binding and msg:binding_group choose from.
-var Config = luahost.NewService[func() *config.Config]("configuration")
+// scopes msg:binding and msg:binding_group choose from (core.Config).
+var Config = core.Config
 
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open, Notes: map[string]string{
