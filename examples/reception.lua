@@ -42,7 +42,7 @@ function mod:validate_mailfrom(str, ac, vctx)
 end
 
 function mod:validate_rcptto(msg, str, ac, vctx)
-  self.rcpts = self.rcpts + 1
+  self.rcpts = (self.rcpts or 0) + 1
   if self.rcpts > max_rcpts_per_session then
     vctx:set_code(452, "4.5.3 Too many recipients in this session")
     return core.VALIDATE_DONE

@@ -109,9 +109,7 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 	if g.refused.Load() {
 		return ErrGone
 	}
-	g.inflight.RLock()
-	if g.retired.Load() {
-		g.inflight.RUnlock()
+	if !g.enter() {
 		return ErrGone
 	}
 	for {
@@ -124,31 +122,32 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 			return ErrGone
 		}
 		var st *state
-		wait := g.pool.wake
-		switch {
-		case target != nil && !target.closed.Load():
-			if g.pool.take(target) {
-				st = target
+		if target != nil && !target.closed.Load() {
+			var err error
+			st, err = g.takeState(ctx, target)
+			if err == errHomeGone {
+				continue // the primary was replaced: look again
 			}
-			wait = target.idle
-		default:
+			if err != nil {
+				g.inflight.RUnlock()
+				return err
+			}
+		} else if st, _ = g.pool.tryGet(); st == nil {
 			// The primary broke and was not rebuilt yet: every state of
 			// the generation replayed the build, so any has the function.
-			st, _ = g.pool.tryGet()
-		}
-		if st != nil {
-			defer g.release(st)
-			fn, ok := st.keptFn(cb, cb.once)
-			if !ok || cb.dropped.Load() {
-				return ErrGone
+			select {
+			case <-g.pool.wake:
+				continue
+			case <-ctx.Done():
+				g.inflight.RUnlock()
+				return ctx.Err()
 			}
-			return f(st.L, fn)
 		}
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			g.inflight.RUnlock()
-			return ctx.Err()
+		defer g.release(st)
+		fn, ok := st.keptFn(cb, cb.once)
+		if !ok || cb.dropped.Load() {
+			return ErrGone
 		}
+		return f(st.L, fn)
 	}
 }

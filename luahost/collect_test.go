@@ -125,3 +125,39 @@ msys.registerModule("m", m)`)
 		t.Fatalf("printed %q: the collection closed the timer's file", got)
 	}
 }
+
+// TestSessionSelfIsLetGoAtClose: a session's self is a root of the
+// collection while the session is open, and no longer once it closed (its
+// home lets the self go with the session).
+func TestSessionSelfIsLetGoAtClose(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1}, "m.lua", `local m = {}
+local selves = setmetatable({}, {__mode = "k"})
+function m:validate_connect(ac, vctx) selves[self] = true return 0 end
+function m:validate_data(msg)
+  local n = 0
+  for _ in pairs(selves) do n = n + 1 end
+  print("selves", n)
+  return 0
+end
+msys.registerModule("m", m)`)
+	ctx := context.Background()
+	last := func() string {
+		lines := strings.Split(p.all(), "\n")
+		return lines[len(lines)-1]
+	}
+	s := h.NewSession()
+	s.Call(ctx, "validate_connect", 0, "ac", "vctx")
+	for i := 0; i < 2*collectEvery+1; i++ {
+		h.Dispatch(ctx, "validate_data", "m")
+	}
+	if got := last(); got != "m: selves\t1" {
+		t.Fatalf("while the session is open: %q (its self was collected)", got)
+	}
+	s.Close(ctx)
+	for i := 0; i < 2*collectEvery+1; i++ {
+		h.Dispatch(ctx, "validate_data", "m")
+	}
+	if got := last(); got != "m: selves\t0" {
+		t.Fatalf("after the session closed: %q (its self is still a root)", got)
+	}
+}

@@ -30,12 +30,25 @@ type Generation struct {
 	retired  atomic.Bool
 	// missing counts states not built yet (the pool grows on demand) or
 	// that broke; grow builds them in the background when no state is
-	// idle. live counts the states built and not closed.
+	// idle or every state is a session's home (homes.go). live counts the
+	// states being built or built and not closed.
 	missing  atomic.Int32
 	live     atomic.Int32
 	growing  atomic.Bool
 	buildErr atomic.Pointer[error] // the last build's failure; nil after a success
 	retryAt  atomic.Int64          // unix nanoseconds before which grow does not build
+	// homeMu guards built, every state built and not closed, each
+	// state's homed count and homesCh, closed when built changes
+	// (homes.go).
+	homeMu  sync.Mutex
+	built   []*state
+	homesCh chan struct{}
+	// sessMu guards the sessions pinned to the generation; a draining
+	// generation takes no new one and closes drained when the last ends.
+	sessMu   sync.Mutex
+	sessions int
+	draining bool
+	drained  chan struct{}
 
 	// What the first state registered, frozen once it is built
 	// (lifecycle.go): the modules in registration order and, per hook, the
@@ -165,6 +178,7 @@ func (g *Generation) newState(ctx context.Context, primary bool) (*state, error)
 	if primary {
 		g.primary.Store(st)
 	}
+	g.track(st)
 	return st, nil
 }
 

@@ -74,6 +74,10 @@ type Host struct {
 	loadMu   sync.Mutex // serialises loads; guards closed
 	closed   bool
 	retiring sync.WaitGroup // generations draining after a swap
+	// closing is closed by Close: a reload's old generation stops waiting
+	// for its sessions.
+	closing      chan struct{}
+	sessionDrain atomic.Int64 // SetSessionDrain
 
 	sharedMu sync.Mutex
 	shared   map[any]any // HostShared objects
@@ -114,7 +118,7 @@ func New(opts Options, svc *Services) *Host {
 	if svc.Logger == nil {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit)}
+	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit), closing: make(chan struct{})}
 	h.jobsCtx, h.stopJobs = context.WithCancel(context.Background())
 	h.SetThreadPools(opts.ThreadPools)
 	return h
@@ -142,6 +146,7 @@ func (h *Host) load(ctx context.Context, scripts []Script) error {
 		h.retiring.Add(1)
 		h.goSafe("retiring a generation", func() {
 			defer h.retiring.Done()
+			old.drain(h.drainBound(), h.closing)
 			old.retire()
 		})
 	}
@@ -164,6 +169,12 @@ func (h *Host) ensureLoaded(ctx context.Context) error {
 }
 
 var errClosed = errors.New("lua host closed")
+
+func (h *Host) isClosed() bool {
+	h.loadMu.Lock()
+	defer h.loadMu.Unlock()
+	return h.closed
+}
 
 // Generation returns the serving generation's number (0 before any Load).
 func (h *Host) Generation() int64 {
@@ -191,14 +202,19 @@ func (h *Host) Files() []string {
 }
 
 // Close retires every generation after its in-flight calls finish; the
-// watchdog keeps their deadlines until then.
+// watchdog keeps their deadlines until then. Sessions still open are not
+// waited for: their next call fails (Session.Call).
 func (h *Host) Close() {
 	h.loadMu.Lock()
-	h.closed = true
+	if !h.closed {
+		h.closed = true
+		close(h.closing)
+	}
 	g := h.gen.Swap(nil)
 	h.loadMu.Unlock()
 	h.stopJobs()
 	if g != nil {
+		g.drain(0, nil)
 		g.retire()
 	}
 	h.retiring.Wait()

@@ -145,10 +145,11 @@ func (g *Generation) claimMissing() bool {
 // rebuildPause is how long a failed build keeps grow from trying again.
 const rebuildPause = time.Second
 
-// grow builds missing states in the background while none is idle, one at
-// a time, holding the generation in flight (retire waits for the build).
+// grow builds missing states in the background while none is idle or
+// every state is a session's home (short), one at a time, holding the
+// generation in flight (retire waits for the build).
 func (g *Generation) grow() {
-	if g.missing.Load() <= 0 || g.pool.idle() > 0 || time.Now().UnixNano() < g.retryAt.Load() {
+	if g.missing.Load() <= 0 || !g.short() || time.Now().UnixNano() < g.retryAt.Load() {
 		return
 	}
 	if !g.growing.CompareAndSwap(false, true) {
@@ -158,8 +159,9 @@ func (g *Generation) grow() {
 		for {
 			g.buildMissing()
 			g.growing.Store(false)
+			g.wakeHomes() // sessions waiting for this build look again
 			// A state may have gone missing after the loop's last look.
-			if g.missing.Load() <= 0 || g.pool.idle() > 0 || time.Now().UnixNano() < g.retryAt.Load() ||
+			if g.missing.Load() <= 0 || !g.short() || time.Now().UnixNano() < g.retryAt.Load() ||
 				!g.growing.CompareAndSwap(false, true) {
 				return
 			}
@@ -170,7 +172,7 @@ func (g *Generation) grow() {
 func (g *Generation) buildMissing() {
 	g.inflight.RLock()
 	defer g.inflight.RUnlock()
-	for !g.retired.Load() && g.pool.idle() == 0 && g.claimMissing() {
+	for !g.retired.Load() && g.short() && g.claimMissing() {
 		st, err := g.newState(context.Background(), false)
 		if err != nil {
 			g.missing.Add(1)

@@ -3,6 +3,8 @@ package luahost
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,23 +19,34 @@ import (
 // back to is msyshost's choice). Close runs validate_dealloc, with the same
 // self, for the modules that ran.
 //
-// Momentum runs every session in one interpreter, so a value a hook leaves
-// in self (a table, a closure, an ec_message) works in the next phase. A
-// msyshost session therefore keeps to one Lua state of the pool, its home:
-// each call waits for that state to be idle rather than take another. A
-// session does not hold its state between calls, so an idle client costs
-// no Lua state. When the home is lost (a call ran past its deadline and the
-// state was replaced) or a reload brings a new generation, the session
-// moves to another state with fresh selves, and validate_dealloc of the
-// modules that ran before does not run.
+// A value a hook leaves in self (a table, a closure, an ec_message) lives
+// in one Lua state, so a msyshost session keeps to one state of the pool,
+// its home, for its whole life: each call waits for that state to be idle
+// rather than take another. A session does not hold its state between
+// calls, so an idle client costs no Lua state. Homes are spread: a new
+// session goes to the state with the fewest sessions, and the pool grows
+// (up to PoolSize, building in the background, never on the session's
+// call) rather than give a state a second session (homes.go). A session
+// whose home stays busy for CallTimeout gets an error (SMTP answers 421).
+// A session's selves are roots of its home's collection while it lives
+// there; leaving the home (Close, a broken home) lets them go.
+//
+// A session is pinned to the generation it started in: a reload serves new
+// sessions with the new scripts while the ones open finish with the old,
+// whose retirement waits for them (at most SessionDrain). A session still
+// open after that, or after the host closed, gets an error at its next
+// call. When its home breaks (a call ran past its deadline and the state
+// was replaced), the session moves to another state with fresh selves, and
+// validate_dealloc of the modules that ran before does not run.
 //
 // A Session is used by one goroutine at a time (the connection's).
 type Session struct {
-	h     *Host
-	gen   *Generation
-	home  *state
-	selfs map[int]*lua.LTable // module index → self, in home
-	ran   map[int]bool        // modules called in this generation
+	h      *Host
+	gen    *Generation // pinned at the first call
+	home   *state
+	selfs  map[int]*lua.LTable // module index → self, in home
+	ran    map[int]bool        // modules called in this session
+	closed bool
 }
 
 // SessionResult is the outcome of one Session.Call.
@@ -47,9 +60,39 @@ type SessionResult struct {
 	// returned something other than a number; the chain stops there. nil
 	// when none failed.
 	Failed *HookCall
-	// Err says why no module could be called (no usable Lua state, the
-	// context ended); nil otherwise, also when no scripts are loaded.
+	// Err says why no module could be called (the host is closed or has no
+	// scripts loaded, the session ended or outlived its generation, no
+	// usable Lua state, the context ended); nil otherwise.
 	Err error
+}
+
+var (
+	// ErrSessionClosed: Call after Close.
+	ErrSessionClosed = errors.New("the session is closed")
+	// ErrSessionRetired: the session's generation retired (the host
+	// closed, or a reload's drain ended) while the session was open.
+	ErrSessionRetired = errors.New("the scripts this session started with are retired")
+	errHomeGone       = errors.New("the session's Lua state is gone")
+)
+
+// DefaultSessionDrain is how long a retiring generation waits for its
+// sessions when SetSessionDrain was not called: Momentum's default
+// Idle_Time.
+const DefaultSessionDrain = 5 * time.Minute
+
+// SetSessionDrain bounds how long a reload's old generation waits for the
+// sessions pinned to it (SMTP in sets its longest Idle_Time).
+func (h *Host) SetSessionDrain(d time.Duration) {
+	if d > 0 {
+		h.sessionDrain.Store(int64(d))
+	}
+}
+
+func (h *Host) drainBound() time.Duration {
+	if d := h.sessionDrain.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return DefaultSessionDrain
 }
 
 // NewSession starts a session; it takes no Lua state until its first call.
@@ -58,30 +101,48 @@ func (h *Host) NewSession() *Session { return &Session{h: h} }
 // Call dispatches hook to the modules that define it, in config order,
 // starting at chain position from (0 for the whole chain), each as a method
 // call on the session's self. The first return other than hook.Continue
-// decides and stops the chain, as does the first failure. When a reload
-// brought a new generation since the last call, the chain starts over at 0.
+// decides and stops the chain, as does the first failure. It fails closed:
+// when no script can be asked (see SessionResult.Err) nothing is called
+// and Err says why.
 func (s *Session) Call(ctx context.Context, name string, from int, args ...any) SessionResult {
 	res := SessionResult{Result: Result{Code: hook.Continue}, Pos: -1}
-	if g := s.h.gen.Load(); g == nil || len(g.chains[name]) == 0 {
+	if err := s.pin(); err != nil {
+		res.Err = err
+		return res
+	}
+	g := s.gen
+	if len(g.chains[name]) == 0 {
+		if g.isRetired() {
+			res.Err = ErrSessionRetired
+		}
 		return res // no module has the hook: no state needed
 	}
-	g, st, moved, err := s.acquire(ctx)
+	st, err := s.acquire(ctx)
 	if err != nil {
-		if err != errNoScripts {
-			res.Err = err
-		}
+		res.Err = err
 		return res
 	}
 	defer func() { g.release(st) }()
-	if moved {
-		from = 0
-	}
 	returns := hook.ReturnsCode
 	if spec, ok := hook.Lookup(name); ok {
 		returns = spec.Returns
 	}
 	chain := g.chains[name]
 	for pos := max(from, 0); pos < len(chain); pos++ {
+		if st.broken {
+			// The state broke in the previous module; the rest of the
+			// chain runs in another state of the same generation, an idle
+			// one when there is one (after the last module nothing is
+			// rebuilt here: release leaves that to the background), with
+			// fresh selves.
+			s.leaveHome()
+			if st = g.substitute(st); st == nil {
+				res.Err = errors.New("no Lua state to run the remaining modules")
+				return res
+			}
+			g.addHomed(st, 1)
+			s.settle(st)
+		}
 		i := chain[pos]
 		mod := st.modules[i]
 		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
@@ -101,41 +162,57 @@ func (s *Session) Call(ctx context.Context, name string, from int, args ...any) 
 			s.checkHome(st)
 			return res
 		}
-		if st.broken {
-			// The rest of the chain runs in a fresh state of the same
-			// generation, with fresh selves.
-			st = g.replace(st)
-			s.home, s.selfs = st, map[int]*lua.LTable{}
-			if st == nil {
-				res.Err = errors.New("no Lua state to run the remaining modules")
-				return res
-			}
-		}
 	}
+	s.checkHome(st)
 	return res
+}
+
+// pin ties the session to the serving generation at its first call.
+func (s *Session) pin() error {
+	if s.closed {
+		return ErrSessionClosed
+	}
+	for s.gen == nil {
+		g := s.h.gen.Load()
+		if g == nil {
+			if s.h.isClosed() {
+				return errClosed
+			}
+			return errNoScripts
+		}
+		if g.pinSession() {
+			s.gen, s.ran = g, map[int]bool{}
+		}
+		// else it began retiring: the next load sees its successor.
+	}
+	return nil
 }
 
 // checkHome forgets a home that broke during the call: release replaces
 // it, and the next call finds a new one.
 func (s *Session) checkHome(st *state) {
 	if st.broken {
-		s.home, s.selfs = nil, nil
+		s.leaveHome()
 	}
 }
 
 // Close ends the session: validate_dealloc runs, with the session's self,
-// in every module that defines it and ran during the session (in this
-// generation). Its return is ignored; failures are logged. The result
-// lists the calls.
+// in every module that defines it and ran during the session. Its return
+// is ignored; failures are logged. The result lists the calls. The session
+// lets go of its generation; a Call after Close fails.
 func (s *Session) Close(ctx context.Context) SessionResult {
+	if s.closed {
+		return SessionResult{Pos: -1}
+	}
+	g := s.gen
 	defer func() {
-		if s.home != nil {
-			s.home.unrootSelfs(s.selfs)
+		s.leaveHome()
+		s.closed, s.ran = true, nil
+		if g != nil {
+			g.unpinSession()
 		}
-		s.home, s.selfs, s.ran = nil, nil, nil
 	}()
-	g := s.h.gen.Load()
-	if len(s.ran) == 0 || g == nil || g != s.gen || len(g.chains["validate_dealloc"]) == 0 {
+	if g == nil || len(s.ran) == 0 || len(g.chains["validate_dealloc"]) == 0 || g.isRetired() {
 		return SessionResult{Pos: -1}
 	}
 	res := s.callRan(ctx, "validate_dealloc")
@@ -147,17 +224,22 @@ func (s *Session) Close(ctx context.Context) SessionResult {
 	return res
 }
 
-// callRan calls a hook in the modules that ran, in chain order.
+// callRan calls a hook in the modules that ran, in chain order, on the
+// session's home (not on another state: a fresh self would not be theirs).
 func (s *Session) callRan(ctx context.Context, name string) SessionResult {
 	res := SessionResult{Pos: -1}
-	g, st, moved, err := s.acquire(ctx)
-	if err != nil || moved {
-		if st != nil {
-			g.release(st)
-		}
+	if s.home == nil {
 		return res
 	}
+	st, err := s.acquire(ctx)
+	if err != nil {
+		return res
+	}
+	g := s.gen
 	defer func() { g.release(st) }()
+	if s.selfs == nil {
+		return res // the home was lost meanwhile: these selves are gone
+	}
 	for _, i := range g.chains[name] {
 		if !s.ran[i] {
 			continue
@@ -197,72 +279,56 @@ func (s *Session) self(st *state, i int) *lua.LTable {
 	return t
 }
 
-// acquire returns the session's home state, held, waiting while another
-// call uses it. moved reports that the session had to take a new home
-// (first call, a new generation, a home that broke): its selves are fresh.
-func (s *Session) acquire(ctx context.Context) (g *Generation, st *state, moved bool, err error) {
+// acquire returns the session's home state, held (the generation in
+// flight), waiting while another call uses it, at most CallTimeout. A
+// session without a home (its first call, or its home broke) is given one;
+// its selves are then fresh, which is logged when it had a home before.
+func (s *Session) acquire(ctx context.Context) (*state, error) {
+	g := s.gen
+	if !g.enter() {
+		return nil, ErrSessionRetired
+	}
 	for {
-		g = s.h.gen.Load()
-		if g == nil {
-			return nil, nil, false, errNoScripts
-		}
-		if g != s.gen {
-			s.gen, s.home, s.selfs, s.ran = g, nil, nil, map[int]bool{}
-		}
 		if s.home == nil {
-			st, err := g.acquire(ctx)
+			st, err := g.placeSession(ctx)
 			if err != nil {
-				return nil, nil, false, err
+				g.inflight.RUnlock()
+				return nil, err
 			}
-			if st == nil {
-				continue // retired meanwhile
-			}
-			s.home, s.selfs = st, map[int]*lua.LTable{}
-			return g, st, true, nil
+			s.settle(st)
+			return st, nil
 		}
-		st, err := g.acquireHome(ctx, s.home)
+		wctx, cancel := context.WithTimeout(ctx, s.h.opts.CallTimeout)
+		st, err := g.takeState(wctx, s.home)
+		cancel()
 		switch {
 		case err == errHomeGone:
-			s.home, s.selfs = nil, nil
+			s.h.log.Warn("a session's Lua state was replaced (a call overran its deadline): its self starts afresh and validate_dealloc of the modules that ran will not run",
+				"generation", g.id)
+			s.leaveHome()
+			s.ran = map[int]bool{}
 			continue
+		case err != nil && ctx.Err() == nil:
+			g.inflight.RUnlock()
+			return nil, fmt.Errorf("the session's Lua state stayed busy for %s (another session's hook held it): %w", s.h.opts.CallTimeout, err)
 		case err != nil:
-			return nil, nil, false, err
-		case st == nil:
-			continue // retired meanwhile: the next generation
+			g.inflight.RUnlock()
+			return nil, err
 		}
-		return g, st, false, nil
+		return st, nil
 	}
 }
 
-var errHomeGone = errors.New("the session's Lua state is gone")
+// settle makes st, which counts the session already, its home, with fresh
+// selves.
+func (s *Session) settle(st *state) { s.home, s.selfs = st, map[int]*lua.LTable{} }
 
-// acquireHome takes target from the pool, waiting while it is busy, and
-// holds the generation in flight as acquire does. It returns nil when the
-// generation retired, errHomeGone when target was closed.
-func (g *Generation) acquireHome(ctx context.Context, target *state) (*state, error) {
-	g.inflight.RLock()
-	if g.retired.Load() {
-		g.inflight.RUnlock()
-		return nil, nil
+// leaveHome forgets the home and lets go of its selves: they are no
+// longer roots of the home's collection.
+func (s *Session) leaveHome() {
+	if s.home != nil {
+		s.home.unrootSelfs(s.selfs)
+		s.gen.addHomed(s.home, -1)
 	}
-	for {
-		if target.closed.Load() {
-			g.inflight.RUnlock()
-			// close signalled once: pass it on to the next waiter.
-			select {
-			case target.idle <- struct{}{}:
-			default:
-			}
-			return nil, errHomeGone
-		}
-		if g.pool.take(target) {
-			return target, nil
-		}
-		select {
-		case <-target.idle:
-		case <-ctx.Done():
-			g.inflight.RUnlock()
-			return nil, ctx.Err()
-		}
-	}
+	s.home, s.selfs = nil, nil
 }

@@ -2,11 +2,15 @@ package luahost_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 
 	"msyshost/lib/hook"
 	"msyshost/luahost"
@@ -179,11 +183,26 @@ msys.registerModule("m", m)`)
 	}
 }
 
-// A reload between two calls: the session goes on with the new scripts.
-func TestSessionFollowsAReload(t *testing.T) {
-	dir, scripts := writeScripts(t, "m.lua", `local m = {}
-function m:validate_ehlo(str, ac, vctx) print("old", self.x) self.x = 1 return 0 end
-msys.registerModule("m", m)`)
+// A reload between two calls: the session goes on with the scripts and the
+// self it started with, resuming a VALIDATE_AGAIN where it stopped; a new
+// session gets the new scripts; the old generation retires (deinit) only
+// once the session has ended, after its validate_dealloc.
+func TestSessionKeepsItsScriptsAcrossAReload(t *testing.T) {
+	old := `local m = {}
+function m:validate_connect(ac, vctx) self.x = 1 return 0 end
+function m:validate_ehlo(str, ac, vctx)
+  self.tries = (self.tries or 0) + 1
+  print("old", self.x, self.tries)
+  if self.tries == 1 then return 2 end
+  return 0
+end
+function m:validate_dealloc() print("old dealloc", self.x) end
+function m:deinit() print("old deinit") return true end
+msys.registerModule("m", m)`
+	first := `local m = {}
+function m:validate_ehlo(str, ac, vctx) print("first") return 0 end
+msys.registerModule("first", m)`
+	dir, scripts := writeScripts(t, "first.lua", first, "m.lua", old)
 	p := &printed{}
 	h := luahost.New(luahost.Options{SearchPath: []string{dir}}, &luahost.Services{Print: p.add})
 	t.Cleanup(h.Close)
@@ -191,16 +210,144 @@ msys.registerModule("m", m)`)
 	if err := h.Load(ctx, scripts); err != nil {
 		t.Fatal(err)
 	}
-	s := h.NewSession()
-	s.Call(ctx, "validate_ehlo", 0, "a", "ac", "vctx")
+	a := h.NewSession()
+	a.Call(ctx, "validate_connect", 0, "ac", "vctx")
+	res := a.Call(ctx, "validate_ehlo", 0, "a", "ac", "vctx")
+	if res.Code != hook.ValidateAgain || res.Pos != 1 {
+		t.Fatalf("first ehlo: %+v", res)
+	}
 	_, scripts2 := writeScripts(t, "m.lua", `local m = {}
 function m:validate_ehlo(str, ac, vctx) print("new", self.x) return 0 end
 msys.registerModule("m", m)`)
 	if err := h.Load(ctx, scripts2); err != nil {
 		t.Fatal(err)
 	}
-	s.Call(ctx, "validate_ehlo", 5, "a", "ac", "vctx")
-	if got := p.all(); got != "m: old\tnil\nm: new\tnil" {
+	if res = a.Call(ctx, "validate_ehlo", res.Pos, "a", "ac", "vctx"); res.Err != nil || res.Code != hook.Continue {
+		t.Fatalf("ehlo again after the reload: %+v", res)
+	}
+	b := h.NewSession()
+	b.Call(ctx, "validate_ehlo", 0, "b", "ac", "vctx")
+	b.Close(ctx)
+	if got := p.all(); got != "first: first\nm: old\t1\t1\nm: old\t1\t2\nm: new\tnil" {
+		t.Fatalf("printed before the session ended:\n%s", got)
+	}
+	a.Close(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.HasSuffix(p.all(), "old deinit") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := p.all(); !strings.HasSuffix(got, "m: old dealloc\t1\nm: old deinit") {
 		t.Fatalf("printed:\n%s", got)
+	}
+}
+
+// A session still open when the reload's drain ends, or when the host
+// closes, is refused at its next call: no hook runs, so nothing it sends
+// passes unseen by policy.
+func TestSessionFailsClosedOnceItsScriptsRetire(t *testing.T) {
+	const deny = `local m = {}
+function m:validate_rcptto(msg, str, ac, vctx) print("refused", str) return 1 end
+msys.registerModule("m", m)`
+	h, p := newHost(t, luahost.Options{}, "m.lua", deny)
+	ctx := context.Background()
+	h.SetSessionDrain(20 * time.Millisecond)
+	a := h.NewSession()
+	if res := a.Call(ctx, "validate_rcptto", 0, "msg", "x@y", "ac", "vctx"); res.Code != hook.ValidateDone {
+		t.Fatalf("before the reload: %+v", res)
+	}
+	_, scripts := writeScripts(t, "m.lua", deny)
+	if err := h.Load(ctx, scripts); err != nil {
+		t.Fatal(err)
+	}
+	var res luahost.SessionResult
+	deadline := time.Now().Add(5 * time.Second)
+	for res = a.Call(ctx, "validate_rcptto", 0, "msg", "x@y", "ac", "vctx"); res.Err == nil && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		res = a.Call(ctx, "validate_rcptto", 0, "msg", "x@y", "ac", "vctx")
+	}
+	if !errors.Is(res.Err, luahost.ErrSessionRetired) || len(res.Calls) != 0 {
+		t.Fatalf("after the drain: %+v", res)
+	}
+	a.Close(ctx)
+
+	b := h.NewSession()
+	b.Call(ctx, "validate_rcptto", 0, "msg", "x@y", "ac", "vctx")
+	h.Close()
+	before := p.all()
+	if res := b.Call(ctx, "validate_rcptto", 0, "msg", "x@y", "ac", "vctx"); res.Err == nil || res.Code != hook.Continue {
+		t.Fatalf("after Close: %+v", res)
+	}
+	if c := h.NewSession(); c.Call(ctx, "validate_connect", 0, "ac", "vctx").Err == nil {
+		t.Fatal("a new session after Close: no error")
+	}
+	if p.all() != before {
+		t.Fatalf("a hook ran after Close:\n%s", p.all())
+	}
+}
+
+// Close ends the session for good: a later call fails and never panics
+// (SMTP in may see pipelined commands after a disconnect).
+func TestSessionCallAfterClose(t *testing.T) {
+	h, _ := newHost(t, luahost.Options{}, "m.lua", sessionMod)
+	ctx := context.Background()
+	s := h.NewSession()
+	s.Call(ctx, "validate_connect", 0, "ac", "vctx")
+	s.Close(ctx)
+	if res := s.Call(ctx, "validate_ehlo", 0, "x", "ac", "vctx"); !errors.Is(res.Err, luahost.ErrSessionClosed) || len(res.Calls) != 0 {
+		t.Fatalf("call after Close: %+v", res)
+	}
+	if res := s.Close(ctx); len(res.Calls) != 0 {
+		t.Fatalf("second Close: %+v", res)
+	}
+}
+
+// Sessions opened one after the other get states of their own while the
+// pool may grow: four sessions whose hooks each wait for the other three
+// all get in. (Sessions on one state would run one at a time, and the
+// barrier would time out.)
+func TestSessionsOpenedInTurnDoNotShareAState(t *testing.T) {
+	const n = 4
+	var arrived atomic.Int32
+	all := make(chan struct{})
+	barrier := &lua.LFunction{IsG: true, GFunction: func(L *lua.LState) int {
+		if arrived.Add(1) == n {
+			close(all)
+		}
+		select {
+		case <-all:
+			L.Push(lua.LTrue)
+		case <-time.After(5 * time.Second):
+			L.Push(lua.LFalse)
+		}
+		return 1
+	}}
+	h, _ := newHost(t, luahost.Options{PoolSize: n, CallTimeout: 10 * time.Second}, "m.lua", `local m = {}
+function m:validate_connect(ac, vctx) return 0 end
+function m:validate_mailfrom(wait, ac, vctx)
+  if not wait() then error("another session held this state") end
+  return 0
+end
+msys.registerModule("m", m)`)
+	ctx := context.Background()
+	var sessions []*luahost.Session
+	for range n {
+		s := h.NewSession()
+		s.Call(ctx, "validate_connect", 0, "ac", "vctx")
+		sessions = append(sessions, s)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for _, s := range sessions {
+		wg.Go(func() {
+			defer s.Close(ctx)
+			if res := s.Call(ctx, "validate_mailfrom", 0, barrier, "ac", "vctx"); res.Err != nil || res.Failed != nil {
+				errs <- fmt.Sprintf("%v %v", res.Err, res.Failed)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

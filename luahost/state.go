@@ -58,6 +58,7 @@ type state struct {
 	printTo  *strings.Builder
 	onClose  []func()
 	callArgs []lua.LValue // the arguments of the hook call running
+	homed    int          // sessions homed here (Generation.homeMu)
 	// selfMeta is, per module index, the metatable of a session's self
 	// (session.go): __index is the module table.
 	selfMeta map[int]*lua.LTable
@@ -128,6 +129,7 @@ func (st *state) close() {
 	st.closed.Store(true)
 	if st.gen != nil {
 		st.gen.live.Add(-1)
+		st.gen.forget(st)
 	}
 	// A callback waiting for this state looks again (lifecycle.go).
 	select {

@@ -48,6 +48,9 @@ if any command failed. Otherwise it is interactive, with a prompt and line editi
 	}
 	cmd.Flags().StringVarP(&socket, "socket", "s", "data/control.sock", "the daemon's control `SOCKET`")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "give up on a command the daemon has not answered in this `DURATION` (0: wait)")
+	// Flags after the first word are the console command's own
+	// (`msyshost console mailq -d example.org`), not ours.
+	cmd.Flags().SetInterspersed(false)
 	return cmd
 }
 

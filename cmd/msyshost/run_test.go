@@ -149,9 +149,17 @@ func TestDaemonConsoleHotReloadAndShutdown(t *testing.T) {
 	if _, err = d.console("mstore dispaly MADR-12345 abc"); err == nil || !strings.Contains(err.Error(), "did you mean: mstore display") {
 		t.Fatalf("typo: %v", err)
 	}
+	// A console command's own flags pass through the command line.
+	if out, err := exec.Command(binary, "console", "-s", d.socket, "mailq", "-d", "example.org").CombinedOutput(); err != nil {
+		t.Fatalf("console mailq -d: %v\n%s", err, out)
+	}
 	out, _ = d.console("scriptlet status")
 	if !strings.Contains(out, "policy: "+filepath.Join(dir, "policy.lua")) || !strings.Contains(out, "generation 1, loaded at") {
 		t.Fatalf("status: %q", out)
+	}
+	// A name that is no hook fails the command, with the nearest hook.
+	if _, err := d.console("scriptlet call smpp_handle_DR_positiv MADR-12345 def"); err == nil || !strings.Contains(err.Error(), "did you mean smpp_handle_DR_positive?") {
+		t.Fatalf("call of a misspelt hook: %v", err)
 	}
 	// The hook runs the first version: it deletes and returns 1.
 	if out, _ = d.console("scriptlet call smpp_handle_DR_positive MADR-12345 def"); !strings.Contains(out, "policy: returned 1") {

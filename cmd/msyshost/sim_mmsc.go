@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"msyshost/lib/mm7"
 	"msyshost/lib/mmsc"
 )
 
@@ -62,6 +64,12 @@ Example:
 				o.Reject[prefix] = n
 			}
 			o.MaxSize, o.Seed = int64(maxSize), seed
+			if _, ok := mm7.CanonicalNamespace(o.Schema); !ok {
+				return fmt.Errorf("--schema %q is not an MM7 schema release (REL-5-MM7-1-0 ... REL-6-MM7-1-4)", o.Schema)
+			}
+			if !slices.Contains(mmsc.Echoes, o.SenderEcho) {
+				return fmt.Errorf("--sender-echo %q is none of %s", o.SenderEcho, strings.Join(mmsc.Echoes, ", "))
+			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -97,5 +105,9 @@ Example:
 	f.StringArrayVar(&rejects, "reject", nil, "prefix=StatusCode: refuse recipients starting with prefix (repeatable)")
 	f.IntVar(&o.ReportAttempts, "attempts", 3, "posts of one report before it is dropped")
 	f.Uint64Var(&seed, "seed", 0, "seed of the status draw (0: from the clock)")
+	f.StringVar(&o.Schema, "schema", "REL-6-MM7-1-4", "schema release the relay implements (answers and reports in it; newer requests get 4002)")
+	f.StringVar(&o.SenderEcho, "sender-echo", mmsc.EchoAsIs, "how reports echo the sender: "+strings.Join(mmsc.Echoes, ", "))
+	f.IntVar(&o.DuplicateEvery, "duplicate-every", 0, "post every Nth report twice (0: never)")
+	f.BoolVar(&o.Early, "early", false, "post each recipient's first report at once, racing the SubmitRsp")
 	return c
 }

@@ -56,7 +56,9 @@ func TestSimMMSCCommand(t *testing.T) {
 	}
 	ct, body, _ := mm7.Style{}.Encode(&mm7.Envelope{TransactionID: "t", Body: &mm7.SubmitReq{MM7Version: "6.8.0",
 		SenderAddress: &mm7.Address{Kind: mm7.ShortCode, Value: "4321"}, DeliveryReport: mm7.Bool(true),
-		Recipients: mm7.Recipients{To: []mm7.Address{{Kind: mm7.Number, Value: "15557654321"}}}}})
+		Recipients: mm7.Recipients{To: []mm7.Address{{Kind: mm7.Number, Value: "15557654321"}}},
+		// A relay refuses a SubmitReq without content (2007), as the simulator does.
+		Content: &mm7.Entity{Header: []mm7.Field{{Name: "Content-Type", Value: "text/plain"}}, Body: []byte("hi")}}})
 	resp, err := http.Post(url, ct, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

@@ -352,6 +352,16 @@ func (p *parser) step(n *yaml.Node, num int) (Step, error) {
 			return Step{}, err
 		}
 	}
+	if st.Kind == "smtp" {
+		// An smtp step queues nothing unless it says what: a message
+		// queued that no expectation names is a failure, not unseen.
+		if st.Expect == nil {
+			st.Expect = &Expect{}
+		}
+		if st.Expect.Queued == nil {
+			st.Expect.Queued = &[]QueuedExpect{}
+		}
+	}
 	return st, nil
 }
 

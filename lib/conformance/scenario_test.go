@@ -45,6 +45,8 @@ func TestParseErrorsNameFileLineAndKey(t *testing.T) {
 		{"name: x\nsteps:\n  - smtp:\n      session:\n        - {closed: false}\n", `s.yaml:5: step 1 smtp session item 1: closed must be true`},
 		{"name: x\nsteps:\n  - smtp:\n      session:\n        - {send: \"\"}\n", `s.yaml:5: step 1 smtp session item 1: command 1 must be one non-empty line`},
 		{"name: x\nsteps:\n  - smtp:\n      session:\n        - {data: x, disconnect: true, reply: \"250\"}\n", `s.yaml:5: step 1 smtp session item 1: no reply comes after the connection closes`},
+		{"name: x\nsteps:\n  - smtp:\n      session:\n        - {closed: true}\n        - {send: QUIT, reply: \"221\"}\n", `s.yaml:6: step 1 smtp session item 2: nothing can follow "closed: true": the connection is closed`},
+		{"name: x\nsteps:\n  - smtp:\n      session:\n        - {data: x, disconnect: true}\n        - {closed: true}\n", `s.yaml:6: step 1 smtp session item 2: nothing can follow a disconnect mid-DATA: the connection is closed`},
 		{"name: x\nsteps:\n  - smtp: {session: [{send: QUIT}]}\n    expect: {queued: [{from: a@b}]}\n", `s.yaml:4: step 1 expect queued entry: missing required key "to"`},
 		{"name: x\nsteps:\n  - smtp: {session: [{send: QUIT}]}\n    expect: {queued: [{to: a@b, header: {}}]}\n", `s.yaml:4: unknown key "header" in step 1 expect queued entry (allowed: from, to, headers, body, context, binding)`},
 		{"name: x\nsteps:\n  - smtp: {session: [{send: QUIT}]}\n    expect: {queued: [{to: a@b, context: [x]}]}\n", `s.yaml:4: "context" must be a mapping`},

@@ -7,8 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ func (r *run) smtp(ctx context.Context, s *SMTPSession) ([]string, error) {
 		case err != nil:
 			fails = append(fails, fmt.Sprintf("%s: no reply (%v), want %q", at, err, want))
 			return false
-		case !strings.HasPrefix(got, want):
+		case !replyMatches(got, want):
 			// The session went another way: later replies would only
 			// say so again.
 			fails = append(fails, fmt.Sprintf("%s: reply %q, want %q", at, got, want))
@@ -163,7 +164,7 @@ func (c *smtpClient) reply() (string, error) {
 }
 
 // finish ends the session from the client's side and waits until the
-// server has closed its own, so what happens at the end of a session
+// server has ended its own, so what happens at the end of a session
 // (validate_dealloc) belongs to the step.
 func (c *smtpClient) finish() {
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
@@ -171,6 +172,12 @@ func (c *smtpClient) finish() {
 	}
 	c.nc.SetReadDeadline(time.Now().Add(replyWait))
 	io.Copy(io.Discard, c.rd)
+	if e, ok := c.nc.(interface{ Ended() <-chan struct{} }); ok {
+		select {
+		case <-e.Ended():
+		case <-time.After(replyWait):
+		}
+	}
 }
 
 // checkQueued compares what SMTP in queued in the step with the
@@ -202,7 +209,7 @@ func checkQueued(want []QueuedExpect, got []*message.Message) []string {
 		if w.Body != "" && !strings.Contains(string(m.Raw()), w.Body) {
 			bad("the message does not contain %q:\n%s", w.Body, m.Raw())
 		}
-		for _, k := range sortedKeys(w.Headers) {
+		for _, k := range slices.Sorted(maps.Keys(w.Headers)) {
 			var v string
 			if vs := m.HeaderValues(k); len(vs) > 0 {
 				v = vs[0]
@@ -213,22 +220,13 @@ func checkQueued(want []QueuedExpect, got []*message.Message) []string {
 				bad("header %s: %q, want %q", k, v, w.Headers[k])
 			}
 		}
-		for _, k := range sortedKeys(w.Context) {
+		for _, k := range slices.Sorted(maps.Keys(w.Context)) {
 			if v, ok := m.Context[k]; !ok || v != w.Context[k] {
 				bad("context %s: %q, want %q", k, v, w.Context[k])
 			}
 		}
 	}
 	return fails
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // logTap keeps the host's log lines for `logged` expectations and passes
@@ -271,4 +269,22 @@ func (t *logTap) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (t *logTap) WithGroup(name string) slog.Handler {
 	return &logTap{next: t.next.WithGroup(name), attrs: t.attrs, r: t.r}
+}
+
+// replyMatches reports whether a reply starts with the expected text and
+// the text ends at a word's end: "550 5.1.1" matches "550 5.1.1 No such
+// user" but not "550 5.1.10 ...", "250" not "2500".
+func replyMatches(got, want string) bool {
+	if !strings.HasPrefix(got, want) {
+		return false
+	}
+	if len(got) == len(want) || want == "" {
+		return true
+	}
+	next, last := got[len(want)], want[len(want)-1]
+	return !wordByte(next) || !wordByte(last)
+}
+
+func wordByte(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '.'
 }

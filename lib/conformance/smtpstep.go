@@ -92,9 +92,13 @@ func (p *parser) smtp(n *yaml.Node, what string) (*SMTPSession, error) {
 			return nil, err
 		}
 		if i > 0 {
+			prev := s.Items[i-1]
+			if prev.Closed || prev.Disconnect {
+				// The connection is gone: nothing after it would be played.
+				return nil, p.errf(it, "%s session item %d: nothing can follow %s: the connection is closed", what, i+1, endOf(prev))
+			}
 			// Fewer replies than pipelined commands: the server closes
 			// the connection before it answers the rest.
-			prev := s.Items[i-1]
 			if len(prev.Replies) > 0 && len(prev.Replies) < len(prev.Send) && !item.Closed {
 				return nil, p.errf(items.Content[i-1], "%s session item %d: %d replies for %d commands: the item after must be \"closed: true\"", what, i, len(prev.Replies), len(prev.Send))
 			}
@@ -105,6 +109,13 @@ func (p *parser) smtp(n *yaml.Node, what string) (*SMTPSession, error) {
 		return nil, p.errf(items.Content[len(items.Content)-1], "%s: %d replies for %d commands: end with \"closed: true\"", what, len(last.Replies), len(last.Send))
 	}
 	return s, nil
+}
+
+func endOf(it SMTPItem) string {
+	if it.Closed {
+		return "\"closed: true\""
+	}
+	return "a disconnect mid-DATA"
 }
 
 func (p *parser) smtpItem(n *yaml.Node, what string) (SMTPItem, error) {

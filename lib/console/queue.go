@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -301,9 +302,9 @@ func details(e spool.Entry) string {
 			return b.String()
 		}
 	}
-	row("Batch", e.BatchID)
+	row("Batch", cmp.Or(e.BatchID, "- (not received by SMTP)"))
 	row("Created", stamp(e.Created))
-	row("Next Attempt", e.Next.UTC().Format("2006-01-02 15:04:05"))
+	row("Next Attempt", stamp(e.Next))
 	row("Retries", max(e.Attempts-1, 0))
 	row("Attempts", e.Attempts)
 	row("Sender", e.MailFrom)

@@ -41,6 +41,9 @@ func knownCharset(cs string) bool {
 	return false
 }
 
+// KnownCharset reports whether ToUTF8 and FromUTF8 convert cs.
+func KnownCharset(cs string) bool { return knownCharset(cs) }
+
 // toUTF8 converts b from charset to UTF-8.
 func toUTF8(charset string, b []byte) (string, error) {
 	switch normCharset(charset) {

@@ -23,6 +23,11 @@ const (
 // Content element's href names.
 func (s Style) Encode(env *Envelope) (contentType string, body []byte, err error) {
 	content, e := attach(env)
+	if content != nil {
+		if err := content.CheckHeader(); err != nil {
+			return "", nil, fmt.Errorf("MMS content of %s: %w", env.BodyName(), err)
+		}
+	}
 	xml, err := s.Marshal(e)
 	if err != nil {
 		return "", nil, err
@@ -114,7 +119,7 @@ func Decode(contentType string, body []byte, lim Limits) (*Envelope, error) {
 		if mt != "text/xml" && mt != "application/xml" {
 			return nil, &Error{Code: ValidationError, Text: fmt.Sprintf("Content-Type %s is not a SOAP message", mt)}
 		}
-		return ParseEnvelope(body, lim)
+		return parseEnvelope(body, lim, params["charset"])
 	}
 	count := 0
 	parts, err := splitMultipart(body, params["boundary"], lim, &count)
@@ -123,17 +128,18 @@ func Decode(contentType string, body []byte, lim Limits) (*Envelope, error) {
 	}
 	start := 0
 	if s := strings.Trim(params["start"], "<> "); s != "" {
-		start = -1
-		for i, p := range parts {
-			if p.ContentID() == s {
-				start = i
-			}
-		}
-		if start < 0 {
+		if start = partByID(parts, s); start < 0 {
 			return nil, &Error{Code: MessageFormatCorrupt, Text: fmt.Sprintf("no part has the start Content-ID <%s>", s)}
 		}
 	}
-	env, err := ParseEnvelope(parts[start].Body, lim)
+	// Some SOAP stacks transfer-encode the envelope part too (base64 or
+	// quoted-printable); the XML is what it decodes to.
+	soap, err := parts[start].Decoded()
+	if err != nil {
+		return nil, &Error{Code: MessageFormatCorrupt, Text: "SOAP part: " + err.Error()}
+	}
+	_, soapParams := parts[start].MediaType()
+	env, err := parseEnvelope(soap, lim, soapParams["charset"])
 	if err != nil {
 		return env, err
 	}
@@ -161,24 +167,46 @@ func Decode(contentType string, body []byte, lim Limits) (*Envelope, error) {
 	return env, nil
 }
 
+// partByID returns the index of the part whose Content-ID is id, -1 when
+// none is. Content-IDs are compared exactly first, then without regard to
+// case: SOAP stacks differ in how they case the start parameter against
+// the part's own Content-ID.
+func partByID(parts []*Entity, id string) int {
+	for i, p := range parts {
+		if p.ContentID() == id {
+			return i
+		}
+	}
+	for i, p := range parts {
+		if strings.EqualFold(p.ContentID(), id) {
+			return i
+		}
+	}
+	return -1
+}
+
 // resolve finds the attachment an href names: "cid:" and a Content-ID
-// (RFC 2392, URL-escaped), or a Content-Location. Without an href, a lone
-// attachment is the content: some VASPs leave the Content element out.
+// (RFC 2392, URL-escaped), or a Content-Location. Without an href, the
+// attachments are the content: some VASPs and relays leave the Content
+// element out and attach the MM's parts one by one, and those parts are
+// the MM whether there is one or several (several become one
+// multipart/related, the SMIL part first when there is one).
 func resolve(href string, parts []*Entity) (*Entity, error) {
 	if href == "" {
-		if len(parts) == 1 {
+		switch len(parts) {
+		case 0:
+			return nil, nil
+		case 1:
 			return parts[0], nil
 		}
-		return nil, nil
+		return related(parts), nil
 	}
 	if cid, ok := strings.CutPrefix(href, "cid:"); ok {
 		if u, err := url.PathUnescape(cid); err == nil {
 			cid = u
 		}
-		for _, p := range parts {
-			if p.ContentID() == cid {
-				return p, nil
-			}
+		if i := partByID(parts, cid); i >= 0 {
+			return parts[i], nil
 		}
 	} else {
 		for _, p := range parts {
@@ -188,4 +216,21 @@ func resolve(href string, parts []*Entity) (*Entity, error) {
 		}
 	}
 	return nil, &Error{Code: MessageFormatCorrupt, Text: fmt.Sprintf("Content href %q names no attachment", href)}
+}
+
+// related wraps loose attachments into one multipart/related entity.
+func related(parts []*Entity) *Entity {
+	params := map[string]string{}
+	ordered := append([]*Entity(nil), parts...)
+	for i, p := range parts {
+		if mt, _ := p.MediaType(); mt == "application/smil" {
+			params["type"] = "application/smil"
+			if id := p.ContentID(); id != "" {
+				params["start"] = "<" + id + ">"
+			}
+			ordered = append(append([]*Entity{p}, parts[:i]...), parts[i+1:]...)
+			break
+		}
+	}
+	return NewMultipart("multipart/related", NewBoundary(), params, ordered)
 }

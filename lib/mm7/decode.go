@@ -14,6 +14,11 @@ type Error struct {
 	Code   int
 	Text   string
 	Server bool
+	// Fault is the SOAP faultcode when it is neither Client nor Server:
+	// VersionMismatch for an envelope that is not SOAP 1.1's, MustUnderstand
+	// for a header block the receiver must understand and does not (SOAP
+	// 1.1 §4.4.1).
+	Fault string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("mm7 %d: %s", e.Code, e.Text) }
@@ -28,7 +33,13 @@ func invalid(format string, args ...any) *Error {
 // unknown elements are skipped. Mandatory elements that are missing are an
 // *Error with code 4004 (Validation error).
 func ParseEnvelope(doc []byte, lim Limits) (*Envelope, error) {
-	root, err := parseXML(doc, lim.orDefault())
+	return parseEnvelope(doc, lim, "")
+}
+
+// parseEnvelope is ParseEnvelope for a document whose MIME type named a
+// charset (see parseXML).
+func parseEnvelope(doc []byte, lim Limits, charset string) (*Envelope, error) {
+	root, err := parseXML(doc, lim.orDefault(), charset)
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
@@ -37,13 +48,27 @@ func ParseEnvelope(doc []byte, lim Limits) (*Envelope, error) {
 	}
 	if root.space != SOAPNamespace {
 		// SOAP 1.1 §4.4.1: a wrong envelope namespace is a VersionMismatch.
-		return nil, invalid("SOAP envelope namespace %q is not SOAP 1.1's", root.space)
+		e := invalid("SOAP envelope namespace %q is not SOAP 1.1's", root.space)
+		e.Fault = "VersionMismatch"
+		return nil, e
 	}
 	env := &Envelope{}
 	if h := root.child("Header"); h != nil {
-		if t := h.child("TransactionID"); t != nil {
-			env.TransactionID = strings.TrimSpace(t.text.String())
-			env.Namespace = t.space
+		for _, b := range h.children {
+			if b.local == "TransactionID" {
+				if env.TransactionID == "" {
+					env.TransactionID = strings.TrimSpace(b.text.String())
+					env.Namespace = b.space
+				}
+				continue
+			}
+			// SOAP 1.1 §4.2.3: a header block marked mustUnderstand that
+			// the receiver does not know fails the whole message.
+			if mu := strings.TrimSpace(b.attrNS(SOAPNamespace, "mustUnderstand")); mu == "1" || mu == "true" {
+				e := invalid("header block %s must be understood and is not", b.local)
+				e.Fault = "MustUnderstand"
+				return env, e
+			}
 		}
 	}
 	body := root.child("Body")
@@ -232,7 +257,9 @@ func require(n *node, names ...string) error {
 }
 
 func decodeSubmitReq(n *node) (Message, error) {
-	if err := require(n, "MM7Version", "Recipients"); err != nil {
+	// SenderIdentification is mandatory even when empty: a relay that
+	// validates refuses a SubmitReq without it.
+	if err := require(n, "MM7Version", "SenderIdentification", "Recipients"); err != nil {
 		return nil, err
 	}
 	m := &SubmitReq{

@@ -44,7 +44,10 @@ type xw struct {
 	b      bytes.Buffer
 	depth  int
 	prefix string // qualifies body elements: "mm7:" or ""
-	err    error
+	// rel6 is set when the namespace is a Release 6 schema's: elements
+	// Release 6 added are written only then.
+	rel6 bool
+	err  error
 }
 
 func (w *xw) indent() {
@@ -161,7 +164,7 @@ func (s Style) Marshal(env *Envelope) ([]byte, error) {
 		ns = DefaultNamespace
 	}
 	e, m := s.env(), s.mm7()
-	w := &xw{}
+	w := &xw{rel6: rel6(ns)}
 	w.b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
 	w.indent()
 	w.b.WriteString(`<` + e + `:Envelope xmlns:` + e + `="` + SOAPNamespace + `">`)
@@ -194,16 +197,9 @@ func (s Style) Marshal(env *Envelope) ([]byte, error) {
 	w.indent()
 	w.b.WriteString("</" + e + ":Envelope>\n")
 	if w.err != nil {
-		return nil, fmt.Errorf("writing %s: %w", bodyName(env), w.err)
+		return nil, fmt.Errorf("writing %s: %w", env.BodyName(), w.err)
 	}
 	return w.b.Bytes(), nil
-}
-
-func bodyName(env *Envelope) string {
-	if env.Body != nil {
-		return env.Body.Name()
-	}
-	return "SOAP Fault"
 }
 
 // body writes the MM7 element, declaring its namespace on it.
@@ -229,11 +225,9 @@ func (s Style) body(w *xw, ns string, m Message) {
 		w.address("Sender", m.Sender)
 		w.leaf("Date", m.Date)
 		w.leaf("MMStatus", m.MMStatus)
-		w.leaf("MMStatusExtension", m.MMStatusExtension)
+		w.rel6Leaf("MMStatusExtension", m.MMStatusExtension)
 		w.leaf("StatusText", m.StatusText)
-		w.leaf("ApplicID", m.ApplicID)
-		w.leaf("ReplyApplicID", m.ReplyApplicID)
-		w.leaf("AuxApplicInfo", m.AuxApplicInfo)
+		w.applic(m.ApplicID, m.ReplyApplicID, m.AuxApplicInfo)
 	case *DeliverReq:
 		writeDeliverReq(w, m)
 	case *DeliverRsp:
@@ -247,9 +241,7 @@ func (s Style) body(w *xw, ns string, m Message) {
 		w.leaf("TimeStamp", m.TimeStamp)
 		w.leaf("MMStatus", m.MMStatus)
 		w.leaf("StatusText", m.StatusText)
-		w.leaf("ApplicID", m.ApplicID)
-		w.leaf("ReplyApplicID", m.ReplyApplicID)
-		w.leaf("AuxApplicInfo", m.AuxApplicInfo)
+		w.applic(m.ApplicID, m.ReplyApplicID, m.AuxApplicInfo)
 	case *DeliveryReportRsp:
 		w.status(m.Status)
 	case *ReadReplyRsp:
@@ -261,10 +253,33 @@ func (s Style) body(w *xw, ns string, m Message) {
 	w.prefix = ""
 }
 
+// rel6Leaf writes an element Release 6 added; in a Release 5 namespace it
+// is left out, as a validating relay would refuse it.
+func (w *xw) rel6Leaf(name, text string) {
+	if w.rel6 {
+		w.leaf(name, text)
+	}
+}
+
+// applic writes the Release 6 application addressing elements (TS 23.140
+// clause 8: ApplicID, ReplyApplicID, AuxApplicInfo), which follow each
+// other wherever they appear.
+func (w *xw) applic(applicID, replyApplicID, auxApplicInfo string) {
+	w.rel6Leaf("ApplicID", applicID)
+	w.rel6Leaf("ReplyApplicID", replyApplicID)
+	w.rel6Leaf("AuxApplicInfo", auxApplicInfo)
+}
+
 // writeSubmitReq writes the elements in the schema's sequence order:
 // relays that validate reject a SubmitReq whose elements are out of order.
+// SenderIdentification is mandatory (all its children are optional), so it
+// is written even when empty.
 func writeSubmitReq(w *xw, m *SubmitReq) {
-	if m.VASPID != "" || m.VASID != "" || m.SenderAddress != nil {
+	if m.VASPID == "" && m.VASID == "" && m.SenderAddress == nil {
+		w.indent()
+		w.startTag("SenderIdentification", nil)
+		w.b.WriteString("/>")
+	} else {
 		w.open("SenderIdentification")
 		w.leaf("VASPID", m.VASPID)
 		w.leaf("VASID", m.VASID)
@@ -297,15 +312,15 @@ func writeSubmitReq(w *xw, m *SubmitReq) {
 	w.leaf("Priority", m.Priority)
 	w.leaf("Subject", m.Subject)
 	w.leaf("ChargedParty", m.ChargedParty)
-	w.leaf("ChargedPartyID", m.ChargedPartyID)
+	w.rel6Leaf("ChargedPartyID", m.ChargedPartyID)
 	w.boolean("DistributionIndicator", m.DistributionIndicator)
 	writeContent(w, m.ContentHref, m.AllowAdaptations)
 }
 
 func writeDeliverReq(w *xw, m *DeliverReq) {
 	w.leaf("MMSRelayServerID", m.MMSRelayServerID)
-	w.leaf("VASPID", m.VASPID)
-	w.leaf("VASID", m.VASID)
+	w.rel6Leaf("VASPID", m.VASPID)
+	w.rel6Leaf("VASID", m.VASID)
 	w.leaf("LinkedID", m.LinkedID)
 	w.address("Sender", m.Sender)
 	if len(m.Recipients.All()) > 0 {
@@ -315,9 +330,7 @@ func writeDeliverReq(w *xw, m *DeliverReq) {
 	w.leaf("ReplyChargingID", m.ReplyChargingID)
 	w.leaf("Priority", m.Priority)
 	w.leaf("Subject", m.Subject)
-	w.leaf("ApplicID", m.ApplicID)
-	w.leaf("ReplyApplicID", m.ReplyApplicID)
-	w.leaf("AuxApplicInfo", m.AuxApplicInfo)
+	w.applic(m.ApplicID, m.ReplyApplicID, m.AuxApplicInfo)
 	writeContent(w, m.ContentHref, nil)
 }
 

@@ -217,17 +217,26 @@ type Envelope struct {
 	Fault     *Fault
 }
 
+// BodyName names what env carries: its MM7 element, or "SOAP Fault".
+func (env *Envelope) BodyName() string {
+	if env.Body != nil {
+		return env.Body.Name()
+	}
+	return "SOAP Fault"
+}
+
 // Bool returns a pointer to b, for the optional boolean elements.
 func Bool(b bool) *bool { return &b }
 
 // IsShortCode reports whether an address value reads as a short code: at
-// most eight digits, or not a number at all (an alphanumeric sender). More
-// digits are an MSISDN. The MM7 channel sends such a sender address as a
-// ShortCode and buckets by it; the report receiver reads the relay's echo
-// of it by the same rule.
+// most six digits (short codes are three to six digits in most numbering
+// plans; seven and eight digits are national numbers in several), or not a
+// number at all (an alphanumeric sender). The MM7 channel sends such a
+// sender address as a ShortCode and buckets by it; the report receiver
+// reads the relay's echo of it by the same rule.
 func IsShortCode(v string) bool {
 	if v == "" || strings.HasPrefix(v, "+") || strings.Contains(v, "@") {
 		return false
 	}
-	return len(v) <= 8 || strings.Trim(v, "0123456789") != ""
+	return len(v) <= 6 || strings.Trim(v, "0123456789") != ""
 }

@@ -111,12 +111,51 @@ func (e *Entity) Bytes() []byte {
 	return b.Bytes()
 }
 
+// write writes the entity. A line break in a field would end the field
+// and start another one the entity never had (header injection), so CR,
+// LF and NUL are written as spaces; Encode refuses such content before it
+// gets here (CheckHeader).
 func (e *Entity) write(b *bytes.Buffer) {
 	for _, f := range e.Header {
-		b.WriteString(f.Name + ": " + f.Value + "\r\n")
+		b.WriteString(headerSafe.Replace(f.Name) + ": " + headerSafe.Replace(f.Value) + "\r\n")
 	}
 	b.WriteString("\r\n")
 	b.Write(e.Body)
+}
+
+var headerSafe = strings.NewReplacer("\r", " ", "\n", " ", "\x00", " ")
+
+// CheckHeader reports a header field of e, or of a part inside it, whose
+// name is not a field name or whose value holds a line break or NUL: what
+// would let text from a message (a file name, a subject) add header fields
+// of its own.
+func (e *Entity) CheckHeader() error {
+	n := 0
+	return e.checkHeader(DefaultLimits, 0, &n)
+}
+
+func (e *Entity) checkHeader(lim Limits, depth int, count *int) error {
+	for _, f := range e.Header {
+		if f.Name == "" || strings.ContainsAny(f.Name, ": \t\r\n\x00") {
+			return fmt.Errorf("MIME header field name %q", f.Name)
+		}
+		if strings.ContainsAny(f.Value, "\r\n\x00") {
+			return fmt.Errorf("MIME header field %s holds a line break or NUL: %q", f.Name, f.Value)
+		}
+	}
+	if !e.IsMultipart() || depth >= lim.PartDepth {
+		return nil
+	}
+	ps, err := e.parts(lim, count)
+	if err != nil {
+		return nil // not multipart after all; nothing inside to check
+	}
+	for _, p := range ps {
+		if err := p.checkHeader(lim, depth+1, count); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Decoded returns the body with its Content-Transfer-Encoding undone.

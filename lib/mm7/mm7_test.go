@@ -25,7 +25,9 @@ func TestStatusClasses(t *testing.T) {
 		{3002, false, false, "5.7.1"},
 		{3999, false, true, "4."},
 		{4000, false, true, "4."},
-		{4001, false, false, "5.7.0"},
+		// Improper identification is credentials: kept and retried, as
+		// HTTP 401 is, until the config is fixed.
+		{4001, false, true, "4.7.0"},
 		{4006, false, true, "4."},
 		{4099, false, false, "5."},
 		{6102, false, true, "4."},

@@ -91,22 +91,41 @@ func Presentation(parts []*Entity, boundary string) *Entity {
 		map[string]string{"type": "application/smil", "start": "<smil>"}, append([]*Entity{smil}, parts...))
 }
 
-// partName is the file name a part goes by: its own, or one made from its
-// position and media type.
+// partName is the file name a part goes by: its own when it is a safe
+// one, else one made from its position and media type. The name comes
+// from the sender's message (RFC 2231 lets it hold any byte, line breaks
+// included) and becomes a Content-Location header field and a name on
+// handsets, so only printable ASCII without quotes, slashes or
+// backslashes is kept.
 func partName(p *Entity, params map[string]string, mt string, n int) string {
-	if name := params["name"]; name != "" {
-		return name
-	}
-	if d := p.Get("Content-Disposition"); d != "" {
-		if _, dp, err := mime.ParseMediaType(d); err == nil && dp["filename"] != "" {
-			return dp["filename"]
+	name := params["name"]
+	if name == "" {
+		if d := p.Get("Content-Disposition"); d != "" {
+			if _, dp, err := mime.ParseMediaType(d); err == nil {
+				name = dp["filename"]
+			}
 		}
+	}
+	if safeName(name) {
+		return name
 	}
 	ext, ok := extensions[mt]
 	if !ok {
 		ext = ".bin"
 	}
 	return fmt.Sprintf("part%d%s", n, ext)
+}
+
+func safeName(name string) bool {
+	if name == "" || len(name) > 100 || strings.Trim(name, ".") == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"\/:;<>?*|`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // extensions name generated parts; the system's MIME tables would make the

@@ -92,10 +92,13 @@ func (s Status) OK() bool { return s.Code >= 1000 && s.Code < 2000 }
 // Everything in class 2 is the request's own fault and stays wrong; class 3
 // is the relay's trouble and clears, except a rejection of this message or
 // of its addressing; class 4 is about the service agreement, except a
-// general or momentary failure of the service.
+// general or momentary failure of the service, and 4001 Improper
+// identification: it answers credentials or a VASPID the relay does not
+// (yet) accept, a config matter like HTTP 401, and bouncing the whole
+// queue during a credential rotation would lose every message in it.
 var temporary = map[int]bool{
 	ServerError: true, NotPossible: true,
-	GeneralServiceError: true, ServiceError: true, ServiceUnavailable: true,
+	GeneralServiceError: true, ImproperIdentification: true, ServiceError: true, ServiceUnavailable: true,
 }
 
 // permanentInServer are class 3 codes that retrying cannot fix.
@@ -126,7 +129,7 @@ func Temporary(code int) bool {
 var enhanced = map[int]string{
 	AddressError: "5.1.3", AddressNotFound: "5.1.1", MultimediaContentRefused: "5.6.0",
 	MessageFormatCorrupt: "5.6.0", MultipleAddressesNotSupported: "5.5.3",
-	ImproperIdentification: "5.7.0", ServiceDenied: "5.7.1", OperationRestricted: "5.7.1",
+	ImproperIdentification: "4.7.0", ServiceDenied: "5.7.1", OperationRestricted: "5.7.1",
 	ApplicationDenied: "5.7.1", MessageRejected: "5.7.1", UnsupportedVersion: "5.5.0",
 	UnsupportedOperation: "5.5.0", ValidationError: "5.5.2",
 }

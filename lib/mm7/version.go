@@ -24,9 +24,7 @@ import "strings"
 const NamespaceBase = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/"
 
 // Namespaces are the schema releases msyshost reads and writes: every
-// Release 5 and Release 6 MM7 schema. Element names and order are the same
-// in all of them for what msyshost uses; Release 6 only adds optional
-// elements.
+// Release 5 and Release 6 MM7 schema.
 var Namespaces = []string{
 	NamespaceBase + "REL-5-MM7-1-0",
 	NamespaceBase + "REL-5-MM7-1-1",
@@ -39,6 +37,19 @@ var Namespaces = []string{
 	NamespaceBase + "REL-6-MM7-1-2",
 	NamespaceBase + "REL-6-MM7-1-3",
 	NamespaceBase + "REL-6-MM7-1-4",
+}
+
+// versions are the MM7Version each schema release goes with: the TS 23.140
+// version that published it (REL-5-MM7-1-0 came with 5.3.0, each later
+// schema with the next version of the specification; REL-6-MM7-1-0 with
+// 6.3.0, REL-6-MM7-1-4 with 6.8.0). Relays rarely check the pairing, but
+// one that validates reads a Release 6 version in a Release 5 namespace
+// as an error.
+var versions = map[string]string{
+	"REL-5-MM7-1-0": "5.3.0", "REL-5-MM7-1-1": "5.4.0", "REL-5-MM7-1-2": "5.5.0",
+	"REL-5-MM7-1-3": "5.6.0", "REL-5-MM7-1-4": "5.7.0", "REL-5-MM7-1-5": "5.8.0",
+	"REL-6-MM7-1-0": "6.3.0", "REL-6-MM7-1-1": "6.4.0", "REL-6-MM7-1-2": "6.5.0",
+	"REL-6-MM7-1-3": "6.6.0", "REL-6-MM7-1-4": "6.8.0",
 }
 
 // DefaultNamespace and DefaultVersion are what Momentum's mm7_xml_schema
@@ -70,7 +81,24 @@ func CanonicalNamespace(ns string) (string, bool) {
 	return strings.TrimSpace(ns), false
 }
 
-// Release returns the release name of a schema namespace ("REL-6-MM7-1-4").
-func Release(ns string) string {
-	return ns[strings.LastIndex(ns, "/")+1:]
+// VersionOf returns the MM7Version that goes with a schema namespace
+// (canonical or not), DefaultVersion for one that is not an MM7 schema.
+func VersionOf(ns string) string {
+	canon, ok := CanonicalNamespace(ns)
+	if !ok {
+		return DefaultVersion
+	}
+	return versions[release(canon)]
 }
+
+// rel6 reports a Release 6 namespace (or one msyshost does not know, which
+// is written as the newest release it knows). Release 6 added optional
+// elements (ApplicID, ReplyApplicID, AuxApplicInfo, ChargedPartyID,
+// MMStatusExtension, the VASPID and VASID of a DeliverReq) that a
+// validating Release 5 relay refuses.
+func rel6(ns string) bool {
+	canon, ok := CanonicalNamespace(ns)
+	return !ok || strings.HasPrefix(release(canon), "REL-6-")
+}
+
+func release(ns string) string { return ns[strings.LastIndex(ns, "/")+1:] }

@@ -93,6 +93,17 @@ func (n *node) attr(local string) string {
 	return ""
 }
 
+// attrNS returns the attribute in namespace space (SOAP's mustUnderstand
+// is qualified by the envelope's namespace).
+func (n *node) attrNS(space, local string) string {
+	for _, a := range n.attrs {
+		if a.Name.Space == space && a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
 // errDoctype is why documents with a DTD are refused.
 var errDoctype = errors.New("document type declaration not allowed (SOAP 1.1 §3)")
 
@@ -100,13 +111,32 @@ var errDoctype = errors.New("document type declaration not allowed (SOAP 1.1 §3
 // only the five predefined entities and character references; with strict
 // parsing any other entity reference is an error, and the DOCTYPE that
 // could declare one is refused before that.
-func parseXML(doc []byte, lim Limits) (*node, error) {
+//
+// charset is the charset parameter of the document's MIME type, "" when
+// there is none. RFC 7303 §3 ranks the sources of a document's encoding: a
+// byte order mark, then the charset parameter, then the XML encoding
+// declaration; a relay that sends Latin-1 text as text/xml;
+// charset=ISO-8859-1 without an encoding declaration is read as Latin-1.
+func parseXML(doc []byte, lim Limits, charset string) (*node, error) {
 	// Relays on Windows stacks start documents with a UTF-8 byte order
 	// mark, which encoding/xml does not skip.
+	bom := bytes.HasPrefix(doc, []byte("\xef\xbb\xbf"))
 	doc = bytes.TrimPrefix(doc, []byte("\xef\xbb\xbf"))
 	d := xml.NewDecoder(bytes.NewReader(doc))
 	d.Strict = true
 	d.CharsetReader = charsetReader
+	if cs := strings.TrimSpace(charset); cs != "" && !bom {
+		r, err := charsetReader(cs, bytes.NewReader(doc))
+		if err != nil {
+			return nil, err
+		}
+		d = xml.NewDecoder(r)
+		d.Strict = true
+		// The text is UTF-8 now, whatever the declaration says.
+		d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	} else if bom {
+		d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	}
 	var (
 		root  *node
 		stack []*node

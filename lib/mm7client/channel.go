@@ -124,7 +124,7 @@ func submitReq(m *message.Message, s *Settings) (*mm7.SubmitReq, string, error) 
 		return nil, "", &status.Error{Protocol: status.MM7, Code: mm7.AddressError, Enhanced: "5.1.3",
 			Text: fmt.Sprintf("recipient %s is not a phone number: an MM7 domain's recipients are numbers such as 15551234567@%s", m.RcptTo, m.RoutingDomainOf())}
 	}
-	sender, shortcode := SenderAddress(ctxOr(CtxSenderAddress, s.SenderAddress))
+	sender, shortcode := SenderAddress(ctxOr(CtxSenderAddress, s.SenderAddress), s.SenderAddressType)
 	subject, content := ContentOf(m, s.SimpleMIME)
 	req := &mm7.SubmitReq{
 		MM7Version: s.Version, VASPID: s.VASPID, VASID: s.VASID, SenderAddress: sender,

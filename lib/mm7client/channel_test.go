@@ -216,10 +216,11 @@ func TestDeliverFailures(t *testing.T) {
 	if !status.IsTemporary(err) || !strings.Contains(err.Error(), "posting SubmitReq to http://127.0.0.1:1/mm7") {
 		t.Errorf("unreachable: %v", err)
 	}
-	// A VASPID the relay does not know: an RSErrorRsp in a SOAP fault.
+	// A VASPID the relay does not know (yet: credentials being rotated)
+	// is 4001 Improper identification: kept for a retry, as HTTP 401 is.
 	strict := setup(t, mmsc.Options{VASPID: "someone-else"}, ``)
 	err = strict.ch.Deliver(ctx, message.FromRaw("a@example.com", "15557654321@mm7.example.com", []byte("\r\nx")))
-	if se, ok := status.Of(err); !ok || se.Code != 4001 || se.Temporary {
+	if se, ok := status.Of(err); !ok || se.Code != 4001 || !se.Temporary || se.Enhanced != "4.7.0" {
 		t.Errorf("unknown VASPID: %v", err)
 	}
 

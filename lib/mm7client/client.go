@@ -39,6 +39,10 @@ type Client struct {
 	// goes instead: the process's PeerAddr, which points a scenario's
 	// configured MMSC at the simulator it started on a free port.
 	Redirect func(addr string) string
+	// MaxIdlePerHost is how many idle connections to one relay are kept
+	// for the next requests (mm7_http_max_idle_connections); zero is
+	// DefaultMaxIdlePerHost. Read when the first request goes out.
+	MaxIdlePerHost int
 
 	defaultHTTP *http.Client
 	httpOnce    sync.Once
@@ -59,10 +63,24 @@ func (c *Client) http() *http.Client {
 				return d.DialContext(ctx, network, c.Redirect(addr))
 			}
 		}
-		c.defaultHTTP = &http.Client{Transport: t}
+		t.MaxIdleConnsPerHost = DefaultMaxIdlePerHost
+		if c.MaxIdlePerHost > 0 {
+			t.MaxIdleConnsPerHost = c.MaxIdlePerHost
+		}
+		// A redirect is not followed: Go would send the POST again as a
+		// GET without its body; the relay's new address belongs in the
+		// config (answer reports it).
+		c.defaultHTTP = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	})
 	return c.defaultHTTP
 }
+
+// DefaultMaxIdlePerHost is how many idle connections to one relay the
+// client keeps unless told otherwise: Go's default of 2 makes every
+// submission beyond two at a time open and close a connection.
+const DefaultMaxIdlePerHost = 16
 
 func (c *Client) log() *slog.Logger {
 	if c.Log != nil {
@@ -152,6 +170,14 @@ func (c *Client) answer(s Settings, req *mm7.Envelope, resp *http.Response, raw 
 	env, err := mm7.Decode(resp.Header.Get("Content-Type"), raw, mm7.Limits{})
 	if err != nil {
 		switch {
+		case resp.StatusCode == http.StatusRequestEntityTooLarge:
+			// The relay's size limit: the same message will not fit later.
+			return nil, &status.Error{Protocol: status.MM7, Code: mm7.MultimediaContentRefused, Enhanced: "5.3.4",
+				Text: fmt.Sprintf("%s refused the message as too large (HTTP 413)", s.URL)}
+		case resp.StatusCode/100 == 3:
+			return nil, &status.Error{Protocol: status.MM7, Temporary: true, Enhanced: "4.4.0",
+				Text: fmt.Sprintf("%s answered HTTP %s, redirecting to %q: a POST is not followed; point the domain's routes there",
+					s.URL, resp.Status, resp.Header.Get("Location"))}
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 			// Wrong credentials are a config error: keep the messages
 			// until someone fixes it.
@@ -198,31 +224,46 @@ var errNotPhone = errors.New("not a phone number")
 
 // Recipient turns the local part of an envelope recipient into an MM7
 // address: 15551234567@mms.example.com goes to the handset 1 555 123 4567
-// (Momentum's convention), with mm7_number_prefix in front.
+// (Momentum's convention), with mm7_number_prefix in front. A number
+// written with its leading + is international already and gets no
+// prefix (00+1555... is no number).
 func Recipient(rcpt, prefix string) (mm7.Address, error) {
 	local := rcpt
 	if i := strings.LastIndexByte(rcpt, '@'); i >= 0 {
 		local = rcpt[:i]
 	}
 	local = strings.TrimSpace(strings.Trim(local, "<>"))
-	digits := strings.TrimPrefix(local, "+")
+	digits, international := strings.CutPrefix(local, "+")
 	if digits == "" || strings.Trim(digits, "0123456789") != "" {
 		return mm7.Address{}, errNotPhone
+	}
+	if international {
+		return mm7.Address{Kind: mm7.Number, Value: local}, nil
 	}
 	return mm7.Address{Kind: mm7.Number, Value: prefix + local}, nil
 }
 
-// SenderAddress reads mm7_sender_address: an e-mail address, a number
-// (leading + or more than eight digits), or else a short code, which also
-// names the store bucket.
-func SenderAddress(v string) (addr *mm7.Address, shortcode string) {
+// Sender address types (mm7_sender_address_type).
+const (
+	SenderAuto      = "auto"
+	SenderShortCode = "ShortCode"
+	SenderNumber    = "Number"
+)
+
+// SenderAddress reads mm7_sender_address as kind says: an e-mail address
+// always; with SenderAuto a number (a leading +, or more than six digits:
+// national numbers of seven or eight digits exist, short codes that long
+// are rare) or else a short code (six digits at most, or letters); or the
+// kind given. A short code also names the store bucket.
+func SenderAddress(v, kind string) (addr *mm7.Address, shortcode string) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
 		return nil, ""
 	case strings.Contains(v, "@"):
 		return &mm7.Address{Kind: mm7.RFC2822Address, Value: v}, ""
-	case mm7.IsShortCode(v):
+	case strings.EqualFold(kind, SenderShortCode),
+		!strings.EqualFold(kind, SenderNumber) && mm7.IsShortCode(v):
 		return &mm7.Address{Kind: mm7.ShortCode, Value: v}, v
 	}
 	return &mm7.Address{Kind: mm7.Number, Value: v}, ""

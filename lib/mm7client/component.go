@@ -21,6 +21,11 @@ func init() {
 		}
 		ch := New(p.Config, p.Retry, p.Logger())
 		ch.Client.Redirect = p.PeerAddr
+		idle, err := config.MM7HTTPMaxIdle.Int(p.Config(), config.Scope{})
+		if err != nil {
+			return nil, err
+		}
+		ch.Client.MaxIdlePerHost = idle
 		p.AddChannel("mm7", ch)
 		return []process.Component{ch}, nil
 	})

@@ -1,7 +1,10 @@
 package mm7client
 
 import (
+	"encoding/base64"
+	"mime"
 	"strings"
+	"unicode/utf8"
 
 	"msyshost/lib/message"
 	"msyshost/lib/mm7"
@@ -17,7 +20,7 @@ import (
 // Parts keep their transfer encoding: the relay decodes them.
 func ContentOf(m *message.Message, simpleMIME bool) (subject string, content *mm7.Entity) {
 	root := m.Root()
-	subject = strings.TrimSpace(message.DecodeHeader(root.Header.Get("Subject")))
+	subject = plainText(message.DecodeHeader(root.Header.Get("Subject")))
 	if root.IsContainer() {
 		e := entityOf(root)
 		if mm7.HasSMIL(e) {
@@ -37,10 +40,33 @@ func ContentOf(m *message.Message, simpleMIME bool) (subject string, content *mm
 	return subject, mm7.Presentation(parts, mm7.NewBoundary())
 }
 
+// plainText makes header text fit for an MM7 element, which is XML and
+// UTF-8: 8-bit bytes that are not UTF-8 (a Subject written raw in
+// Latin-1, as old mailers do) are read as Latin-1, and what XML cannot
+// carry becomes U+FFFD. An optional element's text never fails the
+// submission.
+func plainText(s string) string {
+	if !utf8.ValidString(s) {
+		s = latin1(s)
+	}
+	return strings.TrimSpace(mm7.CleanText(s))
+}
+
+func latin1(s string) string {
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
+}
+
 // collect gathers the leaves worth showing on a handset.
 func collect(p *message.Part, out *[]*mm7.Entity) {
 	if !p.IsContainer() {
 		e := entityOf(p)
+		if p.IsText() {
+			e = textEntity(p, e)
+		}
 		if mt, _ := e.MediaType(); strings.HasPrefix(mt, "text/") && len(strings.TrimSpace(string(e.Body))) == 0 {
 			return // an empty text part (a signature separator, a blank body) shows nothing
 		}
@@ -81,6 +107,63 @@ func entityOf(p *message.Part) *mm7.Entity {
 		e.Header = append([]mm7.Field{{Name: "Content-Type", Value: "text/plain; charset=us-ascii"}}, e.Header...)
 	}
 	return e
+}
+
+// textEntity re-encodes a text part for handsets: MMS clients render
+// UTF-8 text reliably and little else, and relays pass 8-bit bodies on
+// badly. Text in a charset the host converts (UTF-8, US-ASCII, ISO-8859-1,
+// Windows-1252) goes as UTF-8, base64-encoded unless it is ASCII; a body
+// labelled US-ASCII (or not labelled at all) that has 8-bit bytes is read
+// as UTF-8 when it is, else as Latin-1. Text in another charset goes as it
+// came, with its label.
+func textEntity(p *message.Part, e *mm7.Entity) *mm7.Entity {
+	mt, params := e.MediaType()
+	if cs := params["charset"]; cs != "" && !message.KnownCharset(cs) {
+		return e
+	}
+	text, _ := p.Text()
+	if !utf8.ValidString(text) {
+		text = latin1(text)
+	}
+	params["charset"] = "utf-8"
+	out := &mm7.Entity{Header: []mm7.Field{{Name: "Content-Type", Value: mime.FormatMediaType(mt, params)}}}
+	for _, f := range e.Header {
+		if !strings.EqualFold(f.Name, "Content-Type") && !strings.EqualFold(f.Name, "Content-Transfer-Encoding") {
+			out.Header = append(out.Header, f)
+		}
+	}
+	if ascii(text) {
+		out.Body = []byte(text)
+		return out
+	}
+	out.Set("Content-Transfer-Encoding", "base64")
+	enc := base64.StdEncoding.EncodeToString([]byte(text))
+	var b strings.Builder
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	out.Body = []byte(b.String())
+	return out
+}
+
+// ascii reports text that is 7-bit with lines SMTP and relays carry as is.
+func ascii(s string) bool {
+	line := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80 || c == 0:
+			return false
+		case c == '\n':
+			line = 0
+		default:
+			if line++; line > 998 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // unfold joins a folded header value onto one line.

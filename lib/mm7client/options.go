@@ -36,6 +36,9 @@ const (
 	CtxResponseMessageID    = "MM7_Response_Message_ID"
 )
 
+// MinResponseTimer is the least mm7_response_timer taken.
+const MinResponseTimer = time.Second
+
 // Settings are the options for one message, read and checked.
 type Settings struct {
 	URL                string // where SubmitReq is POSTed
@@ -45,6 +48,7 @@ type Settings struct {
 	Style              mm7.Style
 	VASPID, VASID      string
 	SenderAddress      string
+	SenderAddressType  string // mm7_sender_address_type: SenderAuto, SenderShortCode or SenderNumber
 	ServiceCode        string
 	MessageClass       string
 	NumberPrefix       string
@@ -63,7 +67,8 @@ func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 	r := reader{cfg: cfg, scope: scope}
 	s := Settings{
 		VASPID: r.str(config.MM7VASPID), VASID: r.str(config.MM7VASID),
-		SenderAddress: r.str(config.MM7SenderAddress), ServiceCode: r.str(config.MM7ServiceCode),
+		SenderAddress: r.str(config.MM7SenderAddress), SenderAddressType: r.str(config.MM7SenderAddressType),
+		ServiceCode:  r.str(config.MM7ServiceCode),
 		MessageClass: r.str(config.MM7MessageClass), NumberPrefix: r.str(config.MM7NumberPrefix),
 		Version: r.str(config.MM7Version),
 		Style: mm7.Style{
@@ -78,12 +83,22 @@ func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 	if r.err != nil {
 		return s, r.err
 	}
+	if s.ResponseTimer < MinResponseTimer {
+		// 0 would wait for ever on a relay that never answers, holding
+		// the message and a delivery slot.
+		return s, fmt.Errorf("%s %s is below the minimum of %s", config.MM7ResponseTimer.Name, s.ResponseTimer, MinResponseTimer)
+	}
 	ns := r.str(config.MM7XMLSchema)
 	canon, ok := mm7.CanonicalNamespace(ns)
 	if !ok {
 		return s, fmt.Errorf("%s %q is not an MM7 schema namespace (%sREL-5-MM7-1-0 ... REL-6-MM7-1-4)", config.MM7XMLSchema.Name, ns, mm7.NamespaceBase)
 	}
 	s.Namespace = canon
+	if s.Version == "" {
+		// A Release 5 relay that validates refuses a 6.x version in its
+		// namespace: the version follows the schema unless set.
+		s.Version = mm7.VersionOf(canon)
+	}
 	var err error
 	if s.Policy, err = retry.MM7PolicyOf(cfg, scope); err != nil {
 		return s, err
@@ -93,8 +108,9 @@ func SettingsFor(cfg *config.Config, scope config.Scope) (Settings, error) {
 	}
 	if auth := r.str(config.HTTPBasicAuth); auth != "" {
 		user, pass, ok := strings.Cut(auth, ":")
-		if !ok {
-			return s, fmt.Errorf("%s must be \"user:password\"", config.HTTPBasicAuth.Name)
+		if !ok || user == "" {
+			// Without a user, nothing would be sent at all.
+			return s, fmt.Errorf("%s must be \"user:password\" with a user", config.HTTPBasicAuth.Name)
 		}
 		s.User, s.Password = user, pass
 	} else {

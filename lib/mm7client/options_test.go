@@ -1,6 +1,7 @@
 package mm7client
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ Domain "mm7.example.com" {
 		URL: "http://mmsc.example.net:8086/mmssend", User: "admin", Password: "se:cret",
 		Namespace: mm7.NamespaceBase + "REL-5-MM7-1-0", Version: "5.3.0",
 		Style:  mm7.Style{EnvPrefix: "soapenv", Prefix: "mm7", PrefixBody: true},
-		VASPID: "harbour", VASID: "tides", MessageClass: "personal", SimpleMIME: true,
+		VASPID: "harbour", VASID: "tides", MessageClass: "personal", SimpleMIME: true, SenderAddressType: SenderAuto,
 		ResponseTimer: 3 * time.Second, ReplyChargingSize: "0",
 	}
 	want.Policy.DeliveryReport, want.Policy.SaveMessage, want.Policy.UseShortcode = true, true, true
@@ -65,6 +66,13 @@ Domain "old.example" { MM7_MMSC_Server = "10.0.0.1" MM7_MMSC_Path = "mm7in" }
 		t.Errorf("defaults %+v", s)
 	}
 
+	// Without mm7_version, the version goes with the schema: a Release 5
+	// relay that validates refuses 6.8.0 in its namespace.
+	s, err = settings(t, `Domain "r5.example" { routes = ("mm7://a") mm7_xml_schema = "REL-5-MM7-1-0" }`, "r5.example")
+	if err != nil || s.Version != "5.3.0" || s.Namespace != mm7.NamespaceBase+"REL-5-MM7-1-0" {
+		t.Errorf("REL-5 schema without mm7_version: %q %q %v", s.Version, s.Namespace, err)
+	}
+
 	s, err = settings(t, `Domain "s.example" { routes = ("https://mmsc.example.net/in") http_uri = "/ignored" }`, "s.example")
 	if err != nil || s.URL != "https://mmsc.example.net/in" {
 		t.Errorf("https route: %q %v", s.URL, err)
@@ -80,6 +88,8 @@ Domain "old.example" { MM7_MMSC_Server = "10.0.0.1" MM7_MMSC_Path = "mm7in" }
 		`Domain "x" { routes = ("mm7://a?port=0") }`:                      `bad port "0"`,
 		`Domain "x" { routes = ("mm7://a") mm7_xml_schema = "urn:x" }`:    `mm7_xml_schema "urn:x" is not an MM7 schema namespace`,
 		`Domain "x" { routes = ("mm7://a") http_basic_auth = "nocolon" }`: `http_basic_auth must be "user:password"`,
+		`Domain "x" { routes = ("mm7://a") http_basic_auth = ":pw" }`:     `http_basic_auth must be "user:password" with a user`,
+		`Domain "x" { routes = ("mm7://a") mm7_response_timer = 0 }`:      "mm7_response_timer 0s is below the minimum of 1s",
 		`Domain "x" { routes = ("mm7://a") mm7_read_reply = "perhaps" }`:  "expected a boolean",
 		`Domain "x" { routes = ("mm7://a") mm7_response_timer = "soon" }`: "expected a duration",
 	} {
@@ -94,18 +104,48 @@ func TestAddresses(t *testing.T) {
 	if err != nil || a.Kind != mm7.Number || a.Value != "0015557654321" {
 		t.Errorf("recipient %+v %v", a, err)
 	}
+	// A number with its + is international already: no prefix in front.
+	a, err = Recipient("+15557654321@mm7.example.com", "00")
+	if err != nil || a.Value != "+15557654321" {
+		t.Errorf("international recipient %+v %v", a, err)
+	}
 	if _, err := Recipient("john@mm7.example.com", ""); err == nil {
 		t.Error("a name was taken for a number")
 	}
-	for v, want := range map[string]mm7.AddressKind{"4321": mm7.ShortCode, "+447700900123": mm7.Number,
-		"447700900123": mm7.Number, "promo@example.com": mm7.RFC2822Address, "SHOP": mm7.ShortCode} {
-		a, sc := SenderAddress(v)
-		if a.Kind != want || (want == mm7.ShortCode) != (sc == v) {
-			t.Errorf("%s: %v shortcode %q", v, a.Kind, sc)
+	for _, c := range []struct {
+		v, kind string
+		want    mm7.AddressKind
+	}{
+		{"4321", SenderAuto, mm7.ShortCode}, {"+447700900123", SenderAuto, mm7.Number},
+		{"447700900123", SenderAuto, mm7.Number}, {"promo@example.com", SenderAuto, mm7.RFC2822Address},
+		{"SHOP", SenderAuto, mm7.ShortCode},
+		// An 8-digit national number (Norway, Denmark, Singapore) is a
+		// number, unless the config says it is a short code.
+		{"91234567", SenderAuto, mm7.Number}, {"91234567", SenderShortCode, mm7.ShortCode},
+		{"4321", SenderNumber, mm7.Number},
+	} {
+		a, sc := SenderAddress(c.v, c.kind)
+		if a.Kind != c.want || (c.want == mm7.ShortCode) != (sc == c.v) {
+			t.Errorf("%s as %s: %v shortcode %q", c.v, c.kind, a.Kind, sc)
 		}
 	}
-	if a, sc := SenderAddress(""); a != nil || sc != "" {
+	if a, sc := SenderAddress("", SenderAuto); a != nil || sc != "" {
 		t.Error("an empty sender address was sent")
+	}
+}
+
+// The client keeps more than Go's two idle connections to a relay, as
+// many as mm7_http_max_idle_connections says, and follows no redirect.
+func TestClientTransport(t *testing.T) {
+	for set, want := range map[int]int{0: DefaultMaxIdlePerHost, 64: 64} {
+		c := &Client{MaxIdlePerHost: set}
+		hc := c.http()
+		if tr := hc.Transport.(*http.Transport); tr.MaxIdleConnsPerHost != want {
+			t.Errorf("MaxIdlePerHost %d: transport keeps %d", set, tr.MaxIdleConnsPerHost)
+		}
+		if hc.CheckRedirect == nil {
+			t.Error("redirects followed")
+		}
 	}
 }
 

@@ -64,7 +64,7 @@ func benchReports(b *testing.B, script string, pool int) {
 		hooks = host
 	}
 	core := &retry.Core{Store: st, Hooks: hooks}
-	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core, UseShortcode: true})
+	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core})
 	if err := srv.Start(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package mm7server
 
 import (
+	"time"
+
 	"msyshost/lib/config"
 	"msyshost/lib/process"
 )
@@ -33,6 +35,29 @@ func init() {
 			opts.Addr = "127.0.0.1:0"
 		}
 		opts.Core, opts.Injector, opts.Log = p.Retry, p, p.Logger()
+		// The bucket option is read per report, as the channel reads it
+		// per message: a reload applies to both at once.
+		opts.UseShortcode = func() bool {
+			b, err := config.MM7MstoreBucketUseShortcode.Bool(p.Config(), config.Scope{})
+			return err != nil || b
+		}
+		opts.WorkTimeout = workTimeout(p)
 		return []process.Component{New(opts)}, nil
 	})
+}
+
+// workTimeout bounds a request's work by what it may wait for: the park
+// timeout (twice: finding the message, then its receipt), the receipt
+// hook and a store-submit hook of an MO message's injection (each bounded
+// by the scripts' call_timeout), and time for the store and the spool.
+func workTimeout(p *process.Process) time.Duration {
+	park := p.Retry.ParkTimeout
+	if park <= 0 {
+		park = 5 * time.Second
+	}
+	call := p.Config().Scriptlet().CallTimeout
+	if call <= 0 {
+		call = 5 * time.Second
+	}
+	return 2*park + 2*call + 30*time.Second
 }

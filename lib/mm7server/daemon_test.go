@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"msyshost/lib/mm7"
+	"msyshost/lib/mm7server"
 	"msyshost/lib/mmsc"
 	"msyshost/lib/mstore"
 	"msyshost/lib/process"
@@ -32,6 +33,9 @@ import (
 	_ "msyshost/lib/smtpclient"
 	_ "msyshost/lib/smtpserver"
 )
+
+// The receiver is what a simulator in the same process reports to.
+var _ mmsc.Receiver = (*mm7server.Server)(nil)
 
 // syncBuffer collects the daemon's log lines.
 type syncBuffer struct {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +85,7 @@ func newFlow(t *testing.T, script string, simOpts mmsc.Options) *flow {
 	}
 	f.hooks = &luaHooks{host: host}
 	core := &retry.Core{Store: st, Hooks: f.hooks, Bouncer: f.rec}
-	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core, UseShortcode: true})
+	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: core})
 	if err := srv.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -197,5 +198,33 @@ msys.registerModule("mm7_hooks", hooks)
 	defer f.mu.Unlock()
 	if len(f.printed) != 1 || f.printed[0] != "negative Rejected for 15557654321 from 4321" {
 		t.Errorf("printed %q", f.printed)
+	}
+}
+
+// However the relay echoes the sender (see mmsc's Echo constants), the
+// report finds its message: by the short code when one can be read from
+// the echo, else through the report alias in MADR-MM7; and a relay that
+// posts each report twice gets the second acknowledged as a duplicate.
+func TestFlowSenderEchoes(t *testing.T) {
+	for _, echo := range mmsc.Echoes {
+		t.Run(echo, func(t *testing.T) {
+			f := newFlow(t, examplesScript(t), mmsc.Options{SenderEcho: echo, DuplicateEvery: 1})
+			key := f.send(t, 2)
+			calls := f.hooks.taken()
+			if len(calls) != 1 || calls[0].Hook != "mm7_handle_DR_positive" {
+				t.Fatalf("hooks %+v", calls)
+			}
+			f.mu.Lock()
+			printed := strings.Join(f.printed, "\n")
+			f.mu.Unlock()
+			if !strings.Contains(printed, "stored in "+key.Bucket) {
+				t.Errorf("the hook ran for another bucket: %s", printed)
+			}
+			for _, k := range []mstore.Key{key, {Bucket: "MADR-MM7", ID: key.ID}} {
+				if _, err := f.store.Load(context.Background(), k); !errors.Is(err, mstore.ErrNotFound) {
+					t.Errorf("%s left: %v", k, err)
+				}
+			}
+		})
 	}
 }

@@ -35,7 +35,7 @@ func FuzzServe(f *testing.F) {
 	defer st.Close()
 	rec := &spool.Recorder{}
 	core := &retry.Core{Store: st, Hooks: &hooks{}, Bouncer: rec, ParkTimeout: -1}
-	srv := mm7server.New(mm7server.Options{Core: core, Injector: rec, UseShortcode: true, FromDomain: "d", ToDomain: "d"})
+	srv := mm7server.New(mm7server.Options{Core: core, Injector: rec, FromDomain: "d", ToDomain: "d"})
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		req := httptest.NewRequestWithContext(context.Background(), http.MethodPost, "/mm7/", strings.NewReader(string(body)))
 		req.Header.Set("Content-Type", ct)

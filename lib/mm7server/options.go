@@ -22,7 +22,10 @@ import (
 // mm7_server_basic_auth ("user:password") is msyshost's own: Momentum
 // authenticates HTTP listeners through its ecauth back end
 // (enable_authentication, AuthPlainParameters), which msyshost does not
-// carry.
+// carry. So are mm7_server_allow_unauthenticated (a receiver beyond
+// loopback needs credentials unless it is set) and HTTP_Listener's
+// TLS_Certificate and TLS_Key (Momentum's names for a listener's
+// certificate), which make the receiver speak HTTPS.
 
 // Defaults: loopback only until the config says otherwise.
 const (
@@ -31,28 +34,30 @@ const (
 	DefaultMaxSize = 4 << 20
 )
 
-// OptionsFrom reads the receiver's options from cfg; Core, Injector and
-// Log are for the caller to fill. ok is false when cfg has no mm7_serv
-// scope: no receiver is configured (HTTP_Listener and
-// mm7_mstore_bucket_use_shortcode are read all the same, for a scenario's
-// receiver).
+// OptionsFrom reads the receiver's options from cfg; Core, Injector,
+// UseShortcode, WorkTimeout and Log are for the caller to fill. ok is false
+// when cfg has no mm7_serv scope: no receiver is configured (HTTP_Listener
+// is read all the same, for a scenario's receiver).
 func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
-	// Read with or without mm7_serv: a scenario's receiver has none.
-	if opts.UseShortcode, err = config.MM7MstoreBucketUseShortcode.Bool(cfg, config.Scope{}); err != nil {
-		return opts, false, err
-	}
 	root := cfg.Root()
 	if ls := root.Scopes("http_listener"); len(ls) > 0 {
-		if v, ok := config.MaxRequestSize.In(ls[0]); ok {
+		l := ls[0]
+		if v, ok := config.MaxRequestSize.In(l); ok {
 			n, err := v.Int()
 			if err != nil {
 				return opts, false, err
 			}
 			opts.MaxSize = int64(n)
 		}
-		if listens := ls[0].Scopes("listen"); len(listens) > 0 {
+		if listens := l.Scopes("listen"); len(listens) > 0 {
 			opts.Addr = listens[0].Name
 		}
+		cert, certSet := config.HTTPTLSCertificate.In(l)
+		key, keySet := config.HTTPTLSKey.In(l)
+		if certSet != keySet {
+			return opts, false, fmt.Errorf("%s: HTTP_Listener needs both TLS_Certificate and TLS_Key for HTTPS", l.Pos)
+		}
+		opts.CertFile, opts.KeyFile = cert.String(), key.String()
 	}
 	servers := root.Scopes("mm7_serv")
 	if len(servers) == 0 {
@@ -93,11 +98,19 @@ func OptionsFrom(cfg *config.Config) (opts Options, ok bool, err error) {
 		return opts, true, err
 	}
 	if auth != "" {
+		v, _ := config.MM7ServerBasicAuth.In(n)
 		u, p, ok := strings.Cut(auth, ":")
-		if !ok {
-			return opts, true, fmt.Errorf("%s must be \"user:password\"", config.MM7ServerBasicAuth.Name)
+		if !ok || u == "" {
+			// An empty user would turn the check off: a typo must not
+			// open the receiver.
+			return opts, true, fmt.Errorf("%s: %s must be \"user:password\" with a user", v.Pos(), config.MM7ServerBasicAuth.Name)
 		}
 		opts.User, opts.Password = u, p
+	}
+	if v, ok := config.MM7ServerAllowUnauthenticated.In(n); ok {
+		if opts.AllowUnauthenticated, err = v.Bool(); err != nil {
+			return opts, true, err
+		}
 	}
 	return opts, true, nil
 }

@@ -99,7 +99,7 @@ func setup(t *testing.T, opts mm7server.Options) *fixture {
 	f := &fixture{store: st, hooks: &hooks{}, rec: &spool.Recorder{}, log: &logBuf{}}
 	logger := slog.New(slog.NewTextHandler(f.log, nil))
 	f.core = &retry.Core{Store: st, Hooks: f.hooks, Bouncer: f.rec, Log: logger, ParkTimeout: 300 * time.Millisecond}
-	opts.Addr, opts.Core, opts.Log, opts.UseShortcode = "127.0.0.1:0", f.core, logger, true
+	opts.Addr, opts.Core, opts.Log = "127.0.0.1:0", f.core, logger
 	if opts.Injector == nil {
 		opts.Injector = f.rec
 	}
@@ -299,6 +299,44 @@ func TestBucketFromEchoedSender(t *testing.T) {
 	}
 }
 
+// A relay that rewrites the sender (a country code in front, the short
+// code's alias) names a bucket nothing is stored in; the report alias in
+// MADR-MM7 finds the message all the same, also when
+// mm7_mstore_bucket_use_shortcode changed since the submission.
+func TestReportWithRewrittenSenderFindsItsMessage(t *testing.T) {
+	useShortcode := true
+	f := setup(t, mm7server.Options{UseShortcode: func() bool { return useShortcode }})
+	for _, id := range []string{"r1", "r2", "r3"} {
+		f.submitted(t, id, "4321")
+	}
+	for _, step := range []struct {
+		id     string
+		sender mm7.Address
+		use    bool
+	}{
+		{"r1", mm7.Address{Kind: mm7.Number, Value: "+4915204321"}, true},
+		{"r2", mm7.Address{Kind: mm7.ShortCode, Value: "1234"}, true},
+		{"r3", shortcode4321, false},
+	} {
+		useShortcode = step.use
+		code, env := postEnv(t, f.srv.URL(), report(step.id, "Expired", step.sender))
+		wantRsp(t, code, env, "tx-"+step.id)
+	}
+	got := map[string]string{}
+	for _, c := range f.hooks.taken() {
+		got[c.id] = c.bucket
+	}
+	if got["r1"] != "MADR-4321" || got["r2"] != "MADR-4321" || got["r3"] != "MADR-4321" {
+		t.Errorf("hooks ran for %v", got)
+	}
+	if _, b := f.rec.Take(); len(b) != 3 {
+		t.Errorf("%d bounces, want 3", len(b))
+	}
+	if log := f.log.String(); strings.Contains(log, "does not know") {
+		t.Errorf("a report was taken for unknown:\n%s", log)
+	}
+}
+
 func TestIntermediateReport(t *testing.T) {
 	f := setup(t, mm7server.Options{})
 	f.submitted(t, "m4", "4321")
@@ -330,9 +368,14 @@ func TestMalformedRequests(t *testing.T) {
 	ct, body, _ := mm7.Style{}.Encode(bad)
 	body = bytes.Replace(body, []byte("<MessageID>x</MessageID>"), nil, 1)
 	code, env = post(t, url, ct, body)
-	wantFault(t, code, env, mm7.ValidationError, "Client")
+	d = wantFault(t, code, env, mm7.ValidationError, "Client")
 	if env.TransactionID != "tx-x" {
 		t.Errorf("fault lost the TransactionID: %q", env.TransactionID)
+	}
+	// The VASPErrorRsp is in the request's Release 5 namespace, with a
+	// Release 5 version.
+	if env.Namespace != mm7.NamespaceBase+"REL-5-MM7-1-2" || d.MM7Version != "5.5.0" {
+		t.Errorf("fault in %s with MM7Version %s", env.Namespace, d.MM7Version)
 	}
 	// Huge: refused without reading it all.
 	huge := append([]byte(`<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><x>`), bytes.Repeat([]byte("a"), 1<<20)...)
@@ -441,7 +484,7 @@ mm7_serv {
 // A relay's spare connection, open with no request on it, does not hold
 // the stop: net/http alone would wait until it is 5 s old.
 func TestStopClosesIdleFreshConnections(t *testing.T) {
-	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0"})
+	srv := mm7server.New(mm7server.Options{Addr: "127.0.0.1:0", Core: &retry.Core{}})
 	if err := srv.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"msyshost/lib/config"
-	"msyshost/lib/mm7server"
 	"msyshost/lib/process"
 )
 
@@ -48,17 +47,10 @@ func init() {
 				o.ReportURL = ""
 			}
 			if o.ReportURL == "" {
-				srv, configured, err := mm7server.OptionsFrom(cfg)
-				if err != nil {
-					return nil, err
-				}
-				if !configured && p.Mode() == process.Daemon {
+				if len(cfg.Root().Scopes("mm7_serv")) == 0 && p.Mode() == process.Daemon {
 					return nil, fmt.Errorf("%s: %s posts its delivery reports to the daemon's MM7 receiver, and the config has none: add mm7_serv { } or set report_url", n.Pos, ScopeKind)
 				}
-				if o.ReportUser == "" {
-					o.ReportUser, o.ReportPassword = srv.User, srv.Password
-				}
-				o.ReportTo = func() string { return receiverURL(p) }
+				o.ReportTo = func() (string, string, string) { return receiver(p) }
 			}
 			log := p.Logger().With("mmsc", o.Addr)
 			if p.Mode() == process.Daemon {
@@ -113,14 +105,23 @@ func (s *scenarioSim) Start(ctx context.Context) error {
 	return nil
 }
 
-// receiverURL is the URL of the process's MM7 receiver once it listens.
-func receiverURL(p *process.Process) string {
+// Receiver is what a simulator needs of the process's MM7 receiver (lib/
+// mm7server's Server): where it listens and the credentials it wants.
+type Receiver interface {
+	URL() string
+	Credentials() (user, password string)
+}
+
+// receiver is the URL and credentials of the process's MM7 receiver once
+// it listens; "" before.
+func receiver(p *process.Process) (url, user, password string) {
 	for _, c := range p.Components() {
-		if s, ok := c.(*mm7server.Server); ok {
-			return s.URL()
+		if r, ok := c.(Receiver); ok {
+			user, password = r.Credentials()
+			return r.URL(), user, password
 		}
 	}
-	return ""
+	return "", "", ""
 }
 
 // Listeners names the simulator in the daemon's start line.

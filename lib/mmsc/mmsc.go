@@ -13,17 +13,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"msyshost/lib/mm7"
-	"msyshost/lib/mm7server"
 )
 
 // Options configure a simulator. Zero values take the defaults.
@@ -44,10 +43,11 @@ type Options struct {
 	// ReportURL is where delivery reports go (the VASP's receiver, such as
 	// http://127.0.0.1:8089/mm7/); none are sent when it is empty.
 	ReportURL string
-	// ReportTo, when set, is asked for the report URL at each post instead:
-	// a simulator started with the daemon reports to the daemon's
+	// ReportTo, when set, is asked at each post for the report URL and
+	// the receiver's credentials instead (ReportUser, when set, still
+	// wins): a simulator started with the daemon reports to the daemon's
 	// receiver, which listens only after the simulator started.
-	ReportTo                   func() string
+	ReportTo                   func() (url, user, password string)
 	ReportUser, ReportPassword string
 	// ReportDelay is how long after the SubmitRsp a report is posted;
 	// default 1s.
@@ -69,7 +69,48 @@ type Options struct {
 	ReportAttempts int
 	// Seed makes the mix draw repeatable; 0 seeds from the clock.
 	Seed uint64
+
+	// Schema is the schema release the simulated relay implements
+	// (canonical or not); default mm7.DefaultNamespace. Its answers and
+	// reports are in that release, whatever the VASP wrote; a request in
+	// a newer release is refused with 4002.
+	Schema string
+	// SenderEcho is how reports echo the submission's sender (EchoAsIs
+	// when empty; see the Echo constants).
+	SenderEcho string
+	// DuplicateEvery, when N > 0, posts every Nth report twice.
+	DuplicateEvery int
+	// Early posts each recipient's first report at once, racing the
+	// SubmitRsp, instead of ReportDelay after it.
+	Early bool
 }
+
+// How a report echoes the sender of its submission. Relays rarely give it
+// back as the VASP wrote it: each value models a kind of deployed relay.
+const (
+	// EchoAsIs: the SenderAddress as submitted (a relay that stores the
+	// request's element).
+	EchoAsIs = "asis"
+	// EchoPlus: a number element with + in front (relays that normalise
+	// every address to E.164 form, short codes included).
+	EchoPlus = "plus"
+	// EchoPLMN: the MM1 form value/TYPE=PLMN (relays that copy the
+	// address from the MM1/MM4 side).
+	EchoPLMN = "plmn"
+	// EchoSwapped: Sender and Recipient exchanged (relays that write the
+	// report as a message from the handset to the VASP).
+	EchoSwapped = "swapped"
+	// EchoBare: the value directly in the element, without Number or
+	// ShortCode (older Release 5 relays).
+	EchoBare = "bare"
+	// EchoRewrite: the short code with the country code 49 in front, as a
+	// Number (relays that map short codes to a national service number):
+	// no bucket can be read from it.
+	EchoRewrite = "rewrite"
+)
+
+// Echoes are the SenderEcho values.
+var Echoes = []string{EchoAsIs, EchoPlus, EchoPLMN, EchoSwapped, EchoBare, EchoRewrite}
 
 // Submission is a SubmitReq the simulator took.
 type Submission struct {
@@ -96,7 +137,7 @@ type MMSC struct {
 	srv  *http.Server
 	ln   net.Listener
 	// fresh lets Stop close the spare connections VASPs keep open.
-	fresh mm7server.FreshConns
+	fresh mm7.FreshConns
 	hc    *http.Client
 
 	ctx    context.Context
@@ -109,6 +150,7 @@ type MMSC struct {
 	submissions []Submission
 	reports     []Report
 	notify      chan struct{}
+	posted      int // reports posted, for DuplicateEvery
 }
 
 // New returns a simulator that Start brings up.
@@ -130,6 +172,11 @@ func New(opts Options, log *slog.Logger) *MMSC {
 	}
 	if opts.ReportAttempts <= 0 {
 		opts.ReportAttempts = 3
+	}
+	if ns, ok := mm7.CanonicalNamespace(opts.Schema); ok {
+		opts.Schema = ns
+	} else {
+		opts.Schema = mm7.DefaultNamespace
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -233,80 +280,64 @@ func (s *MMSC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "MM7 requests are POSTed", http.StatusMethodNotAllowed)
 		return
 	}
-	if s.opts.User != "" {
+	if s.opts.User != "" && !mm7.CheckBasicAuth(r, s.opts.User, s.opts.Password) {
 		// Relays behind a web front end challenge at the HTTP level
 		// before reading the SOAP body.
-		u, p, ok := r.BasicAuth()
-		if !ok || u != s.opts.User || p != s.opts.Password {
-			w.Header().Set("WWW-Authenticate", `Basic realm="MM7"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxSize))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		// Relays refuse an MM over their size limit as content they will
-		// not carry.
-		s.fault(w, "", mm7.DefaultNamespace, mm7.Status{Code: mm7.MultimediaContentRefused,
-			Text: "Multimedia content refused", Details: fmt.Sprintf("request larger than %d bytes", s.opts.MaxSize)})
+		w.Header().Set("WWW-Authenticate", `Basic realm="MM7"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if err != nil {
+	// A request the relay cannot read (or one over its size limit: relays
+	// refuse an MM over their limit as content they will not carry, 2004)
+	// gets a SOAP Fault with an RSErrorRsp (TS 23.140 clause 8,
+	// MM7_RS_error.RES) and HTTP 500.
+	env, err := mm7.ReadRequest(w, r, s.opts.MaxSize, mm7.Limits{})
+	var me *mm7.Error
+	if err != nil && !errors.As(err, &me) {
 		return
 	}
-	env, err := mm7.Decode(r.Header.Get("Content-Type"), body, mm7.Limits{})
+	tid := ""
+	if env != nil {
+		tid = env.TransactionID
+	}
 	if err != nil {
-		// A request the relay cannot read gets a SOAP Fault with an
-		// RSErrorRsp (TS 23.140 clause 8, MM7_RS_error.RES) and HTTP 500.
-		code := mm7.ValidationError
-		var me *mm7.Error
-		if errors.As(err, &me) {
-			code = me.Code
-		}
-		ns, tid := mm7.DefaultNamespace, ""
-		if env != nil {
-			ns, tid = orDefault(env.Namespace), env.TransactionID
-		}
-		s.fault(w, tid, ns, mm7.Status{Code: code, Text: mm7.StatusText(code), Details: err.Error()})
+		st, faultCode := mm7.FaultOf(err)
+		s.fault(w, tid, st, faultCode)
 		return
 	}
 	ns, known := mm7.CanonicalNamespace(env.Namespace)
-	if !known {
-		// A relay validates against the schema releases it implements.
-		s.fault(w, env.TransactionID, mm7.DefaultNamespace, mm7.Status{Code: mm7.UnsupportedVersion,
-			Text: "Unsupported version", Details: fmt.Sprintf("namespace %q", env.Namespace)})
+	if !known || newer(ns, s.opts.Schema) {
+		// A relay validates against the schema releases it implements:
+		// its own and the older ones.
+		s.fault(w, tid, mm7.Status{Code: mm7.UnsupportedVersion,
+			Details: fmt.Sprintf("namespace %q; this relay implements %s", env.Namespace, s.opts.Schema)}, "")
 		return
 	}
 	req, ok := env.Body.(*mm7.SubmitReq)
 	if !ok {
 		// The simulator implements submission only; cancel and replace
 		// are optional for relays and often refused.
-		s.fault(w, env.TransactionID, ns, mm7.Status{Code: mm7.UnsupportedOperation, Text: "Unsupported operation",
-			Details: bodyName(env)})
+		s.fault(w, tid, mm7.Status{Code: mm7.UnsupportedOperation, Details: env.BodyName()}, "")
 		return
 	}
-	s.submit(w, env.TransactionID, ns, req)
+	s.submit(w, tid, req)
 }
 
-func orDefault(ns string) string {
-	if ns == "" {
-		return mm7.DefaultNamespace
-	}
-	return ns
-}
-
-func bodyName(env *mm7.Envelope) string {
-	if env.Body != nil {
-		return env.Body.Name()
-	}
-	return "SOAP Fault"
+// newer reports whether schema namespace a is a later release than b.
+func newer(a, b string) bool {
+	return slices.Index(mm7.Namespaces, a) > slices.Index(mm7.Namespaces, b)
 }
 
 // submit checks a SubmitReq, answers it and schedules its reports.
-func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq) {
+func (s *MMSC) submit(w http.ResponseWriter, tid string, req *mm7.SubmitReq) {
+	ns := s.opts.Schema
 	st := mm7.NewStatus(mm7.Success)
-	if s.opts.VASPID != "" && req.VASPID != s.opts.VASPID {
+	switch {
+	case req.Content == nil:
+		// An MM without content: relays refuse it (nothing to deliver,
+		// nothing to adapt) as a malformed message.
+		st = mm7.Status{Code: mm7.MessageFormatCorrupt, Text: mm7.StatusText(mm7.MessageFormatCorrupt), Details: "no MM content"}
+	case s.opts.VASPID != "" && req.VASPID != s.opts.VASPID:
 		// Relays identify the VASP by VASPID and answer 4001 for one they
 		// do not know.
 		st = mm7.Status{Code: mm7.ImproperIdentification, Text: "Improper identification", Details: "VASPID " + req.VASPID}
@@ -323,46 +354,43 @@ func (s *MMSC) submit(w http.ResponseWriter, tid, ns string, req *mm7.SubmitReq)
 			st = mm7.Status{Code: code, Text: mm7.StatusText(code), Details: a.Value}
 		}
 	}
-	rsp := &mm7.SubmitRsp{MM7Version: req.MM7Version, Status: st}
+	// The answer is in the relay's own release and version.
+	rsp := &mm7.SubmitRsp{MM7Version: mm7.VersionOf(ns), Status: st}
 	if st.Code == mm7.Success {
 		rsp.MessageID = s.messageID()
 	}
 	s.mu.Lock()
 	s.submissions = append(s.submissions, Submission{TransactionID: tid, Namespace: ns, Request: req, MessageID: rsp.MessageID, Status: st})
 	s.mu.Unlock()
+	reports := st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && (s.opts.ReportURL != "" || s.opts.ReportTo != nil)
+	if reports && s.opts.Early {
+		// A relay whose report overtakes its own SubmitRsp: the report
+		// may reach the VASP before it knows the MessageID.
+		for _, a := range rcpts {
+			s.schedule(req, rsp.MessageID, a)
+		}
+	}
 	// Refusals of a readable request come as a SubmitRsp with the status,
 	// HTTP 200, as relays answer address and policy failures.
-	s.write(w, http.StatusOK, &mm7.Envelope{TransactionID: tid, Namespace: ns, Body: rsp})
+	if err := mm7.WriteEnvelope(w, http.StatusOK, &mm7.Envelope{TransactionID: tid, Namespace: ns, Body: rsp}); err != nil {
+		s.log.Info("SubmitRsp not sent", "error", err)
+	}
 	s.log.Info("SubmitReq", "transaction_id", tid, "recipients", len(rcpts), "status", st.Code, "message_id", rsp.MessageID)
-	if st.Code == mm7.Success && req.DeliveryReport != nil && *req.DeliveryReport && (s.opts.ReportURL != "" || s.opts.ReportTo != nil) {
+	if reports && !s.opts.Early {
 		for _, a := range rcpts {
-			s.schedule(ns, req, rsp.MessageID, a)
+			s.schedule(req, rsp.MessageID, a)
 		}
 	}
 }
 
-// fault answers HTTP 500 with a SOAP Fault carrying an RSErrorRsp.
-func (s *MMSC) fault(w http.ResponseWriter, tid, ns string, st mm7.Status) {
-	code := "Client"
-	if st.Code >= 3000 && st.Code < 4000 {
-		code = "Server"
+// fault answers HTTP 500 with a SOAP Fault carrying an RSErrorRsp, in the
+// relay's own release.
+func (s *MMSC) fault(w http.ResponseWriter, tid string, st mm7.Status, faultCode string) {
+	req := &mm7.Envelope{TransactionID: tid, Namespace: s.opts.Schema}
+	if err := mm7.WriteFault(w, req, false, st, faultCode); err != nil {
+		s.log.Info("fault not sent", "error", err)
 	}
-	st.Text, st.Details = mm7.CleanText(st.Text), mm7.CleanText(st.Details)
-	s.write(w, http.StatusInternalServerError, &mm7.Envelope{TransactionID: tid, Namespace: ns, Fault: &mm7.Fault{
-		Code: code, String: st.Text, Detail: &mm7.ErrorRsp{MM7Version: mm7.DefaultVersion, Status: st},
-	}})
-	s.log.Info("request refused", "transaction_id", tid, "status", st.Code, "details", st.Details)
-}
-
-func (s *MMSC) write(w http.ResponseWriter, code int, env *mm7.Envelope) {
-	ct, body, err := mm7.Style{}.Encode(env)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", ct)
-	w.WriteHeader(code)
-	w.Write(body)
+	s.log.Info("request refused", "transaction_id", tid, "status", st.Code, "details", mm7.CleanText(st.Details))
 }
 
 func longestPrefix[V any](m map[string]V, s string) (V, bool) {

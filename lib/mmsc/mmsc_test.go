@@ -114,8 +114,9 @@ func TestSubmitAndReports(t *testing.T) {
 		Statuses: map[string]string{"4477": "Expired", "447700": "Rejected"}})
 	code, env := submit(t, s, submitReq(rel5, "447700900123", "447799900123", "15550100001"))
 	rsp, ok := env.Body.(*mm7.SubmitRsp)
+	// The relay answers in its own release (REL-6-MM7-1-4 by default).
 	if code != 200 || !ok || rsp.Status.Code != 1000 || rsp.MessageID == "" || env.TransactionID != "t-1" ||
-		env.Namespace != rel5 || rsp.MM7Version != "5.3.0" {
+		env.Namespace != mm7.DefaultNamespace || rsp.MM7Version != "6.8.0" {
 		t.Fatalf("HTTP %d %+v", code, env)
 	}
 	reports, err := s.WaitReports(context.Background(), 6)
@@ -142,7 +143,7 @@ func TestSubmitAndReports(t *testing.T) {
 // the same document read and written back by lib/mm7.
 func TestSimulatorDocuments(t *testing.T) {
 	v := newVASP(t)
-	s := start(t, Options{ReportURL: v.srv.URL, ReportDelay: time.Millisecond, Mix: map[string]int{"Expired": 1}})
+	s := start(t, Options{ReportURL: v.srv.URL, ReportDelay: time.Millisecond, Mix: map[string]int{"Expired": 1}, Schema: "REL-6-MM7-1-1"})
 	submit(t, s, submitReq(mm7.NamespaceBase+"REL-6-MM7-1-1", "15550100001"))
 	reports, err := s.WaitReports(context.Background(), 1)
 	if err != nil {
@@ -167,7 +168,10 @@ func TestSimulatorDocuments(t *testing.T) {
 	if *update {
 		os.WriteFile(golden, []byte(got), 0o644)
 	}
-	want, _ := os.ReadFile(golden)
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got != string(want) {
 		t.Errorf("simulator report changed:\n%s", got)
 	}
@@ -191,6 +195,8 @@ func TestRefusals(t *testing.T) {
 		{submitReq("http://example.com/my-mm7", "1"), 500, mm7.UnsupportedVersion, "Client"},
 		{&mm7.Envelope{TransactionID: "x", Namespace: rel5, Body: &mm7.ReadReplyRsp{MM7Version: "5.3.0", Status: mm7.NewStatus(1000)}}, 500, mm7.UnsupportedOperation, "Client"},
 		{func() *mm7.Envelope { e := submitReq(rel5, "1"); e.Body.(*mm7.SubmitReq).VASPID = "other"; return e }(), 200, mm7.ImproperIdentification, ""},
+		// An MM without content is refused as malformed.
+		{func() *mm7.Envelope { e := submitReq(rel5, "1"); e.Body.(*mm7.SubmitReq).Content = nil; return e }(), 200, mm7.MessageFormatCorrupt, ""},
 		{func() *mm7.Envelope {
 			e := submitReq(rel5, "1")
 			e.Body.(*mm7.SubmitReq).Content.Body = bytes.Repeat([]byte("x"), 5000)
@@ -214,7 +220,14 @@ func TestRefusals(t *testing.T) {
 			t.Errorf("HTTP %d %s, want %d %d", code, st, c.http, c.sc)
 		}
 	}
-	code, env := postRaw(t, s.URL(), "text/xml", []byte("<not-soap/>"), auth...)
+	// SenderIdentification is mandatory.
+	noSI := `<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><SubmitReq xmlns="` + rel5 +
+		`"><MM7Version>5.3.0</MM7Version><Recipients><To><Number>1</Number></To></Recipients></SubmitReq></env:Body></env:Envelope>`
+	code, env := postRaw(t, s.URL(), "text/xml", []byte(noSI), auth...)
+	if code != 500 || env == nil || env.Fault == nil || env.Fault.Detail.Status.Code != mm7.ValidationError {
+		t.Errorf("no SenderIdentification: HTTP %d %+v", code, env)
+	}
+	code, env = postRaw(t, s.URL(), "text/xml", []byte("<not-soap/>"), auth...)
 	if code != 500 || env == nil || env.Fault == nil || env.Fault.Detail.Status.Code != mm7.ValidationError {
 		t.Errorf("garbage: HTTP %d %+v", code, env)
 	}
@@ -260,6 +273,96 @@ func TestMix(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		if a.draw() != b.draw() {
 			t.Fatal("a seeded mix is not repeatable")
+		}
+	}
+}
+
+// A Release 5 relay refuses a Release 6 request (4002) and answers and
+// reports in its own release whatever older one the VASP wrote.
+func TestOwnRelease(t *testing.T) {
+	v := newVASP(t)
+	s := start(t, Options{Schema: "REL-5-MM7-1-2", ReportURL: v.srv.URL, ReportDelay: time.Millisecond})
+	code, env := submit(t, s, submitReq(mm7.DefaultNamespace, "15550100001"))
+	if code != 500 || env == nil || env.Fault == nil || env.Fault.Detail.Status.Code != mm7.UnsupportedVersion || env.Namespace != rel5 {
+		t.Fatalf("REL-6 request: HTTP %d %+v", code, env)
+	}
+	code, env = submit(t, s, submitReq(mm7.NamespaceBase+"REL-5-MM7-1-0", "15550100001"))
+	rsp, ok := env.Body.(*mm7.SubmitRsp)
+	if code != 200 || !ok || rsp.Status.Code != 1000 || env.Namespace != rel5 || rsp.MM7Version != "5.5.0" {
+		t.Fatalf("REL-5-MM7-1-0 request: HTTP %d %+v", code, env)
+	}
+	reports, err := s.WaitReports(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(reports[0].Document), `xmlns="`+rel5+`"`) || reports[0].Request.MM7Version != "5.5.0" {
+		t.Errorf("report not in the relay's release:\n%s", reports[0].Document)
+	}
+}
+
+// Relays echo the sender in their own ways; sender_echo models each.
+func TestSenderEcho(t *testing.T) {
+	sc := mm7.Address{Kind: mm7.ShortCode, Value: "7788"}
+	rcpt := mm7.Address{Kind: mm7.Number, Value: "15550100001"}
+	for mode, want := range map[string][2]mm7.Address{
+		EchoAsIs:    {sc, rcpt},
+		EchoPlus:    {{Kind: mm7.Number, Value: "+7788"}, rcpt},
+		EchoPLMN:    {{Kind: mm7.Number, Value: "7788/TYPE=PLMN"}, rcpt},
+		EchoSwapped: {rcpt, sc},
+		EchoBare:    {{Kind: mm7.ShortCode, Value: "7788", Bare: true}, rcpt},
+		EchoRewrite: {{Kind: mm7.Number, Value: "497788"}, rcpt},
+	} {
+		v := newVASP(t)
+		s := start(t, Options{ReportURL: v.srv.URL, ReportDelay: time.Millisecond, SenderEcho: mode})
+		submit(t, s, submitReq(rel5, "15550100001"))
+		if _, err := s.WaitReports(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		v.mu.Lock()
+		got := v.got[0]
+		v.mu.Unlock()
+		// What the VASP read off the wire: a bare value has no kind.
+		if want[0].Bare {
+			want[0].Kind = mm7.Number
+		}
+		if got.Sender != want[0] || got.Recipient != want[1] {
+			t.Errorf("%s: Sender %+v Recipient %+v, want %+v %+v", mode, got.Sender, got.Recipient, want[0], want[1])
+		}
+	}
+}
+
+// duplicate_every posts a report twice; early posts it before the delay,
+// as a relay whose report overtakes its SubmitRsp.
+func TestDuplicateAndEarlyReports(t *testing.T) {
+	v := newVASP(t)
+	s := start(t, Options{ReportURL: v.srv.URL, ReportDelay: time.Hour, DuplicateEvery: 1, Early: true})
+	submit(t, s, submitReq(rel5, "15550100001"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	reports, err := s.WaitReports(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reports[0].Request != reports[1].Request || reports[0].Err != nil || reports[1].Err != nil {
+		t.Errorf("not the same report twice: %+v", reports)
+	}
+}
+
+// Relays post a report again only when the VASP's trouble may clear (no
+// answer, HTTP 5xx, StatusCode 3xxx or 4006), not after a Client fault
+// such as 4004: the same document would fail the same way.
+func TestReportNotRetriedAfterClientFault(t *testing.T) {
+	for code, want := range map[int]int{mm7.ValidationError: 1, mm7.ServiceUnavailable: 3} {
+		v := newVASP(t)
+		v.answer.Store(int32(code))
+		s := start(t, Options{ReportURL: v.srv.URL, ReportDelay: time.Millisecond, ReportAttempts: 3})
+		submit(t, s, submitReq(rel5, "15550100001"))
+		if _, err := s.WaitReports(context.Background(), want); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n := len(s.Reports()); n != want {
+			t.Errorf("answer %d: %d posts, want %d", code, n, want)
 		}
 	}
 }

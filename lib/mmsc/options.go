@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"msyshost/lib/config"
+	"msyshost/lib/mm7"
 	"msyshost/lib/typo"
 )
 
@@ -23,6 +24,8 @@ import (
 //	  delay = 2s
 //	  mix = [ Retrieved = 8 Expired = 1 Rejected = 1 ]
 //	  status = [ "1555000" = "Expired" ]
+//	  schema = "REL-5-MM7-1-2"   # a Release 5 relay
+//	  sender_echo = plus         # reports name the sender +4321
 //	}
 //
 // Without report_url the reports go to the daemon's MM7 receiver.
@@ -49,6 +52,11 @@ var (
 	optReject         = declare("reject", config.DictType, "", "refuse recipients by prefix with a StatusCode: [ \"1555999\" = 3001 ]")
 	optAttempts       = declare("attempts", config.IntType, "3", "posts of one report the VASP does not take before it is dropped")
 	optSeed           = declare("seed", config.IntType, "0", "seed of the status draw (0: from the clock)")
+	optSchema         = declare("schema", config.StringType, "REL-6-MM7-1-4", "schema release the relay implements: it answers and reports in it and refuses newer ones with 4002")
+	optSenderEcho     = config.Declare(config.OptionSpec{Name: "sender_echo", Scopes: []string{ScopeKind}, Type: config.EnumType, Values: Echoes, Default: EchoAsIs,
+		Help: "how reports echo the submission's sender: asis, plus (+4321), plmn (4321/TYPE=PLMN), swapped (Sender and Recipient exchanged), bare, rewrite (494321)"})
+	optDuplicateEvery = declare("duplicate_every", config.IntType, "0", "post every Nth report twice (0: never)")
+	optEarly          = declare("early", config.BoolType, "false", "post each recipient's first report at once, racing the SubmitRsp")
 )
 
 func declare(name string, t config.Type, def, help string) *config.OptionSpec {
@@ -86,8 +94,19 @@ func OptionsFrom(n *config.Node) (Options, error) {
 		return i
 	}
 	o.MaxSize, o.ReportAttempts, o.Seed = int64(integer(optMaxSize)), integer(optAttempts), uint64(integer(optSeed))
+	o.DuplicateEvery = integer(optDuplicateEvery)
 	if err != nil {
 		return o, err
+	}
+	o.Schema, o.SenderEcho = str(optSchema), str(optSenderEcho)
+	if _, ok := mm7.CanonicalNamespace(o.Schema); !ok {
+		v, _ := optSchema.In(n)
+		return o, fmt.Errorf("%s: schema %q is not an MM7 schema release (REL-5-MM7-1-0 ... REL-6-MM7-1-4)", v.Pos(), o.Schema)
+	}
+	if v, ok := optEarly.In(n); ok {
+		if o.Early, err = v.Bool(); err != nil {
+			return o, err
+		}
 	}
 	v, _ := optDelay.In(n)
 	if o.ReportDelay, err = v.Duration(); err != nil {

@@ -18,11 +18,11 @@ func TestReportTo(t *testing.T) {
 	v := newVASP(t)
 	var url atomic.Pointer[string]
 	s := start(t, Options{ReportDelay: 5 * time.Millisecond, ReportAttempts: 5,
-		ReportTo: func() string {
+		ReportTo: func() (string, string, string) {
 			if u := url.Load(); u != nil {
-				return *u
+				return *u, "", ""
 			}
-			return ""
+			return "", "", ""
 		}})
 	submit(t, s, submitReq(rel5, "15550100001"))
 	first, err := s.WaitReports(context.Background(), 1)
@@ -79,9 +79,13 @@ func TestOptionsFromConfig(t *testing.T) {
   mix = [ retrieved = 8 Expired = 2 ]
   progress = ( forwarded )
   status = [ "1555000" = "DeliveryConditionNotMet" ]
-  reject = [ "1555999" = 3001 ]`))
+  reject = [ "1555999" = 3001 ]
+  schema = "REL-5-MM7-1-2"  sender_echo = swapped  duplicate_every = 10  early = true`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.Schema != "REL-5-MM7-1-2" || o.SenderEcho != EchoSwapped || o.DuplicateEvery != 10 || !o.Early {
+		t.Errorf("relay behaviour %+v", o)
 	}
 	if o.Addr != "127.0.0.1:9999" || o.Path != "/relay" || o.User != "vasp" || o.VASPID != "harbour" ||
 		o.ReportURL != "http://127.0.0.1:1/dr" || o.ReportDelay != 250*time.Millisecond || o.ReportAttempts != 5 || o.Seed != 9 ||
@@ -96,6 +100,7 @@ func TestOptionsFromConfig(t *testing.T) {
 		`path = "mm7"`:               `sim.conf:2:3: path "mm7" must start with /`,
 		`delay = 0`:                  `sim.conf:2:3: delay must be more than 0`,
 		`listen = "8090"`:            `sim.conf:2:3: listen "8090" is not host:port`,
+		`schema = "REL-7-MM7-1-0"`:   `sim.conf:2:3: schema "REL-7-MM7-1-0" is not an MM7 schema release`,
 	} {
 		if _, err := OptionsFrom(simulatorScope(t, "  "+body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", body, err, want)

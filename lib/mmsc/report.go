@@ -2,6 +2,7 @@ package mmsc
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,8 +17,9 @@ import (
 )
 
 // schedule posts the reports of one recipient: the Progress statuses, then
-// the final one, each ReportDelay after the one before.
-func (s *MMSC) schedule(ns string, req *mm7.SubmitReq, messageID string, rcpt mm7.Address) {
+// the final one, each ReportDelay after the one before (the first at once
+// with Early).
+func (s *MMSC) schedule(req *mm7.SubmitReq, messageID string, rcpt mm7.Address) {
 	final, ok := longestPrefix(s.opts.Statuses, rcpt.Value)
 	if !ok {
 		final = s.draw()
@@ -26,30 +28,85 @@ func (s *MMSC) schedule(ns string, req *mm7.SubmitReq, messageID string, rcpt mm
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		for _, st := range statuses {
+		defer func() {
+			// A panic here would take the daemon down with the simulator.
+			if p := recover(); p != nil {
+				s.log.Error("delivery report goroutine panicked", "message_id", messageID, "panic", fmt.Sprint(p))
+			}
+		}()
+		for i, st := range statuses {
+			delay := s.opts.ReportDelay
+			if i == 0 && s.opts.Early {
+				delay = 0
+			}
 			select {
 			case <-s.ctx.Done():
 				return
-			case <-time.After(s.opts.ReportDelay):
+			case <-time.After(delay):
 			}
-			s.post(ns, reportOf(req, messageID, rcpt, st))
+			dr := s.reportOf(req, messageID, rcpt, st)
+			s.post(dr)
+			if s.duplicate() {
+				// A relay that lost the VASP's answer (or never waits
+				// for it) sends the same report again.
+				s.post(dr)
+			}
 		}
 	}()
 }
 
-// reportOf is the DeliveryReportReq of one recipient of a submission. Its
-// Sender is the original MM's sender as the VASP wrote it, its Recipient
-// the handset: relays echo the submission's addresses.
-func reportOf(req *mm7.SubmitReq, messageID string, rcpt mm7.Address, status string) *mm7.DeliveryReportReq {
-	sender := mm7.Address{Kind: mm7.ShortCode, Value: firstOf(req.VASID, req.VASPID, "0")}
+// duplicate reports whether the report just posted is one to post twice.
+func (s *MMSC) duplicate() bool {
+	if s.opts.DuplicateEvery <= 0 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.posted++
+	return s.posted%s.opts.DuplicateEvery == 0
+}
+
+// reportOf is the DeliveryReportReq of one recipient of a submission, in
+// the relay's own release. Its Sender is the original MM's sender as the
+// relay echoes it (SenderEcho), its Recipient the handset.
+func (s *MMSC) reportOf(req *mm7.SubmitReq, messageID string, rcpt mm7.Address, status string) *mm7.DeliveryReportReq {
+	// A request without a SenderAddress is reported as from the VAS
+	// itself: relays put the VASP's provisioned identity there.
+	sender := mm7.Address{Kind: mm7.ShortCode, Value: cmp.Or(req.VASID, req.VASPID, "0")}
 	if req.SenderAddress != nil {
 		sender = *req.SenderAddress
 	}
+	sender, rcpt = echo(s.opts.SenderEcho, sender, rcpt)
 	return &mm7.DeliveryReportReq{
-		MM7Version: req.MM7Version, MMSRelayServerID: "msyshost-mmsc", MessageID: messageID,
+		MM7Version: mm7.VersionOf(s.opts.Schema), MMSRelayServerID: "msyshost-mmsc", MessageID: messageID,
 		Recipient: rcpt, Sender: sender, Date: time.Now().UTC().Format(time.RFC3339),
 		MMStatus: status, StatusText: statusTexts[status],
 	}
+}
+
+// echo writes a report's Sender and Recipient as a relay of kind mode
+// does (see the Echo constants).
+func echo(mode string, sender, rcpt mm7.Address) (mm7.Address, mm7.Address) {
+	v := sender.Value
+	switch mode {
+	case EchoPlus:
+		if sender.Kind != mm7.RFC2822Address {
+			sender = mm7.Address{Kind: mm7.Number, Value: "+" + strings.TrimPrefix(v, "+")}
+		}
+	case EchoPLMN:
+		if sender.Kind != mm7.RFC2822Address {
+			sender = mm7.Address{Kind: mm7.Number, Value: v + "/TYPE=PLMN"}
+		}
+	case EchoSwapped:
+		return rcpt, sender
+	case EchoBare:
+		sender = mm7.Address{Value: v, Bare: true, Kind: sender.Kind}
+	case EchoRewrite:
+		if sender.Kind != mm7.RFC2822Address {
+			sender = mm7.Address{Kind: mm7.Number, Value: "49" + strings.TrimPrefix(v, "+")}
+		}
+	}
+	return sender, rcpt
 }
 
 // statusTexts are the explanations relays put beside an MMStatus.
@@ -91,13 +148,16 @@ func (s *MMSC) draw() string {
 }
 
 // post sends one DeliveryReportReq, again after a growing pause while the
-// VASP does not take it: relays queue reports and retry a few times before
-// dropping them.
-func (s *MMSC) post(ns string, dr *mm7.DeliveryReportReq) {
+// VASP does not take it and the failure is one relays retry: no answer, an
+// HTTP 5xx without an MM7 answer, or a status of class 3 or 4006 (the
+// VASP's own trouble). A Client fault (a 2xxx or 4xxx status: the VASP
+// cannot take the report as written) is not retried: it would fail the
+// same way again.
+func (s *MMSC) post(dr *mm7.DeliveryReportReq) {
 	pause := s.opts.ReportDelay
 	for attempt := 1; attempt <= s.opts.ReportAttempts; attempt++ {
-		r := s.postAttempt(s.ctx, ns, dr, attempt)
-		if r.Err == nil || r.Document == nil {
+		r, retry := s.postAttempt(s.ctx, dr, attempt)
+		if r.Err == nil || r.Document == nil || !retry {
 			return
 		}
 		select {
@@ -110,15 +170,16 @@ func (s *MMSC) post(ns string, dr *mm7.DeliveryReportReq) {
 }
 
 // postAttempt posts a report once and records the post; a report that
-// cannot be written is logged and comes back without a Document.
-func (s *MMSC) postAttempt(ctx context.Context, ns string, dr *mm7.DeliveryReportReq, attempt int) Report {
+// cannot be written is logged and comes back without a Document. retry
+// says whether a relay would send it again.
+func (s *MMSC) postAttempt(ctx context.Context, dr *mm7.DeliveryReportReq, attempt int) (Report, bool) {
 	tid := "dr-" + s.messageID()
-	ct, body, err := mm7.Style{}.Encode(&mm7.Envelope{TransactionID: tid, Namespace: ns, Body: dr})
+	ct, body, err := mm7.Style{}.Encode(&mm7.Envelope{TransactionID: tid, Namespace: s.opts.Schema, Body: dr})
 	if err != nil {
 		s.log.Error("delivery report not written", "error", err)
-		return Report{Request: dr, Attempt: attempt, Err: err}
+		return Report{Request: dr, Attempt: attempt, Err: err}, false
 	}
-	ans, err := s.postOnce(ctx, ct, body)
+	ans, retry, err := s.postOnce(ctx, ct, body)
 	r := Report{Request: dr, Document: body, Attempt: attempt, Answer: ans, Err: err}
 	s.mu.Lock()
 	s.reports = append(s.reports, r)
@@ -130,62 +191,72 @@ func (s *MMSC) postAttempt(ctx context.Context, ns string, dr *mm7.DeliveryRepor
 	if err == nil {
 		s.log.Info("DeliveryReportReq taken", "message_id", dr.MessageID, "status", dr.MMStatus, "attempt", attempt)
 	} else {
-		s.log.Warn("DeliveryReportReq not taken", "message_id", dr.MessageID, "attempt", attempt, "error", err)
+		s.log.Warn("DeliveryReportReq not taken", "message_id", dr.MessageID, "attempt", attempt, "error", err, "retry", retry)
 	}
-	return r
+	return r, retry
 }
 
-// reportURL is where reports go now.
-func (s *MMSC) reportURL() string {
+// reportTarget is where reports go now, and the credentials they carry:
+// ReportUser and ReportPassword when set, else the receiver's own.
+func (s *MMSC) reportTarget() (url, user, password string) {
+	url = s.opts.ReportURL
 	if s.opts.ReportTo != nil {
-		return s.opts.ReportTo()
+		url, user, password = s.opts.ReportTo()
 	}
-	return s.opts.ReportURL
+	if s.opts.ReportUser != "" {
+		user, password = s.opts.ReportUser, s.opts.ReportPassword
+	}
+	return url, user, password
 }
 
 // postOnce posts a report; err is set unless the VASP answered a
-// DeliveryReportRsp with StatusCode 1000.
-func (s *MMSC) postOnce(ctx context.Context, ct string, body []byte) (*mm7.Envelope, error) {
-	url := s.reportURL()
+// DeliveryReportRsp with StatusCode 1000, and retry then says whether a
+// relay would post it again (see post).
+func (s *MMSC) postOnce(ctx context.Context, ct string, body []byte) (env *mm7.Envelope, retry bool, err error) {
+	url, user, password := s.reportTarget()
 	if url == "" {
-		return nil, errors.New("no report URL: the VASP's receiver is not listening")
+		return nil, true, errors.New("no report URL: the VASP's receiver is not listening")
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	req.Header.Set("Content-Type", ct)
 	req.Header.Set("SOAPAction", `""`)
-	if s.opts.ReportUser != "" {
-		req.SetBasicAuth(s.opts.ReportUser, s.opts.ReportPassword)
+	if user != "" {
+		req.SetBasicAuth(user, password)
 	}
 	resp, err := s.hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	env, err := mm7.Decode(resp.Header.Get("Content-Type"), raw, mm7.Limits{})
+	env, err = mm7.Decode(resp.Header.Get("Content-Type"), raw, mm7.Limits{})
 	if err != nil {
-		return nil, fmt.Errorf("HTTP %d, answer not MM7: %w", resp.StatusCode, err)
+		return nil, resp.StatusCode/100 == 5, fmt.Errorf("HTTP %d, answer not MM7: %w", resp.StatusCode, err)
 	}
-	if env.Fault != nil {
-		if env.Fault.Detail != nil {
-			return env, fmt.Errorf("HTTP %d, fault %s", resp.StatusCode, env.Fault.Detail.Status)
+	var st mm7.Status
+	switch rsp := env.Body.(type) {
+	case nil:
+		if env.Fault.Detail == nil {
+			return env, env.Fault.Code != "Client", fmt.Errorf("HTTP %d, fault %s %s", resp.StatusCode, env.Fault.Code, env.Fault.String)
 		}
-		return env, fmt.Errorf("HTTP %d, fault %s", resp.StatusCode, env.Fault.String)
+		st = env.Fault.Detail.Status
+	case *mm7.DeliveryReportRsp:
+		st = rsp.Status
+	case *mm7.ErrorRsp:
+		st = rsp.Status
+	default:
+		return env, false, fmt.Errorf("answered with %s", env.BodyName())
 	}
-	rsp, ok := env.Body.(*mm7.DeliveryReportRsp)
-	if !ok {
-		return env, fmt.Errorf("answered with %s", env.Body.Name())
+	if st.Code == mm7.Success {
+		return env, false, nil
 	}
-	if rsp.Status.Code != mm7.Success {
-		return env, fmt.Errorf("DeliveryReportRsp status %s", rsp.Status)
-	}
-	return env, nil
+	return env, st.Code/1000 == 3 || st.Code == mm7.ServiceUnavailable, fmt.Errorf("HTTP %d, status %s", resp.StatusCode, st)
 }
 
 // ParseMix reads a status mix such as "Retrieved=8,Expired=1,Rejected=1".
@@ -217,16 +288,4 @@ func canonicalStatus(name string) string {
 		}
 	}
 	return name
-}
-
-// firstOf returns the first non-empty value. A request without a
-// SenderAddress is reported as from the VAS itself, as relays put the
-// VASP's provisioned identity there.
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -15,8 +15,9 @@ import (
 // version; Decode reads all of them, forever. Encode writes a message as
 // version 1, which every release reads, so nodes of an older release
 // sharing a Riak cluster during a rolling upgrade still read them; only a
-// segment alias needs version 2.
-const RecordVersion = 2
+// segment alias needs version 2, and only a report alias (AliasBucket)
+// version 3.
+const RecordVersion = 3
 
 // zeroUnix is time.Time{}.Unix(): a zero time is stored as this second count
 // and decoded back to time.Time{}, so "unset" survives a round trip.
@@ -40,7 +41,7 @@ func checkTime(t time.Time) error {
 }
 
 // Encode serialises r (FORMAT.md): version 1 for a message, version 2 for
-// a segment alias.
+// a segment alias, version 3 for an alias into another bucket.
 // The encoding is deterministic: map entries are written in key order.
 func Encode(r *Record) ([]byte, error) {
 	if r == nil {
@@ -65,8 +66,14 @@ func Encode(r *Record) ([]byte, error) {
 		n += len(k) + len(v) + 2*binary.MaxVarintLen64
 	}
 	b := make([]byte, 0, n)
+	if r.AliasBucket != "" && r.SegmentOf == "" {
+		return nil, &recordError{"encoding", r.Key, errors.New("alias bucket without the message id it names")}
+	}
 	version := byte(1)
-	if r.SegmentOf != "" {
+	switch {
+	case r.AliasBucket != "":
+		version = 3
+	case r.SegmentOf != "":
 		version = 2
 	}
 	b = append(b, version)
@@ -87,8 +94,11 @@ func Encode(r *Record) ([]byte, error) {
 	}
 	b = appendTime(b, r.Created)
 	b = appendTime(b, r.Expires)
-	if version == 2 {
+	if version >= 2 {
 		b = binrec.AppendString(b, r.SegmentOf)
+	}
+	if version >= 3 {
+		b = binrec.AppendString(b, r.AliasBucket)
 	}
 	return binrec.Seal(b), nil
 }
@@ -127,8 +137,8 @@ func decode(data []byte) (*Record, error) {
 		return nil, errors.New("empty record")
 	}
 	switch v := data[0]; v {
-	case 1, 2:
-		return decodeV12(data, v)
+	case 1, 2, 3:
+		return decodeV123(data, v)
 	default:
 		return nil, fmt.Errorf("unknown record version %d", v)
 	}
@@ -138,9 +148,10 @@ func decode(data []byte) (*Record, error) {
 // aliases with, before they had a field of their own.
 const legacySegmentOf = "msyshost.segment_of"
 
-// decodeV12 reads versions 1 and 2: version 2 is version 1 with
-// segment_of before the checksum.
-func decodeV12(data []byte, version byte) (*Record, error) {
+// decodeV123 reads versions 1 to 3: version 2 is version 1 with
+// segment_of before the checksum, version 3 version 2 with alias_bucket
+// after segment_of.
+func decodeV123(data []byte, version byte) (*Record, error) {
 	body, err := binrec.Unseal(data)
 	if err != nil {
 		return nil, err
@@ -163,7 +174,13 @@ func decodeV12(data []byte, version byte) (*Record, error) {
 	r.Origin.Segments = d.Strings("segment ids")
 	r.Created = decodeTime(d, "created")
 	r.Expires = decodeTime(d, "expires")
-	if version >= 2 {
+	if version >= 3 {
+		r.SegmentOf = d.String("segment of")
+		r.AliasBucket = d.String("alias bucket")
+		if d.Err() == nil && (r.SegmentOf == "" || r.AliasBucket == "") {
+			d.Fail("alias bucket", "version 3 record without the key its alias names")
+		}
+	} else if version >= 2 {
 		r.SegmentOf = d.String("segment of")
 	} else if of, ok := r.Context[legacySegmentOf]; ok {
 		r.SegmentOf = of

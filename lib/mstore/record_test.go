@@ -99,6 +99,46 @@ func TestDecodeFixtureV2(t *testing.T) {
 	}
 }
 
+// fixtureV3 is the record stored in testdata/record-v3.bin, written once by
+// Encode at version 3: a report alias, which names a message in another
+// bucket (an MM7 message under MADR-<shortcode>, found from MADR-MM7).
+func fixtureV3() *Record {
+	return &Record{
+		Key:         Key{Bucket: "MADR-MM7", ID: "0000002A9F3C1B"},
+		Origin:      Origin{Channel: "mm7", Binding: "mmsc_a", Domain: "mm7.example.com", Shortcode: "4321"},
+		Created:     time.Date(2026, 12, 5, 14, 0, 0, 0, time.UTC),
+		Expires:     time.Date(2026, 12, 19, 14, 0, 0, 0, time.UTC),
+		SegmentOf:   "0000002A9F3C1B",
+		AliasBucket: "MADR-4321",
+	}
+}
+
+func TestDecodeFixtureV3(t *testing.T) {
+	data, err := os.ReadFile("testdata/record-v3.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fixtureV3()
+	got, err := Decode(want.Key, data)
+	if err != nil {
+		t.Fatalf("version 3 fixture no longer decodes: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) || !got.IsAlias() || got.Target() != (Key{Bucket: "MADR-4321", ID: "0000002A9F3C1B"}) {
+		t.Fatalf("version 3 fixture decodes to\n%+v\nwant\n%+v", got, want)
+	}
+	enc, err := Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(enc, data) {
+		t.Fatalf("Encode of a report alias no longer writes the version 3 fixture's bytes")
+	}
+	// Version 3 without the key it names is corrupt, and not written.
+	if _, err := Encode(&Record{Key: want.Key, AliasBucket: "MADR-4321"}); err == nil {
+		t.Error("an alias bucket without SegmentOf was encoded")
+	}
+}
+
 // Version 1 marked aliases with a context key; they decode as aliases.
 func TestDecodeV1Alias(t *testing.T) {
 	r := &Record{Key: Key{Bucket: "MADR-1", ID: "seg2"}, Context: map[string]string{"msyshost.segment_of": "seg1"}}
@@ -123,6 +163,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, r := range []*Record{
 		fixtureV1(),
 		fixtureV2(),
+		fixtureV3(),
 		{Key: Key{Bucket: "b", ID: "i"}},
 		{Key: Key{Bucket: "MADR-MM7", ID: "\x00\xff/:%"}, Raw: big, Expires: time.Unix(0, 1).UTC()},
 		{Key: Key{Bucket: "b", ID: "old"}, Created: time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)},
@@ -132,7 +173,7 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := byte(1 + min(len(r.SegmentOf), 1)); data[0] != want {
+		if want := byte(1 + min(len(r.SegmentOf), 1) + min(len(r.AliasBucket), 1)); data[0] != want {
 			t.Fatalf("version byte %d, want %d", data[0], want)
 		}
 		got, err := Decode(r.Key, data)

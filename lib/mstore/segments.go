@@ -13,16 +13,20 @@ import (
 // LoadMessage and DeleteMessage, which follow an alias to its message.
 
 // LoadMessage loads the message k names: the record stored under k, or,
-// when that is a segment alias, the message it belongs to. An alias whose
-// message is gone is ErrNotFound.
+// when that is an alias (of a segment, or a report alias), the message it
+// names. An alias whose message is gone is ErrNotFound.
 func LoadMessage(ctx context.Context, s Store, k Key) (*Record, error) {
 	rec, err := s.Load(ctx, k)
 	if err != nil || !rec.IsAlias() {
 		return rec, err
 	}
-	msg, err := s.Load(ctx, Key{Bucket: k.Bucket, ID: rec.SegmentOf})
+	msg, err := s.Load(ctx, rec.Target())
 	if err != nil {
-		return nil, fmt.Errorf("%s is a segment of %s/%s: %w", k, k.Bucket, rec.SegmentOf, err)
+		what := "a segment"
+		if rec.AliasBucket != "" {
+			what = "a report alias"
+		}
+		return nil, fmt.Errorf("%s is %s of %s: %w", k, what, rec.Target(), err)
 	}
 	return msg, nil
 }
@@ -35,16 +39,19 @@ func DeleteMessage(ctx context.Context, s Store, k Key) (Key, error) {
 	if err != nil {
 		return k, err
 	}
-	msgKey, segments := k, rec.Origin.Segments
-	if rec.IsAlias() {
-		msgKey = Key{Bucket: k.Bucket, ID: rec.SegmentOf}
-	}
+	msgKey, segments := rec.Target(), rec.Origin.Segments
 	var errs []error
 	if err := s.Delete(ctx, msgKey); err != nil && !errors.Is(err, ErrNotFound) {
 		errs = append(errs, err)
 	}
+	if rec.AliasBucket != "" {
+		// A report alias goes with its message.
+		if err := s.Delete(ctx, k); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
 	for _, id := range segments {
-		if ak := (Key{Bucket: k.Bucket, ID: id}); ak != msgKey {
+		if ak := (Key{Bucket: msgKey.Bucket, ID: id}); ak != msgKey {
 			if err := s.Delete(ctx, ak); err != nil && !errors.Is(err, ErrNotFound) {
 				errs = append(errs, err)
 			}

@@ -51,3 +51,42 @@ func TestLoadAndDeleteFollowSegmentAliases(t *testing.T) {
 		t.Fatalf("orphan alias: %v", err)
 	}
 }
+
+// A report alias names a message in another bucket: loading it gives the
+// message, deleting it deletes both.
+func TestLoadAndDeleteFollowReportAliases(t *testing.T) {
+	ctx := context.Background()
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	msg := &mstore.Record{Key: mstore.Key{Bucket: "MADR-4321", ID: "m1"}, MailFrom: "a@example.com", Raw: []byte("x"),
+		Origin: mstore.Origin{Channel: "mm7", Shortcode: "4321"}}
+	alias := &mstore.Record{Key: mstore.Key{Bucket: "MADR-MM7", ID: "m1"}, Origin: msg.Origin, SegmentOf: "m1", AliasBucket: "MADR-4321"}
+	for _, r := range []*mstore.Record{msg, alias} {
+		if err := st.Save(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := mstore.LoadMessage(ctx, st, alias.Key)
+	if err != nil || got.Key != msg.Key || got.MailFrom != "a@example.com" {
+		t.Fatalf("LoadMessage(alias) = %+v, %v", got, err)
+	}
+	k, err := mstore.DeleteMessage(ctx, st, alias.Key)
+	if err != nil || k != msg.Key {
+		t.Fatalf("DeleteMessage(alias) = %s, %v", k, err)
+	}
+	for _, k := range []mstore.Key{msg.Key, alias.Key} {
+		if _, err := st.Load(ctx, k); !errors.Is(err, mstore.ErrNotFound) {
+			t.Errorf("%s left behind: %v", k, err)
+		}
+	}
+	if err := st.Save(ctx, alias); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mstore.LoadMessage(ctx, st, alias.Key); !errors.Is(err, mstore.ErrNotFound) ||
+		!strings.HasPrefix(err.Error(), "MADR-MM7/m1 is a report alias of MADR-4321/m1: ") {
+		t.Errorf("orphan report alias: %v", err)
+	}
+}

@@ -74,15 +74,35 @@ type Record struct {
 	Origin      Origin
 	Created     time.Time
 	Expires     time.Time // zero: the store's retention applies
-	// SegmentOf marks a segment alias: the record kept under a further
-	// segment id of a long SMS, naming the message id of its first
-	// segment, under which the message itself is stored. An alias holds
-	// no message (no envelope, content or context).
+	// SegmentOf marks an alias: a record that holds no message (no
+	// envelope, content or context) but names the message id under which
+	// the message is stored. A segment alias is kept under a further
+	// segment id of a long SMS and names its first segment's id; a report
+	// alias is kept in another bucket under the message's own id
+	// (AliasBucket).
 	SegmentOf string
+	// AliasBucket is the bucket of the message an alias names, when it
+	// is not the alias's own: an MM7 message stored under
+	// MADR-<shortcode> has a report alias MADR-MM7/<id>, so a delivery
+	// report whose sender the relay rewrote still finds it.
+	AliasBucket string
 }
 
-// IsAlias reports whether r is a segment alias rather than a message.
+// IsAlias reports whether r is an alias rather than a message.
 func (r *Record) IsAlias() bool { return r.SegmentOf != "" }
+
+// Target is the key of the message an alias names; r's own key for a
+// message.
+func (r *Record) Target() Key {
+	if !r.IsAlias() {
+		return r.Key
+	}
+	k := Key{Bucket: r.Bucket, ID: r.SegmentOf}
+	if r.AliasBucket != "" {
+		k.Bucket = r.AliasBucket
+	}
+	return k
+}
 
 // Stamp returns the copy of r a backend stores: a zero Created becomes now,
 // a zero Expires now plus retention (DefaultRetention when retention is not

@@ -53,15 +53,16 @@ func (p *Process) addConsoleCommands() {
 			res := p.Host.Call(ctx, args[0], hookArgs...)
 			var b strings.Builder
 			if len(res.Calls) == 0 {
-				fmt.Fprintf(&b, "no module defines %s", args[0])
+				// A hook nobody defines is an answer; a name that is no
+				// hook at all is most likely a typo, and fails the command
+				// (exit 1 in batch mode).
 				if _, known := hook.Lookup(args[0]); !known {
 					if near := hook.Suggest(args[0]); near != "" {
-						fmt.Fprintf(&b, "; did you mean %s?", near)
-					} else {
-						b.WriteString(" (not a hook Momentum documents)")
+						return "", fmt.Errorf("no module defines %s; did you mean %s?", args[0], near)
 					}
+					return "", fmt.Errorf("no module defines %s (not a hook Momentum documents)", args[0])
 				}
-				b.WriteString("\n")
+				fmt.Fprintf(&b, "no module defines %s\n", args[0])
 			}
 			for _, c := range res.Calls {
 				if c.Err != "" {

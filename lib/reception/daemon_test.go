@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,27 +21,6 @@ import (
 	_ "msyshost/lib/reception"
 	_ "msyshost/lib/smtpclient"
 )
-
-const daemonPolicy = `require("msys.core")
-require("msys.extended.message")
-local mod = {}
-function mod:validate_rcptto(msg, str, ac, vctx)
-  if string.find(tostring(str), "^nobody@") then
-    vctx:set_code(550, "5.1.1 No such address")
-    return msys.core.VALIDATE_DONE
-  end
-  return msys.core.VALIDATE_CONT
-end
-function mod:validate_data_spool_each_rcpt(msg, ac, vctx)
-  msg:header("X-Policy", "seen " .. msg:rcptto())
-  return msys.core.VALIDATE_CONT
-end
-function mod:validate_set_binding(msg)
-  msg:binding("outbound")
-  return msys.core.VALIDATE_CONT
-end
-msys.registerModule("policy", mod)
-`
 
 // logLines keeps the daemon's log.
 type logLines struct {
@@ -69,16 +47,18 @@ func (l *logLines) has(s string) bool {
 }
 
 // The daemon's assembly: SMTP in on a real socket asks the config's
-// scripts at every phase and queues what policy accepted to the spool.
+// scripts (the shipped examples/reception.lua) at every phase and queues
+// what policy accepted to the spool.
 func TestDaemonRunsThePolicyOnLiveSessions(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "policy.lua"), []byte(daemonPolicy), 0o644); err != nil {
+	examples, err := filepath.Abs(filepath.Join("..", "..", "examples"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Parse(filepath.Join(dir, "test.conf"), []byte(`
-Binding "outbound" { }
+Binding "bulk" { }
 ESMTP_Listener { Listen "127.0.0.1:0" { } }
-scriptlet "scriptlet" { script "policy" { source = "policy" } }
+scriptlet "scriptlet" { script "reception" { source = "reception" } }
 Control_Listener { Listen "`+filepath.Join(dir, "control.sock")+`" { } }
 `))
 	if err != nil {
@@ -87,7 +67,7 @@ Control_Listener { Listen "`+filepath.Join(dir, "control.sock")+`" { } }
 	logs := &logLines{}
 	ctx := context.Background()
 	p, err := process.Build(ctx, process.Options{
-		Mode: process.Daemon, Config: cfg, DataDir: dir, SearchPath: []string{dir},
+		Mode: process.Daemon, Config: cfg, DataDir: dir, SearchPath: []string{examples},
 		Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
 	if err != nil {
@@ -122,7 +102,7 @@ Control_Listener { Listen "`+filepath.Join(dir, "control.sock")+`" { } }
 	if err := c.Hello("client.example"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Mail("alice@example.com", nil); err != nil {
+	if err := c.Mail("alice@bulk.example", nil); err != nil {
 		t.Fatal(err)
 	}
 	var se *smtp.SMTPError
@@ -145,11 +125,11 @@ Control_Listener { Listen "`+filepath.Join(dir, "control.sock")+`" { } }
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].RcptTo != "bob@example.net" || entries[0].Binding != "outbound" {
+	if len(entries) != 1 || entries[0].RcptTo != "bob@example.net" || entries[0].Binding != "bulk" {
 		t.Fatalf("spool holds %+v", entries)
 	}
 	_, raw, err := q.Spool.Get(entries[0].ID)
-	if err != nil || !strings.Contains(string(raw), "X-Policy: seen bob@example.net") {
+	if err != nil || !strings.Contains(string(raw), "X-Reception-Policy: checked for bob@example.net") {
 		t.Fatalf("queued message (%v):\n%s", err, raw)
 	}
 	if !logs.has("reception: refused by policy") {

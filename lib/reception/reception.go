@@ -21,6 +21,7 @@ package reception
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,9 +49,6 @@ const (
 	HookFinal       = "core_final_validation"
 	HookDealloc     = "validate_dealloc"
 	protocolESMTP   = core.PESMTP
-	defaultAgain    = 10
-	defaultPause    = 5 * time.Millisecond
-	maxPause        = 100 * time.Millisecond
 	temporaryIssue  = "temporary issue, please retry your message later"
 	undecidedPrefix = "policy did not decide"
 )
@@ -68,11 +66,6 @@ type Policy struct {
 	Hostname string
 	// Observe, when set, sees every dispatch and its result (scenarios).
 	Observe func(hook string, args []any, res luahost.Result)
-	// AgainLimit is how many times one module may ask VALIDATE_AGAIN in a
-	// phase before the command is answered 451 4.3.0 (421 at connect);
-	// AgainPause the first pause, doubled at each call up to 100 ms.
-	AgainLimit int
-	AgainPause time.Duration
 	// Auditor, when inbound_audit is configured, counts the connections,
 	// messages received and refusals per client and the SMTP sessions
 	// open now (msys.audit, ac:inbound_session_count).
@@ -92,9 +85,12 @@ type conn struct {
 	vctx *core.Vctx // the session's: its Msg is the transaction's message
 	// tx is the message of the transaction the script has seen so far:
 	// the one made at MAIL FROM, then smtpserver's from the first RCPT.
-	tx       *message.Message
-	tarpit   time.Duration // held so far
-	audited  bool          // counted as an open session
+	tx      *message.Message
+	tarpit  time.Duration // held so far
+	audited bool          // counted as an open session
+	// ended: End ran; a phase after it (a command go-smtp read from its
+	// buffer after the connection closed) runs no hook and is refused.
+	ended    bool
 	messages int
 	rcpts    int // RCPTs on the connection
 	txRcpts  int // RCPTs since MAIL FROM
@@ -115,14 +111,31 @@ func (p *Policy) state(c *smtpserver.Conn) *conn {
 func (st *conn) sync(c *smtpserver.Conn) {
 	st.ac.RemoteAddr, st.ac.LocalAddr = c.Remote.String(), c.Local.String()
 	st.ac.Ehlo, st.ac.AuthUser, st.ac.TLS = c.Helo, c.AuthUser, c.TLS
+	// msg.recv_method and ac.protocol: ESMTP, SMTP after a HELO.
+	st.ac.Protocol = core.PESMTP
+	c.Context[core.KeyRecvMethod] = "esmtp"
+	if c.HELO {
+		st.ac.Protocol = core.PSMTP
+		c.Context[core.KeyRecvMethod] = "smtp"
+	}
 	if c.CanRelay {
 		c.Context["can_relay"] = "true"
+	} else {
+		delete(c.Context, "can_relay")
 	}
 	if c.TLS {
 		c.Context["tls"] = "true"
 	} else {
 		delete(c.Context, "tls")
 	}
+}
+
+// relay takes back what the script left in can_relay (VCTX_CONN): a
+// policy grants relaying by setting it, withdraws it by unsetting it or
+// setting "false" or "0".
+func relay(c *smtpserver.Conn) {
+	v, ok := c.Context["can_relay"]
+	c.CanRelay = ok && v != "" && v != "false" && v != "0"
 }
 
 // Connect runs validate_connect(ac, vctx).
@@ -161,6 +174,10 @@ func (p *Policy) Ehlo(ctx context.Context, c *smtpserver.Conn, name string) erro
 	defer st.mu.Unlock()
 	c.Context["ehlo_domain"] = name
 	c.Context["ehlo_string"] = "EHLO " + name
+	// A greeting (again, or after STARTTLS) starts over: no transaction,
+	// so no message context of an earlier one (RFC 5321 4.1.4).
+	st.tx, st.vctx.Msg = nil, core.NewVctx(nil).Msg
+	st.vctx.Msg.ConnContext = c.Context
 	st.sync(c)
 	return p.audit(c, p.run(ctx, c, st, HookEhlo, st.vctx, str(name), st.ac, st.vctx))
 }
@@ -206,6 +223,19 @@ func (p *Policy) RcptTo(ctx context.Context, c *smtpserver.Conn, m *message.Mess
 	}))
 }
 
+// lastRcptVars sets the recipient variables of the transaction's message
+// to its last recipient accepted (they were a refused one's, the RCPT
+// asked about last), or none.
+func lastRcptVars(c *smtpserver.Conn, m *message.Message) {
+	if len(c.Rcpts) > 0 {
+		setRcptVars(m, c.Rcpts[len(c.Rcpts)-1])
+		return
+	}
+	for _, k := range []string{"rcptto_string", "rcptto_localpart", "rcptto_domain"} {
+		delete(m.Context, k)
+	}
+}
+
 // adopt makes m, smtpserver's message of the transaction, the one the
 // script sees, with what the script set in the message context so far.
 func (st *conn) adopt(m *message.Message) {
@@ -227,12 +257,18 @@ func (st *conn) adopt(m *message.Message) {
 }
 
 // withRecipients lets the phase's script see and change the transaction's
-// recipient list (msys.extended.vctx).
+// recipient list (msys.extended.vctx): an address it adds passes the
+// checks of RCPT TO, and the edits hold only when the phase accepts.
 func (p *Policy) withRecipients(c *smtpserver.Conn, st *conn, run func() error) error {
 	st.vctx.Recipients = append([]string{}, c.Rcpts...)
+	st.vctx.CheckRecipient = c.CheckRecipient
 	err := run()
-	c.Rcpts = st.vctx.Recipients
-	st.vctx.Recipients = nil
+	if err == nil {
+		c.Rcpts = st.vctx.Recipients
+	} else if !slices.Equal(c.Rcpts, st.vctx.Recipients) {
+		p.Log.Info("reception: recipient list edits of a refused phase dropped", "conn", c.ID, "recipients", st.vctx.Recipients)
+	}
+	st.vctx.Recipients, st.vctx.CheckRecipient = nil, nil
 	return err
 }
 
@@ -251,6 +287,7 @@ func (p *Policy) message(ctx context.Context, c *smtpserver.Conn, m *message.Mes
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.adopt(m)
+	lastRcptVars(c, m)
 	st.sync(c)
 	err := p.audit(c, p.withRecipients(c, st, func() error {
 		return p.run(ctx, c, st, name, st.vctx, m, st.ac, st.vctx)
@@ -302,6 +339,10 @@ func (p *Policy) End(ctx context.Context, c *smtpserver.Conn) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.ended {
+		return
+	}
+	st.ended = true
 	if st.audited {
 		p.Auditor.SessionClosed(auditService, c.Remote.Addr().Unmap())
 	}
@@ -339,67 +380,42 @@ func splitAddr(addr string) (local, domain string) {
 // cannot keep a connection forever.
 const maxTarpit = 5 * time.Minute
 
-func (p *Policy) hold(ctx context.Context, st *conn, v *core.Vctx) {
+func (p *Policy) hold(ctx context.Context, c *smtpserver.Conn, st *conn, name string, v *core.Vctx) {
 	d := min(v.Tarpit, maxTarpit-st.tarpit)
 	v.Tarpit = 0
 	if d <= 0 {
 		return
 	}
 	st.tarpit += d
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-	}
+	p.Log.Info("reception: reply held by vctx:tarpit", "hook", name, "held", d, "conn", c.ID)
+	wait(ctx, d)
 }
 
-// reply is the refusal for a reply a script set (vctx.Code: one or more
-// "ddd text" lines), or nil for a 2xx.
-func reply(code string, temporary bool) error {
-	n, enh, text := parseReply(code)
-	if n < 400 {
+// reply is the refusal for the reply a script set (vctx:set_code), or
+// nil for a 2xx. An RFC 3463 enhanced code of the reply's class at the
+// start of the text is its enhanced code, taken off every line that
+// starts with it.
+func reply(code int, text string) error {
+	if code < 400 {
 		return nil
 	}
-	return &status.Error{Protocol: status.Policy, Code: n, Enhanced: enh, Text: text, Temporary: temporary || n < 500}
+	enh, text := splitEnhanced(code, text)
+	return &status.Error{Protocol: status.Policy, Code: code, Enhanced: enh, Text: text, Temporary: code < 500}
 }
 
-// parseReply reads a formatted reply: the code, an RFC 3463 enhanced code
-// at the start of the text when there is one of the reply's class, and
-// the text, lines joined by "\n".
-func parseReply(s string) (code int, enhanced, text string) {
-	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+func splitEnhanced(code int, text string) (enhanced, rest string) {
+	first, _, _ := strings.Cut(text, "\n")
+	f := strings.Fields(first)
+	if len(f) == 0 || !status.ValidEnhanced(f[0], code) {
+		return "", text
+	}
+	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if i == 0 && len(l) >= 3 {
-			code, _ = strconv.Atoi(l[:3])
-		}
-		if len(l) >= 4 {
-			l = l[4:]
-		} else {
-			l = ""
-		}
-		lines[i] = l
-	}
-	if f := strings.Fields(lines[0]); len(f) > 0 && isEnhanced(f[0], code) {
-		enhanced = f[0]
-		for i, l := range lines {
-			lines[i] = strings.TrimSpace(strings.TrimPrefix(l, enhanced))
+		if r, ok := strings.CutPrefix(l, f[0]); ok && (r == "" || r[0] == ' ') {
+			lines[i] = strings.TrimSpace(r)
 		}
 	}
-	return code, enhanced, strings.Join(lines, "\n")
-}
-
-func isEnhanced(s string, code int) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || parts[0] != strconv.Itoa(code/100) {
-		return false
-	}
-	for _, p := range parts[1:] {
-		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 999 {
-			return false
-		}
-	}
-	return true
+	return f[0], strings.Join(lines, "\n")
 }
 
 func (p *Policy) failure(c *smtpserver.Conn) error {
@@ -411,24 +427,15 @@ func (p *Policy) failure(c *smtpserver.Conn) error {
 	return status.Temporaryf(status.Policy, 421, "4.3.0", "%s", text)
 }
 
-func (p *Policy) againLimit() (int, time.Duration) {
-	limit, pause := p.AgainLimit, p.AgainPause
-	if limit <= 0 {
-		limit = defaultAgain
-	}
-	if pause <= 0 {
-		pause = defaultPause
-	}
-	return limit, pause
-}
-
-// undecided answers a phase whose module asked VALIDATE_AGAIN too often.
-func undecided(name string, limit int) error {
-	code, enh := 451, "4.3.0"
+// undecided answers a phase whose module asked VALIDATE_AGAIN too often:
+// 451 4.3.0, or 421 at connect, which closes.
+func undecided(c *smtpserver.Conn, name, module string, calls int) error {
+	code := 451
 	if name == HookConnect {
 		code = 421
+		c.Disconnect = true
 	}
-	return status.Temporaryf(status.Policy, code, enh, "%s (%s asked to be called again %d times); try again later", undecidedPrefix, name, limit)
+	return status.Temporaryf(status.Policy, code, "4.3.0", "%s (module %s returned VALIDATE_AGAIN %d times in %s); try again later", undecidedPrefix, module, calls, name)
 }
 
 func describe(c luahost.HookCall) string {

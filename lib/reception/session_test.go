@@ -2,13 +2,7 @@ package reception_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -23,6 +17,7 @@ import (
 	"msyshost/lib/hook"
 	"msyshost/lib/reception"
 	"msyshost/lib/smtpserver"
+	"msyshost/lib/tlstest"
 	"msyshost/luahost"
 )
 
@@ -96,7 +91,7 @@ func TestSessionThroughTLSAndAuth(t *testing.T) {
 	}}
 	l := smtpserver.Listen{Addr: "in-process", RelayHosts: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		MaxMessageSize: 1 << 20, MaxLineLength: 4096, IdleTime: 10 * time.Second,
-		TLS: selfSigned(t), Users: map[string]string{"carol": "secret"}, Mechanisms: []string{"PLAIN"}}
+		TLS: tlstest.New(t, "mx.msyshost.test").ServerConfig(), Users: map[string]string{"carol": "secret"}, Mechanisms: []string{"PLAIN"}}
 	q := &smtpserver.Recorder{}
 	srv := smtpserver.New(smtpserver.Options{InProcess: &l, Queue: q, Policy: pol, Hostname: "mx.msyshost.test"})
 	if err := srv.Start(context.Background()); err != nil {
@@ -137,19 +132,4 @@ func TestSessionThroughTLSAndAuth(t *testing.T) {
 	if len(arity) > 0 {
 		t.Errorf("hooks called off their catalog entry: %v", arity)
 	}
-}
-
-func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.msyshost.test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"mx.msyshost.test"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
 }

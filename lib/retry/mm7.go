@@ -46,10 +46,6 @@ func MM7PolicyOf(cfg *config.Config, scope config.Scope) (MM7Policy, error) {
 // reports are asked for and saving is not switched off.
 func (p MM7Policy) Tracked() bool { return p.DeliveryReport && p.SaveMessage }
 
-// Bucket is the bucket of a submission from shortcode ("" when the sender
-// is not a short code).
-func (p MM7Policy) Bucket(shortcode string) string { return Bucket(MM7, shortcode, p.UseShortcode) }
-
 // Submission describes an accepted SubmitReq to Core.Submitted.
 func (p MM7Policy) Submission(m *message.Message, messageID, shortcode, binding, domain string) Submission {
 	return Submission{
@@ -107,8 +103,11 @@ func (r MM7Report) Receipt(bucket string) Receipt {
 // one whose receipt was already acted on. A report may name its message
 // ambiguously (the bucket depends on how the relay echoes the sender) and
 // may overtake the save, so every key is tried until one appears or
-// ParkTimeout passes. ok is false for a message the core does not know; err
-// is set when the store could not answer.
+// ParkTimeout passes. A key holding a report alias (MADR-MM7/<id> for a
+// message stored under MADR-<shortcode>) gives the message's key; a record
+// of another channel (an SMPP message under the same id) is not the
+// report's. ok is false for a message the core does not know; err is set
+// when the store could not answer.
 func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, ok bool, err error) {
 	if len(keys) == 0 {
 		return mstore.Key{}, false, nil
@@ -121,25 +120,13 @@ func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, 
 	deadline := c.now().Add(max(timeout, 0))
 	poll := parkPoll
 	for {
-		c.mu.Lock()
-		for _, k := range keys {
-			_, pending := c.pending[k]
-			_, seg := c.segments.get(k)
-			_, ext := c.external.get(k)
-			_, done := c.handled.get(k)
-			if pending || seg || ext || done {
-				c.mu.Unlock()
-				return k, true, nil
-			}
+		if k, ok := c.known(keys); ok {
+			return k, true, nil
 		}
-		c.mu.Unlock()
 		for _, k := range keys {
-			_, err := c.Store.Load(ctx, k)
-			if err == nil {
-				return k, true, nil
-			}
-			if !errors.Is(err, mstore.ErrNotFound) {
-				return k, false, fmt.Errorf("looking up %s: %w", k, err)
+			found, ok, err := c.locateStored(ctx, k)
+			if err != nil || ok {
+				return found, ok, err
 			}
 		}
 		if timeout < 0 || !c.now().Before(deadline) {
@@ -152,4 +139,47 @@ func (c *Core) Locate(ctx context.Context, keys ...mstore.Key) (key mstore.Key, 
 		}
 		poll = min(2*poll, parkPollMax)
 	}
+}
+
+// known returns the first of keys the core's memory knows.
+func (c *Core) known(keys []mstore.Key) (mstore.Key, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		_, pending := c.pending[k]
+		_, seg := c.segments.get(k)
+		_, ext := c.external.get(k)
+		_, done := c.handled.get(k)
+		if pending || seg || ext || done {
+			return k, true
+		}
+	}
+	return mstore.Key{}, false
+}
+
+// locateStored looks k up in the store, following a report alias to its
+// message (which must be stored too, or be in memory).
+func (c *Core) locateStored(ctx context.Context, k mstore.Key) (mstore.Key, bool, error) {
+	rec, err := c.Store.Load(ctx, k)
+	switch {
+	case errors.Is(err, mstore.ErrNotFound):
+		return k, false, nil
+	case err != nil:
+		return k, false, fmt.Errorf("looking up %s: %w", k, err)
+	case other(rec, MM7):
+		return k, false, nil
+	case rec.AliasBucket == "":
+		return k, true, nil
+	}
+	target := rec.Target()
+	if t, ok := c.known([]mstore.Key{target}); ok {
+		return t, true, nil
+	}
+	if _, err := c.Store.Load(ctx, target); err != nil {
+		if errors.Is(err, mstore.ErrNotFound) {
+			return k, false, nil // the alias outlived its message
+		}
+		return k, false, fmt.Errorf("looking up %s, which %s names: %w", target, k, err)
+	}
+	return target, true, nil
 }

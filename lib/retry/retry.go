@@ -121,6 +121,10 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 	return key, c.save(ctx, RecordOf(s.Message, key, origin, c.now()))
 }
 
+// mm7Bucket is where every MM7 delivery report can find its message: the
+// message itself, or its report alias (see save).
+var mm7Bucket = Bucket(MM7, "", false)
+
 // save stores a submitted message and then, for a long SMS, a segment
 // alias (mstore.Record.SegmentOf) under each further segment id, so a
 // receipt for any segment finds its message after a restart or at another
@@ -130,6 +134,15 @@ func (c *Core) Submitted(ctx context.Context, s Submission) (mstore.Key, error) 
 func (c *Core) save(ctx context.Context, msg *mstore.Record) error {
 	if err := c.saveOne(ctx, msg); err != nil {
 		return fmt.Errorf("storing submitted message %s: %w", msg.Key, err)
+	}
+	if msg.Origin.Channel == string(MM7) && msg.Bucket != mm7Bucket {
+		// A report alias (mstore.Record.AliasBucket): a report whose
+		// sender the relay rewrote names no short code bucket.
+		a := &mstore.Record{Key: mstore.Key{Bucket: mm7Bucket, ID: msg.ID}, Origin: msg.Origin, Created: msg.Created,
+			SegmentOf: msg.ID, AliasBucket: msg.Bucket}
+		if err := c.saveOne(ctx, a); err != nil {
+			return fmt.Errorf("storing the report alias of %s, %s: %w", msg.Key, a.Key, err)
+		}
 	}
 	segs := msg.Origin.Segments
 	if len(segs) < 2 {
@@ -309,7 +322,7 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		log.Info("duplicate receipt ignored")
 		return res, nil
 	}
-	rec := c.park(ctx, key, log)
+	rec := c.park(ctx, key, r.Channel, log)
 	c.recall(rec)
 	key, out, act := c.segment(key, out)
 	res.Key, res.Outcome = key, out
@@ -334,8 +347,28 @@ func (c *Core) Receipt(ctx context.Context, r Receipt) (Result, error) {
 		if seg {
 			c.deleteAliases(ctx, g)
 		}
+		if r.Channel == MM7 && key.Bucket != mm7Bucket {
+			// The alias goes, and memory answers for it: a repeated
+			// report that names no short code is then a duplicate at
+			// once rather than an unknown message looked for until the
+			// park timeout.
+			a := mstore.Key{Bucket: mm7Bucket, ID: key.ID}
+			c.mu.Lock()
+			c.handled.put(a, struct{}{}, c.now())
+			c.mu.Unlock()
+			if err := c.Store.Delete(ctx, a); err != nil && !errors.Is(err, mstore.ErrNotFound) {
+				log.Warn("report alias not deleted; retention will remove it", "alias", a.String(), "error", err)
+			}
+		}
 	}
 	return res, err
+}
+
+// other reports a stored record of the other channel: SMPP and MM7 share
+// the MADR-<shortcode> buckets, and an id one SMSC handed out may be one
+// an MMSC handed out too. Such a record is not this receipt's message.
+func other(rec *mstore.Record, ch Channel) bool {
+	return rec != nil && rec.Origin.Channel != "" && rec.Origin.Channel != string(ch)
 }
 
 // act runs the receipt hook and, for a negative receipt the hooks
@@ -349,6 +382,9 @@ func (c *Core) act(ctx context.Context, r Receipt, out Outcome, rec *mstore.Reco
 		rec, err = c.Store.Load(ctx, key)
 		if err != nil && !errors.Is(err, mstore.ErrNotFound) {
 			return fmt.Errorf("loading %s before its negative receipt: %w", key, err)
+		}
+		if other(rec, r.Channel) || rec != nil && rec.IsAlias() {
+			rec = nil
 		}
 	}
 	name := receiptHooks[r.Channel][out]
@@ -438,7 +474,7 @@ const (
 // a segment of a known message, or kept elsewhere by a hook. It gives up
 // after ParkTimeout, and the receipt goes on (the hooks may know better).
 // It returns the stored record (or alias) when it read one.
-func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *mstore.Record {
+func (c *Core) park(ctx context.Context, key mstore.Key, channel Channel, log *slog.Logger) *mstore.Record {
 	timeout := c.ParkTimeout
 	if timeout == 0 {
 		timeout = 5 * time.Second
@@ -471,6 +507,10 @@ func (c *Core) park(ctx context.Context, key mstore.Key, log *slog.Logger) *msto
 			return nil
 		}
 		rec, err := c.Store.Load(ctx, key)
+		if other(rec, channel) {
+			log.Warn("the stored record under this key is another channel's message; not this receipt's", "stored_channel", rec.Origin.Channel)
+			return nil
+		}
 		if !errors.Is(err, mstore.ErrNotFound) {
 			return rec // there, or the store is failing: the action will say so
 		}

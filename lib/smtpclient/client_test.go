@@ -3,13 +3,7 @@ package smtpclient
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"net/textproto"
 	"strings"
@@ -20,6 +14,7 @@ import (
 	"msyshost/lib/message"
 	"msyshost/lib/smtpclient/smtpsink"
 	"msyshost/lib/status"
+	"msyshost/lib/tlstest"
 )
 
 func sink(t *testing.T, opts smtpsink.Options) *smtpsink.Sink {
@@ -204,7 +199,8 @@ Domain "via-routes.example" { Routes = ( "smtp://127.0.0.1?port=`+bport+`" ) }
 // the failure is a certificate check TLS_Verify asked for (before the fix
 // an untrusted certificate under TLS_Verify = host meant cleartext).
 func TestSTARTTLS(t *testing.T) {
-	cert, pool := selfSigned(t)
+	sc := tlstest.New(t, "sink.test", "127.0.0.1")
+	cert, pool := sc.TLS, sc.Pool
 	tlsSink := sink(t, smtpsink.Options{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
 	plain := sink(t, smtpsink.Options{})
 
@@ -256,38 +252,6 @@ func TestSTARTTLS(t *testing.T) {
 	if err := deliver(c, "a@example.com", "b@example.net", body); err == nil {
 		t.Fatal("TLS required with an untrusted certificate delivered")
 	}
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and sink.test, and a pool
-// trusting it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "sink.test"},
-		DNSNames:     []string{"sink.test"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
 // TestParseReply checks enhanced codes are split off every line only when

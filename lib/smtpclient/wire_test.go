@@ -18,6 +18,7 @@ import (
 	"msyshost/lib/channel"
 	"msyshost/lib/smtpclient/smtpsink"
 	"msyshost/lib/status"
+	"msyshost/lib/tlstest"
 )
 
 // oldServer is an RFC 821-era server that offers only what ext lists
@@ -190,11 +191,11 @@ func TestStaleConnectionReplaced(t *testing.T) {
 // Before the fix the second domain's mail went over the first's
 // connection, unverified.
 func TestTLSCAPartOfReuse(t *testing.T) {
-	cert, _ := selfSigned(t)
+	cert := tlstest.New(t, "sink.test", "127.0.0.1").TLS
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.pem")
 	os.WriteFile(good, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o644)
-	other, _ := selfSigned(t)
+	other := tlstest.New(t, "sink.test", "127.0.0.1").TLS
 	bad := filepath.Join(dir, "other.pem")
 	os.WriteFile(bad, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: other.Certificate[0]}), 0o644)
 	s := sink(t, smtpsink.Options{TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,6 +81,42 @@ func FuzzSession(f *testing.F) {
 			if m.RcptTo == "" || m.BatchID == "" || !bytes.HasPrefix(m.Raw(), []byte("Received: ")) {
 				t.Fatalf("queued a message without envelope or trace: %+v", m)
 			}
+		}
+	})
+}
+
+// FuzzGreetings: however the command stream is cut into reads, the
+// greeting verb noted is the one of the last HELO or EHLO line before any
+// STARTTLS line, as when the stream is read whole, line by line (a line
+// is judged by its first 9 bytes, once it has them or ends).
+func FuzzGreetings(f *testing.F) {
+	for _, s := range []string{"HELO a\r\nMAIL FROM:<x@y>\r\n", "EHLO a\r\nhelo b\r\n", "HELO a\r\nSTARTTLS\r\nEHLO b\r\n", "HEL", "\r\nhElO \n"} {
+		f.Add(s, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, s string, cut uint8) {
+		want, enc := false, false
+		for _, l := range strings.SplitAfter(s, "\n") {
+			if enc || len(l) < 9 && !strings.HasSuffix(l, "\n") {
+				break
+			}
+			switch v := strings.ToUpper(l[:min(9, len(l))]); {
+			case strings.HasPrefix(v, "HELO "):
+				want = true
+			case strings.HasPrefix(v, "EHLO "):
+				want = false
+			case strings.TrimRight(v, "\r\n") == "STARTTLS":
+				enc = true
+			}
+		}
+		c := &clientConn{state: &Conn{}, lineStart: true}
+		b := []byte(s)
+		for len(b) > 0 {
+			n := min(len(b), int(cut%16)+1)
+			c.greetings(b[:n])
+			b = b[n:]
+		}
+		if c.state.HELO != want {
+			t.Fatalf("%q cut every %d: HELO %v, want %v", s, cut%16+1, c.state.HELO, want)
 		}
 	})
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"msyshost/lib/message"
 	"msyshost/lib/spool"
 	"msyshost/lib/status"
+	"msyshost/lib/tlstest"
 )
 
 // TestRecipientsShareContent: one message to many recipients is held once
@@ -251,7 +254,7 @@ func TestReceivedNamesQueuedID(t *testing.T) {
 // longer says the client may relay (RFC 3207 4.2), as CanRelay does not.
 // Before the fix can_relay = "true" from AUTH survived.
 func TestSTARTTLSForgetsRelay(t *testing.T) {
-	certFile, keyFile := writeCert(t, t.TempDir())
+	certFile, keyFile := tlstest.New(t, "mx.msyshost.test", "127.0.0.1").Files(t, t.TempDir(), "mx")
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -336,4 +339,69 @@ func FuzzReadMessage(f *testing.F) {
 			t.Fatalf("accepted %q", b)
 		}
 	})
+}
+
+// TestDeclaredSizeIsNotReserved: sessions that declare SIZE at the limit,
+// open DATA and send nothing hold next to no memory. Before the fix each
+// reserved the declared 20 MiB at DATA, for the whole Data_Timeout: fifty
+// such sessions from one address held a gigabyte.
+func TestDeclaredSizeIsNotReserved(t *testing.T) {
+	l := listen()
+	l.MaxMessageSize = 20 << 20
+	addr := serve(t, l, Options{})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	const sessions = 50
+	for range sessions {
+		c := dial(t, addr)
+		c.do("EHLO client.test", 250, "")
+		c.do("MAIL FROM:<a@example.com> SIZE=20971520", 250, "")
+		c.do("RCPT TO:<b@example.net>", 250, "")
+		c.do("DATA", 354, "")
+	}
+	// The last DATA was answered, so its session is reading the message.
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	if grown := int64(ms.HeapAlloc) - int64(before); grown > 64<<20 {
+		t.Errorf("%d sessions in DATA that sent nothing hold %d MiB", sessions, grown>>20)
+	}
+}
+
+// TestBareLFEndOfDataAnsweredAtOnce: a client whose lines end in bare LFs
+// ends its message with "\n.\n" and waits. It gets 521 5.5.2 at once and
+// the connection closes; before, it waited for Idle_Time and got 421.
+// A dot line after CRLF with only its own end bare is refused the same
+// way, and a dot-stuffed line is no end.
+func TestBareLFEndOfDataAnsweredAtOnce(t *testing.T) {
+	addr := serve(t, listen(), Options{})
+	for name, data := range map[string]string{
+		"all bare":       "Subject: x\n\nhello\n.\n",
+		"bare before":    "Subject: x\r\n\r\nhello\n.\r\n",
+		"at the start":   ".\n",
+		"after stuffing": "Subject: x\r\n\r\n..\r\nhello\n.\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			c.do("EHLO client.test", 250, "")
+			c.do("MAIL FROM:<a@example.com>", 250, "")
+			c.do("RCPT TO:<b@example.net>", 250, "")
+			c.do("DATA", 354, "")
+			c.nc.SetDeadline(time.Now().Add(3 * time.Second))
+			if _, err := io.WriteString(c.nc, data); err != nil {
+				t.Fatal(err)
+			}
+			c.want(521, "5.5.2")
+			if _, err := c.tp.ReadLine(); err == nil {
+				t.Error("the connection stayed open")
+			}
+		})
+	}
+	// A proper end still works on a fresh connection.
+	c := dial(t, addr)
+	c.do("EHLO client.test", 250, "")
+	c.do("MAIL FROM:<a@example.com>", 250, "")
+	c.do("RCPT TO:<b@example.net>", 250, "")
+	c.data(body+"..a dot-stuffed line\r\n", 250, "")
 }

@@ -78,6 +78,10 @@ func (pipeAddr) String() string  { return inProcessAddr }
 type memConn struct {
 	in, out       *memBuf
 	local, remote net.Addr
+	// ended is closed once the server has ended the session, after the
+	// policy's End: shared by both ends.
+	ended     chan struct{}
+	endedOnce *sync.Once
 
 	mu       sync.Mutex
 	deadline time.Time // for reads; writes never block
@@ -86,10 +90,19 @@ type memConn struct {
 func newMemConn(remote, local netip.AddrPort) (client, server *memConn) {
 	a, b := newMemBuf(), newMemBuf()
 	ra, la := net.TCPAddrFromAddrPort(remote), net.TCPAddrFromAddrPort(local)
-	client = &memConn{in: a, out: b, local: ra, remote: la}
-	server = &memConn{in: b, out: a, local: la, remote: ra}
+	ended, once := make(chan struct{}), &sync.Once{}
+	client = &memConn{in: a, out: b, local: ra, remote: la, ended: ended, endedOnce: once}
+	server = &memConn{in: b, out: a, local: la, remote: ra, ended: ended, endedOnce: once}
 	return client, server
 }
+
+// Ended is closed once the server has ended the session on this
+// connection, what the policy does at its end (validate_dealloc) included:
+// the server closes the connection before that, so a client that must see
+// it waits here.
+func (c *memConn) Ended() <-chan struct{} { return c.ended }
+
+func (c *memConn) markEnded() { c.endedOnce.Do(func() { close(c.ended) }) }
 
 func (c *memConn) Read(p []byte) (int, error) {
 	c.mu.Lock()

@@ -1,15 +1,7 @@
 package smtpserver
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"net/netip"
 	"net/textproto"
 	"os"
@@ -19,6 +11,7 @@ import (
 	"time"
 
 	"msyshost/lib/config"
+	"msyshost/lib/tlstest"
 )
 
 func parse(t *testing.T, text string) *config.Config {
@@ -94,7 +87,7 @@ ESMTP_Listener {
 // follows it, and that the trace header says ESMTPS.
 func TestSTARTTLS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile := writeCert(t, dir)
+	certFile, keyFile := tlstest.New(t, "mx.msyshost.test", "127.0.0.1").Files(t, dir, "mx")
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		t.Fatal(err)
@@ -122,28 +115,6 @@ func TestSTARTTLS(t *testing.T) {
 	if raw := string(q.all()[0].Raw()); !strings.Contains(raw, "with ESMTPS id") {
 		t.Fatalf("trace %q", raw)
 	}
-}
-
-func writeCert(t *testing.T, dir string) (string, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.msyshost.test"},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	return certFile, keyFile
 }
 
 // FuzzPasswords checks the credentials reader never panics and that what

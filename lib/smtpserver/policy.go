@@ -2,7 +2,11 @@ package smtpserver
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/netip"
+
+	"github.com/emersion/go-smtp"
 
 	"msyshost/lib/message"
 )
@@ -16,6 +20,10 @@ type Conn struct {
 	Local  netip.AddrPort
 	// Helo is the name the client gave in EHLO or HELO.
 	Helo string
+	// HELO says the client greeted with HELO (plain SMTP, RFC 5321
+	// 4.1.1.1) rather than EHLO; the policy may read it from the Ehlo
+	// phase on.
+	HELO bool
 	TLS  bool
 	// AuthUser is the user SMTP AUTH authenticated, "" before.
 	AuthUser string
@@ -36,7 +44,38 @@ type Conn struct {
 	Disconnect bool
 	// PolicyState is the policy's own state for the connection.
 	PolicyState any
+
+	// recipient is the listener's check of a recipient against its
+	// Relay_Domains and Max_Recipients_Per_Message.
+	recipient func(c *Conn, addr string, have int) error
 }
+
+// CheckRecipient refuses an address a policy would add to the
+// transaction's recipients (Momentum's vctx:add_recipient) as RCPT TO
+// refuses it: a control character, space or angle bracket (501 5.1.3), no
+// domain (501 5.1.3), relaying denied (550 5.7.1), or have recipients on
+// the list already, Max_Recipients_Per_Message (452 4.5.3).
+// The error reads as the reply RCPT TO would have had.
+func (c *Conn) CheckRecipient(addr string, have int) error {
+	err := checkAddress(addr)
+	if err == nil && c.recipient != nil {
+		err = c.recipient(c, addr, have)
+	}
+	var r *smtp.SMTPError
+	if errors.As(err, &r) {
+		return replyError{r}
+	}
+	return err
+}
+
+// replyError is an SMTP reply as an error that reads as the reply.
+type replyError struct{ r *smtp.SMTPError }
+
+func (e replyError) Error() string {
+	return fmt.Sprintf("%d %s %s", e.r.Code, enhancedString(e.r.EnhancedCode), e.r.Message)
+}
+
+func (e replyError) Unwrap() error { return e.r }
 
 // Policy is asked at each phase of an SMTP session, in Momentum's order
 // (connect, ehlo, mailfrom, rcptto, data, data_spool,

@@ -9,6 +9,8 @@
 package smtpserver
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -18,7 +20,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -234,18 +238,82 @@ func (l *listener) accept() {
 }
 
 func (l *listener) admit(cc *clientConn) {
+	defer func() {
+		// A panic in the connect phase ends this connection, not the
+		// daemon.
+		if v := recover(); v != nil {
+			l.s.log.Error("smtp in: panic admitting a connection; closed it", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "panic", v, "stack", string(debug.Stack()))
+			cc.Close()
+		}
+	}()
 	if err := l.s.policy.Connect(l.s.ctx, cc.state); err != nil {
-		r := replyOf(err)
+		r := greetingRefusal(replyOf(err))
 		cc.SetWriteDeadline(time.Now().Add(5 * time.Second))
 		writeReply(cc.Conn, r)
-		cc.Close()
 		l.s.log.Info("smtp in: connection refused by policy", "conn", cc.state.ID, "remote", cc.state.Remote.String(), "reply", r.Code)
+		if r.Code == 554 {
+			l.awaitQuit(cc)
+		}
+		cc.Close()
 		return
 	}
 	select {
 	case l.admitted <- cc:
 	case <-l.closed:
 		cc.Close()
+	}
+}
+
+// greetingRefusal is the greeting for a connection policy refused: RFC
+// 5321 4.3.2 allows only 554 and 421 there (and 220), so a permanent
+// refusal becomes 554 and a temporary one 421, with the policy's text and
+// enhanced code.
+func greetingRefusal(r *smtp.SMTPError) *smtp.SMTPError {
+	out := *r
+	if r.Code >= 500 {
+		out.Code = 554
+	} else {
+		out.Code = 421
+	}
+	return &out
+}
+
+// After a 554 greeting the client may still talk; quitWait bounds how long
+// it is waited for and quitCommands how many commands it may send.
+const (
+	quitWait     = 30 * time.Second
+	quitCommands = 10
+)
+
+// awaitQuit keeps a connection greeted with 554 open until the client's
+// QUIT (221), answering every other command 503 5.5.1, as RFC 5321 3.1
+// asks; a client that does not QUIT within quitWait or quitCommands, or
+// sends a line longer than a command's, is disconnected. Shutdown ends the
+// wait.
+func (l *listener) awaitQuit(cc *clientConn) {
+	wait := quitWait
+	if cc.idle > 0 {
+		wait = min(wait, cc.idle)
+	}
+	cc.mu.Lock()
+	if cc.closing {
+		cc.mu.Unlock()
+		return
+	}
+	cc.Conn.SetReadDeadline(time.Now().Add(wait))
+	cc.mu.Unlock()
+	br := bufio.NewReaderSize(cc.Conn, 1024)
+	for range quitCommands {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return
+		}
+		cc.Conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		if strings.EqualFold(strings.TrimSpace(string(line)), "QUIT") {
+			io.WriteString(cc.Conn, "221 2.0.0 Bye\r\n")
+			return
+		}
+		io.WriteString(cc.Conn, "503 5.5.1 Bad sequence of commands: this server does not accept your connection, QUIT\r\n")
 	}
 }
 
@@ -265,9 +333,28 @@ func (l *listener) stop(ctx context.Context) {
 	}
 	l.mu.Unlock()
 	if err := l.srv.Shutdown(ctx); err != nil {
-		l.srv.Close()
+		// go-smtp's Close after a Shutdown closes nothing (Shutdown took
+		// its done channel): the sessions left are dropped here.
+		l.dropConns()
 	}
 	<-l.served
+}
+
+// dropConns closes every client connection still open; each session's
+// goroutine then ends it (the policy's End included).
+func (l *listener) dropConns() {
+	l.mu.Lock()
+	conns := make([]*clientConn, 0, len(l.conns))
+	for cc := range l.conns {
+		conns = append(conns, cc)
+	}
+	l.mu.Unlock()
+	for _, cc := range conns {
+		cc.Conn.Close()
+	}
+	if len(conns) > 0 {
+		l.s.log.Warn("smtp in: sessions still open at shutdown dropped; their transactions were not acknowledged", "listen", l.cfg.Addr, "sessions", len(conns))
+	}
 }
 
 // gate is the net.Listener go-smtp serves: the connections accept let in.
@@ -320,6 +407,18 @@ type clientConn struct {
 	tls *tls.Conn
 	// authFailures counts failed AUTH attempts.
 	authFailures int
+
+	// What greetings sees of the command lines: at the start of one, the
+	// first bytes of one so far, past STARTTLS.
+	lineStart bool
+	verb      []byte
+	encrypted bool
+	// greets counts the greeting lines read (before STARTTLS).
+	greets int
+	// dataEnd watches a message's raw bytes for an end written with a
+	// bare LF; bareEnd is set once one went by.
+	dataEnd dataEnd
+	bareEnd bool
 }
 
 // newClientConn takes a connection, or returns nil when its address has
@@ -331,6 +430,7 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		Local:   addrPort(nc.LocalAddr()),
 		Context: map[string]string{},
 	}
+	st.recipient = l.checkRecipient
 	ip := st.Remote.Addr().Unmap()
 	relay := l.cfg.OpenRelay
 	for _, p := range l.cfg.RelayHosts {
@@ -339,9 +439,13 @@ func (l *listener) newClientConn(nc net.Conn) *clientConn {
 		}
 	}
 	st.CanRelay = relay
-	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime}
+	cc := &clientConn{Conn: nc, state: st, relayHost: relay, idle: l.cfg.IdleTime, lineStart: true}
 	if e, ok := l.s.policy.(Ender); ok {
-		cc.end = func() { e.End(context.WithoutCancel(l.s.ctx), st) }
+		cc.end = func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(l.s.ctx), endTimeout)
+			defer cancel()
+			e.End(ctx, st)
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -381,6 +485,9 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		if c.timedOut.Load() {
 			return 0, os.ErrDeadlineExceeded
 		}
+		if c.bareEnd {
+			return 0, errBareLineEndOfData
+		}
 		c.mu.Lock()
 		if c.hangup || c.closing && !c.inData {
 			closing := c.closing && !c.hangup
@@ -400,6 +507,7 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		c.Conn.SetReadDeadline(deadline)
 		c.mu.Unlock()
 		n, err := c.Conn.Read(b)
+		c.greetings(b[:n])
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			c.mu.Lock()
@@ -420,6 +528,54 @@ func (c *clientConn) Read(b []byte) (int, error) {
 			c.timedOut.Store(true)
 		}
 		return n, err
+	}
+}
+
+// greetings notes which greeting the client sends, HELO or EHLO (go-smtp
+// does not say), from the command lines read: a line starting with the
+// verb. A message's lines are not looked at (they are read while inData),
+// nor anything after STARTTLS (the bytes are TLS records).
+func (c *clientConn) greetings(b []byte) {
+	c.mu.Lock()
+	inData := c.inData
+	c.mu.Unlock()
+	if inData && !c.encrypted && c.dataEnd.bare(b) {
+		c.bareEnd = true
+	}
+	if inData || c.encrypted {
+		if len(b) > 0 {
+			c.lineStart, c.verb = b[len(b)-1] == '\n', c.verb[:0]
+		}
+		return
+	}
+	for len(b) > 0 {
+		if c.lineStart || len(c.verb) > 0 {
+			k := min(len(b), 9-len(c.verb))
+			c.verb = append(c.verb, b[:k]...)
+			if len(c.verb) >= 9 || bytes.IndexByte(c.verb, '\n') >= 0 {
+				c.noteVerb(c.verb)
+				c.verb = c.verb[:0]
+			}
+		}
+		i := bytes.IndexByte(b, '\n')
+		c.lineStart = i >= 0
+		if i < 0 {
+			return
+		}
+		b = b[i+1:]
+	}
+}
+
+func (c *clientConn) noteVerb(v []byte) {
+	switch {
+	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("HELO ")):
+		c.state.HELO = true
+		c.greets++
+	case len(v) >= 5 && bytes.EqualFold(v[:5], []byte("EHLO ")):
+		c.state.HELO = false
+		c.greets++
+	case bytes.EqualFold(bytes.TrimRight(v, "\r\n"), []byte("STARTTLS")):
+		c.encrypted = true
 	}
 }
 
@@ -450,7 +606,7 @@ func (c *clientConn) shutdown() {
 func (c *clientConn) startData(timeout time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inData = true
+	c.inData, c.dataEnd, c.bareEnd = true, newDataEnd(), false
 	if timeout > 0 {
 		c.dataBy = time.Now().Add(timeout)
 	}
@@ -478,16 +634,22 @@ func (c *clientConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// endTimeout bounds the policy's End (validate_dealloc) after a session.
+const endTimeout = 30 * time.Second
+
 func (c *clientConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
-		// The policy's End first: once the client sees the connection
-		// close, the session is over on this side too.
+		// The socket and its Listener_Sessions slot go first: what the
+		// policy does at the end (validate_dealloc) keeps neither.
+		err = c.Conn.Close()
+		c.release()
 		if c.end != nil {
 			c.end()
 		}
-		c.release()
-		err = c.Conn.Close()
+		if mc, ok := c.Conn.(*memConn); ok {
+			mc.markEnded()
+		}
 	})
 	return err
 }

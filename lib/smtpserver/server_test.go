@@ -86,15 +86,21 @@ type client struct {
 
 func dial(t *testing.T, addr string) *client {
 	t.Helper()
+	c := newClient(t, addr)
+	c.want(220, "")
+	return c
+}
+
+// newClient connects without reading the greeting.
+func newClient(t *testing.T, addr string) *client {
+	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	c := &client{t: t, nc: nc, tp: textproto.NewConn(nc)}
-	c.want(220, "")
-	return c
+	return &client{t: t, nc: nc, tp: textproto.NewConn(nc)}
 }
 
 func (c *client) reply() (int, string) {

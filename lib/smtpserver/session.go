@@ -31,6 +31,12 @@ type session struct {
 	st   *Conn
 	m    *message.Message // the transaction, from MAIL FROM
 	size int64            // the SIZE MAIL FROM declared, 0 when none
+	// greeting is the policy's refusal of a greeting after the first
+	// (see Reset), which answers MAIL FROM until a greeting it accepts.
+	greeting error
+	// greets is how many greeting lines the policy has been asked about
+	// (clientConn.greets when it last was).
+	greets int
 }
 
 var (
@@ -45,6 +51,10 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 		return nil, errors.New("connection of unknown type")
 	}
 	st := cc.state
+	if st.Disconnect {
+		// A greeting the client pipelined after policy disconnected it.
+		return nil, errClosedByPolicy
+	}
 	st.Helo = c.Hostname()
 	_, tlsOn := c.TLSConnectionState()
 	if tlsOn && !st.TLS {
@@ -63,7 +73,7 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 	if err := l.s.policy.Ehlo(l.s.ctx, st, st.Helo); err != nil {
 		return nil, l.refuse(c, st, err)
 	}
-	return &session{l: l, c: c, cc: cc, st: st}, nil
+	return &session{l: l, c: c, cc: cc, st: st, greets: cc.greets}, nil
 }
 
 // refuse is the reply to a policy's refusal. When the policy asked to
@@ -72,6 +82,11 @@ func (l *listener) newSession(c *smtp.Conn) (smtp.Session, error) {
 // pipelined after it reach no policy (closing reports them).
 func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
 	r := replyOf(err)
+	if r.Code == 421 && !st.Disconnect {
+		// RFC 5321 4.2.2 / 3.8: a 421 closes the connection, whether
+		// or not the policy asked to disconnect.
+		st.Disconnect = true
+	}
 	if st.Disconnect {
 		nc := c.Conn()
 		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
@@ -86,14 +101,19 @@ func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
 // from go-smtp's buffer, never from the connection).
 func (s *session) closing() error {
 	if s.st.Disconnect {
-		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "connection closed by policy"}
+		return errClosedByPolicy
 	}
 	return nil
 }
 
+var errClosedByPolicy = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "connection closed by policy"}
+
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := s.closing(); err != nil {
 		return err
+	}
+	if s.greeting != nil {
+		return s.greeting
 	}
 	if err := s.l.s.policy.MailFrom(s.l.s.ctx, s.st, from); err != nil {
 		return s.l.refuse(s.c, s.st, err)
@@ -111,8 +131,8 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
-	if message.DomainOf(to) == "" {
-		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	if err := checkAddress(to); err != nil {
+		return err
 	}
 	if s.size > 0 && s.size*int64(len(s.st.Rcpts)+1) > maxTransactionBytes {
 		// Each recipient's copy may come to be its own (a policy edits
@@ -126,19 +146,54 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if err := s.l.s.policy.RcptTo(s.l.s.ctx, s.st, s.m, to); err != nil {
 		return s.l.refuse(s.c, s.st, err)
 	}
-	if !s.st.CanRelay && !s.relayDomain(to) {
-		s.l.s.log.Info("smtp in: relaying denied", "conn", s.st.ID, "remote", s.st.Remote.String(), "to", to)
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
+	if err := s.l.relay(s.st, to); err != nil {
+		return err
 	}
 	s.st.Rcpts = append(s.st.Rcpts, to)
 	return nil
 }
 
+// checkAddress refuses a recipient no RCPT TO could carry: one without a
+// domain, or with a control character (CR and LF above all: an address a
+// policy added goes into header fields and SMTP commands). Spaces and
+// angle brackets can be in one (go-smtp unquotes a quoted local part).
+func checkAddress(to string) error {
+	if strings.ContainsFunc(to, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: fmt.Sprintf("recipient %q has a control character", to)}
+	}
+	if message.DomainOf(to) == "" {
+		return &smtp.SMTPError{Code: 501, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: "recipient <" + to + "> needs a domain"}
+	}
+	return nil
+}
+
+// relay refuses a recipient the client may not send to: another domain
+// than Relay_Domains, unless the client may relay.
+func (l *listener) relay(st *Conn, to string) error {
+	if st.CanRelay || l.relayDomain(to) {
+		return nil
+	}
+	l.s.log.Info("smtp in: relaying denied", "conn", st.ID, "remote", st.Remote.String(), "to", to)
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied for <" + to + ">"}
+}
+
+// checkRecipient is Conn.CheckRecipient's listener part: relaying and
+// Max_Recipients_Per_Message.
+func (l *listener) checkRecipient(st *Conn, to string, have int) error {
+	if err := l.relay(st, to); err != nil {
+		return err
+	}
+	if l.cfg.MaxRecipients > 0 && have >= l.cfg.MaxRecipients {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: fmt.Sprintf("Maximum limit of %d recipients reached", l.cfg.MaxRecipients)}
+	}
+	return nil
+}
+
 // relayDomain reports a recipient domain of Relay_Domains ("*.x" matches
 // the subdomains of x, not x itself, as Momentum's left globs).
-func (s *session) relayDomain(to string) bool {
+func (l *listener) relayDomain(to string) bool {
 	d := message.DomainOf(to)
-	for _, r := range s.l.cfg.RelayDomains {
+	for _, r := range l.cfg.RelayDomains {
 		if suffix, ok := strings.CutPrefix(r, "*"); ok {
 			if strings.HasSuffix(d, suffix) && len(d) > len(suffix) {
 				return true
@@ -162,6 +217,11 @@ func (s *session) Data(r io.Reader) error {
 	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
 	m.BatchID = s.l.s.opts.Queue.NewID()
 	raw, err := readMessage(r, s.received(m.BatchID), s.size, s.l.cfg.MaxMessageSize)
+	if errors.Is(err, errBareLineEndOfData) {
+		s.l.s.log.Info("smtp in: message ended with a bare LF; refused, nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String())
+		s.st.Disconnect = true
+		return s.l.refuse(s.c, s.st, err)
+	}
 	if err != nil {
 		s.l.s.log.Info("smtp in: message not received in full; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "error", err)
 		return dataError(err, s.l.cfg.MaxLineLength)
@@ -172,6 +232,12 @@ func (s *session) Data(r io.Reader) error {
 	}
 	if err := pol.DataSpool(ctx, s.st, m); err != nil {
 		return s.l.refuse(s.c, s.st, err)
+	}
+	if len(s.st.Rcpts) == 0 && !m.Discarded {
+		// Policy removed every recipient (vctx:remove_recipient): RFC
+		// 5321 3.3's answer to DATA without a valid recipient.
+		s.l.s.log.Info("smtp in: no recipient left after policy; nothing queued", "batch", m.BatchID, "conn", s.st.ID)
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "No valid recipients"}
 	}
 	var accepted, dsns []*message.Message
 	var refused []error
@@ -252,6 +318,9 @@ func (s *session) received(id string) []byte {
 	if s.st.AuthUser != "" {
 		proto += "A"
 	}
+	if s.st.HELO && proto == "ESMTP" {
+		proto = "SMTP"
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (msyshost) with %s id %s", oneWord(s.st.Helo), s.st.Remote.Addr().Unmap(), s.l.s.opts.Hostname, proto, id)
 	if len(s.st.Rcpts) == 1 {
@@ -268,7 +337,28 @@ func oneWord(s string) string {
 	return s
 }
 
-func (s *session) Reset() { s.m, s.st.Rcpts = nil, nil }
+// Reset ends the transaction: at RSET, after DATA, and at a greeting
+// after the first (RFC 5321 4.1.4: EHLO again resets as RSET), for which
+// go-smtp makes no new session. A greeting goes through the policy's ehlo
+// phase here: go-smtp does not say which Reset is one, so it is one that
+// comes with another name, or after a greeting line was read that the
+// policy was not asked about (before STARTTLS; after it, the same name
+// again keeps the last answer). go-smtp answers the greeting 250 whatever
+// the policy says; a refusal answers the next MAIL FROM instead, or, when
+// the policy disconnects, is the reply and the connection closes.
+func (s *session) Reset() {
+	s.m, s.st.Rcpts = nil, nil
+	name := s.c.Hostname()
+	if name == "" || s.st.Disconnect || name == s.st.Helo && s.cc.greets <= s.greets {
+		return
+	}
+	s.st.Helo, s.greets = name, s.cc.greets
+	s.greeting = nil
+	if err := s.l.s.policy.Ehlo(s.l.s.ctx, s.st, name); err != nil {
+		s.greeting = s.l.refuse(s.c, s.st, err)
+		s.l.s.log.Info("smtp in: a second greeting refused by policy", "conn", s.st.ID, "remote", s.st.Remote.String(), "helo", name)
+	}
+}
 
 func (s *session) Logout() error { return nil }
 
@@ -379,20 +469,12 @@ func replyOf(err error) *smtp.SMTPError {
 }
 
 func parseEnhanced(s string, code int) smtp.EnhancedCode {
-	parts := strings.Split(s, ".")
-	if len(parts) == 3 {
+	if status.ValidEnhanced(s, code) {
 		var e smtp.EnhancedCode
-		ok := true
-		for i, p := range parts {
-			n, err := strconv.Atoi(p)
-			if err != nil || n < 0 || n > 999 {
-				ok = false
-			}
-			e[i] = n
+		for i, p := range strings.Split(s, ".") {
+			e[i], _ = strconv.Atoi(p)
 		}
-		if ok && e[0] == code/100 {
-			return e
-		}
+		return e
 	}
 	return smtp.EnhancedCode{code / 100, 0, 0}
 }

@@ -492,6 +492,17 @@ func (s *Spool) fail(ctx context.Context, rec *record, m *message.Message, cause
 			s.keepFailed(ctx, rec, m, cause, quiet, err, log)
 			return err
 		}
+		// A bounce whose recipient (the message's sender) is no address
+		// can never be queued; trying again would only repeat the refusal
+		// (a sender stored by an older release's laxer check). The
+		// message goes without one, as an MTA drops a bounce it cannot
+		// address.
+		if dsn != nil {
+			if err := checkEnvelope(dsn); err != nil {
+				log.Error("spool: delivery failed and its bounce cannot be addressed; removed without one", "sender", rec.MailFrom, "status", cause.Error(), "error", err)
+				dsn = nil
+			}
+		}
 	}
 	if err := s.remove(ctx, rec, dsn); err != nil {
 		s.unsettle(&settlement{rec: rec, msg: m, cause: cause, quiet: quiet})

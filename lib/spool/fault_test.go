@@ -195,3 +195,42 @@ func TestEnqueueFailureKeepsID(t *testing.T) {
 		t.Fatalf("a refused enqueue changed the id from %s to %s", id, m.ID)
 	}
 }
+
+// TestUnaddressableBounceDoesNotStallDelivery: a message whose stored
+// sender the envelope check now refuses (what an older release let in)
+// fails for good, goes without a bounce, and the spool goes on. Before
+// the fix its bounce was owed for ever, retried every second, and the
+// loop took no other message.
+func TestUnaddressableBounceDoesNotStallDelivery(t *testing.T) {
+	r := newRouter(func(m *message.Message, _ int) error {
+		if m.RcptTo == "gone@example.net" {
+			return status.Permanentf(status.SMTP, 550, "5.1.1", "no such user")
+		}
+		return nil
+	})
+	s := openTest(t, "", Options{Router: r, Bouncer: renderer{}})
+	first := msg("a@example.com", "gone@example.net")
+	if err := s.Enqueue(context.Background(), first); err != nil {
+		t.Fatal(err)
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		rec, err := stored(tx, first.ID)
+		if err != nil {
+			return err
+		}
+		rec.MailFrom = "a@example.com> NOTIFY=NEVER"
+		return tx.Bucket(bucketMessages).Put([]byte(first.ID), encodeRecord(rec))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, s)
+	waitFor(t, "the failed message removed", func() bool { _, _, err := s.Get(first.ID); return err != nil })
+	if err := s.Enqueue(context.Background(), msg("c@example.com", "later@example.net")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a later message delivered", func() bool { return r.attempts("later@example.net") == 1 })
+	if n := r.attempts("a@example.com> NOTIFY=NEVER"); n != 0 {
+		t.Errorf("a bounce to the refused sender was delivered %d times", n)
+	}
+}

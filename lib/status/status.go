@@ -7,6 +7,7 @@ package status
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -134,4 +135,28 @@ func SMTPReply(err error) (code int, enhanced, text string) {
 		enh = "5.3.0"
 	}
 	return 554, enh, e.Text
+}
+
+// ValidEnhanced reports whether s is an RFC 3463 enhanced status code
+// ("class.subject.detail", subject and detail 0-999) whose class is the
+// first digit of the reply code.
+func ValidEnhanced(s string, code int) bool {
+	class, rest, ok := strings.Cut(s, ".")
+	if !ok || class != strconv.Itoa(code/100) {
+		return false
+	}
+	subject, detail, ok := strings.Cut(rest, ".")
+	return ok && threeDigits(subject) && threeDigits(detail)
+}
+
+func threeDigits(s string) bool {
+	if s == "" || len(s) > 3 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

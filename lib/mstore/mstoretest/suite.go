@@ -108,7 +108,8 @@ func same(t *testing.T, got, want *mstore.Record) {
 	if got.Key != want.Key || got.MailFrom != want.MailFrom || got.RcptTo != want.RcptTo ||
 		!bytes.Equal(got.Raw, want.Raw) || !sameMap(got.Context, want.Context) ||
 		!sameMap(got.ConnContext, want.ConnContext) || !sameOrigin(got.Origin, want.Origin) ||
-		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf {
+		!got.Created.Equal(want.Created) || !got.Expires.Equal(want.Expires) || got.SegmentOf != want.SegmentOf ||
+		got.AliasBucket != want.AliasBucket {
 		t.Fatalf("loaded %s differs:\n got %+v\nwant %+v", want.Key, brief(got), brief(want))
 	}
 }

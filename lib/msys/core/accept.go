@@ -18,8 +18,9 @@ type Accept struct {
 	RemoteAddr string // "ip:port" of the client
 	LocalAddr  string // "ip:port" of the listener
 	Protocol   int    // P_ESMTP, P_SMTP, ...
-	// Capabilities are the ESMTP extensions the session offers;
-	// msys.extended.ac's esmtp_capability_add/remove edit them.
+	// Capabilities are the ESMTP extensions a script added (msys.extended.ac's
+	// esmtp_capability_add/remove edit them); the EHLO reply does not
+	// follow them.
 	Capabilities []string
 	// What the session has learnt so far, for reception policy (msyshost's
 	// fields: Momentum's Lua pages name only remote_addr and protocol).

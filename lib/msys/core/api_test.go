@@ -36,6 +36,16 @@ func init() {
 			"list": luahost.Func("list", func(a luahost.Args) int {
 				return a.Push(core.ListClass.Push(a.L, &core.List{Items: []any{&core.ECString{B: []byte("first")}, "second"}}))
 			}),
+			// An accept construct as SMTP in fills it, from a table.
+			"accept": luahost.Func("accept", func(a luahost.Args) int {
+				t := a.L.CheckTable(1)
+				ac := &core.Accept{
+					RemoteAddr: t.RawGetString("remote_addr").String(), LocalAddr: t.RawGetString("local_addr").String(),
+					Protocol: int(lua.LVAsNumber(t.RawGetString("protocol"))), Ehlo: t.RawGetString("ehlo").String(),
+					AuthUser: t.RawGetString("auth_user").String(), TLS: lua.LVAsBool(t.RawGetString("tls")),
+				}
+				return a.Push(core.AcceptClass.Push(a.L, ac))
+			}),
 			"vctx": luahost.Func("vctx", func(a luahost.Args) int {
 				v := core.NewVctx(core.MessageClass.To(a.L.Get(1)))
 				vctxs = append(vctxs, v)
@@ -52,7 +62,7 @@ func TestAPI(t *testing.T) {
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
 	luatest.Run(t, "api_test.lua", &luahost.Services{Now: func() time.Time { return now }})
 
-	if len(vctxs) == 0 || vctxs[0].Code != "421 bye" || !vctxs[0].Disconnect {
+	if len(vctxs) == 0 || vctxs[0].ReplyCode != 421 || vctxs[0].ReplyText != "bye" || !vctxs[0].Disconnect {
 		t.Errorf("vctx reply not recorded: %+v", vctxs)
 	}
 

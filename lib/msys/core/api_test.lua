@@ -307,3 +307,24 @@ function TestProtocols(t)
   msg:context_set(core.ECMESS_CTX_CONN, "msyshost:recv_method", "mm7")
   t:eq(msg.recv_method, core.P_MM7, "received over MM7")
 end
+
+-- The accept construct's fields, as a reception hook reads them.
+function TestAcceptConstruct(t)
+  local ac = msys.core_test.accept({ remote_addr = "192.0.2.7:40001", local_addr = "127.0.0.1:25",
+    protocol = core.P_SMTP, ehlo = "client.example", auth_user = "carol", tls = true })
+  t:eq(msys.type(ac), "msys.core:_accept_construct", "msys.type")
+  t:eq(ac.remote_addr, "192.0.2.7:40001", "remote_addr")
+  t:eq(ac.local_addr, "127.0.0.1:25", "local_addr")
+  t:eq(ac.protocol, core.P_SMTP, "protocol")
+  t:eq(core.protocol_string(ac.protocol), "SMTP", "protocol_string")
+  t:eq(ac.ehlo, "client.example", "ehlo")
+  t:eq(ac.auth_user, "carol", "auth_user")
+  t:eq(ac.tls, true, "tls")
+  local before = msys.core_test.accept({ remote_addr = "192.0.2.7:40001", local_addr = "127.0.0.1:25",
+    protocol = core.P_ESMTP, ehlo = "", auth_user = "", tls = false })
+  t:eq(ac.protocol ~= before.protocol, true, "ESMTP is another protocol")
+  t:eq(before.ehlo, "", "ehlo before a greeting")
+  t:eq(before.auth_user, "", "auth_user before AUTH")
+  t:eq(before.tls, false, "tls before STARTTLS")
+  t:eq(type(before.tls), "boolean", "tls is a boolean")
+end

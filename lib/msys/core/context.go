@@ -1,6 +1,8 @@
 package core
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	lua "github.com/yuin/gopher-lua"
@@ -29,22 +31,10 @@ func openContext(L *lua.LState, t *lua.LTable) {
 	BlobClass.Field(L, "self", func(L *lua.LState, b *Blob) lua.LValue { return StringClass.Push(L, b.Text) }, nil)
 }
 
-// sortedKeys returns a context dictionary's keys in byte order: Momentum's
-// order is its hash table's, which no script can rely on; msyshost's is
-// stable.
-func sortedKeys(d map[string]string) []string {
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // msys.core.ec_message_context_firstkey(msg, type) → the first key of the
 // context, nil when it is empty.
 func contextFirstKey(a luahost.Args) int {
-	keys := sortedKeys(ctxDict(a, 2))
+	keys := slices.Sorted(maps.Keys(ctxDict(a, 2))) // Momentum's order is its hash table's; msyshost's is stable
 	if len(keys) == 0 {
 		return a.Push(lua.LNil)
 	}
@@ -55,7 +45,7 @@ func contextFirstKey(a luahost.Args) int {
 // key, nil after the last. Keys are visited in byte order, so a loop that
 // sets values as it goes still visits each key once.
 func contextNextKey(a luahost.Args) int {
-	keys := sortedKeys(ctxDict(a, 2))
+	keys := slices.Sorted(maps.Keys(ctxDict(a, 2)))
 	prev := a.String(3)
 	i := sort.SearchStrings(keys, prev)
 	if i < len(keys) && keys[i] == prev {

@@ -2,6 +2,8 @@ package core
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -18,12 +20,16 @@ var VctxClass = luahost.NewClass[Vctx]("msys.core:_validate_context", "vctx")
 // Vctx is a validation context: the message being validated (whose
 // message and connection contexts back VCTX_MESS and VCTX_CONN) and the
 // reply the script chose. The SMTP layer that dispatches a validate_* hook
-// makes one with NewVctx, passes it as a hook argument and reads Code and
-// Disconnect afterwards.
+// makes one with NewVctx, passes it as a hook argument and reads
+// ReplyCode, ReplyText and Disconnect afterwards.
 type Vctx struct {
-	Msg        *message.Message
-	Code       string // the reply set by set_code or disconnect, "" when none
-	Disconnect bool   // disconnect was called
+	Msg *message.Message
+	// ReplyCode is the reply set by set_code or disconnect, 0 when none;
+	// ReplyText its text: lines joined by "\n", without CR, without the
+	// reply code a script may have written at the start of a line.
+	ReplyCode  int
+	ReplyText  string
+	Disconnect bool // disconnect was called
 	// Recipients is the session's recipient list, which
 	// msys.extended.vctx's add_recipient, remove_recipient and
 	// recipient_list edit; RcptListFinal closes it (the
@@ -32,6 +38,10 @@ type Vctx struct {
 	RcptListFinal bool
 	// Tarpit is how long vctx:tarpit asked the SMTP session to hold.
 	Tarpit time.Duration
+	// CheckRecipient, when set, refuses an address add_recipient or
+	// recipient_list would add to a list of have recipients, as the SMTP
+	// session would refuse its RCPT TO.
+	CheckRecipient func(addr string, have int) error
 }
 
 // String names a vctx in scenario reports.
@@ -102,7 +112,7 @@ func vctxSet(a luahost.Args) int {
 // argument, so the script error names the line that set it.
 func vctxSetCode(a luahost.Args) int {
 	v := VctxClass.Check(a, 1)
-	v.Code = replyOf(a)
+	v.ReplyCode, v.ReplyText = replyOf(a)
 	return 0
 }
 
@@ -110,17 +120,35 @@ func vctxSetCode(a luahost.Args) int {
 // after sending it.
 func vctxDisconnect(a luahost.Args) int {
 	v := VctxClass.Check(a, 1)
-	v.Code = replyOf(a)
+	v.ReplyCode, v.ReplyText = replyOf(a)
 	v.Disconnect = true
 	return 0
 }
 
-func replyOf(a luahost.Args) string {
+func replyOf(a luahost.Args) (int, string) {
 	code := a.Int(2)
 	if !ValidReplyCode(code) {
 		a.Error(2, fmt.Sprintf("SMTP reply code expected (2yz, 4yz or 5yz, y 0-5), got %d", code))
 	}
-	return message.FormatCode(code, a.OptString(3, ""))
+	return code, ReplyText(code, a.OptString(3, ""))
+}
+
+// ReplyText is the text of a reply a script set, as it can go on the
+// wire: its lines (CRLF, LF or a bare CR end one; trailing line ends are
+// dropped) joined by "\n", each without the reply code a script may have
+// written in front of it ("550-", "550 ").
+func ReplyText(code int, text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	c := strconv.Itoa(code)
+	for i, l := range lines {
+		if rest, ok := strings.CutPrefix(l, c); ok && (rest == "" || rest[0] == ' ' || rest[0] == '-') {
+			l = strings.TrimLeft(rest, " -")
+		}
+		lines[i] = l
+	}
+	return strings.Join(lines, "\n")
 }
 
 // ValidReplyCode reports whether code can answer an SMTP command from

@@ -39,6 +39,11 @@ function mod:validate_rcptto(msg, str, ac, vctx)
     self.tries = (self.tries or 0) + 1
     if self.tries < 3 then return core.VALIDATE_AGAIN end
     self.tries = nil
+  elseif lp == "patient" then
+    -- eight times, then on: the second module asks as often
+    self.tries = (self.tries or 0) + 1
+    if self.tries <= 8 then return core.VALIDATE_AGAIN end
+    self.tries = nil
   elseif lp == "forever" then
     return core.VALIDATE_AGAIN
   elseif lp == "code299" then

@@ -12,6 +12,14 @@ local function joined(list)
   return table.concat(out, ",")
 end
 
+function mod:validate_rcptto(msg, str, ac, vctx)
+  if string.find(tostring(str), "^nobody@") then
+    vctx:set_code(550, "5.1.1 No such address")
+    return core.VALIDATE_DONE
+  end
+  return core.VALIDATE_CONT
+end
+
 function mod:validate_data(msg, ac, vctx)
   if msg:header("X-Add-Copy")[1] then
     vctx:add_recipient(msg:header("X-Add-Copy")[1])

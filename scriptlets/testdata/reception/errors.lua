@@ -1,12 +1,12 @@
 -- Fails in the phase the client names in EHLO ("raise.data", "nil.rcptto",
--- "loop.mailfrom"), or at connect for 192.0.2.99.
+-- "loop.mailfrom", "tail.mailfrom"), or at connect for 192.0.2.99.
 require("msys.core")
 local core = msys.core
 local mod = {}
 
 local function act(self, phase)
   if self.phase ~= phase then return core.VALIDATE_CONT end
-  if self.how == "raise" then
+  if self.how == "raise" or self.how == "tail" then
     error("policy broke in " .. phase)
   elseif self.how == "loop" then
     while true do end
@@ -28,6 +28,8 @@ function mod:validate_ehlo(str, ac, vctx)
 end
 
 function mod:validate_mailfrom(str, ac, vctx)
+  -- a tail call: the error still names act's line
+  if self.how == "tail" then return act(self, "mailfrom") end
   local r = act(self, "mailfrom")
   return r
 end

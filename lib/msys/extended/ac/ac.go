@@ -14,7 +14,14 @@ import (
 )
 
 func init() {
-	luahost.Register(luahost.Binding{Name: "msys.extended.ac", Open: open})
+	// go-smtp writes the EHLO reply itself, after STARTTLS through a TLS
+	// connection of its own that msyshost cannot rewrite: the edited list
+	// stays on the accept construct.
+	const notApplied = "recorded on the accept construct; the EHLO reply does not change (go-smtp writes it)"
+	luahost.Register(luahost.Binding{Name: "msys.extended.ac", Open: open, Notes: map[string]string{
+		"accept_construct:esmtp_capability_add":    notApplied,
+		"accept_construct:esmtp_capability_remove": notApplied,
+	}})
 }
 
 func open(L *lua.LState) lua.LValue {
@@ -34,8 +41,9 @@ func smtp(a luahost.Args) *core.Accept {
 	return ac
 }
 
-// ac:esmtp_capability_add(name): the session's EHLO reply offers name (a
-// second add of the same name changes nothing).
+// ac:esmtp_capability_add(name): adds name to the accept construct's list
+// of extensions (a second add of the same name changes nothing); the EHLO
+// reply is not changed.
 func capabilityAdd(a luahost.Args) int {
 	ac := smtp(a)
 	name := strings.TrimSpace(a.String(2))
@@ -48,8 +56,9 @@ func capabilityAdd(a luahost.Args) int {
 	return 0
 }
 
-// ac:esmtp_capability_remove(name): the EHLO reply no longer offers name
-// (its keyword compared without case, parameters ignored).
+// ac:esmtp_capability_remove(name): takes name off the accept construct's
+// list (its keyword compared without case, parameters ignored); the EHLO
+// reply is not changed.
 func capabilityRemove(a luahost.Args) int {
 	ac := smtp(a)
 	name := strings.ToUpper(strings.Fields(a.String(2) + " x")[0])

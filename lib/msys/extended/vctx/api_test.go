@@ -25,6 +25,9 @@ func init() {
 				made = append(made, v)
 				return a.Push(core.VctxClass.Push(a.L, v))
 			}),
+			"tarpit_of": luahost.Func("tarpit_of", func(a luahost.Args) int {
+				return a.Push(lua.LNumber(core.VctxClass.Check(a, 1).Tarpit.Seconds()))
+			}),
 		})
 		return t
 	}})

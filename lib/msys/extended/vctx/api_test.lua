@@ -33,3 +33,17 @@ function TestFinalList(t)
   if ok or not string.find(err, "the recipient list is final", 1, true) then t:error(tostring(err)) end
   t:eq(joined(vctx:recipient_list()), "a@example.com b@example.com", "still readable")
 end
+
+-- A huge hold does not wrap around to nothing (the SMTP session clamps it
+-- to its own bound); NaN is no number of seconds.
+function TestTarpitBounds(t)
+  local vctx = tv.new(false)
+  for _, s in ipairs({ 1e300, math.huge, 9.3e9 }) do
+    vctx:tarpit(s)
+    if not (tv.tarpit_of(vctx) > 1e9) then t:error(string.format("tarpit(%g) recorded %g s", s, tv.tarpit_of(vctx))) end
+  end
+  local ok, err = pcall(function() vctx:tarpit(0 / 0) end)
+  if ok or not string.find(tostring(err), "bad argument #1 to 'tarpit'", 1, true) then t:error(tostring(err)) end
+  ok, err = pcall(vctx.tarpit, vctx, -1)
+  if ok then t:error("a negative tarpit accepted") end
+end

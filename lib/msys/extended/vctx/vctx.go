@@ -4,6 +4,7 @@
 package vctx
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -58,11 +59,29 @@ func openList(a luahost.Args) *core.Vctx {
 }
 
 // vctx:add_recipient(address or table): appends to the session's
-// recipients; an error once the list is final.
+// recipients; an error once the list is final. An address the SMTP
+// session would refuse at RCPT TO (no domain, relaying denied, too many
+// recipients) is an error naming it and why: a recipient reaches the
+// queue only past the checks every RCPT passes.
 func addRecipient(a luahost.Args) int {
 	v := openList(a)
-	v.Recipients = append(v.Recipients, addresses(a, 2)...)
+	v.Recipients = append(v.Recipients, checked(a, v, addresses(a, 2), len(v.Recipients))...)
 	return 0
+}
+
+// checked returns addrs when the session would take each of them on a
+// list of have recipients, and raises the error naming the first it would
+// refuse otherwise.
+func checked(a luahost.Args, v *core.Vctx, addrs []string, have int) []string {
+	if v.CheckRecipient == nil {
+		return addrs
+	}
+	for i, addr := range addrs {
+		if err := v.CheckRecipient(addr, have+i); err != nil {
+			a.Raise("vctx:%s: recipient %q refused: %v", a.Name, addr, err)
+		}
+	}
+	return addrs
 }
 
 // vctx:remove_recipient(address or table): removes every occurrence
@@ -94,7 +113,7 @@ func recipientList(a luahost.Args) int {
 	v := core.VctxClass.Check(a, 1)
 	if !a.IsNone(2) {
 		v = openList(a)
-		v.Recipients = addresses(a, 2)
+		v.Recipients = checked(a, v, addresses(a, 2), 0)
 	}
 	t := a.L.CreateTable(len(v.Recipients), 1)
 	for i, r := range v.Recipients {
@@ -103,13 +122,19 @@ func recipientList(a luahost.Args) int {
 	return a.Push(t)
 }
 
-// vctx:tarpit(seconds): asks the SMTP session to hold for that long.
+// vctx:tarpit(seconds): asks the SMTP session to hold for that long (it
+// bounds the hold itself). More seconds than a time.Duration holds are
+// its largest, not a wrapped-around value; NaN is a bad argument.
 func tarpit(a luahost.Args) int {
 	v := core.VctxClass.Check(a, 1)
-	s := a.Number(2)
-	if s < 0 {
-		a.Error(2, "seconds must not be negative")
+	s := float64(a.Number(2))
+	if s < 0 || math.IsNaN(s) {
+		a.Error(2, "seconds expected (not negative, not NaN)")
 	}
-	v.Tarpit = time.Duration(s * float64(time.Second))
+	if d := s * float64(time.Second); d >= math.MaxInt64 {
+		v.Tarpit = math.MaxInt64
+	} else {
+		v.Tarpit = time.Duration(d)
+	}
 	return 0
 }

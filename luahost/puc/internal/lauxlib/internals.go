@@ -7,13 +7,14 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Three things PUC's behaviour needs are not in gopher-lua's API: which
+// Four things PUC's behaviour needs are not in gopher-lua's API: which
 // instruction a frame is executing (to name the variable in a runtime error
-// exactly), which upvalues are still open (to close those of the frames an
+// exactly), which frame a stack level resolves to and how many tail calls it
+// made (to tell a tail call's level from the frame below it, TailLevel), which upvalues are still open (to close those of the frames an
 // error unwinds, see pcall.go), and what a thread's value stack holds (the
 // roots of collectgarbage's marking, see gc.go). They are read here, and
 // only here, through reflect from gopher-lua v1.1.2's unexported fields
-// (Debug.frame with its LocalBase and Pc, LState.uvcache with each
+// (Debug.frame with its LocalBase, Pc and TailCall, LState.uvcache with each
 // Upvalue's index and next, LState.reg with its array and top). Nothing is
 // written through reflect. If a gopher-lua upgrade renames them, these
 // functions report !ok and the callers fall back (the failing line instead
@@ -34,6 +35,20 @@ func FrameInfo(dbg *lua.Debug) (localBase, pc int, ok bool) {
 		return 0, 0, false
 	}
 	return int(lb.Int()), int(next.Int()) - 1, true
+}
+
+// FrameOf returns the identity of the frame behind dbg and the number of
+// tail calls made in it (callFrame.TailCall).
+func FrameOf(dbg *lua.Debug) (frame uintptr, tailCalls int, ok bool) {
+	v := reflect.ValueOf(dbg).Elem().FieldByName("frame")
+	if !v.IsValid() || v.Kind() != reflect.Pointer || v.IsNil() {
+		return 0, 0, false
+	}
+	tc := v.Elem().FieldByName("TailCall")
+	if !tc.IsValid() || tc.Kind() != reflect.Int {
+		return 0, 0, false
+	}
+	return v.Pointer(), int(tc.Int()), true
 }
 
 // OpenUpvalues lists L's open upvalues with the registers they point at.

@@ -1,6 +1,9 @@
 package lauxlib
 
 import (
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -62,5 +65,57 @@ func TestInternals(t *testing.T) {
 	}
 	if gotBase < 0 || gotUps != 1 {
 		t.Errorf("base %d, %d open upvalues; want one (x)", gotBase, gotUps)
+	}
+}
+
+// Go calls a function that tail-calls into one that raises: the error names
+// the raising function's line, as PUC's luaL_where does, and only the
+// levels of the tail calls are TailLevels. (The outermost frame is the one
+// that made the tail call, which gopher-lua also answers tail levels with.)
+func TestTailLevelWhenGoCalledTheTailCaller(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	var tails []bool
+	L.SetGlobal("raise", L.NewFunction(func(L *lua.LState) int {
+		tails = tails[:0]
+		for level := 1; ; level++ {
+			if _, ok := L.GetStack(level); !ok {
+				break
+			}
+			tails = append(tails, TailLevel(L, level))
+		}
+		Raise(L, "boom")
+		return 0
+	}))
+	for _, c := range []struct {
+		src, want string
+		tails     []bool
+	}{
+		// hook: the outermost frame tail-calls helper, which raises.
+		{"local function helper()\n  raise()\nend\nreturn function() return helper() end", "chunk:2: boom", []bool{false, true}},
+		// two tail calls in a row from the outermost frame.
+		{"local function helper()\n  raise()\nend\nlocal function mid() return helper() end\nreturn function() return mid() end", "chunk:2: boom", []bool{false, true, true}},
+		// no tail call: helper's caller is a level of its own.
+		{"local function helper()\n  raise()\nend\nreturn function() local x = helper() return x end", "chunk:2: boom", []bool{false, false}},
+		// the outermost frame raises itself after a call returned.
+		{"local function id(x) return x end\nreturn function() id(1)\n raise() end", "chunk:3: boom", []bool{false}},
+	} {
+		top, err := L.Load(strings.NewReader(c.src), "chunk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		L.Push(top)
+		L.Call(0, 1)
+		fn := L.Get(-1)
+		L.Pop(1)
+		L.Push(fn)
+		err = L.PCall(0, 0, nil)
+		var apiErr *lua.ApiError
+		if !errors.As(err, &apiErr) || apiErr.Object.String() != c.want {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+		if !slices.Equal(tails, c.tails) {
+			t.Errorf("%q: tail levels %v, want %v", c.src, tails, c.tails)
+		}
 	}
 }

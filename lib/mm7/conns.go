@@ -1,4 +1,4 @@
-package mm7server
+package mm7
 
 import (
 	"context"
