@@ -12,11 +12,11 @@ end
 
 function TestRegisterModuleChecksItsArguments(t)
   local ok, err = pcall(msys.registerModule, "m")
-  if ok or not string.find(err, "bad argument #2 to 'registerModule' (table expected, got no value)", 1, true) then
+  if ok or not string.find(err, "bad argument #2 to '?' (table expected, got no value)", 1, true) then
     t:error("registerModule without a table: " .. tostring(err))
   end
   ok, err = pcall(msys.registerModule, nil, {})
-  if ok or not string.find(err, "bad argument #1 to 'registerModule' (string expected, got nil)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to '?' (string expected, got nil)", 1, true) then
     t:error("registerModule without a name: " .. tostring(err))
   end
 end

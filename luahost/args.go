@@ -22,36 +22,53 @@ import (
 // panic containment and the `nil, "message"` convention for runtime
 // failures (Fail).
 type Args struct {
-	L      *lua.LState
-	Name   string
-	Method bool
+	L    *lua.LState
+	Name string
 }
 
 // Func wraps a plain function; Method wraps a method. Both contain Go
 // panics: a panic becomes a Lua error naming the function, so it never
-// escapes a binding or breaks the state.
-func Func(name string, f func(a Args) int) lua.LGFunction {
-	return wrap(Args{Name: name}, f)
+// escapes a binding, and the state, which the panic may have left half
+// changed, is replaced after the call. A function that acts on or reads
+// the world outside Lua says so with Effect or Replay, so that the states
+// replaying a generation's build do not act again (journal.go).
+func Func(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
+	return wrap(Args{Name: name}, f, opts)
 }
 
-// Method wraps a method (msg:foo, msgpart:foo, s:foo); see Func.
-func Method(name string, f func(a Args) int) lua.LGFunction {
-	return wrap(Args{Name: name, Method: true}, f)
+// Method wraps a method (msg:foo, msgpart:foo, s:foo); see Func. Whether
+// self counts in an argument error's number is read from the call, as PUC
+// does (Error), so a method is wrapped as a function is.
+func Method(name string, f func(a Args) int, opts ...FuncOption) lua.LGFunction {
+	return wrap(Args{Name: name}, f, opts)
 }
 
-func wrap(a Args, f func(a Args) int) lua.LGFunction {
-	return func(L *lua.LState) (n int) {
+func wrap(a Args, f func(a Args) int, opts []FuncOption) lua.LGFunction {
+	call := func(L *lua.LState) (n int) {
 		defer func() {
 			if r := recover(); r != nil {
 				if _, ok := r.(*lua.ApiError); ok {
 					panic(r)
 				}
+				stateOf(L).broken = true
 				L.RaiseError("internal error in '%s': %v", a.Name, r)
 			}
 		}()
 		a.L = L
 		return f(a)
 	}
+	if len(opts) == 0 {
+		return call
+	}
+	kind, name := opts[0], a.Name
+	return func(L *lua.LState) int { return journaled(L, name, kind, call) }
+}
+
+// contain wraps a plain gopher-lua function as Func wraps a binding: a Go
+// panic becomes a Lua error naming it, and the state is replaced after the
+// call.
+func contain(name string, f lua.LGFunction) lua.LGFunction {
+	return wrap(Args{Name: name}, func(a Args) int { return f(a.L) }, nil)
 }
 
 // SetFuncs sets fns into t (functions made with Func or Method).
@@ -79,16 +96,11 @@ func (a Args) Raise(format string, args ...any) {
 	a.L.Error(lua.LString(a.where()+fmt.Sprintf(format, args...)), 0)
 }
 
-// Error raises a bad-argument error for stack index n (luaL_argerror).
-func (a Args) Error(n int, msg string) {
-	if a.Method {
-		if n == 1 {
-			a.Raise("calling '%s' on bad self (%s)", a.Name, msg)
-		}
-		n--
-	}
-	a.Raise("bad argument #%d to '%s' (%s)", n, a.Name, msg)
-}
+// Error raises a bad-argument error for stack index n (luaL_argerror),
+// as PUC words it: the function is named as its caller called it (a
+// field, a local, or '?' when called through pcall), and only a method
+// call (obj:f()) leaves self uncounted.
+func (a Args) Error(n int, msg string) { puc.ArgError(a.L, n, msg) }
 
 // TypeName is luaL_typename: "no value" past the last argument.
 func (a Args) TypeName(n int) string {

@@ -154,7 +154,7 @@ func (st *state) class(name string) *class {
 	}
 	L.SetField(c.meta, "__name", lua.LString(name))
 	L.SetField(c.meta, "__metatable", lua.LString(name))
-	L.SetField(c.meta, "__index", L.NewFunction(func(L *lua.LState) int {
+	L.SetField(c.meta, "__index", L.NewFunction(contain("__index", func(L *lua.LState) int {
 		ud := L.CheckUserData(1)
 		key := L.CheckString(2)
 		if m := c.methods.RawGetString(key); m != lua.LNil {
@@ -167,8 +167,8 @@ func (st *state) class(name string) *class {
 		}
 		L.Push(lua.LNil)
 		return 1
-	}))
-	L.SetField(c.meta, "__newindex", L.NewFunction(func(L *lua.LState) int {
+	})))
+	L.SetField(c.meta, "__newindex", L.NewFunction(contain("__newindex", func(L *lua.LState) int {
 		ud := L.CheckUserData(1)
 		key := L.CheckString(2)
 		s, ok := c.setters[key]
@@ -177,7 +177,7 @@ func (st *state) class(name string) *class {
 		}
 		s(L, ud, L.Get(3))
 		return 0
-	}))
+	})))
 	L.SetField(L.Get(lua.RegistryIndex).(*lua.LTable), name, c.meta)
 	st.classes[name] = c
 	return c

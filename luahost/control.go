@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -68,6 +69,7 @@ func (h *Host) ControlNames() []string {
 	}
 	g.controls.mu.Lock()
 	defer g.controls.mu.Unlock()
+	g.controls.prune(h.log)
 	out := make([]string, 0, len(g.controls.byName))
 	for n := range g.controls.byName {
 		out = append(out, n)
@@ -93,6 +95,7 @@ func (h *Host) RunControl(ctx context.Context, line string) (string, error) {
 		return "", ErrNoControl
 	}
 	g.controls.mu.Lock()
+	g.controls.prune(h.log)
 	var c *control
 	n := 0
 	for i := len(words); i > 0 && c == nil; i-- {
@@ -116,6 +119,17 @@ func (h *Host) RunControl(ctx context.Context, line string) (string, error) {
 		return out.String(), fmt.Errorf("%s: %w", c.name, err)
 	}
 	return out.String(), nil
+}
+
+// prune forgets, with a warning, the commands registered in a hook whose
+// state broke since (the function went with the state); c.mu is held.
+func (c *controls) prune(log *slog.Logger) {
+	for name, ctl := range c.byName {
+		if ctl.cb.Orphaned() {
+			log.Warn("console command dropped: the Lua state that registered it from a hook is gone (a call in it failed and the state was replaced)", "command", name, "script", ctl.script)
+			delete(c.byName, name)
+		}
+	}
 }
 
 // splitCommand splits a console line into words; quotes group words.

@@ -67,6 +67,15 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 	// the same generation, whose modules are the same, and the chain goes
 	// on with the next module.
 	for _, i := range g.chains[name] {
+		if st.broken {
+			// The state broke in the previous module; the rest of the
+			// chain runs in another (after the last module nothing is
+			// rebuilt here: release leaves that to the background).
+			if st = g.substitute(st); st == nil {
+				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", name)
+				return hook.Continue
+			}
+		}
 		mod := st.modules[i]
 		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
 		if !ok {
@@ -81,12 +90,6 @@ func (h *Host) dispatch(ctx context.Context, name string, args []any, observe fu
 		}
 		if call.Code != hook.Continue || returns == hook.ReturnsValue && call.Returned != lua.LNil && call.Err == "" {
 			return call.Code
-		}
-		if st.broken {
-			if st = g.replace(st); st == nil {
-				h.log.Error("hook chain cut short: no Lua state to run the remaining modules", "hook", name)
-				return hook.Continue
-			}
 		}
 	}
 	return hook.Continue

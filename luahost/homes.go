@@ -18,36 +18,58 @@ const sessionsPerState = 1
 // enter holds the generation in flight for a call; false once it retired.
 func (g *Generation) enter() bool {
 	g.inflight.RLock()
-	if g.retired {
+	if g.retired.Load() {
 		g.inflight.RUnlock()
 		return false
 	}
 	return true
 }
 
-func (g *Generation) isRetired() bool {
-	g.inflight.RLock()
-	defer g.inflight.RUnlock()
-	return g.retired
-}
+func (g *Generation) isRetired() bool { return g.retired.Load() }
 
 // track records a state built for the generation; forget drops a closed
-// one.
+// one (also one whose build failed, which was never tracked). Both wake
+// the sessions waiting for a home (placeSession).
 func (g *Generation) track(st *state) {
 	g.homeMu.Lock()
-	g.live = append(g.live, st)
+	g.built = append(g.built, st)
+	g.homesChanged()
 	g.homeMu.Unlock()
 }
 
 func (g *Generation) forget(st *state) {
 	g.homeMu.Lock()
 	defer g.homeMu.Unlock()
-	for i, s := range g.live {
+	g.homesChanged()
+	for i, s := range g.built {
 		if s == st {
-			g.live = append(g.live[:i], g.live[i+1:]...)
+			g.built = append(g.built[:i], g.built[i+1:]...)
 			return
 		}
 	}
+}
+
+// homesChanged wakes the sessions waiting in placeSession; homeMu held.
+func (g *Generation) homesChanged() {
+	if g.homesCh != nil {
+		close(g.homesCh)
+		g.homesCh = nil
+	}
+}
+
+func (g *Generation) wakeHomes() {
+	g.homeMu.Lock()
+	g.homesChanged()
+	g.homeMu.Unlock()
+}
+
+// homesWait returns a channel closed at the next change of the built
+// states; homeMu held.
+func (g *Generation) homesWait() <-chan struct{} {
+	if g.homesCh == nil {
+		g.homesCh = make(chan struct{})
+	}
+	return g.homesCh
 }
 
 func (g *Generation) addHomed(st *state, n int) {
@@ -56,54 +78,88 @@ func (g *Generation) addHomed(st *state, n int) {
 	g.homeMu.Unlock()
 }
 
+// unhomed reports whether a state built and not closed has no session.
+func (g *Generation) unhomed() bool {
+	g.homeMu.Lock()
+	defer g.homeMu.Unlock()
+	for _, st := range g.built {
+		if st.homed < sessionsPerState && !st.closed.Load() {
+			return true
+		}
+	}
+	return false
+}
+
+// short reports whether the pool should grow: no state is idle, or every
+// state is some session's home (a new session would have to share one).
+func (g *Generation) short() bool { return g.pool.idle() == 0 || !g.unhomed() }
+
+// mayGrow reports whether a state is on its way or may be built now.
+func (g *Generation) mayGrow() bool {
+	return g.growing.Load() || g.missing.Load() > 0 && time.Now().UnixNano() >= g.retryAt.Load()
+}
+
 // placeSession finds a new session its home, held, with the caller holding
-// the generation in flight: a state without sessions, a new one while the
-// pool may grow, else the state with the fewest sessions, waiting for it at
-// most CallTimeout. The state counts the session.
+// the generation in flight: a state without sessions, else a new one while
+// the pool may grow, else the state with the fewest sessions. States are
+// built in the background (grow), never on the session's call: the session
+// waits for one at most CallTimeout, then shares, and waits for the state
+// it shares at most CallTimeout too. Once placed, a spare is prebuilt when
+// no state is left without a session. The state counts the session.
 func (g *Generation) placeSession(ctx context.Context) (*state, error) {
+	growCtx, cancel := context.WithTimeout(ctx, g.host.opts.CallTimeout)
+	defer cancel()
 	for {
 		g.homeMu.Lock()
 		var best *state
-		for _, st := range g.live {
-			if st.closed.Load() || st.broken {
+		for _, st := range g.built {
+			if st.closed.Load() {
 				continue
 			}
 			if best == nil || st.homed < best.homed {
 				best = st
 			}
 		}
-		grow := (best == nil || best.homed >= sessionsPerState) && g.claimMissing()
-		if best != nil && !grow {
+		crowded := best == nil || best.homed >= sessionsPerState
+		// Without any state, wait while one is being built or replaced
+		// (live counts those too).
+		wait := best == nil && (g.mayGrow() || g.live.Load() > 0) ||
+			crowded && g.mayGrow() && growCtx.Err() == nil
+		var changed <-chan struct{}
+		switch {
+		case wait:
+			changed = g.homesWait()
+		case best != nil:
 			best.homed++
 		}
 		g.homeMu.Unlock()
-		if grow {
-			st, err := g.newState(ctx, false)
-			if err == nil {
-				g.addHomed(st, 1)
-				return st, nil
+		if best == nil && !wait {
+			if err := g.buildErr.Load(); err != nil {
+				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, *err)
 			}
-			g.missing.Add(1)
-			g.pool.signal()
-			g.host.log.Error("building a Lua state for a session failed", "generation", g.id, "error", err)
-			if best == nil {
-				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
-			}
-			g.addHomed(best, 1)
+			return nil, fmt.Errorf("generation %d has no usable Lua state", g.id)
 		}
-		if best == nil {
-			// Every state is being replaced: wait for one.
+		if wait {
+			g.grow()
 			select {
-			case <-g.pool.wake:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			case <-changed:
+			case <-growCtx.Done():
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				if best == nil {
+					return nil, fmt.Errorf("no Lua state was built for the session in %s: %w", g.host.opts.CallTimeout, growCtx.Err())
+				}
+				// Past the bound, the session shares the state with the
+				// fewest sessions.
 			}
+			continue
 		}
 		wctx, cancel := context.WithTimeout(ctx, g.host.opts.CallTimeout)
 		st, err := g.takeState(wctx, best)
 		cancel()
 		if err == nil {
+			g.grow()
 			return st, nil
 		}
 		g.addHomed(best, -1)

@@ -10,20 +10,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
+	"math"
 	"os"
-	"regexp"
-	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	lua "github.com/yuin/gopher-lua"
-
 	"msyshost/luahost/dialect"
-	"msyshost/luahost/puc"
 )
 
 // Options configure a host. Zero values take the defaults.
@@ -51,8 +46,9 @@ type Options struct {
 	// does; a host serving hooks refuses it.
 	Standalone bool
 	// MemoryLimit stops a call during which the live heap grows by more
-	// than this many bytes; default 256 MiB. The heap is the process's, so
-	// concurrent calls share the allowance.
+	// than this many bytes; default 256 MiB, none for a Standalone host
+	// (lua5.1 has none; math.MaxUint64 is none too). The heap is the
+	// process's, so concurrent calls share the allowance.
 	MemoryLimit uint64
 	// ThreadPools sets msys.runInPool's pools (name → concurrency) over
 	// DefaultThreadPools: `threadpool "NAME" { concurrency = N }`.
@@ -86,6 +82,13 @@ type Host struct {
 	sharedMu sync.Mutex
 	shared   map[any]any // HostShared objects
 	pools    threadPools // msys.runInPool
+
+	// The asynchronous msys.runInPool jobs: how many wait or run, and
+	// their goroutines, which Close cancels and waits for.
+	jobsPending atomic.Int64
+	jobs        sync.WaitGroup
+	jobsCtx     context.Context
+	stopJobs    context.CancelFunc
 }
 
 // New returns a host with no scripts loaded; calls dispatch to nothing until
@@ -103,7 +106,10 @@ func New(opts Options, svc *Services) *Host {
 	if opts.RegistryMaxSize <= 0 {
 		opts.RegistryMaxSize = 1 << 20
 	}
-	if opts.MemoryLimit == 0 {
+	switch {
+	case opts.MemoryLimit == 0 && opts.Standalone:
+		opts.MemoryLimit = math.MaxUint64
+	case opts.MemoryLimit == 0:
 		opts.MemoryLimit = 256 << 20
 	}
 	if svc == nil {
@@ -113,6 +119,7 @@ func New(opts Options, svc *Services) *Host {
 		svc.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Host{opts: opts, services: svc, log: svc.Logger, watchdog: newWatchdog(opts.MemoryLimit), closing: make(chan struct{})}
+	h.jobsCtx, h.stopJobs = context.WithCancel(context.Background())
 	h.SetThreadPools(opts.ThreadPools)
 	return h
 }
@@ -134,13 +141,14 @@ func (h *Host) load(ctx context.Context, scripts []Script) error {
 	if err != nil {
 		return err
 	}
+	g.serve()
 	if old := h.gen.Swap(g); old != nil {
 		h.retiring.Add(1)
-		go func() {
+		h.goSafe("retiring a generation", func() {
 			defer h.retiring.Done()
 			old.drain(h.drainBound(), h.closing)
 			old.retire()
-		}()
+		})
 	}
 	h.log.Info("scripts loaded", "generation", g.id, "scripts", len(scripts))
 	return nil
@@ -204,11 +212,13 @@ func (h *Host) Close() {
 	}
 	g := h.gen.Swap(nil)
 	h.loadMu.Unlock()
+	h.stopJobs()
 	if g != nil {
 		g.drain(0, nil)
 		g.retire()
 	}
 	h.retiring.Wait()
+	h.jobs.Wait()
 	h.watchdog.close()
 }
 
@@ -238,361 +248,6 @@ func Compile(path string) error {
 	_, err = dialect.CompileFile(src, path)
 	return err
 }
-
-// Generation is one immutable compiled set of scripts and its pool of states.
-type Generation struct {
-	id      int64
-	host    *Host
-	scripts []Script
-	pool    *pool
-
-	protoMu sync.Mutex
-	protos  map[string]*lua.FunctionProto
-
-	// inflight is read-held by every call; retire takes it to wait for them.
-	inflight sync.RWMutex
-	retired  bool
-	// homeMu guards live, every state built and not closed, and each
-	// state's homed count (homes.go).
-	homeMu sync.Mutex
-	live   []*state
-	// sessMu guards the sessions pinned to the generation; a draining
-	// generation takes no new one and closes drained when the last ends.
-	sessMu   sync.Mutex
-	sessions int
-	draining bool
-	drained  chan struct{}
-	// missing counts states not built yet (the pool grows on demand) or
-	// that broke and could not be rebuilt; acquire builds one rather than
-	// let callers wait for a state that never comes.
-	missing atomic.Int32
-
-	// What the first state registered, frozen once it is built
-	// (lifecycle.go): the modules in registration order and, per hook, the
-	// modules that define it.
-	mods   []modInfo
-	chains map[string][]int
-	// primary is the state that ran init; callbacks made while building
-	// run there. A replacement replays the build and takes the role.
-	primary  atomic.Pointer[state]
-	shared   sharedObjects
-	retireMu sync.Mutex
-	onRetire []func()
-	initDone bool // init succeeded: deinit is owed
-	controls controls
-}
-
-func (h *Host) build(ctx context.Context, scripts []Script) (*Generation, error) {
-	g := &Generation{
-		id:      h.genSeq.Add(1),
-		host:    h,
-		scripts: scripts,
-		pool:    newPool(h.opts.PoolSize),
-		protos:  map[string]*lua.FunctionProto{},
-	}
-	for _, s := range scripts {
-		if _, err := g.proto(s.Path); err != nil {
-			return nil, &CompileError{Script: s.Path, Err: err}
-		}
-	}
-	initial := min(h.opts.PoolSize, runtime.GOMAXPROCS(0))
-	// The rest are built on demand: acquire builds a missing state when
-	// every built one is busy.
-	g.missing.Store(int32(h.opts.PoolSize - initial))
-	for i := 0; i < initial; i++ {
-		st, err := g.newState(ctx, i == 0)
-		if err != nil {
-			g.finish()
-			return nil, err
-		}
-		if i == 0 {
-			g.checkModules(st)
-		}
-		g.pool.put(st)
-	}
-	return g, nil
-}
-
-// proto compiles a file once per generation.
-func (g *Generation) proto(path string) (*lua.FunctionProto, error) {
-	g.protoMu.Lock()
-	defer g.protoMu.Unlock()
-	if p, ok := g.protos[path]; ok {
-		return p, nil
-	}
-	src, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		// A file deleted from disk keeps the code the serving generation
-		// compiled from it, so the other scripts still reload.
-		if prev := g.host.gen.Load(); prev != nil && prev != g {
-			prev.protoMu.Lock()
-			p, ok := prev.protos[path]
-			prev.protoMu.Unlock()
-			if ok {
-				g.host.log.Warn("script file missing; its last good code stays", "file", path)
-				g.protos[path] = p
-				return p, nil
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	p, err := dialect.CompileFile(src, path)
-	if err != nil {
-		return nil, err
-	}
-	g.protos[path] = p
-	return p, nil
-}
-
-func (g *Generation) loadFile(L *lua.LState, path string) (*lua.LFunction, error) {
-	p, err := g.proto(path)
-	if err != nil {
-		return nil, err
-	}
-	return dialect.Load(L, p)
-}
-
-// newState builds a state, runs every script's top-level code in it and
-// then the generation's init and rsrc_setup (lifecycle.go). The primary
-// state is the first of a generation: what it registers is frozen for the
-// generation, and its init decides whether the generation may serve. Every
-// other state replays the same code quietly.
-func (g *Generation) newState(ctx context.Context, primary bool) (*state, error) {
-	st := g.host.newState(g)
-	st.building, st.replica = true, !primary
-	if err := g.runScripts(ctx, st); err != nil {
-		st.close()
-		return nil, err
-	}
-	if err := g.setUp(ctx, st, primary); err != nil {
-		st.close()
-		return nil, err
-	}
-	st.building, st.replica = false, false
-	if primary {
-		g.primary.Store(st)
-	}
-	g.track(st)
-	return st, nil
-}
-
-// runScripts runs every script's top-level code in st.
-func (g *Generation) runScripts(ctx context.Context, st *state) error {
-	for _, s := range g.scripts {
-		fn, err := g.loadFile(st.L, s.Path)
-		if err != nil {
-			return &CompileError{Script: s.Path, Err: err}
-		}
-		st.script = s.Name
-		arg := s.Source
-		if arg == "" {
-			arg = s.Name
-		}
-		if err := st.pcall(ctx, fn, lua.LString(arg)); err != nil {
-			return &CompileError{Script: s.Path, Running: true, Err: err}
-		}
-		if s.Source != "" {
-			if r := st.L.Get(-1); r != lua.LNil {
-				st.loaded().RawSetString(s.Source, r)
-			} else if st.loaded().RawGetString(s.Source) == lua.LNil {
-				st.loaded().RawSetString(s.Source, lua.LTrue)
-			}
-		}
-		st.L.SetTop(0)
-	}
-	st.script = ""
-	st.frozen = true
-	return nil
-}
-
-// pcall calls fn under the host's deadline, leaving its one result on the
-// stack. A timeout, the memory limit or a Go panic marks the state broken.
-// Errors name the position of the code that failed when it is known.
-func (st *state) pcall(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
-	return st.pcallRet(ctx, fn, 1, args...)
-}
-
-// pcallN is pcall leaving every result on the stack.
-func (st *state) pcallN(ctx context.Context, fn *lua.LFunction, args ...lua.LValue) error {
-	return st.pcallRet(ctx, fn, lua.MultRet, args...)
-}
-
-func (st *state) pcallRet(ctx context.Context, fn *lua.LFunction, nret int, args ...lua.LValue) error {
-	L := st.L
-	prev, mine := st.watch.arm(st.host.watchdog, ctx, st.host.opts.CallTimeout)
-	L.Push(fn)
-	for _, a := range args {
-		L.Push(a)
-	}
-	err := L.PCall(len(args), nret, st.errHandler)
-	if st.out != nil {
-		st.out.flush()
-	}
-	var werr error
-	if st.watch.end(prev, mine) {
-		// The watch fired, even if the call ended first: its channel is
-		// closed for good, so the state is replaced.
-		st.broken = true
-		werr = st.watch.firedErr()
-	}
-	if err == nil {
-		return nil
-	}
-	if werr == nil {
-		// A state whose watch fired is discarded; its closed context would
-		// stop the cleanup before it starts.
-		puc.AfterError(L)
-	}
-	var apiErr *lua.ApiError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	msg := apiErr.Object.String()
-	switch {
-	case werr == ErrMemoryLimit:
-		return fmt.Errorf("memory limit of %d MiB exceeded%s", st.host.opts.MemoryLimit>>20, at(positionOf(msg)))
-	case werr != nil && ctx.Err() != nil:
-		return fmt.Errorf("call cancelled (%v)%s", ctx.Err(), at(positionOf(msg)))
-	case werr != nil:
-		return fmt.Errorf("deadline of %s exceeded%s", st.host.opts.CallTimeout, at(positionOf(msg)))
-	}
-	return errors.New(msg)
-}
-
-var (
-	positionRE = regexp.MustCompile(`^([^\s:][^:\n]*:\d+):`)
-)
-
-// positionOf returns the "file:line" an error message starts with.
-func positionOf(msg string) string {
-	if m := positionRE.FindStringSubmatch(msg); m != nil {
-		return m[1]
-	}
-	return ""
-}
-
-func at(pos string) string {
-	if pos == "" {
-		return ""
-	}
-	return " at " + pos
-}
-
-// acquire takes a state from the pool, holding the generation in flight.
-// It returns nil when the generation retired meanwhile.
-func (g *Generation) acquire(ctx context.Context) (*state, error) {
-	g.inflight.RLock()
-	if g.retired {
-		g.inflight.RUnlock()
-		return nil, nil
-	}
-	for {
-		if st := g.pool.tryGet(); st != nil {
-			return st, nil
-		}
-		if g.claimMissing() {
-			st, err := g.newState(ctx, false)
-			if err != nil {
-				g.missing.Add(1)
-				g.pool.signal() // another waiter may try in its turn
-				g.inflight.RUnlock()
-				return nil, fmt.Errorf("generation %d has no usable Lua state: %w", g.id, err)
-			}
-			return st, nil
-		}
-		select {
-		case <-g.pool.wake:
-		case <-ctx.Done():
-			g.inflight.RUnlock()
-			return nil, ctx.Err()
-		}
-	}
-}
-
-// claimMissing takes one missing state's place, for the caller to rebuild.
-func (g *Generation) claimMissing() bool {
-	for m := g.missing.Load(); m > 0; m = g.missing.Load() {
-		if g.missing.CompareAndSwap(m, m-1) {
-			return true
-		}
-	}
-	return false
-}
-
-// replace closes a broken state and builds a fresh one for the same caller;
-// nil when that fails (the pool then counts it missing). A fresh state
-// replaces the primary in its role.
-func (g *Generation) replace(st *state) *state {
-	st.close()
-	fresh, err := g.newState(context.Background(), false)
-	if err != nil {
-		g.missing.Add(1)
-		g.pool.signal() // a waiter may rebuild it instead
-		g.host.log.Error("rebuilding a Lua state failed", "generation", g.id, "error", err)
-		return nil
-	}
-	g.primary.CompareAndSwap(st, fresh)
-	return fresh
-}
-
-// release resets a state and returns it to the pool; a broken state is
-// replaced by a fresh one.
-func (g *Generation) release(st *state) {
-	defer g.inflight.RUnlock()
-	if st != nil && st.broken {
-		st = g.replace(st)
-	}
-	if st == nil {
-		return
-	}
-	st.script = ""
-	st.L.SetTop(0)
-	if st.collectDue() {
-		st.collect()
-		if st.broken {
-			if st = g.replace(st); st == nil {
-				return
-			}
-		}
-	}
-	g.pool.put(st)
-}
-
-// retire stops a generation once its in-flight calls are done: deinit,
-// then what its scripts left running (timers, controls), then its states.
-func (g *Generation) retire() {
-	g.inflight.Lock()
-	g.retired = true
-	g.inflight.Unlock()
-	g.finish()
-}
-
-func (g *Generation) closeStates() {
-	for _, st := range g.pool.drain() {
-		st.close()
-	}
-}
-
-// acquire returns a held state of the serving generation.
-func (h *Host) acquire(ctx context.Context) (*Generation, *state, error) {
-	for {
-		g := h.gen.Load()
-		if g == nil {
-			return nil, nil, errNoScripts
-		}
-		st, err := g.acquire(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		if st != nil {
-			return g, st, nil
-		}
-	}
-}
-
-var errNoScripts = errors.New("no scripts loaded")
 
 func (h *Host) emitPrint(script, line string) {
 	if h.log.Enabled(context.Background(), slog.LevelInfo) {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -417,3 +418,135 @@ msys.registerModule("cache", mod)`)
 // collectEvery is how often, in calls, the host collects a state with weak
 // tables (puc's lgc).
 const collectEvery = 256
+
+// TestStandaloneHostHasNoMemoryLimit: lua5.1 has no memory limit, so a
+// standalone host (msyshost lua) has none unless asked; a serving host
+// keeps its default.
+func TestStandaloneHostHasNoMemoryLimit(t *testing.T) {
+	for _, c := range []struct {
+		standalone, limited bool
+	}{{true, false}, {false, true}} {
+		h := luahost.New(luahost.Options{PoolSize: 1, Standalone: c.standalone}, nil)
+		_, scripts := writeScripts(t, "m.lua", `return`)
+		if err := h.Load(context.Background(), scripts); err != nil {
+			t.Fatal(err)
+		}
+		h.WithState(context.Background(), func(L *lua.LState) error {
+			if _, limited := luahost.Allowance(L); limited != c.limited {
+				t.Errorf("standalone %v: limited %v", c.standalone, limited)
+			}
+			return nil
+		})
+		h.Close()
+	}
+}
+
+// TestGoPanicReplacesTheState: a Go panic in a class's field getter
+// (outside any Func) becomes an error naming it, and the state, which it
+// may have left half changed, is replaced after the call.
+func TestGoPanicReplacesTheState(t *testing.T) {
+	type gadget struct{}
+	class := luahost.NewClass[gadget]("test:_gadget", "gadget")
+	luahost.Register(luahost.Binding{Name: "test.gadget", Open: func(L *lua.LState) lua.LValue {
+		class.Field(L, "boom", func(L *lua.LState, g *gadget) lua.LValue { panic("getter bug") }, nil)
+		tb := L.NewTable()
+		tb.RawSetString("new", L.NewFunction(func(L *lua.LState) int { L.Push(class.Push(L, &gadget{})); return 1 }))
+		return tb
+	}})
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"p.lua", `local m = {}
+local me = tostring({})
+local gadget = require("test.gadget")
+function m:smpp_handle_DR_positive(b, id)
+  print(me)
+  if b == "boom" then print(pcall(function() return gadget.new().boom end)) end
+  return 3
+end
+msys.registerModule("p", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	h.Call(ctx, "smpp_handle_DR_positive", "boom", "I")
+	if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 3 {
+		t.Fatalf("the host must keep serving after a panic: %+v", r)
+	}
+	lines := strings.Split(p.all(), "\n")
+	if len(lines) != 4 || lines[0] != lines[1] || lines[1] == lines[3] ||
+		!strings.HasPrefix(lines[2], "p: false\t") || !strings.HasSuffix(lines[2], "internal error in '__index': getter bug") {
+		t.Fatalf("printed %q; want the panic as an error, the same state until it, a fresh one after", lines)
+	}
+}
+
+// TestLargeAllocationsAreRefusedUpFront: string.rep, a concatenation and
+// table.concat that would build a string larger than the call may still
+// allocate fail with PUC's "not enough memory" before allocating it
+// (review item 9: a 400 MiB string was built under a 32 MiB limit).
+func TestLargeAllocationsAreRefusedUpFront(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1, MemoryLimit: 32 << 20},
+		"m.lua", `local m = {}
+-- The length of what f built, or its error.
+local function try(f, ...)
+  local ok, r = pcall(f, ...)
+  return ok, ok and #r or r
+end
+function m:smpp_handle_DR_positive()
+  print("rep", try(string.rep, "x", 64 * 2^20))
+  local a = string.rep("y", 12 * 2^20)
+  print("concat", try(function() return a .. a .. a end))
+  print("table.concat", try(table.concat, { a, a, a }))
+  print("small", try(string.rep, "z", 2^20))
+  return 3
+end
+msys.registerModule("m", m)`)
+	if r := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I"); r.Code != 3 {
+		t.Fatalf("call: %+v", r.Calls)
+	}
+	want := "m: rep\tfalse\tnot enough memory\nm: concat\tfalse\tnot enough memory\nm: table.concat\tfalse\tnot enough memory\nm: small\ttrue\t1048576"
+	if got := p.all(); got != want {
+		t.Fatalf("printed %.500q, want %q", got, want)
+	}
+}
+
+// TestBrokenStateIsRebuiltOffTheCallersPath: when a call breaks its state
+// (here, a deadline), the call returns without waiting for the
+// replacement's build (the scripts' top-level code and init), and the
+// next call runs in another state meanwhile (review item 12: the caller
+// waited for the rebuild).
+func TestBrokenStateIsRebuiltOffTheCallersPath(t *testing.T) {
+	var armed atomic.Bool
+	gate := make(chan struct{})
+	luahost.Register(luahost.Binding{Name: "test.gate", Open: func(L *lua.LState) lua.LValue {
+		tb := L.NewTable()
+		L.SetField(tb, "wait", L.NewFunction(luahost.Func("wait", func(a luahost.Args) int {
+			if armed.Load() {
+				<-gate
+			}
+			return 0
+		})))
+		return tb
+	}})
+	h, _ := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 200 * time.Millisecond},
+		"m.lua", `local m = {}
+function m:init() require("test.gate").wait() return true end
+function m:smpp_handle_DR_positive(b)
+  if b == "spin" then while true do end end
+  return 3
+end
+msys.registerModule("m", m)`)
+	armed.Store(true) // states built from now on wait in init
+	defer close(gate)
+	done := make(chan int, 2)
+	go func() {
+		done <- h.Call(context.Background(), "smpp_handle_DR_positive", "spin", "I").Code
+		done <- h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I").Code
+	}()
+	for i, want := range []int{0, 3} {
+		select {
+		case c := <-done:
+			if c != want {
+				t.Fatalf("call %d: code %d, want %d", i, c, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("call %d waited for the broken state's replacement to be built", i)
+		}
+	}
+}

@@ -2,11 +2,9 @@ package luahost
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -104,34 +102,41 @@ func describe(v lua.LValue) string {
 	return v.Type().String()
 }
 
-// finish ends a generation that is retiring or was refused: deinit runs
-// when init ran, then what the generation's objects registered with
-// OnRetire, then the states close. It needs every state idle.
+// finish ends a generation that is retiring or was refused, once its
+// in-flight calls are done (retire): deinit runs when init ran, then what
+// the generation's objects registered with OnRetire, then the states
+// close.
 func (g *Generation) finish() {
 	if g.initDone && len(g.chains["deinit"]) > 0 {
-		st := g.primary.Load()
-		if st == nil || !g.pool.take(st) {
-			st = g.pool.tryGet()
-		}
-		if st != nil {
-			if err := g.lifecycle(context.Background(), st, "deinit"); err != nil {
-				g.host.log.Error("deinit failed", "generation", g.id, "error", err)
-			}
-			if st.broken {
-				st.close()
-			} else {
-				g.pool.put(st)
-			}
-		}
+		g.deinit()
 	}
-	g.retireMu.Lock()
-	fns := g.onRetire
-	g.onRetire = nil
-	g.retireMu.Unlock()
-	for i := len(fns) - 1; i >= 0; i-- {
-		fns[i]()
-	}
+	g.runRetire()
 	g.closeStates()
+}
+
+// deinit runs deinit in the primary, or in another idle state, or in a
+// state built for it when every state broke; what fails is logged.
+func (g *Generation) deinit() {
+	st := g.primary.Load()
+	if st == nil || !g.pool.take(st) {
+		st, _ = g.pool.tryGet()
+	}
+	if st == nil {
+		var err error
+		if st, err = g.newState(context.Background(), false); err != nil {
+			g.host.log.Error("deinit not run: no Lua state of the generation is left and building one failed", "generation", g.id, "error", err)
+			return
+		}
+	}
+	if err := g.lifecycle(context.Background(), st, "deinit"); err != nil {
+		g.host.log.Error("deinit failed", "generation", g.id, "error", err)
+	}
+	st.endCall()
+	if st.broken {
+		st.close()
+	} else {
+		g.pool.put(st)
+	}
 }
 
 // registerModule is msys.registerModule(name, table).
@@ -199,8 +204,10 @@ func Shared[T any](L *lua.LState, kind string, make func() T) (v T, fresh bool) 
 	g := st.gen
 	n := st.ordinals[kind]
 	st.ordinals[kind] = n + 1
-	// Building is serial within a generation (one state at a time), and a
-	// state rebuilt while serving only reads: only the primary writes.
+	// Only the primary writes, while the generation is built and before
+	// any other state of it exists; states built later (more of the pool,
+	// a replacement) may build at the same time as each other, and only
+	// read.
 	if objs := g.shared.byKind[kind]; n < len(objs) {
 		if v, ok := objs[n].(T); ok {
 			return v, false
@@ -208,7 +215,9 @@ func Shared[T any](L *lua.LState, kind string, make func() T) (v T, fresh bool) 
 	}
 	if st.replica {
 		// The primary made fewer of these: the scripts' top level or init
-		// took another path here. The object is this state's own.
+		// took another path here, and the object is this state's own, not
+		// shared with the others.
+		st.diverged(fmt.Sprintf("made %s #%d, which the first state did not", kind, n+1))
 		return make(), true
 	}
 	v = make()
@@ -219,22 +228,109 @@ func Shared[T any](L *lua.LState, kind string, make func() T) (v T, fresh bool) 
 	return v, true
 }
 
+// diverged logs, once per state, that a state replaying its generation's
+// build took another path than the primary: what it made or did is its
+// own, where the scripts expect one for the generation.
+func (st *state) diverged(what string) {
+	if st.divergedOnce {
+		return
+	}
+	st.divergedOnce = true
+	st.host.log.Error("a Lua state replaying the scripts' load took another path than the first state: the scripts' top-level code or init depend on something besides their own code and what the first state saw",
+		"generation", st.gen.id, "script", st.script, "at", what)
+}
+
 // Quiet reports whether L is replaying a generation's build: bindings with
-// effects outside Lua (logging, counters, the share space) skip them then,
-// since the primary state had them already.
+// effects outside Lua skip them then, since the primary state had them
+// already (most are Func's Effect instead).
 func Quiet(L *lua.LState) bool { return stateOf(L).replica }
 
 // Building reports whether L runs the scripts' top-level code or their
 // init or rsrc_setup, rather than a hook or a chunk.
 func Building(L *lua.LState) bool { return stateOf(L).building }
 
-// OnRetire runs f when the generation of L retires, after deinit. Objects
-// that outlive a call (timers, console commands, pools) stop there.
-func OnRetire(L *lua.LState, f func()) {
+// OnServe runs f when the generation of L starts serving (a reload's
+// swap), or at once when it serves already. A binding writes what other
+// generations and Go code see (HTTP endpoints, authentication schemes,
+// CIDR refreshers, timers) there, so a generation that is refused, or is
+// still being built, changes nothing outside itself. A replaying state's
+// f is dropped: the primary's ran.
+func OnServe(L *lua.LState, f func()) {
+	st := stateOf(L)
+	if st.replica {
+		return
+	}
+	g := st.gen
+	g.serveMu.Lock()
+	if !g.serving {
+		g.onServe = append(g.onServe, f)
+		g.serveMu.Unlock()
+		return
+	}
+	g.serveMu.Unlock()
+	f()
+}
+
+// serve runs the OnServe functions in order and lets the generation's
+// callbacks run.
+func (g *Generation) serve() {
+	g.serveMu.Lock()
+	fns := g.onServe
+	g.onServe, g.serving = nil, true
+	g.serveMu.Unlock()
+	for _, f := range fns {
+		f()
+	}
+	close(g.ready)
+}
+
+// refuse ends a generation that failed to build: its OnServe functions
+// never run, its callbacks return ErrGone, and it retires (deinit when
+// init ran, OnRetire, states closed) once calls into it are done.
+func (g *Generation) refuse() {
+	g.serveMu.Lock()
+	g.onServe = nil
+	g.refused.Store(true)
+	g.serveMu.Unlock()
+	close(g.ready)
+	g.retire()
+}
+
+// OnRetire runs f when the generation of L retires, after deinit; f runs
+// once, with the others in the reverse order of their registration.
+// Objects that outlive a call (timers, console commands, pools) stop
+// there. The returned cancel forgets f (an object stopped earlier).
+func OnRetire(L *lua.LState, f func()) (cancel func()) {
 	g := stateOf(L).gen
 	g.retireMu.Lock()
-	g.onRetire = append(g.onRetire, f)
+	defer g.retireMu.Unlock()
+	g.retireSeq++
+	id := g.retireSeq
+	if g.onRetire == nil {
+		g.onRetire = map[uint64]func(){}
+	}
+	g.onRetire[id] = f
+	return func() {
+		g.retireMu.Lock()
+		delete(g.onRetire, id)
+		g.retireMu.Unlock()
+	}
+}
+
+// runRetire runs the OnRetire functions, newest first.
+func (g *Generation) runRetire() {
+	g.retireMu.Lock()
+	fns := g.onRetire
+	g.onRetire = nil
 	g.retireMu.Unlock()
+	ids := make([]uint64, 0, len(fns))
+	for id := range fns {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] > ids[j] })
+	for _, id := range ids {
+		fns[id]()
+	}
 }
 
 // OnClose runs f when L is closed (a retired generation, or a state that
@@ -244,109 +340,57 @@ func OnClose(L *lua.LState, f func()) {
 	st.onClose = append(st.onClose, f)
 }
 
+// OnRelease runs f after every call into L's state ends (a hook chain, a
+// callback, a chunk) and after the state is built, before it serves
+// another call: a binding releases there what a call left held (locks). A
+// binding registers once per state (StateLocal).
+func OnRelease(L *lua.LState, f func()) {
+	st := stateOf(L)
+	st.onRelease = append(st.onRelease, f)
+}
+
+// StateLocal returns L's host state's object under key, made by make on
+// first use: per-state bookkeeping of a binding (the locks a state holds),
+// shared by the state's coroutines.
+func StateLocal[T any](L *lua.LState, key any, make func() T) T {
+	st := stateOf(L)
+	if v, ok := st.locals[key]; ok {
+		return v.(T)
+	}
+	if st.locals == nil {
+		st.locals = map[any]any{}
+	}
+	v := make()
+	st.locals[key] = v
+	return v
+}
+
+// GenerationLocal returns the object under key of L's generation, made by
+// make on first use: what a binding keeps for one generation (what it
+// defined while the generation is built, before OnServe publishes it).
+func GenerationLocal[T any](L *lua.LState, key any, make func() T) T {
+	g := stateOf(L).gen
+	g.localsMu.Lock()
+	defer g.localsMu.Unlock()
+	if v, ok := g.locals[key]; ok {
+		return v.(T)
+	}
+	if g.locals == nil {
+		g.locals = map[any]any{}
+	}
+	v := make()
+	g.locals[key] = v
+	return v
+}
+
+// Owner identifies L's host state: the same value for the state and its
+// coroutines, and distinct for every state. Locks are owned by it.
+func Owner(L *lua.LState) any { return stateOf(L) }
+
 // CallArgs returns the arguments of the hook call L is running (after
 // self), for functions that act on "the current session" without taking it
 // as an argument (msys.expandMacro, msys.cidr.query); nil outside a hook.
 func CallArgs(L *lua.LState) []lua.LValue { return stateOf(L).callArgs }
-
-// Callback is a Lua function kept for calls from outside Lua: a timer, a
-// console command, a thread-pool completion. Made while a generation is
-// built, it belongs to the generation and runs in its primary state (which
-// every state replays, so a replacement primary has it too); made at run
-// time, it runs in the state that made it.
-type Callback struct {
-	gen     *Generation
-	st      *state // nil: the generation's primary
-	once    bool
-	dropped atomic.Bool
-	// Value is the binding's object for this callback (a timer), so a
-	// replaying state finds the one the primary made.
-	Value any
-}
-
-// Keep keeps fn and returns its callback. While a generation is built, a
-// replaying state gets the primary's callback (existing is true) and binds
-// its own copy of fn to it.
-func Keep(L *lua.LState, fn *lua.LFunction) (cb *Callback, existing bool) {
-	st := stateOf(L)
-	cb, fresh := Shared(L, "luahost.callback", func() *Callback { return &Callback{gen: st.gen} })
-	if !st.building {
-		cb.st = st
-	}
-	st.kept[cb] = fn
-	return cb, !fresh
-}
-
-// KeepOnce keeps fn for one Run (a thread-pool job, its completion); the
-// function is forgotten after it.
-func KeepOnce(L *lua.LState, fn *lua.LFunction) *Callback {
-	st := stateOf(L)
-	cb := &Callback{gen: st.gen, st: st, once: true}
-	st.kept[cb] = fn
-	return cb
-}
-
-// Release drops the callback: Run fails from now on, and the state forgets
-// the function the next time it is asked for it.
-func (cb *Callback) Release() { cb.dropped.Store(true) }
-
-// ErrGone is returned by Callback.Run when the generation or the state that
-// owns the callback is gone.
-var ErrGone = errors.New("the Lua state that made this callback is gone")
-
-// Run waits until the callback's state is idle, then calls f with it and
-// the kept function, under the host's deadline for calls made with PCall.
-func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunction) error) error {
-	g := cb.gen
-	if g == nil {
-		return ErrGone
-	}
-	if !g.enter() {
-		return ErrGone
-	}
-	for {
-		target := cb.st
-		if target == nil {
-			target = g.primary.Load()
-		}
-		if cb.dropped.Load() || cb.st != nil && target.closed.Load() {
-			g.inflight.RUnlock()
-			return ErrGone
-		}
-		var st *state
-		if target != nil && !target.closed.Load() {
-			var err error
-			st, err = g.takeState(ctx, target)
-			if err == errHomeGone {
-				continue // the primary was replaced: look again
-			}
-			if err != nil {
-				g.inflight.RUnlock()
-				return err
-			}
-		} else if st = g.pool.tryGet(); st == nil {
-			// The primary broke and could not be rebuilt: every state of
-			// the generation replayed the build, so any has the function.
-			select {
-			case <-g.pool.wake:
-				continue
-			case <-ctx.Done():
-				g.inflight.RUnlock()
-				return ctx.Err()
-			}
-		}
-		defer g.release(st)
-		fn, ok := st.kept[cb]
-		if !ok || cb.dropped.Load() {
-			delete(st.kept, cb)
-			return ErrGone
-		}
-		if cb.once {
-			delete(st.kept, cb)
-		}
-		return f(st.L, fn)
-	}
-}
 
 // HostShared returns the host's object under key, made by make on first
 // use: state that outlives generations and is shared by every state of a

@@ -270,3 +270,101 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not reached in 2s")
 }
+
+// TestRefusedGenerationRunsNothingAndCloses: a generation whose init
+// returns false starts none of its timers, and its states close (their
+// finalizers run) even when a timer was made while it was built.
+func TestRefusedGenerationRunsNothingAndCloses(t *testing.T) {
+	_, scripts := writeScripts(t, "m.lua", `local m = {}
+keep = newproxy(true)
+getmetatable(keep).__gc = function() print("state closed") end
+msys.timer.after(0, function() print("timer ran") end)
+function m:init() return false end
+msys.registerModule("m", m)`)
+	p := &printed{}
+	h := luahost.New(luahost.Options{PoolSize: 2}, &luahost.Services{Print: p.add})
+	defer h.Close()
+	if err := h.Load(context.Background(), scripts); err == nil {
+		t.Fatal("a load whose init returns false must be refused")
+	}
+	waitFor(t, func() bool { return strings.Contains(p.all(), "state closed") })
+	time.Sleep(50 * time.Millisecond) // a timer of 0 s would have fired
+	if got := p.all(); strings.Contains(got, "timer ran") {
+		t.Fatalf("printed %q: a refused generation's timer ran", got)
+	}
+}
+
+// TestReregisteredControlLetsTheOldFunctionGo: registering a console
+// command again from a hook forgets the function it replaces (review
+// item 10: every replaced function stayed kept for the generation's life).
+func TestReregisteredControlLetsTheOldFunctionGo(t *testing.T) {
+	h, p := newHost(t, luahost.Options{PoolSize: 1},
+		"m.lua", `local m = {}
+local alive = setmetatable({}, {__mode = "k"})
+function m:validate_data()
+  local obj = {}
+  alive[obj] = true
+  msys.registerControl("probe", function(cc) return obj end)
+  return 0
+end
+function m:validate_ehlo()
+  collectgarbage()
+  local n = 0
+  for _ in pairs(alive) do n = n + 1 end
+  print("alive", n)
+  return 0
+end
+msys.registerModule("m", m)`)
+	ctx := context.Background()
+	for i := 0; i < 50; i++ {
+		h.Dispatch(ctx, "validate_data", "x")
+	}
+	h.Dispatch(ctx, "validate_ehlo", "x")
+	if got := p.all(); got != "m: alive\t1" {
+		t.Fatalf("printed %q; want only the registered command's object alive", got)
+	}
+}
+
+// TestControlOfAReplacedStateIsDroppedWithAWarning: a console command a
+// hook registered goes with its state when a call in that state breaks
+// it; it is no longer listed, and a warning says why (review item 23: it
+// was listed, then failed with ErrGone).
+func TestControlOfAReplacedStateIsDroppedWithAWarning(t *testing.T) {
+	_, scripts := writeScripts(t, "m.lua", `local m = {}
+function m:validate_data(msg)
+  if msg == "spin" then while true do end end
+  msys.registerControl("probe", function(cc) return "ok" end)
+  return 0
+end
+msys.registerModule("m", m)`)
+	var logged strings.Builder
+	var mu sync.Mutex
+	h := luahost.New(luahost.Options{PoolSize: 1, CallTimeout: 100 * time.Millisecond},
+		&luahost.Services{Logger: slog.New(slog.NewTextHandler(writerFunc(func(b []byte) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return logged.Write(b)
+		}), nil))})
+	defer h.Close()
+	if err := h.Load(context.Background(), scripts); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	h.Dispatch(ctx, "validate_data", "x")
+	if got := strings.Join(h.ControlNames(), ","); got != "probe" {
+		t.Fatalf("controls %q before the state broke", got)
+	}
+	h.Dispatch(ctx, "validate_data", "spin")
+	if got := h.ControlNames(); len(got) != 0 {
+		t.Fatalf("controls %q listed after their state broke", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logged.String(), "console command dropped") {
+		t.Fatalf("no warning: %s", logged.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

@@ -9,9 +9,9 @@ func (st *state) openMsys() {
 	L := st.L
 	msys := L.NewTable()
 	L.SetFuncs(msys, map[string]lua.LGFunction{
-		"registerModule":  st.registerModule,
-		"registerControl": st.registerControl,
-		"runInPool":       st.runInPool,
+		"registerModule":  contain("registerModule", st.registerModule),
+		"registerControl": contain("registerControl", st.registerControl),
+		"runInPool":       contain("runInPool", st.runInPool),
 		"type":            Func("type", msysType),
 	})
 	st.openControls()

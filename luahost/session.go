@@ -25,8 +25,11 @@ import (
 // rather than take another. A session does not hold its state between
 // calls, so an idle client costs no Lua state. Homes are spread: a new
 // session goes to the state with the fewest sessions, and the pool grows
-// (up to PoolSize) rather than give a state a second session. A session
+// (up to PoolSize, building in the background, never on the session's
+// call) rather than give a state a second session (homes.go). A session
 // whose home stays busy for CallTimeout gets an error (SMTP answers 421).
+// A session's selves are roots of its home's collection while it lives
+// there; leaving the home (Close, a broken home) lets them go.
 //
 // A session is pinned to the generation it started in: a reload serves new
 // sessions with the new scripts while the ones open finish with the old,
@@ -126,6 +129,20 @@ func (s *Session) Call(ctx context.Context, name string, from int, args ...any) 
 	}
 	chain := g.chains[name]
 	for pos := max(from, 0); pos < len(chain); pos++ {
+		if st.broken {
+			// The state broke in the previous module; the rest of the
+			// chain runs in another state of the same generation, an idle
+			// one when there is one (after the last module nothing is
+			// rebuilt here: release leaves that to the background), with
+			// fresh selves.
+			s.leaveHome()
+			if st = g.substitute(st); st == nil {
+				res.Err = errors.New("no Lua state to run the remaining modules")
+				return res
+			}
+			g.addHomed(st, 1)
+			s.settle(st)
+		}
 		i := chain[pos]
 		mod := st.modules[i]
 		fn, ok := mod.tbl.RawGetString(name).(*lua.LFunction)
@@ -145,19 +162,8 @@ func (s *Session) Call(ctx context.Context, name string, from int, args ...any) 
 			s.checkHome(st)
 			return res
 		}
-		if st.broken {
-			// The rest of the chain runs in a fresh state of the same
-			// generation, with fresh selves.
-			s.leaveHome()
-			st = g.replace(st)
-			if st == nil {
-				res.Err = errors.New("no Lua state to run the remaining modules")
-				return res
-			}
-			g.addHomed(st, 1)
-			s.settle(st)
-		}
 	}
+	s.checkHome(st)
 	return res
 }
 
@@ -269,6 +275,7 @@ func (s *Session) self(st *state, i int) *lua.LTable {
 	t := L.NewTable()
 	t.Metatable = meta
 	s.selfs[i] = t
+	st.rootSelf(t)
 	return t
 }
 
@@ -316,9 +323,11 @@ func (s *Session) acquire(ctx context.Context) (*state, error) {
 // selves.
 func (s *Session) settle(st *state) { s.home, s.selfs = st, map[int]*lua.LTable{} }
 
-// leaveHome forgets the home and its selves.
+// leaveHome forgets the home and lets go of its selves: they are no
+// longer roots of the home's collection.
 func (s *Session) leaveHome() {
 	if s.home != nil {
+		s.home.unrootSelfs(s.selfs)
 		s.gen.addHomed(s.home, -1)
 	}
 	s.home, s.selfs = nil, nil

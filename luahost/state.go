@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
@@ -46,17 +47,30 @@ type state struct {
 	building, replica bool
 	frozen            bool           // registerModule refused: the generation is built
 	ordinals          map[string]int // Shared calls so far while building, by kind
-	kept              map[*Callback]*lua.LFunction
-	idle              chan struct{} // signalled when the state goes back to the pool
-	homed             int           // sessions homed here (Generation.homeMu)
-	printTo           *strings.Builder
-	onClose           []func()
-	callArgs          []lua.LValue // the arguments of the hook call running
+	// kept holds the functions of callbacks bound to this state (Keep);
+	// selfs the live sessions' selfs in it (session.go). Both are roots
+	// of the collection, and change from other goroutines (a callback
+	// released, a session closed), hence rootsMu.
+	rootsMu  sync.Mutex
+	kept     map[*Callback]*lua.LFunction
+	selfs    map[*lua.LTable]struct{}
+	idle     chan struct{} // signalled when the state goes back to the pool
+	printTo  *strings.Builder
+	onClose  []func()
+	callArgs []lua.LValue // the arguments of the hook call running
+	homed    int          // sessions homed here (Generation.homeMu)
 	// selfMeta is, per module index, the metatable of a session's self
 	// (session.go): __index is the module table.
 	selfMeta map[int]*lua.LTable
 	// collectDue says when to collect weak tables and finalizers.
 	collectDue func() bool
+	// onRelease runs after every call into the state (OnRelease).
+	onRelease []func()
+	locals    map[any]any // StateLocal
+	// journalPos is a replaying state's next entry of its generation's
+	// journal; divergedOnce records that it took another path.
+	journalPos   int
+	divergedOnce bool
 }
 
 // lineOutput is a hook state's standard output: io.write and io.stdout
@@ -114,6 +128,7 @@ func (st *state) close() {
 	st.L.Close()
 	st.closed.Store(true)
 	if st.gen != nil {
+		st.gen.live.Add(-1)
 		st.gen.forget(st)
 	}
 	// A callback waiting for this state looks again (lifecycle.go).
@@ -157,6 +172,9 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 		ordinals: map[string]int{}, kept: map[*Callback]*lua.LFunction{}, idle: make(chan struct{}, 1)}
 	L.SetContext(st.watch)
 	h.watchdog.add(st.watch)
+	if g != nil {
+		g.live.Add(1)
+	}
 	ud := L.NewUserData()
 	ud.Value = st
 	L.G.Registry.RawSetString(stateKey, ud)
@@ -173,11 +191,14 @@ func (h *Host) newStateTraced(g *Generation, trace func(st *state, b Binding)) *
 			return 0
 		}))
 	}
+	st.journalOS()
 	st.openMsys()
 	L.SetGlobal("print", L.NewFunction(st.print))
 	st.tostring = L.GetGlobal("tostring")
 	st.openRequire()
 	puc.SetRoots(L, st.roots)
+	puc.SetAllowance(L, func() (uint64, bool) { return Allowance(L) })
+	puc.SetInline(L, h.opts.Standalone)
 	st.collectDue = puc.CollectDue(L)
 	loaded := st.loaded()
 	preload, _ := L.GetField(L.GetGlobal("package"), "preload").(*lua.LTable)
@@ -286,20 +307,62 @@ func (st *state) emitLine(b []byte) {
 	}
 }
 
-// roots are the Lua values the host holds in Go: the registered modules.
+// endCall runs what bindings asked to run after each call (OnRelease).
+func (st *state) endCall() {
+	for _, f := range st.onRelease {
+		f()
+	}
+}
+
+// roots are the Lua values the host holds in Go: the registered modules,
+// the functions of callbacks (timers, console commands, endpoints, jobs),
+// the arguments of the hook call running and the selfs of live sessions.
 func (st *state) roots() []lua.LValue {
-	r := make([]lua.LValue, len(st.modules))
-	for i, m := range st.modules {
-		r[i] = m.tbl
+	st.rootsMu.Lock()
+	defer st.rootsMu.Unlock()
+	r := make([]lua.LValue, 0, len(st.modules)+len(st.kept)+len(st.callArgs)+len(st.selfs))
+	for _, m := range st.modules {
+		r = append(r, m.tbl)
+	}
+	for _, fn := range st.kept {
+		r = append(r, fn)
+	}
+	r = append(r, st.callArgs...)
+	for t := range st.selfs {
+		r = append(r, t)
 	}
 	return r
 }
 
-// collect runs puc.Collect (weak tables, finalizers) under the host's
-// deadline, between calls; what fails is logged.
+// rootSelf keeps a session's self reachable for the collection while the
+// session lives; unrootSelfs lets the session's selfs go.
+func (st *state) rootSelf(t *lua.LTable) {
+	st.rootsMu.Lock()
+	if st.selfs == nil {
+		st.selfs = map[*lua.LTable]struct{}{}
+	}
+	st.selfs[t] = struct{}{}
+	st.rootsMu.Unlock()
+}
+
+func (st *state) unrootSelfs(selfs map[int]*lua.LTable) {
+	st.rootsMu.Lock()
+	for _, t := range selfs {
+		delete(st.selfs, t)
+	}
+	st.rootsMu.Unlock()
+}
+
+// collect runs a collection between calls: the marking, which runs no
+// Lua code, without a deadline (its time grows with the state's heap, and
+// pacing bounds how often it runs); the finalizers, which are Lua code,
+// under the host's deadline. What fails is logged.
 func (st *state) collect() {
+	if puc.Sweep(st.L) == 0 {
+		return
+	}
 	fn := st.L.NewFunction(func(L *lua.LState) int {
-		if err := puc.Collect(L); err != nil {
+		if err := puc.Finalize(L); err != nil {
 			var ae *lua.ApiError
 			if errors.As(err, &ae) {
 				L.Error(ae.Object, 0)
@@ -388,4 +451,24 @@ func (h *Host) Resolve(source string) (string, error) {
 		return "", fmt.Errorf("script source %q not found:%s", source, tried)
 	}
 	return path, nil
+}
+
+// journalOS makes the os functions that change the file system or run a
+// program act once for a generation's load: a state replaying it gets
+// the first state's results (journal.go).
+func (st *state) journalOS() {
+	oslib, ok := st.L.GetGlobal("os").(*lua.LTable)
+	if !ok {
+		return
+	}
+	for _, name := range []string{"remove", "rename", "execute", "tmpname"} {
+		fn, ok := oslib.RawGetString(name).(*lua.LFunction)
+		if !ok || !fn.IsG {
+			continue
+		}
+		call, qualified := fn.GFunction, "os."+name
+		oslib.RawSetString(name, st.L.NewFunction(func(L *lua.LState) int {
+			return journaled(L, qualified, Effect, call)
+		}))
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"msyshost/luahost/puc"
 )
 
 // Thread pools for msys.runInPool: `threadpool "NAME" { concurrency = N }`
@@ -41,8 +43,10 @@ type threadPools struct {
 }
 
 // SetThreadPools sets the pools' concurrency (name → N) over the defaults;
-// jobs already waiting keep the pool they asked for. A concurrency below 1
-// is 1: a pool always runs its jobs.
+// a pool whose concurrency is unchanged is kept as it is (its jobs and
+// figures), a resized one starts afresh while the jobs already waiting
+// keep the pool they asked for. A concurrency below 1 is 1: a pool always
+// runs its jobs.
 func (h *Host) SetThreadPools(sizes map[string]int) {
 	all := map[string]int{}
 	for n, c := range DefaultThreadPools {
@@ -59,10 +63,16 @@ func (h *Host) SetThreadPools(sizes map[string]int) {
 	p := &h.pools
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	old := p.byName
 	p.byName = map[string]*threadPool{}
 	p.byID = nil
 	for i, n := range names {
-		tp := &threadPool{name: n, id: i + 1, slots: make(chan struct{}, max(all[n], 1))}
+		size := max(all[n], 1)
+		tp := old[n]
+		if tp == nil || cap(tp.slots) != size {
+			tp = &threadPool{name: n, slots: make(chan struct{}, size)}
+		}
+		tp.id = i + 1
 		p.byName[n] = tp
 		p.byID = append(p.byID, tp)
 	}
@@ -160,7 +170,7 @@ func (st *state) runInPool(L *lua.LState) int {
 		defer tp.leave(start)
 		base := L.GetTop()
 		L.Push(fn)
-		if err := L.PCall(0, lua.MultRet, nil); err != nil {
+		if err := puc.PCall(L, 0, lua.MultRet); err != nil {
 			L.Push(lua.LFalse)
 			L.Push(errValue(err))
 			return 2
@@ -181,20 +191,33 @@ func (st *state) runInPool(L *lua.LState) int {
 		// The primary state queued this job while the generation loaded.
 		return 0
 	}
+	h := st.host
+	if h.jobsPending.Add(1) > maxPendingJobs {
+		h.jobsPending.Add(-1)
+		L.Push(lua.LNil)
+		L.Push(lua.LString(fmt.Sprintf("msys.runInPool: %d jobs are already waiting or running; job refused", maxPendingJobs)))
+		return 2
+	}
 	job := KeepOnce(L, fn)
 	var completion *Callback
 	if done != nil {
 		completion = KeepOnce(L, done)
 	}
 	log := Log(L)
-	go func() {
-		ctx := context.Background()
-		start, err := tp.enter(ctx)
-		if err != nil {
-			return
-		}
-		defer tp.leave(start)
-		err = job.Run(ctx, func(L *lua.LState, fn *lua.LFunction) error {
+	h.jobs.Add(1)
+	SafeGo(log, "msys.runInPool job", func() {
+		defer h.jobs.Done()
+		defer h.jobsPending.Add(-1)
+		ctx := h.jobsCtx
+		// The job takes its state first, then a slot of the pool: a slot
+		// is never held by a job waiting for a state that a hook holds
+		// while it waits for the same pool (a synchronous runInPool).
+		err := job.Run(ctx, func(L *lua.LState, fn *lua.LFunction) error {
+			start, err := tp.enter(ctx)
+			if err != nil {
+				return fmt.Errorf("waiting for pool '%s': %w", tp.name, err)
+			}
+			defer tp.leave(start)
 			st := stateOf(L)
 			base := L.GetTop()
 			if err := st.pcallN(ctx, fn); err != nil {
@@ -208,19 +231,26 @@ func (st *state) runInPool(L *lua.LState) int {
 			if completion == nil {
 				return nil
 			}
-			cfn, ok := st.kept[completion]
+			cfn, ok := st.keptFn(completion, true)
 			if !ok {
 				return ErrGone
 			}
-			delete(st.kept, completion)
 			return st.pcall(ctx, cfn, results...)
 		})
+		if completion != nil {
+			completion.Release() // the job failed before its completion ran
+		}
 		if err != nil {
 			log.Warn("msys.runInPool job failed", "pool", tp.name, "error", err)
 		}
-	}()
+	})
 	return 0
 }
+
+// maxPendingJobs bounds the asynchronous msys.runInPool jobs waiting or
+// running across the host: past it a job is refused (nil and a message)
+// rather than queued without end.
+const maxPendingJobs = 10000
 
 // errValue is the error object a protected call raised.
 func errValue(err error) lua.LValue {

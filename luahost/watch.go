@@ -3,11 +3,14 @@ package luahost
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // watch is a state's permanent context. gopher-lua checks a state's
@@ -244,4 +247,30 @@ func (w *watch) firedErr() error {
 		}
 		runtime.Gosched()
 	}
+}
+
+// Allowance is how many more bytes the call L runs may allocate before
+// the memory limit stops it (the limit less what the live heap grew since
+// the call began, as the watchdog last measured it); ok is false when
+// there is no limit. A binding about to allocate a large block (a whole
+// file, a repeated string) checks the size against it first and answers
+// "not enough memory" instead of allocating past the limit before the
+// watchdog next looks.
+func Allowance(L *lua.LState) (n uint64, ok bool) {
+	st := stateOf(L)
+	limit := st.host.opts.MemoryLimit
+	if limit == 0 || limit == math.MaxUint64 {
+		return 0, false
+	}
+	if st.watch.deadline.Load() == 0 {
+		return limit, true
+	}
+	heap, h0 := st.host.watchdog.heap.Load(), st.watch.heap0.Load()
+	if heap > h0 {
+		if heap-h0 >= limit {
+			return 0, true
+		}
+		return limit - (heap - h0), true
+	}
+	return limit, true
 }

@@ -25,6 +25,18 @@ func (r *Regexp) heap(b []byte) []byte {
 	return r.subject
 }
 
+// keptSubject bounds the subject buffer a pattern keeps between matches:
+// one large message body matched once is not held for the pattern's life
+// (a state caches up to 128 patterns).
+const keptSubject = 64 << 10
+
+// done lets a large subject buffer go after a match.
+func (r *Regexp) done() {
+	if cap(r.subject) > keptSubject {
+		r.subject = nil
+	}
+}
+
 // namedGroup finds (?P<name>, (?<name> and (?'name' in a pattern; PCRE
 // numbers them, and msys.pcre returns them under their names too.
 var namedGroup = regexp.MustCompile(`\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')`)
@@ -76,6 +88,7 @@ func (r *Regexp) Find(b []byte) (m *Match, err error) {
 			m, err = nil, fmt.Errorf("pcre: %v", p)
 		}
 	}()
+	defer r.done()
 	idx := r.re.FindSubmatchIndex(r.heap(b))
 	if idx == nil {
 		return nil, nil
@@ -140,6 +153,7 @@ func (r *Regexp) findAll(b []byte) (all [][]int, err error) {
 			all, err = nil, fmt.Errorf("pcre: %v", p)
 		}
 	}()
+	defer r.done()
 	return r.re.FindAllSubmatchIndex(r.heap(b), -1), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,16 @@ import (
 func TestLua(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "greeting.txt"), []byte("hello\nworld\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file larger than a hook may allocate (256 MiB by default).
+	if f, err := os.Create(filepath.Join(dir, "huge.bin")); err != nil {
+		t.Fatal(err)
+	} else {
+		f.Truncate(1 << 30)
+		f.Close()
+	}
 	t.Setenv("MSYSHOST_TEST_DIR", dir)
 	cfg, err := config.Parse("test.conf", []byte(`Max_Outbound_Connections = 20
 Domain "yahoo.com" { Max_Outbound_Connections = 5 }
@@ -102,6 +113,72 @@ msys.registerModule("s", m)`)
 	h.Call(context.Background(), "smpp_handle_DR_negative", "B", "I")
 	if c := h.Call(context.Background(), "smpp_handle_DR_positive", "B", "I").Code; c != 7 {
 		t.Fatalf("the lock was not released with the broken state: %d", c)
+	}
+}
+
+// TestLockLeftByAnErrorIsReleased: a hook that raises an error while
+// holding a named lock releases it when it ends; later calls, in this
+// state and others, take it.
+func TestLockLeftByAnErrorIsReleased(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 300 * time.Millisecond}, `local m = {}
+function m:smpp_handle_DR_negative() msys.lock("x") error("boom") end
+function m:smpp_handle_DR_positive() msys.lock("x") msys.unlock("x") return 7 end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_negative", "B", "I")
+	for i := 0; i < 3; i++ {
+		if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 7 {
+			t.Fatalf("call %d after the error: %+v", i, r.Calls)
+		}
+	}
+}
+
+// TestRunInPoolAsyncThenSync: an asynchronous job and a synchronous one
+// on a pool of one, from the same hook, both run: the queued job does not
+// hold the pool's slot while it waits for the hook's state.
+func TestRunInPoolAsyncThenSync(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 5 * time.Second}, `local m = {}
+function m:smpp_handle_DR_positive()
+  msys.runInPool("SpoolIn", function() msys.shareSet("async", "ran") end, true)
+  msys.sleep(0.05)
+  local ok, v = msys.runInPool("SpoolIn", function() return 7 end)
+  if not ok then error(v) end
+  return v
+end
+function m:smpp_handle_DR_negative() return msys.shareGet("async") == "ran" and 1 or 0 end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	if r := h.Call(ctx, "smpp_handle_DR_positive", "B", "I"); r.Code != 7 {
+		t.Fatalf("the hook did not finish: %+v", r.Calls)
+	}
+	for i := 0; h.Call(ctx, "smpp_handle_DR_negative", "B", "I").Code != 1; i++ {
+		if i == 200 {
+			t.Fatal("the asynchronous job never ran")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestUnchangedThreadPoolsAreKept: setting the pools again (a reload)
+// keeps a pool whose concurrency did not change, with its figures; a
+// resized pool starts afresh.
+func TestUnchangedThreadPoolsAreKept(t *testing.T) {
+	h := newHost(t, luahost.Options{PoolSize: 1, ThreadPools: map[string]int{"narrow": 1, "wide": 2}}, `require("msys.threadpool")
+local m = {}
+function m:smpp_handle_DR_positive()
+  msys.runInPool("narrow", function() end)
+  msys.runInPool("wide", function() end)
+  return 0
+end
+function m:smpp_handle_DR_negative()
+  return msys.threadpool.stat("narrow").invocations * 10 + msys.threadpool.stat("wide").invocations
+end
+msys.registerModule("s", m)`)
+	ctx := context.Background()
+	h.Call(ctx, "smpp_handle_DR_positive", "B", "I")
+	h.SetThreadPools(map[string]int{"narrow": 1, "wide": 3})
+	if c := h.Call(ctx, "smpp_handle_DR_negative", "B", "I").Code; c != 10 {
+		t.Fatalf("invocations narrow*10+wide = %d; want 10 (narrow kept, wide resized)", c)
 	}
 }
 

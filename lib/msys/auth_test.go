@@ -2,6 +2,7 @@ package msys_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -65,5 +66,40 @@ msys.registerModule("auth", mod)`)
 	h.Close()
 	if len(reg.Schemes()) != 0 {
 		t.Errorf("a retired generation's schemes must go: %v", reg.Schemes())
+	}
+}
+
+// TestRefusedReloadKeepsTheServingSchemes: a reload whose init returns
+// false leaves the serving generation's authentication schemes in place.
+func TestRefusedReloadKeepsTheServingSchemes(t *testing.T) {
+	svc := &luahost.Services{}
+	script := func(initResult string) string {
+		return `local mod = {}
+local auth = {}
+function auth:authenticate(filename, params, username, password)
+  if password == "` + initResult + `" then return msys.core.EC_AUTH_OK end
+  return msys.core.EC_AUTH_FAIL
+end
+function mod:init()
+  msys.registerAuth("myscheme", auth)
+  return ` + initResult + `
+end
+function mod:smpp_handle_DR_positive() return 0 end
+msys.registerModule("auth", mod)`
+	}
+	h := newHostWith(t, luahost.Options{PoolSize: 2}, svc, script("true"))
+	defer h.Close()
+	dir := t.TempDir()
+	bad := dir + "/bad.lua"
+	if err := os.WriteFile(bad, []byte(script("false")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Load(context.Background(), []luahost.Script{{Name: "auth", Path: bad}}); err == nil {
+		t.Fatal("a load whose init returns false must be refused")
+	}
+	reg, _ := msys.Auth.From(svc)
+	code, err := reg.Authenticate(context.Background(), "myscheme", "", nil, "u", "true")
+	if err != nil || code != hook.AuthOK {
+		t.Fatalf("after a refused reload the serving scheme answers %d, %v; want AuthOK", code, err)
 	}
 }

@@ -28,14 +28,14 @@ func init() {
 func open(L *lua.LState) lua.LValue {
 	t := L.NewTable()
 	luahost.SetFuncs(L, t, map[string]lua.LGFunction{
-		"sleep":                 luahost.Func("sleep", sleep),
+		"sleep":                 luahost.Func("sleep", sleep, luahost.Effect),
 		"asyncOk":               luahost.Func("asyncOk", asyncOk),
 		"lock":                  luahost.Func("lock", lock),
 		"unlock":                luahost.Func("unlock", unlock),
 		"shareSet":              luahost.Func("shareSet", shareSet),
-		"shareGet":              luahost.Func("shareGet", shareGet),
+		"shareGet":              luahost.Func("shareGet", shareGet, luahost.Replay),
 		"shareUnset":            luahost.Func("shareUnset", shareUnset),
-		"readfile":              luahost.Func("readfile", readfile),
+		"readfile":              luahost.Func("readfile", readfile, luahost.Replay),
 		"parseRFC2822Addresses": luahost.Func("parseRFC2822Addresses", parseAddresses),
 		"expandMacro":           luahost.Func("expandMacro", expandMacro),
 		"config":                luahost.Func("config", configCmd),

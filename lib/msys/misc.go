@@ -3,11 +3,13 @@ package msys
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -17,12 +19,14 @@ import (
 	"msyshost/luahost"
 )
 
-// Config is the configuration msys.config reads: a function returning the
-// one in force, so a reload is seen.
-var Config = luahost.NewService[func() *config.Config]("configuration")
+// Config is the configuration msys.config reads (core.Config, the one
+// service every module reads the configuration from).
+var Config = core.Config
 
 // msys.readfile(path_or_uri) → the whole file, or nil and why. A file://
-// URI or a path; a hook waits for the read.
+// URI or a path; a hook waits for the read, up to its deadline. Only
+// regular files are read (a FIFO or a device would block or never end),
+// and only when they fit in what the call may still allocate.
 func readfile(a luahost.Args) int {
 	name := a.String(1)
 	if strings.Contains(name, "://") {
@@ -35,11 +39,51 @@ func readfile(a luahost.Args) int {
 		}
 		name = u.Path
 	}
-	b, err := os.ReadFile(name)
+	b, err := readRegular(a.L, name)
 	if err != nil {
 		return a.Fail(err)
 	}
 	return a.Push(lua.LString(b))
+}
+
+// readRegular reads a regular file whole, in a goroutine of its own so
+// that the call's deadline or cancellation ends the wait (a slow or hung
+// file system); the file is opened without blocking and checked after
+// opening, so a FIFO put in its place after a look is refused too.
+func readRegular(L *lua.LState, name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("msys.readfile: %s: not a regular file (%s)", name, fi.Mode().Type())
+	}
+	if allow, limited := luahost.Allowance(L); limited && uint64(fi.Size()) > allow {
+		f.Close()
+		return nil, fmt.Errorf("msys.readfile: %s: not enough memory: the file has %d bytes, the call may allocate %d more", name, fi.Size(), allow)
+	}
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer f.Close()
+		b, err := io.ReadAll(f)
+		done <- result{b, err}
+	}()
+	select {
+	case r := <-done:
+		return r.b, r.err
+	case <-L.Context().Done():
+		return nil, fmt.Errorf("msys.readfile: %s: interrupted: %w", name, L.Context().Err())
+	}
 }
 
 // msys.parseRFC2822Addresses(str, component) → array: the component

@@ -152,33 +152,45 @@ func exprNames(e ast.Expr, names map[string]bool, top bool) bool {
 		names[e.Value] = true
 	case *ast.Comma3Expr:
 		return top
-	case *ast.AttrGetExpr:
-		walk(e.Object, e.Key)
-	case *ast.TableExpr:
-		for _, f := range e.Fields {
-			walk(f.Key, f.Value)
-		}
-	case *ast.FuncCallExpr:
-		walk(e.Func, e.Receiver)
-		walk(e.Args...)
-	case *ast.LogicalOpExpr:
-		walk(e.Lhs, e.Rhs)
-	case *ast.RelationalOpExpr:
-		walk(e.Lhs, e.Rhs)
-	case *ast.StringConcatOpExpr:
-		walk(e.Lhs, e.Rhs)
-	case *ast.ArithmeticOpExpr:
-		walk(e.Lhs, e.Rhs)
-	case *ast.UnaryMinusOpExpr:
-		walk(e.Expr)
-	case *ast.UnaryNotOpExpr:
-		walk(e.Expr)
-	case *ast.UnaryLenOpExpr:
-		walk(e.Expr)
 	case *ast.FunctionExpr:
 		stmtNames(e.Stmts, names)
+	default:
+		walk(subExprs(e)...)
 	}
 	return uses
+}
+
+// subExprs returns the expressions e is made of, in source order (nil for
+// absent ones); a function's body is not among them. The walks of the
+// dialect's passes (exprNames, positions.expr) share it.
+func subExprs(e ast.Expr) []ast.Expr {
+	switch e := e.(type) {
+	case *ast.AttrGetExpr:
+		return []ast.Expr{e.Object, e.Key}
+	case *ast.TableExpr:
+		out := make([]ast.Expr, 0, 2*len(e.Fields))
+		for _, f := range e.Fields {
+			out = append(out, f.Key, f.Value)
+		}
+		return out
+	case *ast.FuncCallExpr:
+		return append([]ast.Expr{e.Func, e.Receiver}, e.Args...)
+	case *ast.LogicalOpExpr:
+		return []ast.Expr{e.Lhs, e.Rhs}
+	case *ast.RelationalOpExpr:
+		return []ast.Expr{e.Lhs, e.Rhs}
+	case *ast.StringConcatOpExpr:
+		return []ast.Expr{e.Lhs, e.Rhs}
+	case *ast.ArithmeticOpExpr:
+		return []ast.Expr{e.Lhs, e.Rhs}
+	case *ast.UnaryMinusOpExpr:
+		return []ast.Expr{e.Expr}
+	case *ast.UnaryNotOpExpr:
+		return []ast.Expr{e.Expr}
+	case *ast.UnaryLenOpExpr:
+		return []ast.Expr{e.Expr}
+	}
+	return nil
 }
 
 // stmtNames adds the names statements mention (see exprNames); varargs

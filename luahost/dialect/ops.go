@@ -246,6 +246,7 @@ func checkSize(L *lua.LState, size int) {
 	if size > maxConcat {
 		L.Error(lua.LString("not enough memory"), 0)
 	}
+	puc.CheckAlloc(L, size)
 }
 
 func isStrNum(v lua.LValue) bool {

@@ -123,29 +123,8 @@ func (ps *positions) expr(e ast.Expr, owner int) {
 		}
 	}
 	switch e := e.(type) {
-	case *ast.AttrGetExpr:
-		exprs(e.Object, e.Key)
-	case *ast.TableExpr:
-		for _, f := range e.Fields {
-			exprs(f.Key, f.Value)
-		}
-	case *ast.FuncCallExpr:
-		exprs(e.Func, e.Receiver)
-		exprs(e.Args...)
-	case *ast.LogicalOpExpr:
-		exprs(e.Lhs, e.Rhs)
-	case *ast.RelationalOpExpr:
-		exprs(e.Lhs, e.Rhs)
-	case *ast.StringConcatOpExpr:
-		exprs(e.Lhs, e.Rhs)
-	case *ast.ArithmeticOpExpr:
-		exprs(e.Lhs, e.Rhs)
-	case *ast.UnaryMinusOpExpr:
-		exprs(e.Expr)
-	case *ast.UnaryNotOpExpr:
-		exprs(e.Expr)
-	case *ast.UnaryLenOpExpr:
-		exprs(e.Expr)
+	default:
+		exprs(subExprs(e)...)
 	case *ast.FunctionExpr:
 		last := e.LastLine()
 		if last == 0 {

@@ -1,6 +1,9 @@
 // Package luatest runs Lua test files from Go tests: every global function
 // named TestXxx in the file becomes a subtest and receives a `t` object with
-// t:error(msg), t:fatal(msg), t:log(msg), t:skip(msg) and t:name().
+// t:error(msg), t:fatal(msg), t:log(msg), t:skip(msg) and t:name(), and
+// the checks t:eq(got, want, what) (got ~= want is an error) and
+// t:raises(f, want, what) (f must raise an error whose text contains
+// want).
 package luatest
 
 import (
@@ -50,6 +53,26 @@ func Run(t *testing.T, file string, svc *luahost.Services) {
 	}
 }
 
+// helpers are the checks written in Lua, so that they compare and catch
+// errors as the scripts' own code does (PUC's ~=, pcall and messages).
+const helpers = `local t = ...
+function t:eq(got, want, what)
+  if got ~= want then
+    self:error(string.format("%s: got %s, want %s", what or "value", tostring(got), tostring(want)))
+  end
+end
+function t:raises(f, want, what)
+  local ok, err = pcall(f)
+  if ok then
+    self:error((what or "call") .. ": no error")
+  elseif not string.find(tostring(err), want, 1, true) then
+    self:error((what or "call") .. ": error '" .. tostring(err) .. "' lacks '" .. want .. "'")
+  end
+end`
+
+// helperSource names the helpers' chunk; where skips its frames.
+const helperSource = "luatest"
+
 func runOne(ctx context.Context, t *testing.T, L *lua.LState, fn *lua.LFunction) {
 	tobj := L.NewTable()
 	fatal := lua.LString("luatest: fatal")
@@ -69,7 +92,15 @@ func runOne(ctx context.Context, t *testing.T, L *lua.LState, fn *lua.LFunction)
 			return 0
 		},
 	})
-	err := luahost.PCall(ctx, L, fn, tobj)
+	add, err := L.Load(strings.NewReader(helpers), helperSource)
+	if err == nil {
+		err = luahost.PCall(ctx, L, add, tobj)
+	}
+	if err != nil {
+		t.Fatalf("luatest helpers: %v", err)
+	}
+	L.SetTop(0)
+	err = luahost.PCall(ctx, L, fn, tobj)
 	L.SetTop(0)
 	if err == nil {
 		return
@@ -83,12 +114,23 @@ func runOne(ctx context.Context, t *testing.T, L *lua.LState, fn *lua.LFunction)
 	}
 }
 
-// where returns "file:line: " of the Lua caller.
+// where returns "file:line: " of the Lua caller, the test's line when the
+// caller is one of the helpers.
 func where(L *lua.LState) string {
-	if d, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sl", d, lua.LNil); err == nil && d.CurrentLine > 0 {
+	for level := 1; ; level++ {
+		d, ok := L.GetStack(level)
+		if !ok {
+			return ""
+		}
+		if _, err := L.GetInfo("Sl", d, lua.LNil); err != nil {
+			return ""
+		}
+		if d.Source == helperSource {
+			continue
+		}
+		if d.CurrentLine > 0 {
 			return d.Source + ":" + strconv.Itoa(d.CurrentLine) + ": "
 		}
+		return ""
 	}
-	return ""
 }

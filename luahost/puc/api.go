@@ -5,6 +5,7 @@ import (
 
 	"msyshost/luahost/puc/internal/lauxlib"
 	"msyshost/luahost/puc/internal/lgc"
+	"msyshost/luahost/puc/iolib"
 	"msyshost/luahost/puc/number"
 )
 
@@ -33,11 +34,31 @@ func FormatNumber(n float64) string { return number.Format(n) }
 // finalizer raises is returned.
 func Collect(L *lua.LState) error { return lgc.Collect(L) }
 
+// Sweep is Collect's Go part, which runs no Lua code and so needs no
+// deadline: it marks, removes unreachable weak entries and queues the
+// finalizers of unreachable userdata for Finalize; it returns how many
+// are queued.
+func Sweep(L *lua.LState) int { return lgc.Sweep(L) }
+
+// Finalize runs the finalizers Sweep queued (Lua code: a host runs it
+// under its deadline). An error a finalizer raises is returned; the
+// others stay queued.
+func Finalize(L *lua.LState) error { return lgc.Finalize(L) }
+
 // CollectDue returns L's check whether a state that has weak tables or
-// userdata to finalize is due a Collect; a host asks between calls into
-// the state, and runs Collect under its deadline (finalizers are Lua
-// code). A check costs a counter increment.
+// userdata to finalize is due a collection: every 256 checks, after Go's
+// collector ran while the state concatenated, after 256 new files or
+// proxies, and never sooner than 20 times the last marking's duration
+// after it. A host asks between calls into the state and collects off its
+// callers' path (Sweep, then Finalize under its deadline). A check costs a
+// counter increment.
 func CollectDue(L *lua.LState) func() bool { return lgc.DueFunc(L) }
+
+// SetInline makes L collect where it allocates, as PUC's collector runs
+// while a script allocates: at a concatenation after Go's collector ran,
+// and at io.open after many new files (lua5.1's command line). A host
+// serving hooks leaves it off and collects between calls (CollectDue).
+func SetInline(L *lua.LState, inline bool) { lgc.SetInline(L, inline) }
 
 // SetRoots tells Collect about the Lua values the host holds in Go (hook
 // module tables): what they reach keeps its place in weak tables.
@@ -47,8 +68,10 @@ func SetRoots(L *lua.LState, roots func() []lua.LValue) { lgc.SetRoots(L, roots)
 // lua_close does before a state goes: a host calls it before LState.Close.
 func FinalizeAll(L *lua.LState) { lgc.FinalizeAll(L) }
 
-// Poll runs Collect when Go's collector ran since the last Poll and L has
-// weak tables or userdata to finalize; it costs an atomic load otherwise.
+// Poll notes that Go's collector ran since the last Poll, for a state with
+// weak tables or userdata to finalize: one that collects inline
+// (SetInline) runs Collect now, one in a host is due a collection at the
+// end of the call. It costs an atomic load when nothing is due.
 // Operations that allocate call it, as PUC's collector runs while a script
 // allocates (luahost/dialect's concatenation).
 func Poll(L *lua.LState) error { return lgc.Poll(L) }
@@ -84,3 +107,20 @@ func callbacks(L *lua.LState) int {
 		}
 	}
 }
+
+// SetAllowance gives L the function that says how many more bytes the
+// running code may allocate (ok false: no limit): string.rep,
+// table.concat and a large concatenation (CheckAlloc) refuse a block
+// larger than that with "not enough memory" before making it.
+func SetAllowance(L *lua.LState, f func() (n uint64, ok bool)) { lauxlib.SetAllowance(L, f) }
+
+// CheckAlloc raises "not enough memory" when size bytes are more than L's
+// running code may still allocate (SetAllowance); sizes below 1 MiB are
+// not checked.
+func CheckAlloc(L *lua.LState, size int) { lauxlib.CheckAlloc(L, size) }
+
+// SetReplaying makes L's io library write nowhere while on (a file opened
+// for writing is the null device, io.popen runs nothing): a host sets it
+// while a state replays the code another state ran, so that the scripts'
+// load writes a file once.
+func SetReplaying(L *lua.LState, on bool) { iolib.SetReplaying(L, on) }

@@ -103,20 +103,52 @@ func define(a luahost.Args) int {
 	a.OptTable(5)
 	r := registryOf(a.L)
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s := r.byName[name]; s != nil && s.kind == k && s.interval == interval && s.windows == windows {
+	s := r.byName[name]
+	if s == nil || s.kind != k || s.interval != interval || s.windows != windows {
+		s = &series{kind: k, interval: interval, windows: windows, keys: map[string]*ring{}}
+	}
+	if !luahost.Building(a.L) {
+		r.byName[name] = s
+		r.mu.Unlock()
 		return 0
 	}
-	r.byName[name] = &series{kind: k, interval: interval, windows: windows, keys: map[string]*ring{}}
+	r.mu.Unlock()
+	// While the scripts load, the series is the generation's own until it
+	// serves: a reload that is refused leaves the serving one as it was.
+	p := pendingOf(a.L)
+	p.mu.Lock()
+	p.byName[name] = s
+	p.mu.Unlock()
+	luahost.OnServe(a.L, func() {
+		r.mu.Lock()
+		r.byName[name] = s
+		r.mu.Unlock()
+	})
 	return 0
+}
+
+type pendingKey struct{}
+
+// pendingOf is the series a generation defined while it is built.
+func pendingOf(L *lua.LState) *registry {
+	return luahost.GenerationLocal(L, pendingKey{}, func() *registry { return &registry{byName: map[string]*series{}} })
 }
 
 func lookup(a luahost.Args) *series {
 	name := a.String(1)
-	r := registryOf(a.L)
-	r.mu.RLock()
-	s := r.byName[name]
-	r.mu.RUnlock()
+	var s *series
+	if luahost.Building(a.L) {
+		p := pendingOf(a.L)
+		p.mu.RLock()
+		s = p.byName[name]
+		p.mu.RUnlock()
+	}
+	if s == nil {
+		r := registryOf(a.L)
+		r.mu.RLock()
+		s = r.byName[name]
+		r.mu.RUnlock()
+	}
 	if s == nil {
 		a.Raise("msys.audit_series: no series named '%s' (define it in init)", name)
 	}

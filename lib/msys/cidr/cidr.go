@@ -7,6 +7,7 @@ package cidr
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"os"
@@ -56,8 +57,17 @@ type registry struct {
 
 type regKey struct{}
 
+// registryOf is the host's tables: those of the serving generation (and
+// of those before it that nothing redefined).
 func registryOf(L *lua.LState) *registry {
 	return luahost.HostShared(L, regKey{}, func() *registry { return &registry{byName: map[string]*cidr{}} })
+}
+
+type pendingKey struct{}
+
+// pendingOf is the tables a generation defined while it is built.
+func pendingOf(L *lua.LState) *registry {
+	return luahost.GenerationLocal(L, pendingKey{}, func() *registry { return &registry{byName: map[string]*cidr{}} })
 }
 
 func open(L *lua.LState) lua.LValue {
@@ -132,35 +142,57 @@ func define(a luahost.Args) int {
 	if err := c.reload(a.L.Context()); err != nil {
 		a.Raise("msys.cidr.define(%q): %v", name, err)
 	}
+	if luahost.Building(a.L) {
+		// Until the generation serves, its own code finds the table
+		// here; the serving generation's tables stay as they are.
+		p := pendingOf(a.L)
+		p.mu.Lock()
+		p.byName[name] = c
+		p.mu.Unlock()
+	}
+	log := luahost.Log(a.L)
+	every := time.Duration(refresh * float64(time.Second))
 	r := registryOf(a.L)
-	r.mu.Lock()
-	if old := r.byName[name]; old != nil && old.stop != nil {
-		close(old.stop)
-		old.stop = nil
-	}
-	r.byName[name] = c
-	r.mu.Unlock()
-	if refresh > 0 && c.kind != "empty" {
-		c.stop = make(chan struct{})
-		log := luahost.Log(a.L)
-		go c.refresher(time.Duration(refresh*float64(time.Second)), log)
-		stop := c.stop
-		luahost.OnRetire(a.L, func() {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			if c.stop == stop {
-				close(stop)
-				c.stop = nil
-			}
-		})
-	}
+	luahost.OnServe(a.L, func() {
+		r.mu.Lock()
+		old := r.byName[name]
+		r.byName[name] = c
+		r.mu.Unlock()
+		if old != nil {
+			old.stopRefresh()
+		}
+		if refresh > 0 && c.kind != "empty" {
+			c.startRefresh(every, log)
+		}
+	})
+	luahost.OnRetire(a.L, c.stopRefresh)
 	return 0
 }
 
-func (c *cidr) refresher(every time.Duration, log interface{ Warn(string, ...any) }) {
+// startRefresh reloads the table every so often until stopRefresh.
+func (c *cidr) startRefresh(every time.Duration, log *slog.Logger) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		return
+	}
+	stop := make(chan struct{})
+	c.stop = stop
+	luahost.SafeGo(log, "msys.cidr refresh", func() { c.refresher(every, stop, log) })
+}
+
+func (c *cidr) stopRefresh() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stop != nil {
+		close(c.stop)
+		c.stop = nil
+	}
+}
+
+func (c *cidr) refresher(every time.Duration, stop chan struct{}, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	stop := c.stop
 	for {
 		select {
 		case <-stop:
@@ -243,10 +275,19 @@ func loadRows(ctx context.Context, ds *datasource.Pool, cache, q, cidrCol, value
 
 func lookup(a luahost.Args) *cidr {
 	name := a.String(1)
-	r := registryOf(a.L)
-	r.mu.Lock()
-	c := r.byName[name]
-	r.mu.Unlock()
+	var c *cidr
+	if luahost.Building(a.L) {
+		p := pendingOf(a.L)
+		p.mu.Lock()
+		c = p.byName[name]
+		p.mu.Unlock()
+	}
+	if c == nil {
+		r := registryOf(a.L)
+		r.mu.Lock()
+		c = r.byName[name]
+		r.mu.Unlock()
+	}
 	if c == nil {
 		a.Raise("msys.cidr: no CIDR named '%s' (define it in init)", name)
 	}

@@ -10,6 +10,7 @@ package core
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"msyshost/lib/config"
 	"msyshost/lib/hook"
 	"msyshost/lib/message"
 	"msyshost/lib/spool"
@@ -169,3 +170,9 @@ func getNowTS(a luahost.Args) int {
 func ecMessageNew(a luahost.Args) int {
 	return a.Push(MessageClass.Push(a.L, message.New()))
 }
+
+// Config is the configuration in force, a function so that a reload is
+// seen: msys.config reads it, msg:binding and msg:binding_group choose
+// from its Binding scopes. One service for every module (msys.Config and
+// the extended message module's Config are this one).
+var Config = luahost.NewService[func() *config.Config]("configuration")

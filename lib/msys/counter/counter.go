@@ -4,6 +4,7 @@
 package counter
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,12 +140,55 @@ func openCounter(a luahost.Args) int {
 	c := namespaceOf(a.L).get(p)
 	h := &Handle{c: c}
 	if sem == Relaxed {
-		h.cell = &cell{}
-		c.mu.Lock()
-		c.cells = append(c.cells, h.cell)
-		c.mu.Unlock()
+		h.cell = cellsOf(a.L).cellFor(c)
 	}
 	return a.Push(HandleClass.Push(a.L, h))
+}
+
+// stateCells are a Lua state's cells of RELAXED counters: one per counter
+// however often the state opens it, folded into the counter's value when
+// the state closes, so cells do not pile up as states are replaced.
+type stateCells struct {
+	mu    sync.Mutex
+	cells map[*counter]*cell
+}
+
+type cellsKey struct{}
+
+func cellsOf(L *lua.LState) *stateCells {
+	return luahost.StateLocal(L, cellsKey{}, func() *stateCells {
+		sc := &stateCells{cells: map[*counter]*cell{}}
+		luahost.OnClose(L, sc.fold)
+		return sc
+	})
+}
+
+func (sc *stateCells) cellFor(c *counter) *cell {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if x := sc.cells[c]; x != nil {
+		return x
+	}
+	x := &cell{}
+	c.mu.Lock()
+	c.cells = append(c.cells, x)
+	c.mu.Unlock()
+	sc.cells[c] = x
+	return x
+}
+
+// fold moves the state's cells' counts into their counters' values and
+// drops the cells.
+func (sc *stateCells) fold() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for c, x := range sc.cells {
+		c.mu.Lock()
+		c.value.Add(x.n.Swap(0))
+		c.cells = slices.DeleteFunc(c.cells, func(y *cell) bool { return y == x })
+		c.mu.Unlock()
+	}
+	clear(sc.cells)
 }
 
 // handle returns argument n: a handle, or a path (a STRICT counter, created

@@ -132,20 +132,17 @@ func queryError(stage, query string, err error) error {
 // Query runs a statement that returns rows, from the cache when it holds
 // the same query with the same parameters and nocache is false.
 func (p *Pool) Query(ctx context.Context, name, query string, ps Params, nocache bool) (*Result, error) {
-	s, err := p.source(name)
+	s, db, set, err := p.use(name)
 	if err != nil {
 		return nil, err
 	}
-	useCache := !nocache && !s.set.noCache
+	defer s.release()
+	useCache := !nocache && !set.noCache
 	key := ps.key(query)
 	if useCache {
 		if r, ok := s.cached(key, p.now()); ok {
 			return r, nil
 		}
-	}
-	db, err := s.db(p.dataDir)
-	if err != nil {
-		return nil, err
 	}
 	stmt, err := db.PrepareContext(ctx, query)
 	if err != nil {
@@ -162,7 +159,7 @@ func (p *Pool) Query(ctx context.Context, name, query string, ps Params, nocache
 		return nil, queryError("execute", query, err)
 	}
 	r := &Result{Columns: cols}
-	for (s.set.maxRows < 0 || len(r.Rows) < s.set.maxRows) && rows.Next() {
+	for (set.maxRows < 0 || len(r.Rows) < set.maxRows) && rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
@@ -185,17 +182,34 @@ func (p *Pool) Query(ctx context.Context, name, query string, ps Params, nocache
 	return r, nil
 }
 
+// use looks the datasource up and acquires a database of it for one
+// query (release it after); a source a reload closes meanwhile is looked
+// up again.
+func (p *Pool) use(name string) (*source, *sql.DB, settings, error) {
+	for {
+		s, err := p.source(name)
+		if err != nil {
+			return nil, nil, settings{}, err
+		}
+		db, set, err := s.acquire(p.dataDir)
+		if err == errSourceClosed {
+			continue // the reload put another in its place
+		}
+		if err != nil {
+			return nil, nil, settings{}, err
+		}
+		return s, db, set, nil
+	}
+}
+
 // Exec runs a statement that returns no rows. Cached results of the
 // datasource are kept (as ds_core keeps them) until cache_life ends them.
 func (p *Pool) Exec(ctx context.Context, name, query string, ps Params) error {
-	s, err := p.source(name)
+	s, db, _, err := p.use(name)
 	if err != nil {
 		return err
 	}
-	db, err := s.db(p.dataDir)
-	if err != nil {
-		return err
-	}
+	defer s.release()
 	stmt, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return queryError("prepare", query, err)

@@ -3,6 +3,7 @@ package datasource_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -62,5 +63,46 @@ func TestReloadFollowsTheConfig(t *testing.T) {
 	cur.Store(parse(t, `datasource "other" { uri = ( "sqlite:one.db" ) }`))
 	if _, err := p.Query(ctx, "ds", "SELECT 1", datasource.Params{}, false); err == nil || !strings.Contains(err.Error(), `no datasource "ds"`) {
 		t.Fatalf("a removed datasource: %v", err)
+	}
+}
+
+// TestQueriesSurviveReloads: queries running while reloads change, drop
+// and restore the datasource all succeed: a dropped source's database
+// closes after its last query, not under it (review item 11: queries
+// failed "sql: database is closed").
+func TestQueriesSurviveReloads(t *testing.T) {
+	ctx := context.Background()
+	var cur atomic.Pointer[config.Config]
+	cur.Store(parse(t, `datasource "ds" { uri = ( "sqlite:one.db" ) }`))
+	p := datasource.NewPool(cur.Load, t.TempDir(), nil, nil)
+	defer p.Close()
+	if err := p.Exec(ctx, "ds", `CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('x')`, datasource.Params{}); err != nil {
+		t.Fatal(err)
+	}
+	configs := []*config.Config{
+		parse(t, `datasource "ds" { uri = ( "sqlite:one.db" ) cache_life = 5 }`),
+		parse(t, `datasource "ds" { uri = ( "sqlite:one.db" ) max_rows = 5 }`),
+		parse(t, `datasource "ds" { uri = ( "sqlite:one.db" "sqlite:one.db" ) }`), // re-pointed: closed
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if _, err := p.Query(ctx, "ds", "SELECT v FROM t", datasource.Params{}, true); err != nil {
+					failed.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 150; i++ {
+		cur.Store(configs[i%len(configs)])
+		p.Query(ctx, "ds", "SELECT 1", datasource.Params{}, true)
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		t.Fatalf("a query failed during reloads: %v", err)
 	}
 }

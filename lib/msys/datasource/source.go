@@ -38,7 +38,16 @@ type source struct {
 	next  int
 	cache map[string]*list.Element
 	order *list.List // of *entry, oldest first
+	// inflight counts the queries using a database (acquire, release);
+	// closed is set when a reload drops the source, whose databases close
+	// when the last of those ends.
+	inflight int
+	closed   bool
 }
+
+// errSourceClosed: a reload dropped the source between its lookup and its
+// use; the caller looks it up again.
+var errSourceClosed = errors.New("datasource closed by a reload")
 
 type entry struct {
 	key    string
@@ -144,10 +153,36 @@ func read(n *config.Node) (settings, error) {
 	return s, nil
 }
 
-// db returns the database of the next uri in turn, opened on first use.
-func (s *source) db(dataDir string) (*sql.DB, error) {
+// acquire returns the database of the next uri in turn, opened on first
+// use, and the settings in force, for one query; release ends its use.
+func (s *source) acquire(dataDir string) (*sql.DB, settings, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil, settings{}, errSourceClosed
+	}
+	db, err := s.db(dataDir)
+	if err != nil {
+		return nil, settings{}, err
+	}
+	s.inflight++
+	return db, s.set, nil
+}
+
+// release ends a use acquire began; the last use of a closed source closes
+// its databases.
+func (s *source) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight--
+	if s.closed && s.inflight == 0 {
+		s.closeDBs()
+	}
+}
+
+// db returns the database of the next uri in turn, opened on first use;
+// s.mu is held.
+func (s *source) db(dataDir string) (*sql.DB, error) {
 	uri := s.set.uris[s.next%len(s.set.uris)]
 	s.next++
 	if db, ok := s.dbs[uri]; ok {
@@ -181,9 +216,19 @@ func (s *source) db(dataDir string) (*sql.DB, error) {
 	return db, nil
 }
 
+// close closes the source: its databases now when no query uses them,
+// else when the last one ends (release).
 func (s *source) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.closed = true
+	if s.inflight > 0 {
+		return nil
+	}
+	return s.closeDBs()
+}
+
+func (s *source) closeDBs() error {
 	var errs []error
 	for uri, db := range s.dbs {
 		errs = append(errs, db.Close())

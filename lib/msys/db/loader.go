@@ -30,7 +30,7 @@ func init() {
 		luahost.SetFuncs(L, t, map[string]lua.LGFunction{
 			"query":     luahost.Func("query", query),
 			"fetch_row": luahost.Func("fetch_row", fetchRow),
-			"execute":   luahost.Func("execute", execute),
+			"execute":   luahost.Func("execute", execute, luahost.Effect),
 		})
 		return t
 	}})
@@ -168,15 +168,13 @@ func query(a luahost.Args) int {
 		return a.Fail(err)
 	}
 	i := 0
-	return a.Push(a.L.NewFunction(func(L *lua.LState) int {
+	return a.Push(a.L.NewFunction(luahost.Func("query", func(a luahost.Args) int {
 		if i >= len(r.Rows) {
-			L.Push(lua.LNil)
-			return 1
+			return a.Push(lua.LNil)
 		}
 		i++
-		L.Push(row(L, r.Columns, r.Rows[i-1]))
-		return 1
-	}))
+		return a.Push(row(a.L, r.Columns, r.Rows[i-1]))
+	})))
 }
 
 // msys.db.fetch_row(cachename, query [, queryparams [, options]]) → the

@@ -27,7 +27,7 @@ func init() {
 			"each call asks the resolver Resolv_Conf names",
 	}, Open: func(L *lua.LState) lua.LValue {
 		msys := L.GetGlobal("msys").(*lua.LTable)
-		msys.RawSetString("dnsLookup", L.NewFunction(luahost.Func("dnsLookup", lookup)))
+		msys.RawSetString("dnsLookup", L.NewFunction(luahost.Func("dnsLookup", lookup, luahost.Replay)))
 		return nil
 	}})
 }

@@ -2,10 +2,6 @@
 
 local dumper = require("msys.dumper")
 
-local function eq(t, got, want, what)
-  if got ~= want then t:error(string.format("%s:\ngot  %s\nwant %s", what, tostring(got), tostring(want))) end
-end
-
 local function same(a, b)
   if type(a) ~= type(b) then return false end
   if type(a) ~= "table" then return a == b or (a ~= a and b ~= b) end
@@ -15,17 +11,17 @@ local function same(a, b)
 end
 
 function TestScalars(t)
-  eq(t, dumper.Dumper(nil), "return nil", "nil")
-  eq(t, dumper.Dumper(42), "return 42", "number")
-  eq(t, dumper.Dumper(0.1), "return 0.1", "fraction")
-  eq(t, dumper.Dumper(true), "return true", "boolean")
-  eq(t, dumper.Dumper('say "hi"\n'), 'return "say \\"hi\\"\\n"', "quoted string")
-  eq(t, dumper.Dumper(1/0), "return 1/0", "inf")
+  t:eq(dumper.Dumper(nil), "return nil", "nil")
+  t:eq(dumper.Dumper(42), "return 42", "number")
+  t:eq(dumper.Dumper(0.1), "return 0.1", "fraction")
+  t:eq(dumper.Dumper(true), "return true", "boolean")
+  t:eq(dumper.Dumper('say "hi"\n'), 'return "say \\"hi\\"\\n"', "quoted string")
+  t:eq(dumper.Dumper(1/0), "return 1/0", "inf")
 end
 
 function TestTables(t)
-  eq(t, dumper.Dumper({}), "return {}", "empty")
-  eq(t, dumper.Dumper({ "a", "b", x = 1, ["not a name"] = 2, ["end"] = 3 }),
+  t:eq(dumper.Dumper({}), "return {}", "empty")
+  t:eq(dumper.Dumper({ "a", "b", x = 1, ["not a name"] = 2, ["end"] = 3 }),
     'return {\n  [1] = "a",\n  [2] = "b",\n  ["end"] = 3,\n  ["not a name"] = 2,\n  x = 1,\n}', "layout")
   local v = { 1, { nested = { true, "\0\1x" } }, name = "n", [2.5] = "frac" }
   local back = loadstring(dumper.Dumper(v))()

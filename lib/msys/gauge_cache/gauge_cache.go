@@ -134,13 +134,23 @@ func define(a luahost.Args) int {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	c := cs.byName[name]
-	if c == nil {
+	set := func() {
+		c.mu.Lock()
+		c.max, c.ttl = max, time.Duration(ttl*float64(time.Second))
+		c.mu.Unlock()
+	}
+	switch {
+	case c == nil:
 		c = &Cache{entries: map[string]*list.Element{}, order: list.New()}
 		cs.byName[name] = c
+		set()
+	case luahost.Building(a.L):
+		// A cache the serving generation uses takes the new size and
+		// ttl when this generation serves: a refused reload leaves it.
+		luahost.OnServe(a.L, set)
+	default:
+		set()
 	}
-	c.mu.Lock()
-	c.max, c.ttl = max, time.Duration(ttl*float64(time.Second))
-	c.mu.Unlock()
 	return 0
 }
 

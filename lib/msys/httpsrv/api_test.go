@@ -86,3 +86,41 @@ msys.registerModule("web", mod)`), 0o644)
 		t.Errorf("a retired generation's endpoints must go: %d", code)
 	}
 }
+
+// TestRefusedReloadKeepsTheServingEndpoints: a reload whose init returns
+// false changes no endpoint; the serving generation's still answers.
+func TestRefusedReloadKeepsTheServingEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	script := func(name, initResult string) string {
+		p := filepath.Join(dir, name+".lua")
+		os.WriteFile(p, []byte(`local m = {}
+msys.httpsrv.register("GET", "/x", function(s)
+  s:response_status_set_std(200, "`+name+`", "text/plain")
+end)
+function m:init() return `+initResult+` end
+function m:smpp_handle_DR_positive() return 0 end
+msys.registerModule("`+name+`", m)`), 0o644)
+		return p
+	}
+	svc := &luahost.Services{}
+	h := luahost.New(luahost.Options{PoolSize: 2}, svc)
+	defer h.Close()
+	if err := h.Load(context.Background(), []luahost.Script{{Name: "good", Path: script("good", "true")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Load(context.Background(), []luahost.Script{{Name: "bad", Path: script("bad", "false")}}); err == nil {
+		t.Fatal("a load whose init returns false must be refused")
+	}
+	reg, _ := httpsrv.Endpoints.From(svc)
+	srv := httptest.NewServer(reg)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "good" {
+		t.Fatalf("GET /x after a refused reload: %d %q; want the serving generation's 200 \"good\"", resp.StatusCode, body)
+	}
+}

@@ -150,9 +150,17 @@ func register(a luahost.Args) int {
 	}
 	reg, _ := Endpoints.Get(a.L)
 	k := key(method, path)
-	reg.mu.Lock()
-	reg.eps[k] = cb
-	reg.mu.Unlock()
+	// The endpoint serves once the generation does: a reload that is
+	// refused, or still loading, leaves the serving one's endpoints.
+	luahost.OnServe(a.L, func() {
+		reg.mu.Lock()
+		old := reg.eps[k]
+		reg.eps[k] = cb
+		reg.mu.Unlock()
+		if old != nil && old != cb {
+			old.Release()
+		}
+	})
 	luahost.OnRetire(a.L, func() {
 		reg.mu.Lock()
 		defer reg.mu.Unlock()

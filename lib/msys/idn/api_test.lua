@@ -2,25 +2,21 @@
 
 local idn = require("msys.idn")
 
-local function eq(t, got, want, what)
-  if got ~= want then t:error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want))) end
-end
-
 function TestRoundTrip(t)
-  eq(t, idn.to_idn("bücher.example"), "xn--bcher-kva.example", "to ASCII")
-  eq(t, idn.to_utf8("xn--bcher-kva.example"), "bücher.example", "to UTF-8")
-  eq(t, idn.to_idn("例え.テスト"), "xn--r8jz45g.xn--zckzah", "Japanese")
-  eq(t, idn.to_utf8(idn.to_idn("ünïcödé.example")), "ünïcödé.example", "round trip")
-  eq(t, idn.to_idn("plain.example"), "plain.example", "ASCII unchanged")
-  eq(t, idn.to_idn("BÜCHER.example"), "xn--bcher-kva.example", "lookup mapping lowers case")
+  t:eq(idn.to_idn("bücher.example"), "xn--bcher-kva.example", "to ASCII")
+  t:eq(idn.to_utf8("xn--bcher-kva.example"), "bücher.example", "to UTF-8")
+  t:eq(idn.to_idn("例え.テスト"), "xn--r8jz45g.xn--zckzah", "Japanese")
+  t:eq(idn.to_utf8(idn.to_idn("ünïcödé.example")), "ünïcödé.example", "round trip")
+  t:eq(idn.to_idn("plain.example"), "plain.example", "ASCII unchanged")
+  t:eq(idn.to_idn("BÜCHER.example"), "xn--bcher-kva.example", "lookup mapping lowers case")
 end
 
 function TestFailures(t)
   local v, err = idn.to_utf8("xn--a.example")
-  eq(t, v, nil, "bad punycode")
+  t:eq(v, nil, "bad punycode")
   if type(err) ~= "string" or err == "" then t:error("error text: " .. tostring(err)) end
   v, err = idn.to_idn(string.rep("a", 64) .. ".example")
-  eq(t, v, nil, "a label over 63 bytes")
+  t:eq(v, nil, "a label over 63 bytes")
   v, err = idn.to_idn("a b.example")
-  eq(t, v, nil, "a space is not allowed")
+  t:eq(v, nil, "a space is not allowed")
 end

@@ -1,11 +1,5 @@
 -- json as scripts see it: json-c's model and text form.
 
-local function eq(t, got, want, what)
-  if got ~= want then
-    t:error(what .. ": got " .. tostring(got) .. ", want " .. tostring(want))
-  end
-end
-
 function TestRequireReturnsTheModule(t)
   if require("json") ~= json then t:error("require('json') must return the json table") end
 end
@@ -14,36 +8,36 @@ function TestDecodeReadsFields(t)
   local doc, code, err = json.decode([[{"order": "A-17", "qty": 3, "price": 2.25, "gift": false,
     "note": null, "lines": [ {"sku": "x1"}, {"sku": "x2"} ], "tags": ["a", "b", "c"]}]])
   if not doc then t:fatal("decode failed: " .. tostring(code) .. " " .. tostring(err)) end
-  eq(t, doc.order, "A-17", "string field")
-  eq(t, doc.qty, 3, "integer field")
-  eq(t, doc.price, 2.25, "double field")
-  eq(t, doc.gift, false, "boolean field")
-  eq(t, doc.note, nil, "null reads as nil")
-  eq(t, doc.missing, nil, "missing key")
-  eq(t, #doc.tags, 3, "array length")
-  eq(t, doc.tags[1], "a", "arrays are 1-based")
-  eq(t, doc.tags[3], "c", "last element")
-  eq(t, doc.tags[0], nil, "index 0 is outside a 1-based array")
-  eq(t, doc.tags[4], nil, "past the end")
-  eq(t, doc.lines[2].sku, "x2", "nested object in array")
-  eq(t, msys.type(doc), "json.object", "msys.type of a JSON value")
-  eq(t, type(doc), "userdata", "type of a JSON value")
+  t:eq(doc.order, "A-17", "string field")
+  t:eq(doc.qty, 3, "integer field")
+  t:eq(doc.price, 2.25, "double field")
+  t:eq(doc.gift, false, "boolean field")
+  t:eq(doc.note, nil, "null reads as nil")
+  t:eq(doc.missing, nil, "missing key")
+  t:eq(#doc.tags, 3, "array length")
+  t:eq(doc.tags[1], "a", "arrays are 1-based")
+  t:eq(doc.tags[3], "c", "last element")
+  t:eq(doc.tags[0], nil, "index 0 is outside a 1-based array")
+  t:eq(doc.tags[4], nil, "past the end")
+  t:eq(doc.lines[2].sku, "x2", "nested object in array")
+  t:eq(msys.type(doc), "json.object", "msys.type of a JSON value")
+  t:eq(type(doc), "userdata", "type of a JSON value")
 end
 
 function TestTextFormIsJsonC(t)
   local obj = json.decode([[{ "hello": "world" }]])
   obj.int = 4
   obj.num = 3.5
-  eq(t, tostring(obj), [[{ "hello": "world", "int": 4, "num": 3.500000 }]], "object text")
-  eq(t, tostring(json.new()), "{ }", "empty object")
-  eq(t, tostring(json.encode({})), "{ }", "an empty table is an object")
-  eq(t, tostring(json.encode({7, 8, 9})), "[ 7, 8, 9 ]", "array text")
-  eq(t, tostring(json.decode("[]")), "[ ]", "empty array")
-  eq(t, tostring(json.encode("a/b \"q\" \\ \n\t\1")), [["a\/b \"q\" \\ \n\t\u0001"]], "string escapes")
-  eq(t, tostring(json.encode(42)), "42", "a scalar encodes alone")
-  eq(t, tostring(json.decode("1.0")), "1.000000", "a decoded double stays a double")
-  eq(t, tostring(json.encode(-0.125)), "-0.125000", "negative double")
-  eq(t, tostring(json.decode("true")), "true", "top-level boolean")
+  t:eq(tostring(obj), [[{ "hello": "world", "int": 4, "num": 3.500000 }]], "object text")
+  t:eq(tostring(json.new()), "{ }", "empty object")
+  t:eq(tostring(json.encode({})), "{ }", "an empty table is an object")
+  t:eq(tostring(json.encode({7, 8, 9})), "[ 7, 8, 9 ]", "array text")
+  t:eq(tostring(json.decode("[]")), "[ ]", "empty array")
+  t:eq(tostring(json.encode("a/b \"q\" \\ \n\t\1")), [["a\/b \"q\" \\ \n\t\u0001"]], "string escapes")
+  t:eq(tostring(json.encode(42)), "42", "a scalar encodes alone")
+  t:eq(tostring(json.decode("1.0")), "1.000000", "a decoded double stays a double")
+  t:eq(tostring(json.encode(-0.125)), "-0.125000", "negative double")
+  t:eq(tostring(json.decode("true")), "true", "top-level boolean")
 end
 
 function TestKeyOrderIsInsertionOrder(t)
@@ -52,26 +46,26 @@ function TestKeyOrderIsInsertionOrder(t)
   obj.alpha = 2
   obj.mid = 3
   obj.zeta = 10 -- replacing keeps the place
-  eq(t, tostring(obj), [[{ "zeta": 10, "alpha": 2, "mid": 3 }]], "order")
+  t:eq(tostring(obj), [[{ "zeta": 10, "alpha": 2, "mid": 3 }]], "order")
   obj.alpha = nil
-  eq(t, tostring(obj), [[{ "zeta": 10, "mid": 3 }]], "assigning nil removes the key")
-  eq(t, #obj, 2, "#obj counts keys")
+  t:eq(tostring(obj), [[{ "zeta": 10, "mid": 3 }]], "assigning nil removes the key")
+  t:eq(#obj, 2, "#obj counts keys")
 end
 
 function TestEncodeTableRules(t)
   -- t[1] set: an array of the contiguous run from 1; the rest is ignored.
   local arr = json.encode({ "a", "b", nil, "d", x = 1 })
-  eq(t, tostring(arr), '[ "a", "b" ]', "array stops at the first nil")
+  t:eq(tostring(arr), '[ "a", "b" ]', "array stops at the first nil")
   -- No t[1]: an object, numeric keys as strings.
   local obj = json.encode({ [2] = "two", name = "n" })
-  eq(t, obj["2"], "two", "numeric key becomes a string key")
-  eq(t, obj[2], "two", "reading with a number converts it too")
-  eq(t, obj.name, "n", "string key")
+  t:eq(obj["2"], "two", "numeric key becomes a string key")
+  t:eq(obj[2], "two", "reading with a number converts it too")
+  t:eq(obj.name, "n", "string key")
   -- Nested tables.
   local nested = json.encode({ list = { 1, 2 }, sub = { k = true } })
-  eq(t, nested.list[2], 2, "nested array")
-  eq(t, nested.sub.k, true, "nested object")
-  eq(t, tostring(json.encode({ [1.5] = "x" })), [[{ "1.5": "x" }]], "non-integer key")
+  t:eq(nested.list[2], 2, "nested array")
+  t:eq(nested.sub.k, true, "nested object")
+  t:eq(tostring(json.encode({ [1.5] = "x" })), [[{ "1.5": "x" }]], "non-integer key")
 end
 
 function TestAssignmentRules(t)
@@ -79,31 +73,31 @@ function TestAssignmentRules(t)
   doc.arr = json.encode({ 0, 1, 3 })
   doc.tbl = { 5, 6 }
   doc.obj = { a = "b" }
-  eq(t, doc.arr[3], 3, "an encoded array assigned")
-  eq(t, doc.tbl[2], 6, "a table is converted on assignment")
-  eq(t, doc.obj.a, "b", "object table")
+  t:eq(doc.arr[3], 3, "an encoded array assigned")
+  t:eq(doc.tbl[2], 6, "a table is converted on assignment")
+  t:eq(doc.obj.a, "b", "object table")
   -- JSON values are shared by reference.
   local shared = json.new()
   doc.ref = shared
   shared.later = "seen"
-  eq(t, doc.ref.later, "seen", "assignment of a JSON value stores a reference")
+  t:eq(doc.ref.later, "seen", "assignment of a JSON value stores a reference")
   if doc.ref ~= shared then t:error("two handles of one object must compare equal") end
   if doc.ref == doc.obj then t:error("different objects must not compare equal") end
   -- A table is copied: changing it afterwards does not change the JSON.
   local tbl = { 1, 2 }
   doc.copy = tbl
   tbl[1] = 99
-  eq(t, doc.copy[1], 1, "tables are copied")
+  t:eq(doc.copy[1], 1, "tables are copied")
 end
 
 function TestArrayAssignment(t)
   local arr = json.decode("[1, 2]")
   arr[3] = "three"
-  eq(t, #arr, 3, "appending at #arr+1")
+  t:eq(#arr, 3, "appending at #arr+1")
   arr[5] = true
-  eq(t, tostring(arr), '[ 1, 2, "three", null, true ]', "a gap is filled with null")
+  t:eq(tostring(arr), '[ 1, 2, "three", null, true ]', "a gap is filled with null")
   arr[1] = nil
-  eq(t, tostring(arr), '[ null, 2, "three", null, true ]', "nil stores null in an array")
+  t:eq(tostring(arr), '[ null, 2, "three", null, true ]', "nil stores null in an array")
   local ok, err = pcall(function() arr.name = 1 end)
   if ok or not string.find(err, "integer keys", 1, true) then t:error("string key on array: " .. tostring(err)) end
   ok, err = pcall(function() arr[0] = 1 end)
@@ -166,18 +160,18 @@ function TestLenientInputJsonCAccepts(t)
   local v = json.decode([[ /* c */ {'single': 'quotes', "t": TRUE, "n": Null, // line
     "list": [1, 2,], } trailing text is ignored]])
   if not v then t:fatal("lenient input refused") end
-  eq(t, v.single, "quotes", "single-quoted strings")
-  eq(t, v.t, true, "case-insensitive true")
-  eq(t, v.list[2], 2, "trailing comma in array")
-  eq(t, #v.list, 2, "trailing comma adds nothing")
-  eq(t, json.decode([["\u00e9\ud83d\ude00"]]) and tostring(json.decode([["\u00e9\ud83d\ude00"]])), "\"\195\169\240\159\152\128\"", "unicode escapes become UTF-8")
-  eq(t, json.decode(string.rep("[", 32) .. string.rep("]", 32)) ~= nil, true, "32 levels are allowed")
+  t:eq(v.single, "quotes", "single-quoted strings")
+  t:eq(v.t, true, "case-insensitive true")
+  t:eq(v.list[2], 2, "trailing comma in array")
+  t:eq(#v.list, 2, "trailing comma adds nothing")
+  t:eq(json.decode([["\u00e9\ud83d\ude00"]]) and tostring(json.decode([["\u00e9\ud83d\ude00"]])), "\"\195\169\240\159\152\128\"", "unicode escapes become UTF-8")
+  t:eq(json.decode(string.rep("[", 32) .. string.rep("]", 32)) ~= nil, true, "32 levels are allowed")
 end
 
 function TestStrerror(t)
-  eq(t, json.strerror(json.ERROR_DEPTH), "nesting too deep", "depth")
-  eq(t, json.strerror(json.ERROR_PARSE_EOF), "unexpected end of data", "eof")
-  eq(t, json.strerror(json.ERROR_PARSE_OBJECT_KEY_SEP), "object property name separator ':' expected", "key sep")
+  t:eq(json.strerror(json.ERROR_DEPTH), "nesting too deep", "depth")
+  t:eq(json.strerror(json.ERROR_PARSE_EOF), "unexpected end of data", "eof")
+  t:eq(json.strerror(json.ERROR_PARSE_OBJECT_KEY_SEP), "object property name separator ':' expected", "key sep")
   local names = { "ERROR_DEPTH", "ERROR_PARSE_EOF", "ERROR_PARSE_UNEXPECTED", "ERROR_PARSE_NULL",
     "ERROR_PARSE_BOOLEAN", "ERROR_PARSE_NUMBER", "ERROR_PARSE_ARRAY", "ERROR_PARSE_OBJECT_KEY_NAME",
     "ERROR_PARSE_OBJECT_KEY_SEP", "ERROR_PARSE_OBJECT_VALUE_SEP", "ERROR_PARSE_STRING", "ERROR_PARSE_COMMENT" }
@@ -188,24 +182,24 @@ function TestStrerror(t)
     seen[c or n] = true
   end
   local ok, err = pcall(json.strerror, "x")
-  if ok or not string.find(err, "bad argument #1 to 'strerror' (number expected, got string)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to '?' (number expected, got string)", 1, true) then
     t:error("strerror('x'): " .. tostring(err))
   end
 end
 
 function TestBadArguments(t)
   local ok, err = pcall(json.decode)
-  if ok or not string.find(err, "bad argument #1 to 'decode' (string expected, got no value)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to '?' (string expected, got no value)", 1, true) then
     t:error("decode(): " .. tostring(err))
   end
   ok, err = pcall(json.encode)
-  if ok or not string.find(err, "bad argument #1 to 'encode' (value expected)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to '?' (value expected)", 1, true) then
     t:error("encode(): " .. tostring(err))
   end
-  eq(t, tostring(json.encode(nil)), "null", "encode(nil)")
+  t:eq(tostring(json.encode(nil)), "null", "encode(nil)")
 end
 
 function TestRoundTrip(t)
   local src = [[{ "a": [ 1, 2.500000, "x", null, { "b": { } } ], "c": false }]]
-  eq(t, tostring(json.decode(src)), src, "decode then tostring gives the same text")
+  t:eq(tostring(json.decode(src)), src, "decode then tostring gives the same text")
 end

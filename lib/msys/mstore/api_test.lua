@@ -61,11 +61,11 @@ end
 
 function TestBadArguments(t)
   local ok, err = pcall(msys.mstore.save, "not a message", "B", "k")
-  if ok or not string.find(err, "bad argument #1 to 'save' (ec_message expected, got string)", 1, true) then
+  if ok or not string.find(err, "bad argument #1 to '?' (ec_message expected, got string)", 1, true) then
     t:error("save with a string: " .. tostring(err))
   end
   ok, err = pcall(msys.mstore.load, "B")
-  if ok or not string.find(err, "bad argument #2 to 'load' (string expected, got no value)", 1, true) then
+  if ok or not string.find(err, "bad argument #2 to '?' (string expected, got no value)", 1, true) then
     t:error("load without msgid: " .. tostring(err))
   end
   -- Numbers are keys as PUC formats them.

@@ -27,10 +27,10 @@ func open(L *lua.LState) lua.LValue {
 	t.RawSetString("MSTORE_CONTINUE", lua.LNumber(hook.MstoreContinue))
 	t.RawSetString("MSTORE_DONE", lua.LNumber(hook.MstoreDone))
 	luahost.SetFuncs(L, t, map[string]lua.LGFunction{
-		"save":   luahost.Func("save", save),
+		"save":   luahost.Func("save", save, luahost.Effect),
 		"load":   luahost.Func("load", load),
-		"inject": luahost.Func("inject", inject),
-		"delete": luahost.Func("delete", del),
+		"inject": luahost.Func("inject", inject, luahost.Effect),
+		"delete": luahost.Func("delete", del, luahost.Effect),
 	})
 	return t
 }

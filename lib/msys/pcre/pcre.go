@@ -102,7 +102,14 @@ func match(a luahost.Args) int {
 	if m == nil {
 		return a.Push(lua.LNil)
 	}
-	t := a.L.CreateTable(len(m.Groups), len(m.Names)+1)
+	return a.Push(MatchTable(a.L, m))
+}
+
+// MatchTable is a match as msys.pcre.match returns it: [0] the whole
+// match, [1..n] the captures that took part, named captures also under
+// their names (msg:body_match and the other msg:*_match use it too).
+func MatchTable(L *lua.LState, m *message.Match) *lua.LTable {
+	t := L.CreateTable(len(m.Groups), len(m.Names)+1)
 	for i, g := range m.Groups {
 		if m.Set[i] {
 			t.RawSetInt(i, lua.LString(g))
@@ -113,7 +120,7 @@ func match(a luahost.Args) int {
 			t.RawSetString(name, lua.LString(m.Groups[i]))
 		}
 	}
-	return a.Push(t)
+	return t
 }
 
 // msys.pcre.replace(subject, pattern, replacement) → subject with every

@@ -3,10 +3,6 @@
 require("msys.policyeditor")
 local pe = msys.policyeditor
 
-local function eq(t, got, want, what)
-  if got ~= want then t:error(string.format("%s: got %s, want %s", what, tostring(got), tostring(want))) end
-end
-
 local function newctx()
   local msg = msys.core.ec_message_new(nil)
   msg:raw("From: a@example.com\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n  time\r\n\r\nbody\r\n")
@@ -18,14 +14,14 @@ end
 function TestEnvelopeAndHeaders(t)
   local ctx, msg = newctx()
   local vars = {}
-  eq(t, pe.get_mailfrom(ctx, vars, {}), "a@example.com", "mailfrom")
-  eq(t, pe.get_rcptto(ctx, vars, {}), "b@example.org", "rcptto")
-  eq(t, pe.get_header(ctx, vars, { header = "Subject" }), "café time", "decoded, one line")
-  eq(t, pe.get_header(ctx, vars, { header = "X-None" }), nil, "absent")
-  eq(t, pe.del_header(ctx, vars, { header = "Subject" }), "Subject", "del returns the name")
-  eq(t, #msg:header("Subject"), 0, "deleted")
-  eq(t, pe.get_mess_recv_from(ctx, vars, {}), nil, "no peer known")
-  eq(t, pe.get_mess_recv_via(ctx, vars, {}), nil, "no listener known")
+  t:eq(pe.get_mailfrom(ctx, vars, {}), "a@example.com", "mailfrom")
+  t:eq(pe.get_rcptto(ctx, vars, {}), "b@example.org", "rcptto")
+  t:eq(pe.get_header(ctx, vars, { header = "Subject" }), "café time", "decoded, one line")
+  t:eq(pe.get_header(ctx, vars, { header = "X-None" }), nil, "absent")
+  t:eq(pe.del_header(ctx, vars, { header = "Subject" }), "Subject", "del returns the name")
+  t:eq(#msg:header("Subject"), 0, "deleted")
+  t:eq(pe.get_mess_recv_from(ctx, vars, {}), nil, "no peer known")
+  t:eq(pe.get_mess_recv_via(ctx, vars, {}), nil, "no listener known")
   local ok, err = pcall(pe.get_header, ctx, vars, {})
   if ok or not string.find(err, "params.header is missing", 1, true) then t:error(tostring(err)) end
 end
@@ -34,38 +30,38 @@ function TestContextAndVariables(t)
   local ctx, msg = newctx()
   local vars = {}
   pe.vctx_mess_set(ctx, vars, { key = "k", value = "v" })
-  eq(t, msg:context_get(msys.core.ECMESS_CTX_MESS, "k"), "v", "mess set")
-  eq(t, pe.vctx_mess_get(ctx, vars, { key = "k" }), "v", "mess get")
+  t:eq(msg:context_get(msys.core.ECMESS_CTX_MESS, "k"), "v", "mess set")
+  t:eq(pe.vctx_mess_get(ctx, vars, { key = "k" }), "v", "mess get")
   pe.vctx_conn_set(ctx, vars, { key = "c", value = "w" })
-  eq(t, pe.vctx_conn_get(ctx, vars, { key = "c" }), "w", "conn")
-  eq(t, pe.vctx_conn_get(ctx, vars, { key = "nothing" }), nil, "missing")
-  eq(t, pe.set_variable(ctx, vars, { name = "x", value = 5 }), 5, "set_variable returns the value")
-  eq(t, pe.get_variable(ctx, vars, { name = "x" }), 5, "get_variable")
-  eq(t, pe.set_binding(ctx, vars, { binding = "b1" }), true, "set_binding")
-  eq(t, msg:binding(), "b1", "binding set")
+  t:eq(pe.vctx_conn_get(ctx, vars, { key = "c" }), "w", "conn")
+  t:eq(pe.vctx_conn_get(ctx, vars, { key = "nothing" }), nil, "missing")
+  t:eq(pe.set_variable(ctx, vars, { name = "x", value = 5 }), 5, "set_variable returns the value")
+  t:eq(pe.get_variable(ctx, vars, { name = "x" }), 5, "get_variable")
+  t:eq(pe.set_binding(ctx, vars, { binding = "b1" }), true, "set_binding")
+  t:eq(msg:binding(), "b1", "binding set")
   pe.set_binding(ctx, vars, { binding = "p1, p2" })
   local b = msg:binding()
-  eq(t, b == "p1" or b == "p2", true, "picked from a list")
-  eq(t, pe.set_binding_group(ctx, vars, { binding_group = "bulk" }), true, "set_binding_group")
-  eq(t, msg:binding_group(), "bulk", "binding group set")
-  eq(t, pe.get_binding_domain_failure_rate, nil, "MTA statistics are not available")
+  t:eq(b == "p1" or b == "p2", true, "picked from a list")
+  t:eq(pe.set_binding_group(ctx, vars, { binding_group = "bulk" }), true, "set_binding_group")
+  t:eq(msg:binding_group(), "bulk", "binding group set")
+  t:eq(pe.get_binding_domain_failure_rate, nil, "MTA statistics are not available")
 end
 
 function TestPcreMatch(t)
   local ctx = newctx()
   local vars = {}
-  eq(t, pe.pcre_match(ctx, vars, { subject = "order 42 shipped", pattern = "(\\d+) (?P<state>\\w+)" }), true, "match")
-  eq(t, vars["$0"], "order 42 shipped", "$0 is the subject, as documented")
-  eq(t, vars["$1"], "42", "$1")
-  eq(t, vars["$state"], "shipped", "named")
-  eq(t, pe.pcre_match(ctx, {}, { subject = "nothing", pattern = "\\d" }), false, "no match")
+  t:eq(pe.pcre_match(ctx, vars, { subject = "order 42 shipped", pattern = "(\\d+) (?P<state>\\w+)" }), true, "match")
+  t:eq(vars["$0"], "order 42 shipped", "$0 is the subject, as documented")
+  t:eq(vars["$1"], "42", "$1")
+  t:eq(vars["$state"], "shipped", "named")
+  t:eq(pe.pcre_match(ctx, {}, { subject = "nothing", pattern = "\\d" }), false, "no match")
 end
 
 function TestSendEmail(t)
   local ctx = newctx()
   local p = { from = "alerts@example.com", to = "ops@example.com, oncall@example.com", subject = "queue high", body = "queue is at 5000", throttle = 300 }
-  eq(t, pe.send_email(ctx, {}, p), true, "sent")
-  eq(t, pe.send_email(ctx, {}, p), false, "throttled")
+  t:eq(pe.send_email(ctx, {}, p), true, "sent")
+  t:eq(pe.send_email(ctx, {}, p), false, "throttled")
   local v, err = pe.send_email(ctx, {}, { from = "a@example.com", to = "not an address,", subject = "s", body = "b" })
-  eq(t, v, nil, "bad recipient")
+  t:eq(v, nil, "bad recipient")
 end

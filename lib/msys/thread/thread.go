@@ -27,13 +27,64 @@ func init() {
 	}})
 }
 
-// Mutex is a thread.mutex.
+// Mutex is a thread.mutex. It is held by a Lua state with its coroutines
+// (Momentum: an OS thread), and never beyond the call that locked it: a
+// hook that ends holding it (an error before unlock) releases it then,
+// with a warning, so that it cannot wedge every later call.
 type Mutex struct {
 	kind  int
 	mu    sync.Mutex
-	owner *lua.LState
+	owner *holder
 	depth int
 	free  chan struct{} // closed when released, replaced when taken
+}
+
+// holder is one Lua state's held mutexes (guarded by mu).
+type holder struct {
+	mu   sync.Mutex
+	held map[*Mutex]bool
+}
+
+type holderKey struct{}
+
+// holderOf is L's state's holder, whose mutexes are released when each
+// call into the state ends and when the state closes.
+func holderOf(L *lua.LState) *holder {
+	return luahost.StateLocal(L, holderKey{}, func() *holder {
+		h := &holder{held: map[*Mutex]bool{}}
+		log := luahost.Log(L)
+		luahost.OnRelease(L, func() {
+			if n := h.releaseAll(); n > 0 {
+				log.Warn("thread.mutex: mutex still held at the end of a hook or callback; released (unlock it on every path, errors included)", "mutexes", n)
+			}
+		})
+		luahost.OnClose(L, func() { h.releaseAll() })
+		return h
+	})
+}
+
+func (h *holder) releaseAll() int {
+	h.mu.Lock()
+	held := h.held
+	h.held = map[*Mutex]bool{}
+	h.mu.Unlock()
+	n := 0
+	for m := range held {
+		if m.releaseFor(h) {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *holder) track(m *Mutex, held bool) {
+	h.mu.Lock()
+	if held {
+		h.held[m] = true
+	} else {
+		delete(h.held, m)
+	}
+	h.mu.Unlock()
 }
 
 // MutexClass is the class of a mutex.
@@ -67,27 +118,31 @@ func newMutex(a luahost.Args) int {
 // take takes m for L when it is free or L's; ok false when another state
 // holds it (wait is then the channel closed at its release).
 func (m *Mutex) take(L *lua.LState) (ok, again bool, wait chan struct{}) {
+	h := holderOf(L)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch m.owner {
 	case nil:
-		m.owner, m.depth, m.free = L, 1, make(chan struct{})
-		luahost.OnClose(L, func() { m.releaseFor(L) })
+		m.owner, m.depth, m.free = h, 1, make(chan struct{})
+		h.track(m, true)
 		return true, false, nil
-	case L:
+	case h:
 		return false, true, nil
 	}
 	return false, false, m.free
 }
 
-// releaseFor frees m if L still holds it (L is closing).
-func (m *Mutex) releaseFor(L *lua.LState) {
+// releaseFor frees m if h still holds it (its call ended or its state is
+// closing); it reports whether it did.
+func (m *Mutex) releaseFor(h *holder) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.owner == L {
-		m.owner, m.depth = nil, 0
-		close(m.free)
+	if m.owner != h {
+		return false
 	}
+	m.owner, m.depth = nil, 0
+	close(m.free)
+	return true
 }
 
 // m:lock() → true once held. A recursive mutex counts the holder's
@@ -140,8 +195,9 @@ func trylock(a luahost.Args) int {
 // error otherwise.
 func unlock(a luahost.Args) int {
 	m := MutexClass.Check(a, 1)
+	h := holderOf(a.L)
 	m.mu.Lock()
-	if m.owner != a.L {
+	if m.owner != h {
 		m.mu.Unlock()
 		if m.kind == ErrorCheck {
 			return a.Failf("operation not permitted")
@@ -152,6 +208,7 @@ func unlock(a luahost.Args) int {
 	if m.depth == 0 {
 		m.owner = nil
 		close(m.free)
+		h.track(m, false)
 	}
 	m.mu.Unlock()
 	return a.Push(lua.LTrue)

@@ -1,12 +1,15 @@
 // Package timer is the Lua module msys.timer: functions run after a delay,
 // at a time, or at an interval. A timer made while the scripts load or in
-// init belongs to the generation and runs in its primary state; one made
-// in a hook runs in the state that made it, when that state is free. A
-// generation's timers stop when it retires.
+// init belongs to the generation, starts when the generation serves and
+// runs in its primary state; one made in a hook runs in the state that
+// made it, when that state is free, and is forgotten once it has fired
+// (after, at) or is stopped, unless started again. A generation's timers
+// stop when it retires.
 package timer
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -33,17 +36,22 @@ const (
 
 // Timer is a scheduled function.
 type Timer struct {
-	cb    *luahost.Callback
 	kind  kind
 	delta time.Duration // after and every
 	when  time.Time     // at
 	name  lua.LValue
-	log   interface{ Warn(string, ...any) }
+	log   *slog.Logger
+	// fn is the function of a timer made in a hook, kept again when the
+	// timer starts after its callback was released.
+	fn *lua.LFunction
 
-	mu      sync.Mutex
-	t       *time.Timer
-	running bool
-	gen     int // bumped by stop and start, so a stale firing is dropped
+	mu       sync.Mutex
+	cb       *luahost.Callback
+	released bool   // a hook's timer that fired or stopped: cb is gone
+	unretire func() // cancels the stop at the generation's retirement
+	t        *time.Timer
+	running  bool
+	gen      int // bumped by stop and start, so a stale firing is dropped
 }
 
 // TimerClass is the class of a timer.
@@ -58,14 +66,15 @@ func open(L *lua.LState) lua.LValue {
 	})
 	luahost.SetFuncs(L, TimerClass.Methods(L), map[string]lua.LGFunction{
 		"stop":  luahost.Method("stop", func(a luahost.Args) int { TimerClass.Check(a, 1).stop(); return 0 }),
-		"start": luahost.Method("start", func(a luahost.Args) int { TimerClass.Check(a, 1).start(); return 0 }),
+		"start": luahost.Method("start", func(a luahost.Args) int { TimerClass.Check(a, 1).restart(a.L); return 0 }),
 		"name":  luahost.Method("name", func(a luahost.Args) int { return a.Push(TimerClass.Check(a, 1).name) }),
 	})
 	return t
 }
 
 // msys.timer.after(seconds, fn[, name]), msys.timer.at(epoch, fn[, name]),
-// msys.timer.every(seconds, fn[, name]) → a timer, already started. Its
+// msys.timer.every(seconds, fn[, name]) → a timer, already started (made
+// while the scripts load: started when the generation serves). Its
 // methods: stop(), start() (schedules it again from now) and name().
 func make(a luahost.Args, k kind) int {
 	v := a.Number(1)
@@ -93,9 +102,28 @@ func make(a luahost.Args, k kind) int {
 		t.delta = time.Duration(v * float64(time.Second))
 	}
 	cb.Value = t
-	luahost.OnRetire(a.L, t.stop)
-	t.start()
+	t.unretire = luahost.OnRetire(a.L, t.stop)
+	if luahost.Building(a.L) {
+		luahost.OnServe(a.L, t.start)
+	} else {
+		t.fn = fn
+		t.start()
+	}
 	return a.Push(TimerClass.Push(a.L, t))
+}
+
+// restart is timer:start(): a hook's timer whose callback was released
+// keeps its function again, in L's state (the one that made it).
+func (t *Timer) restart(L *lua.LState) {
+	t.mu.Lock()
+	if t.released {
+		t.cb, _ = luahost.Keep(L, t.fn)
+		t.cb.Value = t
+		t.released = false
+		t.unretire = luahost.OnRetire(L, t.stop)
+	}
+	t.mu.Unlock()
+	t.start()
 }
 
 func (t *Timer) start() {
@@ -116,28 +144,51 @@ func (t *Timer) start() {
 
 func (t *Timer) stop() {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.gen++
 	t.running = false
 	if t.t != nil {
 		t.t.Stop()
 	}
+	unretire := t.release()
+	t.mu.Unlock()
+	if unretire != nil {
+		unretire()
+	}
+}
+
+// release forgets a hook's timer's callback, which holds its function in
+// the state, and returns the cancel of its stop at retirement; t.mu is
+// held. A generation's timer keeps its callback (the generation's timers
+// are as many as the scripts' load made).
+func (t *Timer) release() (unretire func()) {
+	if t.fn == nil || t.released {
+		return nil
+	}
+	t.released = true
+	t.cb.Release()
+	unretire, t.unretire = t.unretire, nil
+	return unretire
 }
 
 // fire runs the function, then schedules the next run of an every timer.
 // The next interval counts from the end of this run, so a slow function
 // does not pile up runs.
 func (t *Timer) fire(gen int) {
+	defer luahost.LogPanic(t.log, "timer")
 	t.mu.Lock()
 	live := t.running && t.gen == gen
+	cb := t.cb
 	t.mu.Unlock()
 	if !live {
 		return
 	}
-	err := t.cb.Run(context.Background(), func(L *lua.LState, fn *lua.LFunction) error {
+	err := cb.Run(context.Background(), func(L *lua.LState, fn *lua.LFunction) error {
 		return luahost.PCall(context.Background(), L, fn)
 	})
 	if err == luahost.ErrGone {
+		if cb.Orphaned() {
+			t.log.Warn("timer stopped: the Lua state that made it is gone (a call in it failed and the state was replaced)", "timer", t.name.String())
+		}
 		t.stop()
 		return
 	}
@@ -145,10 +196,16 @@ func (t *Timer) fire(gen int) {
 		t.log.Warn("timer function failed", "timer", t.name.String(), "error", err)
 	}
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.kind == every && t.running && t.gen == gen {
+	var unretire func()
+	switch {
+	case t.kind == every && t.running && t.gen == gen:
 		t.t = time.AfterFunc(t.delta, func() { t.fire(gen) })
-	} else if t.gen == gen {
+	case t.gen == gen:
 		t.running = false
+		unretire = t.release()
+	}
+	t.mu.Unlock()
+	if unretire != nil {
+		unretire()
 	}
 }

@@ -22,7 +22,7 @@ function mod:core_get_outbound_tls_parameters(msg, params)
   msys.tls_params.set(params, "certfile", "/etc/certs/client.pem")
   msys.tls_params.set(params, "KeyFile", "/etc/certs/client.key")
   local ok, err = pcall(msys.tls_params.set, params, "password", "x")
-  if ok or not string.find(err, "bad argument #2 to 'set' (certfile, keyfile, cipherlist or ca expected", 1, true) then error(err) end
+  if ok or not string.find(err, "bad argument #2 to '?' (certfile, keyfile, cipherlist or ca expected", 1, true) then error(err) end
   ok, err = pcall(function() params.use_tls = 7 end)
   if ok then error("use_tls 7 accepted") end
   return 0

@@ -120,6 +120,7 @@ func strRep(L *lua.LState) int {
 		// PUC's allocation error: a message without position.
 		L.Error(lua.LString("not enough memory"), 0)
 	}
+	lauxlib.CheckAlloc(L, len(s)*int(n))
 	L.Push(lua.LString(strings.Repeat(s, int(n))))
 	return 1
 }

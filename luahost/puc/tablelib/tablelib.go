@@ -44,11 +44,17 @@ func tabConcat(L *lua.LState) int {
 		last = lauxlib.CheckInt(L, 4)
 	}
 	var b strings.Builder
+	check := 1 << 20
 	for ; i <= last; i++ {
 		v := tb.RawGetInt(i)
 		s, ok := lauxlib.ToString(v)
 		if !ok {
 			lauxlib.Raise(L, "invalid value (%s) at index %d in table for 'concat'", v.Type().String(), i)
+		}
+		if b.Len()+len(s) >= check {
+			// The builder doubles as it grows: ask before it does.
+			lauxlib.CheckAlloc(L, 2*(b.Len()+len(s)))
+			check = 2 * (b.Len() + len(s))
 		}
 		b.WriteString(s)
 		if i != last {

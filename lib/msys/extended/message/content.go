@@ -8,6 +8,7 @@ import (
 
 	"msyshost/lib/message"
 	"msyshost/lib/msys/core"
+	"msyshost/lib/msys/pcre"
 	"msyshost/luahost"
 )
 
@@ -300,18 +301,7 @@ func pushMatch(a luahost.Args, m *message.Match) int {
 	if m == nil {
 		return a.Push(lua.LFalse)
 	}
-	t := a.L.NewTable()
-	for i, g := range m.Groups {
-		if m.Set[i] {
-			t.RawSetInt(i, lua.LString(g))
-		}
-	}
-	for name, i := range m.Names {
-		if i < len(m.Groups) && m.Set[i] {
-			t.RawSetString(name, lua.LString(m.Groups[i]))
-		}
-	}
-	return a.Push(t)
+	return a.Push(pcre.MatchTable(a.L, m))
 }
 
 // matchIn runs pattern argument 2 over subjects in order and pushes the

@@ -48,8 +48,8 @@ import (
 )
 
 // Config is the configuration in force, whose Binding and Binding_Group
-// scopes msg:binding and msg:binding_group choose from.
-var Config = luahost.NewService[func() *config.Config]("configuration")
+// scopes msg:binding and msg:binding_group choose from (core.Config).
+var Config = core.Config
 
 func init() {
 	luahost.Register(luahost.Binding{Name: "msys.extended.message", Open: open, Notes: map[string]string{
@@ -68,7 +68,7 @@ func open(L *lua.LState) lua.LValue {
 	luahost.SetFuncs(L, methods, map[string]lua.LGFunction{
 		"mailfrom":       luahost.Method("mailfrom", mailfrom),
 		"rcptto":         luahost.Method("rcptto", rcptto),
-		"inject":         luahost.Method("inject", inject),
+		"inject":         luahost.Method("inject", inject, luahost.Effect),
 		"forward":        luahost.Method("forward", forward),
 		"discard":        luahost.Method("discard", discard),
 		"code":           luahost.Method("code", code),

@@ -9,6 +9,8 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync/atomic"
+	"time"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -46,59 +48,148 @@ func SetRoots(L *lua.LState, roots func() []lua.LValue) {
 	L.G.Registry.RawSetString(rootsKey, ud)
 }
 
-// collectEvery is how many calls of MaybeCollect, or new tracked
-// userdata, a collection waits for.
+// collectEvery is how many calls of Due, or new tracked userdata, a
+// collection waits for.
 const collectEvery = 256
 
-// MaybeCollect runs Collect every collectEvery calls in a state that has
-// weak tables or userdata to finalize, and after collectEvery new tracked
-// userdata: a host calls it between calls into the state, so that a
-// long-lived state's weak caches and unclosed files do not pile up when
-// its scripts never call collectgarbage. A state without either costs a
-// counter increment.
+// pace bounds the time collections take: after a marking that took d, Due
+// reports no collection for pace*d, so a state whose Lua heap takes long
+// to mark spends at most about 1/pace of its time marking it.
+const pace = 20
+
+// MaybeCollect runs Collect where a library allocates a finalizable object
+// (io.open) when the state collects inline (SetInline) and a collection is
+// due; a host that collects between calls (Due) is left to do it then.
 func MaybeCollect(L *lua.LState) error {
-	if Due(L) {
+	if t := TrackedOf(L); t.Inline && t.due() {
 		return Collect(L)
 	}
 	return nil
 }
 
-// Due counts a chance to collect and reports whether MaybeCollect would
-// collect now.
+// SetInline makes L collect where it allocates, as PUC's collector does
+// (lua5.1's command line): at a concatenation after Go's collector ran and
+// at io.open after many new files. Otherwise a host collects between calls
+// into the state, off the path of its callers (Due, Sweep, Finalize).
+func SetInline(L *lua.LState, inline bool) { TrackedOf(L).Inline = inline }
+
+// Due counts a chance to collect and reports whether a collection is due.
 func Due(L *lua.LState) bool { return TrackedOf(L).due() }
 
 // DueFunc is Due for L without finding L's list each time.
 func DueFunc(L *lua.LState) func() bool { return TrackedOf(L).due }
 
+// due: every collectEvery calls into a state that has weak tables or
+// finalizable userdata, or after Go's collector ran (Poll), or after
+// collectEvery new tracked userdata; never sooner than the pacing allows.
 func (t *Tracked) due() bool {
 	t.Calls++
-	return t.Since >= collectEvery || (t.Weak || len(t.Userdata) > 0) && t.Calls >= collectEvery
+	if !(t.Since >= collectEvery || (t.Weak || len(t.Userdata) > 0) && (t.Calls >= collectEvery || t.goDue)) {
+		return false
+	}
+	return t.notBefore.IsZero() || !time.Now().Before(t.notBefore)
 }
 
 type marker struct {
 	bytes  int // what the marked objects would take in PUC's heap
-	seen   map[any]bool
+	seen   ptrSet
 	work   []lua.LValue
 	weak   []*lua.LTable
 	weakKV map[*lua.LTable][2]bool // weak keys, weak values
 }
 
-// isCollectable reports whether v is an object a weak table can lose:
-// strings, numbers and booleans are values.
-func isCollectable(v lua.LValue) bool {
-	switch v.(type) {
-	case *lua.LTable, *lua.LFunction, *lua.LUserData, *lua.LState:
+func newMarker(t *Tracked) *marker {
+	return &marker{seen: newPtrSet(t.objects), weakKV: map[*lua.LTable][2]bool{}}
+}
+
+// ptrSet is the set of marked objects, by address: an open-addressing
+// table of uintptrs, which Go's collector need not scan and which a
+// marking sizes from the last one's count. Addresses stay valid while the
+// marking runs: no Lua code runs then, and every object in the set is
+// reachable (Go's collector does not move objects).
+type ptrSet struct {
+	slots []uintptr
+	n     int
+	shift uint
+}
+
+func newPtrSet(hint int) ptrSet {
+	bits := uint(6)
+	for 1<<bits < 2*hint {
+		bits++
+	}
+	return ptrSet{slots: make([]uintptr, 1<<bits), shift: 64 - bits}
+}
+
+func (s *ptrSet) slot(p uintptr) int { return int(uint64(p) * 0x9E3779B97F4A7C15 >> s.shift) }
+
+// add adds p and reports whether it was new.
+func (s *ptrSet) add(p uintptr) bool {
+	if 2*(s.n+1) > len(s.slots) {
+		old := s.slots
+		*s = ptrSet{slots: make([]uintptr, 2*len(old)), n: s.n, shift: s.shift - 1}
+		for _, q := range old {
+			if q != 0 {
+				s.insert(q)
+			}
+		}
+	}
+	if s.insert(p) {
+		s.n++
 		return true
 	}
 	return false
 }
 
+func (s *ptrSet) insert(p uintptr) bool {
+	mask := len(s.slots) - 1
+	for i := s.slot(p); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = p
+			return true
+		case p:
+			return false
+		}
+	}
+}
+
+func (s *ptrSet) has(p uintptr) bool {
+	mask := len(s.slots) - 1
+	for i := s.slot(p); ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			return false
+		case p:
+			return true
+		}
+	}
+}
+
+// addr is the address of a collectable object; 0 for a value.
+func addr(v lua.LValue) uintptr {
+	switch x := v.(type) {
+	case *lua.LTable:
+		return uintptr(unsafe.Pointer(x))
+	case *lua.LFunction:
+		return uintptr(unsafe.Pointer(x))
+	case *lua.LUserData:
+		return uintptr(unsafe.Pointer(x))
+	case *lua.LState:
+		return uintptr(unsafe.Pointer(x))
+	}
+	return 0
+}
+
+func (m *marker) marked(v lua.LValue) bool { return m.seen.has(addr(v)) }
+
 func (m *marker) push(v lua.LValue) {
-	if v == nil || !isCollectable(v) || m.seen[v] {
+	if v == nil {
 		return
 	}
-	m.seen[v] = true
-	m.work = append(m.work, v)
+	if p := addr(v); p != 0 && m.seen.add(p) {
+		m.work = append(m.work, v)
+	}
 }
 
 // weakMode reads __mode from t's metatable.
@@ -193,16 +284,28 @@ func (m *marker) roots(L *lua.LState) {
 }
 
 // Collect runs a collection of L's weak tables and finalizers (see
-// above). An error a finalizer raises is returned; the finalizers not yet
-// run wait for the next collection.
+// above): Sweep, then Finalize. An error a finalizer raises is returned;
+// the finalizers not yet run wait for the next collection.
 func Collect(L *lua.LState) error {
+	Sweep(L)
+	return Finalize(L)
+}
+
+// Sweep is a collection's Go part, which runs no Lua code: it marks,
+// removes the unreached entries of weak tables and queues the finalizers
+// of unreached userdata for Finalize. It reports how many are queued.
+func Sweep(L *lua.LState) int {
 	if _, ok := lauxlib.Registers(L); !ok {
-		return nil // gopher-lua changed: marking would miss the stacks
+		return 0 // gopher-lua changed: marking would miss the stacks
 	}
+	start := time.Now()
 	t := TrackedOf(L)
-	t.Since, t.Calls, t.stepWork = 0, 0, 0
-	m := &marker{seen: map[any]bool{}, weakKV: map[*lua.LTable][2]bool{}}
+	t.Since, t.Calls, t.stepWork, t.goDue = 0, 0, 0, false
+	m := newMarker(t)
 	m.roots(L)
+	for _, ud := range t.pending {
+		m.push(ud) // queued by an earlier sweep: reachable until finalized
+	}
 	m.propagate()
 	t.markBytes, t.heapAtMark = m.bytes, heapInUse()
 	// Unreached tracked userdata: kept alive (with what they reach) for
@@ -211,7 +314,7 @@ func Collect(L *lua.LState) error {
 	finalizing := map[*lua.LUserData]bool{}
 	live := t.Userdata[:0]
 	for _, ud := range t.Userdata {
-		if m.seen[ud] {
+		if m.marked(ud) {
 			live = append(live, ud)
 			continue
 		}
@@ -221,16 +324,18 @@ func Collect(L *lua.LState) error {
 			m.push(ud)
 		}
 	}
+	clear(t.Userdata[len(live):])
 	t.Userdata = live
 	m.propagate()
 	cleared := func(v lua.LValue, isKey bool) bool {
-		if !isCollectable(v) {
+		p := addr(v)
+		if p == 0 {
 			return false
 		}
 		if ud, ok := v.(*lua.LUserData); ok && !isKey && finalizing[ud] {
 			return true
 		}
-		return !m.seen[v]
+		return !m.seen.has(p)
 	}
 	for _, wt := range m.weak {
 		kv := m.weakKV[wt]
@@ -244,17 +349,41 @@ func Collect(L *lua.LState) error {
 			wt.RawSet(k, lua.LNil)
 		}
 	}
-	for i := len(finalize) - 1; i >= 0; i-- {
-		ud := finalize[i]
+	t.objects = m.seen.n
+	t.pending = append(t.pending, finalize...)
+	d := time.Since(start)
+	t.notBefore = time.Now().Add(pace * d)
+	return len(t.pending)
+}
+
+// Finalize calls the finalizers Sweep queued, newest first, each once. An
+// error a finalizer raises is returned; the rest stay queued. A collection
+// inside a finalizer (a concatenation's Poll) queues what it finds and
+// leaves the running Finalize to call it, as PUC 5.1 runs no collection
+// during a finalizer: finalizers never nest.
+func Finalize(L *lua.LState) error {
+	t := TrackedOf(L)
+	if t.finalizing {
+		return nil
+	}
+	t.finalizing = true
+	defer func() { t.finalizing = false }()
+	for len(t.pending) > 0 {
+		i := len(t.pending) - 1
+		ud := t.pending[i]
+		t.pending[i] = nil
+		t.pending = t.pending[:i]
 		L.Push(L.GetMetaField(ud, "__gc"))
 		L.Push(ud)
 		if err := L.PCall(1, 0, nil); err != nil {
-			t.Userdata = append(t.Userdata, finalize[:i]...)
 			return err
 		}
 	}
 	return nil
 }
+
+// Pending reports how many finalizers Sweep queued and Finalize has not run.
+func Pending(L *lua.LState) int { return len(TrackedOf(L).pending) }
 
 // What objects take in PUC 5.1's heap on x86-64 (sizeof Table, Node,
 // Closure, UpVal, Udata, lua_State with its first stacks, TString), for
@@ -308,10 +437,10 @@ func measure(L *lua.LState) error {
 		return errors.New("gopher-lua's value stacks cannot be read")
 	}
 	t := TrackedOf(L)
-	m := &marker{seen: map[any]bool{}, weakKV: map[*lua.LTable][2]bool{}}
+	m := newMarker(t)
 	m.roots(L)
 	m.propagate()
-	t.markBytes, t.heapAtMark = m.bytes, heapInUse()
+	t.markBytes, t.heapAtMark, t.objects = m.bytes, heapInUse(), m.seen.n
 	return nil
 }
 
@@ -335,8 +464,8 @@ func Step(L *lua.LState, kb, stepmul float64) (bool, error) {
 // finalizer that raised it.
 func FinalizeAll(L *lua.LState) {
 	t := TrackedOf(L)
-	uds := t.Userdata
-	t.Userdata = nil
+	uds := append(t.Userdata, t.pending...)
+	t.Userdata, t.pending = nil, nil
 	for i := len(uds) - 1; i >= 0; i-- {
 		gc := L.GetMetaField(uds[i], "__gc")
 		if gc.Type() != lua.LTFunction {
@@ -361,19 +490,23 @@ func armCycleCounter() {
 	}, struct{}{})
 }
 
-// Poll collects L when Go's collector ran since the last Poll and L has
-// weak tables or userdata to finalize, as PUC's collector runs while a
-// script allocates: a loop that waits for a weak entry to go, or for a
-// finalizer, ends. It costs an atomic load when nothing is due; only the
-// first state to poll after a Go collection collects (a host collects the
-// others between calls).
+// Poll notes that Go's collector ran since the last Poll, for a state
+// that has weak tables or userdata to finalize, as PUC's collector runs
+// while a script allocates: a state that collects inline (SetInline)
+// collects now, so that a loop waiting for a weak entry to go, or for a
+// finalizer, ends; in a host the collection is due at the end of the call
+// (Due). It costs an atomic load when nothing is due; only the first state
+// to poll after a Go collection takes it.
 func Poll(L *lua.LState) error {
 	c := goCycles.Load()
 	if c == goCyclesSeen.Load() || !goCyclesSeen.CompareAndSwap(goCyclesSeen.Load(), c) {
 		return nil
 	}
 	if t := TrackedOf(L); t.Weak || len(t.Userdata) > 0 {
-		return Collect(L)
+		if t.Inline {
+			return Collect(L)
+		}
+		t.goDue = true
 	}
 	return nil
 }

@@ -1,6 +1,8 @@
 package lgc
 
 import (
+	"time"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -20,12 +22,19 @@ type Tracked struct {
 	// weak tables worth collecting.
 	Weak bool
 	// Since counts the userdata tracked, and Calls the host's chances to
-	// collect (puc.MaybeCollect), since the last collection.
+	// collect (Due), since the last collection.
 	Since, Calls int
+	// Inline: collections run where the script allocates (SetInline).
+	Inline bool
 
-	markBytes  int     // Count's baseline, from the last marking
-	heapAtMark int     // the process's heap then
-	stepWork   float64 // work the steps since the last collection did
+	goDue      bool             // Go's collector ran (Poll)
+	finalizing bool             // Finalize is running
+	pending    []*lua.LUserData // unreached, to finalize (Sweep, Finalize)
+	objects    int              // objects the last marking reached
+	notBefore  time.Time        // pacing: Due waits for this
+	markBytes  int              // Count's baseline, from the last marking
+	heapAtMark int              // the process's heap then
+	stepWork   float64          // work the steps since the last collection did
 }
 
 // TrackedOf returns L's list, creating it.
