@@ -511,10 +511,15 @@ msys.registerModule("m", m)`)
 // replacement's build (the scripts' top-level code and init), and the
 // next call runs in another state meanwhile (review item 12: the caller
 // waited for the rebuild).
+var gateRuns atomic.Int32
+
 func TestBrokenStateIsRebuiltOffTheCallersPath(t *testing.T) {
 	var armed atomic.Bool
 	gate := make(chan struct{})
-	luahost.Register(luahost.Binding{Name: "test.gate", Open: func(L *lua.LState) lua.LValue {
+	// Bindings are registered for good: a name per run lets -count=N
+	// register again.
+	name := fmt.Sprintf("test.gate%d", gateRuns.Add(1))
+	luahost.Register(luahost.Binding{Name: name, Open: func(L *lua.LState) lua.LValue {
 		tb := L.NewTable()
 		L.SetField(tb, "wait", L.NewFunction(luahost.Func("wait", func(a luahost.Args) int {
 			if armed.Load() {
@@ -525,13 +530,13 @@ func TestBrokenStateIsRebuiltOffTheCallersPath(t *testing.T) {
 		return tb
 	}})
 	h, _ := newHost(t, luahost.Options{PoolSize: 2, CallTimeout: 200 * time.Millisecond},
-		"m.lua", `local m = {}
-function m:init() require("test.gate").wait() return true end
+		"m.lua", fmt.Sprintf(`local m = {}
+function m:init() require(%q).wait() return true end
 function m:smpp_handle_DR_positive(b)
   if b == "spin" then while true do end end
   return 3
 end
-msys.registerModule("m", m)`)
+msys.registerModule("m", m)`, name))
 	armed.Store(true) // states built from now on wait in init
 	defer close(gate)
 	done := make(chan int, 2)
