@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"msyshost/lib/smppclient"
 	"msyshost/lib/smsc"
 	"msyshost/lib/spool"
+	"msyshost/lib/status"
 )
 
 // An SMSC account served by a domain of transmitter binds and another of
@@ -36,25 +38,7 @@ func TestReceiptsOnAnotherDomainOfTheAccount(t *testing.T) {
 }
 `, d.name, host, port, d.bind, d.source)
 	}
-	cfg, err := config.Parse("acct.conf", []byte(conf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	hooks := newRecHooks()
-	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: &spool.Recorder{}, ParkTimeout: 2 * time.Second}
-	ch, err := smppclient.NewChannel(cfg, core, smppclient.Domains(cfg), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop(context.Background()) })
+	ch, hooks := channelOf(t, conf)
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	for _, d := range []string{"tx.example", "rx.example"} {
@@ -104,4 +88,79 @@ func TestTransmitterAndReceiverInOneDomain(t *testing.T) {
 	}
 	hooks.await(t, "smpp_handle_DR_positive", 3)
 	waitFor(t, func() bool { s := c.Statuses(); return s[0].Submits == 3 && s[1].Receipts == 3 })
+}
+
+// channelOf starts an SMPP channel for every domain of conf, on an
+// embedded store, with hooks that record their calls.
+func channelOf(t *testing.T, conf string) (*smppclient.Channel, *recHooks) {
+	t.Helper()
+	cfg, err := config.Parse("acct.conf", []byte(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	hooks := newRecHooks()
+	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: &spool.Recorder{}, ParkTimeout: 2 * time.Second}
+	ch, err := smppclient.NewChannel(cfg, core, smppclient.Domains(cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.Stop(context.Background()) })
+	return ch, hooks
+}
+
+// A long SMS stopped part way at one domain's SMSC and then rerouted to
+// another domain goes whole to the other SMSC: the segments the first
+// took are its own, and their receipts come from it. Before, the second
+// SMSC got only the remaining segments.
+func TestReroutedLongSMSStartsOver(t *testing.T) {
+	ctx := context.Background()
+	conf := ""
+	sims := map[string]*smsc.Server{}
+	for _, d := range []struct {
+		name, source string
+		rate         int
+	}{{"a.test", "111", 2}, {"b.test", "222", 0}} {
+		sim := smsc.New(smsc.Options{MaxRate: d.rate}, nil)
+		if err := sim.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sim.Stop(context.Background()) })
+		sims[d.name] = sim
+		host, port, _ := net.SplitHostPort(sim.Addr())
+		conf += fmt.Sprintf(`Domain %q {
+  smpp_smsc_server = %q smpp_smsc_port = %s smpp_smsc_system_id = "esme" smpp_smsc_password = "pw"
+  smpp_esme_address = %q smpp_registered_delivery = "SMSC_Delivery" smpp_esme_udh_segment = true
+}
+`, d.name, host, port, d.source)
+	}
+	ch, hooks := channelOf(t, conf)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	for d := range sims {
+		if err := ch.Client(d).WaitBound(wctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := sms("15550001@a.test", strings.Repeat("0123456789", 60)) // 4 segments
+	short, stop := context.WithTimeout(ctx, 1500*time.Millisecond)
+	err := ch.Deliver(short, m)
+	stop()
+	if n := len(sims["a.test"].Submissions()); !status.IsTemporary(err) || n == 0 || n >= 4 {
+		t.Fatalf("first attempt at 2/s: %v with %d of 4 segments at a.test's SMSC, want part", err, n)
+	}
+	m.RoutingDomain = "b.test"
+	deliverRetrying(t, ch, m)
+	subs := sims["b.test"].Submissions()
+	if len(subs) != 4 || subs[0].Segment == nil || subs[0].Segment.Seq != 1 {
+		t.Fatalf("b.test's SMSC got %d segments, want all 4 from the first", len(subs))
+	}
+	hooks.await(t, "smpp_handle_DR_positive", 1)
 }

@@ -253,9 +253,9 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 		}
 		sc.Split.Concat = smpp.ConcatUDH
 	}
-	pg := ch.progress.resume(m.ID, text, coding)
+	pg := ch.progress.resume(m.ID, domain, text, coding)
 	if pg == nil {
-		pg = &progress{text: text, coding: coding, ref: ch.progress.ref(local, sc.Split.RefLen)}
+		pg = &progress{domain: domain, text: text, coding: coding, ref: ch.progress.ref(local, sc.Split.RefLen)}
 	}
 	sc.Split.Ref = pg.ref
 	segs, err := smpp.Split(text, coding, sc.Split)
@@ -266,7 +266,7 @@ func (ch *Channel) Deliver(ctx context.Context, m *message.Message) error {
 	if pg.total != 0 && (pg.total != len(segs) || pg.concat != sc.Split.Concat) {
 		// The domain's segmenting changed meanwhile: what was sent
 		// cannot be completed.
-		pg = &progress{text: text, coding: coding, ref: pg.ref}
+		pg = &progress{domain: domain, text: text, coding: coding, ref: pg.ref}
 	}
 	pg.total, pg.concat = len(segs), sc.Split.Concat
 	for i := len(pg.ids); i < len(segs); i++ {

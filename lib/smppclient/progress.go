@@ -25,6 +25,7 @@ const progressEntries = 1 << 16
 
 // progress is how far one message got.
 type progress struct {
+	domain string // whose SMSC took the segments: a message rerouted meanwhile starts over
 	text   string // what was split, so a message changed meanwhile starts over
 	coding uint8
 	ref    uint16
@@ -46,9 +47,10 @@ func newProgressBook() *progressBook {
 	return &progressBook{by: map[string]*progress{}, refs: map[string]uint16{}}
 }
 
-// resume returns the progress of message id when it was made for the same
-// text and coding, else nil (and forgets a stale one).
-func (pb *progressBook) resume(id, text string, coding uint8) *progress {
+// resume returns the progress of message id when it was made through the
+// same domain (the same SMSC, whose receipts name those segments) for the
+// same text and coding, else nil (and forgets a stale one).
+func (pb *progressBook) resume(id, domain, text string, coding uint8) *progress {
 	if id == "" {
 		return nil
 	}
@@ -58,7 +60,7 @@ func (pb *progressBook) resume(id, text string, coding uint8) *progress {
 	if p == nil {
 		return nil
 	}
-	if p.text != text || p.coding != coding || time.Since(p.at) > progressPeriod {
+	if p.domain != domain || p.text != text || p.coding != coding || time.Since(p.at) > progressPeriod {
 		delete(pb.by, id)
 		return nil
 	}
