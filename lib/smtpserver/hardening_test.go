@@ -398,6 +398,25 @@ func TestBareLFEndOfDataAnsweredAtOnce(t *testing.T) {
 			}
 		})
 	}
+	// A STARTTLS the server refused (no certificate) leaves the session
+	// in clear text: its bare-LF end is still answered at once. Whether
+	// the bytes are TLS records is the session's TLS state, not a sniffed
+	// STARTTLS line (pipelined after a message, the line was missed, and
+	// the records of later messages were scanned as text).
+	t.Run("after a refused STARTTLS", func(t *testing.T) {
+		c := dial(t, addr)
+		c.do("EHLO client.test", 250, "")
+		c.send("STARTTLS")
+		if code, _ := c.reply(); code < 400 {
+			t.Fatalf("STARTTLS without a certificate answered %d", code)
+		}
+		c.do("MAIL FROM:<a@example.com>", 250, "")
+		c.do("RCPT TO:<b@example.net>", 250, "")
+		c.do("DATA", 354, "")
+		c.nc.SetDeadline(time.Now().Add(3 * time.Second))
+		io.WriteString(c.nc, "hello\n.\n")
+		c.want(521, "5.5.2")
+	})
 	// A proper end still works on a fresh connection.
 	c := dial(t, addr)
 	c.do("EHLO client.test", 250, "")

@@ -416,8 +416,10 @@ type clientConn struct {
 	// greets counts the greeting lines read (before STARTTLS).
 	greets int
 	// dataEnd watches a message's raw bytes for an end written with a
-	// bare LF; bareEnd is set once one went by.
+	// bare LF, when scanEnd (the bytes are not TLS records); bareEnd is
+	// set once one went by.
 	dataEnd dataEnd
+	scanEnd bool
 	bareEnd bool
 }
 
@@ -539,7 +541,7 @@ func (c *clientConn) greetings(b []byte) {
 	c.mu.Lock()
 	inData := c.inData
 	c.mu.Unlock()
-	if inData && !c.encrypted && c.dataEnd.bare(b) {
+	if inData && c.scanEnd && c.dataEnd.bare(b) {
 		c.bareEnd = true
 	}
 	if inData || c.encrypted {
@@ -603,10 +605,12 @@ func (c *clientConn) shutdown() {
 }
 
 // startData and endData bracket a message's reception and queueing.
-func (c *clientConn) startData(timeout time.Duration) {
+// Under TLS (as the session knows it, not as a sniffed STARTTLS line
+// says) the raw bytes are records, and no end is looked for in them.
+func (c *clientConn) startData(timeout time.Duration, tls bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.inData, c.dataEnd, c.bareEnd = true, newDataEnd(), false
+	c.inData, c.dataEnd, c.scanEnd, c.bareEnd = true, newDataEnd(), !tls, false
 	if timeout > 0 {
 		c.dataBy = time.Now().Add(timeout)
 	}

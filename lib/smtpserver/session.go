@@ -212,7 +212,8 @@ func (s *session) Data(r io.Reader) error {
 	if err := s.closing(); err != nil {
 		return err
 	}
-	s.cc.startData(s.l.cfg.DataTimeout)
+	_, tlsOn := s.c.TLSConnectionState()
+	s.cc.startData(s.l.cfg.DataTimeout, tlsOn)
 	defer s.cc.endData()
 	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
 	m.BatchID = s.l.s.opts.Queue.NewID()
