@@ -246,11 +246,23 @@ func TestRatePerAccountAndUserDataLimit(t *testing.T) {
 // A restarted simulator does not hand out its first ids again, as a real
 // SMSC does not: the daemon's store may still hold a copy under one.
 // Before, every run's first id was the same.
+// A run handing out ids faster than the clock moves (5,000 at once)
+// must not reach the ids of a run started after it.
 func TestIDsDoNotRepeatAcrossRestarts(t *testing.T) {
-	first, _ := New(Options{}, nil).nextID()
-	time.Sleep(2 * time.Millisecond)
-	again, _ := New(Options{}, nil).nextID()
-	if first == again {
-		t.Fatalf("both runs began with id %s", first)
+	run := New(Options{}, nil)
+	start := time.Now()
+	seen := map[string]bool{}
+	for range 5000 {
+		id, _ := run.nextID()
+		seen[id] = true
+	}
+	// The next run starts once the clock has moved past what the first
+	// run's ids took at idsPerMilli.
+	time.Sleep(time.Until(start.Add(5000/idsPerMilli*time.Millisecond + 2*time.Millisecond)))
+	next := New(Options{}, nil)
+	for range 5000 {
+		if id, _ := next.nextID(); seen[id] {
+			t.Fatalf("the restarted simulator handed out %s again", id)
+		}
 	}
 }
