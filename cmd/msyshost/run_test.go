@@ -205,7 +205,8 @@ func TestDaemonConsoleHotReloadAndShutdown(t *testing.T) {
 		t.Fatalf("bad config reload: %v", err)
 	}
 	// A good one that adds a script applies: the new module answers.
-	write(t, dir, "extra.lua", "local m = {}\nfunction m:smpp_handle_DR_negative() return 3 end\nmsys.registerModule(\"extra\", m)\n")
+	write(t, dir, "extra.lua", "local m = {}\nfunction m:smpp_handle_DR_negative() return 3 end\n"+
+		"function m:mm7_handle_DR_negative() error(\"boom\") end\nmsys.registerModule(\"extra\", m)\n")
 	write(t, dir, "msyshost.conf", strings.Replace(daemonConf, `script "policy" { source = "policy" }`,
 		`script "policy" { source = "policy" } script "extra" { source = "extra" }`, 1))
 	if out, err = d.console("config reload"); err != nil || !strings.Contains(out, "Reloaded: generation") {
@@ -213,6 +214,10 @@ func TestDaemonConsoleHotReloadAndShutdown(t *testing.T) {
 	}
 	if out, _ = d.console("scriptlet call smpp_handle_DR_negative MADR-12345 x"); !strings.Contains(out, "extra: returned 3 (SMPP_DELIVERED)") {
 		t.Fatalf("the reloaded config's new script does not answer: %q", out)
+	}
+	// A hook that raises fails the command, with the module's error.
+	if _, err = d.console("scriptlet call mm7_handle_DR_negative MADR-12345 x"); err == nil || !strings.Contains(err.Error(), "extra: error: ") || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("call of a raising hook: %v", err)
 	}
 	// SIGHUP is config reload: the script dropped from the config goes.
 	write(t, dir, "msyshost.conf", daemonConf)

@@ -72,6 +72,13 @@ func (p *Process) addConsoleCommands() {
 				}
 			}
 			fmt.Fprintf(&b, "decision: %d%s (generation %d)\n", res.Code, codeName(args[0], fmt.Sprint(res.Code)), p.Host.Generation())
+			for _, c := range res.Calls {
+				if c.Err != "" {
+					// The whole answer, as the error: a script calling the
+					// console sees the hook failed (exit 1 in batch mode).
+					return "", errors.New(strings.TrimSuffix(b.String(), "\n"))
+				}
+			}
 			return b.String(), nil
 		},
 	})
