@@ -672,6 +672,14 @@ func clientOf(c *smtp.Conn) *clientConn {
 type errorLog struct{ log *slog.Logger }
 
 func (e errorLog) Printf(format string, v ...any) {
+	for _, a := range v {
+		if err, ok := a.(error); ok && errors.Is(err, net.ErrClosed) {
+			// A connection this server closed (a policy's disconnect, a
+			// bare-LF end): said already, at the closing.
+			e.log.Debug("smtp in: " + fmt.Sprintf(format, v...))
+			return
+		}
+	}
 	e.log.Warn("smtp in: " + fmt.Sprintf(format, v...))
 }
 

@@ -218,12 +218,20 @@ func (s *session) Data(r io.Reader) error {
 	ctx, pol, m := s.l.s.ctx, s.l.s.policy, s.m
 	m.BatchID = s.l.s.opts.Queue.NewID()
 	raw, err := readMessage(r, s.received(m.BatchID), s.size, s.l.cfg.MaxMessageSize)
-	if errors.Is(err, errBareLineEndOfData) {
-		s.l.s.log.Info("smtp in: message ended with a bare LF; refused, nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String())
-		s.st.Disconnect = true
-		return s.l.refuse(s.c, s.st, err)
-	}
-	if err != nil {
+	var refusal *smtp.SMTPError
+	switch {
+	case errors.Is(err, errBareLineEndOfData):
+		s.st.Disconnect = true // whatever go-smtp still has buffered reaches no policy
+		nc := s.c.Conn()
+		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		writeReply(nc, errBareLineEndOfData)
+		nc.Close()
+		s.l.s.log.Info("smtp in: message ended with a bare LF; refused, nothing queued, disconnected", "conn", s.st.ID, "remote", s.st.Remote.String())
+		return errBareLineEndOfData
+	case errors.As(err, &refusal):
+		s.l.s.log.Info("smtp in: message refused; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "reply", refusal.Error())
+		return dataError(err, s.l.cfg.MaxLineLength)
+	case err != nil:
 		s.l.s.log.Info("smtp in: message not received in full; nothing queued", "conn", s.st.ID, "remote", s.st.Remote.String(), "error", err)
 		return dataError(err, s.l.cfg.MaxLineLength)
 	}
