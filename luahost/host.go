@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -251,7 +252,9 @@ func Compile(path string) error {
 
 func (h *Host) emitPrint(script, line string) {
 	if h.log.Enabled(context.Background(), slog.LevelInfo) {
-		h.log.Info(line, "script", script, "source", "print")
+		// print separates its arguments with tabs, which a log line
+		// quotes as \t: a space reads, and copies, as what was meant.
+		h.log.Info(strings.ReplaceAll(line, "\t", " "), "script", script, "source", "print")
 	}
 	if h.services.Print != nil {
 		h.services.Print(script, line)

@@ -86,7 +86,7 @@ Domain "smpp.example.com" {
 		}
 	}
 	count := func(what, id string) int {
-		re := regexp.MustCompile(`msg="QA: ` + what + `; [a-z]+ \\t` + regexp.QuoteMeta(id) + `\\t[^"]*" script=smpp_hooks source=print`)
+		re := regexp.MustCompile(`msg="QA: ` + what + `; [a-z]+ +` + regexp.QuoteMeta(id) + ` [^"]*" script=smpp_hooks source=print`)
 		return len(re.FindAllString(d.logText(), -1))
 	}
 	pos, neg := ids["15551234"], ids["16661234"]
