@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"msyshost/lib/config"
-	"msyshost/lib/mstore/embedded"
+	"msyshost/lib/mstore"
 	"msyshost/lib/retry"
 	"msyshost/lib/smppclient"
 	"msyshost/lib/smsc"
@@ -90,30 +88,13 @@ func TestTransmitterAndReceiverInOneDomain(t *testing.T) {
 	waitFor(t, func() bool { s := c.Statuses(); return s[0].Submits == 3 && s[1].Receipts == 3 })
 }
 
-// channelOf starts an SMPP channel for every domain of conf, on an
-// embedded store, with hooks that record their calls.
+// channelOf starts an SMPP channel for every domain of conf, with hooks
+// that record their calls.
 func channelOf(t *testing.T, conf string) (*smppclient.Channel, *recHooks) {
 	t.Helper()
-	cfg, err := config.Parse("acct.conf", []byte(conf))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "m.db"), embedded.Options{SweepInterval: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	hooks := newRecHooks()
-	core := &retry.Core{Store: st, Hooks: hooks, Bouncer: &spool.Recorder{}, ParkTimeout: 2 * time.Second}
-	ch, err := smppclient.NewChannel(cfg, core, smppclient.Domains(cfg), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Stop(context.Background()) })
-	return ch, hooks
+	r := channelFor(t, conf, func(mstore.Store, *spool.Recorder) retry.Hooks { return hooks })
+	return r.ch, hooks
 }
 
 // A long SMS stopped part way at one domain's SMSC and then rerouted to

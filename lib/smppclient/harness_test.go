@@ -130,6 +130,19 @@ func newRigAt(t *testing.T, addr, extra string, mk func(mstore.Store, *spool.Rec
 %s
 }
 `, domain, host, port, extra)
+	r := channelFor(t, conf, mk)
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := r.ch.Client(domain).WaitBound(wctx, r.ch.Client(domain).Settings().Binds); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// channelFor starts an SMPP channel for every domain of conf, on an
+// embedded store, with the hooks mk makes; it stops when t ends.
+func channelFor(t *testing.T, conf string, mk func(mstore.Store, *spool.Recorder) retry.Hooks) *rig {
+	t.Helper()
 	cfg, err := config.Parse("test.conf", []byte(conf))
 	if err != nil {
 		t.Fatal(err)
@@ -146,15 +159,10 @@ func newRigAt(t *testing.T, addr, extra string, mk func(mstore.Store, *spool.Rec
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.Start(ctx); err != nil {
+	if err := ch.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ch.Stop(context.Background()) })
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := ch.Client(domain).WaitBound(wctx, ch.Client(domain).Settings().Binds); err != nil {
-		t.Fatal(err)
-	}
 	return &rig{store: st, rec: rec, core: core, hooks: hooks, ch: ch}
 }
 
