@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -107,13 +108,13 @@ func load(ctx context.Context, store mstore.Store, bucket, id string) (*mstore.R
 // `message details`.
 func metadata(r *mstore.Record) string {
 	var b strings.Builder
-	line := func(k, v string) { fmt.Fprintf(&b, "%s: %s\n", k, v) }
+	line := func(k, v string) { fmt.Fprintf(&b, "%s: %s\n", k, cmp.Or(v, "-")) }
 	line("Bucket", r.Bucket)
 	line("Message-Id", r.ID)
 	line("Mail-From", r.MailFrom)
 	line("Rcpt-To", r.RcptTo)
 	line("Channel", r.Origin.Channel)
-	line("Binding", r.Origin.Binding)
+	line("Binding", cmp.Or(r.Origin.Binding, "default"))
 	line("Domain", r.Origin.Domain)
 	line("Shortcode", r.Origin.Shortcode)
 	line("Segments", strings.Join(r.Origin.Segments, " "))
