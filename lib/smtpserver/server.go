@@ -644,10 +644,12 @@ const endTimeout = 30 * time.Second
 func (c *clientConn) Close() error {
 	err := net.ErrClosed
 	c.closeOnce.Do(func() {
-		// The socket and its Listener_Sessions slot go first: what the
-		// policy does at the end (validate_dealloc) keeps neither.
-		err = c.Conn.Close()
+		// The Listener_Sessions slot and the socket go first, the slot
+		// before the socket: a client that saw the close may connect
+		// again at once. What the policy does at the end
+		// (validate_dealloc) keeps neither.
 		c.release()
+		err = c.Conn.Close()
 		if c.end != nil {
 			c.end()
 		}
