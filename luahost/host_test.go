@@ -127,12 +127,24 @@ msys.registerModule("loop", m)`)
 	}
 }
 
-func TestGoPanicInBindingIsContained(t *testing.T) {
+// Bindings are registered once per process (init), so -count=N runs.
+func init() {
 	luahost.Register(luahost.Binding{Name: "test.panicky", Open: func(L *lua.LState) lua.LValue {
 		tb := L.NewTable()
 		L.SetField(tb, "explode", L.NewFunction(func(L *lua.LState) int { panic("binding bug") }))
 		return tb
 	}})
+	type gadget struct{}
+	class := luahost.NewClass[gadget]("test:_gadget", "gadget")
+	luahost.Register(luahost.Binding{Name: "test.gadget", Open: func(L *lua.LState) lua.LValue {
+		class.Field(L, "boom", func(L *lua.LState, g *gadget) lua.LValue { panic("getter bug") }, nil)
+		tb := L.NewTable()
+		tb.RawSetString("new", L.NewFunction(func(L *lua.LState) int { L.Push(class.Push(L, &gadget{})); return 1 }))
+		return tb
+	}})
+}
+
+func TestGoPanicInBindingIsContained(t *testing.T) {
 	h, _ := newHost(t, luahost.Options{},
 		"p.lua", `local m = {}
 function m:smpp_handle_DR_positive(b, id) require("test.panicky").explode() return 3 end
@@ -445,14 +457,6 @@ func TestStandaloneHostHasNoMemoryLimit(t *testing.T) {
 // (outside any Func) becomes an error naming it, and the state, which it
 // may have left half changed, is replaced after the call.
 func TestGoPanicReplacesTheState(t *testing.T) {
-	type gadget struct{}
-	class := luahost.NewClass[gadget]("test:_gadget", "gadget")
-	luahost.Register(luahost.Binding{Name: "test.gadget", Open: func(L *lua.LState) lua.LValue {
-		class.Field(L, "boom", func(L *lua.LState, g *gadget) lua.LValue { panic("getter bug") }, nil)
-		tb := L.NewTable()
-		tb.RawSetString("new", L.NewFunction(func(L *lua.LState) int { L.Push(class.Push(L, &gadget{})); return 1 }))
-		return tb
-	}})
 	h, p := newHost(t, luahost.Options{PoolSize: 1},
 		"p.lua", `local m = {}
 local me = tostring({})
