@@ -151,3 +151,28 @@ func (cb *Callback) Run(ctx context.Context, f func(L *lua.LState, fn *lua.LFunc
 		return f(st.L, fn)
 	}
 }
+
+// PublishWhileServing puts cb under key in m (guarded by mu) once the
+// generation of L serves, releasing the callback it replaces, and takes
+// it out when that generation retires unless a newer one replaced it. A
+// reload that is refused, or still loading, so leaves the serving
+// generation's entries in place: the registry of auth schemes, HTTP
+// endpoints and the like that scripts register while they load.
+func PublishWhileServing[K comparable](L *lua.LState, mu sync.Locker, m map[K]*Callback, key K, cb *Callback) {
+	OnServe(L, func() {
+		mu.Lock()
+		old := m[key]
+		m[key] = cb
+		mu.Unlock()
+		if old != nil && old != cb {
+			old.Release()
+		}
+	})
+	OnRetire(L, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if m[key] == cb {
+			delete(m, key)
+		}
+	})
+}

@@ -147,23 +147,6 @@ func registerAuth(a luahost.Args) int {
 		return 0
 	}
 	reg, _ := Auth.Get(a.L)
-	// The scheme serves once the generation does: a reload that is
-	// refused, or still loading, leaves the serving one's schemes.
-	luahost.OnServe(a.L, func() {
-		reg.mu.Lock()
-		old := reg.byScheme[scheme]
-		reg.byScheme[scheme] = cb
-		reg.mu.Unlock()
-		if old != nil && old != cb {
-			old.Release()
-		}
-	})
-	luahost.OnRetire(a.L, func() {
-		reg.mu.Lock()
-		defer reg.mu.Unlock()
-		if reg.byScheme[scheme] == cb {
-			delete(reg.byScheme, scheme)
-		}
-	})
+	luahost.PublishWhileServing(a.L, &reg.mu, reg.byScheme, scheme, cb)
 	return 0
 }

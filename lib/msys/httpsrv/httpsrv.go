@@ -149,25 +149,7 @@ func register(a luahost.Args) int {
 		return 0
 	}
 	reg, _ := Endpoints.Get(a.L)
-	k := key(method, path)
-	// The endpoint serves once the generation does: a reload that is
-	// refused, or still loading, leaves the serving one's endpoints.
-	luahost.OnServe(a.L, func() {
-		reg.mu.Lock()
-		old := reg.eps[k]
-		reg.eps[k] = cb
-		reg.mu.Unlock()
-		if old != nil && old != cb {
-			old.Release()
-		}
-	})
-	luahost.OnRetire(a.L, func() {
-		reg.mu.Lock()
-		defer reg.mu.Unlock()
-		if reg.eps[k] == cb {
-			delete(reg.eps, k)
-		}
-	})
+	luahost.PublishWhileServing(a.L, &reg.mu, reg.eps, key(method, path), cb)
 	return 0
 }
 
