@@ -64,20 +64,20 @@ func (p *Process) addConsoleCommands() {
 				}
 				fmt.Fprintf(&b, "no module defines %s\n", args[0])
 			}
+			failed := false
 			for _, c := range res.Calls {
 				if c.Err != "" {
+					failed = true
 					fmt.Fprintf(&b, "%s: error: %s\n", c.Module, c.Err)
 				} else {
 					fmt.Fprintf(&b, "%s: returned %s%s\n", c.Module, c.Returned.String(), codeName(args[0], c.Returned.String()))
 				}
 			}
 			fmt.Fprintf(&b, "decision: %d%s (generation %d)\n", res.Code, codeName(args[0], fmt.Sprint(res.Code)), p.Host.Generation())
-			for _, c := range res.Calls {
-				if c.Err != "" {
-					// The whole answer, as the error: a script calling the
-					// console sees the hook failed (exit 1 in batch mode).
-					return "", errors.New(strings.TrimSuffix(b.String(), "\n"))
-				}
+			if failed {
+				// The whole answer, as the error: a script calling the
+				// console sees the hook failed (exit 1 in batch mode).
+				return "", errors.New(strings.TrimSuffix(b.String(), "\n"))
 			}
 			return b.String(), nil
 		},
