@@ -88,13 +88,19 @@ func (l *listener) refuse(c *smtp.Conn, st *Conn, err error) error {
 		st.Disconnect = true
 	}
 	if st.Disconnect {
-		nc := c.Conn()
-		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		writeReply(nc, r)
-		nc.Close()
+		closeWith(c, r)
 		l.s.log.Info("smtp in: disconnected by policy", "conn", st.ID, "remote", st.Remote.String(), "reply", r.Code)
 	}
 	return r
+}
+
+// closeWith writes r to the client and closes the connection: go-smtp then
+// writes its own reply into a closed connection.
+func closeWith(c *smtp.Conn, r *smtp.SMTPError) {
+	nc := c.Conn()
+	nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	writeReply(nc, r)
+	nc.Close()
 }
 
 // closing answers what a client sends after policy disconnected it (read
@@ -222,10 +228,7 @@ func (s *session) Data(r io.Reader) error {
 	switch {
 	case errors.Is(err, errBareLineEndOfData):
 		s.st.Disconnect = true // whatever go-smtp still has buffered reaches no policy
-		nc := s.c.Conn()
-		nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
-		writeReply(nc, errBareLineEndOfData)
-		nc.Close()
+		closeWith(s.c, errBareLineEndOfData)
 		s.l.s.log.Info("smtp in: message ended with a bare LF; refused, nothing queued, disconnected", "conn", s.st.ID, "remote", s.st.Remote.String())
 		return errBareLineEndOfData
 	case errors.As(err, &refusal):
